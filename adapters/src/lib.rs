@@ -1,0 +1,25 @@
+//! # clickchain-adapters
+//!
+//! The OS-neutral [`Event`] model that every clickchain input becomes, and the readers that turn
+//! input formats into it. A reader yields one `Result` per record: a bad record is an error value
+//! naming its input and position ([`ReadError`]), and reading goes on with the next record.
+//!
+//! This crate knows nothing of the detection engine; the engine depends on it.
+//!
+//! ```
+//! use clickchain_adapters::{native::NativeReader, EventKind};
+//!
+//! let line = br#"{"time":"2024-05-14T09:12:38Z","host":"ws-1","kind":"connect","proc":"g-2","dst_ip":"203.0.113.7","dst_port":443}"#;
+//! let event = NativeReader::new("net.ndjson", &line[..]).next().unwrap().unwrap();
+//! assert!(matches!(event.kind, EventKind::Connect { dst_port: 443, .. }));
+//! assert_eq!(event.source.to_string(), "net.ndjson:line 1");
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod event;
+pub mod lines;
+pub mod native;
+
+pub use error::{ReadError, RecordError};
+pub use event::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
