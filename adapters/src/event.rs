@@ -26,8 +26,9 @@ pub struct Event {
 }
 
 /// An operating system family; each has its own DET0066 analytic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// Windows (AN0178).
@@ -65,7 +66,9 @@ impl std::str::FromStr for Os {
             "windows" | "win" => Ok(Os::Windows),
             "linux" => Ok(Os::Linux),
             "macos" | "mac" | "darwin" | "osx" => Ok(Os::Macos),
-            other => Err(format!("unknown OS `{other}` (expected windows, linux or macos)")),
+            other => Err(format!(
+                "unknown OS `{other}` (expected windows, linux or macos)"
+            )),
         }
     }
 }
@@ -103,7 +106,10 @@ pub struct SourceRef {
 impl SourceRef {
     /// A reference to line `line` of `input`.
     pub fn line(input: &Arc<str>, line: u64) -> Self {
-        SourceRef { input: Arc::clone(input), pos: Position::Line(line) }
+        SourceRef {
+            input: Arc::clone(input),
+            pos: Position::Line(line),
+        }
     }
 }
 
@@ -235,8 +241,7 @@ pub enum FileOp {
 }
 
 /// Download provenance stored with a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Origin {
     /// Windows MotW zone (3 = Internet).
@@ -257,8 +262,7 @@ pub struct Origin {
 }
 
 /// A change of a file's protection attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttrChange {
     /// `com.apple.quarantine` was set.
