@@ -26,9 +26,7 @@ pub struct Event {
 }
 
 /// An operating system family; each has its own DET0066 analytic.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// Windows (AN0178).
@@ -66,9 +64,7 @@ impl std::str::FromStr for Os {
             "windows" | "win" => Ok(Os::Windows),
             "linux" => Ok(Os::Linux),
             "macos" | "mac" | "darwin" | "osx" => Ok(Os::Macos),
-            other => Err(format!(
-                "unknown OS `{other}` (expected windows, linux or macos)"
-            )),
+            other => Err(format!("unknown OS `{other}` (expected windows, linux or macos)")),
         }
     }
 }
@@ -106,10 +102,7 @@ pub struct SourceRef {
 impl SourceRef {
     /// A reference to line `line` of `input`.
     pub fn line(input: &Arc<str>, line: u64) -> Self {
-        SourceRef {
-            input: Arc::clone(input),
-            pos: Position::Line(line),
-        }
+        SourceRef { input: Arc::clone(input), pos: Position::Line(line) }
     }
 }
 

@@ -25,12 +25,7 @@ pub struct LineReader<R> {
 impl<R: BufRead> LineReader<R> {
     /// A reader that accepts lines of at most `max` bytes.
     pub fn new(inner: R, max: usize) -> Self {
-        LineReader {
-            inner,
-            buf: Vec::new(),
-            line_no: 0,
-            max,
-        }
+        LineReader { inner, buf: Vec::new(), line_no: 0, max }
     }
 
     /// The 1-based number of the line last returned.

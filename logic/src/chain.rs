@@ -193,33 +193,10 @@ pub fn evaluate_chain(facts: &ChainFacts) -> ChainOutput {
     rt.extend(facts.image.iter().map(|&(p, i)| ProcImage(p, i)));
     rt.extend(facts.link_source_image.iter().map(|&i| LinkSourceImage(i)));
     rt.extend(facts.click.iter().map(|c| ClickIn(c.id, c.proc, c.time)));
-    rt.extend(
-        facts
-            .egress
-            .iter()
-            .map(|e| EgressIn(e.id, e.proc, e.time, e.domain)),
-    );
-    rt.extend(facts.write.iter().map(|w| {
-        WriteIn(
-            w.id,
-            w.proc,
-            w.time,
-            w.origin_domain,
-            w.quarantine_candidate,
-        )
-    }));
-    rt.extend(
-        facts
-            .quarantine_seen
-            .iter()
-            .map(|&(w, t)| QuarantineSeen(w, t)),
-    );
-    rt.extend([Param(
-        p.window,
-        p.download_gap,
-        p.min_strength as u8,
-        p.quarantine_grace,
-    )]);
+    rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
+    rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.quarantine_candidate)));
+    rt.extend(facts.quarantine_seen.iter().map(|&(w, t)| QuarantineSeen(w, t)));
+    rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, p.quarantine_grace)]);
     let (roots, observed, inferred, missing) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut matches: Vec<ChainMatch> = observed
@@ -231,32 +208,21 @@ pub fn evaluate_chain(facts: &ChainFacts) -> ChainOutput {
             root,
             strength: crate::Strength::from_u8(s),
         })
-        .chain(
-            inferred
-                .into_iter()
-                .map(|Inferred(write, egress, root, s)| ChainMatch {
-                    write,
-                    egress,
-                    click: None,
-                    root,
-                    strength: crate::Strength::from_u8(s),
-                }),
-        )
+        .chain(inferred.into_iter().map(|Inferred(write, egress, root, s)| ChainMatch {
+            write,
+            egress,
+            click: None,
+            root,
+            strength: crate::Strength::from_u8(s),
+        }))
         .collect();
     matches.sort_unstable();
-    let mut quarantine_missing: Vec<(Id, Id)> = missing
-        .into_iter()
-        .map(|QuarantineMissing(w, r)| (w, r))
-        .collect();
+    let mut quarantine_missing: Vec<(Id, Id)> = missing.into_iter().map(|QuarantineMissing(w, r)| (w, r)).collect();
     quarantine_missing.sort_unstable();
     let mut roots: Vec<(Id, Id)> = roots.into_iter().map(|Root(p, r)| (p, r)).collect();
     roots.sort_unstable();
     debug_assert!(matches.iter().all(|m| m.click != Some(NONE)));
-    ChainOutput {
-        matches,
-        quarantine_missing,
-        roots,
-    }
+    ChainOutput { matches, quarantine_missing, roots }
 }
 
 #[cfg(test)]

@@ -156,35 +156,15 @@ pub fn evaluate_follow_on(facts: &FollowOnFacts) -> Vec<FollowOnMatch> {
     use program::*;
     let mut rt = Crepe::new();
     rt.extend(facts.parent.iter().map(|&(c, p)| Parent(c, p)));
-    rt.extend(
-        facts
-            .alerted
-            .iter()
-            .map(|a| Alerted(a.alert, a.file, a.root, a.time, a.deadline)),
-    );
+    rt.extend(facts.alerted.iter().map(|a| Alerted(a.alert, a.file, a.root, a.time, a.deadline)));
     rt.extend(facts.payload.iter().map(|&(a, p)| Payload(a, p)));
-    rt.extend(
-        facts
-            .exec
-            .iter()
-            .map(|e| Exec(e.proc, e.time, e.image_file, e.lolbin)),
-    );
+    rt.extend(facts.exec.iter().map(|e| Exec(e.proc, e.time, e.image_file, e.lolbin)));
     rt.extend(facts.mentions.iter().map(|&(p, f)| Mentions(p, f)));
-    rt.extend(
-        facts
-            .removal
-            .iter()
-            .map(|r| Removal(r.file, r.proc, r.time)),
-    );
+    rt.extend(facts.removal.iter().map(|r| Removal(r.file, r.proc, r.time)));
     let (found,) = rt.run_with_hasher::<FxBuildHasher>();
     let mut out: Vec<FollowOnMatch> = found
         .into_iter()
-        .map(|FollowOn(alert, kind, proc, time)| FollowOnMatch {
-            alert,
-            kind: FollowOnKind::from_u8(kind),
-            proc,
-            time,
-        })
+        .map(|FollowOn(alert, kind, proc, time)| FollowOnMatch { alert, kind: FollowOnKind::from_u8(kind), proc, time })
         .collect();
     out.sort_unstable();
     out
@@ -196,29 +176,15 @@ mod tests {
     use crate::NONE;
 
     fn alerted() -> Alerted {
-        Alerted {
-            alert: 1,
-            file: 10,
-            root: 0,
-            time: 100,
-            deadline: 1_000,
-        }
+        Alerted { alert: 1, file: 10, root: 0, time: 100, deadline: 1_000 }
     }
 
     fn exec(proc: Id, time: Time, image_file: Id, lolbin: bool) -> Exec {
-        Exec {
-            proc,
-            time,
-            image_file,
-            lolbin,
-        }
+        Exec { proc, time, image_file, lolbin }
     }
 
     fn kinds(f: &FollowOnFacts) -> Vec<(FollowOnKind, Id)> {
-        evaluate_follow_on(f)
-            .into_iter()
-            .map(|m| (m.kind, m.proc))
-            .collect()
+        evaluate_follow_on(f).into_iter().map(|m| (m.kind, m.proc)).collect()
     }
 
     #[test]
@@ -227,17 +193,10 @@ mod tests {
         let f = FollowOnFacts {
             parent: vec![(6, 5)],
             alerted: vec![alerted()],
-            exec: vec![
-                exec(5, 200, 10, false),
-                exec(6, 300, NONE, true),
-                exec(7, 1_001, 10, false),
-            ],
+            exec: vec![exec(5, 200, 10, false), exec(6, 300, NONE, true), exec(7, 1_001, 10, false)],
             ..FollowOnFacts::default()
         };
-        assert_eq!(
-            kinds(&f),
-            vec![(FollowOnKind::Executed, 5), (FollowOnKind::LolbinChild, 6)]
-        );
+        assert_eq!(kinds(&f), vec![(FollowOnKind::Executed, 5), (FollowOnKind::LolbinChild, 6)]);
     }
 
     #[test]
@@ -257,39 +216,18 @@ mod tests {
         let f = FollowOnFacts {
             parent: vec![(3, 2), (2, 0)],
             alerted: vec![alerted()],
-            exec: vec![
-                exec(3, 150, NONE, true),
-                exec(4, 160, NONE, true),
-                exec(8, 170, NONE, false),
-            ],
+            exec: vec![exec(3, 150, NONE, true), exec(4, 160, NONE, true), exec(8, 170, NONE, false)],
             mentions: vec![(4, 10), (8, 10)],
             ..FollowOnFacts::default()
         };
-        assert_eq!(
-            kinds(&f),
-            vec![
-                (FollowOnKind::LolbinWithFile, 4),
-                (FollowOnKind::LolbinChild, 3)
-            ]
-        );
+        assert_eq!(kinds(&f), vec![(FollowOnKind::LolbinWithFile, 4), (FollowOnKind::LolbinChild, 3)]);
     }
 
     #[test]
     fn protection_removed_within_window_only() {
         let f = FollowOnFacts {
             alerted: vec![alerted()],
-            removal: vec![
-                Removal {
-                    file: 10,
-                    proc: 4,
-                    time: 500,
-                },
-                Removal {
-                    file: 10,
-                    proc: 4,
-                    time: 50,
-                },
-            ],
+            removal: vec![Removal { file: 10, proc: 4, time: 500 }, Removal { file: 10, proc: 4, time: 50 }],
             ..FollowOnFacts::default()
         };
         assert_eq!(kinds(&f), vec![(FollowOnKind::ProtectionRemoved, 4)]);

@@ -35,12 +35,8 @@ mod chain;
 mod follow_on;
 mod hash;
 
-pub use chain::{
-    evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Egress, Params, Write,
-};
-pub use follow_on::{
-    evaluate_follow_on, Alerted, Exec, FollowOnFacts, FollowOnKind, FollowOnMatch, Removal,
-};
+pub use chain::{evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Egress, Params, Write};
+pub use follow_on::{evaluate_follow_on, Alerted, Exec, FollowOnFacts, FollowOnKind, FollowOnMatch, Removal};
 pub use hash::{FxBuildHasher, FxHasher};
 
 /// A local identifier of a process, file, domain or image within one evaluation.
@@ -88,9 +84,7 @@ impl std::str::FromStr for Strength {
             "weak" => Ok(Strength::Weak),
             "medium" => Ok(Strength::Medium),
             "strong" => Ok(Strength::Strong),
-            other => Err(format!(
-                "unknown strength `{other}` (expected weak, medium or strong)"
-            )),
+            other => Err(format!("unknown strength `{other}` (expected weak, medium or strong)")),
         }
     }
 }

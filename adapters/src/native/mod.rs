@@ -75,22 +75,13 @@ impl<R: BufRead> Iterator for NativeReader<R> {
                 Ok(None) => return None,
                 Err(error) => {
                     self.failed = true;
-                    return Some(Err(ReadError::Io {
-                        input: self.input.to_string(),
-                        error,
-                    }));
+                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
                 }
             };
-            let at = SourceRef {
-                input: Arc::clone(&self.input),
-                pos: Position::Line(line_no),
-            };
+            let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line_no) };
             let text = match line {
                 Line::TooLong(len) => {
-                    let error = RecordError::TooLong {
-                        len,
-                        max: self.max_line,
-                    };
+                    let error = RecordError::TooLong { len, max: self.max_line };
                     return Some(Err(ReadError::Record { at, error }));
                 }
                 Line::Text(t) => t,
@@ -130,12 +121,8 @@ impl<'de> Deserialize<'de> for Event {
     /// Deserialises the native form; the source reference is `<serde>` since none is known.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let wire = Wire::deserialize(d)?;
-        let source = SourceRef {
-            input: Arc::from("<serde>"),
-            pos: Position::Record(0),
-        };
-        wire.into_event("", source)
-            .map_err(serde::de::Error::custom)
+        let source = SourceRef { input: Arc::from("<serde>"), pos: Position::Record(0) };
+        wire.into_event("", source).map_err(serde::de::Error::custom)
     }
 }
 

@@ -2,9 +2,7 @@ use super::*;
 use crate::event::{AttrChange, EventKind, FileOp, ProcKey};
 
 fn read(input: &[u8]) -> Vec<Result<Event, ReadError>> {
-    NativeReader::new("t.ndjson", input)
-        .default_host("fallback")
-        .collect()
+    NativeReader::new("t.ndjson", input).default_host("fallback").collect()
 }
 
 fn reason(r: &Result<Event, ReadError>) -> &'static str {
@@ -22,42 +20,20 @@ const ALL_KINDS: &str = r#"{"time":"2024-05-14T09:12:38.100Z","host":"ws-1","os"
 
 #[test]
 fn reads_every_kind() {
-    let events: Vec<Event> = read(ALL_KINDS.as_bytes())
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let events: Vec<Event> = read(ALL_KINDS.as_bytes()).into_iter().map(Result::unwrap).collect();
     let tags: Vec<_> = events.iter().map(|e| e.kind.tag()).collect();
-    assert_eq!(
-        tags,
-        [
-            "process_start",
-            "url_open",
-            "dns_answer",
-            "connect",
-            "file_write",
-            "file_attr",
-            "process_end"
-        ]
-    );
+    assert_eq!(tags, ["process_start", "url_open", "dns_answer", "connect", "file_write", "file_attr", "process_end"]);
     assert_eq!(events[6].host, "fallback");
     assert_eq!(events[6].source.to_string(), "t.ndjson:line 7");
     match &events[4].kind {
-        EventKind::FileWrite {
-            op: FileOp::Rename { from },
-            origin: Some(o),
-            ..
-        } => {
+        EventKind::FileWrite { op: FileOp::Rename { from }, origin: Some(o), .. } => {
             assert!(from.ends_with(".crdownload"));
             assert_eq!(o.zone, Some(3));
         }
         other => panic!("unexpected {other:?}"),
     }
     match &events[5].kind {
-        EventKind::FileAttr {
-            proc: ProcKey::Pid(1234),
-            attr: AttrChange::MotwRemoved,
-            ..
-        } => {}
+        EventKind::FileAttr { proc: ProcKey::Pid(1234), attr: AttrChange::MotwRemoved, .. } => {}
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -87,16 +63,7 @@ fn bad_records_are_counted_and_reading_goes_on() {
     let got: Vec<_> = read(input).iter().map(reason).collect();
     assert_eq!(
         got,
-        [
-            "ok",
-            "malformed_json",
-            "unknown_kind",
-            "missing_field",
-            "bad_timestamp",
-            "bad_value",
-            "invalid_utf8",
-            "ok"
-        ]
+        ["ok", "malformed_json", "unknown_kind", "missing_field", "bad_timestamp", "bad_value", "invalid_utf8", "ok"]
     );
 }
 
@@ -109,23 +76,16 @@ fn errors_name_the_input_and_line() {
 
 #[test]
 fn huge_line_is_rejected_without_stopping() {
-    let mut input =
-        b"{\"time\":\"2024-05-14T09:12:38Z\",\"kind\":\"process_end\",\"proc\":\"".to_vec();
+    let mut input = b"{\"time\":\"2024-05-14T09:12:38Z\",\"kind\":\"process_end\",\"proc\":\"".to_vec();
     input.extend(std::iter::repeat_n(b'a', 3000));
-    input.extend_from_slice(
-        b"\"}\n{\"time\":\"2024-05-14T09:12:38Z\",\"kind\":\"process_end\",\"proc\":\"b\"}\n",
-    );
+    input.extend_from_slice(b"\"}\n{\"time\":\"2024-05-14T09:12:38Z\",\"kind\":\"process_end\",\"proc\":\"b\"}\n");
     let got: Vec<_> = NativeReader::new("t", &input[..]).max_line(1024).collect();
-    assert_eq!(
-        got.iter().map(reason).collect::<Vec<_>>(),
-        ["too_long", "ok"]
-    );
+    assert_eq!(got.iter().map(reason).collect::<Vec<_>>(), ["too_long", "ok"]);
 }
 
 #[test]
 fn bom_and_crlf_are_tolerated() {
-    let input =
-        b"\xEF\xBB\xBF{\"time\":\"2024-05-14 09:12:38.5\",\"kind\":\"process_end\",\"proc\":7}\r\n";
+    let input = b"\xEF\xBB\xBF{\"time\":\"2024-05-14 09:12:38.5\",\"kind\":\"process_end\",\"proc\":7}\r\n";
     let got = read(input);
     assert_eq!(got.iter().map(reason).collect::<Vec<_>>(), ["ok"]);
 }

@@ -94,9 +94,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
                 Ok(WireTime::Millis(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                i64::try_from(v)
-                    .map(WireTime::Millis)
-                    .map_err(|_| E::custom("timestamp out of range"))
+                i64::try_from(v).map(WireTime::Millis).map_err(|_| E::custom("timestamp out of range"))
             }
         }
         d.deserialize_any(V)
@@ -133,14 +131,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireProc<'a> {
                 Ok(WireProc::Id(Cow::Owned(v.to_owned())))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                u32::try_from(v)
-                    .map(WireProc::Pid)
-                    .map_err(|_| E::custom("pid out of range"))
+                u32::try_from(v).map(WireProc::Pid).map_err(|_| E::custom("pid out of range"))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                u32::try_from(v)
-                    .map(WireProc::Pid)
-                    .map_err(|_| E::custom("pid out of range"))
+                u32::try_from(v).map(WireProc::Pid).map_err(|_| E::custom("pid out of range"))
             }
         }
         d.deserialize_any(V)
@@ -167,9 +161,7 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-        .ok()
-        .map(|n| Utc.from_utc_datetime(&n))
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|n| Utc.from_utc_datetime(&n))
 }
 
 fn required<T>(v: Option<T>, kind: &'static str, field: &'static str) -> Result<T, RecordError> {
@@ -177,10 +169,7 @@ fn required<T>(v: Option<T>, kind: &'static str, field: &'static str) -> Result<
 }
 
 fn parse_ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
-    text.trim().parse().map_err(|_| RecordError::BadValue {
-        field,
-        message: format!("`{text}` is not an IP address"),
-    })
+    text.trim().parse().map_err(|_| RecordError::BadValue { field, message: format!("`{text}` is not an IP address") })
 }
 
 fn b(s: &String) -> Option<Str<'_>> {
@@ -193,27 +182,14 @@ fn owned(s: Option<Str<'_>>) -> Option<String> {
 
 impl Wire<'_> {
     /// Checks the fields the `kind` needs and builds the event.
-    pub(crate) fn into_event(
-        self,
-        default_host: &str,
-        source: SourceRef,
-    ) -> Result<Event, RecordError> {
-        let time = match self.time.ok_or(RecordError::MissingField {
-            kind: "event",
-            field: "time",
-        })? {
-            WireTime::Text(t) => {
-                parse_time(&t).ok_or_else(|| RecordError::BadTimestamp(t.into_owned()))?
+    pub(crate) fn into_event(self, default_host: &str, source: SourceRef) -> Result<Event, RecordError> {
+        let time = match self.time.ok_or(RecordError::MissingField { kind: "event", field: "time" })? {
+            WireTime::Text(t) => parse_time(&t).ok_or_else(|| RecordError::BadTimestamp(t.into_owned()))?,
+            WireTime::Millis(m) => {
+                Utc.timestamp_millis_opt(m).single().ok_or_else(|| RecordError::BadTimestamp(m.to_string()))?
             }
-            WireTime::Millis(m) => Utc
-                .timestamp_millis_opt(m)
-                .single()
-                .ok_or_else(|| RecordError::BadTimestamp(m.to_string()))?,
         };
-        let kind_tag = self.kind.ok_or(RecordError::MissingField {
-            kind: "event",
-            field: "kind",
-        })?;
+        let kind_tag = self.kind.ok_or(RecordError::MissingField { kind: "event", field: "kind" })?;
         let kind = match kind_tag.as_ref() {
             "process_start" => EventKind::ProcessStart {
                 proc: required(self.proc, "process_start", "proc")?.into_key(),
@@ -222,9 +198,7 @@ impl Wire<'_> {
                 command_line: owned(self.command_line),
                 user: owned(self.user),
             },
-            "process_end" => EventKind::ProcessEnd {
-                proc: required(self.proc, "process_end", "proc")?.into_key(),
-            },
+            "process_end" => EventKind::ProcessEnd { proc: required(self.proc, "process_end", "proc")?.into_key() },
             "url_open" => EventKind::UrlOpen {
                 proc: required(self.proc, "url_open", "proc")?.into_key(),
                 url: required(self.url, "url_open", "url")?.into_owned(),
@@ -247,9 +221,7 @@ impl Wire<'_> {
                 let op = match self.op.as_deref() {
                     None | Some("create") => FileOp::Create,
                     Some("modify") => FileOp::Modify,
-                    Some("rename") => FileOp::Rename {
-                        from: required(self.from, "file_write", "from")?.into_owned(),
-                    },
+                    Some("rename") => FileOp::Rename { from: required(self.from, "file_write", "from")?.into_owned() },
                     Some(other) => {
                         return Err(RecordError::BadValue {
                             field: "op",
@@ -275,34 +247,20 @@ impl Wire<'_> {
             Some(h) if !h.is_empty() => h.into_owned(),
             _ => default_host.to_owned(),
         };
-        Ok(Event {
-            time,
-            host,
-            os: self.os,
-            source,
-            kind,
-        })
+        Ok(Event { time, host, os: self.os, source, kind })
     }
 
     /// The wire form of an event (for serialisation).
     pub(crate) fn from_event(e: &Event) -> Wire<'_> {
         let mut w = Wire {
-            time: Some(WireTime::Text(Cow::Owned(
-                e.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            ))),
+            time: Some(WireTime::Text(Cow::Owned(e.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))),
             host: (!e.host.is_empty()).then(|| Cow::Borrowed(e.host.as_str())),
             os: e.os,
             kind: Some(Cow::Borrowed(e.kind.tag())),
             ..Wire::default()
         };
         match &e.kind {
-            EventKind::ProcessStart {
-                proc,
-                parent,
-                image,
-                command_line,
-                user,
-            } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user } => {
                 w.proc = Some(WireProc::from_key(proc));
                 w.parent = parent.as_ref().map(WireProc::from_key);
                 w.image = b(image);
@@ -314,32 +272,18 @@ impl Wire<'_> {
                 w.proc = Some(WireProc::from_key(proc));
                 w.url = b(url);
             }
-            EventKind::DnsAnswer {
-                proc,
-                query,
-                answers,
-            } => {
+            EventKind::DnsAnswer { proc, query, answers } => {
                 w.proc = proc.as_ref().map(WireProc::from_key);
                 w.query = b(query);
                 w.answers = Some(answers.iter().map(|a| Cow::Owned(a.to_string())).collect());
             }
-            EventKind::Connect {
-                proc,
-                dst_ip,
-                dst_port,
-                domain,
-            } => {
+            EventKind::Connect { proc, dst_ip, dst_port, domain } => {
                 w.proc = Some(WireProc::from_key(proc));
                 w.dst_ip = Some(Cow::Owned(dst_ip.to_string()));
                 w.dst_port = Some(*dst_port);
                 w.domain = domain.as_ref().and_then(b);
             }
-            EventKind::FileWrite {
-                proc,
-                path,
-                op,
-                origin,
-            } => {
+            EventKind::FileWrite { proc, path, op, origin } => {
                 w.proc = Some(WireProc::from_key(proc));
                 w.path = b(path);
                 w.op = Some(Cow::Borrowed(match op {

@@ -5,25 +5,14 @@ const OTHER: Id = 200;
 const MIN: Time = 60_000;
 
 fn params() -> Params {
-    Params {
-        window: 15 * MIN,
-        download_gap: 2 * MIN,
-        min_strength: Strength::Medium,
-        quarantine_grace: 30_000,
-    }
+    Params { window: 15 * MIN, download_gap: 2 * MIN, min_strength: Strength::Medium, quarantine_grace: 30_000 }
 }
 
 /// explorer(9) -> chrome(0) -> network child(1); chrome(0) -> renderer(2) -> helper(3)
 fn browser_tree() -> ChainFacts {
     ChainFacts {
         parent: vec![(0, 9), (1, 0), (2, 0), (3, 2)],
-        image: vec![
-            (9, OTHER),
-            (0, BROWSER),
-            (1, BROWSER),
-            (2, BROWSER),
-            (3, OTHER),
-        ],
+        image: vec![(9, OTHER), (0, BROWSER), (1, BROWSER), (2, BROWSER), (3, OTHER)],
         link_source_image: vec![BROWSER],
         params: params(),
         ..ChainFacts::default()
@@ -31,22 +20,11 @@ fn browser_tree() -> ChainFacts {
 }
 
 fn egress(id: Id, proc: Id, time: Time, domain: Id) -> Egress {
-    Egress {
-        id,
-        proc,
-        time,
-        domain,
-    }
+    Egress { id, proc, time, domain }
 }
 
 fn write(id: Id, proc: Id, time: Time) -> Write {
-    Write {
-        id,
-        proc,
-        time,
-        origin_domain: NONE,
-        quarantine_candidate: false,
-    }
+    Write { id, proc, time, origin_domain: NONE, quarantine_candidate: false }
 }
 
 #[test]
@@ -61,31 +39,15 @@ fn egress_from_child_links_write_from_grandchild() {
     f.egress.push(egress(0, 1, 0, 7));
     f.write.push(write(0, 3, MIN));
     let out = evaluate_chain(&f);
-    assert_eq!(
-        out.matches,
-        vec![ChainMatch {
-            write: 0,
-            egress: 0,
-            click: None,
-            root: 0,
-            strength: Strength::Medium
-        }]
-    );
+    assert_eq!(out.matches, vec![ChainMatch { write: 0, egress: 0, click: None, root: 0, strength: Strength::Medium }]);
 }
 
 #[test]
 fn observed_click_opens_the_window() {
     let mut f = browser_tree();
-    f.click.push(Click {
-        id: 5,
-        proc: 0,
-        time: 0,
-    });
+    f.click.push(Click { id: 5, proc: 0, time: 0 });
     f.egress.push(egress(0, 1, 1_000, 7));
-    let named = |w: Write| Write {
-        origin_domain: 7,
-        ..w
-    };
+    let named = |w: Write| Write { origin_domain: 7, ..w };
     f.write.push(named(write(0, 0, 15 * MIN)));
     f.write.push(named(write(1, 0, 15 * MIN + 1)));
     f.write.push(named(write(2, 0, 15 * MIN + 1_001)));
@@ -110,10 +72,7 @@ fn weak_links_alert_only_when_allowed() {
 fn origin_naming_the_domain_is_strong() {
     let mut f = browser_tree();
     f.egress.push(egress(0, 1, 0, 7));
-    f.write.push(Write {
-        origin_domain: 7,
-        ..write(0, 0, 10 * MIN)
-    });
+    f.write.push(Write { origin_domain: 7, ..write(0, 0, 10 * MIN) });
     assert_eq!(evaluate_chain(&f).matches[0].strength, Strength::Strong);
 }
 
@@ -155,10 +114,7 @@ fn parent_cycles_terminate() {
 #[test]
 fn quarantine_missing_only_without_flag_in_grace() {
     let mut f = browser_tree();
-    let cand = |id, t| Write {
-        quarantine_candidate: true,
-        ..write(id, 0, t)
-    };
+    let cand = |id, t| Write { quarantine_candidate: true, ..write(id, 0, t) };
     f.write.extend([cand(0, 0), cand(1, 0), cand(2, 0)]);
     f.quarantine_seen.extend([(0, 30_000), (1, 30_001)]);
     assert_eq!(evaluate_chain(&f).quarantine_missing, vec![(1, 0), (2, 0)]);
