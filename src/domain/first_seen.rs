@@ -1,0 +1,163 @@
+//! The newly-observed-domain store.
+
+use std::collections::HashMap;
+
+/// In-memory, bounded store of registrable domains with the event time they were first seen.
+///
+/// Deterministic: it only uses the event times it is given, never the wall clock.
+///
+/// * The first call to [`FirstSeen::observe`] fixes the stream start. While
+///   `at_ms < start + warmup_ms` domains are recorded but never reported new, so that a fresh
+///   replay does not call everything new.
+/// * After the warm-up, a domain not seen before is reported new once (and recorded).
+/// * At most `cap` domains are stored. When the store is full, a domain not yet stored is
+///   neither recorded nor reported new, and [`FirstSeen::dropped_full`] counts it.
+///
+/// ```
+/// use clickchain::domain::FirstSeen;
+/// let mut seen = FirstSeen::new(1_000, 10);
+/// assert!(!seen.observe("example.org", 0)); // warm-up
+/// assert!(seen.observe("example.net", 1_000)); // new after the warm-up
+/// assert!(!seen.observe("example.org", 2_000)); // known
+/// assert!(!seen.observe("example.net", 2_000)); // reported new only once
+/// ```
+#[derive(Debug, Clone)]
+pub struct FirstSeen {
+    warmup_ms: i64,
+    cap: usize,
+    start_ms: Option<i64>,
+    seen: HashMap<String, i64>,
+    dropped_full: u64,
+}
+
+impl FirstSeen {
+    /// A store with a warm-up of `warmup_ms` (negative counts as 0) and room for `cap` domains.
+    pub fn new(warmup_ms: i64, cap: usize) -> FirstSeen {
+        FirstSeen {
+            warmup_ms: warmup_ms.max(0),
+            cap,
+            start_ms: None,
+            seen: HashMap::new(),
+            dropped_full: 0,
+        }
+    }
+
+    /// Records `registrable` at event time `at_ms`; returns whether it is newly observed.
+    pub fn observe(&mut self, registrable: &str, at_ms: i64) -> bool {
+        let start = *self.start_ms.get_or_insert(at_ms);
+        if self.seen.contains_key(registrable) {
+            return false;
+        }
+        if self.seen.len() >= self.cap {
+            self.dropped_full += 1;
+            return false;
+        }
+        self.seen.insert(registrable.to_owned(), at_ms);
+        !self.warming_up(start, at_ms)
+    }
+
+    /// Whether `registrable` is stored.
+    pub fn contains(&self, registrable: &str) -> bool {
+        self.seen.contains_key(registrable)
+    }
+
+    /// When `registrable` was first seen (the event time given to [`FirstSeen::observe`]).
+    pub fn first_seen_ms(&self, registrable: &str) -> Option<i64> {
+        self.seen.get(registrable).copied()
+    }
+
+    /// The stream start fixed by the first call, if any.
+    pub fn start_ms(&self) -> Option<i64> {
+        self.start_ms
+    }
+
+    /// Whether `at_ms` falls in the warm-up (always true before the first call).
+    pub fn in_warmup(&self, at_ms: i64) -> bool {
+        match self.start_ms {
+            Some(start) => self.warming_up(start, at_ms),
+            None => true,
+        }
+    }
+
+    /// `at_ms < start + warmup_ms`, computed without overflow.
+    fn warming_up(&self, start: i64, at_ms: i64) -> bool {
+        i128::from(at_ms) < i128::from(start) + i128::from(self.warmup_ms)
+    }
+
+    /// Number of stored domains.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether no domain is stored.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// The configured capacity.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// How many new domains were not recorded because the store was full.
+    pub fn dropped_full(&self) -> u64 {
+        self.dropped_full
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warmup_then_new_once() {
+        let mut s = FirstSeen::new(60_000, 100);
+        assert!(s.in_warmup(0));
+        assert!(!s.observe("a.com", 1_000), "first call starts the warm-up");
+        assert_eq!(s.start_ms(), Some(1_000));
+        assert!(!s.observe("b.com", 60_999), "still warming up");
+        assert!(s.in_warmup(60_999) && !s.in_warmup(61_000));
+        assert!(
+            s.observe("c.com", 61_000),
+            "new right at the end of the warm-up"
+        );
+        assert!(!s.observe("c.com", 62_000), "reported new only once");
+        assert!(!s.observe("a.com", 90_000), "seen during warm-up: known");
+        assert!(!s.observe("b.com", 90_000));
+        assert_eq!(s.first_seen_ms("c.com"), Some(61_000));
+        assert_eq!(s.first_seen_ms("z.com"), None);
+        // Out-of-order times before the start are in the warm-up.
+        assert!(!s.observe("d.com", 0));
+        assert!(s.contains("d.com"));
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.dropped_full(), 0);
+    }
+
+    #[test]
+    fn zero_warmup_reports_the_first_domain() {
+        let mut s = FirstSeen::new(0, 10);
+        assert!(s.observe("a.com", 5));
+        let mut neg = FirstSeen::new(-5, 10);
+        assert!(neg.observe("a.com", i64::MIN));
+        let mut huge = FirstSeen::new(i64::MAX, 10);
+        assert!(!huge.observe("a.com", i64::MAX));
+        assert!(!huge.observe("b.com", i64::MAX));
+    }
+
+    #[test]
+    fn cap_bounds_the_store_and_counts_drops() {
+        let mut s = FirstSeen::new(0, 2);
+        assert!(s.observe("a.com", 0));
+        assert!(s.observe("b.com", 0));
+        assert!(!s.observe("c.com", 0), "full: not reported");
+        assert!(!s.observe("c.com", 1), "still not recorded");
+        assert!(!s.contains("c.com"));
+        assert!(!s.observe("a.com", 1), "known domains are unaffected");
+        assert_eq!((s.len(), s.cap(), s.dropped_full()), (2, 2, 2));
+
+        let mut none = FirstSeen::new(0, 0);
+        assert!(!none.observe("a.com", 0));
+        assert!(none.is_empty());
+        assert_eq!(none.dropped_full(), 1);
+    }
+}

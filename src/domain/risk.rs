@@ -1,0 +1,360 @@
+//! Allowlists, the risk score and the untrusted-destination verdict (DESIGN §2, §4, §6).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::first_seen::FirstSeen;
+use super::lexical::LabelStats;
+use super::net::{canonical, is_public, parse_cidr};
+use super::psl::{normalize, DomainName};
+use super::{defaults, DomainError};
+
+/// Plain-data settings of a [`RiskPolicy`] (what the configuration file holds).
+///
+/// Domain entries may have leading dots (`.top`, `.microsoft.com`), a `*.` prefix, a trailing
+/// dot, mixed case or Unicode (converted to punycode). `allowed_cidrs` entries are CIDRs
+/// (`10.0.0.0/8`, `fe80::/10`) or single addresses. [`Default`] gives the built-in lists
+/// ([`super::default_suspicious_tlds`], [`super::default_allowed_cdns`],
+/// [`super::default_allowed_cidrs`], [`super::default_dynamic_dns_suffixes`]) and a threshold
+/// of [`super::DEFAULT_RISK_THRESHOLD`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskSettings {
+    /// TLDs / public suffixes whose names are suspicious (matched against the name's suffix
+    /// and its parent suffixes: `top` matches `a.top` and `a.com.top`).
+    pub suspicious_tlds: Vec<String>,
+    /// Trusted domains: a destination matches when an entry equals its registrable domain or
+    /// its suffix, or the name is the entry or a subdomain of it.
+    pub allowed_cdns: Vec<String>,
+    /// Trusted address ranges (private and reserved ranges belong here).
+    pub allowed_cidrs: Vec<String>,
+    /// Dynamic-DNS domains: matched like `allowed_cdns` (suffix, registrable domain, or parent).
+    pub dynamic_dns_suffixes: Vec<String>,
+    /// Score (0-100) at or above which a destination is untrusted.
+    pub risk_threshold: u8,
+}
+
+impl Default for RiskSettings {
+    fn default() -> Self {
+        RiskSettings {
+            suspicious_tlds: defaults::default_suspicious_tlds(),
+            allowed_cdns: defaults::default_allowed_cdns(),
+            allowed_cidrs: defaults::default_allowed_cidrs(),
+            dynamic_dns_suffixes: defaults::default_dynamic_dns_suffixes(),
+            risk_threshold: defaults::DEFAULT_RISK_THRESHOLD,
+        }
+    }
+}
+
+/// An egress destination: the address and/or the (parsed) name it was reached by.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Destination<'a> {
+    /// The destination address, if known.
+    pub ip: Option<IpAddr>,
+    /// The destination name, if known.
+    pub name: Option<&'a DomainName>,
+}
+
+/// The outcome of [`RiskPolicy::assess`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Untrusted in the sense of DET0066 step 2 (see [`RiskPolicy::assess`]).
+    pub untrusted: bool,
+    /// The name or the address is allowlisted (then `untrusted` is false and `score` 0).
+    pub allowlisted: bool,
+    /// Additive risk score, 0-100.
+    pub score: u8,
+    /// Why, in the order the checks ran.
+    pub reasons: Vec<Reason>,
+}
+
+impl Verdict {
+    /// Whether `reason` is among the reasons.
+    pub fn has(&self, reason: Reason) -> bool {
+        self.reasons.contains(&reason)
+    }
+}
+
+/// A reason in a [`Verdict`], with a stable snake_case name ([`Reason::as_str`]) for alerts.
+///
+/// | reason | name | weight | when |
+/// |---|---|---|---|
+/// | `AllowedCdn` | `allowed_cdn` | - | name matches `allowed_cdns` |
+/// | `AllowedCidr` | `allowed_cidr` | - | address in `allowed_cidrs` (private/reserved ranges) |
+/// | `SuspiciousTld` | `suspicious_tld` | 30 | suffix (or a parent of it) in `suspicious_tlds` |
+/// | `DynamicDns` | `dynamic_dns` | 30 | name is or is under a `dynamic_dns_suffixes` entry |
+/// | `Punycode` | `punycode` | 20 | a label starts with `xn--` (IDN, possible homograph) |
+/// | `HighEntropy` | `high_entropy` | 40 | label >= 8 chars, entropy >= 3.0 bits/char and vowels <= 20 % |
+/// | `ManyDigits` | `many_digits` | 25 | label has >= 3 digits making >= 30 % of it |
+/// | `ManyHyphens` | `many_hyphens` | 20 | label has >= 2 hyphens |
+/// | `LongName` | `long_name` | 15 | label longer than 20 chars |
+/// | `NewlyObserved` | `newly_observed` | 25 | registrable domain first seen after the warm-up |
+/// | `IpNoName` | `ip_no_name` | 40 | public address reached without any name |
+/// | `RiskAtThreshold` | `risk_at_threshold` | - | score >= `risk_threshold` |
+///
+/// "Label" is the registrable label (`example` in `www.example.co.uk`; the leftmost label when
+/// the name is itself a public suffix). The lexical checks (entropy, digits, hyphens) skip
+/// punycode labels, whose encoding makes them look random. The sum is capped at 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The name matches the trusted-domain list.
+    AllowedCdn,
+    /// The address is in a trusted range (private and reserved ranges included).
+    AllowedCidr,
+    /// The suffix is on the suspicious-TLD list.
+    SuspiciousTld,
+    /// The registrable domain was not seen before (after the warm-up).
+    NewlyObserved,
+    /// The name is under a dynamic-DNS provider.
+    DynamicDns,
+    /// The name has punycode (IDN) labels.
+    Punycode,
+    /// The registrable label looks random (DGA-like).
+    HighEntropy,
+    /// The registrable label has many digits.
+    ManyDigits,
+    /// The registrable label has two or more hyphens.
+    ManyHyphens,
+    /// The registrable label is longer than 20 characters.
+    LongName,
+    /// A public address was reached without a name.
+    IpNoName,
+    /// The score reached the configured threshold.
+    RiskAtThreshold,
+}
+
+impl Reason {
+    /// The stable snake_case name used in alerts.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::AllowedCdn => "allowed_cdn",
+            Reason::AllowedCidr => "allowed_cidr",
+            Reason::SuspiciousTld => "suspicious_tld",
+            Reason::NewlyObserved => "newly_observed",
+            Reason::DynamicDns => "dynamic_dns",
+            Reason::Punycode => "punycode",
+            Reason::HighEntropy => "high_entropy",
+            Reason::ManyDigits => "many_digits",
+            Reason::ManyHyphens => "many_hyphens",
+            Reason::LongName => "long_name",
+            Reason::IpNoName => "ip_no_name",
+            Reason::RiskAtThreshold => "risk_at_threshold",
+        }
+    }
+
+    /// The score weight (see the table on [`Reason`]); 0 for reasons that are not scored.
+    pub const fn weight(self) -> u8 {
+        match self {
+            Reason::SuspiciousTld | Reason::DynamicDns => 30,
+            Reason::Punycode | Reason::ManyHyphens => 20,
+            Reason::HighEntropy | Reason::IpNoName => 40,
+            Reason::ManyDigits | Reason::NewlyObserved => 25,
+            Reason::LongName => 15,
+            Reason::AllowedCdn | Reason::AllowedCidr | Reason::RiskAtThreshold => 0,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Minimum label length for the entropy check.
+const ENTROPY_MIN_LEN: usize = 8;
+/// Entropy (bits per character) at or above which a vowel-poor label is DGA-like.
+const ENTROPY_MIN_BITS: f64 = 3.0;
+/// Vowel share at or below which a high-entropy label is DGA-like.
+const ENTROPY_MAX_VOWELS: f64 = 0.2;
+/// Digit count and share for `ManyDigits`.
+const DIGITS_MIN: usize = 3;
+const DIGITS_MIN_RATIO: f64 = 0.3;
+/// Hyphen count for `ManyHyphens`.
+const HYPHENS_MIN: usize = 2;
+/// Label length above which `LongName` applies.
+const LONG_LABEL: usize = 20;
+
+/// The domain-risk policy: allowlists, suspicious and dynamic-DNS lists, and the threshold.
+#[derive(Debug, Clone)]
+pub struct RiskPolicy {
+    suspicious_tlds: HashSet<String>,
+    allowed_cdns: HashSet<String>,
+    allowed_cidrs: Vec<IpNet>,
+    dynamic_dns: HashSet<String>,
+    threshold: u8,
+}
+
+impl RiskPolicy {
+    /// Builds the policy, normalising every entry. A bad entry is an error naming it.
+    pub fn new(settings: RiskSettings) -> Result<RiskPolicy, DomainError> {
+        if settings.risk_threshold > 100 {
+            return Err(DomainError::BadThreshold {
+                value: settings.risk_threshold,
+            });
+        }
+        let allowed_cidrs = settings
+            .allowed_cidrs
+            .iter()
+            .map(|entry| parse_cidr(entry))
+            .collect::<Result<_, _>>()?;
+        Ok(RiskPolicy {
+            suspicious_tlds: domain_set("suspicious_tlds", &settings.suspicious_tlds)?,
+            allowed_cdns: domain_set("allowed_cdns", &settings.allowed_cdns)?,
+            allowed_cidrs,
+            dynamic_dns: domain_set("dynamic_dns_suffixes", &settings.dynamic_dns_suffixes)?,
+            threshold: settings.risk_threshold,
+        })
+    }
+
+    /// The score at or above which a destination is untrusted.
+    pub fn threshold(&self) -> u8 {
+        self.threshold
+    }
+
+    /// Whether `name` matches `allowed_cdns`: an entry equals its registrable domain or its
+    /// suffix, or the name is the entry or a subdomain of it (`update.microsoft.com` matches
+    /// `microsoft.com`; `microsoft.com.evil.top` does not).
+    pub fn is_allowed_cdn(&self, name: &DomainName) -> bool {
+        matches_set(&self.allowed_cdns, name)
+    }
+
+    /// Whether `ip` (IPv4-mapped IPv6 addresses also as IPv4) is within `allowed_cidrs`.
+    pub fn is_allowed_ip(&self, ip: IpAddr) -> bool {
+        let canonical = canonical(ip);
+        self.allowed_cidrs
+            .iter()
+            .any(|net| net.contains(&ip) || net.contains(&canonical))
+    }
+
+    /// Classifies an egress destination at event time `at_ms` (milliseconds, any epoch).
+    ///
+    /// * `allowlisted` = the name matches `allowed_cdns` OR the address is in `allowed_cidrs`.
+    ///   An allowlisted destination is not scored, not recorded in `first_seen`, and never
+    ///   untrusted; its reasons are [`Reason::AllowedCdn`] / [`Reason::AllowedCidr`].
+    /// * Otherwise the score is the capped sum of the weights in the table on [`Reason`];
+    ///   `first_seen` is consulted (and updated) with the registrable domain, if there is one.
+    /// * `untrusted` = !allowlisted AND (suspicious TLD OR newly observed OR
+    ///   score >= threshold OR (no name AND a public address)). "Public" excludes private,
+    ///   loopback, link-local, CGNAT, unique-local, unspecified, multicast and broadcast
+    ///   addresses even when they are missing from `allowed_cidrs`.
+    pub fn assess(&self, dest: Destination<'_>, first_seen: &mut FirstSeen, at_ms: i64) -> Verdict {
+        let mut verdict = Verdict::default();
+        if dest.name.is_some_and(|n| self.is_allowed_cdn(n)) {
+            verdict.reasons.push(Reason::AllowedCdn);
+        }
+        if dest.ip.is_some_and(|ip| self.is_allowed_ip(ip)) {
+            verdict.reasons.push(Reason::AllowedCidr);
+        }
+        if !verdict.reasons.is_empty() {
+            verdict.allowlisted = true;
+            return verdict;
+        }
+
+        let mut hard = false;
+        match dest.name {
+            Some(name) => {
+                if self.is_suspicious_tld(name) {
+                    verdict.reasons.push(Reason::SuspiciousTld);
+                    hard = true;
+                }
+                if matches_set(&self.dynamic_dns, name) {
+                    verdict.reasons.push(Reason::DynamicDns);
+                }
+                lexical_reasons(name, &mut verdict.reasons);
+                if let Some(reg) = &name.registrable {
+                    if first_seen.observe(reg, at_ms) {
+                        verdict.reasons.push(Reason::NewlyObserved);
+                        hard = true;
+                    }
+                }
+            }
+            None => {
+                if dest.ip.is_some_and(is_public) {
+                    verdict.reasons.push(Reason::IpNoName);
+                    hard = true;
+                }
+            }
+        }
+        let sum: u32 = verdict.reasons.iter().map(|r| u32::from(r.weight())).sum();
+        verdict.score = sum.min(100) as u8;
+        if verdict.score >= self.threshold {
+            verdict.reasons.push(Reason::RiskAtThreshold);
+            hard = true;
+        }
+        verdict.untrusted = hard;
+        verdict
+    }
+
+    fn is_suspicious_tld(&self, name: &DomainName) -> bool {
+        dot_suffixes(&name.suffix).any(|s| self.suspicious_tlds.contains(s))
+    }
+}
+
+/// Lexical checks over the registrable label (or the leftmost label of a bare suffix).
+fn lexical_reasons(name: &DomainName, reasons: &mut Vec<Reason>) {
+    let label = name
+        .registrable_label()
+        .or_else(|| name.name.split('.').next())
+        .unwrap_or("");
+    if name.is_punycode() {
+        reasons.push(Reason::Punycode);
+    }
+    let stats = LabelStats::of(label);
+    if !label.starts_with("xn--") {
+        if stats.len >= ENTROPY_MIN_LEN
+            && stats.entropy >= ENTROPY_MIN_BITS
+            && stats.ratio(stats.vowels) <= ENTROPY_MAX_VOWELS
+        {
+            reasons.push(Reason::HighEntropy);
+        }
+        if stats.digits >= DIGITS_MIN && stats.ratio(stats.digits) >= DIGITS_MIN_RATIO {
+            reasons.push(Reason::ManyDigits);
+        }
+        if stats.hyphens >= HYPHENS_MIN {
+            reasons.push(Reason::ManyHyphens);
+        }
+    }
+    if stats.len > LONG_LABEL {
+        reasons.push(Reason::LongName);
+    }
+}
+
+/// `a.b.c`, `b.c`, `c`: the name and each parent domain.
+fn dot_suffixes(name: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(name).chain(name.match_indices('.').map(move |(i, _)| &name[i + 1..]))
+}
+
+/// Whether the name, its registrable domain, its suffix or any parent domain is in `set`.
+/// (Registrable domain and suffix are themselves parents of the name, so one walk covers all.)
+fn matches_set(set: &HashSet<String>, name: &DomainName) -> bool {
+    !set.is_empty() && dot_suffixes(&name.name).any(|s| set.contains(s))
+}
+
+fn domain_set(list: &'static str, entries: &[String]) -> Result<HashSet<String>, DomainError> {
+    entries
+        .iter()
+        .map(|entry| {
+            let trimmed = entry.trim();
+            let bare = trimmed.strip_prefix("*.").unwrap_or(trimmed);
+            normalize(bare.trim_start_matches('.')).map_err(|e| DomainError::BadListEntry {
+                list,
+                entry: entry.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "risk_tests.rs"]
+mod tests;
