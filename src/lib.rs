@@ -1,2 +1,4 @@
 //! placeholder
+pub mod config;
 pub mod domain;
+pub mod paths;

@@ -1,0 +1,376 @@
+//! # Path patterns and classification at ingest
+//!
+//! A [`PathClassifier`] is built once per OS profile and answers, per file event and without
+//! compiling anything, what DESIGN §4 step 3 needs to know about a path: is it in a user-writable
+//! folder, in a browser's own profile or cache, in a Downloads folder, an unpacked archive
+//! member, a download in progress; what is its extension and is that high-risk.
+//!
+//! **Patterns** (`user_paths`, `excluded_paths`, QuarantinePolicy `paths`) name folders; a
+//! pattern matches every path in that folder or below it.
+//! - `~`, `$HOME`, `%USERPROFILE%` mean every user's home: `?:\Users\*` on Windows (any drive),
+//!   `/home/*` and `/root` on Linux, `/Users/*` on macOS.
+//! - Windows: `%TEMP%`/`%TMP%` = `?:\Users\*\AppData\Local\Temp`, `%APPDATA%` = `…\AppData\Roaming`,
+//!   `%LOCALAPPDATA%` = `…\AppData\Local`, also `%PUBLIC%`, `%PROGRAMDATA%`, `%WINDIR%`, ….
+//!   Linux: `$TMPDIR`, `$XDG_CACHE_HOME`, …; macOS: `$TMPDIR` = `/private/var/folders/*/*/T`.
+//!   An unknown variable is a configuration error that names it.
+//! - `*` matches within one folder name (`OneDrive*`, `%APPDATA%*`), `?` one character, and
+//!   `**` any number of folders.
+//!
+//! **Normalisation** ([`PathClassifier::normalize`]): Windows paths are case-insensitive with
+//! `\` and `/` equivalent (lowercased, `/` -> `\`, `\\?\` and `\??\` prefixes dropped); Linux paths
+//! are case-sensitive; macOS paths are treated case-insensitively, and `/var`, `/tmp`, `/etc`
+//! are the `/private/...` folders they link to. Duplicate separators, `.` and `..` are resolved.
+//!
+//! ```
+//! use clickchain::config::OsProfile;
+//! use clickchain::paths::PathClassifier;
+//! use clickchain_adapters::Os;
+//!
+//! let windows = PathClassifier::new(Os::Windows, &OsProfile::default_for(Os::Windows))?;
+//! let class = windows.classify(r"D:/users/Alice/AppData/Local/Temp/invoice.EXE");
+//! assert!(class.user_path && class.high_risk_ext && class.download_like());
+//! assert_eq!(class.extension.as_deref(), Some("exe"));
+//! assert!(!windows.classify(r"C:\Users\alice\AppData\Local\Temp\setup.log").download_like());
+//! assert_eq!(windows.partial_final_name(r"C:\Users\a\Downloads\x.iso.crdownload").as_deref(),
+//!            Some(r"C:\Users\a\Downloads\x.iso"));
+//! # Ok::<(), clickchain::config::ConfigError>(())
+//! ```
+
+mod pattern;
+#[cfg(test)]
+mod tests;
+
+use clickchain_adapters::Os;
+use rustc_hash::FxHashSet;
+
+use crate::config::{ConfigError, OsProfile};
+use pattern::Pattern;
+
+/// What a path is, for DESIGN §4 step 3 (see [`PathClassifier::classify`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathClass {
+    /// Under one of the profile's `user_paths`.
+    pub user_path: bool,
+    /// Under one of the profile's `excluded_paths` (browser profile and cache folders).
+    pub excluded: bool,
+    /// Some folder above the file is named like one of `download_dirs`.
+    pub in_download_dir: bool,
+    /// Extension of the last path component, lowercase, without dot (`x.tar.gz` -> `gz`).
+    pub extension: Option<String>,
+    /// The extension is one of `high_risk_extensions`.
+    pub high_risk_ext: bool,
+    /// Some folder above the file is named like an archive (`Temp1_x.zip`, `x.iso`) or is an
+    /// extraction folder of 7-Zip (`7zO…`) or WinRAR (`Rar$EX…`).
+    pub archive_member: bool,
+    /// A download in progress: a partial suffix (`.crdownload`, `.part`, …), inside a Safari
+    /// `.download` bundle, or a Chromium temporary name (`.com.google.Chrome.AbC123`).
+    pub partial: bool,
+    /// Under one of the QuarantinePolicy `paths` (macOS; whether or not the policy is enabled).
+    pub quarantine_path: bool,
+    /// The extension (or an enclosing `.app` bundle) is one of the QuarantinePolicy's
+    /// `executable_extensions`.
+    pub executable_ext: bool,
+}
+
+impl PathClass {
+    /// A write here can be step 3 of the chain: in a user path, not excluded, not partial, and
+    /// in a Downloads folder, or with a high-risk extension, or an unpacked archive member.
+    pub fn download_like(&self) -> bool {
+        self.user_path
+            && !self.excluded
+            && !self.partial
+            && (self.in_download_dir || self.high_risk_ext || self.archive_member)
+    }
+}
+
+/// Chromium's temporary download names on Linux/macOS (compared case-insensitively).
+const CHROMIUM_TEMP_PREFIXES: &[&str] =
+    &[".com.google.chrome.", ".org.chromium.chromium.", ".com.microsoft.edge.", ".com.brave.browser."];
+
+/// Classifies paths and process images by one OS profile's lists and this OS's path rules.
+#[derive(Debug, Clone)]
+pub struct PathClassifier {
+    os: Os,
+    user: Vec<Pattern>,
+    excluded: Vec<Pattern>,
+    quarantine: Vec<Pattern>,
+    download_dirs: FxHashSet<String>,
+    high_risk: FxHashSet<String>,
+    archive: Vec<String>,
+    executable: FxHashSet<String>,
+    partial_suffixes: Vec<String>,
+    browsers: FxHashSet<String>,
+    lolbins: FxHashSet<String>,
+}
+
+impl PathClassifier {
+    /// Compiles `profile`'s patterns and lists for `os`. Fails (naming the key, such as
+    /// `windows.user_paths[2]`) on a pattern that does not compile, e.g. an unknown `%VAR%`.
+    pub fn new(os: Os, profile: &OsProfile) -> Result<Self, ConfigError> {
+        let compile = |key: &str, list: &[String]| -> Result<Vec<Pattern>, ConfigError> {
+            let mut out = Vec::new();
+            for (i, raw) in list.iter().enumerate() {
+                let patterns = pattern::compile(os, raw).map_err(|reason| ConfigError::InvalidValue {
+                    origin: format!("{os} profile"),
+                    key: format!("{os}.{key}[{i}]"),
+                    value: format!("{raw:?}"),
+                    reason,
+                    location: None,
+                })?;
+                out.extend(patterns);
+            }
+            Ok(out)
+        };
+        let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
+        let policy = profile.quarantine_policy.as_ref();
+        let no_list = Vec::new();
+        Ok(PathClassifier {
+            os,
+            user: compile("user_paths", &profile.user_paths)?,
+            excluded: compile("excluded_paths", &profile.excluded_paths)?,
+            quarantine: compile("quarantine_policy.paths", policy.map_or(&no_list, |q| &q.paths))?,
+            download_dirs: profile.download_dirs.iter().map(|d| fold(os, d)).collect(),
+            high_risk: lower(&profile.high_risk_extensions),
+            archive: profile.archive_extensions.iter().map(|s| s.to_lowercase()).collect(),
+            executable: lower(policy.map_or(&no_list, |q| &q.executable_extensions)),
+            partial_suffixes: profile.partial_suffixes.iter().map(|s| s.to_lowercase()).collect(),
+            browsers: lower(&profile.browser_parents),
+            lolbins: lower(&profile.lolbins),
+        })
+    }
+
+    /// The OS whose rules this classifier applies.
+    pub fn os(&self) -> Os {
+        self.os
+    }
+
+    fn sep(&self) -> char {
+        if self.os == Os::Windows {
+            '\\'
+        } else {
+            '/'
+        }
+    }
+
+    /// `path` normalised by this OS's rules (see the module documentation).
+    pub fn normalize(&self, path: &str) -> String {
+        normalize_for(self.os, path)
+    }
+
+    /// Whether `a` and `b` name the same file by this OS's rules.
+    pub fn same_path(&self, a: &str, b: &str) -> bool {
+        a == b || self.normalize(a) == self.normalize(b)
+    }
+
+    /// Classifies `path` (one normalised copy is made; patterns are precompiled).
+    pub fn classify(&self, path: &str) -> PathClass {
+        let norm = self.normalize(path);
+        let sep = self.sep();
+        let (parent, name) = match norm.rfind(sep) {
+            Some(i) => (&norm[..i], &norm[i + 1..]),
+            None => ("", norm.as_str()),
+        };
+        let extension = extension_of(name).map(str::to_lowercase);
+        let ext = extension.as_deref();
+        let mut class = PathClass {
+            user_path: self.user.iter().any(|p| p.matches(&norm, sep)),
+            excluded: self.excluded.iter().any(|p| p.matches(&norm, sep)),
+            quarantine_path: self.quarantine.iter().any(|p| p.matches(&norm, sep)),
+            high_risk_ext: ext.is_some_and(|e| self.high_risk.contains(e)),
+            executable_ext: ext.is_some_and(|e| self.executable.contains(e)),
+            extension: None,
+            ..PathClass::default()
+        };
+        let mut last_parent = "";
+        for folder in parent.split(sep).filter(|s| !s.is_empty()) {
+            last_parent = folder;
+            class.in_download_dir |= self.download_dirs.contains(folder);
+            class.archive_member |= starts_with_ci(folder, "rar$ex")
+                || starts_with_ci(folder, "7zo")
+                || extension_of(folder).is_some_and(|e| self.archive.iter().any(|a| a.eq_ignore_ascii_case(e)));
+            class.executable_ext |=
+                extension_of(folder).is_some_and(|e| e.eq_ignore_ascii_case("app")) && self.executable.contains("app");
+        }
+        class.partial = self.partial_suffixes.iter().any(|s| ends_with_ci(name, s))
+            || (ends_with_ci(last_parent, ".download") && self.partial_suffixes.iter().any(|s| s == ".download"))
+            || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p));
+        class.extension = extension;
+        class
+    }
+
+    /// The path a download in progress will have when complete, with the original spelling:
+    /// `x.iso.crdownload` -> `x.iso`, `x.sh.part` -> `x.sh`, `x.dmg.download` and
+    /// `x.dmg.download/x.dmg` (Safari's bundle) -> `x.dmg`. `None` when `path` is not partial or
+    /// its final name cannot be known (`Unconfirmed 123456.crdownload`, `.com.google.Chrome.AbC123`).
+    pub fn partial_final_name(&self, path: &str) -> Option<String> {
+        let trimmed = path.trim_end_matches(['/', '\\']);
+        let name = basename(trimmed);
+        let dir = &trimmed[..trimmed.len() - name.len()];
+        let parent = basename(dir.trim_end_matches(['/', '\\']));
+        let bundle = self.partial_suffixes.iter().any(|s| s == ".download");
+        if bundle && ends_with_ci(parent, ".download") && !name.is_empty() {
+            let grand = dir.trim_end_matches(['/', '\\']);
+            let grand = &grand[..grand.len() - parent.len()];
+            let stem = strip_suffix_ci(parent, ".download")?;
+            return (!stem.is_empty()).then(|| format!("{grand}{stem}"));
+        }
+        let stem = self.partial_suffixes.iter().find_map(|s| strip_suffix_ci(name, s))?;
+        let unconfirmed = strip_prefix_ci(stem, "unconfirmed ")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        (!stem.is_empty() && !unconfirmed).then(|| format!("{dir}{stem}"))
+    }
+
+    /// Whether `image` (a path or a name) is a link source of this profile's `browser_parents`.
+    pub fn is_browser(&self, image: &str) -> bool {
+        self.name_in(image, &self.browsers)
+    }
+
+    /// Whether `image` (a path or a name) is one of this profile's `lolbins`.
+    pub fn is_lolbin(&self, image: &str) -> bool {
+        self.name_in(image, &self.lolbins)
+    }
+
+    fn name_in(&self, image: &str, set: &FxHashSet<String>) -> bool {
+        let name = image_name(image, self.os);
+        set.contains(&name)
+            || (self.os == Os::Windows && extension_of(&name).is_none() && set.contains(&format!("{name}.exe")))
+            || (self.os == Os::Macos && app_bundle(image).is_some_and(|b| set.contains(&b.to_lowercase())))
+    }
+}
+
+/// Checks that `pattern` compiles for `os` (the reason when not). Used by config validation.
+pub(crate) fn check_pattern(os: Os, pattern: &str) -> Result<(), String> {
+    pattern::compile(os, pattern).map(|_| ())
+}
+
+/// The last component of `path`, with `/` and `\` both separators; trailing separators ignored.
+pub fn basename(path: &str) -> &str {
+    let trimmed = path.trim_end_matches(['/', '\\']);
+    trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed)
+}
+
+/// The lowercase basename of process image `image`. On macOS an app bundle path names its
+/// app (`/Applications/Safari.app` -> `safari`); the executable inside a bundle keeps its own
+/// name (`/Applications/Google Chrome.app/Contents/MacOS/Google Chrome` -> `google chrome`).
+pub fn image_name(image: &str, os: Os) -> String {
+    let name = basename(image.trim().trim_matches('"')).to_lowercase();
+    match name.strip_suffix(".app") {
+        Some(app) if os == Os::Macos && !app.is_empty() => app.to_owned(),
+        _ => name,
+    }
+}
+
+/// The app bundle an executable is the main binary of: `X.app/Contents/MacOS/name` -> `X`.
+fn app_bundle(image: &str) -> Option<&str> {
+    let mut parts = image.trim_end_matches('/').rsplit('/');
+    let (_, macos, contents, app) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let ok = macos.eq_ignore_ascii_case("macos") && contents.eq_ignore_ascii_case("contents");
+    strip_suffix_ci(app, ".app").filter(|a| ok && !a.is_empty())
+}
+
+/// Normalises `path` by `os`'s rules (see the module documentation).
+pub(crate) fn normalize_for(os: Os, path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    let mut rest = path;
+    if os == Os::Windows {
+        if let Some(r) = strip_prefix_ci(rest, r"\\?\UNC\").or_else(|| strip_prefix_ci(rest, "//?/UNC/")) {
+            out.push_str(r"\\");
+            rest = r;
+        } else if let Some(r) =
+            [r"\\?\", r"\??\", r"\\.\", "//?/", "//./"].iter().find_map(|p| strip_prefix_ci(rest, p))
+        {
+            rest = r;
+        } else if rest.starts_with(r"\\") || rest.starts_with("//") {
+            out.push_str(r"\\");
+        } else if rest.starts_with(['\\', '/']) {
+            out.push('\\');
+        }
+    } else if rest.starts_with('/') {
+        out.push('/');
+    }
+    let (sep, fold_case) = match os {
+        Os::Windows => ('\\', true),
+        Os::Linux => ('/', false),
+        Os::Macos => ('/', true),
+    };
+    let is_sep = |c: char| c == '/' || (os == Os::Windows && c == '\\');
+    let mut floor = out.len();
+    for seg in rest.split(is_sep) {
+        match seg {
+            "" | "." => continue,
+            ".." => {
+                let cut = out[floor..].rfind(sep).map_or(floor, |i| floor + i);
+                out.truncate(cut);
+                continue;
+            }
+            _ => {}
+        }
+        let first = out.is_empty();
+        if !(first || out.ends_with(sep)) {
+            out.push(sep);
+        }
+        if fold_case {
+            push_lower(&mut out, seg);
+        } else {
+            out.push_str(seg);
+        }
+        if first && os == Os::Windows && seg.ends_with(':') {
+            floor = out.len();
+        }
+    }
+    if os == Os::Macos {
+        for link in ["/var", "/tmp", "/etc"] {
+            if out.starts_with(link) && matches!(out.as_bytes().get(link.len()), None | Some(b'/')) {
+                out.insert_str(0, "/private");
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn push_lower(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// A folder name as compared on `os` (lowercase where paths are case-insensitive).
+fn fold(os: Os, name: &str) -> String {
+    if os == Os::Linux {
+        name.to_owned()
+    } else {
+        name.to_lowercase()
+    }
+}
+
+/// The extension of a file name: after the last dot, not for dot-files or a trailing dot.
+fn extension_of(name: &str) -> Option<&str> {
+    match name.rfind('.') {
+        Some(i) if i > 0 && i + 1 < name.len() => Some(&name[i + 1..]),
+        _ => None,
+    }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let at = s.len().checked_sub(suffix.len())?;
+    let tail = s.get(at..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &s[..at])
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    strip_prefix_ci(s, prefix).is_some()
+}
+
+fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    strip_suffix_ci(s, suffix).is_some()
+}
