@@ -1,4 +1,44 @@
-//! placeholder
+//! # clickchain
+//!
+//! An embedded detection engine for MITRE ATT&CK T1204.001 (User Execution: Malicious Link),
+//! following MITRE's detection strategy DET0066 and its analytics AN0178 (Windows), AN0179
+//! (Linux) and AN0180 (macOS): a browser, Office or mail app handles a link, its process lineage
+//! connects to an untrusted domain, and a file lands in a user-writable folder within a window.
+//!
+//! Events ([`clickchain_adapters::Event`]) go into an [`Engine`]; it classifies them at ingest
+//! (user paths, download-like files, domain risk over the Public Suffix List), carries compact
+//! per-host summaries, and evaluates the crepe rules of [`clickchain_logic`] on micro-batches
+//! of event time. Alerts and follow-on records come out as [`Record`]s.
+//!
+//! ```
+//! use clickchain::{Config, Engine, Record};
+//! use clickchain_adapters::native::NativeReader;
+//!
+//! let sample = include_str!("../data/samples/quickstart.ndjson");
+//! let mut engine = Engine::new(Config::default()).unwrap();
+//! for event in NativeReader::new("quickstart.ndjson", sample.as_bytes()) {
+//!     engine.push(event.unwrap());
+//! }
+//! engine.finish();
+//! let Record::Alert(alert) = &engine.drain()[0] else { panic!("expected an alert") };
+//! assert_eq!(alert.analytic, "AN0178");
+//! assert_eq!(alert.egress.as_ref().unwrap().registrable_domain.as_deref(), Some("invoice-portal.top"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod alert;
 pub mod config;
 pub mod domain;
+mod engine;
+pub mod input;
+mod intern;
+mod lower;
+pub mod merge;
 pub mod paths;
+pub mod sink;
+pub mod stats;
+
+pub use alert::Record;
+pub use config::Config;
+pub use engine::{analytic, Engine, EngineError};
+pub use stats::Stats;

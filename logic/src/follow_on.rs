@@ -67,7 +67,7 @@ pub enum FollowOnKind {
     Executed,
     /// A LOLBIN ran with the file on its command line.
     LolbinWithFile,
-    /// A LOLBIN ran as a descendant of the link lineage or of the executed file.
+    /// A LOLBIN ran as a descendant of the link lineage, or of a process that ran the file.
     LolbinChild,
     /// The file's MotW or quarantine flag was removed.
     ProtectionRemoved,
@@ -142,6 +142,7 @@ mod program {
 
         struct Runs(u32, u32);
         Runs(a, p) <- FollowOn(a, 0, p, _);
+        Runs(a, p) <- FollowOn(a, 1, p, _);
         Runs(a, p) <- Payload(a, p);
 
         FollowOn(a, 1, p, t) <- Alerted(a, f, _, _, _), Exec(p, t, _, true), Mentions(p, f), InWindow(a, p, t);

@@ -172,8 +172,8 @@ fn parse_ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
     text.trim().parse().map_err(|_| RecordError::BadValue { field, message: format!("`{text}` is not an IP address") })
 }
 
-fn b(s: &String) -> Option<Str<'_>> {
-    Some(Cow::Borrowed(s.as_str()))
+fn b(s: &str) -> Option<Str<'_>> {
+    Some(Cow::Borrowed(s))
 }
 
 fn owned(s: Option<Str<'_>>) -> Option<String> {
@@ -254,7 +254,7 @@ impl Wire<'_> {
     pub(crate) fn from_event(e: &Event) -> Wire<'_> {
         let mut w = Wire {
             time: Some(WireTime::Text(Cow::Owned(e.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))),
-            host: (!e.host.is_empty()).then(|| Cow::Borrowed(e.host.as_str())),
+            host: (!e.host.is_empty()).then_some(Cow::Borrowed(e.host.as_str())),
             os: e.os,
             kind: Some(Cow::Borrowed(e.kind.tag())),
             ..Wire::default()
@@ -264,8 +264,8 @@ impl Wire<'_> {
                 w.proc = Some(WireProc::from_key(proc));
                 w.parent = parent.as_ref().map(WireProc::from_key);
                 w.image = b(image);
-                w.command_line = command_line.as_ref().and_then(b);
-                w.user = user.as_ref().and_then(b);
+                w.command_line = command_line.as_deref().and_then(b);
+                w.user = user.as_deref().and_then(b);
             }
             EventKind::ProcessEnd { proc } => w.proc = Some(WireProc::from_key(proc)),
             EventKind::UrlOpen { proc, url } => {
@@ -281,7 +281,7 @@ impl Wire<'_> {
                 w.proc = Some(WireProc::from_key(proc));
                 w.dst_ip = Some(Cow::Owned(dst_ip.to_string()));
                 w.dst_port = Some(*dst_port);
-                w.domain = domain.as_ref().and_then(b);
+                w.domain = domain.as_deref().and_then(b);
             }
             EventKind::FileWrite { proc, path, op, origin } => {
                 w.proc = Some(WireProc::from_key(proc));

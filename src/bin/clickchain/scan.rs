@@ -1,0 +1,203 @@
+//! `clickchain scan`: read inputs, merge them by time, run the engine, print records.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use clickchain::config::Config;
+use clickchain::input::{self, InputFormat};
+use clickchain::merge::Merge;
+use clickchain::sink::{JsonLines, Sink, Text};
+use clickchain::Engine;
+use clickchain_adapters::{Os, ReadError};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files, folders (recursive) or `-` for stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Input format (`auto`, `native`); `ndjson` or `text` here choose the output instead.
+    #[arg(long, short = 'f', default_value = "auto")]
+    format: String,
+    /// Output format: `ndjson` (default) or `text`.
+    #[arg(long, short = 'o')]
+    output: Option<String>,
+    /// Configuration file (TOML; see `clickchain config --print-default`).
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// Host name for inputs whose records name none.
+    #[arg(long)]
+    host: Option<String>,
+    /// OS of hosts whose OS cannot be told from their events.
+    #[arg(long)]
+    os: Option<Os>,
+    /// A newer Public Suffix List file instead of the vendored one.
+    #[arg(long, value_name = "FILE")]
+    psl: Option<PathBuf>,
+    /// Exit with 1 when alerts fired.
+    #[arg(long)]
+    fail_on_alert: bool,
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Print the engine's counters (drops, caps, classification) as JSON on stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+/// Rejected-record messages printed in full; the rest are only counted.
+const MAX_ERROR_LINES: u64 = 20;
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    match scan(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (input_format, text) = match args.format.as_str() {
+        "text" => (InputFormat::Auto, true),
+        "ndjson" if args.output.is_none() => (InputFormat::Auto, false),
+        f => (f.parse::<InputFormat>().map_err(anyhow::Error::msg)?, false),
+    };
+    let text = match args.output.as_deref() {
+        None => text,
+        Some("text") => true,
+        Some("ndjson" | "json") => false,
+        Some(other) => anyhow::bail!("unknown output format `{other}` (expected ndjson or text)"),
+    };
+    let mut config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    if args.os.is_some() {
+        config.engine.default_os = args.os;
+    }
+    let mut engine = match &args.psl {
+        Some(path) => {
+            let psl = clickchain::domain::Psl::from_file(path)?;
+            Engine::with_psl(config, Arc::new(psl))?
+        }
+        None => Engine::new(config)?,
+    };
+
+    let (files, open_errors) = input::expand(&args.paths);
+    let mut errors: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut printed = 0u64;
+    let mut report = |e: &dyn std::fmt::Display, reason: &'static str, quiet: bool| {
+        *errors.entry(reason).or_default() += 1;
+        if !quiet && printed < MAX_ERROR_LINES {
+            eprintln!("error: {e}");
+        }
+        printed += 1;
+    };
+    for e in &open_errors {
+        report(e, "unreadable_input", false);
+    }
+    let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let progress = Arc::new(AtomicU64::new(0));
+    let host = args.host.clone().unwrap_or_default();
+    let mut sources = Vec::new();
+    for f in &files {
+        match input::open(f, input_format, &host, Arc::clone(&progress)) {
+            Ok(r) => sources.push(r),
+            Err(e) => report(&e, "unreadable_input", false),
+        }
+    }
+    let bar = progress_bar(args.quiet, total);
+    let stdout = io::stdout().lock();
+    let mut sink: Box<dyn Sink> =
+        if text { Box::new(Text(io::BufWriter::new(stdout))) } else { Box::new(JsonLines(io::BufWriter::new(stdout))) };
+    let mut events = 0u64;
+    let mut closed = false;
+    for record in Merge::new(sources) {
+        match record {
+            Ok(ev) => {
+                events += 1;
+                engine.push(ev);
+            }
+            Err(e) => report(&e, reason(&e), args.quiet),
+        }
+        if events % 4096 == 0 {
+            bar.set_position(progress.load(Ordering::Relaxed));
+            if let Err(e) = engine.drain_into(sink.as_mut()) {
+                if !is_closed(&e) {
+                    return Err(e).context("writing records");
+                }
+                closed = true;
+                break;
+            }
+        }
+    }
+    if !closed {
+        engine.finish();
+        if let Err(e) = engine.drain_into(sink.as_mut()).and_then(|_| sink.flush()) {
+            if !is_closed(&e) {
+                return Err(e).context("writing records");
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let stats = engine.stats();
+    let rejected: u64 = errors.values().sum();
+    if !args.quiet {
+        if printed > MAX_ERROR_LINES {
+            eprintln!("… {} more errors not shown", printed - MAX_ERROR_LINES);
+        }
+        let reasons: Vec<String> = errors.iter().map(|(r, n)| format!("{r}={n}")).collect();
+        eprintln!(
+            "clickchain: {} inputs, {} events read, {} rejected{}, {} late, {} alerts, {} follow-ons, {:.2?}",
+            files.len(),
+            events,
+            rejected,
+            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
+            stats.dropped.late,
+            stats.alerts,
+            stats.follow_ons,
+            started.elapsed()
+        );
+    }
+    if args.stats {
+        let _ = writeln!(io::stderr(), "{}", serde_json::to_string_pretty(stats).unwrap_or_default());
+    }
+    Ok(if rejected > 0 {
+        ExitCode::from(2)
+    } else if args.fail_on_alert && stats.alerts > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn reason(e: &ReadError) -> &'static str {
+    e.reason()
+}
+
+fn is_closed(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}
+
+fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

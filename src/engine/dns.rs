@@ -1,0 +1,97 @@
+//! Recent DNS answers per host: which name an IP was resolved from, for egress attribution.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use clickchain_adapters::SourceRef;
+use rustc_hash::FxHashMap;
+
+use super::proctable::Slot;
+
+/// Answers kept per IP (the latest win).
+const PER_IP: usize = 4;
+
+#[derive(Debug, Clone)]
+pub(crate) struct DnsEntry {
+    pub name: Arc<str>,
+    pub time: i64,
+    /// Link root of the asking process, when it is in a lineage.
+    pub root: Option<Slot>,
+    pub source: SourceRef,
+}
+
+/// IP -> recent answers, with FIFO expiry and a cap on the total.
+#[derive(Default)]
+pub(crate) struct DnsCache {
+    by_ip: FxHashMap<IpAddr, VecDeque<DnsEntry>>,
+    order: VecDeque<(i64, IpAddr)>,
+    len: usize,
+}
+
+impl DnsCache {
+    pub fn insert(&mut self, ip: IpAddr, entry: DnsEntry, cap: usize) -> u64 {
+        let mut evicted = 0;
+        let q = self.by_ip.entry(ip).or_default();
+        if q.len() >= PER_IP {
+            q.pop_front();
+            self.len -= 1;
+        }
+        self.order.push_back((entry.time, ip));
+        q.push_back(entry);
+        self.len += 1;
+        while self.len > cap {
+            self.pop_oldest();
+            evicted += 1;
+        }
+        if self.order.len() > 2 * cap + 64 {
+            self.rebuild_order();
+        }
+        evicted
+    }
+
+    fn pop_oldest(&mut self) {
+        while let Some((t, ip)) = self.order.pop_front() {
+            if let Some(q) = self.by_ip.get_mut(&ip) {
+                if q.front().is_some_and(|e| e.time == t) {
+                    q.pop_front();
+                    self.len -= 1;
+                    if q.is_empty() {
+                        self.by_ip.remove(&ip);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the expiry queue from the live entries (drops stale ones left by per-IP eviction).
+    fn rebuild_order(&mut self) {
+        let mut order: Vec<(i64, IpAddr)> =
+            self.by_ip.iter().flat_map(|(ip, q)| q.iter().map(move |e| (e.time, *ip))).collect();
+        order.sort_unstable();
+        self.order = order.into();
+    }
+
+    /// Drops answers older than `horizon`.
+    pub fn expire(&mut self, horizon: i64) {
+        while self.order.front().is_some_and(|&(t, _)| t < horizon) {
+            self.pop_oldest();
+        }
+        if self.order.capacity() > 4 * self.order.len() + 64 {
+            self.order.shrink_to_fit();
+        }
+    }
+
+    /// The name `ip` was last resolved from at or before `time` (not older than `ttl`),
+    /// preferring answers to the same link root.
+    pub fn lookup(&self, ip: IpAddr, time: i64, ttl: i64, root: Option<Slot>) -> Option<&DnsEntry> {
+        let q = self.by_ip.get(&ip)?;
+        let fresh = || q.iter().rev().filter(|e| e.time <= time && time - e.time <= ttl);
+        fresh().find(|e| root.is_some() && e.root == root).or_else(|| fresh().next())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+}

@@ -1,0 +1,351 @@
+//! The streaming engine (DESIGN §5): reorder buffer and watermark, per-host micro-batches of
+//! event time, delta-anchored crepe evaluation, bounded carried state.
+//!
+//! `scan` (batch replay) and live use run this same code: a replay is a stream that ends.
+
+pub(crate) mod dns;
+mod evaluate;
+pub(crate) mod profile;
+pub(crate) mod proctable;
+pub(crate) mod state;
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clickchain_adapters::{Event, EventKind, Os};
+use rustc_hash::FxHashMap;
+
+use crate::alert::Record;
+use crate::config::Config;
+use crate::domain::{FirstSeen, Psl};
+use crate::lower::Ctx;
+use crate::sink::Sink;
+use crate::stats::Stats;
+use evaluate::{evaluate_host, Emitted};
+pub use profile::{analytic, EngineError};
+use profile::{Limits, Profile};
+use state::Host;
+
+/// Carried state is swept at most this often (event time).
+const SWEEP_EVERY_MS: i64 = 60_000;
+/// Events before this are implausible (1990-01-01).
+const NOT_BEFORE_MS: i64 = 631_152_000_000;
+
+/// An event waiting in the reorder buffer, ordered by (time, kind rank, arrival).
+struct Queued {
+    time: i64,
+    rank: u8,
+    seq: u64,
+    event: Event,
+}
+
+impl Queued {
+    fn key(&self) -> (i64, u8, u64) {
+        (self.time, self.rank, self.seq)
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        self.key() == o.key()
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.key().cmp(&o.key())
+    }
+}
+
+/// Within one millisecond, starts come before what processes do, and ends last.
+fn rank(kind: &EventKind) -> u8 {
+    match kind {
+        EventKind::ProcessStart { .. } => 0,
+        EventKind::UrlOpen { .. } => 1,
+        EventKind::DnsAnswer { .. } => 2,
+        EventKind::Connect { .. } => 3,
+        EventKind::FileWrite { .. } => 4,
+        EventKind::FileAttr { .. } => 5,
+        EventKind::ProcessEnd { .. } => 6,
+    }
+}
+
+/// Guesses a host's OS from the paths in an event, for sources that do not say.
+fn os_hint(ev: &Event) -> Option<Os> {
+    let path = match &ev.kind {
+        EventKind::ProcessStart { image, .. } => image.as_str(),
+        EventKind::FileWrite { path, .. } | EventKind::FileAttr { path, .. } => path.as_str(),
+        _ => return None,
+    };
+    let b = path.as_bytes();
+    if path.contains('\\') || (b.len() > 1 && b[1] == b':') {
+        Some(Os::Windows)
+    } else if ["/Users/", "/Applications/", "/System/", "/private/", "/Library/", "/Volumes/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        Some(Os::Macos)
+    } else if path.starts_with('/') {
+        Some(Os::Linux)
+    } else {
+        None
+    }
+}
+
+/// The detection engine. Feed it events with [`Engine::push`], let time pass with
+/// [`Engine::advance_to`], end the input with [`Engine::finish`], and collect alerts and
+/// follow-on records with [`Engine::drain`] (or [`Engine::drain_into`] a [`Sink`]).
+///
+/// ```
+/// use clickchain::{Config, Engine};
+/// use clickchain_adapters::native::NativeReader;
+///
+/// let sample = include_str!("../../data/samples/quickstart.ndjson");
+/// let mut engine = Engine::new(Config::default()).unwrap();
+/// for event in NativeReader::new("quickstart.ndjson", sample.as_bytes()) {
+///     engine.push(event.unwrap());
+/// }
+/// engine.finish();
+/// let records = engine.drain();
+/// assert_eq!(records.len(), 1);
+/// assert_eq!(engine.stats().alerts, 1);
+/// ```
+pub struct Engine {
+    profiles: [Profile; 3],
+    limits: Limits,
+    lateness: i64,
+    batch: i64,
+    max_future_skew: i64,
+    not_after: i64,
+    default_os: Option<Os>,
+    psl: Arc<Psl>,
+    first_seen: FirstSeen,
+    hosts: FxHashMap<Arc<str>, Host>,
+    dirty: Vec<Arc<str>>,
+    heap: BinaryHeap<Reverse<Queued>>,
+    seq: u64,
+    max_seen: i64,
+    watermark: i64,
+    bucket: Option<i64>,
+    last_sweep: i64,
+    out: Vec<Record>,
+    stats: Stats,
+}
+
+fn os_index(os: Os) -> usize {
+    match os {
+        Os::Windows => 0,
+        Os::Linux => 1,
+        Os::Macos => 2,
+    }
+}
+
+impl Engine {
+    /// An engine with the vendored Public Suffix List.
+    pub fn new(config: Config) -> Result<Engine, EngineError> {
+        Engine::with_psl(config, Arc::new(Psl::vendored().clone()))
+    }
+
+    /// An engine with the given Public Suffix List (e.g. a newer one loaded from a file).
+    pub fn with_psl(config: Config, psl: Arc<Psl>) -> Result<Engine, EngineError> {
+        let profiles = [
+            Profile::new(Os::Windows, &config.windows, &config)?,
+            Profile::new(Os::Linux, &config.linux, &config)?,
+            Profile::new(Os::Macos, &config.macos, &config)?,
+        ];
+        let max_future_skew = config.max_future_skew_ms();
+        Ok(Engine {
+            profiles,
+            limits: Limits::new(&config),
+            lateness: config.allowed_lateness_ms(),
+            batch: config.batch_ms().max(1),
+            max_future_skew,
+            not_after: Utc::now().timestamp_millis().saturating_add(max_future_skew),
+            default_os: config.engine.default_os,
+            psl,
+            first_seen: FirstSeen::new(config.nod_warmup_ms(), config.engine.nod_capacity),
+            hosts: FxHashMap::default(),
+            dirty: Vec::new(),
+            heap: BinaryHeap::new(),
+            seq: 0,
+            max_seen: i64::MIN,
+            watermark: i64::MIN,
+            bucket: None,
+            last_sweep: i64::MIN,
+            out: Vec::new(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// Rejects events later than `now + max_future_skew` (default: the wall clock at
+    /// construction). Replays of recorded data and tests set it explicitly.
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Offers one event. It is buffered until the watermark passes it, then lowered in time
+    /// order; events further behind the watermark than AllowedLateness are dropped as late.
+    pub fn push(&mut self, event: Event) {
+        self.stats.events_in += 1;
+        let t = event.time.timestamp_millis();
+        if !(NOT_BEFORE_MS..=self.not_after).contains(&t) {
+            self.stats.dropped.implausible_time += 1;
+            return;
+        }
+        if t < self.watermark {
+            self.stats.dropped.late += 1;
+            return;
+        }
+        self.seq += 1;
+        self.heap.push(Reverse(Queued { time: t, rank: rank(&event.kind), seq: self.seq, event }));
+        if t > self.max_seen {
+            self.max_seen = t;
+            self.watermark = self.watermark.max(t.saturating_sub(self.lateness));
+        }
+        if self.heap.len() > self.limits.max_reorder {
+            // Forced out: everything older than it is now late.
+            let Reverse(q) = self.heap.pop().expect("non-empty");
+            self.stats.anomalies.reorder_overflow += 1;
+            self.watermark = self.watermark.max(q.time);
+            self.process(q.event, q.time);
+        }
+        self.release();
+    }
+
+    /// Declares that no event before `time` will come: releases and evaluates up to it.
+    /// A live agent calls this on a timer so that quiet hosts still get evaluated.
+    pub fn advance_to(&mut self, time: DateTime<Utc>) {
+        let t = time.timestamp_millis();
+        self.watermark = self.watermark.max(t);
+        self.release();
+        let b = t.div_euclid(self.batch);
+        if let Some(cur) = self.bucket {
+            if b > cur {
+                self.close_batch(b * self.batch - 1, false);
+                self.bucket = Some(b);
+            }
+        }
+    }
+
+    /// Ends the input: releases every buffered event and evaluates everything pending.
+    pub fn finish(&mut self) {
+        self.watermark = i64::MAX;
+        self.release();
+        let until = self.bucket.map_or(i64::MAX, |b| (b + 1) * self.batch - 1);
+        self.dirty = self.hosts.keys().cloned().collect();
+        self.close_batch(until, true);
+    }
+
+    /// Takes the records produced so far.
+    pub fn drain(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Hands the records produced so far to `sink`, in order.
+    pub fn drain_into(&mut self, sink: &mut dyn Sink) -> std::io::Result<()> {
+        for r in self.out.drain(..) {
+            sink.emit(r)?;
+        }
+        Ok(())
+    }
+
+    /// Processes currently held for all hosts (a gauge for memory use).
+    pub fn live_processes(&self) -> usize {
+        self.hosts.values().map(|h| h.procs.len()).sum()
+    }
+
+    fn release(&mut self) {
+        while self.heap.peek().is_some_and(|Reverse(q)| q.time < self.watermark) {
+            let Reverse(q) = self.heap.pop().expect("peeked");
+            self.process(q.event, q.time);
+        }
+    }
+
+    fn process(&mut self, ev: Event, t: i64) {
+        let b = t.div_euclid(self.batch);
+        match self.bucket {
+            Some(cur) if b > cur => {
+                self.close_batch(b * self.batch - 1, false);
+                self.bucket = Some(b);
+            }
+            None => self.bucket = Some(b),
+            _ => {}
+        }
+        let host = match self.hosts.get_key_value(ev.host.as_str()) {
+            Some((k, _)) => Arc::clone(k),
+            None => {
+                if self.hosts.len() >= self.limits.max_hosts {
+                    self.stats.dropped.host_cap += 1;
+                    return;
+                }
+                let name: Arc<str> = Arc::from(ev.host.as_str());
+                self.hosts.insert(Arc::clone(&name), Host::new(Arc::clone(&name), None));
+                name
+            }
+        };
+        let h = self.hosts.get_mut(&host).expect("inserted");
+        let os = *h.os.get_or_insert_with(|| ev.os.or_else(|| os_hint(&ev)).or(self.default_os).unwrap_or(Os::Linux));
+        let profile = &self.profiles[os_index(os)];
+        let mut ctx = Ctx {
+            profile,
+            psl: &self.psl,
+            first_seen: &mut self.first_seen,
+            stats: &mut self.stats,
+            limits: &self.limits,
+            horizon: t - profile.retention_ms(),
+        };
+        h.ingest(&mut ctx, ev);
+        self.stats.events_processed += 1;
+        if !self.dirty.contains(&host) {
+            self.dirty.push(host);
+        }
+    }
+
+    /// Evaluates every host touched since the last batch, up to event time `until`.
+    fn close_batch(&mut self, until: i64, at_end: bool) {
+        let _span = tracing::debug_span!("batch", until, hosts = self.dirty.len()).entered();
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort();
+        let mut still: Vec<Arc<str>> = Vec::new();
+        for name in dirty {
+            let Some(host) = self.hosts.get_mut(&name) else { continue };
+            let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
+            if host.has_work(until, at_end) {
+                let mut emit = Emitted { out: &mut self.out, stats: &mut self.stats };
+                evaluate_host(host, profile, until, at_end, &mut emit);
+            }
+            if !host.pending.is_empty() {
+                still.push(name);
+            }
+        }
+        self.dirty = still;
+        if until.saturating_sub(self.last_sweep) >= SWEEP_EVERY_MS || at_end {
+            self.sweep(until);
+        }
+    }
+
+    /// Expires carried state and processes that nothing can refer to any more.
+    fn sweep(&mut self, until: i64) {
+        self.last_sweep = until;
+        for host in self.hosts.values_mut() {
+            let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
+            let horizon = until.saturating_sub(profile.retention_ms() + self.lateness);
+            host.expire(horizon, until);
+            host.dns.expire(until.saturating_sub(profile.dns_ttl_ms));
+            host.procs.sweep(horizon);
+        }
+        tracing::trace!(hosts = self.hosts.len(), "swept");
+    }
+}

@@ -1,0 +1,297 @@
+//! The per-host process table: stable identities, parent links, pid reuse, bounded size.
+//!
+//! Processes are kept while alive or referenced (by children or carried facts), and leave once
+//! they ended before the horizon. `Pid` keys resolve to the incarnation alive at that time: a
+//! new start under a pid ends the previous incarnation, so pid reuse never joins strangers.
+
+use std::sync::Arc;
+
+use clickchain_adapters::{ProcKey, SourceRef};
+use rustc_hash::FxHashMap;
+
+/// Index of a process in its host's table.
+pub(crate) type Slot = u32;
+
+/// Lineage walks stop here, whatever the input claims.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+#[derive(Debug)]
+pub(crate) struct Proc {
+    pub key: ProcKey,
+    /// Full image path; empty when the start was never seen.
+    pub image: Arc<str>,
+    /// Lowercased image basename (what lists match).
+    pub image_name: Arc<str>,
+    pub parent: Option<Slot>,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    /// Routing hint computed at start: the top-most link-source ancestor (crepe derives the truth).
+    pub link_root: Option<Slot>,
+    pub lolbin: bool,
+    /// The start record, for evidence.
+    pub source: Option<SourceRef>,
+    pub last_seen: i64,
+    children: u32,
+    /// Carried facts that refer to this process.
+    pins: u32,
+}
+
+/// What inserting a process start found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct StartOutcome {
+    pub orphan: bool,
+    pub cycle: bool,
+    pub duplicate: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct ProcTable {
+    slots: Vec<Option<Proc>>,
+    free: Vec<Slot>,
+    by_id: FxHashMap<Box<str>, Slot>,
+    by_pid: FxHashMap<u32, Slot>,
+    len: usize,
+    pub evicted: u64,
+}
+
+pub(crate) struct NewProc<'a> {
+    pub key: &'a ProcKey,
+    pub parent: Option<&'a ProcKey>,
+    pub image: Arc<str>,
+    pub image_name: Arc<str>,
+    pub is_link_source: bool,
+    pub lolbin: bool,
+    pub time: i64,
+    pub source: SourceRef,
+}
+
+impl ProcTable {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn get(&self, slot: Slot) -> &Proc {
+        self.slots[slot as usize].as_ref().expect("live slot")
+    }
+
+    fn get_mut(&mut self, slot: Slot) -> &mut Proc {
+        self.slots[slot as usize].as_mut().expect("live slot")
+    }
+
+    pub fn lookup(&self, key: &ProcKey) -> Option<Slot> {
+        match key {
+            ProcKey::Id(id) => self.by_id.get(id.as_str()).copied(),
+            ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
+        }
+    }
+
+    fn alloc(&mut self, p: Proc) -> Slot {
+        self.len += 1;
+        match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(p);
+                s
+            }
+            None => {
+                self.slots.push(Some(p));
+                (self.slots.len() - 1) as Slot
+            }
+        }
+    }
+
+    fn placeholder(&mut self, key: &ProcKey, time: i64) -> Slot {
+        let empty: Arc<str> = Arc::from("");
+        let slot = self.alloc(Proc {
+            key: key.clone(),
+            image: Arc::clone(&empty),
+            image_name: empty,
+            parent: None,
+            start: None,
+            end: None,
+            link_root: None,
+            lolbin: false,
+            source: None,
+            last_seen: time,
+            children: 0,
+            pins: 0,
+        });
+        match key {
+            ProcKey::Id(id) => {
+                self.by_id.insert(id.as_str().into(), slot);
+            }
+            ProcKey::Pid(pid) => {
+                self.by_pid.insert(*pid, slot);
+            }
+        }
+        slot
+    }
+
+    /// The process a record refers to, creating a placeholder for one never seen starting.
+    pub fn resolve(&mut self, key: &ProcKey, time: i64) -> Slot {
+        match self.lookup(key) {
+            Some(s) => {
+                let p = self.get_mut(s);
+                p.last_seen = p.last_seen.max(time);
+                s
+            }
+            None => self.placeholder(key, time),
+        }
+    }
+
+    /// Records a process start.
+    pub fn start(&mut self, new: NewProc<'_>) -> (Slot, StartOutcome) {
+        let mut outcome = StartOutcome::default();
+        let existing = self.lookup(new.key);
+        let slot = match (new.key, existing) {
+            // A source-unique id seen before: fill in a placeholder, or a duplicate start.
+            (ProcKey::Id(_), Some(s)) => {
+                if self.get(s).start.is_some() {
+                    outcome.duplicate = true;
+                    return (s, outcome);
+                }
+                s
+            }
+            // A pid starts a new incarnation; the previous one (if any) ended by now.
+            (ProcKey::Pid(_), Some(old)) => {
+                let p = self.get_mut(old);
+                if p.end.is_none() {
+                    p.end = Some(new.time);
+                }
+                self.placeholder(new.key, new.time)
+            }
+            (_, None) => self.placeholder(new.key, new.time),
+        };
+        let parent = match new.parent {
+            Some(pk) if pk == new.key => {
+                outcome.cycle = true;
+                None
+            }
+            Some(pk) => {
+                if self.lookup(pk).is_none() {
+                    outcome.orphan = true;
+                }
+                let ps = self.resolve(pk, new.time);
+                if self.ancestors(ps).any(|a| a == slot) || ps == slot {
+                    outcome.cycle = true;
+                    None
+                } else {
+                    Some(ps)
+                }
+            }
+            None => None,
+        };
+        let inherited = parent.and_then(|ps| self.get(ps).link_root);
+        if let Some(ps) = parent {
+            self.get_mut(ps).children += 1;
+        }
+        let p = self.get_mut(slot);
+        p.image = new.image;
+        p.image_name = new.image_name;
+        p.parent = parent;
+        p.start = Some(new.time);
+        p.lolbin = new.lolbin;
+        p.source = Some(new.source);
+        p.last_seen = new.time;
+        p.link_root = inherited.or(new.is_link_source.then_some(slot));
+        (slot, outcome)
+    }
+
+    pub fn end(&mut self, key: &ProcKey, time: i64) {
+        if let Some(s) = self.lookup(key) {
+            let p = self.get_mut(s);
+            p.end = Some(p.end.map_or(time, |e| e.min(time)));
+            p.last_seen = p.last_seen.max(time);
+        }
+    }
+
+    /// Parents of `slot`, nearest first, at most [`MAX_DEPTH`].
+    pub fn ancestors(&self, slot: Slot) -> impl Iterator<Item = Slot> + '_ {
+        let mut cur = self.get(slot).parent;
+        std::iter::from_fn(move || {
+            let s = cur?;
+            cur = self.get(s).parent;
+            Some(s)
+        })
+        .take(MAX_DEPTH)
+    }
+
+    pub fn pin(&mut self, slot: Slot) {
+        self.get_mut(slot).pins += 1;
+    }
+
+    pub fn unpin(&mut self, slot: Slot) {
+        let p = self.get_mut(slot);
+        p.pins = p.pins.saturating_sub(1);
+    }
+
+    fn removable(p: &Proc, horizon: i64) -> bool {
+        p.pins == 0 && p.children == 0 && p.end.is_some_and(|e| e < horizon) && p.last_seen < horizon
+    }
+
+    /// Removes processes that ended before `horizon` and that nothing refers to any more.
+    /// Leaves go first, which may free their parents in the same sweep.
+    pub fn sweep(&mut self, horizon: i64) -> usize {
+        let mut removed = 0;
+        loop {
+            let dead: Vec<Slot> = (0..self.slots.len() as Slot)
+                .filter(|&s| self.slots[s as usize].as_ref().is_some_and(|p| Self::removable(p, horizon)))
+                .collect();
+            if dead.is_empty() {
+                return removed;
+            }
+            removed += dead.len();
+            for s in dead {
+                self.remove_quiet(s);
+            }
+        }
+    }
+
+    /// Makes room when the table is full: first a sweep, then the least recently seen processes
+    /// that nothing refers to (a tenth of the table at once, so that this stays rare).
+    pub fn make_room(&mut self, cap: usize, horizon: i64) -> bool {
+        if self.len < cap {
+            return true;
+        }
+        self.sweep(horizon);
+        if self.len < cap {
+            return true;
+        }
+        let mut idle: Vec<(i64, Slot)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(s, p)| p.as_ref().filter(|p| p.pins == 0 && p.children == 0).map(|p| (p.last_seen, s as Slot)))
+            .collect();
+        idle.sort_unstable();
+        let n = (cap / 10).max(1).min(idle.len());
+        for &(_, s) in &idle[..n] {
+            self.remove_quiet(s);
+            self.evicted += 1;
+        }
+        self.len < cap
+    }
+
+    /// Removal without the link-root scan: callers only remove processes nothing refers to,
+    /// and a link root with descendants always has children.
+    fn remove_quiet(&mut self, slot: Slot) {
+        let p = self.slots[slot as usize].take().expect("live slot");
+        self.len -= 1;
+        self.free.push(slot);
+        match &p.key {
+            ProcKey::Id(id) => {
+                if self.by_id.get(id.as_str()) == Some(&slot) {
+                    self.by_id.remove(id.as_str());
+                }
+            }
+            ProcKey::Pid(pid) => {
+                if self.by_pid.get(pid) == Some(&slot) {
+                    self.by_pid.remove(pid);
+                }
+            }
+        }
+        if let Some(ps) = p.parent {
+            let parent = self.get_mut(ps);
+            parent.children = parent.children.saturating_sub(1);
+        }
+    }
+}

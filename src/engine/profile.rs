@@ -1,0 +1,99 @@
+//! Configuration compiled for the hot path: one profile per OS, plus the engine's limits.
+
+use clickchain_adapters::Os;
+use clickchain_logic::Params;
+
+use crate::config::{duration_ms, Config, ConfigError, OsProfile};
+use crate::domain::{DomainError, RiskPolicy, RiskSettings};
+use crate::paths::PathClassifier;
+
+/// The analytic DET0066 names for each OS.
+pub fn analytic(os: Os) -> &'static str {
+    match os {
+        Os::Windows => "AN0178",
+        Os::Linux => "AN0179",
+        Os::Macos => "AN0180",
+    }
+}
+
+/// Why an engine could not be built from a configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A path pattern or list in the configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A domain list or CIDR in the configuration is invalid.
+    #[error("{os}: {error}")]
+    Domain {
+        /// The OS section.
+        os: Os,
+        /// What is wrong.
+        error: DomainError,
+    },
+}
+
+pub(crate) struct Profile {
+    pub analytic: &'static str,
+    pub paths: PathClassifier,
+    pub risk: RiskPolicy,
+    pub params: Params,
+    pub dns_ttl_ms: i64,
+    pub quarantine_enabled: bool,
+}
+
+impl Profile {
+    pub fn new(os: Os, p: &OsProfile, config: &Config) -> Result<Profile, EngineError> {
+        let risk = RiskPolicy::new(RiskSettings {
+            suspicious_tlds: p.suspicious_tlds.clone(),
+            allowed_cdns: p.allowed_cdns.clone(),
+            allowed_cidrs: p.allowed_cidrs.clone(),
+            dynamic_dns_suffixes: p.dynamic_dns_suffixes.clone(),
+            risk_threshold: p.domain_risk_score,
+        })
+        .map_err(|error| EngineError::Domain { os, error })?;
+        let quarantine = p.quarantine_policy.as_ref().filter(|q| q.enabled);
+        Ok(Profile {
+            analytic: analytic(os),
+            paths: PathClassifier::new(os, p)?,
+            risk,
+            params: Params {
+                window: duration_ms(p.time_window),
+                download_gap: duration_ms(p.download_gap),
+                min_strength: p.min_strength,
+                quarantine_grace: quarantine.map_or(0, |q| duration_ms(q.grace)),
+            },
+            dns_ttl_ms: config.dns_ttl_ms(),
+            quarantine_enabled: quarantine.is_some(),
+        })
+    }
+
+    /// How long carried state must be kept: the window plus the quarantine grace.
+    pub fn retention_ms(&self) -> i64 {
+        self.params.window + self.params.quarantine_grace
+    }
+}
+
+/// Table caps, from `[engine]`.
+pub(crate) struct Limits {
+    pub max_hosts: usize,
+    pub max_processes_per_host: usize,
+    pub max_egress_per_host: usize,
+    pub max_pending_per_host: usize,
+    pub max_dns_per_host: usize,
+    pub max_reorder: usize,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
+        let e = &config.engine;
+        Limits {
+            max_hosts: e.max_hosts,
+            max_processes_per_host: e.max_processes_per_host,
+            max_egress_per_host: e.max_egress_per_host,
+            max_pending_per_host: e.max_pending_per_host,
+            max_dns_per_host: e.max_dns_per_host,
+            max_reorder: e.max_reorder,
+        }
+    }
+}

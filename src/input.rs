@@ -1,0 +1,142 @@
+//! Opening inputs: files, folders (recursive, in name order) and `-` for stdin, with the
+//! format detected per input.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use clickchain_adapters::native::NativeReader;
+use clickchain_adapters::{Event, ReadError};
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// Detect per input.
+    Auto,
+    /// clickchain's native NDJSON.
+    Native,
+}
+
+impl std::str::FromStr for InputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(InputFormat::Auto),
+            "native" | "ndjson" => Ok(InputFormat::Native),
+            other => Err(format!("unknown input format `{other}` (expected auto or native)")),
+        }
+    }
+}
+
+/// Why an input could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The path cannot be read.
+    #[error("{path}: {error}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// No known format matches the input's first record.
+    #[error("{path}: unrecognised input format (first bytes: {head:?})")]
+    UnknownFormat {
+        /// The path.
+        path: String,
+        /// The first bytes, for the message.
+        head: String,
+    },
+}
+
+/// Expands folders into the files below them (sorted by path); `-` stays as stdin.
+pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            files.push(p.clone());
+        } else {
+            walk(p, &mut files, &mut errors);
+        }
+    }
+    (files, errors)
+}
+
+fn walk(p: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
+    let err = |error| InputError::Io { path: p.display().to_string(), error };
+    match std::fs::metadata(p) {
+        Err(e) => errors.push(err(e)),
+        Ok(m) if m.is_dir() => match std::fs::read_dir(p) {
+            Err(e) => errors.push(err(e)),
+            Ok(entries) => {
+                let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                for c in children {
+                    walk(&c, files, errors);
+                }
+            }
+        },
+        Ok(_) => files.push(p.to_path_buf()),
+    }
+}
+
+/// Counts bytes read through it (for a progress bar).
+pub struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The records of one opened input.
+pub type Records = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
+
+/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
+pub fn open(
+    path: &Path,
+    format: InputFormat,
+    default_host: &str,
+    progress: Arc<AtomicU64>,
+) -> Result<Records, InputError> {
+    let name = path.display().to_string();
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|error| InputError::Io { path: name.clone(), error })?)
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: raw, count: progress });
+    let format = match format {
+        InputFormat::Auto => detect(&mut reader, &name)?,
+        f => f,
+    };
+    match format {
+        InputFormat::Native | InputFormat::Auto => {
+            Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
+        }
+    }
+}
+
+/// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
+fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
+    let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None | Some(b'{') => Ok(InputFormat::Native),
+        Some(_) => Err(InputError::UnknownFormat {
+            path: name.to_owned(),
+            head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),
+        }),
+    }
+}

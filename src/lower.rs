@@ -1,0 +1,358 @@
+//! Lowering: one event into its host's classified state (DESIGN §2, "classify at ingest").
+//!
+//! Everything stateless is decided here, once per event: is the process in a link lineage,
+//! is the path a user path and download-like, is the destination untrusted. What can never
+//! matter is dropped (and counted); what may matter is carried as a compact summary for the
+//! rules in [`crate::engine`] to evaluate.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
+
+use crate::domain::{host_of_url, Destination, DomainName, FirstSeen, Psl};
+use crate::engine::dns::DnsEntry;
+use crate::engine::profile::{Limits, Profile};
+use crate::engine::proctable::{NewProc, Slot};
+use crate::engine::state::{
+    ClickEntry, Dest, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
+};
+use crate::stats::Stats;
+
+/// Two connects of one process to one destination closer than this are one egress.
+const EGRESS_COALESCE_MS: i64 = 1_000;
+/// Most partial downloads remembered per host.
+const MAX_PARTIALS: usize = 10_000;
+
+/// What lowering needs besides the host.
+pub(crate) struct Ctx<'a> {
+    pub profile: &'a Profile,
+    pub psl: &'a Psl,
+    pub first_seen: &'a mut FirstSeen,
+    pub stats: &'a mut Stats,
+    pub limits: &'a Limits,
+    /// Carried state older than this is no longer needed.
+    pub horizon: i64,
+}
+
+/// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value).
+pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
+    cmd.split_ascii_whitespace()
+        .map(|t| t.trim_matches(|c| c == '"' || c == '\''))
+        .find(|t| {
+            let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+            lower.starts_with("http://") || lower.starts_with("https://")
+        })
+}
+
+impl Host {
+    /// Lowers one event (already accepted and in time order).
+    pub(crate) fn ingest(&mut self, ctx: &mut Ctx<'_>, ev: Event) {
+        let t = ev.time.timestamp_millis();
+        let source = ev.source;
+        match ev.kind {
+            EventKind::ProcessStart { proc, parent, image, command_line, user: _ } => {
+                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref())
+            }
+            EventKind::ProcessEnd { proc } => self.procs.end(&proc, t),
+            EventKind::UrlOpen { proc, url } => {
+                let slot = self.known(ctx, &proc, t);
+                self.add_click(ctx, slot, t, &url, source);
+            }
+            EventKind::DnsAnswer { proc, query, answers } => self.on_dns(ctx, t, source, proc.as_ref(), &query, answers),
+            EventKind::Connect { proc, dst_ip, dst_port, domain } => {
+                self.on_connect(ctx, t, source, &proc, dst_ip, dst_port, domain.as_deref())
+            }
+            EventKind::FileWrite { proc, path, op, origin } => self.on_write(ctx, t, source, &proc, path, op, origin),
+            EventKind::FileAttr { proc, path, attr } => self.on_attr(ctx, t, source, &proc, &path, attr),
+        }
+    }
+
+    fn known(&mut self, ctx: &mut Ctx<'_>, key: &ProcKey, t: i64) -> Slot {
+        if self.procs.lookup(key).is_none() {
+            ctx.stats.anomalies.unknown_process += 1;
+            self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
+        }
+        self.procs.resolve(key, t)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_start(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        t: i64,
+        source: SourceRef,
+        proc: &ProcKey,
+        parent: Option<&ProcKey>,
+        image: &str,
+        command_line: Option<&str>,
+    ) {
+        let before = self.procs.evicted;
+        let room = self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
+        ctx.stats.dropped.process_evicted += self.procs.evicted - before;
+        if !room {
+            ctx.stats.dropped.process_cap += 1;
+            return;
+        }
+        let paths = &ctx.profile.paths;
+        let name = paths.image_name(image);
+        let new = NewProc {
+            key: proc,
+            parent,
+            image: self.images.intern(image),
+            image_name: self.images.intern(&name),
+            is_link_source: paths.is_browser_name(&name),
+            lolbin: paths.is_lolbin_name(&name),
+            time: t,
+            source: source.clone(),
+        };
+        let (slot, outcome) = self.procs.start(new);
+        ctx.stats.anomalies.orphan_parent += u64::from(outcome.orphan);
+        ctx.stats.anomalies.parent_cycle += u64::from(outcome.cycle);
+        ctx.stats.anomalies.duplicate_start += u64::from(outcome.duplicate);
+        if outcome.duplicate {
+            return;
+        }
+        if let Some(url) = command_line.and_then(url_in_command_line) {
+            self.add_click(ctx, slot, t, url, source);
+        }
+        if !self.interest.is_empty() {
+            self.exec_candidate(ctx, slot, t, image, command_line);
+        }
+    }
+
+    fn exec_candidate(&mut self, ctx: &Ctx<'_>, slot: Slot, t: i64, image: &str, cmd: Option<&str>) {
+        let paths = &ctx.profile.paths;
+        let image_norm = paths.normalize(image);
+        let lolbin = self.procs.get(slot).lolbin;
+        let mut mentions = Vec::new();
+        for token in cmd.unwrap_or("").split_ascii_whitespace() {
+            let token = token.trim_matches(|c| c == '"' || c == '\'');
+            let base = paths.normalize(crate::paths::basename(token));
+            if let Some(files) = self.interest.get(&base) {
+                mentions.extend(files.iter().cloned());
+            }
+        }
+        let runs_file = self.interest.get(crate::paths::basename(&image_norm)).is_some_and(|v| v.contains(&image_norm));
+        if runs_file || lolbin {
+            self.execs.push(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin });
+        }
+    }
+
+    fn add_click(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, url: &str, source: SourceRef) {
+        let Some(root) = self.procs.get(slot).link_root else { return };
+        ctx.stats.classified.clicks += 1;
+        self.procs.pin(slot);
+        let url = self.images.intern(url);
+        self.roots.entry(root).or_default().clicks.push_back(ClickEntry { time: t, proc: slot, url, source });
+    }
+
+    fn on_dns(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        t: i64,
+        source: SourceRef,
+        proc: Option<&ProcKey>,
+        query: &str,
+        answers: Vec<IpAddr>,
+    ) {
+        let root = proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.get(s).link_root);
+        let name = self.images.intern(query.trim_end_matches('.'));
+        for ip in answers {
+            let entry = DnsEntry { name: Arc::clone(&name), time: t, root, source: source.clone() };
+            ctx.stats.dropped.dns_evicted += self.dns.insert(ip, entry, ctx.limits.max_dns_per_host);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_connect(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        t: i64,
+        source: SourceRef,
+        proc: &ProcKey,
+        ip: IpAddr,
+        port: u16,
+        domain: Option<&str>,
+    ) {
+        let slot = self.known(ctx, proc, t);
+        let Some(root) = self.procs.get(slot).link_root else {
+            ctx.stats.classified.egress_outside_lineage += 1;
+            return;
+        };
+        let mut evidence = vec![source];
+        let (name, how): (Option<String>, DomainSource) = match domain {
+            Some(d) => (Some(d.to_owned()), DomainSource::Event),
+            None => match self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(root)) {
+                Some(e) => {
+                    evidence.push(e.source.clone());
+                    (Some(e.name.to_string()), DomainSource::Dns)
+                }
+                None => self.click_host(root, t).map_or((None, DomainSource::None), |h| (Some(h), DomainSource::ClickUrl)),
+            },
+        };
+        let parsed: Option<DomainName> = name.as_deref().and_then(|n| ctx.psl.parse(n).ok());
+        let verdict = ctx.profile.risk.assess(Destination { ip: Some(ip), name: parsed.as_ref() }, ctx.first_seen, t);
+        if !verdict.untrusted {
+            ctx.stats.classified.egress_trusted += 1;
+            return;
+        }
+        let state = self.roots.entry(root).or_default();
+        let key: Arc<str> = match &parsed {
+            Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
+            None => Arc::from(ip.to_string()),
+        };
+        // A browser opens many sockets to one destination at once: keep the first of a burst.
+        if state.egress.iter().rev().take(8).any(|e| e.proc == slot && e.dest.key == key && t - e.time < EGRESS_COALESCE_MS)
+        {
+            return;
+        }
+        if self.egress_len >= ctx.limits.max_egress_per_host {
+            ctx.stats.dropped.egress_cap += 1;
+            return;
+        }
+        ctx.stats.classified.egress_untrusted += 1;
+        let dest = Dest {
+            domain: parsed.as_ref().map(|d| d.name.clone()),
+            key,
+            registrable: parsed.as_ref().and_then(|d| d.registrable.clone()),
+            suffix: parsed.as_ref().map(|d| d.suffix.clone()),
+            source: if parsed.is_some() { how } else { DomainSource::None },
+            risk: verdict.score,
+            reasons: verdict.reasons.iter().map(|r| r.as_str()).collect(),
+        };
+        state.egress.push_back(EgressEntry { time: t, proc: slot, ip, port, dest: Arc::new(dest), evidence });
+        self.egress_len += 1;
+        self.procs.pin(slot);
+    }
+
+    /// The host part of the latest click URL of `root` at or before `t`.
+    fn click_host(&self, root: Slot, t: i64) -> Option<String> {
+        let clicks = &self.roots.get(&root)?.clicks;
+        let c = clicks.iter().rev().find(|c| c.time <= t)?;
+        host_of_url(&c.url).map(str::to_owned)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_write(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        t: i64,
+        source: SourceRef,
+        proc: &ProcKey,
+        path: String,
+        op: FileOp,
+        origin: Option<Origin>,
+    ) {
+        let paths = &ctx.profile.paths;
+        let renamed_from = match op {
+            FileOp::Modify => {
+                ctx.stats.classified.writes_ignored += 1;
+                return;
+            }
+            FileOp::Create => None,
+            FileOp::Rename { from } => Some(from),
+        };
+        let slot = self.known(ctx, proc, t);
+        if self.procs.get(slot).link_root.is_none() {
+            ctx.stats.classified.writes_ignored += 1;
+            return;
+        }
+        let class = paths.classify(&path);
+        let norm = paths.normalize(&path);
+        if class.partial {
+            if class.user_path && !class.excluded {
+                if self.partials.len() >= MAX_PARTIALS {
+                    self.partials.clear();
+                    ctx.stats.dropped.partial_evicted += MAX_PARTIALS as u64;
+                }
+                ctx.stats.classified.partial_writes += 1;
+                self.partials.insert(norm, Partial { time: t, source, origin });
+            }
+            return;
+        }
+        if !class.download_like() {
+            ctx.stats.classified.writes_ignored += 1;
+            return;
+        }
+        let mut evidence = vec![source];
+        let mut origin = origin;
+        if let Some(from) = &renamed_from {
+            let from_norm = paths.normalize(from);
+            if let Some(p) = self.partials.remove(&from_norm) {
+                evidence.insert(0, p.source);
+                origin = origin.or(p.origin);
+            }
+            // A quarantine flag set on the partial travels with the rename.
+            if let Some(q) = self.quarantined.remove(&from_norm) {
+                self.quarantined.insert(norm.clone(), q);
+            }
+        }
+        if self.pending.len() >= ctx.limits.max_pending_per_host {
+            ctx.stats.dropped.pending_cap += 1;
+            return;
+        }
+        let origin_key = origin
+            .as_ref()
+            .and_then(|o| o.url.as_deref())
+            .and_then(host_of_url)
+            .map(|h| match ctx.psl.parse(h) {
+                Ok(d) => Arc::from(d.registrable.unwrap_or(d.name)),
+                Err(_) => Arc::from(h.trim_matches(|c| c == '[' || c == ']')),
+            });
+        let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
+        let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
+        ctx.stats.classified.anchor_writes += 1;
+        self.procs.pin(slot);
+        self.add_interest(&norm);
+        self.pending.push(PendingWrite {
+            time: t,
+            ready,
+            proc: slot,
+            path,
+            norm,
+            extension: class.extension,
+            high_risk_ext: class.high_risk_ext,
+            renamed_from,
+            origin,
+            origin_key,
+            quarantine_candidate,
+            evidence,
+        });
+    }
+
+    fn on_attr(&mut self, ctx: &mut Ctx<'_>, t: i64, source: SourceRef, proc: &ProcKey, path: &str, attr: AttrChange) {
+        // The MotW lives in an alternate data stream of the file it marks.
+        let file = path.strip_suffix(":Zone.Identifier").unwrap_or(path);
+        let norm = ctx.profile.paths.normalize(file);
+        match attr {
+            AttrChange::QuarantineSet => {
+                if self.quarantined.len() < ctx.limits.max_pending_per_host {
+                    self.quarantined.insert(norm, t);
+                }
+            }
+            AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {
+                if self.interest.get(crate::paths::basename(&norm)).is_some_and(|v| v.contains(&norm)) {
+                    let slot = self.known(ctx, proc, t);
+                    self.removals.push(RemovalCandidate { proc: slot, time: t, norm, source });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_in_command_line;
+
+    #[test]
+    fn finds_standalone_urls_only() {
+        assert_eq!(
+            url_in_command_line(r#""C:\msedge.exe" --single-argument https://x.example/a"#),
+            Some("https://x.example/a")
+        );
+        assert_eq!(url_in_command_line(r#"firefox "HTTP://x.example/""#), Some("HTTP://x.example/"));
+        assert_eq!(url_in_command_line("crashpad_handler --url=https://clients2.google.com/cr/report"), None);
+        assert_eq!(url_in_command_line("chrome.exe --type=renderer"), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! Counters: every drop, cap and eviction is typed and counted here.
+
+use serde::Serialize;
+
+/// Engine counters. Reported in the CLI summary and available to embedders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Events handed to [`crate::Engine::push`].
+    pub events_in: u64,
+    /// Events that went through lowering (accepted and released from the reorder buffer).
+    pub events_processed: u64,
+    /// Events dropped, by reason.
+    pub dropped: Drops,
+    /// Input anomalies that were handled (the event was kept).
+    pub anomalies: Anomalies,
+    /// Classification at ingest.
+    pub classified: Classified,
+    /// crepe evaluations of the chain program.
+    pub chain_evaluations: u64,
+    /// crepe evaluations of the follow-on program.
+    pub follow_on_evaluations: u64,
+    /// Alerts emitted.
+    pub alerts: u64,
+    /// Follow-on records emitted.
+    pub follow_ons: u64,
+    /// Alerts not emitted because the same (host, link root, file) already alerted.
+    pub duplicates_suppressed: u64,
+}
+
+/// Events or state dropped, by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Drops {
+    /// Arrived further behind the watermark than AllowedLateness.
+    pub late: u64,
+    /// Time further in the future than `max_future_skew`, or before 1990.
+    pub implausible_time: u64,
+    /// A new host beyond `max_hosts`.
+    pub host_cap: u64,
+    /// A process start that found the process table full of referenced processes.
+    pub process_cap: u64,
+    /// Idle processes evicted to make room.
+    pub process_evicted: u64,
+    /// Untrusted egress beyond `max_egress_per_host`.
+    pub egress_cap: u64,
+    /// Anchor writes beyond `max_pending_per_host`.
+    pub pending_cap: u64,
+    /// DNS answers evicted beyond the cache's cap.
+    pub dns_evicted: u64,
+    /// Partial downloads forgotten beyond their cap.
+    pub partial_evicted: u64,
+}
+
+/// Input anomalies that were handled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Anomalies {
+    /// A process start whose parent was never seen.
+    pub orphan_parent: u64,
+    /// A process start that would make a process its own ancestor (the parent link is dropped).
+    pub parent_cycle: u64,
+    /// A second start for the same process id (the first is kept).
+    pub duplicate_start: u64,
+    /// Events about a process that was never seen starting.
+    pub unknown_process: u64,
+    /// Released events forced out of a full reorder buffer.
+    pub reorder_overflow: u64,
+}
+
+/// What ingest made of the events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Classified {
+    /// Observed clicks in a link lineage.
+    pub clicks: u64,
+    /// Egress from a link lineage to an untrusted destination (carried).
+    pub egress_untrusted: u64,
+    /// Egress from a link lineage to an allowlisted or low-risk destination.
+    pub egress_trusted: u64,
+    /// Egress from processes outside any link lineage.
+    pub egress_outside_lineage: u64,
+    /// Download-like writes by a link lineage (anchors).
+    pub anchor_writes: u64,
+    /// Partial downloads awaiting their final name.
+    pub partial_writes: u64,
+    /// Writes that can never matter (not user paths, not download-like, not the lineage).
+    pub writes_ignored: u64,
+}
