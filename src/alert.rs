@@ -17,7 +17,7 @@ pub const STRATEGY: &str = "DET0066";
 #[serde(untagged)]
 pub enum Record {
     /// A detection.
-    Alert(Alert),
+    Alert(Box<Alert>),
     /// Later activity tied to an alert.
     FollowOn(FollowOn),
 }

@@ -36,13 +36,9 @@ impl Interner {
     }
 
     /// Distinct strings held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.set.len()
-    }
-
-    /// Whether it holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
     }
 }
 

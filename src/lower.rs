@@ -12,8 +12,8 @@ use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey,
 
 use crate::domain::{host_of_url, Destination, DomainName, FirstSeen, Psl};
 use crate::engine::dns::DnsEntry;
-use crate::engine::profile::{Limits, Profile};
 use crate::engine::proctable::{NewProc, Slot};
+use crate::engine::profile::{Limits, Profile};
 use crate::engine::state::{
     ClickEntry, Dest, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
 };
@@ -37,12 +37,10 @@ pub(crate) struct Ctx<'a> {
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value).
 pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
-    cmd.split_ascii_whitespace()
-        .map(|t| t.trim_matches(|c| c == '"' || c == '\''))
-        .find(|t| {
-            let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
-            lower.starts_with("http://") || lower.starts_with("https://")
-        })
+    cmd.split_ascii_whitespace().map(|t| t.trim_matches(|c| c == '"' || c == '\'')).find(|t| {
+        let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    })
 }
 
 impl Host {
@@ -59,7 +57,9 @@ impl Host {
                 let slot = self.known(ctx, &proc, t);
                 self.add_click(ctx, slot, t, &url, source);
             }
-            EventKind::DnsAnswer { proc, query, answers } => self.on_dns(ctx, t, source, proc.as_ref(), &query, answers),
+            EventKind::DnsAnswer { proc, query, answers } => {
+                self.on_dns(ctx, t, source, proc.as_ref(), &query, answers)
+            }
             EventKind::Connect { proc, dst_ip, dst_port, domain } => {
                 self.on_connect(ctx, t, source, &proc, dst_ip, dst_port, domain.as_deref())
             }
@@ -95,14 +95,14 @@ impl Host {
             return;
         }
         let paths = &ctx.profile.paths;
-        let name = paths.image_name(image);
+        let name = crate::paths::image_name(image, paths.os());
         let new = NewProc {
             key: proc,
             parent,
             image: self.images.intern(image),
             image_name: self.images.intern(&name),
-            is_link_source: paths.is_browser_name(&name),
-            lolbin: paths.is_lolbin_name(&name),
+            is_link_source: paths.is_browser(image),
+            lolbin: paths.is_lolbin(image),
             time: t,
             source: source.clone(),
         };
@@ -188,7 +188,9 @@ impl Host {
                     evidence.push(e.source.clone());
                     (Some(e.name.to_string()), DomainSource::Dns)
                 }
-                None => self.click_host(root, t).map_or((None, DomainSource::None), |h| (Some(h), DomainSource::ClickUrl)),
+                None => {
+                    self.click_host(root, t).map_or((None, DomainSource::None), |h| (Some(h), DomainSource::ClickUrl))
+                }
             },
         };
         let parsed: Option<DomainName> = name.as_deref().and_then(|n| ctx.psl.parse(n).ok());
@@ -203,7 +205,12 @@ impl Host {
             None => Arc::from(ip.to_string()),
         };
         // A browser opens many sockets to one destination at once: keep the first of a burst.
-        if state.egress.iter().rev().take(8).any(|e| e.proc == slot && e.dest.key == key && t - e.time < EGRESS_COALESCE_MS)
+        if state
+            .egress
+            .iter()
+            .rev()
+            .take(8)
+            .any(|e| e.proc == slot && e.dest.key == key && t - e.time < EGRESS_COALESCE_MS)
         {
             return;
         }
@@ -292,11 +299,8 @@ impl Host {
             ctx.stats.dropped.pending_cap += 1;
             return;
         }
-        let origin_key = origin
-            .as_ref()
-            .and_then(|o| o.url.as_deref())
-            .and_then(host_of_url)
-            .map(|h| match ctx.psl.parse(h) {
+        let origin_key =
+            origin.as_ref().and_then(|o| o.url.as_deref()).and_then(host_of_url).map(|h| match ctx.psl.parse(h) {
                 Ok(d) => Arc::from(d.registrable.unwrap_or(d.name)),
                 Err(_) => Arc::from(h.trim_matches(|c| c == '[' || c == ']')),
             });

@@ -41,13 +41,7 @@ impl<I: Iterator<Item = Result<Event, ReadError>>> Iterator for Merge<I> {
                 return Some(Err(err));
             }
         }
-        let best = self
-            .heads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| h.as_ref().map(|e| (e.time, i)))
-            .min()?
-            .1;
+        let best = self.heads.iter().enumerate().filter_map(|(i, h)| h.as_ref().map(|e| (e.time, i))).min()?.1;
         self.heads[best].take().map(Ok)
     }
 }

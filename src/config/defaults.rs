@@ -250,6 +250,9 @@ impl Default for EngineSettings {
             max_egress_per_host: 50_000,
             max_pending_per_host: 50_000,
             nod_capacity: 1_000_000,
+            max_dns_per_host: 100_000,
+            max_reorder: 1_000_000,
+            default_os: None,
         }
     }
 }

@@ -99,6 +99,12 @@ pub struct EngineSettings {
     pub max_pending_per_host: usize,
     /// Most registrable domains remembered by the newly-observed-domain store.
     pub nod_capacity: usize,
+    /// Most DNS answers remembered per host.
+    pub max_dns_per_host: usize,
+    /// Most events held in the reorder buffer (beyond it the oldest is forced out).
+    pub max_reorder: usize,
+    /// OS assumed for hosts whose events do not tell (`--os` on the command line).
+    pub default_os: Option<Os>,
 }
 
 /// The mutable elements of one OS's analytic (`[windows]`, `[linux]`, `[macos]`).

@@ -27,6 +27,9 @@ pub(super) const ENGINE_KEYS: &[&str] = &[
     "max_egress_per_host",
     "max_pending_per_host",
     "nod_capacity",
+    "max_dns_per_host",
+    "max_reorder",
+    "default_os",
 ];
 pub(super) const OS_KEYS: &[&str] = &[
     "time_window",
@@ -171,6 +174,12 @@ impl Reader<'_> {
                 "max_egress_per_host" => e.max_egress_per_host = count()?,
                 "max_pending_per_host" => e.max_pending_per_host = count()?,
                 "nod_capacity" => e.nod_capacity = count()?,
+                "max_dns_per_host" => e.max_dns_per_host = count()?,
+                "max_reorder" => e.max_reorder = count()?,
+                "default_os" => {
+                    let s = self.string(&path, at, node)?;
+                    e.default_os = Some(s.parse().map_err(|e: String| self.invalid(&path, at, node, e))?);
+                }
                 _ => return Err(self.unknown("engine", key, ENGINE_KEYS)),
             }
         }

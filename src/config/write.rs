@@ -53,6 +53,18 @@ fn engine(out: &mut String, e: &EngineSettings) {
     int(out, "Most carried egress summaries per host.", "max_egress_per_host", e.max_egress_per_host);
     int(out, "Most pending anchor facts per host.", "max_pending_per_host", e.max_pending_per_host);
     int(out, "Most registrable domains remembered as observed.", "nod_capacity", e.nod_capacity);
+    int(out, "Most DNS answers remembered per host.", "max_dns_per_host", e.max_dns_per_host);
+    int(out, "Most events held in the reorder buffer.", "max_reorder", e.max_reorder);
+    match e.default_os {
+        Some(os) => {
+            comment(out, "OS assumed for hosts whose events do not tell.");
+            let _ = writeln!(out, "default_os = {}", string(os.as_str()));
+        }
+        None => comment(
+            out,
+            "OS assumed for hosts whose events do not tell (default: guessed from paths).\n# default_os = \"linux\"",
+        ),
+    }
 }
 
 fn profile(out: &mut String, os: Os, p: &OsProfile) {

@@ -223,31 +223,16 @@ mod tests {
         RiskPolicy::new(RiskSettings::default()).expect("default lists are valid");
         let cdns = default_allowed_cdns();
         for d in default_dynamic_dns_suffixes() {
-            assert!(
-                !cdns
-                    .iter()
-                    .any(|c| d == *c || d.ends_with(&format!(".{c}"))),
-                "{d}"
-            );
+            assert!(!cdns.iter().any(|c| d == *c || d.ends_with(&format!(".{c}"))), "{d}");
         }
-        for excluded in [
-            "cloudfront.net",
-            "amazonaws.com",
-            "github.io",
-            "googleusercontent.com",
-        ] {
+        for excluded in ["cloudfront.net", "amazonaws.com", "github.io", "googleusercontent.com"] {
             assert!(!cdns.iter().any(|c| c == excluded), "{excluded}");
         }
         for seed in ["top", "xyz", "monster"] {
             assert!(default_suspicious_tlds().iter().any(|t| t == seed));
         }
         let cidrs = default_allowed_cidrs();
-        for doc in [
-            "192.0.2.0/24",
-            "198.51.100.0/24",
-            "203.0.113.0/24",
-            "2001:db8::/32",
-        ] {
+        for doc in ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"] {
             assert!(!cidrs.iter().any(|c| c == doc));
         }
     }

@@ -33,13 +33,7 @@ pub struct FirstSeen {
 impl FirstSeen {
     /// A store with a warm-up of `warmup_ms` (negative counts as 0) and room for `cap` domains.
     pub fn new(warmup_ms: i64, cap: usize) -> FirstSeen {
-        FirstSeen {
-            warmup_ms: warmup_ms.max(0),
-            cap,
-            start_ms: None,
-            seen: HashMap::new(),
-            dropped_full: 0,
-        }
+        FirstSeen { warmup_ms: warmup_ms.max(0), cap, start_ms: None, seen: HashMap::new(), dropped_full: 0 }
     }
 
     /// Records `registrable` at event time `at_ms`; returns whether it is newly observed.
@@ -117,10 +111,7 @@ mod tests {
         assert_eq!(s.start_ms(), Some(1_000));
         assert!(!s.observe("b.com", 60_999), "still warming up");
         assert!(s.in_warmup(60_999) && !s.in_warmup(61_000));
-        assert!(
-            s.observe("c.com", 61_000),
-            "new right at the end of the warm-up"
-        );
+        assert!(s.observe("c.com", 61_000), "new right at the end of the warm-up");
         assert!(!s.observe("c.com", 62_000), "reported new only once");
         assert!(!s.observe("a.com", 90_000), "seen during warm-up: known");
         assert!(!s.observe("b.com", 90_000));

@@ -29,13 +29,7 @@ impl LabelStats {
                 _ => {}
             }
         }
-        LabelStats {
-            len: label.len(),
-            digits,
-            hyphens,
-            vowels,
-            entropy: shannon_entropy(&counts, label.len()),
-        }
+        LabelStats { len: label.len(), digits, hyphens, vowels, entropy: shannon_entropy(&counts, label.len()) }
     }
 
     /// `part / len`, 0 for an empty label.

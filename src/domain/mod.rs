@@ -61,8 +61,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use defaults::{
-    default_allowed_cdns, default_allowed_cidrs, default_dynamic_dns_suffixes,
-    default_suspicious_tlds, DEFAULT_RISK_THRESHOLD,
+    default_allowed_cdns, default_allowed_cidrs, default_dynamic_dns_suffixes, default_suspicious_tlds,
+    DEFAULT_RISK_THRESHOLD,
 };
 pub use first_seen::FirstSeen;
 pub use psl::{DomainName, Psl, VENDORED_PSL_COMMIT, VENDORED_PSL_DATE};

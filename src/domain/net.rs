@@ -13,10 +13,7 @@ pub(crate) fn parse_cidr(entry: &str) -> Result<IpNet, DomainError> {
         Ok(net) => Ok(net.trunc()),
         Err(source) => match s.parse::<IpAddr>() {
             Ok(ip) => Ok(IpNet::from(ip)),
-            Err(_) => Err(DomainError::BadCidr {
-                entry: entry.to_owned(),
-                source,
-            }),
+            Err(_) => Err(DomainError::BadCidr { entry: entry.to_owned(), source }),
         },
     }
 }
@@ -84,27 +81,15 @@ mod tests {
     fn cidr_entries() {
         let net = parse_cidr(" 10.1.2.3/8 ").unwrap();
         assert_eq!(net.to_string(), "10.0.0.0/8");
-        assert_eq!(
-            parse_cidr("203.0.113.7").unwrap().to_string(),
-            "203.0.113.7/32"
-        );
-        assert_eq!(
-            parse_cidr("2001:db8::1").unwrap().to_string(),
-            "2001:db8::1/128"
-        );
+        assert_eq!(parse_cidr("203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
+        assert_eq!(parse_cidr("2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
         for bad in ["", "bogus", "10.0.0.0/33", "::/129", "10.0.0/8"] {
             match parse_cidr(bad) {
                 Err(e @ DomainError::BadCidr { .. }) => assert!(e.to_string().contains(bad)),
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
-        assert_eq!(
-            canonical("::ffff:10.0.0.1".parse().unwrap()),
-            "10.0.0.1".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            canonical("::1".parse().unwrap()),
-            "::1".parse::<IpAddr>().unwrap()
-        );
+        assert_eq!(canonical("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(canonical("::1".parse().unwrap()), "::1".parse::<IpAddr>().unwrap());
     }
 }

@@ -56,9 +56,7 @@ impl DomainName {
     /// The label left of the suffix (`example` in `www.example.co.uk`), if there is one.
     pub fn registrable_label(&self) -> Option<&str> {
         let reg = self.registrable.as_deref()?;
-        reg.len()
-            .checked_sub(self.suffix.len() + 1)
-            .and_then(|end| reg.get(..end))
+        reg.len().checked_sub(self.suffix.len() + 1).and_then(|end| reg.get(..end))
     }
 
     /// Whether any label is punycode (`xn--`), i.e. the name was internationalised.
@@ -81,10 +79,7 @@ impl Psl {
     /// Loads a (newer) list from a file in the `public_suffix_list.dat` format.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Psl, DomainError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| DomainError::PslIo {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| DomainError::PslIo { path: path.to_path_buf(), source })?;
         Psl::parse_list(&bytes, &path.display().to_string())
     }
 
@@ -94,10 +89,8 @@ impl Psl {
     }
 
     fn parse_list(bytes: &[u8], origin: &str) -> Result<Psl, DomainError> {
-        let list = List::from_bytes(bytes).map_err(|e| DomainError::PslParse {
-            origin: origin.to_owned(),
-            message: e.to_string(),
-        })?;
+        let list = List::from_bytes(bytes)
+            .map_err(|e| DomainError::PslParse { origin: origin.to_owned(), message: e.to_string() })?;
         Ok(Psl { list })
     }
 
@@ -148,10 +141,7 @@ fn parse_ip(s: &str) -> Option<IpAddr> {
 }
 
 fn bad(name: &str, reason: &'static str) -> DomainError {
-    DomainError::BadLabel {
-        name: excerpt(name),
-        reason,
-    }
+    DomainError::BadLabel { name: excerpt(name), reason }
 }
 
 /// Normalises a host name to its lowercase ASCII form without trailing dot.
@@ -161,9 +151,7 @@ pub(crate) fn normalize(input: &str) -> Result<String, DomainError> {
         return Err(DomainError::Empty);
     }
     if let Some(inner) = s.strip_prefix('[') {
-        let inner = inner
-            .strip_suffix(']')
-            .ok_or_else(|| bad(s, "unbalanced '['"))?;
+        let inner = inner.strip_suffix(']').ok_or_else(|| bad(s, "unbalanced '['"))?;
         return match parse_ip(inner) {
             Some(IpAddr::V6(ip)) => Err(DomainError::IpLiteral { ip: IpAddr::V6(ip) }),
             _ => Err(bad(s, "bracketed host is not an IPv6 address")),
@@ -173,10 +161,7 @@ pub(crate) fn normalize(input: &str) -> Result<String, DomainError> {
         return Err(DomainError::IpLiteral { ip });
     }
     if s.len() > MAX_INPUT_LEN {
-        return Err(DomainError::TooLong {
-            name: excerpt(s),
-            len: s.len(),
-        });
+        return Err(DomainError::TooLong { name: excerpt(s), len: s.len() });
     }
     let stripped = s.strip_suffix('.');
     let s = stripped.unwrap_or(s);
@@ -202,10 +187,7 @@ pub(crate) fn normalize(input: &str) -> Result<String, DomainError> {
         return Err(DomainError::IpLiteral { ip });
     }
     if ascii.len() > MAX_NAME_LEN {
-        return Err(DomainError::TooLong {
-            name: excerpt(&ascii),
-            len: ascii.len(),
-        });
+        return Err(DomainError::TooLong { name: excerpt(&ascii), len: ascii.len() });
     }
     for label in ascii.split('.') {
         if label.is_empty() {
@@ -214,18 +196,11 @@ pub(crate) fn normalize(input: &str) -> Result<String, DomainError> {
         if label.len() > MAX_LABEL_LEN {
             return Err(bad(&ascii, "label longer than 63 bytes"));
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
+        if !label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
             return Err(bad(&ascii, "character not allowed in a host name"));
         }
     }
-    if ascii
-        .rsplit('.')
-        .next()
-        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if ascii.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
         return Err(bad(&ascii, "numeric top-level label"));
     }
     Ok(ascii)

@@ -198,15 +198,9 @@ impl RiskPolicy {
     /// Builds the policy, normalising every entry. A bad entry is an error naming it.
     pub fn new(settings: RiskSettings) -> Result<RiskPolicy, DomainError> {
         if settings.risk_threshold > 100 {
-            return Err(DomainError::BadThreshold {
-                value: settings.risk_threshold,
-            });
+            return Err(DomainError::BadThreshold { value: settings.risk_threshold });
         }
-        let allowed_cidrs = settings
-            .allowed_cidrs
-            .iter()
-            .map(|entry| parse_cidr(entry))
-            .collect::<Result<_, _>>()?;
+        let allowed_cidrs = settings.allowed_cidrs.iter().map(|entry| parse_cidr(entry)).collect::<Result<_, _>>()?;
         Ok(RiskPolicy {
             suspicious_tlds: domain_set("suspicious_tlds", &settings.suspicious_tlds)?,
             allowed_cdns: domain_set("allowed_cdns", &settings.allowed_cdns)?,
@@ -231,9 +225,7 @@ impl RiskPolicy {
     /// Whether `ip` (IPv4-mapped IPv6 addresses also as IPv4) is within `allowed_cidrs`.
     pub fn is_allowed_ip(&self, ip: IpAddr) -> bool {
         let canonical = canonical(ip);
-        self.allowed_cidrs
-            .iter()
-            .any(|net| net.contains(&ip) || net.contains(&canonical))
+        self.allowed_cidrs.iter().any(|net| net.contains(&ip) || net.contains(&canonical))
     }
 
     /// Classifies an egress destination at event time `at_ms` (milliseconds, any epoch).
@@ -302,10 +294,7 @@ impl RiskPolicy {
 
 /// Lexical checks over the registrable label (or the leftmost label of a bare suffix).
 fn lexical_reasons(name: &DomainName, reasons: &mut Vec<Reason>) {
-    let label = name
-        .registrable_label()
-        .or_else(|| name.name.split('.').next())
-        .unwrap_or("");
+    let label = name.registrable_label().or_else(|| name.name.split('.').next()).unwrap_or("");
     if name.is_punycode() {
         reasons.push(Reason::Punycode);
     }

@@ -14,26 +14,12 @@ fn policy() -> RiskPolicy {
 /// Lexical score only: the store is in its warm-up, so nothing is newly observed.
 fn assess_warm(p: &RiskPolicy, n: &str) -> Verdict {
     let mut fs = FirstSeen::new(HOUR, 1000);
-    p.assess(
-        Destination {
-            ip: None,
-            name: Some(&name(n)),
-        },
-        &mut fs,
-        0,
-    )
+    p.assess(Destination { ip: None, name: Some(&name(n)) }, &mut fs, 0)
 }
 
 fn assess_ip(p: &RiskPolicy, ip: &str) -> Verdict {
     let mut fs = FirstSeen::new(0, 1000);
-    p.assess(
-        Destination {
-            ip: Some(ip.parse().unwrap()),
-            name: None,
-        },
-        &mut fs,
-        0,
-    )
+    p.assess(Destination { ip: Some(ip.parse().unwrap()), name: None }, &mut fs, 0)
 }
 
 #[test]
@@ -41,58 +27,27 @@ fn example_scores() {
     let p = policy();
     let bad = assess_warm(&p, "login-update-secure-account.top");
     assert_eq!(bad.score, 65, "{bad:?}");
-    assert_eq!(
-        bad.reasons,
-        [
-            Reason::SuspiciousTld,
-            Reason::ManyHyphens,
-            Reason::LongName,
-            Reason::RiskAtThreshold
-        ]
-    );
+    assert_eq!(bad.reasons, [Reason::SuspiciousTld, Reason::ManyHyphens, Reason::LongName, Reason::RiskAtThreshold]);
     assert!(bad.untrusted && !bad.allowlisted);
 
     let dga = assess_warm(&p, "x7kq2m9vz4hd1w.com");
     assert_eq!(dga.score, 65, "{dga:?}");
-    assert_eq!(
-        dga.reasons,
-        [
-            Reason::HighEntropy,
-            Reason::ManyDigits,
-            Reason::RiskAtThreshold
-        ]
-    );
+    assert_eq!(dga.reasons, [Reason::HighEntropy, Reason::ManyDigits, Reason::RiskAtThreshold]);
     assert!(dga.untrusted);
 
-    for benign in [
-        "github.com",
-        "microsoft.com",
-        "example.org",
-        "wikipedia.org",
-        "mozilla.net",
-    ] {
+    for benign in ["github.com", "microsoft.com", "example.org", "wikipedia.org", "mozilla.net"] {
         let v = assess_warm(&p, benign);
         assert!(v.score <= 20, "{benign}: {v:?}");
         assert!(!v.untrusted, "{benign}: {v:?}");
     }
-    for benign in [
-        "github.com",
-        "example.org",
-        "wikipedia.org",
-        "mcdonalds.com",
-        "office365.com",
-    ] {
+    for benign in ["github.com", "example.org", "wikipedia.org", "mcdonalds.com", "office365.com"] {
         assert!(assess_warm(&p, benign).score <= 25, "{benign}");
     }
     // microsoft.com and mozilla.net are allowlisted outright.
     assert!(assess_warm(&p, "microsoft.com").allowlisted);
     assert!(assess_warm(&p, "mozilla.net").allowlisted);
     // With the allowlists emptied they are still scored low.
-    let bare = RiskPolicy::new(RiskSettings {
-        allowed_cdns: vec![],
-        ..RiskSettings::default()
-    })
-    .unwrap();
+    let bare = RiskPolicy::new(RiskSettings { allowed_cdns: vec![], ..RiskSettings::default() }).unwrap();
     assert_eq!(assess_warm(&bare, "microsoft.com").score, 0);
     assert_eq!(assess_warm(&bare, "mozilla.net").score, 0);
 }
@@ -101,49 +56,30 @@ fn example_scores() {
 fn individual_signals() {
     let p = policy();
     let v = assess_warm(&p, "foo.duckdns.org");
-    assert_eq!(
-        (v.score, v.reasons.as_slice()),
-        (30, &[Reason::DynamicDns][..])
-    );
+    assert_eq!((v.score, v.reasons.as_slice()), (30, &[Reason::DynamicDns][..]));
     assert!(!v.untrusted, "dynamic DNS alone is below the threshold");
     // FreeDNS names are not PSL suffixes: matched as parent domains.
     assert!(assess_warm(&p, "x.freedns.afraid.org").has(Reason::DynamicDns));
     assert!(!assess_warm(&p, "afraid.org").has(Reason::DynamicDns));
 
     let v = assess_warm(&p, "xn--pple-43d.com"); // Cyrillic "а" + "pple"
-    assert_eq!(
-        (v.score, v.reasons.as_slice()),
-        (20, &[Reason::Punycode][..])
-    );
+    assert_eq!((v.score, v.reasons.as_slice()), (20, &[Reason::Punycode][..]));
     assert!(assess_warm(&p, "xn--80ak6aa92e.com").has(Reason::Punycode));
     assert!(assess_warm(&p, "www.xn--mnchen-3ya.de").has(Reason::Punycode));
 
     assert_eq!(assess_warm(&p, "a-b-c.net").reasons, [Reason::ManyHyphens]);
     assert!(assess_warm(&p, "a-b.net").reasons.is_empty());
-    assert_eq!(
-        assess_warm(&p, "abcdefghijabcdefghijab.net").reasons,
-        [Reason::LongName]
-    );
-    assert!(
-        assess_warm(&p, "abcdefghijabcdefghij.net")
-            .reasons
-            .is_empty(),
-        "20 chars"
-    );
+    assert_eq!(assess_warm(&p, "abcdefghijabcdefghijab.net").reasons, [Reason::LongName]);
+    assert!(assess_warm(&p, "abcdefghijabcdefghij.net").reasons.is_empty(), "20 chars");
     assert_eq!(assess_warm(&p, "shop123.net").reasons, [Reason::ManyDigits]);
     assert!(assess_warm(&p, "shop12.net").reasons.is_empty());
     // Only the registrable label is scored, not random-looking subdomains.
-    assert!(assess_warm(&p, "x7kq2m9vz4hd1w.example.org")
-        .reasons
-        .is_empty());
+    assert!(assess_warm(&p, "x7kq2m9vz4hd1w.example.org").reasons.is_empty());
     // Suspicious TLD also below a public-suffix rule of that TLD.
     assert!(assess_warm(&p, "a.b.cf").has(Reason::SuspiciousTld));
     let v = assess_warm(&p, "bit.top");
     assert_eq!(v.score, 30);
-    assert!(
-        v.untrusted,
-        "a suspicious TLD is untrusted whatever the score"
-    );
+    assert!(v.untrusted, "a suspicious TLD is untrusted whatever the score");
 }
 
 #[test]
@@ -160,10 +96,7 @@ fn allowlist_subdomains_and_suffixes() {
     let p = policy();
     let v = assess_warm(&p, "update.microsoft.com");
     assert!(v.allowlisted && !v.untrusted);
-    assert_eq!(
-        (v.score, v.reasons.as_slice()),
-        (0, &[Reason::AllowedCdn][..])
-    );
+    assert_eq!((v.score, v.reasons.as_slice()), (0, &[Reason::AllowedCdn][..]));
     let evil = assess_warm(&p, "microsoft.com.evil.top");
     assert!(!evil.allowlisted && evil.untrusted);
     assert!(!assess_warm(&p, "notmicrosoft.com").allowlisted);
@@ -171,11 +104,7 @@ fn allowlist_subdomains_and_suffixes() {
     assert!(assess_warm(&p, "a123.dl.akamaized.net").allowlisted);
 
     let custom = RiskPolicy::new(RiskSettings {
-        allowed_cdns: vec![
-            " .Example.CO.uk. ".into(),
-            "*.corp.example".into(),
-            "bücher.example".into(),
-        ],
+        allowed_cdns: vec![" .Example.CO.uk. ".into(), "*.corp.example".into(), "bücher.example".into()],
         ..RiskSettings::default()
     })
     .unwrap();
@@ -211,34 +140,17 @@ fn cidr_allowlist() {
     assert!(!v.allowlisted && v.untrusted);
     assert_eq!(v.reasons, [Reason::IpNoName]);
     assert_eq!(v.score, 40);
-    for ip in [
-        "198.51.100.1",
-        "192.0.2.1",
-        "2001:db8::1",
-        "::ffff:203.0.113.7",
-        "8.8.8.8",
-    ] {
+    for ip in ["198.51.100.1", "192.0.2.1", "2001:db8::1", "::ffff:203.0.113.7", "8.8.8.8"] {
         assert!(assess_ip(&p, ip).untrusted, "{ip}");
     }
     // A named destination on an allowlisted address is allowlisted.
     let mut fs = FirstSeen::new(0, 10);
     let n = name("intranet.evil.top");
-    let v = p.assess(
-        Destination {
-            ip: "10.0.0.5".parse().ok(),
-            name: Some(&n),
-        },
-        &mut fs,
-        0,
-    );
+    let v = p.assess(Destination { ip: "10.0.0.5".parse().ok(), name: Some(&n) }, &mut fs, 0);
     assert!(v.allowlisted && !v.untrusted);
     assert!(fs.is_empty(), "allowlisted destinations are not recorded");
     // Without the allowlist, private addresses are still not "public".
-    let none = RiskPolicy::new(RiskSettings {
-        allowed_cidrs: vec![],
-        ..RiskSettings::default()
-    })
-    .unwrap();
+    let none = RiskPolicy::new(RiskSettings { allowed_cidrs: vec![], ..RiskSettings::default() }).unwrap();
     let v = assess_ip(&none, "10.1.2.3");
     assert!(!v.allowlisted && !v.untrusted && v.reasons.is_empty());
 }
@@ -249,66 +161,28 @@ fn untrusted_rules() {
     let ip = "203.0.113.9".parse().ok();
     let mut fs = FirstSeen::new(HOUR, 1000);
     let plain = name("files.example.org");
-    let v = p.assess(
-        Destination {
-            ip,
-            name: Some(&plain),
-        },
-        &mut fs,
-        0,
-    );
+    let v = p.assess(Destination { ip, name: Some(&plain) }, &mut fs, 0);
     assert!(!v.untrusted, "known-looking name during warm-up: {v:?}");
     // Public IP WITH a name is not `ip_no_name`.
     assert!(!v.has(Reason::IpNoName));
 
     // After the warm-up a new registrable domain is untrusted.
     let fresh = name("cdn.fresh-site.org");
-    let v = p.assess(
-        Destination {
-            ip,
-            name: Some(&fresh),
-        },
-        &mut fs,
-        HOUR,
-    );
+    let v = p.assess(Destination { ip, name: Some(&fresh) }, &mut fs, HOUR);
     assert!(v.untrusted && v.has(Reason::NewlyObserved), "{v:?}");
     assert_eq!(v.score, 25);
     let again = name("www.fresh-site.org");
-    let v = p.assess(
-        Destination {
-            ip,
-            name: Some(&again),
-        },
-        &mut fs,
-        HOUR + 1,
-    );
-    assert!(
-        !v.untrusted,
-        "same registrable domain is no longer new: {v:?}"
-    );
+    let v = p.assess(Destination { ip, name: Some(&again) }, &mut fs, HOUR + 1);
+    assert!(!v.untrusted, "same registrable domain is no longer new: {v:?}");
     // The domain seen during warm-up stays known.
-    let v = p.assess(
-        Destination {
-            ip,
-            name: Some(&plain),
-        },
-        &mut fs,
-        2 * HOUR,
-    );
+    let v = p.assess(Destination { ip, name: Some(&plain) }, &mut fs, 2 * HOUR);
     assert!(!v.untrusted);
 
     // Nothing known at all.
-    assert_eq!(
-        p.assess(Destination::default(), &mut fs, 0),
-        Verdict::default()
-    );
+    assert_eq!(p.assess(Destination::default(), &mut fs, 0), Verdict::default());
 
     // Threshold: a lower one turns dynamic DNS (30) into untrusted.
-    let low = RiskPolicy::new(RiskSettings {
-        risk_threshold: 30,
-        ..RiskSettings::default()
-    })
-    .unwrap();
+    let low = RiskPolicy::new(RiskSettings { risk_threshold: 30, ..RiskSettings::default() }).unwrap();
     assert_eq!(low.threshold(), 30);
     let v = assess_warm(&low, "foo.duckdns.org");
     assert!(v.untrusted && v.has(Reason::RiskAtThreshold));
@@ -323,28 +197,16 @@ fn settings_errors_name_the_entry() {
     .unwrap_err();
     assert!(matches!(&err, DomainError::BadCidr { entry, .. } if entry == "10.0.0.0/33"));
     assert!(err.to_string().contains("10.0.0.0/33"), "{err}");
-    assert!(RiskPolicy::new(RiskSettings {
-        allowed_cidrs: vec!["bogus".into()],
-        ..RiskSettings::default()
-    })
-    .is_err());
+    assert!(RiskPolicy::new(RiskSettings { allowed_cidrs: vec!["bogus".into()], ..RiskSettings::default() }).is_err());
     // Bare addresses are host routes.
-    let host = RiskPolicy::new(RiskSettings {
-        allowed_cidrs: vec![" 203.0.113.7 ".into()],
-        ..RiskSettings::default()
-    })
-    .unwrap();
+    let host = RiskPolicy::new(RiskSettings { allowed_cidrs: vec![" 203.0.113.7 ".into()], ..RiskSettings::default() })
+        .unwrap();
     assert!(host.is_allowed_ip("203.0.113.7".parse().unwrap()));
     assert!(!host.is_allowed_ip("203.0.113.8".parse().unwrap()));
 
-    let err = RiskPolicy::new(RiskSettings {
-        suspicious_tlds: vec!["to p".into()],
-        ..RiskSettings::default()
-    })
-    .unwrap_err();
-    assert!(
-        matches!(&err, DomainError::BadListEntry { list: "suspicious_tlds", entry, .. } if entry == "to p")
-    );
+    let err =
+        RiskPolicy::new(RiskSettings { suspicious_tlds: vec!["to p".into()], ..RiskSettings::default() }).unwrap_err();
+    assert!(matches!(&err, DomainError::BadListEntry { list: "suspicious_tlds", entry, .. } if entry == "to p"));
     assert!(err.to_string().contains("suspicious_tlds") && err.to_string().contains("to p"));
     for list in [0, 1, 2] {
         let mut s = RiskSettings::default();
@@ -354,23 +216,13 @@ fn settings_errors_name_the_entry() {
             1 => s.allowed_cdns = bad,
             _ => s.dynamic_dns_suffixes = bad,
         }
-        assert!(matches!(
-            RiskPolicy::new(s),
-            Err(DomainError::BadListEntry { .. })
-        ));
+        assert!(matches!(RiskPolicy::new(s), Err(DomainError::BadListEntry { .. })));
     }
-    let err = RiskPolicy::new(RiskSettings {
-        risk_threshold: 101,
-        ..RiskSettings::default()
-    })
-    .unwrap_err();
+    let err = RiskPolicy::new(RiskSettings { risk_threshold: 101, ..RiskSettings::default() }).unwrap_err();
     assert!(matches!(err, DomainError::BadThreshold { value: 101 }));
     // Mixed case and leading dots are normalised.
-    let tld = RiskPolicy::new(RiskSettings {
-        suspicious_tlds: vec![".TOP".into()],
-        ..RiskSettings::default()
-    })
-    .unwrap();
+    let tld =
+        RiskPolicy::new(RiskSettings { suspicious_tlds: vec![".TOP".into()], ..RiskSettings::default() }).unwrap();
     assert!(assess_warm(&tld, "a.top").has(Reason::SuspiciousTld));
 }
 

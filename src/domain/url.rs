@@ -16,9 +16,7 @@ pub fn host_of_url(url: &str) -> Option<&str> {
     }
     let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
     let authority = &rest[..end];
-    let host_port = authority
-        .rfind('@')
-        .map_or(authority, |i| &authority[i + 1..]);
+    let host_port = authority.rfind('@').map_or(authority, |i| &authority[i + 1..]);
     let host = match host_port.strip_prefix('[') {
         Some(bracketed) => &bracketed[..bracketed.find(']')?],
         None => host_port.split(':').next().unwrap_or(host_port),
@@ -33,10 +31,7 @@ mod tests {
     #[test]
     fn url_hosts() {
         let cases: &[(&str, Option<&str>)] = &[
-            (
-                "https://files.example.org/dl/Invoice.iso",
-                Some("files.example.org"),
-            ),
+            ("https://files.example.org/dl/Invoice.iso", Some("files.example.org")),
             ("http://user:pw@Example.COM:8080/x?y#z", Some("Example.COM")),
             ("https://example.org?q=1", Some("example.org")),
             ("https://example.org#frag", Some("example.org")),
@@ -46,10 +41,7 @@ mod tests {
             ("http://[2001:db8::1]/a", Some("2001:db8::1")),
             ("http://203.0.113.7:80/a", Some("203.0.113.7")),
             ("https://a@b@evil.example/", Some("evil.example")),
-            (
-                "https://good.example/?r=user@evil.example",
-                Some("good.example"),
-            ),
+            ("https://good.example/?r=user@evil.example", Some("good.example")),
             ("https://evil.example\\@good.example/", Some("evil.example")),
             ("file:///tmp/x", None),
             ("example.org/path", None),

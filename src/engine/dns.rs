@@ -90,8 +90,4 @@ impl DnsCache {
         let fresh = || q.iter().rev().filter(|e| e.time <= time && time - e.time <= ttl);
         fresh().find(|e| root.is_some() && e.root == root).or_else(|| fresh().next())
     }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
 }

@@ -12,8 +12,8 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::{self as logic, ChainFacts, FollowOnFacts, Id, Strength, NONE};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::profile::Profile;
 use super::proctable::{Slot, MAX_DEPTH};
+use super::profile::Profile;
 use super::state::{AlertedFile, Host, PendingWrite};
 use crate::alert::{Alert, ClickInfo, EgressInfo, FollowOn, Record, WriteInfo, STRATEGY, TECHNIQUE};
 use crate::stats::Stats;
@@ -53,9 +53,9 @@ impl Local {
         let id = self.slots.len() as Id;
         self.procs.insert(slot, id);
         self.slots.push(slot);
-        let name = &host.procs.get(slot).image_name;
+        let image = &host.procs.get(slot).image;
         let next = self.images.len() as Id;
-        let img = *self.images.entry(Arc::clone(name)).or_insert(next);
+        let img = *self.images.entry(Arc::clone(image)).or_insert(next);
         self.image.push((id, img));
         id
     }
@@ -108,7 +108,13 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
         let proc = local.lineage(host, w.proc);
         let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
         let t = w.time;
-        facts.write.push(logic::Write { id: i as Id, proc, time: t, origin_domain, quarantine_candidate: w.quarantine_candidate });
+        facts.write.push(logic::Write {
+            id: i as Id,
+            proc,
+            time: t,
+            origin_domain,
+            quarantine_candidate: w.quarantine_candidate,
+        });
         if let Some(r) = host.procs.get(w.proc).link_root {
             if !roots.contains(&r) {
                 roots.push(r);
@@ -140,7 +146,7 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
         }
     }
     facts.link_source_image =
-        local.images.iter().filter(|(name, _)| profile.paths.is_browser_name(name)).map(|(_, &id)| id).collect();
+        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
     facts.parent = std::mem::take(&mut local.parent);
     facts.image = std::mem::take(&mut local.image);
     let result = logic::evaluate_chain(&facts);
@@ -212,8 +218,8 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
     let click = c.click.map(|(r, j)| &host.roots[&r].clicks[j]);
     let window = profile.params.window;
     // An inferred click sits at the root's first untrusted egress within the window.
-    let inferred_at = state
-        .and_then(|s| s.egress.iter().map(|e| e.time).filter(|&te| te <= w.time && w.time - te <= window).min());
+    let inferred_at =
+        state.and_then(|s| s.egress.iter().map(|e| e.time).filter(|&te| te <= w.time && w.time - te <= window).min());
     let click_time = click.map(|k| k.time).or(inferred_at);
 
     let mut evidence: Vec<SourceRef> = Vec::new();
@@ -238,7 +244,8 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
         w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.quarantined.get(&w.norm).map(|_| true))
     };
     let id = alert_id(&host.name, &root_key, &w.norm, w.time);
-    let score = score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
+    let score =
+        score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
     let alert = Alert {
         record_type: "alert",
         id: id.clone(),
@@ -250,7 +257,11 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
         time: ms(w.time),
         score,
         strength: c.strength.map(Strength::as_str),
-        click: click_time.map(|t| ClickInfo { time: ms(t), url: click.map(|k| k.url.to_string()), observed: click.is_some() }),
+        click: click_time.map(|t| ClickInfo {
+            time: ms(t),
+            url: click.map(|k| k.url.to_string()),
+            observed: click.is_some(),
+        }),
         egress: egress.map(|e| EgressInfo {
             time: ms(e.time),
             process: image_label(host, e.proc),
@@ -276,7 +287,7 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
         evidence,
     };
     emit.stats.alerts += 1;
-    emit.out.push(Record::Alert(alert));
+    emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
     host.procs.pin(c.root);
     let deadline = click_time.unwrap_or(w.time) + window;
@@ -401,7 +412,8 @@ fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
         }
         let mut evidence: Vec<SourceRef> = host.procs.get(slot).source.iter().cloned().collect();
         if m.kind == logic::FollowOnKind::ProtectionRemoved {
-            evidence.extend(host.removals.iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()));
+            evidence
+                .extend(host.removals.iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()));
         }
         let record = FollowOn {
             record_type: "follow_on",

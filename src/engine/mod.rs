@@ -5,8 +5,8 @@
 
 pub(crate) mod dns;
 mod evaluate;
-pub(crate) mod profile;
 pub(crate) mod proctable;
+pub(crate) mod profile;
 pub(crate) mod state;
 
 use std::cmp::{Ordering, Reverse};
@@ -160,17 +160,17 @@ impl Engine {
             Profile::new(Os::Linux, &config.linux, &config)?,
             Profile::new(Os::Macos, &config.macos, &config)?,
         ];
-        let max_future_skew = config.max_future_skew_ms();
+        let max_future_skew = config.engine.max_future_skew_ms();
         Ok(Engine {
             profiles,
             limits: Limits::new(&config),
-            lateness: config.allowed_lateness_ms(),
-            batch: config.batch_ms().max(1),
+            lateness: config.engine.allowed_lateness_ms(),
+            batch: config.engine.batch_ms().max(1),
             max_future_skew,
             not_after: Utc::now().timestamp_millis().saturating_add(max_future_skew),
             default_os: config.engine.default_os,
             psl,
-            first_seen: FirstSeen::new(config.nod_warmup_ms(), config.engine.nod_capacity),
+            first_seen: FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity),
             hosts: FxHashMap::default(),
             dirty: Vec::new(),
             heap: BinaryHeap::new(),

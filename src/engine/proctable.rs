@@ -260,7 +260,9 @@ impl ProcTable {
             .slots
             .iter()
             .enumerate()
-            .filter_map(|(s, p)| p.as_ref().filter(|p| p.pins == 0 && p.children == 0).map(|p| (p.last_seen, s as Slot)))
+            .filter_map(|(s, p)| {
+                p.as_ref().filter(|p| p.pins == 0 && p.children == 0).map(|p| (p.last_seen, s as Slot))
+            })
             .collect();
         idle.sort_unstable();
         let n = (cap / 10).max(1).min(idle.len());

@@ -63,7 +63,7 @@ impl Profile {
                 min_strength: p.min_strength,
                 quarantine_grace: quarantine.map_or(0, |q| duration_ms(q.grace)),
             },
-            dns_ttl_ms: config.dns_ttl_ms(),
+            dns_ttl_ms: config.engine.dns_ttl_ms(),
             quarantine_enabled: quarantine.is_some(),
         })
     }
