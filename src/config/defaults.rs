@@ -1,7 +1,8 @@
 //! clickchain's default lists and numbers per OS: DET0066's mutable elements (the seed's values
 //! first), extended with well-known members. Names are lowercase basenames, extensions have no dot.
 //!
-//! The domain lists are provisional twins of `crate::domain`'s defaults and are reconciled with it.
+//! The domain lists (TLDs, CDNs, CIDRs, dynamic DNS) come from `crate::domain`'s defaults; this
+//! module adds the per-OS update and vendor hosts.
 
 use std::time::Duration;
 
@@ -9,32 +10,9 @@ use clickchain_adapters::Os;
 use clickchain_logic::Strength;
 
 use super::{EngineSettings, OsProfile, QuarantinePolicy};
+use crate::domain;
 
-/// High-risk TLDs (the seed's `.top .xyz .monster`, plus TLDs that abuse reports keep ranking high).
-#[rustfmt::skip]
-pub const SUSPICIOUS_TLDS: &[&str] = &[
-    "top", "xyz", "monster", "click", "gdn", "icu", "cyou", "buzz", "rest", "quest", "cfd", "sbs",
-    "bond", "lol", "tk", "ml", "ga", "cf", "gq", "work", "fit", "loan", "men", "date", "racing",
-    "win", "bid", "download", "stream", "review", "trade", "party", "science", "cricket",
-    "accountant", "faith", "zip", "mov", "country", "kim", "su", "pw", "cam", "uno", "beauty",
-    "hair", "skin", "makeup", "autos", "boats", "homes", "yachts", "mom",
-];
-
-/// CDNs, update and PKI hosts that are trusted on every OS (matched as registrable domain or
-/// suffix). Deliberately absent: hosts that serve arbitrary customer content (cloudfront.net,
-/// amazonaws.com, github.io, githubusercontent.com, googleusercontent.com, azureedge.net,
-/// workers.dev, pages.dev, drive/docs hosts, file lockers).
-#[rustfmt::skip]
-pub const ALLOWED_CDNS: &[&str] = &[
-    "akamai.net", "akamaiedge.net", "akamaihd.net", "akamaized.net", "edgekey.net",
-    "edgesuite.net", "fastly.net", "fastlylb.net", "cdnjs.cloudflare.com", "gstatic.com",
-    "fonts.googleapis.com", "ajax.googleapis.com", "update.googleapis.com", "dl.google.com",
-    "gvt1.com", "gvt2.com", "googlevideo.com", "ytimg.com", "mozilla.net", "mozilla.org",
-    "mozilla.com", "digicert.com", "globalsign.com", "sectigo.com", "letsencrypt.org",
-    "lencr.org", "pki.goog", "jsdelivr.net",
-];
-
-/// Windows-only additions to [`ALLOWED_CDNS`]: Windows Update, Microsoft and Office hosts.
+/// Windows additions to `domain::default_allowed_cdns()`: Windows Update, Microsoft and Office hosts.
 #[rustfmt::skip]
 pub const ALLOWED_CDNS_WINDOWS: &[&str] = &[
     "windowsupdate.com", "update.microsoft.com", "delivery.mp.microsoft.com", "microsoft.com",
@@ -42,7 +20,7 @@ pub const ALLOWED_CDNS_WINDOWS: &[&str] = &[
     "microsoftonline.com", "msauth.net", "msftauth.net", "skype.com",
 ];
 
-/// Linux-only additions to [`ALLOWED_CDNS`]: distribution mirrors and stores.
+/// Linux additions to `domain::default_allowed_cdns()`: distribution mirrors and stores.
 #[rustfmt::skip]
 pub const ALLOWED_CDNS_LINUX: &[&str] = &[
     "ubuntu.com", "canonical.com", "snapcraft.io", "snapcraftcontent.com", "debian.org",
@@ -50,33 +28,11 @@ pub const ALLOWED_CDNS_LINUX: &[&str] = &[
     "flathub.org", "kernel.org",
 ];
 
-/// macOS-only additions to [`ALLOWED_CDNS`]: Apple and iCloud hosts.
+/// macOS additions to `domain::default_allowed_cdns()`: Apple and iCloud hosts.
 #[rustfmt::skip]
 pub const ALLOWED_CDNS_MACOS: &[&str] = &[
     "apple.com", "icloud.com", "mzstatic.com", "apple-cloudkit.com", "cdn-apple.com",
     "aaplimg.com",
-];
-
-/// Destinations that are never "untrusted": RFC 1918, loopback, link-local, CGNAT, multicast,
-/// broadcast, unspecified, IPv6 ULA. The documentation ranges (192.0.2.0/24, 198.51.100.0/24,
-/// 203.0.113.0/24, 2001:db8::/32) are NOT here: tests and examples use them as public addresses.
-#[rustfmt::skip]
-pub const ALLOWED_CIDRS: &[&str] = &[
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
-    "100.64.0.0/10", "0.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "::1/128", "::/128",
-    "fc00::/7", "fe80::/10", "ff00::/8",
-];
-
-/// Dynamic-DNS and tunnel suffixes (anyone can get a name under them in minutes).
-#[rustfmt::skip]
-pub const DYNAMIC_DNS_SUFFIXES: &[&str] = &[
-    "duckdns.org", "no-ip.com", "no-ip.org", "no-ip.biz", "no-ip.info", "ddns.net", "hopto.org",
-    "zapto.org", "sytes.net", "serveftp.com", "servebeer.com", "servehttp.com", "myftp.biz",
-    "myftp.org", "redirectme.net", "bounceme.net", "3utilities.com", "dynu.net", "changeip.com",
-    "dyndns.org", "dyndns.biz", "homeip.net", "dynalias.com", "dnsalias.com", "dnsalias.net",
-    "dnsalias.org", "afraid.org", "mooo.com", "chickenkiller.com",
-    // tunnels: same property, a public name for an arbitrary host
-    "ngrok.io", "ngrok-free.app", "trycloudflare.com", "serveo.net", "loca.lt",
 ];
 
 /// High-risk extensions: the seed's list, then Windows, Linux, macOS and container formats.
@@ -233,8 +189,14 @@ fn owned(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn joined(a: &[&str], b: &[&str]) -> Vec<String> {
-    a.iter().chain(b).map(|s| (*s).to_owned()).collect()
+/// `base` followed by those of `extras` it does not hold yet.
+fn with_extras(mut base: Vec<String>, extras: &[&str]) -> Vec<String> {
+    for e in extras {
+        if !base.iter().any(|b| b == e) {
+            base.push((*e).to_owned());
+        }
+    }
+    base
 }
 
 impl Default for EngineSettings {
@@ -285,10 +247,10 @@ impl OsProfile {
             user_paths: owned(user),
             excluded_paths: owned(excluded),
             download_dirs: owned(DOWNLOAD_DIRS),
-            suspicious_tlds: owned(SUSPICIOUS_TLDS),
-            allowed_cdns: joined(ALLOWED_CDNS, cdns),
-            allowed_cidrs: owned(ALLOWED_CIDRS),
-            dynamic_dns_suffixes: owned(DYNAMIC_DNS_SUFFIXES),
+            suspicious_tlds: domain::default_suspicious_tlds(),
+            allowed_cdns: with_extras(domain::default_allowed_cdns(), cdns),
+            allowed_cidrs: domain::default_allowed_cidrs(),
+            dynamic_dns_suffixes: domain::default_dynamic_dns_suffixes(),
             high_risk_extensions: owned(HIGH_RISK_EXTENSIONS),
             archive_extensions: owned(ARCHIVE_EXTENSIONS),
             partial_suffixes: owned(PARTIAL_SUFFIXES),

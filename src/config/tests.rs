@@ -43,7 +43,8 @@ fn per_os_defaults_follow_det0066() {
     assert!(c.windows.allowed_cdns.iter().any(|d| d == "windowsupdate.com"));
     assert!(c.linux.allowed_cdns.iter().any(|d| d == "ubuntu.com"));
     assert!(c.macos.allowed_cdns.iter().any(|d| d == "apple.com"));
-    assert!(!c.linux.allowed_cdns.iter().any(|d| d == "apple.com"));
+    assert!(c.linux.allowed_cdns.iter().any(|d| d == "kernel.org"));
+    assert!(!c.windows.allowed_cdns.iter().any(|d| d == "kernel.org"));
     let q = c.macos.quarantine_policy.as_ref().unwrap();
     assert!(q.enabled && q.grace_ms() == 30_000);
     assert!(q.paths.iter().any(|p| p == "/private/var/folders/*"));

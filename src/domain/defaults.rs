@@ -69,6 +69,11 @@ pub fn default_suspicious_tlds() -> Vec<String> {
         "men",
         "kim",
         "fit",
+        // also listed by other abuse reports
+        "gdn",
+        "su",
+        "pw",
+        "uno",
     ])
 }
 
@@ -210,6 +215,19 @@ pub fn default_dynamic_dns_suffixes() -> Vec<String> {
         "dynalias.com",
         "homeip.net",
         "selfip.com",
+        // more providers, and tunnels (a public name for an arbitrary host)
+        "no-ip.com",
+        "servebeer.com",
+        "changeip.com",
+        "dyndns.biz",
+        "dnsalias.com",
+        "dnsalias.net",
+        "dnsalias.org",
+        "ngrok.io",
+        "ngrok-free.app",
+        "trycloudflare.com",
+        "serveo.net",
+        "loca.lt",
     ])
 }
 
