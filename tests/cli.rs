@@ -1,0 +1,186 @@
+//! Golden tests of the `clickchain` command line (assert_cmd + insta snapshots).
+
+use std::io::Write;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const SAMPLE: &str = "data/samples/sample.ndjson";
+
+fn clickchain() -> Command {
+    let mut c = Command::cargo_bin("clickchain").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = clickchain().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sample_alerts_ndjson() {
+    let out = stdout_of(&["scan", "--quiet", SAMPLE]);
+    insta::assert_snapshot!("sample_ndjson", out);
+}
+
+#[test]
+fn sample_alerts_text() {
+    let out = stdout_of(&["scan", "--quiet", "--output", "text", SAMPLE]);
+    insta::assert_snapshot!("sample_text", out);
+    assert_eq!(out, stdout_of(&["scan", "--quiet", "--format", "text", SAMPLE]));
+}
+
+#[test]
+fn summary_goes_to_stderr_only() {
+    clickchain()
+        .args(["scan", SAMPLE])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("282 events read, 0 rejected, 0 late, 4 alerts, 6 follow-ons"))
+        .stdout(predicate::str::contains("clickchain:").not());
+}
+
+#[test]
+fn fail_on_alert_exits_1() {
+    clickchain().args(["scan", "-q", "--fail-on-alert", SAMPLE]).assert().code(1);
+    let quiet = tempfile::NamedTempFile::new().unwrap();
+    clickchain().args(["scan", "-q", "--fail-on-alert"]).arg(quiet.path()).assert().code(0).stdout("");
+}
+
+#[test]
+fn stdin_equals_file() {
+    let sample = std::fs::read(format!("{}/{SAMPLE}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let from_stdin = clickchain().args(["scan", "-q", "-"]).write_stdin(sample).output().unwrap();
+    let from_file = stdout_of(&["scan", "-q", SAMPLE]);
+    // Same records; only the input name in the evidence differs.
+    assert_eq!(
+        String::from_utf8(from_stdin.stdout).unwrap().replace("\"input\":\"-\"", &format!("\"input\":\"{SAMPLE}\"")),
+        from_file
+    );
+}
+
+#[test]
+fn inputs_split_by_host_merge_to_the_same_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(format!("{}/{SAMPLE}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for host in ["WS-042", "dev-laptop", "mbp-7"] {
+        let sub = dir.path().join(if host == "mbp-7" { "nested/deeper" } else { "" });
+        std::fs::create_dir_all(&sub).unwrap();
+        let lines: String =
+            sample.lines().filter(|l| l.contains(&format!("\"host\":\"{host}\""))).map(|l| format!("{l}\n")).collect();
+        std::fs::write(sub.join(format!("{host}.ndjson")), lines).unwrap();
+    }
+    let out = clickchain().args(["scan", "-q"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let strip = |s: &str| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .lines()
+            .map(|l| {
+                let mut r: serde_json::Value = serde_json::from_str(l).unwrap();
+                r.as_object_mut().unwrap().remove("evidence");
+                r.to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(strip(&String::from_utf8(out.stdout).unwrap()), strip(&stdout_of(&["scan", "-q", SAMPLE])));
+}
+
+#[test]
+fn bad_records_are_named_counted_and_the_rest_is_kept() {
+    let sample =
+        std::fs::read_to_string(format!("{}/data/samples/quickstart.ndjson", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut f = tempfile::Builder::new().suffix(".ndjson").tempfile().unwrap();
+    let mut lines: Vec<&str> = sample.lines().collect();
+    lines.insert(2, "{\"time\":\"2024-05-14T09:00:06Z\",\"kind\":\"teleport\",\"proc\":\"x\"}");
+    lines.insert(4, "{broken");
+    lines.insert(6, "{\"time\":\"3024-05-14T09:00:06Z\",\"kind\":\"process_end\",\"proc\":\"x\"}");
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+    let name = f.path().display().to_string();
+    clickchain()
+        .args(["scan", &name])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{name}:line 3: unknown event kind `teleport`")))
+        .stderr(predicate::str::contains(format!("{name}:line 5: malformed JSON")))
+        .stderr(predicate::str::contains("2 rejected (malformed_json=1, unknown_kind=1)"))
+        .stdout(predicate::str::contains("\"analytic\":\"AN0178\""));
+}
+
+#[test]
+fn missing_input_is_an_error_and_others_still_run() {
+    clickchain()
+        .args(["scan", "no/such/file.ndjson", SAMPLE])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.ndjson"))
+        .stdout(predicate::str::contains("AN0180"));
+}
+
+#[test]
+fn unknown_input_format_is_reported() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
+    clickchain()
+        .arg("scan")
+        .arg(f.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unrecognised input format"));
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("clickchain"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["scan", "-q", SAMPLE, SAMPLE, SAMPLE])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn default_config_prints_and_parses_back() {
+    for os in ["windows", "linux", "macos"] {
+        let text = stdout_of(&["config", "--print-default", "--os", os]);
+        assert!(text.contains(&format!("[{os}]")));
+        assert!(text.contains("time_window = "));
+        let parsed = clickchain::Config::from_toml_str(&text, "printed").unwrap();
+        assert_eq!(parsed, clickchain::Config::default());
+    }
+}
+
+#[test]
+fn bad_config_key_is_named() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "[linux]\ntime_windw = \"10m\"").unwrap();
+    clickchain()
+        .args(["scan", "--config"])
+        .arg(f.path())
+        .arg(SAMPLE)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown key `linux.time_windw`"));
+    clickchain().args(["config", "--check"]).arg(f.path()).assert().code(2);
+}
+
+#[test]
+fn a_config_variant_changes_the_result() {
+    // Weak links allowed: the Chrome download twelve minutes after a risky visit now alerts.
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "[windows]\nmin_strength = \"weak\"").unwrap();
+    let out = clickchain().args(["scan", "-q", "--config"]).arg(f.path()).arg(SAMPLE).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("python-3.12.3-amd64.exe"), "{text}");
+    assert!(text.contains("\"strength\":\"weak\""));
+}

@@ -1,0 +1,207 @@
+//! Equivalent ways of feeding the engine must give the same records (as datafrog's tests):
+//! a stream shuffled within AllowedLateness equals it sorted, and many small batches (with
+//! `advance_to` between pushes) equal one batch over the whole stream.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use clickchain::{Config, Engine, Record};
+use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
+use proptest::prelude::*;
+
+const T0: i64 = 1_715_677_200_000; // 2024-05-14T09:00:00Z
+const LATENESS_MS: i64 = 5_000;
+
+/// One browsing episode on a host; the flags decide which chain steps it has.
+#[derive(Debug, Clone)]
+struct Episode {
+    host: u8,
+    start_s: u32,
+    risky: bool,
+    click: bool,
+    via_dns: bool,
+    write_after_s: u32,
+    partial: bool,
+    run_it: bool,
+    pid_keys: bool,
+}
+
+fn episode() -> impl Strategy<Value = Episode> {
+    (
+        0u8..3,
+        0u32..3_600,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        1u32..1_200,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys)| Episode {
+            host,
+            start_s,
+            risky,
+            click,
+            via_dns,
+            write_after_s,
+            partial,
+            run_it,
+            pid_keys,
+        })
+}
+
+struct Builder {
+    events: Vec<Event>,
+    input: Arc<str>,
+}
+
+impl Builder {
+    fn push(&mut self, t: i64, host: &str, os: Os, kind: EventKind) {
+        let line = self.events.len() as u64 + 1;
+        let time: DateTime<Utc> = Utc.timestamp_millis_opt(t).unwrap();
+        let source = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) };
+        self.events.push(Event { time, host: host.to_owned(), os: Some(os), source, kind });
+    }
+}
+
+/// Builds a time-sorted stream with distinct timestamps from the episodes.
+fn stream(episodes: &[Episode]) -> Vec<Event> {
+    let mut b = Builder { events: Vec::new(), input: Arc::from("prop.ndjson") };
+    for (n, e) in episodes.iter().enumerate() {
+        let n = n as u32;
+        let (host, os) = [("ws-1", Os::Windows), ("lx-2", Os::Linux), ("mac-3", Os::Macos)][e.host as usize];
+        // Distinct millisecond offsets per episode keep every timestamp unique.
+        let t = |s: f64| T0 + (f64::from(e.start_s) * 1000.0 + s * 1000.0) as i64 + i64::from(n) * 7;
+        let key = |i: u32| if e.pid_keys { ProcKey::Pid(1000 + n * 10 + i) } else { ProcKey::Id(format!("g-{n}-{i}")) };
+        let (browser, dir) = match os {
+            Os::Windows => (r"C:\Program Files\Google\Chrome\Application\chrome.exe", r"C:\Users\u\Downloads\"),
+            Os::Linux => ("/usr/lib/firefox/firefox", "/home/u/Downloads/"),
+            Os::Macos => ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Users/u/Downloads/"),
+        };
+        let domain = if e.risky { format!("files-{n}.example.top") } else { format!("site{n}.example.org") };
+        let url = format!("https://{domain}/get");
+        let ip: IpAddr = format!("203.0.113.{}", n % 250 + 1).parse().unwrap();
+        let cmd = if e.click { format!("{browser} {url}") } else { browser.to_owned() };
+        b.push(t(0.0), host, os, start(key(0), None, browser, &cmd));
+        b.push(t(0.1), host, os, start(key(1), Some(key(0)), browser, "--type=utility"));
+        if e.via_dns {
+            b.push(
+                t(0.5),
+                host,
+                os,
+                EventKind::DnsAnswer { proc: Some(key(0)), query: domain.clone(), answers: vec![ip] },
+            );
+        }
+        let named = (!e.via_dns).then(|| domain.clone());
+        b.push(t(0.6), host, os, EventKind::Connect { proc: key(1), dst_ip: ip, dst_port: 443, domain: named });
+        let file = format!("{dir}file{n}.zip");
+        let w = f64::from(e.write_after_s);
+        if e.partial {
+            let part = format!("{file}.crdownload");
+            b.push(t(w - 0.5), host, os, write(key(0), &part, FileOp::Create, None));
+            b.push(t(w), host, os, write(key(0), &file, FileOp::Rename { from: part }, Some(url.clone())));
+        } else {
+            b.push(t(w), host, os, write(key(0), &file, FileOp::Create, None));
+        }
+        if e.run_it {
+            b.push(t(w + 30.0), host, os, start(key(2), None, "/usr/bin/unzip", &format!("unzip {file}")));
+        }
+        b.push(t(w + 60.0), host, os, EventKind::ProcessEnd { proc: key(1) });
+        b.push(t(w + 61.0), host, os, EventKind::ProcessEnd { proc: key(0) });
+    }
+    b.events.sort_by_key(|e| e.time);
+    b.events
+}
+
+fn start(proc: ProcKey, parent: Option<ProcKey>, image: &str, cmd: &str) -> EventKind {
+    EventKind::ProcessStart { proc, parent, image: image.to_owned(), command_line: Some(cmd.to_owned()), user: None }
+}
+
+fn write(proc: ProcKey, path: &str, op: FileOp, url: Option<String>) -> EventKind {
+    let origin = url.map(|url| Origin { url: Some(url), ..Origin::default() });
+    EventKind::FileWrite { proc, path: path.to_owned(), op, origin }
+}
+
+fn config(batch_ms: u64) -> Config {
+    let mut c = Config::default();
+    c.engine.batch = std::time::Duration::from_millis(batch_ms);
+    c.engine.allowed_lateness = std::time::Duration::from_millis(LATENESS_MS as u64);
+    c
+}
+
+fn engine(batch_ms: u64) -> Engine {
+    let mut e = Engine::new(config(batch_ms)).unwrap();
+    e.set_now(Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap());
+    e
+}
+
+/// Records as sorted JSON lines (order across hosts may differ between equivalent runs).
+fn records(mut engine: Engine, events: impl IntoIterator<Item = Event>) -> Vec<String> {
+    for e in events {
+        engine.push(e);
+    }
+    engine.finish();
+    assert_eq!(engine.stats().dropped.late, 0, "no event may be late in these runs");
+    let mut out: Vec<String> = engine.drain().iter().map(Record::to_json).collect();
+    out.sort();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shuffled_within_lateness_equals_sorted(eps in prop::collection::vec(episode(), 1..8), delays in prop::collection::vec(0i64..LATENESS_MS, 200)) {
+        let sorted = stream(&eps);
+        let expected = records(engine(1_000), sorted.clone());
+        // Arrival = event time + a delay below the lateness: never late, often out of order.
+        let mut shuffled: Vec<(i64, usize, Event)> = sorted
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (e.time.timestamp_millis() + delays[i % delays.len()], i, e))
+            .collect();
+        shuffled.sort_by_key(|(arrival, i, _)| (*arrival, *i));
+        let got = records(engine(1_000), shuffled.into_iter().map(|(_, _, e)| e));
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn many_batches_equal_one_batch(eps in prop::collection::vec(episode(), 1..8), batch_ms in 1u64..120_000, cuts in prop::collection::vec(any::<bool>(), 64)) {
+        let events = stream(&eps);
+        let whole = records(engine(3_600_000), events.clone());
+        // Small batches, and the clock advanced to each event's time at random points.
+        let mut e = engine(batch_ms);
+        for (i, ev) in events.into_iter().enumerate() {
+            let t = ev.time;
+            e.push(ev);
+            if cuts[i % cuts.len()] {
+                e.advance_to(t);
+            }
+        }
+        prop_assert_eq!(records(e, []), whole);
+    }
+}
+
+#[test]
+fn generated_streams_do_alert() {
+    // Guards the properties against vacuity: the generator must produce alerts and non-alerts.
+    let eps: Vec<Episode> = (0..6)
+        .map(|i| Episode {
+            host: (i % 3) as u8,
+            start_s: i * 100,
+            risky: i % 2 == 0,
+            click: true,
+            via_dns: i % 3 == 0,
+            write_after_s: 30,
+            partial: true,
+            run_it: true,
+            pid_keys: i % 2 == 1,
+        })
+        .collect();
+    let out = records(engine(1_000), stream(&eps));
+    let alerts = out.iter().filter(|r| r.contains("\"type\":\"alert\"")).count();
+    assert_eq!(alerts, 3, "{out:#?}");
+    assert!(out.iter().any(|r| r.contains("\"type\":\"follow_on\"")));
+}
