@@ -42,3 +42,8 @@ pub use alert::Record;
 pub use config::Config;
 pub use engine::{analytic, Engine, EngineError};
 pub use stats::Stats;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

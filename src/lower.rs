@@ -140,7 +140,7 @@ impl Host {
     }
 
     fn add_click(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, url: &str, source: SourceRef) {
-        let Some(root) = self.procs.get(slot).link_root else { return };
+        let Some(root) = self.procs.root_of(slot) else { return };
         ctx.stats.classified.clicks += 1;
         self.procs.pin(slot);
         let url = self.images.intern(url);
@@ -156,7 +156,7 @@ impl Host {
         query: &str,
         answers: Vec<IpAddr>,
     ) {
-        let root = proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.get(s).link_root);
+        let root = proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.root_of(s));
         let name = self.images.intern(query.trim_end_matches('.'));
         for ip in answers {
             let entry = DnsEntry { name: Arc::clone(&name), time: t, root, source: source.clone() };
@@ -176,7 +176,7 @@ impl Host {
         domain: Option<&str>,
     ) {
         let slot = self.known(ctx, proc, t);
-        let Some(root) = self.procs.get(slot).link_root else {
+        let Some(root) = self.procs.root_of(slot) else {
             ctx.stats.classified.egress_outside_lineage += 1;
             return;
         };
@@ -261,10 +261,10 @@ impl Host {
             FileOp::Rename { from } => Some(from),
         };
         let slot = self.known(ctx, proc, t);
-        if self.procs.get(slot).link_root.is_none() {
+        let Some(root) = self.procs.root_of(slot) else {
             ctx.stats.classified.writes_ignored += 1;
             return;
-        }
+        };
         let class = paths.classify(&path);
         let norm = paths.normalize(&path);
         if class.partial {
@@ -313,6 +313,7 @@ impl Host {
             time: t,
             ready,
             proc: slot,
+            root,
             path,
             norm,
             extension: class.extension,

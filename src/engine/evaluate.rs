@@ -115,10 +115,8 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
             origin_domain,
             quarantine_candidate: w.quarantine_candidate,
         });
-        if let Some(r) = host.procs.get(w.proc).link_root {
-            if !roots.contains(&r) {
-                roots.push(r);
-            }
+        if !roots.contains(&w.root) {
+            roots.push(w.root);
         }
         if w.quarantine_candidate {
             if let Some(&tq) = host.quarantined.get(&w.norm) {

@@ -25,8 +25,8 @@ pub(crate) struct Proc {
     pub parent: Option<Slot>,
     pub start: Option<i64>,
     pub end: Option<i64>,
-    /// Routing hint computed at start: the top-most link-source ancestor (crepe derives the truth).
-    pub link_root: Option<Slot>,
+    /// Its image is a link source (BrowserParents).
+    pub link_source: bool,
     pub lolbin: bool,
     /// The start record, for evidence.
     pub source: Option<SourceRef>,
@@ -108,7 +108,7 @@ impl ProcTable {
             parent: None,
             start: None,
             end: None,
-            link_root: None,
+            link_source: false,
             lolbin: false,
             source: None,
             last_seen: time,
@@ -180,7 +180,6 @@ impl ProcTable {
             }
             None => None,
         };
-        let inherited = parent.and_then(|ps| self.get(ps).link_root);
         if let Some(ps) = parent {
             self.get_mut(ps).children += 1;
         }
@@ -192,7 +191,7 @@ impl ProcTable {
         p.lolbin = new.lolbin;
         p.source = Some(new.source);
         p.last_seen = new.time;
-        p.link_root = inherited.or(new.is_link_source.then_some(slot));
+        p.link_source = new.is_link_source;
         (slot, outcome)
     }
 
@@ -213,6 +212,14 @@ impl ProcTable {
             Some(s)
         })
         .take(MAX_DEPTH)
+    }
+
+    /// The top-most link-source process among `slot` and its ancestors: which carried summaries
+    /// an event is filed under. Walked at use, so a parent filled in late still counts (crepe
+    /// derives the same from the parent facts).
+    pub fn root_of(&self, slot: Slot) -> Option<Slot> {
+        let own = self.get(slot).link_source.then_some(slot);
+        self.ancestors(slot).filter(|&a| self.get(a).link_source).last().or(own)
     }
 
     pub fn pin(&mut self, slot: Slot) {
@@ -273,8 +280,7 @@ impl ProcTable {
         self.len < cap
     }
 
-    /// Removal without the link-root scan: callers only remove processes nothing refers to,
-    /// and a link root with descendants always has children.
+    /// Removes a process nothing refers to (no pins, no children).
     fn remove_quiet(&mut self, slot: Slot) {
         let p = self.slots[slot as usize].take().expect("live slot");
         self.len -= 1;

@@ -76,6 +76,8 @@ pub(crate) struct PendingWrite {
     /// Evaluate once the batch reaches this time (later than `time` for quarantine checks).
     pub ready: i64,
     pub proc: Slot,
+    /// Link root when written: whose carried summaries the evaluation seeds.
+    pub root: Slot,
     pub path: String,
     pub norm: String,
     pub extension: Option<String>,
