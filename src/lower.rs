@@ -23,6 +23,8 @@ use crate::stats::Stats;
 const EGRESS_COALESCE_MS: i64 = 1_000;
 /// Most partial downloads remembered per host.
 const MAX_PARTIALS: usize = 10_000;
+/// Most observed clicks carried per link root.
+const MAX_CLICKS_PER_ROOT: usize = 256;
 
 /// What lowering needs besides the host.
 pub(crate) struct Ctx<'a> {
@@ -121,7 +123,7 @@ impl Host {
         }
     }
 
-    fn exec_candidate(&mut self, ctx: &Ctx<'_>, slot: Slot, t: i64, image: &str, cmd: Option<&str>) {
+    fn exec_candidate(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, image: &str, cmd: Option<&str>) {
         let paths = &ctx.profile.paths;
         let image_norm = paths.normalize(image);
         let lolbin = self.procs.get(slot).lolbin;
@@ -134,13 +136,20 @@ impl Host {
             }
         }
         let runs_file = self.interest.get(crate::paths::basename(&image_norm)).is_some_and(|v| v.contains(&image_norm));
-        if runs_file || lolbin {
+        if (runs_file || lolbin) && self.execs.len() >= ctx.limits.max_pending_per_host {
+            ctx.stats.dropped.follow_on_cap += 1;
+        } else if runs_file || lolbin {
             self.execs.push(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin });
         }
     }
 
     fn add_click(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, url: &str, source: SourceRef) {
         let Some(root) = self.procs.root_of(slot) else { return };
+        let clicks = &mut self.roots.entry(root).or_default().clicks;
+        if clicks.len() >= MAX_CLICKS_PER_ROOT {
+            ctx.stats.dropped.click_cap += 1;
+            return;
+        }
         ctx.stats.classified.clicks += 1;
         self.procs.pin(slot);
         let url = self.images.intern(url);
@@ -337,7 +346,10 @@ impl Host {
                 }
             }
             AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {
-                if self.interest.get(crate::paths::basename(&norm)).is_some_and(|v| v.contains(&norm)) {
+                let wanted = self.interest.get(crate::paths::basename(&norm)).is_some_and(|v| v.contains(&norm));
+                if wanted && self.removals.len() >= ctx.limits.max_pending_per_host {
+                    ctx.stats.dropped.follow_on_cap += 1;
+                } else if wanted {
                     let slot = self.known(ctx, proc, t);
                     self.removals.push(RemovalCandidate { proc: slot, time: t, norm, source });
                 }

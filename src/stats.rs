@@ -48,6 +48,13 @@ pub struct Drops {
     pub dns_evicted: u64,
     /// Partial downloads forgotten beyond their cap.
     pub partial_evicted: u64,
+    /// Observed clicks beyond the per-root cap.
+    pub click_cap: u64,
+    /// Follow-on candidates (process starts, protection removals) beyond `max_pending_per_host`
+    /// in one batch.
+    pub follow_on_cap: u64,
+    /// Alerts not kept for follow-on matching beyond `max_pending_per_host` (still emitted).
+    pub alerted_cap: u64,
 }
 
 /// Input anomalies that were handled.

@@ -70,6 +70,8 @@ impl Local {
 pub(crate) struct Emitted<'a> {
     pub out: &'a mut Vec<Record>,
     pub stats: &'a mut Stats,
+    /// Most alerted files kept per host for follow-on matching.
+    pub max_alerted: usize,
 }
 
 pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_end: bool, emit: &mut Emitted<'_>) {
@@ -287,6 +289,10 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
+    if host.alerted.len() >= emit.max_alerted {
+        emit.stats.dropped.alerted_cap += 1;
+        return;
+    }
     host.procs.pin(c.root);
     let deadline = click_time.unwrap_or(w.time) + window;
     host.alerted.push(AlertedFile {

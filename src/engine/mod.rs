@@ -245,6 +245,9 @@ impl Engine {
         self.release();
         let until = self.bucket.map_or(i64::MAX, |b| (b + 1) * self.batch - 1);
         self.dirty = self.hosts.keys().cloned().collect();
+        for h in self.hosts.values_mut() {
+            h.dirty = true;
+        }
         self.close_batch(until, true);
     }
 
@@ -308,7 +311,8 @@ impl Engine {
         };
         h.ingest(&mut ctx, ev);
         self.stats.events_processed += 1;
-        if !self.dirty.contains(&host) {
+        if !h.dirty {
+            h.dirty = true;
             self.dirty.push(host);
         }
     }
@@ -321,12 +325,18 @@ impl Engine {
         let mut still: Vec<Arc<str>> = Vec::new();
         for name in dirty {
             let Some(host) = self.hosts.get_mut(&name) else { continue };
+            host.dirty = false;
             let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
             if host.has_work(until, at_end) {
-                let mut emit = Emitted { out: &mut self.out, stats: &mut self.stats };
+                let mut emit = Emitted {
+                    out: &mut self.out,
+                    stats: &mut self.stats,
+                    max_alerted: self.limits.max_pending_per_host,
+                };
                 evaluate_host(host, profile, until, at_end, &mut emit);
             }
             if !host.pending.is_empty() {
+                host.dirty = true;
                 still.push(name);
             }
         }

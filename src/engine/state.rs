@@ -134,6 +134,8 @@ pub(crate) struct RemovalCandidate {
 
 pub(crate) struct Host {
     pub name: Arc<str>,
+    /// Listed in the engine's hosts to evaluate at the next batch boundary.
+    pub dirty: bool,
     pub os: Option<Os>,
     pub procs: ProcTable,
     pub images: Interner,
@@ -157,6 +159,7 @@ impl Host {
     pub fn new(name: Arc<str>, os: Option<Os>) -> Self {
         Host {
             name,
+            dirty: false,
             os,
             procs: ProcTable::default(),
             images: Interner::new(4096),
