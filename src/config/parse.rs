@@ -31,25 +31,8 @@ pub(super) const ENGINE_KEYS: &[&str] = &[
     "max_reorder",
     "default_os",
 ];
+/// Keys of an OS section; the last, `quarantine_policy`, exists only in `[macos]`.
 pub(super) const OS_KEYS: &[&str] = &[
-    "time_window",
-    "download_gap",
-    "min_strength",
-    "domain_risk_score",
-    "browser_parents",
-    "user_paths",
-    "excluded_paths",
-    "download_dirs",
-    "suspicious_tlds",
-    "allowed_cdns",
-    "allowed_cidrs",
-    "dynamic_dns_suffixes",
-    "high_risk_extensions",
-    "archive_extensions",
-    "partial_suffixes",
-    "lolbins",
-];
-const MACOS_KEYS: &[&str] = &[
     "time_window",
     "download_gap",
     "min_strength",
@@ -68,6 +51,15 @@ const MACOS_KEYS: &[&str] = &[
     "lolbins",
     "quarantine_policy",
 ];
+
+/// The keys `[os]` accepts.
+pub(super) fn os_keys(os: Os) -> &'static [&'static str] {
+    if os == Os::Macos {
+        OS_KEYS
+    } else {
+        &OS_KEYS[..OS_KEYS.len() - 1]
+    }
+}
 pub(super) const QUARANTINE_KEYS: &[&str] = &["enabled", "grace", "paths", "executable_extensions"];
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -239,7 +231,7 @@ impl Reader<'_> {
                     self.quarantine(policy, entries)?;
                 }
                 _ => {
-                    let expected = if os == Os::Macos { MACOS_KEYS } else { OS_KEYS };
+                    let expected = os_keys(os);
                     return Err(self.unknown(os.as_str(), key, expected));
                 }
             }
