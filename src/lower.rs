@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, Destination, DomainName, FirstSeen, Psl};
+use crate::domain::{host_of_url, Destination, DomainName, FirstSeen, Psl, Reason};
 use crate::engine::dns::DnsEntry;
 use crate::engine::proctable::{NewProc, Slot};
 use crate::engine::profile::{Limits, Profile};
@@ -31,10 +31,69 @@ pub(crate) struct Ctx<'a> {
     pub profile: &'a Profile,
     pub psl: &'a Psl,
     pub first_seen: &'a mut FirstSeen,
+    pub dests: &'a mut DestCache,
     pub stats: &'a mut Stats,
     pub limits: &'a Limits,
     /// Carried state older than this is no longer needed.
     pub horizon: i64,
+}
+
+/// Classifies a destination: PSL parse and risk verdict, cached per (name, allowlisted IP).
+///
+/// A cached verdict equals a fresh one: names and lists do not change, and a name's "newly
+/// observed" reason can only be true on its first sighting, so such verdicts are not cached.
+fn classify(ctx: &mut Ctx<'_>, ip: IpAddr, name: Option<&str>, t: i64) -> Arc<Dest> {
+    let ip_allowed = ctx.profile.risk.is_allowed_ip(ip);
+    if let Some(n) = name {
+        if let Some(d) = ctx.dests.get(n, ip_allowed) {
+            return d;
+        }
+    }
+    let parsed: Option<DomainName> = name.and_then(|n| ctx.psl.parse(n).ok());
+    let verdict = ctx.profile.risk.assess(Destination { ip: Some(ip), name: parsed.as_ref() }, ctx.first_seen, t);
+    let key: Arc<str> = match &parsed {
+        Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
+        None => Arc::from(ip.to_string()),
+    };
+    let dest = Arc::new(Dest {
+        domain: parsed.as_ref().map(|d| d.name.clone()),
+        key,
+        registrable: parsed.as_ref().and_then(|d| d.registrable.clone()),
+        suffix: parsed.as_ref().map(|d| d.suffix.clone()),
+        untrusted: verdict.untrusted,
+        risk: verdict.score,
+        reasons: verdict.reasons.iter().map(|r| r.as_str()).collect(),
+    });
+    if let Some(n) = name {
+        if !verdict.has(Reason::NewlyObserved) {
+            ctx.dests.put(n, ip_allowed, Arc::clone(&dest));
+        }
+    }
+    dest
+}
+
+/// Destinations classified recently under one OS profile, by name and by whether the IP is
+/// allowlisted. Bounded: cleared when full.
+pub(crate) struct DestCache {
+    map: rustc_hash::FxHashMap<Box<str>, [Option<Arc<Dest>>; 2]>,
+    cap: usize,
+}
+
+impl DestCache {
+    pub fn new(cap: usize) -> Self {
+        DestCache { map: rustc_hash::FxHashMap::default(), cap }
+    }
+
+    fn get(&self, name: &str, ip_allowed: bool) -> Option<Arc<Dest>> {
+        self.map.get(name)?[usize::from(ip_allowed)].clone()
+    }
+
+    fn put(&mut self, name: &str, ip_allowed: bool, dest: Arc<Dest>) {
+        if self.map.len() >= self.cap {
+            self.map.clear();
+        }
+        self.map.entry(Box::from(name)).or_default()[usize::from(ip_allowed)] = Some(dest);
+    }
 }
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value).
@@ -97,14 +156,13 @@ impl Host {
             return;
         }
         let paths = &ctx.profile.paths;
-        let name = crate::paths::image_name(image, paths.os());
+        let (_, is_link_source, lolbin) = paths.image_flags(image);
         let new = NewProc {
             key: proc,
             parent,
             image: self.images.intern(image),
-            image_name: self.images.intern(&name),
-            is_link_source: paths.is_browser(image),
-            lolbin: paths.is_lolbin(image),
+            is_link_source,
+            lolbin,
             time: t,
             source: source.clone(),
         };
@@ -202,24 +260,20 @@ impl Host {
                 }
             },
         };
-        let parsed: Option<DomainName> = name.as_deref().and_then(|n| ctx.psl.parse(n).ok());
-        let verdict = ctx.profile.risk.assess(Destination { ip: Some(ip), name: parsed.as_ref() }, ctx.first_seen, t);
-        if !verdict.untrusted {
+        let dest = classify(ctx, ip, name.as_deref(), t);
+        if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
             return;
         }
+        let source = if dest.domain.is_some() { how } else { DomainSource::None };
         let state = self.roots.entry(root).or_default();
-        let key: Arc<str> = match &parsed {
-            Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
-            None => Arc::from(ip.to_string()),
-        };
         // A browser opens many sockets to one destination at once: keep the first of a burst.
         if state
             .egress
             .iter()
             .rev()
             .take(8)
-            .any(|e| e.proc == slot && e.dest.key == key && t - e.time < EGRESS_COALESCE_MS)
+            .any(|e| e.proc == slot && e.dest.key == dest.key && t - e.time < EGRESS_COALESCE_MS)
         {
             return;
         }
@@ -228,16 +282,7 @@ impl Host {
             return;
         }
         ctx.stats.classified.egress_untrusted += 1;
-        let dest = Dest {
-            domain: parsed.as_ref().map(|d| d.name.clone()),
-            key,
-            registrable: parsed.as_ref().and_then(|d| d.registrable.clone()),
-            suffix: parsed.as_ref().map(|d| d.suffix.clone()),
-            source: if parsed.is_some() { how } else { DomainSource::None },
-            risk: verdict.score,
-            reasons: verdict.reasons.iter().map(|r| r.as_str()).collect(),
-        };
-        state.egress.push_back(EgressEntry { time: t, proc: slot, ip, port, dest: Arc::new(dest), evidence });
+        state.egress.push_back(EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence });
         self.egress_len += 1;
         self.procs.pin(slot);
     }
@@ -274,8 +319,8 @@ impl Host {
             ctx.stats.classified.writes_ignored += 1;
             return;
         };
-        let class = paths.classify(&path);
-        let norm = paths.normalize(&path);
+        let mut class = paths.classify(&path);
+        let norm = std::mem::take(&mut class.norm);
         if class.partial {
             if class.user_path && !class.excluded {
                 if self.partials.len() >= MAX_PARTIALS {

@@ -49,6 +49,8 @@ use pattern::Pattern;
 /// What a path is, for DESIGN §4 step 3 (see [`PathClassifier::classify`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PathClass {
+    /// The path normalised by this OS's rules (see [`PathClassifier::normalize`]).
+    pub norm: String,
     /// Under one of the profile's `user_paths`.
     pub user_path: bool,
     /// Under one of the profile's `excluded_paths` (browser profile and cache folders).
@@ -172,10 +174,12 @@ impl PathClassifier {
         };
         let extension = extension_of(name).map(str::to_lowercase);
         let ext = extension.as_deref();
+        // Split once; every pattern then matches by index (this runs per file event).
+        let segs: Vec<&str> = norm.split(sep).collect();
         let mut class = PathClass {
-            user_path: self.user.iter().any(|p| p.matches(&norm, sep)),
-            excluded: self.excluded.iter().any(|p| p.matches(&norm, sep)),
-            quarantine_path: self.quarantine.iter().any(|p| p.matches(&norm, sep)),
+            user_path: self.user.iter().any(|p| p.matches(&segs)),
+            excluded: self.excluded.iter().any(|p| p.matches(&segs)),
+            quarantine_path: self.quarantine.iter().any(|p| p.matches(&segs)),
             high_risk_ext: ext.is_some_and(|e| self.high_risk.contains(e)),
             executable_ext: ext.is_some_and(|e| self.executable.contains(e)),
             extension: None,
@@ -195,6 +199,7 @@ impl PathClassifier {
             || (ends_with_ci(last_parent, ".download") && self.partial_suffixes.iter().any(|s| s == ".download"))
             || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p));
         class.extension = extension;
+        class.norm = norm;
         class
     }
 
@@ -225,14 +230,26 @@ impl PathClassifier {
         self.name_in(image, &self.browsers)
     }
 
+    /// The lowercased image name, and whether it is a link source and a LOLBIN, computing the
+    /// name once (this runs per process start).
+    pub fn image_flags(&self, image: &str) -> (String, bool, bool) {
+        let name = image_name(image, self.os);
+        let browser = self.name_flag(image, &name, &self.browsers);
+        let lolbin = self.name_flag(image, &name, &self.lolbins);
+        (name, browser, lolbin)
+    }
+
     /// Whether `image` (a path or a name) is one of this profile's `lolbins`.
     pub fn is_lolbin(&self, image: &str) -> bool {
         self.name_in(image, &self.lolbins)
     }
 
     fn name_in(&self, image: &str, set: &FxHashSet<String>) -> bool {
-        let name = image_name(image, self.os);
-        set.contains(&name)
+        self.name_flag(image, &image_name(image, self.os), set)
+    }
+
+    fn name_flag(&self, image: &str, name: &str, set: &FxHashSet<String>) -> bool {
+        set.contains(name)
             || (self.os == Os::Windows && extension_of(&name).is_none() && set.contains(&format!("{name}.exe")))
             || (self.os == Os::Macos && app_bundle(image).is_some_and(|b| set.contains(&b.to_lowercase())))
     }

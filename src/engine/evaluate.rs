@@ -268,7 +268,7 @@ fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Cho
             ip: e.ip.to_string(),
             port: e.port,
             domain: e.dest.domain.clone(),
-            domain_source: e.dest.source.as_str(),
+            domain_source: e.source.as_str(),
             registrable_domain: e.dest.registrable.clone(),
             suffix: e.dest.suffix.clone(),
             risk: e.dest.risk,

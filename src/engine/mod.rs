@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 use crate::alert::Record;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
-use crate::lower::Ctx;
+use crate::lower::{Ctx, DestCache};
 use crate::sink::Sink;
 use crate::stats::Stats;
 use evaluate::{evaluate_host, Emitted};
@@ -30,6 +30,8 @@ use state::Host;
 
 /// Carried state is swept at most this often (event time).
 const SWEEP_EVERY_MS: i64 = 60_000;
+/// Destinations whose classification is cached.
+const DEST_CACHE: usize = 65_536;
 /// Events before this are implausible (1990-01-01).
 const NOT_BEFORE_MS: i64 = 631_152_000_000;
 
@@ -127,6 +129,7 @@ pub struct Engine {
     default_os: Option<Os>,
     psl: Arc<Psl>,
     first_seen: FirstSeen,
+    dests: [DestCache; 3],
     hosts: FxHashMap<Arc<str>, Host>,
     dirty: Vec<Arc<str>>,
     heap: BinaryHeap<Reverse<Queued>>,
@@ -171,6 +174,7 @@ impl Engine {
             default_os: config.engine.default_os,
             psl,
             first_seen: FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity),
+            dests: [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)],
             hosts: FxHashMap::default(),
             dirty: Vec::new(),
             heap: BinaryHeap::new(),
@@ -305,6 +309,7 @@ impl Engine {
             profile,
             psl: &self.psl,
             first_seen: &mut self.first_seen,
+            dests: &mut self.dests[os_index(os)],
             stats: &mut self.stats,
             limits: &self.limits,
             horizon: t - profile.retention_ms(),

@@ -20,8 +20,6 @@ pub(crate) struct Proc {
     pub key: ProcKey,
     /// Full image path; empty when the start was never seen.
     pub image: Arc<str>,
-    /// Lowercased image basename (what lists match).
-    pub image_name: Arc<str>,
     pub parent: Option<Slot>,
     pub start: Option<i64>,
     pub end: Option<i64>,
@@ -58,7 +56,6 @@ pub(crate) struct NewProc<'a> {
     pub key: &'a ProcKey,
     pub parent: Option<&'a ProcKey>,
     pub image: Arc<str>,
-    pub image_name: Arc<str>,
     pub is_link_source: bool,
     pub lolbin: bool,
     pub time: i64,
@@ -103,8 +100,7 @@ impl ProcTable {
         let empty: Arc<str> = Arc::from("");
         let slot = self.alloc(Proc {
             key: key.clone(),
-            image: Arc::clone(&empty),
-            image_name: empty,
+            image: empty,
             parent: None,
             start: None,
             end: None,
@@ -185,7 +181,6 @@ impl ProcTable {
         }
         let p = self.get_mut(slot);
         p.image = new.image;
-        p.image_name = new.image_name;
         p.parent = parent;
         p.start = Some(new.time);
         p.lolbin = new.lolbin;

@@ -31,7 +31,7 @@ impl DomainSource {
     }
 }
 
-/// A classified untrusted destination, shared by the egress entries that reach it.
+/// A classified destination, shared by the egress entries that reach it (and cached by name).
 #[derive(Debug)]
 pub(crate) struct Dest {
     pub domain: Option<String>,
@@ -39,7 +39,7 @@ pub(crate) struct Dest {
     pub key: Arc<str>,
     pub registrable: Option<String>,
     pub suffix: Option<String>,
-    pub source: DomainSource,
+    pub untrusted: bool,
     pub risk: u8,
     pub reasons: Vec<&'static str>,
 }
@@ -51,6 +51,8 @@ pub(crate) struct EgressEntry {
     pub ip: IpAddr,
     pub port: u16,
     pub dest: Arc<Dest>,
+    /// Where the destination's name came from.
+    pub source: DomainSource,
     pub evidence: Vec<SourceRef>,
 }
 

@@ -26,37 +26,37 @@ pub(crate) struct Pattern {
 }
 
 impl Pattern {
-    /// Whether normalised `path` (segments separated by `sep`) starts with this pattern's segments.
-    pub(crate) fn matches(&self, path: &str, sep: char) -> bool {
+    /// Whether a normalised path, given as its segments, starts with this pattern's segments.
+    pub(crate) fn matches(&self, path: &[&str]) -> bool {
         let segs = &self.segs;
-        let (mut p, mut it) = (0, path.split(sep));
+        let (mut p, mut i) = (0, 0);
         // The classic wildcard algorithm over segments; `Deep` is the star. Prefix semantics: once
         // the pattern is used up, whatever path remains is inside the folder.
-        let mut star: Option<(usize, std::str::Split<'_, char>)> = None;
+        let mut star: Option<(usize, usize)> = None;
         loop {
             if p == segs.len() {
                 return true;
             }
             if let Seg::Deep = segs[p] {
                 p += 1;
-                star = Some((p, it.clone()));
+                star = Some((p, i));
                 continue;
             }
-            let mut probe = it.clone();
-            match probe.next() {
+            match path.get(i) {
                 Some(name) if segs[p].matches(name) => {
-                    it = probe;
+                    i += 1;
                     p += 1;
                 }
                 _ => {
                     let Some((resume, from)) = star.as_mut() else {
                         return false;
                     };
-                    if from.next().is_none() {
+                    if *from >= path.len() {
                         return false;
                     }
+                    *from += 1;
                     p = *resume;
-                    it = from.clone();
+                    i = *from;
                 }
             }
         }
