@@ -250,7 +250,7 @@ impl PathClassifier {
 
     fn name_flag(&self, image: &str, name: &str, set: &FxHashSet<String>) -> bool {
         set.contains(name)
-            || (self.os == Os::Windows && extension_of(&name).is_none() && set.contains(&format!("{name}.exe")))
+            || (self.os == Os::Windows && extension_of(name).is_none() && set.contains(&format!("{name}.exe")))
             || (self.os == Os::Macos && app_bundle(image).is_some_and(|b| set.contains(&b.to_lowercase())))
     }
 }
