@@ -388,6 +388,8 @@ impl Host {
             AttrChange::QuarantineSet => {
                 if self.quarantined.len() < ctx.limits.max_pending_per_host {
                     self.quarantined.insert(norm, t);
+                } else {
+                    ctx.stats.dropped.quarantine_cap += 1;
                 }
             }
             AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {

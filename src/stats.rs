@@ -48,6 +48,8 @@ pub struct Drops {
     pub dns_evicted: u64,
     /// Partial downloads forgotten beyond their cap.
     pub partial_evicted: u64,
+    /// Quarantine flags not remembered beyond `max_pending_per_host`.
+    pub quarantine_cap: u64,
     /// Observed clicks beyond the per-root cap.
     pub click_cap: u64,
     /// Follow-on candidates (process starts, protection removals) beyond `max_pending_per_host`
