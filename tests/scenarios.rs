@@ -1,0 +1,404 @@
+//! The scenario corpus (issue #2 item 11): one set of data files that every rule and variant
+//! runs, in the spirit of the regex crate's `testdata`.
+//!
+//! # Layout
+//!
+//! Each scenario is a group of files in `tests/scenarios/` sharing a name:
+//!
+//! - `<name>.ndjson`: native events (the schema of `clickchain_adapters::native`), written by
+//!   `make_scenarios.py` in the same folder;
+//! - `<name>.expected`: the records the engine must emit, one summary line each, in emission
+//!   order (format below). An empty file means "no records". Written by hand from the detection
+//!   semantics (DESIGN §4), never copied from engine output;
+//! - `<name>.toml` (optional): a configuration file loaded with `Config::load` instead of the
+//!   defaults. This is how variants run: the same events with e.g. `min_strength = "weak"`.
+//!
+//! `README.md` there has one table row per scenario: what it tests and why the expected result
+//! follows from the semantics. [`scenario_files_are_complete`] keeps the three in step.
+//!
+//! # Summary lines
+//!
+//! ```text
+//! alert <analytic> <finding> <strength|-> host=<host> click=<observed|inferred|-> domain=<name|ip|-> via=<source|-> reasons=<r1,r2|-> lineage=<a>b> path=<file>
+//! follow_on <kind> <alerted file> by <process image>
+//! ```
+//!
+//! - `finding` is `chain` or `quarantine_missing`; `strength` is `strong`, `medium`, `weak`, or
+//!   `-` for a quarantine finding without a chain.
+//! - `click` says whether step 1 was observed (a URL on a lineage command line, a `url_open`)
+//!   or inferred at the first untrusted egress; `-` when the alert has no chain.
+//! - `domain` is the egress destination's name, or its IP address when it has none; `via` is
+//!   where the name came from (`event`, `dns`, `click_url`; `none` for an IP without a name);
+//!   `reasons` are the domain-risk reasons in the engine's order. All three are `-` without an
+//!   egress.
+//! - `lineage` lists the image basenames from the link root down to the writing process.
+//! - A follow-on names the file of its alert (the runner checks that its `alert_id` is an alert
+//!   emitted before it, on the same host, for that file) and the image of the process that did it.
+//!
+//! Times, scores, ids and evidence are deliberately not part of the summary: they are covered by
+//! unit tests and the CLI golden files, and keeping them out lets one scenario state one fact.
+//!
+//! # Known engine bugs
+//!
+//! A scenario whose expectation is right but which the engine gets wrong is listed in
+//! [`KNOWN_BUGS`] with the reason. The test then asserts that it still fails, so a fix makes the
+//! test fail until the entry is removed. Expectations are never bent to match the engine.
+//!
+//! Run one scenario (and see its records) with
+//! `SCENARIO=<part of a name> cargo test --test scenarios -- --nocapture`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use clickchain::alert::Alert;
+use clickchain::{Config, Engine, Record, Stats};
+use clickchain_adapters::native::NativeReader;
+
+/// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
+const KNOWN_BUGS: &[(&str, &str)] = &[
+    (
+        "window-observed-outside",
+        "an observed click 900.001 s before the write is rescued by the inferred-click fallback: the \
+         `Inferred` rule (logic/src/chain.rs) only requires that no *observed chain* matched, so the window \
+         is measured from the egress 0.3 s after the click instead",
+    ),
+    (
+        "an0180-follow-on-during-quarantine-grace-second-download",
+        "`evaluate_host` (src/engine/evaluate.rs) clears `host.execs` after every evaluation: the installer \
+         start that names the .pkg (still waiting out its quarantine grace) is dropped when the unrelated \
+         .pdf write is evaluated, so the .pkg alert gets no follow-on",
+    ),
+    (
+        "newly-observed-domain-second-host",
+        "`FirstSeen::observe` (src/domain/first_seen.rs) reports a domain new only on its very first \
+         observation engine-wide; WS-043's connection three minutes after WS-042's is classified trusted",
+    ),
+    (
+        "pid-reuse-browser-relaunch-same-file",
+        "alert dedup (`emit_alert`, src/engine/evaluate.rs) keys the link root by its ProcKey text \
+         (`pid:500`), so a new browser incarnation under a reused pid is taken for the old root and its \
+         alert for the same path is suppressed",
+    ),
+];
+
+/// Engine counters (`dropped.*`, `anomalies.*`) a scenario is about: (name, counter, value).
+/// Every other drop and anomaly counter must stay 0 in every scenario.
+const EXPECTED_COUNTERS: &[(&str, &str, u64)] = &[("out-of-order-beyond-lateness", "dropped.late", 1)];
+
+/// "Now" for every run: after all the data (2024), so that no event is rejected as future.
+const NOW: &str = "2025-01-01T00:00:00Z";
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("scenarios")
+}
+
+struct Scenario {
+    name: String,
+    events: PathBuf,
+    expected: PathBuf,
+    config: Option<PathBuf>,
+}
+
+/// The scenarios (sorted by name) and the problems found with the files (orphans, missing files).
+fn discover() -> (Vec<Scenario>, Vec<String>) {
+    let dir = corpus();
+    let mut by_ext: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default().to_owned();
+        if matches!(file.as_str(), "README.md" | "make_scenarios.py") {
+            continue;
+        }
+        match file.rsplit_once('.') {
+            Some((stem, ext @ ("ndjson" | "expected" | "toml"))) => {
+                by_ext.entry(ext.to_owned()).or_default().insert(stem.to_owned());
+            }
+            _ => problems.push(format!("{file}: not part of a scenario (expected .ndjson, .expected or .toml)")),
+        }
+    }
+    let events = by_ext.remove("ndjson").unwrap_or_default();
+    let expected = by_ext.remove("expected").unwrap_or_default();
+    let configs = by_ext.remove("toml").unwrap_or_default();
+    for name in &events {
+        if !expected.contains(name) {
+            problems.push(format!("{name}: has no {name}.expected (an empty file means \"no records\")"));
+        }
+    }
+    for name in expected.difference(&events) {
+        problems.push(format!("{name}.expected: no {name}.ndjson to run"));
+    }
+    for name in configs.difference(&events) {
+        problems.push(format!("{name}.toml: no {name}.ndjson to run"));
+    }
+    let scenarios = events
+        .iter()
+        .filter(|n| expected.contains(*n))
+        .map(|name| Scenario {
+            name: name.clone(),
+            events: dir.join(format!("{name}.ndjson")),
+            expected: dir.join(format!("{name}.expected")),
+            config: configs.contains(name).then(|| dir.join(format!("{name}.toml"))),
+        })
+        .collect();
+    (scenarios, problems)
+}
+
+/// What one run of a scenario produced.
+struct Run {
+    /// Summary lines of the records, in emission order.
+    lines: Vec<String>,
+    /// Records the reader rejected.
+    rejected: Vec<String>,
+    stats: Stats,
+}
+
+fn run(s: &Scenario) -> Result<Run, String> {
+    let config = match &s.config {
+        Some(path) => Config::load(path).map_err(|e| format!("config: {e}"))?,
+        None => Config::default(),
+    };
+    let mut engine = Engine::new(config).map_err(|e| format!("engine: {e}"))?;
+    engine.set_now(NOW.parse::<DateTime<Utc>>().expect("valid time"));
+    let bytes = std::fs::read(&s.events).map_err(|e| format!("{}: {e}", s.events.display()))?;
+    let mut rejected = Vec::new();
+    for result in NativeReader::new(format!("{}.ndjson", s.name), &bytes[..]) {
+        match result {
+            Ok(event) => engine.push(event),
+            Err(e) => rejected.push(e.to_string()),
+        }
+    }
+    engine.finish();
+    let lines = summarize(&engine.drain());
+    Ok(Run { lines, rejected, stats: engine.stats().clone() })
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+fn or_dash(s: Option<&str>) -> &str {
+    s.filter(|s| !s.is_empty()).unwrap_or("-")
+}
+
+fn alert_line(a: &Alert) -> String {
+    let click = a.click.as_ref().map(|c| if c.observed { "observed" } else { "inferred" });
+    let egress = a.egress.as_ref();
+    let domain = egress.map(|e| e.domain.clone().unwrap_or_else(|| e.ip.clone()));
+    let reasons = egress.map(|e| e.reasons.join(","));
+    let lineage: Vec<&str> = a.lineage.iter().map(|i| basename(i)).collect();
+    format!(
+        "alert {} {} {} host={} click={} domain={} via={} reasons={} lineage={} path={}",
+        a.analytic,
+        a.finding,
+        or_dash(a.strength),
+        a.host,
+        or_dash(click),
+        or_dash(domain.as_deref()),
+        or_dash(egress.map(|e| e.domain_source)),
+        or_dash(reasons.as_deref()),
+        lineage.join(">"),
+        a.write.path
+    )
+}
+
+/// The summary lines of `records` (see the module documentation).
+fn summarize(records: &[Record]) -> Vec<String> {
+    // alert id -> (host, path) of the alerts emitted so far
+    let mut alerts: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    records
+        .iter()
+        .map(|r| match r {
+            Record::Alert(a) => {
+                alerts.insert(&a.id, (&a.host, &a.write.path));
+                alert_line(a)
+            }
+            Record::FollowOn(f) => {
+                let tie = match alerts.get(f.alert_id.as_str()) {
+                    Some(&(host, path)) if host == f.host && path == f.path => "",
+                    Some(_) => " (ALERT ID NAMES ANOTHER HOST OR FILE)",
+                    None => " (ALERT ID NOT EMITTED BEFORE)",
+                };
+                format!("follow_on {} {} by {}{tie}", f.kind, f.path, f.process)
+            }
+        })
+        .collect()
+}
+
+fn expected_lines(s: &Scenario) -> Vec<String> {
+    let text = std::fs::read_to_string(&s.expected).unwrap_or_else(|e| panic!("{}: {e}", s.expected.display()));
+    text.lines().map(|l| l.trim_end().to_owned()).filter(|l| !l.is_empty()).collect()
+}
+
+/// A line diff (longest common subsequence): `-` expected but missing, `+` emitted unexpectedly.
+fn diff(expected: &[String], actual: &[String]) -> String {
+    let (n, m) = (expected.len(), actual.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if expected[i] == actual[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < n || j < m {
+        if i < n && j < m && expected[i] == actual[j] {
+            let _ = writeln!(out, "      {}", expected[i]);
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            let _ = writeln!(out, "    + {}", actual[j]);
+            j += 1;
+        } else {
+            let _ = writeln!(out, "    - {}", expected[i]);
+            i += 1;
+        }
+    }
+    if n == 0 && m == 0 {
+        out.push_str("      (no records)\n");
+    }
+    out
+}
+
+fn selected(name: &str) -> bool {
+    std::env::var("SCENARIO").map_or(true, |f| name.contains(f.as_str()))
+}
+
+fn known_bug(name: &str) -> Option<&'static str> {
+    KNOWN_BUGS.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+}
+
+#[test]
+fn scenarios_match_expected() {
+    let (scenarios, _) = discover();
+    assert!(!scenarios.is_empty(), "no scenarios found in {}", corpus().display());
+    let mut failures = String::new();
+    let (mut passed, mut known) = (0, 0);
+    for s in scenarios.iter().filter(|s| selected(&s.name)) {
+        let expected = expected_lines(s);
+        let run = match run(s) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(failures, "\n[{}] cannot run: {e}", s.name);
+                continue;
+            }
+        };
+        if std::env::var("SCENARIO").is_ok() {
+            println!("[{}]\n{}", s.name, diff(&expected, &run.lines));
+        }
+        let matches = run.lines == expected;
+        match (matches, known_bug(&s.name)) {
+            (true, None) => passed += 1,
+            (false, Some(_)) => known += 1,
+            (true, Some(why)) => {
+                let _ = writeln!(
+                    failures,
+                    "\n[{}] listed in KNOWN_BUGS ({why}) but now matches its .expected: \
+                     the bug is fixed, remove the entry",
+                    s.name
+                );
+            }
+            (false, None) => {
+                let _ = writeln!(
+                    failures,
+                    "\n[{}] records differ from {}.expected (- expected, + emitted):\n{}",
+                    s.name,
+                    s.name,
+                    diff(&expected, &run.lines)
+                );
+            }
+        }
+    }
+    println!("scenarios: {passed} passed, {known} known engine bugs still failing");
+    assert!(failures.is_empty(), "scenario failures:{failures}");
+}
+
+/// The named counters of `stats.dropped` and `stats.anomalies` ("dropped.late", ...).
+fn drop_and_anomaly_counters(stats: &Stats) -> BTreeMap<String, u64> {
+    let json = serde_json::to_value(stats).expect("stats serialise");
+    let mut out = BTreeMap::new();
+    for group in ["dropped", "anomalies"] {
+        let fields = json[group].as_object().unwrap_or_else(|| panic!("stats.{group} is an object"));
+        for (name, value) in fields {
+            out.insert(format!("{group}.{name}"), value.as_u64().expect("counters are integers"));
+        }
+    }
+    out
+}
+
+#[test]
+fn scenario_events_are_valid() {
+    let (scenarios, _) = discover();
+    let mut failures = String::new();
+    for s in &scenarios {
+        let run = match run(s) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(failures, "[{}] cannot run: {e}", s.name);
+                continue;
+            }
+        };
+        for r in &run.rejected {
+            let _ = writeln!(failures, "[{}] rejected record: {r}", s.name);
+        }
+        if run.stats.events_in == 0 {
+            let _ = writeln!(failures, "[{}] has no events", s.name);
+        }
+        for (counter, value) in drop_and_anomaly_counters(&run.stats) {
+            let allowed =
+                EXPECTED_COUNTERS.iter().find(|(n, c, _)| *n == s.name && *c == counter).map_or(0, |&(_, _, v)| v);
+            if value != allowed {
+                let _ = writeln!(failures, "[{}] {counter} = {value}, expected {allowed}", s.name);
+            }
+        }
+        let all_counted = run.stats.events_processed + run.stats.dropped.late + run.stats.dropped.implausible_time;
+        if all_counted != run.stats.events_in {
+            let _ = writeln!(
+                failures,
+                "[{}] {} events in, {} processed (+ drops): some events were lost",
+                s.name, run.stats.events_in, all_counted
+            );
+        }
+    }
+    assert!(failures.is_empty(), "invalid scenario events:\n{failures}");
+}
+
+#[test]
+fn scenario_files_are_complete() {
+    let (scenarios, mut problems) = discover();
+    let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let readme_path = corpus().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
+    let documented: BTreeSet<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`'))
+        .map(|(name, _)| name)
+        .collect();
+    for name in names.difference(&documented) {
+        problems.push(format!("{name}: no row in README.md"));
+    }
+    for name in documented.difference(&names) {
+        problems.push(format!("README.md documents `{name}`, which is not a scenario"));
+    }
+    for (name, _) in KNOWN_BUGS {
+        if !names.contains(name) {
+            problems.push(format!("KNOWN_BUGS names `{name}`, which is not a scenario"));
+        }
+    }
+    for (name, _, _) in EXPECTED_COUNTERS {
+        if !names.contains(name) {
+            problems.push(format!("EXPECTED_COUNTERS names `{name}`, which is not a scenario"));
+        }
+    }
+    assert!(problems.is_empty(), "scenario corpus problems:\n  {}", problems.join("\n  "));
+}
+
+#[test]
+fn diff_marks_missing_and_unexpected_lines() {
+    let e: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let a: Vec<String> = ["a", "x", "c"].map(String::from).to_vec();
+    assert_eq!(diff(&e, &a), "      a\n    + x\n    - b\n      c\n");
+    assert_eq!(diff(&[], &[]), "      (no records)\n");
+}
