@@ -57,31 +57,7 @@ use clickchain::{Config, Engine, Record, Stats};
 use clickchain_adapters::native::NativeReader;
 
 /// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
-const KNOWN_BUGS: &[(&str, &str)] = &[
-    (
-        "window-observed-outside",
-        "an observed click 900.001 s before the write is rescued by the inferred-click fallback: the \
-         `Inferred` rule (logic/src/chain.rs) only requires that no *observed chain* matched, so the window \
-         is measured from the egress 0.3 s after the click instead",
-    ),
-    (
-        "an0180-follow-on-during-quarantine-grace-second-download",
-        "`evaluate_host` (src/engine/evaluate.rs) clears `host.execs` after every evaluation: the installer \
-         start that names the .pkg (still waiting out its quarantine grace) is dropped when the unrelated \
-         .pdf write is evaluated, so the .pkg alert gets no follow-on",
-    ),
-    (
-        "newly-observed-domain-second-host",
-        "`FirstSeen::observe` (src/domain/first_seen.rs) reports a domain new only on its very first \
-         observation engine-wide; WS-043's connection three minutes after WS-042's is classified trusted",
-    ),
-    (
-        "pid-reuse-browser-relaunch-same-file",
-        "alert dedup (`emit_alert`, src/engine/evaluate.rs) keys the link root by its ProcKey text \
-         (`pid:500`), so a new browser incarnation under a reused pid is taken for the old root and its \
-         alert for the same path is suppressed",
-    ),
-];
+const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 /// Engine counters (`dropped.*`, `anomalies.*`) a scenario is about: (name, counter, value).
 /// Every other drop and anomaly counter must stay 0 in every scenario.

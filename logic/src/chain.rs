@@ -163,6 +163,11 @@ mod program {
         struct HasObserved(u32);
         HasObserved(w) <- Observed(w, _, _, _, _);
 
+        // An egress within the window after an observed click belongs to that click: its chain is
+        // measured from the click, so inferring a later click there would widen the window.
+        struct ClickedBefore(u32);
+        ClickedBefore(e) <- RootEgress(r, e, te, _), RootClick(r, _, tc), Param(win, _, _, _), (tc <= te && te - tc <= win);
+
         // Otherwise the click is inferred at the (first) untrusted egress.
         @output
         pub struct Inferred(pub u32, pub u32, pub u32, pub u8);
@@ -172,6 +177,7 @@ mod program {
             Param(win, gap, min, _),
             (te <= tw && tw - te <= win),
             !HasObserved(w),
+            !ClickedBefore(e),
             let s = crate::link_strength(od, d, te, tw, gap) as u8,
             (s >= min);
 

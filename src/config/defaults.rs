@@ -155,7 +155,7 @@ pub const LOLBINS_WINDOWS: &[&str] = &[
     "hh.exe", "wmic.exe", "curl.exe", "mavinject.exe", "odbcconf.exe", "pcalua.exe",
     "presentationhost.exe", "msxsl.exe", "esentutl.exe", "expand.exe", "extrac32.exe",
     "finger.exe", "schtasks.exe", "control.exe", "cmdl32.exe", "ieexec.exe", "xwizard.exe",
-    "tar.exe", "conhost.exe", "explorer.exe",
+    "tar.exe",
 ];
 
 /// Linux interpreters and tools that run or fetch what was downloaded.
@@ -207,6 +207,7 @@ impl Default for EngineSettings {
             max_future_skew: Duration::from_secs(86_400),
             dns_ttl: Duration::from_secs(600),
             nod_warmup: Duration::from_secs(3_600),
+            nod_window: Duration::from_secs(86_400),
             max_hosts: 100_000,
             max_processes_per_host: 200_000,
             max_egress_per_host: 50_000,

@@ -89,6 +89,8 @@ pub struct EngineSettings {
     pub dns_ttl: Duration,
     /// Newly-observed-domain warm-up: domains first seen within it are not "new" (may be 0).
     pub nod_warmup: Duration,
+    /// How long after its first sighting a domain counts as newly observed.
+    pub nod_window: Duration,
     /// Most hosts tracked at once.
     pub max_hosts: usize,
     /// Most processes tracked per host.
@@ -232,6 +234,11 @@ impl EngineSettings {
     pub fn dns_ttl_ms(&self) -> i64 {
         duration_ms(self.dns_ttl)
     }
+    /// [`EngineSettings::nod_window`] in milliseconds.
+    pub fn nod_window_ms(&self) -> i64 {
+        duration_ms(self.nod_window)
+    }
+
     /// [`EngineSettings::nod_warmup`] in milliseconds.
     pub fn nod_warmup_ms(&self) -> i64 {
         duration_ms(self.nod_warmup)

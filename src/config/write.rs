@@ -48,6 +48,7 @@ fn engine(out: &mut String, e: &EngineSettings) {
     );
     dur(out, "How long a DNS answer attributes its name to an IP.", "dns_ttl", e.dns_ttl);
     dur(out, "Newly-observed-domain warm-up: domains first seen this early are not new.", "nod_warmup", e.nod_warmup);
+    dur(out, "How long after its first sighting a domain counts as newly observed.", "nod_window", e.nod_window);
     int(out, "Most hosts tracked at once.", "max_hosts", e.max_hosts);
     int(out, "Most processes tracked per host.", "max_processes_per_host", e.max_processes_per_host);
     int(out, "Most carried egress summaries per host.", "max_egress_per_host", e.max_egress_per_host);

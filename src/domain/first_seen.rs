@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+/// How long a domain stays newly observed by default: 24 h.
+pub const DEFAULT_WINDOW_MS: i64 = 86_400_000;
+
 /// In-memory, bounded store of registrable domains with the event time they were first seen.
 ///
 /// Deterministic: it only uses the event times it is given, never the wall clock.
@@ -9,21 +12,25 @@ use std::collections::HashMap;
 /// * The first call to [`FirstSeen::observe`] fixes the stream start. While
 ///   `at_ms < start + warmup_ms` domains are recorded but never reported new, so that a fresh
 ///   replay does not call everything new.
-/// * After the warm-up, a domain not seen before is reported new once (and recorded).
+/// * After the warm-up, a domain is newly observed on every sighting less than `window_ms`
+///   (default 24 h) after its first one, so that a host's second connection to a fresh domain,
+///   or another host's first, is as suspicious as the first; the first sighting records it.
 /// * At most `cap` domains are stored. When the store is full, a domain not yet stored is
 ///   neither recorded nor reported new, and [`FirstSeen::dropped_full`] counts it.
 ///
 /// ```
 /// use clickchain::domain::FirstSeen;
-/// let mut seen = FirstSeen::new(1_000, 10);
+/// let mut seen = FirstSeen::new(1_000, 10).window(5_000);
 /// assert!(!seen.observe("example.org", 0)); // warm-up
 /// assert!(seen.observe("example.net", 1_000)); // new after the warm-up
-/// assert!(!seen.observe("example.org", 2_000)); // known
-/// assert!(!seen.observe("example.net", 2_000)); // reported new only once
+/// assert!(!seen.observe("example.org", 2_000)); // known since the warm-up
+/// assert!(seen.observe("example.net", 6_000)); // still new 5 s after its first sighting
+/// assert!(!seen.observe("example.net", 6_001)); // not any more
 /// ```
 #[derive(Debug, Clone)]
 pub struct FirstSeen {
     warmup_ms: i64,
+    window_ms: i64,
     cap: usize,
     start_ms: Option<i64>,
     seen: HashMap<String, i64>,
@@ -33,14 +40,28 @@ pub struct FirstSeen {
 impl FirstSeen {
     /// A store with a warm-up of `warmup_ms` (negative counts as 0) and room for `cap` domains.
     pub fn new(warmup_ms: i64, cap: usize) -> FirstSeen {
-        FirstSeen { warmup_ms: warmup_ms.max(0), cap, start_ms: None, seen: HashMap::new(), dropped_full: 0 }
+        FirstSeen {
+            warmup_ms: warmup_ms.max(0),
+            window_ms: DEFAULT_WINDOW_MS,
+            cap,
+            start_ms: None,
+            seen: HashMap::new(),
+            dropped_full: 0,
+        }
+    }
+
+    /// How long after its first sighting a domain stays newly observed (negative counts as 0).
+    pub fn window(mut self, window_ms: i64) -> FirstSeen {
+        self.window_ms = window_ms.max(0);
+        self
     }
 
     /// Records `registrable` at event time `at_ms`; returns whether it is newly observed.
     pub fn observe(&mut self, registrable: &str, at_ms: i64) -> bool {
         let start = *self.start_ms.get_or_insert(at_ms);
-        if self.seen.contains_key(registrable) {
-            return false;
+        if let Some(&first) = self.seen.get(registrable) {
+            return !self.warming_up(start, first)
+                && i128::from(at_ms) - i128::from(first) <= i128::from(self.window_ms);
         }
         if self.seen.len() >= self.cap {
             self.dropped_full += 1;
@@ -104,15 +125,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn warmup_then_new_once() {
-        let mut s = FirstSeen::new(60_000, 100);
+    fn warmup_then_new_within_the_window() {
+        let mut s = FirstSeen::new(60_000, 100).window(10_000);
         assert!(s.in_warmup(0));
         assert!(!s.observe("a.com", 1_000), "first call starts the warm-up");
         assert_eq!(s.start_ms(), Some(1_000));
         assert!(!s.observe("b.com", 60_999), "still warming up");
         assert!(s.in_warmup(60_999) && !s.in_warmup(61_000));
         assert!(s.observe("c.com", 61_000), "new right at the end of the warm-up");
-        assert!(!s.observe("c.com", 62_000), "reported new only once");
+        assert!(s.observe("c.com", 71_000), "still new at the end of its window");
+        assert!(!s.observe("c.com", 71_001), "not new after its window");
         assert!(!s.observe("a.com", 90_000), "seen during warm-up: known");
         assert!(!s.observe("b.com", 90_000));
         assert_eq!(s.first_seen_ms("c.com"), Some(61_000));
@@ -137,7 +159,7 @@ mod tests {
 
     #[test]
     fn cap_bounds_the_store_and_counts_drops() {
-        let mut s = FirstSeen::new(0, 2);
+        let mut s = FirstSeen::new(0, 2).window(0);
         assert!(s.observe("a.com", 0));
         assert!(s.observe("b.com", 0));
         assert!(!s.observe("c.com", 0), "full: not reported");

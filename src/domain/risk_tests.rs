@@ -173,7 +173,9 @@ fn untrusted_rules() {
     assert_eq!(v.score, 25);
     let again = name("www.fresh-site.org");
     let v = p.assess(Destination { ip, name: Some(&again) }, &mut fs, HOUR + 1);
-    assert!(!v.untrusted, "same registrable domain is no longer new: {v:?}");
+    assert!(v.untrusted, "the same registrable domain stays new within its window: {v:?}");
+    let v = p.assess(Destination { ip, name: Some(&again) }, &mut fs, HOUR + 25 * HOUR);
+    assert!(!v.untrusted, "not new a day later: {v:?}");
     // The domain seen during warm-up stays known.
     let v = p.assess(Destination { ip, name: Some(&plain) }, &mut fs, 2 * HOUR);
     assert!(!v.untrusted);

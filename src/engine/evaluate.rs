@@ -88,8 +88,19 @@ pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_e
     if !host.alerted.is_empty() && (!host.execs.is_empty() || !host.removals.is_empty()) {
         evaluate_follow_ons(host, emit);
     }
-    host.execs.clear();
-    host.removals.clear();
+    // Candidates stay while a write that may still alert (waiting out its quarantine grace)
+    // is older than them: its alert can claim them later (regression:
+    // follow_on_kept_during_quarantine_grace).
+    match host.pending.iter().map(|p| p.time).min() {
+        Some(first) => {
+            host.execs.retain(|e| e.time >= first);
+            host.removals.retain(|r| r.time >= first);
+        }
+        None => {
+            host.execs.clear();
+            host.removals.clear();
+        }
+    }
 }
 
 /// A chosen chain for one (link root, file).
@@ -207,7 +218,10 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
 
 fn emit_alert(host: &mut Host, profile: &Profile, ready: &[PendingWrite], c: Chosen, emit: &mut Emitted<'_>) {
     let w = &ready[c.write];
-    let root_key = host.procs.get(c.root).key.to_string();
+    // The root's incarnation, not just its key: a pid is reused by a later process (regression:
+    // dedup_by_incarnation_not_reused_pid).
+    let root = host.procs.get(c.root);
+    let root_key = format!("{}@{}", root.key, root.start.unwrap_or(i64::MIN));
     let dedup = (root_key.clone(), w.norm.clone());
     if host.emitted.contains_key(&dedup) {
         emit.stats.duplicates_suppressed += 1;

@@ -173,7 +173,8 @@ impl Engine {
             not_after: Utc::now().timestamp_millis().saturating_add(max_future_skew),
             default_os: config.engine.default_os,
             psl,
-            first_seen: FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity),
+            first_seen: FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity)
+                .window(config.engine.nod_window_ms()),
             dests: [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)],
             hosts: FxHashMap::default(),
             dirty: Vec::new(),
@@ -244,6 +245,8 @@ impl Engine {
     }
 
     /// Ends the input: releases every buffered event and evaluates everything pending.
+    /// A file still inside its quarantine grace when the input ends is not reported as
+    /// `quarantine_missing`: its flag may simply not have been logged yet.
     pub fn finish(&mut self) {
         self.watermark = i64::MAX;
         self.release();
@@ -251,6 +254,9 @@ impl Engine {
         self.dirty = self.hosts.keys().cloned().collect();
         for h in self.hosts.values_mut() {
             h.dirty = true;
+            for p in h.pending.iter_mut().filter(|p| p.ready > self.max_seen) {
+                p.quarantine_candidate = false;
+            }
         }
         self.close_batch(until, true);
     }

@@ -53,9 +53,10 @@ fn observed_click_opens_the_window() {
     f.write.push(named(write(2, 0, 15 * MIN + 1_001)));
     let out = evaluate_chain(&f);
     let m: Vec<_> = out.matches.iter().map(|m| (m.write, m.click)).collect();
-    // Write 0 is inside the click's window (inclusive). Write 1 is 1 ms outside it but inside
-    // the window of the egress, so its click is inferred there. Write 2 is outside both.
-    assert_eq!(m, vec![(0, Some(5)), (1, None)]);
+    // Write 0 is inside the click's window (inclusive). Write 1 is 1 ms outside it: the egress
+    // belongs to the click, so no click may be inferred there to rescue it (regression:
+    // window_observed_outside_not_rescued_by_inferred_click). Write 2 is outside both.
+    assert_eq!(m, vec![(0, Some(5))]);
 }
 
 #[test]
@@ -118,4 +119,17 @@ fn quarantine_missing_only_without_flag_in_grace() {
     f.write.extend([cand(0, 0), cand(1, 0), cand(2, 0)]);
     f.quarantine_seen.extend([(0, 30_000), (1, 30_001)]);
     assert_eq!(evaluate_chain(&f).quarantine_missing, vec![(1, 0), (2, 0)]);
+}
+
+#[test]
+fn inferred_click_needs_an_egress_no_observed_click_explains() {
+    // A click at 0 (egress at 1 s), then in-page navigation to another risky site 20 min later:
+    // that egress has no observed click within the window, so a click is inferred there.
+    let mut f = browser_tree();
+    f.click.push(Click { id: 5, proc: 0, time: 0 });
+    f.egress.push(egress(0, 1, 1_000, 7));
+    f.egress.push(egress(1, 1, 20 * MIN, 8));
+    f.write.push(write(0, 0, 20 * MIN + 30_000));
+    let out = evaluate_chain(&f);
+    assert_eq!(out.matches, vec![ChainMatch { write: 0, egress: 1, click: None, root: 0, strength: Strength::Medium }]);
 }
