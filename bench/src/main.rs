@@ -1,1 +1,250 @@
-fn main() {}
+//! `clickchain-bench`: synthetic streams and the release harness (see bench/README.md).
+//!
+//! `engine` generates a stream (not timed), writes it as native NDJSON into a working folder,
+//! then measures each phase in a child process of its own (`phase ...`), so that each peak RSS
+//! is that phase's alone, scores the alerts against the injected chains, and prints a markdown
+//! report on stdout.
+
+mod phases;
+mod report;
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clickchain_bench::rss;
+use clickchain_bench::score::{self, Observed};
+use clickchain_bench::synth::{generate, Params};
+
+use phases::Measured;
+
+#[derive(Parser)]
+#[command(version, about = "clickchain benchmarks on synthetic event streams")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Generate a stream, measure parse, scan and engine on it (each in its own process), report.
+    Engine(EngineArgs),
+    /// Generate a stream into a native NDJSON file.
+    Gen(GenArgs),
+    /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
+    #[command(hide = true)]
+    Phase(PhaseArgs),
+}
+
+/// The synthetic stream.
+#[derive(Args, Clone)]
+struct StreamArgs {
+    /// Total events.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// Hosts (Windows, Linux and macOS mixed).
+    #[arg(long, default_value_t = 10)]
+    hosts: usize,
+    /// PRNG seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Events per second per host (sets the stream's time span).
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// Injected true chains per million events.
+    #[arg(long, default_value_t = 50.0)]
+    chains_per_million: f64,
+}
+
+impl StreamArgs {
+    fn params(&self) -> Params {
+        Params {
+            hosts: self.hosts,
+            events: self.events,
+            seed: self.seed,
+            rate: self.rate,
+            chains_per_million: self.chains_per_million,
+            ..Params::default()
+        }
+    }
+}
+
+#[derive(Args)]
+struct EngineArgs {
+    #[command(flatten)]
+    stream: StreamArgs,
+    /// Working folder for the stream and alert files [default: a new folder in the temp dir].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Keep the working folder (stream.ndjson, alerts-*.ndjson) afterwards.
+    #[arg(long)]
+    keep: bool,
+    /// Runs of each phase; the report shows the fastest and lists all.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// Phases to measure.
+    #[arg(long, value_delimiter = ',', default_value = "parse,scan,engine")]
+    phases: Vec<Phase>,
+}
+
+#[derive(Args)]
+struct GenArgs {
+    #[command(flatten)]
+    stream: StreamArgs,
+    /// Output file (native NDJSON).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct PhaseArgs {
+    phase: Phase,
+    file: PathBuf,
+    /// Write the engine's output records here (NDJSON).
+    #[arg(long)]
+    alerts: Option<PathBuf>,
+    /// Sample the engine's live processes and RSS every this many events (0: never).
+    #[arg(long, default_value_t = 0)]
+    sample_every: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Bare serde_json parse of each line into a small borrowed struct (the floor).
+    Parse,
+    /// File -> NativeReader -> Engine -> finish().
+    Scan,
+    /// Pre-built events in memory -> Engine -> finish().
+    Engine,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Scan => "scan",
+            Phase::Engine => "engine",
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Engine(a) => bench(a),
+        Cmd::Gen(a) => {
+            let stream = generate(&a.stream.params());
+            stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;
+            eprintln!("{} events, {} injected chains -> {}", stream.events.len(), stream.chains.len(), a.out.display());
+            Ok(())
+        }
+        Cmd::Phase(a) => {
+            let m = match a.phase {
+                Phase::Parse => phases::parse(&a.file)?,
+                Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every)?,
+                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every)?,
+            };
+            println!("{}", serde_json::to_string(&m)?);
+            Ok(())
+        }
+    }
+}
+
+/// Runs one phase in a child process.
+fn run_child(phase: Phase, file: &Path, alerts: &Path, sample_every: u64) -> anyhow::Result<Measured> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe)
+        .arg("phase")
+        .arg(phase.name())
+        .arg(file)
+        .arg("--alerts")
+        .arg(alerts)
+        .arg("--sample-every")
+        .arg(sample_every.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("starting the phase process")?;
+    if !out.status.success() {
+        bail!("phase {} failed: {}", phase.name(), out.status);
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let line = text.lines().last().context("phase printed nothing")?;
+    Ok(serde_json::from_str(line)?)
+}
+
+fn read_alerts(path: &Path) -> anyhow::Result<Vec<Observed>> {
+    let mut out = Vec::new();
+    for line in BufReader::new(File::open(path)?).lines() {
+        if let Some(a) = Observed::from_record(&serde_json::from_str(&line?)?) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+fn bench(a: EngineArgs) -> anyhow::Result<()> {
+    let p = a.stream.params();
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "clickchain-bench-{}-{}-{}-{}",
+            p.events,
+            p.hosts,
+            p.seed,
+            std::process::id()
+        ))
+    });
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let file = dir.join("stream.ndjson");
+
+    eprintln!("generating {} events on {} hosts (seed {}) ...", p.events, p.hosts, p.seed);
+    let t = Instant::now();
+    let stream = generate(&p);
+    let gen_secs = t.elapsed().as_secs_f64();
+    let gen_rss = rss::read().unwrap_or_default();
+    let t = Instant::now();
+    stream.write_ndjson(&mut File::create(&file)?)?;
+    let write_secs = t.elapsed().as_secs_f64();
+    let bytes = fs::metadata(&file)?.len();
+    let info = report::StreamInfo {
+        events: stream.events.len(),
+        hosts: stream.hosts.iter().map(|h| h.1).collect(),
+        span_ms: stream.span_ms(),
+        rate: p.rate,
+        bytes,
+        gen_secs,
+        write_secs,
+        gen_rss,
+        seed: p.seed,
+    };
+    let (chains, decoys) = (stream.chains, stream.decoys);
+    drop(stream.events);
+
+    let mut results: Vec<(Phase, Vec<Measured>)> = Vec::new();
+    for &phase in &a.phases {
+        let mut runs = Vec::new();
+        for run in 0..a.runs.max(1) {
+            eprintln!("phase {} (run {}) ...", phase.name(), run + 1);
+            let alerts = dir.join(format!("alerts-{}.ndjson", phase.name()));
+            runs.push(run_child(phase, &file, &alerts, (p.events as u64 / 10).max(1))?);
+        }
+        results.push((phase, runs));
+    }
+    let mut scores = Vec::new();
+    for &phase in &a.phases {
+        if phase != Phase::Parse {
+            let alerts = read_alerts(&dir.join(format!("alerts-{}.ndjson", phase.name())))?;
+            scores.push((phase.name(), score::score(&chains, &decoys, &alerts)));
+        }
+    }
+    let named: Vec<(&str, Vec<Measured>)> = results.into_iter().map(|(ph, r)| (ph.name(), r)).collect();
+    print!("{}", report::render(&info, &named, &scores, &chains));
+    if a.keep {
+        eprintln!("kept {}", dir.display());
+    } else {
+        fs::remove_dir_all(&dir)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! # clickchain-bench
+//!
+//! Benchmarks for the clickchain engine on synthetic event streams (DESIGN §8):
+//!
+//! - [`synth`]: a seeded, deterministic generator of realistic event streams for a fleet of
+//!   Windows, Linux and macOS hosts, with the injected true chains as ground truth;
+//! - [`score`]: recall and precision of alerts against that ground truth;
+//! - [`rss`]: the process's resident and peak resident memory, from `/proc/self/status`;
+//! - [`rng`]: the small PRNG the generator uses (no `rand` dependency).
+//!
+//! The `clickchain-bench` binary ties them together; see the crate README.
+#![deny(missing_docs)]
+
+pub mod rng;
+pub mod rss;
+pub mod score;
+pub mod synth;
