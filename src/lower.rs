@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, Destination, DomainName, FirstSeen, Psl, Reason};
+use crate::domain::{host_of_url, Destination, DomainError, DomainName, FirstSeen, Psl, Reason};
 use crate::engine::dns::DnsEntry;
 use crate::engine::proctable::{NewProc, Slot};
 use crate::engine::profile::{Limits, Profile};
@@ -353,11 +353,18 @@ impl Host {
             ctx.stats.dropped.pending_cap += 1;
             return;
         }
-        let origin_key =
-            origin.as_ref().and_then(|o| o.url.as_deref()).and_then(host_of_url).map(|h| match ctx.psl.parse(h) {
-                Ok(d) => Arc::from(d.registrable.unwrap_or(d.name)),
-                Err(_) => Arc::from(h.trim_matches(|c| c == '[' || c == ']')),
-            });
+        // Where the file says it came from: its registrable domain (or IP), and whether that is
+        // an allowlisted destination.
+        let risk = &ctx.profile.risk;
+        let (origin_key, origin_trusted) =
+            match origin.as_ref().and_then(|o| o.url.as_deref()).and_then(host_of_url).map(|h| ctx.psl.parse(h)) {
+                Some(Ok(d)) => {
+                    let trusted = risk.is_allowed_cdn(&d);
+                    (Some(Arc::from(d.registrable.unwrap_or(d.name))), trusted)
+                }
+                Some(Err(DomainError::IpLiteral { ip })) => (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip)),
+                _ => (None, false),
+            };
         let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
         let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
         ctx.stats.classified.anchor_writes += 1;
@@ -375,6 +382,7 @@ impl Host {
             renamed_from,
             origin,
             origin_key,
+            origin_trusted,
             quarantine_candidate,
             evidence,
         });

@@ -37,6 +37,8 @@ pub struct Write {
     pub time: Time,
     /// The registrable domain of the file's origin URL, or [`NONE`].
     pub origin_domain: Id,
+    /// The origin is an allowlisted destination (AllowedCDNs).
+    pub origin_trusted: bool,
     /// An executable in a quarantine-policy folder (macOS): checked for `com.apple.quarantine`.
     pub quarantine_candidate: bool,
 }
@@ -117,7 +119,8 @@ mod program {
         @input
         pub struct EgressIn(pub u32, pub u32, pub i64, pub u32);
         @input
-        pub struct WriteIn(pub u32, pub u32, pub i64, pub u32, pub bool);
+        // id, proc, time, origin domain, origin trusted, quarantine candidate
+        pub struct WriteIn(pub u32, pub u32, pub i64, pub u32, pub bool, pub bool);
         @input
         pub struct QuarantineSeen(pub u32, pub i64);
         // window, download gap, minimum strength, quarantine grace
@@ -141,8 +144,8 @@ mod program {
         Root(p, p) <- LinkSource(p), !BelowLinkSource(p);
         Root(p, r) <- Ancestor(p, r), LinkSource(r), !BelowLinkSource(r);
 
-        struct RootWrite(u32, u32, i64, u32, bool);
-        RootWrite(r, w, t, od, q) <- WriteIn(w, p, t, od, q), Root(p, r);
+        struct RootWrite(u32, u32, i64, u32, bool, bool);
+        RootWrite(r, w, t, od, ot, q) <- WriteIn(w, p, t, od, ot, q), Root(p, r);
         struct RootEgress(u32, u32, i64, u32);
         RootEgress(r, e, t, d) <- EgressIn(e, p, t, d), Root(p, r);
         struct RootClick(u32, u32, i64);
@@ -152,12 +155,12 @@ mod program {
         @output
         pub struct Observed(pub u32, pub u32, pub u32, pub u32, pub u8);
         Observed(w, e, c, r, s) <-
-            RootWrite(r, w, tw, od, _),
+            RootWrite(r, w, tw, od, ot, _),
             RootEgress(r, e, te, d),
             RootClick(r, c, tc),
             Param(win, gap, min, _),
             (tc <= te && te <= tw && tw - tc <= win),
-            let s = crate::link_strength(od, d, te, tw, gap) as u8,
+            let s = crate::link_strength(od, ot, d, te, tw, gap) as u8,
             (s >= min);
 
         struct HasObserved(u32);
@@ -172,21 +175,21 @@ mod program {
         @output
         pub struct Inferred(pub u32, pub u32, pub u32, pub u8);
         Inferred(w, e, r, s) <-
-            RootWrite(r, w, tw, od, _),
+            RootWrite(r, w, tw, od, ot, _),
             RootEgress(r, e, te, d),
             Param(win, gap, min, _),
             (te <= tw && tw - te <= win),
             !HasObserved(w),
             !ClickedBefore(e),
-            let s = crate::link_strength(od, d, te, tw, gap) as u8,
+            let s = crate::link_strength(od, ot, d, te, tw, gap) as u8,
             (s >= min);
 
         // AN0180 QuarantinePolicy: an executable from the lineage that never got quarantined.
         struct QuarantinedInTime(u32);
-        QuarantinedInTime(w) <- WriteIn(w, _, tw, _, true), QuarantineSeen(w, tq), Param(_, _, _, g), (tq <= tw + g);
+        QuarantinedInTime(w) <- WriteIn(w, _, tw, _, _, true), QuarantineSeen(w, tq), Param(_, _, _, g), (tq <= tw + g);
         @output
         pub struct QuarantineMissing(pub u32, pub u32);
-        QuarantineMissing(w, r) <- RootWrite(r, w, _, _, true), !QuarantinedInTime(w);
+        QuarantineMissing(w, r) <- RootWrite(r, w, _, _, _, true), !QuarantinedInTime(w);
     }
 }
 
@@ -200,7 +203,12 @@ pub fn evaluate_chain(facts: &ChainFacts) -> ChainOutput {
     rt.extend(facts.link_source_image.iter().map(|&i| LinkSourceImage(i)));
     rt.extend(facts.click.iter().map(|c| ClickIn(c.id, c.proc, c.time)));
     rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
-    rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.quarantine_candidate)));
+    rt.extend(
+        facts
+            .write
+            .iter()
+            .map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.origin_trusted, w.quarantine_candidate)),
+    );
     rt.extend(facts.quarantine_seen.iter().map(|&(w, t)| QuarantineSeen(w, t)));
     rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, p.quarantine_grace)]);
     let (roots, observed, inferred, missing) = rt.run_with_hasher::<FxBuildHasher>();

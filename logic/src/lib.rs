@@ -19,7 +19,7 @@
 //!     image: vec![(0, 100), (1, 100)],
 //!     link_source_image: vec![100],
 //!     egress: vec![Egress { id: 0, proc: 1, time: 1_000, domain: 7 }],
-//!     write: vec![Write { id: 0, proc: 0, time: 31_000, origin_domain: 7, quarantine_candidate: false }],
+//!     write: vec![Write { id: 0, proc: 0, time: 31_000, origin_domain: 7, origin_trusted: false, quarantine_candidate: false }],
 //!     params: Params { window: 900_000, download_gap: 120_000, min_strength: Strength::Medium, quarantine_grace: 0 },
 //!     ..ChainFacts::default()
 //! };
@@ -96,10 +96,14 @@ impl std::fmt::Display for Strength {
 }
 
 /// The link strength of a write at `tw` to an egress at `te` on registrable domain `domain`,
-/// given the write's origin domain (or [`NONE`]) and the download gap.
-pub fn link_strength(origin_domain: Id, domain: Id, te: Time, tw: Time, gap: Time) -> Strength {
+/// given the write's origin domain (or [`NONE`]), whether that origin is an allowlisted
+/// destination, and the download gap. An origin on another, allowlisted domain says where the
+/// file really came from, so closeness in time alone does not make the link medium.
+pub fn link_strength(origin_domain: Id, origin_trusted: bool, domain: Id, te: Time, tw: Time, gap: Time) -> Strength {
     if origin_domain != NONE && origin_domain == domain {
         Strength::Strong
+    } else if origin_domain != NONE && origin_trusted {
+        Strength::Weak
     } else if tw - te <= gap {
         Strength::Medium
     } else {

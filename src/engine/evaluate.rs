@@ -126,6 +126,7 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
             proc,
             time: t,
             origin_domain,
+            origin_trusted: w.origin_trusted,
             quarantine_candidate: w.quarantine_candidate,
         });
         if !roots.contains(&w.root) {

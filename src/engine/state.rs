@@ -88,6 +88,9 @@ pub(crate) struct PendingWrite {
     pub origin: Option<Origin>,
     /// Registrable domain (or IP) of the origin URL.
     pub origin_key: Option<Arc<str>>,
+    /// The origin is an allowlisted destination: the file came from there, not from the lineage's
+    /// untrusted egress.
+    pub origin_trusted: bool,
     pub quarantine_candidate: bool,
     pub evidence: Vec<SourceRef>,
 }

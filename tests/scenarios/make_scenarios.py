@@ -406,6 +406,24 @@ def _(s):
                              "https://www.python.org/downloads/")))
 
 
+@scenario("allowlisted-origin-right-after-risky-visit", "risky-visit-then-unknown-origin-30s-later")
+def _(s):
+    """A risky visit, then 30 s later a download whose MotW names another domain: allowlisted
+    (Microsoft's CDN) in the first scenario, an unknown .org site in the second."""
+    w = s.host(WIN, "windows")
+    w.start(0.0, g(s, "explorer"), EXPLORER, None, r"C:\Windows\Explorer.EXE", ALICE)
+    chrome, net = chrome_from_desktop(w, s, 20.0)
+    w.dns(120.0, chrome, "cheap-deals.xyz", ["198.51.100.99"])
+    w.connect(120.2, net, "198.51.100.99")
+    if s.name.startswith("allowlisted"):
+        host, url = "statics.teams.cdn.office.net", "https://statics.teams.cdn.office.net/production-windows-x64/TeamsSetup.exe"
+    else:
+        host, url = "files.toolbox-downloads.org", "https://files.toolbox-downloads.org/TeamsSetup.exe"
+    w.dns(149.0, chrome, host, ["198.51.100.30"])
+    w.connect(149.2, net, "198.51.100.30")
+    w.write(150.0, chrome, DL + "TeamsSetup.exe", origin=strip_none(motw(url)))
+
+
 @scenario("deep-lineage-network-child-and-helper-grandchild")
 def _(s):
     w = s.host(WIN, "windows")

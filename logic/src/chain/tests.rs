@@ -24,7 +24,7 @@ fn egress(id: Id, proc: Id, time: Time, domain: Id) -> Egress {
 }
 
 fn write(id: Id, proc: Id, time: Time) -> Write {
-    Write { id, proc, time, origin_domain: NONE, quarantine_candidate: false }
+    Write { id, proc, time, origin_domain: NONE, origin_trusted: false, quarantine_candidate: false }
 }
 
 #[test]
@@ -132,4 +132,15 @@ fn inferred_click_needs_an_egress_no_observed_click_explains() {
     f.write.push(write(0, 0, 20 * MIN + 30_000));
     let out = evaluate_chain(&f);
     assert_eq!(out.matches, vec![ChainMatch { write: 0, egress: 1, click: None, root: 0, strength: Strength::Medium }]);
+}
+
+#[test]
+fn trusted_origin_on_another_domain_demotes_to_weak() {
+    // An allowlisted CDN download 10 s after a risky visit: the origin says where it came from.
+    let mut f = browser_tree();
+    f.egress.push(egress(0, 1, 0, 7));
+    f.write.push(Write { origin_domain: 9, origin_trusted: true, ..write(0, 0, 10_000) });
+    f.write.push(Write { origin_domain: 9, origin_trusted: false, ..write(1, 0, 10_000) });
+    let out = evaluate_chain(&f);
+    assert_eq!(out.matches.iter().map(|m| (m.write, m.strength)).collect::<Vec<_>>(), vec![(1, Strength::Medium)]);
 }
