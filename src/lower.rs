@@ -319,7 +319,10 @@ impl Host {
             ctx.stats.classified.writes_ignored += 1;
             return;
         };
-        let mut class = paths.classify(&path);
+        let Some(mut class) = paths.classify_write(&path) else {
+            ctx.stats.classified.writes_ignored += 1;
+            return;
+        };
         let norm = std::mem::take(&mut class.norm);
         if class.partial {
             if class.user_path && !class.excluded {

@@ -166,6 +166,18 @@ impl PathClassifier {
 
     /// Classifies `path` (one normalised copy is made; patterns are precompiled).
     pub fn classify(&self, path: &str) -> PathClass {
+        self.classify_inner(path, true)
+    }
+
+    /// The engine's hot path: the same as [`PathClassifier::classify`] when the file could be
+    /// download-like or partial, else `None` without matching any folder pattern (most file
+    /// events are cache and log writes, and the name and folder names already rule them out).
+    pub fn classify_write(&self, path: &str) -> Option<PathClass> {
+        let class = self.classify_inner(path, false);
+        (class.high_risk_ext || class.partial || class.in_download_dir || class.archive_member).then_some(class)
+    }
+
+    fn classify_inner(&self, path: &str, always_patterns: bool) -> PathClass {
         let norm = self.normalize(path);
         let sep = self.sep();
         let (parent, name) = match norm.rfind(sep) {
@@ -174,15 +186,9 @@ impl PathClassifier {
         };
         let extension = extension_of(name).map(str::to_lowercase);
         let ext = extension.as_deref();
-        // Split once; every pattern then matches by index (this runs per file event).
-        let segs: Vec<&str> = norm.split(sep).collect();
         let mut class = PathClass {
-            user_path: self.user.iter().any(|p| p.matches(&segs)),
-            excluded: self.excluded.iter().any(|p| p.matches(&segs)),
-            quarantine_path: self.quarantine.iter().any(|p| p.matches(&segs)),
             high_risk_ext: ext.is_some_and(|e| self.high_risk.contains(e)),
             executable_ext: ext.is_some_and(|e| self.executable.contains(e)),
-            extension: None,
             ..PathClass::default()
         };
         let mut last_parent = "";
@@ -198,6 +204,13 @@ impl PathClassifier {
         class.partial = self.partial_suffixes.iter().any(|s| ends_with_ci(name, s))
             || (ends_with_ci(last_parent, ".download") && self.partial_suffixes.iter().any(|s| s == ".download"))
             || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p));
+        if always_patterns || class.high_risk_ext || class.partial || class.in_download_dir || class.archive_member {
+            // Split once; every pattern then matches by index.
+            let segs: Vec<&str> = norm.split(sep).collect();
+            class.user_path = self.user.iter().any(|p| p.matches(&segs));
+            class.excluded = self.excluded.iter().any(|p| p.matches(&segs));
+            class.quarantine_path = self.quarantine.iter().any(|p| p.matches(&segs));
+        }
         class.extension = extension;
         class.norm = norm;
         class
@@ -287,6 +300,11 @@ fn app_bundle(image: &str) -> Option<&str> {
 
 /// Normalises `path` by `os`'s rules (see the module documentation).
 pub(crate) fn normalize_for(os: Os, path: &str) -> String {
+    normalize_simple(os, path).unwrap_or_else(|| normalize_general(os, path))
+}
+
+/// [`normalize_for`] by the general rules.
+fn normalize_general(os: Os, path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 8);
     let mut rest = path;
     if os == Os::Windows {
@@ -344,6 +362,55 @@ pub(crate) fn normalize_for(os: Os, path: &str) -> String {
         }
     }
     out
+}
+
+/// The common case in one pass over the bytes: an ASCII path that starts at a root or drive,
+/// with no `.` or `..` segments, no device or UNC prefix and (on macOS) no `/var`, `/tmp`,
+/// `/etc` alias. `None` sends the path to the general rules.
+fn normalize_simple(os: Os, path: &str) -> Option<String> {
+    let b = path.as_bytes();
+    if !path.is_ascii() || b.is_empty() {
+        return None;
+    }
+    let is_sep = |c: u8| c == b'/' || (os == Os::Windows && c == b'\\');
+    match os {
+        // `C:` then a separator, or a single leading separator (not UNC / device paths).
+        Os::Windows => {
+            let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && is_sep(b[2]);
+            if !drive {
+                return None;
+            }
+        }
+        Os::Linux | Os::Macos => {
+            if b[0] != b'/' || (os == Os::Macos && ["/var", "/tmp", "/etc"].iter().any(|p| path.starts_with(p))) {
+                return None;
+            }
+        }
+    }
+    // `.` and `..` segments need the general rules.
+    let dot_segment = b.split(|&c| is_sep(c)).any(|seg| seg == b"." || seg == b"..");
+    if dot_segment {
+        return None;
+    }
+    let (sep, fold) = match os {
+        Os::Windows => (b'\\', true),
+        Os::Linux => (b'/', false),
+        Os::Macos => (b'/', true),
+    };
+    let mut out = Vec::with_capacity(b.len());
+    for &c in b {
+        if is_sep(c) {
+            if out.last() != Some(&sep) {
+                out.push(sep);
+            }
+        } else {
+            out.push(if fold { c.to_ascii_lowercase() } else { c });
+        }
+    }
+    if out.len() > 1 && out.last() == Some(&sep) {
+        out.pop();
+    }
+    String::from_utf8(out).ok()
 }
 
 fn push_lower(out: &mut String, s: &str) {

@@ -299,3 +299,17 @@ fn every_default_profile_compiles() {
         PathClassifier::new(os, config.profile(os)).unwrap();
     }
 }
+
+proptest::proptest! {
+    /// The one-pass ASCII normaliser agrees with the general rules wherever it applies.
+    #[test]
+    fn simple_normalisation_equals_the_general_rules(
+        path in "(C:|c:|/|[a-z])([/\\\\]|[aBz. ]|\\.\\.|Users|tmp|var){0,16}",
+        os in 0usize..3,
+    ) {
+        let os = [Os::Windows, Os::Linux, Os::Macos][os];
+        if let Some(fast) = super::normalize_simple(os, &path) {
+            proptest::prop_assert_eq!(fast, super::normalize_general(os, &path), "{:?} on {}", path, os);
+        }
+    }
+}
