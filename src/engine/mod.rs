@@ -127,7 +127,7 @@ pub struct Engine {
     max_future_skew: i64,
     not_after: i64,
     default_os: Option<Os>,
-    psl: Arc<Psl>,
+    psl: PslHandle,
     first_seen: FirstSeen,
     dests: [DestCache; 3],
     hosts: FxHashMap<Arc<str>, Host>,
@@ -142,6 +142,22 @@ pub struct Engine {
     stats: Stats,
 }
 
+/// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
+enum PslHandle {
+    Vendored(&'static Psl),
+    Shared(Arc<Psl>),
+}
+
+impl std::ops::Deref for PslHandle {
+    type Target = Psl;
+    fn deref(&self) -> &Psl {
+        match self {
+            PslHandle::Vendored(p) => p,
+            PslHandle::Shared(p) => p,
+        }
+    }
+}
+
 fn os_index(os: Os) -> usize {
     match os {
         Os::Windows => 0,
@@ -151,13 +167,17 @@ fn os_index(os: Os) -> usize {
 }
 
 impl Engine {
-    /// An engine with the vendored Public Suffix List.
+    /// An engine with the vendored Public Suffix List (parsed once per process, then shared).
     pub fn new(config: Config) -> Result<Engine, EngineError> {
-        Engine::with_psl(config, Arc::new(Psl::vendored().clone()))
+        Engine::build(config, PslHandle::Vendored(Psl::vendored()))
     }
 
     /// An engine with the given Public Suffix List (e.g. a newer one loaded from a file).
     pub fn with_psl(config: Config, psl: Arc<Psl>) -> Result<Engine, EngineError> {
+        Engine::build(config, PslHandle::Shared(psl))
+    }
+
+    fn build(config: Config, psl: PslHandle) -> Result<Engine, EngineError> {
         let profiles = [
             Profile::new(Os::Windows, &config.windows, &config)?,
             Profile::new(Os::Linux, &config.linux, &config)?,
