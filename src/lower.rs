@@ -129,12 +129,22 @@ impl Host {
         }
     }
 
+    /// The process a record names, with a placeholder for one never seen starting.
     fn known(&mut self, ctx: &mut Ctx<'_>, key: &ProcKey, t: i64) -> Slot {
         if self.procs.lookup(key).is_none() {
             ctx.stats.anomalies.unknown_process += 1;
-            self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
+            // A placeholder may exceed the cap by one rather than lose the event's process.
+            self.make_room(ctx);
         }
         self.procs.resolve(key, t)
+    }
+
+    /// Room for one more process (sweeping, then evicting idle ones); evictions are counted.
+    fn make_room(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let before = self.procs.evicted;
+        let room = self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
+        ctx.stats.dropped.process_evicted += self.procs.evicted - before;
+        room
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -148,10 +158,7 @@ impl Host {
         image: &str,
         command_line: Option<&str>,
     ) {
-        let before = self.procs.evicted;
-        let room = self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
-        ctx.stats.dropped.process_evicted += self.procs.evicted - before;
-        if !room {
+        if !self.make_room(ctx) {
             ctx.stats.dropped.process_cap += 1;
             return;
         }
