@@ -4,7 +4,9 @@
 //! `scan` (batch replay) and live use run this same code: a replay is a stream that ends.
 
 pub(crate) mod dns;
+mod emit;
 mod evaluate;
+mod follow_on;
 pub(crate) mod proctable;
 pub(crate) mod profile;
 pub(crate) mod state;

@@ -1,0 +1,216 @@
+//! Building alert records from chosen chains: lineage, evidence, score, stable id, dedup.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clickchain_adapters::SourceRef;
+use clickchain_logic::Strength;
+use rustc_hash::FxHashSet;
+
+use super::evaluate::{Chosen, Emitted};
+use super::proctable::{Slot, MAX_DEPTH};
+use super::profile::Profile;
+use super::state::{AlertedFile, Host, PendingWrite};
+use crate::alert::{Alert, ClickInfo, EgressInfo, Record, WriteInfo, STRATEGY, TECHNIQUE};
+
+pub(super) fn emit_alert(
+    host: &mut Host,
+    profile: &Profile,
+    ready: &[PendingWrite],
+    c: Chosen,
+    emit: &mut Emitted<'_>,
+) {
+    let w = &ready[c.write];
+    // The root's incarnation, not just its key: a pid is reused by a later process (regression:
+    // dedup_by_incarnation_not_reused_pid).
+    let root = host.procs.get(c.root);
+    let root_key = format!("{}@{}", root.key, root.start.unwrap_or(i64::MIN));
+    let dedup = (root_key.clone(), w.norm.clone());
+    if host.emitted.contains_key(&dedup) {
+        emit.stats.duplicates_suppressed += 1;
+        return;
+    }
+    let state = host.roots.get(&c.root);
+    let egress = c.egress.map(|(r, j)| &host.roots[&r].egress[j]);
+    let click = c.click.map(|(r, j)| &host.roots[&r].clicks[j]);
+    let window = profile.params.window;
+    // An inferred click sits at the root's first untrusted egress within the window.
+    let inferred_at =
+        state.and_then(|s| s.egress.iter().map(|e| e.time).filter(|&te| te <= w.time && w.time - te <= window).min());
+    let click_time = click.map(|k| k.time).or(inferred_at);
+
+    let mut evidence: Vec<SourceRef> = Vec::new();
+    let mut lineage = lineage_of(host, c.root, w.proc, &mut evidence);
+    if lineage.is_empty() {
+        lineage.push(image_label(host, w.proc));
+    }
+    if let Some(k) = click {
+        evidence.push(k.source.clone());
+    }
+    if let Some(e) = egress {
+        evidence.extend(e.evidence.iter().cloned());
+        lineage_of(host, c.root, e.proc, &mut evidence);
+    }
+    evidence.extend(w.evidence.iter().cloned());
+    evidence.sort();
+    evidence.dedup();
+
+    let quarantine = if c.quarantine_missing {
+        Some(false)
+    } else {
+        w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.quarantined.get(&w.norm).map(|_| true))
+    };
+    let id = alert_id(&host.name, &root_key, &w.norm, w.time);
+    let score =
+        score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
+    let alert = Alert {
+        record_type: "alert",
+        id: id.clone(),
+        analytic: profile.analytic,
+        technique: TECHNIQUE,
+        strategy: STRATEGY,
+        finding: if c.quarantine_missing { "quarantine_missing" } else { "chain" },
+        host: host.name.to_string(),
+        time: ms(w.time),
+        score,
+        strength: c.strength.map(Strength::as_str),
+        click: click_time.map(|t| ClickInfo {
+            time: ms(t),
+            url: click.map(|k| k.url.to_string()),
+            observed: click.is_some(),
+        }),
+        egress: egress.map(|e| EgressInfo {
+            time: ms(e.time),
+            process: image_label(host, e.proc),
+            ip: e.ip.to_string(),
+            port: e.port,
+            domain: e.dest.domain.clone(),
+            domain_source: e.source.as_str(),
+            registrable_domain: e.dest.registrable.clone(),
+            suffix: e.dest.suffix.clone(),
+            risk: e.dest.risk,
+            reasons: e.dest.reasons.clone(),
+        }),
+        write: WriteInfo {
+            time: ms(w.time),
+            process: image_label(host, w.proc),
+            path: w.path.clone(),
+            extension: w.extension.clone(),
+            renamed_from: w.renamed_from.clone(),
+            origin_url: w.origin.as_ref().and_then(|o| o.url.clone()),
+            quarantine,
+        },
+        lineage,
+        evidence,
+    };
+    emit.stats.alerts += 1;
+    emit.out.push(Record::Alert(Box::new(alert)));
+    host.emitted.insert(dedup, w.time);
+    if host.alerted.len() >= emit.max_alerted {
+        emit.stats.dropped.alerted_cap += 1;
+        return;
+    }
+    host.procs.pin(c.root);
+    let deadline = click_time.unwrap_or(w.time) + window;
+    host.alerted.push(AlertedFile {
+        alert_id: Arc::from(id),
+        analytic: profile.analytic,
+        root: c.root,
+        path: w.path.clone(),
+        norm: w.norm.clone(),
+        time: w.time,
+        deadline: deadline.max(w.time),
+        payload: Vec::new(),
+        reported: FxHashSet::default(),
+    });
+}
+
+/// Images from `root` down to `proc` (root first); adds their start records to `evidence`.
+pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec<SourceRef>) -> Vec<String> {
+    let mut chain = vec![proc];
+    if proc != root {
+        for a in host.procs.ancestors(proc).take(MAX_DEPTH) {
+            chain.push(a);
+            if a == root {
+                break;
+            }
+        }
+    }
+    chain.reverse();
+    chain
+        .into_iter()
+        .map(|s| {
+            if let Some(src) = &host.procs.get(s).source {
+                evidence.push(src.clone());
+            }
+            image_label(host, s)
+        })
+        .collect()
+}
+
+pub(super) fn image_label(host: &Host, slot: Slot) -> String {
+    let p = host.procs.get(slot);
+    if p.image.is_empty() {
+        format!("<unknown {}>", p.key)
+    } else {
+        p.image.to_string()
+    }
+}
+
+pub(super) fn ms(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t).unwrap_or_default()
+}
+
+/// Alert score (0–100): link strength sets the base (strong 75, medium 60, weak 35; a
+/// quarantine finding alone 60); +10 for an observed click; +5 for a high-risk extension;
+/// + a tenth of the domain risk; +10 when AN0180's quarantine flag is missing.
+pub(crate) fn score(strength: Option<Strength>, observed: bool, high_risk: bool, risk: u8, qmissing: bool) -> u8 {
+    let base: u32 = match strength {
+        Some(Strength::Strong) => 75,
+        Some(Strength::Medium) => 60,
+        Some(Strength::Weak) => 35,
+        None => 60,
+    };
+    let total = base
+        + if observed { 10 } else { 0 }
+        + if high_risk { 5 } else { 0 }
+        + u32::from(risk) / 10
+        + if qmissing && strength.is_some() { 10 } else { 0 };
+    total.min(100) as u8
+}
+
+/// A stable alert id: FNV-1a over host, link root, normalised path and write time.
+fn alert_id(host: &str, root: &str, norm: &str, time: i64) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [host.as_bytes(), root.as_bytes(), norm.as_bytes(), &time.to_le_bytes()] {
+        for &b in part.iter().chain([0xff_u8].iter()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_follows_the_documented_formula() {
+        assert_eq!(score(Some(Strength::Strong), true, true, 30, false), 75 + 10 + 5 + 3);
+        assert_eq!(score(Some(Strength::Medium), false, false, 0, false), 60);
+        assert_eq!(score(Some(Strength::Weak), false, false, 99, false), 35 + 9);
+        assert_eq!(score(None, false, true, 0, true), 60 + 5);
+        assert_eq!(score(Some(Strength::Strong), true, true, 100, true), 100, "capped");
+    }
+
+    #[test]
+    fn alert_ids_are_stable_and_separate_their_inputs() {
+        let a = alert_id("h", "root@1", "c:\\x", 5);
+        assert_eq!(a, alert_id("h", "root@1", "c:\\x", 5));
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, alert_id("h", "root@1", "c:\\x", 6));
+        // Field boundaries count: ("ab", "c") is not ("a", "bc").
+        assert_ne!(alert_id("ab", "c", "p", 0), alert_id("a", "bc", "p", 0));
+    }
+}

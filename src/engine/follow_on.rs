@@ -1,0 +1,77 @@
+//! Stage 2 for one host: follow-on activity of alerted files (the crepe follow-on program).
+
+use clickchain_adapters::SourceRef;
+use clickchain_logic::{self as logic, FollowOnFacts, Id, NONE};
+use rustc_hash::FxHashMap;
+
+use super::emit::{image_label, ms};
+use super::evaluate::{Emitted, Local};
+use super::state::Host;
+use crate::alert::{FollowOn, Record};
+
+pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
+    let mut local = Local::default();
+    let mut facts = FollowOnFacts::default();
+    let mut files: FxHashMap<&str, Id> = FxHashMap::default();
+    for (i, a) in host.alerted.iter().enumerate() {
+        let next = files.len() as Id;
+        let file = *files.entry(a.norm.as_str()).or_insert(next);
+        let root = local.lineage(host, a.root);
+        facts.alerted.push(logic::Alerted { alert: i as Id, file, root, time: a.time, deadline: a.deadline });
+        for &p in &a.payload {
+            let p = local.lineage(host, p);
+            facts.payload.push((i as Id, p));
+        }
+    }
+    for e in &host.execs {
+        let proc = local.lineage(host, e.proc);
+        let image_file = files.get(e.image_norm.as_str()).copied().unwrap_or(NONE);
+        facts.exec.push(logic::Exec { proc, time: e.time, image_file, lolbin: e.lolbin });
+        for m in &e.mentions {
+            if let Some(&f) = files.get(m.as_str()) {
+                facts.mentions.push((proc, f));
+            }
+        }
+    }
+    for r in &host.removals {
+        if let Some(&file) = files.get(r.norm.as_str()) {
+            let proc = local.lineage(host, r.proc);
+            facts.removal.push(logic::Removal { file, proc, time: r.time });
+        }
+    }
+    facts.parent = std::mem::take(&mut local.parent);
+    let mut found = logic::evaluate_follow_on(&facts);
+    found.sort_by_key(|m| (m.time, m.kind, m.alert, m.proc));
+    emit.stats.follow_on_evaluations += 1;
+    for m in found {
+        let slot = local.slots[m.proc as usize];
+        let a = &host.alerted[m.alert as usize];
+        if a.reported.contains(&(m.kind as u8, slot)) {
+            continue;
+        }
+        let mut evidence: Vec<SourceRef> = host.procs.get(slot).source.iter().cloned().collect();
+        if m.kind == logic::FollowOnKind::ProtectionRemoved {
+            evidence
+                .extend(host.removals.iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()));
+        }
+        let record = FollowOn {
+            record_type: "follow_on",
+            alert_id: a.alert_id.to_string(),
+            analytic: a.analytic,
+            host: host.name.to_string(),
+            time: ms(m.time),
+            kind: m.kind.as_str(),
+            process: image_label(host, slot),
+            path: a.path.clone(),
+            evidence,
+        };
+        emit.stats.follow_ons += 1;
+        emit.out.push(Record::FollowOn(record));
+        let a = &mut host.alerted[m.alert as usize];
+        a.reported.insert((m.kind as u8, slot));
+        if matches!(m.kind, logic::FollowOnKind::Executed | logic::FollowOnKind::LolbinWithFile) {
+            a.payload.push(slot);
+            host.procs.pin(slot);
+        }
+    }
+}
