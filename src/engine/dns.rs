@@ -91,3 +91,49 @@ impl DnsCache {
         fresh().find(|e| root.is_some() && e.root == root).or_else(|| fresh().next())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use clickchain_adapters::{Position, SourceRef};
+
+    use super::*;
+
+    fn entry(name: &str, time: i64, root: Option<Slot>) -> DnsEntry {
+        DnsEntry {
+            name: Arc::from(name),
+            time,
+            root,
+            source: SourceRef { input: Arc::from("t"), pos: Position::Line(1) },
+        }
+    }
+
+    #[test]
+    fn lookup_prefers_the_same_root_and_respects_time_and_ttl() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut c = DnsCache::default();
+        c.insert(ip, entry("a.example", 100, Some(1)), 100);
+        c.insert(ip, entry("b.example", 200, Some(2)), 100);
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some(1)).unwrap().name, "a.example");
+        assert_eq!(&*c.lookup(ip, 300, 1_000, None).unwrap().name, "b.example", "else the latest");
+        assert_eq!(&*c.lookup(ip, 150, 1_000, Some(2)).unwrap().name, "a.example", "not answers from the future");
+        assert_eq!(c.lookup(ip, 1_200, 1_000, Some(2)).map(|e| e.time), Some(200), "exactly the ttl old");
+        assert!(c.lookup(ip, 1_201, 1_000, Some(2)).is_none(), "1 ms older than the ttl");
+        assert!(c.lookup(ip, 2_000, 1_000, None).is_none(), "older than the ttl");
+    }
+
+    #[test]
+    fn cap_and_expiry_bound_the_cache() {
+        let mut c = DnsCache::default();
+        let mut evicted = 0;
+        for i in 0..1_000u32 {
+            let ip = IpAddr::from([10, 0, (i >> 8) as u8, i as u8]);
+            evicted += c.insert(ip, entry("x", i64::from(i), None), 100);
+        }
+        assert_eq!((c.len, evicted), (100, 900));
+        assert!(c.order.len() <= 2 * 100 + 64);
+        c.expire(950);
+        assert_eq!(c.len, 50);
+    }
+}

@@ -298,3 +298,75 @@ impl ProcTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use clickchain_adapters::{Position, ProcKey, SourceRef};
+
+    use super::*;
+
+    fn start(t: &mut ProcTable, key: ProcKey, parent: Option<ProcKey>, link: bool, time: i64) -> (Slot, StartOutcome) {
+        let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+        let image: Arc<str> = Arc::from(if link { "firefox" } else { "sh" });
+        let new =
+            NewProc { key: &key, parent: parent.as_ref(), image, is_link_source: link, lolbin: false, time, source };
+        t.start(new)
+    }
+
+    #[test]
+    fn pid_reuse_starts_a_new_incarnation() {
+        let mut t = ProcTable::default();
+        let (old, _) = start(&mut t, ProcKey::Pid(500), None, true, 0);
+        let (new, _) = start(&mut t, ProcKey::Pid(500), None, false, 10);
+        assert_ne!(old, new);
+        assert_eq!(t.get(old).end, Some(10), "the old incarnation ended when the pid was reused");
+        assert_eq!(t.lookup(&ProcKey::Pid(500)), Some(new));
+        assert_eq!(t.root_of(new), None);
+        assert_eq!(t.root_of(old), Some(old));
+    }
+
+    #[test]
+    fn root_is_the_top_most_link_source() {
+        let mut t = ProcTable::default();
+        let id = |s: &str| ProcKey::Id(s.into());
+        let (mail, _) = start(&mut t, id("mail"), None, true, 0);
+        let (browser, _) = start(&mut t, id("browser"), Some(id("mail")), true, 1);
+        let (child, _) = start(&mut t, id("child"), Some(id("browser")), false, 2);
+        assert_eq!(t.root_of(child), Some(mail));
+        assert_eq!(t.root_of(browser), Some(mail));
+        assert_eq!(t.ancestors(child).collect::<Vec<_>>(), vec![browser, mail]);
+    }
+
+    #[test]
+    fn sweep_removes_ended_leaves_then_their_parents_but_not_pinned_ones() {
+        let mut t = ProcTable::default();
+        let id = |s: &str| ProcKey::Id(s.into());
+        let (a, _) = start(&mut t, id("a"), None, false, 0);
+        let (b, _) = start(&mut t, id("b"), Some(id("a")), false, 1);
+        let (c, _) = start(&mut t, id("c"), None, false, 1);
+        for k in ["a", "b", "c"] {
+            t.end(&id(k), 5);
+        }
+        t.pin(c);
+        assert_eq!(t.sweep(100), 2, "b, then its parent a");
+        assert_eq!(t.len(), 1);
+        assert!(t.lookup(&id("a")).is_none() && t.lookup(&id("b")).is_none());
+        let _ = (a, b);
+        t.unpin(c);
+        assert_eq!(t.sweep(100), 1);
+    }
+
+    #[test]
+    fn make_room_evicts_idle_processes_and_counts_them() {
+        let mut t = ProcTable::default();
+        for i in 0..10 {
+            assert!(t.make_room(10, 0));
+            start(&mut t, ProcKey::Pid(i), None, false, i64::from(i));
+        }
+        assert!(t.make_room(10, 0));
+        assert_eq!((t.len(), t.evicted), (9, 1), "a tenth of the table, the least recently seen");
+        assert!(t.lookup(&ProcKey::Pid(0)).is_none());
+    }
+}
