@@ -9,10 +9,9 @@ mod evaluate;
 mod follow_on;
 pub(crate) mod proctable;
 pub(crate) mod profile;
+mod reorder;
 pub(crate) mod state;
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +27,7 @@ use crate::stats::Stats;
 use evaluate::{evaluate_host, Emitted};
 pub use profile::{analytic, EngineError};
 use profile::{Limits, Profile};
+use reorder::Reorder;
 use state::Host;
 
 /// Carried state is swept at most this often (event time).
@@ -36,37 +36,6 @@ const SWEEP_EVERY_MS: i64 = 60_000;
 const DEST_CACHE: usize = 65_536;
 /// Events before this are implausible (1990-01-01).
 const NOT_BEFORE_MS: i64 = 631_152_000_000;
-
-/// An event waiting in the reorder buffer, ordered by (time, kind rank, arrival).
-struct Queued {
-    time: i64,
-    rank: u8,
-    seq: u64,
-    event: Event,
-}
-
-impl Queued {
-    fn key(&self) -> (i64, u8, u64) {
-        (self.time, self.rank, self.seq)
-    }
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        self.key() == o.key()
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.key().cmp(&o.key())
-    }
-}
 
 /// Within one millisecond, starts come before what processes do, and ends last.
 fn rank(kind: &EventKind) -> u8 {
@@ -134,7 +103,7 @@ pub struct Engine {
     dests: [DestCache; 3],
     hosts: FxHashMap<Arc<str>, Host>,
     dirty: Vec<Arc<str>>,
-    heap: BinaryHeap<Reverse<Queued>>,
+    reorder: Reorder,
     seq: u64,
     max_seen: i64,
     watermark: i64,
@@ -200,7 +169,7 @@ impl Engine {
             dests: [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)],
             hosts: FxHashMap::default(),
             dirty: Vec::new(),
-            heap: BinaryHeap::new(),
+            reorder: Reorder::default(),
             seq: 0,
             max_seen: i64::MIN,
             watermark: i64::MIN,
@@ -236,17 +205,17 @@ impl Engine {
             return;
         }
         self.seq += 1;
-        self.heap.push(Reverse(Queued { time: t, rank: rank(&event.kind), seq: self.seq, event }));
+        self.reorder.push(t, rank(&event.kind), self.seq, event);
         if t > self.max_seen {
             self.max_seen = t;
             self.watermark = self.watermark.max(t.saturating_sub(self.lateness));
         }
-        if self.heap.len() > self.limits.max_reorder {
+        if self.reorder.len() > self.limits.max_reorder {
             // Forced out: everything older than it is now late.
-            let Reverse(q) = self.heap.pop().expect("non-empty");
+            let (time, event) = self.reorder.pop().expect("non-empty");
             self.stats.anomalies.reorder_overflow += 1;
-            self.watermark = self.watermark.max(q.time);
-            self.process(q.event, q.time);
+            self.watermark = self.watermark.max(time);
+            self.process(event, time);
         }
         self.release();
     }
@@ -302,9 +271,9 @@ impl Engine {
     }
 
     fn release(&mut self) {
-        while self.heap.peek().is_some_and(|Reverse(q)| q.time < self.watermark) {
-            let Reverse(q) = self.heap.pop().expect("peeked");
-            self.process(q.event, q.time);
+        while self.reorder.peek_time().is_some_and(|t| t < self.watermark) {
+            let (time, event) = self.reorder.pop().expect("peeked");
+            self.process(event, time);
         }
     }
 
