@@ -10,6 +10,7 @@
 //! assert_eq!(results[1].as_ref().unwrap_err().reason(), "malformed_json");
 //! ```
 
+mod time;
 mod wire;
 
 use std::io::BufRead;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use wire::parse_time;
+pub use time::parse_time;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};

@@ -11,11 +11,59 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::time::parse_time;
 use crate::error::RecordError;
 use crate::event::{AttrChange, Event, EventKind, FileOp, Origin, Os, ProcKey, SourceRef};
 
-/// A JSON string that may need unescaping (Windows paths always do).
-type Str<'a> = Cow<'a, str>;
+/// A JSON string, borrowed from the line unless it had escapes to undo (Windows paths do).
+///
+/// serde's own `Cow<str>` always allocates; this visitor takes the borrowed case.
+#[derive(Default)]
+pub(crate) struct Str<'a>(Cow<'a, str>);
+
+impl<'a> Str<'a> {
+    fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+    fn borrowed(s: &'a str) -> Str<'a> {
+        Str(Cow::Borrowed(s))
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for Str<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 #[derive(Deserialize, Serialize, Default)]
 pub(crate) struct Wire<'a> {
@@ -85,10 +133,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
                 f.write_str("an RFC 3339 timestamp or epoch milliseconds")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(WireTime::Text(Cow::Borrowed(v)))
+                Ok(WireTime::Text(Str::borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(WireTime::Text(Cow::Owned(v.to_owned())))
+                Ok(WireTime::Text(Str(Cow::Owned(v.to_owned()))))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 Ok(WireTime::Millis(v))
@@ -125,10 +173,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireProc<'a> {
                 f.write_str("a process id string or a pid number")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(WireProc::Id(Cow::Borrowed(v)))
+                Ok(WireProc::Id(Str::borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(WireProc::Id(Cow::Owned(v.to_owned())))
+                Ok(WireProc::Id(Str(Cow::Owned(v.to_owned()))))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 u32::try_from(v).map(WireProc::Pid).map_err(|_| E::custom("pid out of range"))
@@ -150,18 +198,10 @@ impl WireProc<'_> {
     }
     fn from_key(k: &ProcKey) -> WireProc<'_> {
         match k {
-            ProcKey::Id(s) => WireProc::Id(Cow::Borrowed(s)),
+            ProcKey::Id(s) => WireProc::Id(Str::borrowed(s)),
             ProcKey::Pid(p) => WireProc::Pid(*p),
         }
     }
-}
-
-/// Parses an RFC 3339 timestamp (also `YYYY-MM-DD HH:MM:SS[.f]`, taken as UTC).
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|n| Utc.from_utc_datetime(&n))
 }
 
 fn required<T>(v: Option<T>, kind: &'static str, field: &'static str) -> Result<T, RecordError> {
@@ -173,11 +213,11 @@ fn parse_ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
 }
 
 fn b(s: &str) -> Option<Str<'_>> {
-    Some(Cow::Borrowed(s))
+    Some(Str::borrowed(s))
 }
 
 fn owned(s: Option<Str<'_>>) -> Option<String> {
-    s.map(Cow::into_owned)
+    s.map(Str::into_owned)
 }
 
 impl Wire<'_> {
@@ -253,10 +293,10 @@ impl Wire<'_> {
     /// The wire form of an event (for serialisation).
     pub(crate) fn from_event(e: &Event) -> Wire<'_> {
         let mut w = Wire {
-            time: Some(WireTime::Text(Cow::Owned(e.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))),
-            host: (!e.host.is_empty()).then_some(Cow::Borrowed(e.host.as_str())),
+            time: Some(WireTime::Text(Str(Cow::Owned(e.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))))),
+            host: (!e.host.is_empty()).then_some(Str::borrowed(e.host.as_str())),
             os: e.os,
-            kind: Some(Cow::Borrowed(e.kind.tag())),
+            kind: Some(Str::borrowed(e.kind.tag())),
             ..Wire::default()
         };
         match &e.kind {
@@ -275,18 +315,18 @@ impl Wire<'_> {
             EventKind::DnsAnswer { proc, query, answers } => {
                 w.proc = proc.as_ref().map(WireProc::from_key);
                 w.query = b(query);
-                w.answers = Some(answers.iter().map(|a| Cow::Owned(a.to_string())).collect());
+                w.answers = Some(answers.iter().map(|a| Str(Cow::Owned(a.to_string()))).collect());
             }
             EventKind::Connect { proc, dst_ip, dst_port, domain } => {
                 w.proc = Some(WireProc::from_key(proc));
-                w.dst_ip = Some(Cow::Owned(dst_ip.to_string()));
+                w.dst_ip = Some(Str(Cow::Owned(dst_ip.to_string())));
                 w.dst_port = Some(*dst_port);
                 w.domain = domain.as_deref().and_then(b);
             }
             EventKind::FileWrite { proc, path, op, origin } => {
                 w.proc = Some(WireProc::from_key(proc));
                 w.path = b(path);
-                w.op = Some(Cow::Borrowed(match op {
+                w.op = Some(Str::borrowed(match op {
                     FileOp::Create => "create",
                     FileOp::Modify => "modify",
                     FileOp::Rename { .. } => "rename",
@@ -310,5 +350,21 @@ fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let line = r#"{"time":"2024-05-14T09:00:00Z","kind":"file_write","proc":"p","path":"/home/u/Downloads/x.sh","host":"C:\\h"}"#;
+        let w: Wire = serde_json::from_str(line).unwrap();
+        assert!(matches!(w.kind.as_ref().map(|k| &k.0), Some(Cow::Borrowed("file_write"))));
+        assert!(matches!(w.path.as_ref().map(|k| &k.0), Some(Cow::Borrowed(_))));
+        assert!(matches!(w.time, Some(WireTime::Text(Str(Cow::Borrowed(_))))));
+        // An escaped string has to be unescaped into an owned copy.
+        assert!(matches!(w.host.as_ref().map(|k| &k.0), Some(Cow::Owned(h)) if h == "C:\\h"));
     }
 }
