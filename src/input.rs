@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
 use clickchain_adapters::{Event, ReadError};
 
@@ -18,6 +19,8 @@ pub enum InputFormat {
     Auto,
     /// clickchain's native NDJSON.
     Native,
+    /// macOS Endpoint Security JSON lines from `eslogger`.
+    Eslogger,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -26,7 +29,8 @@ impl std::str::FromStr for InputFormat {
         match s {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
-            other => Err(format!("unknown input format `{other}` (expected auto or native)")),
+            "eslogger" => Ok(InputFormat::Eslogger),
+            other => Err(format!("unknown input format `{other}` (expected auto, native or eslogger)")),
         }
     }
 }
@@ -124,7 +128,20 @@ pub fn open(
         InputFormat::Native | InputFormat::Auto => {
             Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
         }
+        InputFormat::Eslogger => Ok(Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host))),
     }
+}
+
+/// An Endpoint Security message: top-level `event_type` and `process`, with eslogger's
+/// `schema_version` or `mach_time` (checked on the first line's keys, not its whole text).
+fn looks_like_eslogger(text: &[u8]) -> bool {
+    let line = text.split(|&b| b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or_default();
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line) else {
+        return false;
+    };
+    map.contains_key("event_type")
+        && map.contains_key("process")
+        && (map.contains_key("schema_version") || map.contains_key("mach_time"))
 }
 
 /// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
@@ -133,6 +150,7 @@ fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputEr
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     match first {
+        Some(b'{') if looks_like_eslogger(text) => Ok(InputFormat::Eslogger),
         None | Some(b'{') => Ok(InputFormat::Native),
         Some(_) => Err(InputError::UnknownFormat {
             path: name.to_owned(),

@@ -34,6 +34,14 @@ pub enum RecordError {
     /// The timestamp cannot be parsed.
     #[error("unparseable timestamp `{0}`")]
     BadTimestamp(String),
+    /// The source's sequence numbers jumped: it dropped `missing` records of this type.
+    #[error("{missing} records of type {event_type} dropped by the source (sequence gap)")]
+    SequenceGap {
+        /// The record type whose sequence jumped.
+        event_type: u32,
+        /// How many records are missing.
+        missing: u64,
+    },
     /// A field holds a value of the wrong form.
     #[error("bad value in `{field}`: {message}")]
     BadValue {
@@ -55,6 +63,7 @@ impl RecordError {
             RecordError::MissingField { .. } => "missing_field",
             RecordError::BadTimestamp(_) => "bad_timestamp",
             RecordError::BadValue { .. } => "bad_value",
+            RecordError::SequenceGap { .. } => "seq_gap",
         }
     }
 }

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod eslogger;
 mod event;
 pub mod lines;
 pub mod native;

@@ -1,0 +1,114 @@
+//! One eslogger message -> at most one event.
+
+use serde::de::DeserializeOwned;
+
+use super::key;
+use super::message::{Close, Create, EsProcess, Exec, ExtAttr, Fork, Message, Rename};
+use crate::error::RecordError;
+use crate::event::{AttrChange, Event, EventKind, FileOp, Os, SourceRef};
+use crate::native::parse_time;
+
+const QUARANTINE: &str = "com.apple.quarantine";
+
+fn missing(field: &'static str) -> RecordError {
+    RecordError::MissingField { kind: "eslogger", field }
+}
+
+fn payload<T: DeserializeOwned>(value: serde_json::Value, name: &'static str) -> Result<T, RecordError> {
+    serde_json::from_value(value).map_err(|e| RecordError::BadValue { field: name, message: e.to_string() })
+}
+
+fn pid_of(p: &EsProcess) -> Option<u32> {
+    p.audit_token.and_then(|t| t.pid)
+}
+
+fn image_of(p: &EsProcess) -> Option<String> {
+    p.executable.as_ref().and_then(|e| e.path.clone())
+}
+
+/// An argv as one command line, quoting arguments that contain spaces.
+fn command_line(args: &[String]) -> String {
+    let quoted: Vec<String> =
+        args.iter().map(|a| if a.contains(' ') { format!("\"{a}\"") } else { a.clone() }).collect();
+    quoted.join(" ")
+}
+
+/// The parent for lineage: the responsible process when it is another one (apps and their
+/// helpers start through launchd and xpcproxy), else the parent pid.
+fn parent_of(p: &EsProcess, pid: u32) -> Option<u32> {
+    let responsible = p.responsible_audit_token.and_then(|t| t.pid).filter(|&r| r != pid && r != 0);
+    responsible.or(p.ppid.filter(|&pp| pp != 0 && pp != pid))
+}
+
+/// Maps a message; `Ok(None)` for message types clickchain does not use (open, write, ...).
+pub(super) fn to_event(msg: Message, host: &str, source: SourceRef) -> Result<Option<Event>, RecordError> {
+    let text = msg.time.ok_or(missing("time"))?;
+    let time = parse_time(&text).ok_or(RecordError::BadTimestamp(text))?;
+    let process = msg.process.ok_or(missing("process"))?;
+    let pid = pid_of(&process).ok_or(missing("process.audit_token.pid"))?;
+    let mut event = msg.event.ok_or(missing("event"))?;
+    if event.len() != 1 {
+        return Err(RecordError::BadValue { field: "event", message: format!("{} keys, expected 1", event.len()) });
+    }
+    let (name, value) = event.iter_mut().next().map(|(k, v)| (k.clone(), v.take())).expect("one key");
+    let kind = match name.as_str() {
+        "exec" => {
+            let exec: Exec = payload(value, "event.exec")?;
+            let target = exec.target.ok_or(missing("event.exec.target"))?;
+            let image = image_of(&target).ok_or(missing("event.exec.target.executable.path"))?;
+            EventKind::ProcessStart {
+                proc: key(pid),
+                parent: parent_of(&target, pid).map(key),
+                image,
+                command_line: (!exec.args.is_empty()).then(|| command_line(&exec.args)),
+                user: None,
+            }
+        }
+        "fork" => {
+            let fork: Fork = payload(value, "event.fork")?;
+            let child = fork.child.ok_or(missing("event.fork.child"))?;
+            let child_pid = pid_of(&child).ok_or(missing("event.fork.child.audit_token.pid"))?;
+            let image =
+                image_of(&child).or_else(|| image_of(&process)).ok_or(missing("event.fork.child.executable"))?;
+            EventKind::ProcessStart {
+                proc: key(child_pid),
+                parent: Some(key(pid)),
+                image,
+                command_line: None,
+                user: None,
+            }
+        }
+        "exit" => EventKind::ProcessEnd { proc: key(pid) },
+        "create" => {
+            let create: Create = payload(value, "event.create")?;
+            let path = create.destination.and_then(|d| d.path()).ok_or(missing("event.create.destination"))?;
+            EventKind::FileWrite { proc: key(pid), path, op: FileOp::Create, origin: None }
+        }
+        "rename" => {
+            let rename: Rename = payload(value, "event.rename")?;
+            let from = rename.source.and_then(|s| s.path).ok_or(missing("event.rename.source.path"))?;
+            let path = rename.destination.and_then(|d| d.path()).ok_or(missing("event.rename.destination"))?;
+            EventKind::FileWrite { proc: key(pid), path, op: FileOp::Rename { from }, origin: None }
+        }
+        "close" => {
+            let close: Close = payload(value, "event.close")?;
+            match close.target.and_then(|t| t.path) {
+                Some(path) if close.modified => {
+                    EventKind::FileWrite { proc: key(pid), path, op: FileOp::Modify, origin: None }
+                }
+                _ => return Ok(None),
+            }
+        }
+        "setextattr" | "deleteextattr" => {
+            let attr: ExtAttr = payload(value, "event.extattr")?;
+            if attr.extattr.as_deref() != Some(QUARANTINE) {
+                return Ok(None);
+            }
+            let path = attr.target.and_then(|t| t.path).ok_or(missing("event.extattr.target.path"))?;
+            let attr = if name == "setextattr" { AttrChange::QuarantineSet } else { AttrChange::QuarantineRemoved };
+            EventKind::FileAttr { proc: key(pid), path, attr }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Event { time, host: host.to_owned(), os: Some(Os::Macos), source, kind }))
+}
