@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use clickchain_adapters::ecs::{EcsReader, Keys as EcsKeys};
 use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
 use clickchain_adapters::{Event, ReadError};
@@ -21,6 +22,25 @@ pub enum InputFormat {
     Native,
     /// macOS Endpoint Security JSON lines from `eslogger`.
     Eslogger,
+    /// Elastic Common Schema documents (NDJSON, pretty-printed, or search hits).
+    Ecs,
+}
+
+/// How inputs are opened.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    /// The format, or `Auto` to detect it per input.
+    pub format: InputFormat,
+    /// Host for records that name none.
+    pub default_host: String,
+    /// How ECS documents key processes.
+    pub ecs_keys: EcsKeys,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions { format: InputFormat::Auto, default_host: String::new(), ecs_keys: EcsKeys::EntityId }
+    }
 }
 
 impl std::str::FromStr for InputFormat {
@@ -30,7 +50,8 @@ impl std::str::FromStr for InputFormat {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
             "eslogger" => Ok(InputFormat::Eslogger),
-            other => Err(format!("unknown input format `{other}` (expected auto, native or eslogger)")),
+            "ecs" => Ok(InputFormat::Ecs),
+            other => Err(format!("unknown input format `{other}` (expected auto, native, eslogger or ecs)")),
         }
     }
 }
@@ -107,12 +128,8 @@ impl<R: Read> Read for Counting<R> {
 pub type Records = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
 
 /// Opens one input: detects its format and returns its records. `progress` counts bytes read.
-pub fn open(
-    path: &Path,
-    format: InputFormat,
-    default_host: &str,
-    progress: Arc<AtomicU64>,
-) -> Result<Records, InputError> {
+pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Records, InputError> {
+    let default_host = options.default_host.as_str();
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -120,7 +137,7 @@ pub fn open(
         Box::new(File::open(path).map_err(|error| InputError::Io { path: name.clone(), error })?)
     };
     let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: raw, count: progress });
-    let format = match format {
+    let format = match options.format {
         InputFormat::Auto => detect(&mut reader, &name)?,
         f => f,
     };
@@ -129,6 +146,9 @@ pub fn open(
             Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
         }
         InputFormat::Eslogger => Ok(Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host))),
+        InputFormat::Ecs => {
+            Ok(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host).keys(options.ecs_keys)))
+        }
     }
 }
 
@@ -144,6 +164,14 @@ fn looks_like_eslogger(text: &[u8]) -> bool {
         && (map.contains_key("schema_version") || map.contains_key("mach_time"))
 }
 
+/// ECS documents or search hits: `@timestamp` or `_source` near the start (native records have
+/// `time`, never `@timestamp`).
+fn looks_like_ecs(text: &[u8]) -> bool {
+    let head = &text[..text.len().min(8192)];
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    has(b"\"@timestamp\"") || has(b"\"_source\"")
+}
+
 /// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
 fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
@@ -151,6 +179,7 @@ fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputEr
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     match first {
         Some(b'{') if looks_like_eslogger(text) => Ok(InputFormat::Eslogger),
+        Some(b'{' | b'[') if looks_like_ecs(text) => Ok(InputFormat::Ecs),
         None | Some(b'{') => Ok(InputFormat::Native),
         Some(_) => Err(InputError::UnknownFormat {
             path: name.to_owned(),

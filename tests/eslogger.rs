@@ -90,17 +90,22 @@ fn browser_download(es: &mut Es, file: &str, quarantine: bool) {
 }
 
 fn scan(es: &Es, net: &str) -> (Vec<serde_json::Value>, i32) {
+    scan_with(es, net, "net.ndjson", &[])
+}
+
+fn scan_with(es: &Es, net: &str, net_name: &str, flags: &[&str]) -> (Vec<serde_json::Value>, i32) {
     let dir = tempfile::tempdir().unwrap();
     let es_path = dir.path().join("es.jsonl");
     let mut f = std::fs::File::create(&es_path).unwrap();
     for l in &es.lines {
         writeln!(f, "{l}").unwrap();
     }
-    let net_path = dir.path().join("net.ndjson");
+    let net_path = dir.path().join(net_name);
     std::fs::write(&net_path, net).unwrap();
     let out = Command::cargo_bin("clickchain")
         .unwrap()
         .args(["scan", "-q", "--host", "mbp-1"])
+        .args(flags)
         .arg(&es_path)
         .arg(&net_path)
         .output()
@@ -165,4 +170,28 @@ fn quarantine_removed_then_executed_are_follow_ons() {
     let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap_or("alert")).collect();
     assert_eq!(kinds, ["alert", "lolbin_with_file", "protection_removed", "lolbin_with_file"], "{records:#?}");
     assert!(records[1..].iter().all(|r| r["alert_id"] == records[0]["id"]));
+}
+
+/// The network source as ECS (e.g. from a network extension shipping to Elastic), whose
+/// processes carry entity ids that eslogger does not know: `--join-on-pid` joins on the pid.
+fn ecs_net(domain: &str, ip: &str, at: u32) -> String {
+    format!(
+        "{{\"@timestamp\":\"2024-05-14T09:00:{at:02}Z\",\"event\":{{\"category\":[\"network\"],\"type\":[\"protocol\",\"info\"]}},\"host\":{{\"name\":\"mbp-1\",\"os\":{{\"type\":\"macos\"}}}},\"process\":{{\"entity_id\":\"ZWxhc3RpYy0xNzkw\",\"pid\":1790}},\"dns\":{{\"question\":{{\"name\":\"{domain}\"}},\"resolved_ip\":[\"{ip}\"]}}}}\n\
+         {{\"@timestamp\":\"2024-05-14T09:00:{at:02}.300Z\",\"event\":{{\"category\":[\"network\"],\"type\":[\"connection\",\"start\"]}},\"host\":{{\"name\":\"mbp-1\",\"os\":{{\"type\":\"macos\"}}}},\"process\":{{\"entity_id\":\"ZWxhc3RpYy0xODM0\",\"pid\":1834}},\"destination\":{{\"ip\":\"{ip}\",\"port\":443}},\"network\":{{\"direction\":\"egress\"}}}}\n"
+    )
+}
+
+#[test]
+fn eslogger_joins_an_ecs_network_source_on_host_and_pid() {
+    let mut es = Es::new();
+    browser_download(&mut es, "Invoice_0514.dmg", true);
+    let net = ecs_net("files.invoice-portal.top", "203.0.113.77", 20);
+    let (records, code) = scan_with(&es, &net, "net.ecs.json", &["--join-on-pid"]);
+    assert_eq!(code, 0);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["egress"]["domain"], "files.invoice-portal.top");
+    assert_eq!(records[0]["lineage"], serde_json::json!([CHROME, HELPER]));
+    // Keyed by entity id, the ECS processes are strangers to eslogger's: no chain.
+    let (records, _) = scan_with(&es, &net, "net.ecs.json", &[]);
+    assert!(records.is_empty(), "{records:#?}");
 }

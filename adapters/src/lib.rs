@@ -16,9 +16,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod ecs;
 mod error;
 pub mod eslogger;
 mod event;
+pub mod jsondocs;
 pub mod lines;
 pub mod native;
 

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use clickchain::config::Config;
-use clickchain::input::{self, InputFormat};
+use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
 use clickchain::sink::{JsonLines, Sink, Text};
 use clickchain::Engine;
+use clickchain_adapters::ecs::Keys as EcsKeys;
 use clickchain_adapters::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -23,7 +24,7 @@ pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Input format (`auto`, `native`); `ndjson` or `text` here choose the output instead.
+    /// Input format (`auto`, `native`, `eslogger`, `ecs`); `ndjson` or `text` choose the output instead.
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format: `ndjson` (default) or `text`.
@@ -35,6 +36,9 @@ pub struct ScanArgs {
     /// Host name for inputs whose records name none.
     #[arg(long)]
     host: Option<String>,
+    /// Key ECS processes by pid, to join ECS network/DNS data with a pid-only source (eslogger).
+    #[arg(long)]
+    join_on_pid: bool,
     /// OS of hosts whose OS cannot be told from their events.
     #[arg(long)]
     os: Option<Os>,
@@ -108,10 +112,14 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Arc::new(AtomicU64::new(0));
-    let host = args.host.clone().unwrap_or_default();
+    let options = InputOptions {
+        format: input_format,
+        default_host: args.host.clone().unwrap_or_default(),
+        ecs_keys: if args.join_on_pid { EcsKeys::Pid } else { EcsKeys::EntityId },
+    };
     let mut sources = Vec::new();
     for f in &files {
-        match input::open(f, input_format, &host, Arc::clone(&progress)) {
+        match input::open(f, &options, Arc::clone(&progress)) {
             Ok(r) => sources.push(r),
             Err(e) => report(&e, "unreadable_input", false),
         }

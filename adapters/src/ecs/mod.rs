@@ -1,0 +1,158 @@
+//! Elastic Common Schema documents (Elastic Defend, Auditbeat, Winlogbeat with ECS) from any OS:
+//! NDJSON, pretty-printed documents, search responses (`_source`, `hits.hits`, EQL's
+//! `hits.events` and `hits.sequences`) and arrays.
+//!
+//! Each document yields at most one event (process start/end, network connection, DNS answer,
+//! file creation/rename/change); others are skipped. `host.os.type` chooses the analytic.
+//!
+//! ```
+//! use clickchain_adapters::ecs::EcsReader;
+//! use clickchain_adapters::EventKind;
+//! let doc = r#"{"@timestamp":"2024-05-14T09:12:38.902Z","event":{"category":["network"],"type":["connection","start"]},
+//!   "host":{"name":"WS-042","os":{"type":"windows"}},"process":{"entity_id":"3f1c","pid":8120},
+//!   "destination":{"ip":"203.0.113.77","port":443,"domain":"files.example.org"}}"#;
+//! let event = EcsReader::new("ecs.ndjson", doc.as_bytes()).next().unwrap().unwrap();
+//! assert!(matches!(event.kind, EventKind::Connect { dst_port: 443, .. }));
+//! assert_eq!(event.host, "WS-042");
+//! ```
+
+mod fields;
+mod map;
+
+use std::collections::VecDeque;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+pub use map::Keys;
+
+use crate::error::{ReadError, RecordError};
+use crate::event::{Event, Position, SourceRef};
+use crate::jsondocs::{Doc, JsonDocs};
+use crate::native::DEFAULT_MAX_LINE;
+
+/// Reads ECS documents, yielding a `Result` per document that matters.
+pub struct EcsReader<R> {
+    input: Arc<str>,
+    docs: JsonDocs<R>,
+    default_host: String,
+    keys: Keys,
+    queue: VecDeque<Result<Event, ReadError>>,
+    failed: bool,
+}
+
+impl<R: BufRead> EcsReader<R> {
+    /// A reader over `reader`, naming it `input` in source references and errors.
+    pub fn new(input: impl Into<Arc<str>>, reader: R) -> Self {
+        EcsReader {
+            input: input.into(),
+            docs: JsonDocs::new(reader, DEFAULT_MAX_LINE),
+            default_host: String::new(),
+            keys: Keys::default(),
+            queue: VecDeque::new(),
+            failed: false,
+        }
+    }
+
+    /// The host given to documents without `host.name`.
+    pub fn default_host(mut self, host: impl Into<String>) -> Self {
+        self.default_host = host.into();
+        self
+    }
+
+    /// How processes are keyed (entity ids by default).
+    pub fn keys(mut self, keys: Keys) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    fn error(&self, line: u64, error: RecordError) -> Result<Event, ReadError> {
+        Err(ReadError::Record { at: SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) }, error })
+    }
+
+    /// Maps one parsed value: a document, a search hit, a search response, or an array of them.
+    fn value(&mut self, line: u64, value: Value, depth: u8) {
+        match value {
+            Value::Array(items) if depth < 4 => items.into_iter().for_each(|v| self.value(line, v, depth + 1)),
+            Value::Object(mut doc) => {
+                if let Some(Value::Object(source)) = doc.remove("_source") {
+                    return self.document(line, &source);
+                }
+                // Search responses: `hits.hits` (search API), `hits.events` and
+                // `hits.sequences[].events` (EQL API).
+                if let Some(Value::Object(mut hits)) = doc.remove("hits") {
+                    for list in ["hits", "events", "sequences"] {
+                        if let Some(v @ Value::Array(_)) = hits.remove(list) {
+                            self.value(line, v, depth + 1);
+                        }
+                    }
+                    return;
+                }
+                if let Some(events @ Value::Array(_)) = doc.remove("events").filter(|_| depth > 0) {
+                    return self.value(line, events, depth + 1);
+                }
+                self.document(line, &doc);
+            }
+            other => {
+                let error =
+                    RecordError::BadValue { field: "document", message: format!("expected an object, got {other}") };
+                let e = self.error(line, error);
+                self.queue.push_back(e);
+            }
+        }
+    }
+
+    fn document(&mut self, line: u64, doc: &Map<String, Value>) {
+        let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) };
+        match map::to_event(doc, &self.default_host, self.keys, at.clone()) {
+            Ok(Some(e)) => self.queue.push_back(Ok(e)),
+            Ok(None) => {}
+            Err(error) => self.queue.push_back(Err(ReadError::Record { at, error })),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for EcsReader<R> {
+    type Item = Result<Event, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(r) = self.queue.pop_front() {
+                return Some(r);
+            }
+            if self.failed {
+                return None;
+            }
+            match self.docs.next_doc() {
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
+                }
+                Ok(None) => return None,
+                Ok(Some(Doc::TooLong { line, len })) => {
+                    return Some(self.error(line, RecordError::TooLong { len, max: DEFAULT_MAX_LINE }))
+                }
+                Ok(Some(Doc::Junk { line, head })) => {
+                    return Some(self.error(line, RecordError::Json(format!("not JSON: `{head}`"))))
+                }
+                Ok(Some(Doc::Text { line, text })) => match serde_json::from_slice::<Value>(&text) {
+                    Ok(v) => self.value(line, v, 0),
+                    Err(e) => {
+                        let error = match std::str::from_utf8(&text) {
+                            Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
+                            // serde's line is relative to the document: make it the file's.
+                            Ok(_) => {
+                                RecordError::Json(format!("{} (line {} of the file)", e, line + e.line() as u64 - 1))
+                            }
+                        };
+                        return Some(self.error(line, error));
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
