@@ -111,6 +111,8 @@ fn gaps_missing_fields_and_bad_lines_are_counted() {
         r#"{"time":"later","event_type":15,"process":{"audit_token":{"pid":1}},"event":{"exit":{}}}"#.to_owned(),
         r#"{"time":"2024-05-14T09:00:00Z","event_type":15,"process":{"audit_token":{"pid":1}},"event":{"exit":{},"fork":{}}}"#
             .to_owned(),
+        r#"{"time":"2024-05-14T09:00:00Z","event_type":999,"process":{"audit_token":{"pid":1}},"event":{"teleport":{}}}"#
+            .to_owned(),
     ]
     .join("\n");
     let got: Vec<String> = read(&lines)
@@ -120,7 +122,10 @@ fn gaps_missing_fields_and_bad_lines_are_counted() {
             Err(e) => e.reason().to_owned(),
         })
         .collect();
-    assert_eq!(got, ["ok", "seq_gap", "ok", "missing_field", "malformed_json", "bad_timestamp", "bad_value"]);
+    assert_eq!(
+        got,
+        ["ok", "seq_gap", "ok", "missing_field", "malformed_json", "bad_timestamp", "bad_value", "unknown_kind"]
+    );
     let gap = read(&lines).into_iter().nth(1).unwrap().unwrap_err().to_string();
     assert_eq!(gap, "es.jsonl:line 2: 3 records of type 9 dropped by the source (sequence gap)");
 }
