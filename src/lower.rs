@@ -393,6 +393,7 @@ impl Host {
             origin,
             origin_key,
             origin_trusted,
+            quarantine_path: class.quarantine_path,
             quarantine_candidate,
             evidence,
         });
@@ -408,6 +409,17 @@ impl Host {
                     self.quarantined.insert(norm, t);
                 } else {
                     ctx.stats.dropped.quarantine_cap += 1;
+                }
+            }
+            AttrChange::Executable => {
+                // Made executable (mode bits): a download in a quarantine folder becomes a
+                // QuarantinePolicy candidate even without an executable extension. The flag comes
+                // with the write, before the batch that evaluates it closes.
+                let grace = ctx.profile.params.quarantine_grace;
+                let enabled = ctx.profile.quarantine_enabled;
+                for w in self.pending.iter_mut().filter(|w| w.norm == norm && w.quarantine_path && enabled) {
+                    w.quarantine_candidate = true;
+                    w.ready = w.time + grace;
                 }
             }
             AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {

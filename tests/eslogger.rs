@@ -43,8 +43,12 @@ impl Es {
     }
 
     fn create(&mut self, s: f64, pid: u32, image: &str, dir: &str, name: &str) {
+        self.create_mode(s, pid, image, dir, name, 0o644);
+    }
+
+    fn create_mode(&mut self, s: f64, pid: u32, image: &str, dir: &str, name: &str, mode: u32) {
         let ev = format!(
-            r#"{{"create":{{"destination_type":1,"destination":{{"new_path":{{"dir":{{"path":"{dir}"}},"filename":"{name}","mode":420}}}}}}}}"#
+            r#"{{"create":{{"destination_type":1,"destination":{{"new_path":{{"dir":{{"path":"{dir}"}},"filename":"{name}","mode":{mode}}}}}}}}}"#
         );
         self.push(s, 13, pid, image, ev);
     }
@@ -194,4 +198,19 @@ fn eslogger_joins_an_ecs_network_source_on_host_and_pid() {
     // Keyed by entity id, the ECS processes are strangers to eslogger's: no chain.
     let (records, _) = scan_with(&es, &net, "net.ecs.json", &[]);
     assert!(records.is_empty(), "{records:#?}");
+}
+
+#[test]
+fn an_unquarantined_mach_o_is_recognised_by_its_mode_bits() {
+    // No extension: only the execute bits of the created file make it an executable.
+    for (mode, expected) in [(0o755, "quarantine_missing"), (0o644, "chain")] {
+        let mut es = Es::new();
+        es.exec(1.0, 1790, 1, 1790, CHROME, &[CHROME]);
+        es.exec(2.0, 1834, 1, 1790, HELPER, &[HELPER, "--type=utility"]);
+        es.create_mode(25.0, 1834, HELPER, "/Users/alice/Downloads", "PayrollUpdate", mode);
+        es.exec(90.0, 3000, 1, 3000, "/usr/bin/true", &["true"]);
+        let (records, _) = scan(&es, &net("payroll-update.monster", "203.0.113.90", 20));
+        assert_eq!(records.len(), 1, "{records:#?}");
+        assert_eq!(records[0]["finding"], expected, "mode {mode:o}");
+    }
 }

@@ -264,4 +264,6 @@ pub enum AttrChange {
     QuarantineRemoved,
     /// The Mark of the Web (`:Zone.Identifier`) was removed.
     MotwRemoved,
+    /// The file was made executable (mode bits, or the source saw an executable format).
+    Executable,
 }

@@ -91,6 +91,8 @@ pub(crate) struct PendingWrite {
     /// The origin is an allowlisted destination: the file came from there, not from the lineage's
     /// untrusted egress.
     pub origin_trusted: bool,
+    /// In a QuarantinePolicy folder.
+    pub quarantine_path: bool,
     pub quarantine_candidate: bool,
     pub evidence: Vec<SourceRef>,
 }

@@ -143,8 +143,9 @@ fn parent_of(p: &EsProcess, pid: u32) -> Option<u32> {
     responsible.or(p.ppid.filter(|&pp| pp != 0 && pp != pid))
 }
 
-/// Maps a message; `Ok(None)` for message types clickchain does not use (open, write, ...).
-pub(super) fn to_event(msg: Message, host: &str, source: SourceRef) -> Result<Option<Event>, RecordError> {
+/// Maps a message to its events: none for message types clickchain does not use (open,
+/// write, ...), two for a file created with execute bits (the write, then `executable`).
+pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<Vec<Event>, RecordError> {
     let text = msg.time.ok_or(missing("time"))?;
     let time = parse_time(&text).ok_or(RecordError::BadTimestamp(text))?;
     let process = msg.process.ok_or(missing("process"))?;
@@ -184,7 +185,15 @@ pub(super) fn to_event(msg: Message, host: &str, source: SourceRef) -> Result<Op
         "exit" => EventKind::ProcessEnd { proc: key(pid) },
         "create" => {
             let create: Create = payload(value, "event.create")?;
-            let path = create.destination.and_then(|d| d.path()).ok_or(missing("event.create.destination"))?;
+            let destination = create.destination.ok_or(missing("event.create.destination"))?;
+            let path = destination.path().ok_or(missing("event.create.destination"))?;
+            if destination.executable() {
+                let attr = EventKind::FileAttr { proc: key(pid), path: path.clone(), attr: AttrChange::Executable };
+                let write = EventKind::FileWrite { proc: key(pid), path, op: FileOp::Create, origin: None };
+                let event =
+                    |kind| Event { time, host: host.to_owned(), os: Some(Os::Macos), source: source.clone(), kind };
+                return Ok(vec![event(write), event(attr)]);
+            }
             EventKind::FileWrite { proc: key(pid), path, op: FileOp::Create, origin: None }
         }
         "rename" => {
@@ -199,20 +208,20 @@ pub(super) fn to_event(msg: Message, host: &str, source: SourceRef) -> Result<Op
                 Some(path) if close.modified => {
                     EventKind::FileWrite { proc: key(pid), path, op: FileOp::Modify, origin: None }
                 }
-                _ => return Ok(None),
+                _ => return Ok(Vec::new()),
             }
         }
         "setextattr" | "deleteextattr" => {
             let attr: ExtAttr = payload(value, "event.extattr")?;
             if attr.extattr.as_deref() != Some(QUARANTINE) {
-                return Ok(None);
+                return Ok(Vec::new());
             }
             let path = attr.target.and_then(|t| t.path).ok_or(missing("event.extattr.target.path"))?;
             let attr = if name == "setextattr" { AttrChange::QuarantineSet } else { AttrChange::QuarantineRemoved };
             EventKind::FileAttr { proc: key(pid), path, attr }
         }
-        other if OTHER_ES_EVENTS.contains(&other) => return Ok(None),
+        other if OTHER_ES_EVENTS.contains(&other) => return Ok(Vec::new()),
         other => return Err(RecordError::UnknownKind(other.chars().take(64).collect())),
     };
-    Ok(Some(Event { time, host: host.to_owned(), os: Some(Os::Macos), source, kind }))
+    Ok(vec![Event { time, host: host.to_owned(), os: Some(Os::Macos), source, kind }])
 }

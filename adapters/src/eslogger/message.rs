@@ -62,10 +62,17 @@ pub(crate) struct Destination {
 pub(crate) struct NewPath {
     pub dir: Option<EsFile>,
     pub filename: Option<String>,
+    /// The new file's mode bits.
+    pub mode: Option<u32>,
 }
 
 impl Destination {
     /// The destination's full path.
+    /// Whether a new file is created with any execute bit.
+    pub fn executable(&self) -> bool {
+        self.new_path.as_ref().and_then(|n| n.mode).is_some_and(|m| m & 0o111 != 0)
+    }
+
     pub fn path(&self) -> Option<String> {
         if let Some(p) = self.existing_file.as_ref().and_then(|f| f.path.clone()) {
             return Some(p);

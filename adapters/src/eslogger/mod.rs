@@ -117,9 +117,8 @@ impl<R: BufRead> Iterator for EsloggerReader<R> {
             if let Some(error) = self.check_sequence(msg.event_type, msg.seq_num) {
                 self.queue.push_back(Err(ReadError::Record { at: at.clone(), error }));
             }
-            match map::to_event(msg, &self.default_host, at.clone()) {
-                Ok(Some(event)) => self.queue.push_back(Ok(event)),
-                Ok(None) => {}
+            match map::to_events(msg, &self.default_host, at.clone()) {
+                Ok(events) => self.queue.extend(events.into_iter().map(Ok)),
                 Err(error) => self.queue.push_back(Err(ReadError::Record { at, error })),
             }
         }
