@@ -382,7 +382,7 @@ fn normalize_simple(os: Os, path: &str) -> Option<String> {
             }
         }
         Os::Linux | Os::Macos => {
-            if b[0] != b'/' || (os == Os::Macos && ["/var", "/tmp", "/etc"].iter().any(|p| path.starts_with(p))) {
+            if b[0] != b'/' {
                 return None;
             }
         }
@@ -409,6 +409,15 @@ fn normalize_simple(os: Os, path: &str) -> Option<String> {
     }
     if out.len() > 1 && out.last() == Some(&sep) {
         out.pop();
+    }
+    // macOS's /var, /tmp and /etc aliases of /private: checked on the collapsed path, since
+    // `//tmp` is `/tmp` too (regression: macos_alias_after_collapsed_separators).
+    if os == Os::Macos
+        && [&b"/var"[..], b"/tmp", b"/etc"]
+            .iter()
+            .any(|a| out.starts_with(a) && matches!(out.get(a.len()), None | Some(b'/')))
+    {
+        return None;
     }
     String::from_utf8(out).ok()
 }

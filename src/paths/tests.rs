@@ -313,3 +313,12 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn macos_alias_after_collapsed_separators() {
+    for path in ["//tmp", "//tmp/x", "/tmp", "///var//folders/x", "/etc"] {
+        assert_eq!(normalize_for(Os::Macos, path), normalize_general(Os::Macos, path), "{path}");
+    }
+    assert_eq!(normalize_for(Os::Macos, "//tmp/X"), "/private/tmp/x");
+    assert_eq!(normalize_for(Os::Macos, "/tmpfiles/x"), "/tmpfiles/x");
+}
