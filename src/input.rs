@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use clickchain_adapters::ecs::{EcsReader, Keys as EcsKeys};
+use clickchain_adapters::ecs::EcsReader;
 use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
 use clickchain_adapters::{Event, ReadError};
@@ -33,13 +33,11 @@ pub struct InputOptions {
     pub format: InputFormat,
     /// Host for records that name none.
     pub default_host: String,
-    /// How ECS documents key processes.
-    pub ecs_keys: EcsKeys,
 }
 
 impl Default for InputOptions {
     fn default() -> Self {
-        InputOptions { format: InputFormat::Auto, default_host: String::new(), ecs_keys: EcsKeys::EntityId }
+        InputOptions { format: InputFormat::Auto, default_host: String::new() }
     }
 }
 
@@ -146,9 +144,7 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
             Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
         }
         InputFormat::Eslogger => Ok(Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host))),
-        InputFormat::Ecs => {
-            Ok(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host).keys(options.ecs_keys)))
-        }
+        InputFormat::Ecs => Ok(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host))),
     }
 }
 

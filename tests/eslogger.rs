@@ -177,7 +177,7 @@ fn quarantine_removed_then_executed_are_follow_ons() {
 }
 
 /// The network source as ECS (e.g. from a network extension shipping to Elastic), whose
-/// processes carry entity ids that eslogger does not know: `--join-on-pid` joins on the pid.
+/// processes carry entity ids that eslogger does not know: they join on the pid.
 fn ecs_net(domain: &str, ip: &str, at: u32) -> String {
     format!(
         "{{\"@timestamp\":\"2024-05-14T09:00:{at:02}Z\",\"event\":{{\"category\":[\"network\"],\"type\":[\"protocol\",\"info\"]}},\"host\":{{\"name\":\"mbp-1\",\"os\":{{\"type\":\"macos\"}}}},\"process\":{{\"entity_id\":\"ZWxhc3RpYy0xNzkw\",\"pid\":1790}},\"dns\":{{\"question\":{{\"name\":\"{domain}\"}},\"resolved_ip\":[\"{ip}\"]}}}}\n\
@@ -190,13 +190,14 @@ fn eslogger_joins_an_ecs_network_source_on_host_and_pid() {
     let mut es = Es::new();
     browser_download(&mut es, "Invoice_0514.dmg", true);
     let net = ecs_net("files.invoice-portal.top", "203.0.113.77", 20);
-    let (records, code) = scan_with(&es, &net, "net.ecs.json", &["--join-on-pid"]);
+    let (records, code) = scan_with(&es, &net, "net.ecs.json", &[]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_eq!(records[0]["egress"]["domain"], "files.invoice-portal.top");
     assert_eq!(records[0]["lineage"], serde_json::json!([CHROME, HELPER]));
-    // Keyed by entity id, the ECS processes are strangers to eslogger's: no chain.
-    let (records, _) = scan_with(&es, &net, "net.ecs.json", &[]);
+    // Another host's network data does not join.
+    let other = net.replace("mbp-1", "mbp-2");
+    let (records, _) = scan_with(&es, &other, "net.ecs.json", &[]);
     assert!(records.is_empty(), "{records:#?}");
 }
 

@@ -114,15 +114,19 @@ impl fmt::Display for SourceRef {
 
 /// The stable identity of a process as its source gives it.
 ///
-/// `Id` is a source-unique identity (Sysmon ProcessGuid, ECS `process.entity_id`, eslogger
-/// `pid:pidversion`). `Pid` is a bare process id: the engine's process table resolves it to the
-/// process alive on that host at that time, so pid reuse does not join unrelated processes.
+/// `Id` is a source-unique identity (Sysmon ProcessGuid, ECS `process.entity_id`). `Pid` is a
+/// bare process id: the engine's process table resolves it to the process alive on that host at
+/// that time, so pid reuse does not join unrelated processes. `IdAndPid` has both: it is looked
+/// up by its id, and when that id is unknown by the pid alive at that time, which is how a source
+/// with ids (ECS) joins one with only pids (eslogger, auditd) on the same host.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProcKey {
     /// A unique process identity.
     Id(String),
     /// A process id, unique only among live processes of one host.
     Pid(u32),
+    /// A unique identity and the pid the process had.
+    IdAndPid(String, u32),
 }
 
 impl fmt::Display for ProcKey {
@@ -130,6 +134,7 @@ impl fmt::Display for ProcKey {
         match self {
             ProcKey::Id(s) => f.write_str(s),
             ProcKey::Pid(p) => write!(f, "pid:{p}"),
+            ProcKey::IdAndPid(s, _) => f.write_str(s),
         }
     }
 }

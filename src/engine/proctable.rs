@@ -75,10 +75,31 @@ impl ProcTable {
         self.slots[slot as usize].as_mut().expect("live slot")
     }
 
+    /// The process a key names: by id; by the pid's current incarnation; or, for a key with
+    /// both, by id and else by pid (joining a source with ids to one with only pids).
     pub fn lookup(&self, key: &ProcKey) -> Option<Slot> {
         match key {
             ProcKey::Id(id) => self.by_id.get(id.as_str()).copied(),
             ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
+            ProcKey::IdAndPid(id, pid) => self.by_id.get(id.as_str()).or_else(|| self.by_pid.get(pid)).copied(),
+        }
+    }
+
+    /// The process with exactly this identity (no pid fallback for keys with an id).
+    fn lookup_exact(&self, key: &ProcKey) -> Option<Slot> {
+        match key {
+            ProcKey::Id(id) | ProcKey::IdAndPid(id, _) => self.by_id.get(id.as_str()).copied(),
+            ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
+        }
+    }
+
+    /// Makes `slot` the current holder of `pid`; a different previous holder ended by `time`.
+    fn take_pid(&mut self, pid: u32, slot: Slot, time: i64) {
+        if let Some(old) = self.by_pid.insert(pid, slot).filter(|&o| o != slot) {
+            let p = self.get_mut(old);
+            if p.end.is_none() {
+                p.end = Some(time);
+            }
         }
     }
 
@@ -118,6 +139,10 @@ impl ProcTable {
             ProcKey::Pid(pid) => {
                 self.by_pid.insert(*pid, slot);
             }
+            ProcKey::IdAndPid(id, pid) => {
+                self.by_id.insert(id.as_str().into(), slot);
+                self.by_pid.entry(*pid).or_insert(slot);
+            }
         }
         slot
     }
@@ -137,10 +162,10 @@ impl ProcTable {
     /// Records a process start.
     pub fn start(&mut self, new: NewProc<'_>) -> (Slot, StartOutcome) {
         let mut outcome = StartOutcome::default();
-        let existing = self.lookup(new.key);
+        let existing = self.lookup_exact(new.key);
         let slot = match (new.key, existing) {
             // A source-unique id seen before: fill in a placeholder, or a duplicate start.
-            (ProcKey::Id(_), Some(s)) => {
+            (ProcKey::Id(_) | ProcKey::IdAndPid(..), Some(s)) => {
                 if self.get(s).start.is_some() {
                     outcome.duplicate = true;
                     return (s, outcome);
@@ -178,6 +203,10 @@ impl ProcTable {
         };
         if let Some(ps) = parent {
             self.get_mut(ps).children += 1;
+        }
+        if let ProcKey::IdAndPid(_, pid) = new.key {
+            // Starting makes it the pid's current holder, for sources that only know pids.
+            self.take_pid(*pid, slot, new.time);
         }
         let p = self.get_mut(slot);
         p.image = new.image;
@@ -280,17 +309,16 @@ impl ProcTable {
         let p = self.slots[slot as usize].take().expect("live slot");
         self.len -= 1;
         self.free.push(slot);
-        match &p.key {
-            ProcKey::Id(id) => {
-                if self.by_id.get(id.as_str()) == Some(&slot) {
-                    self.by_id.remove(id.as_str());
-                }
-            }
-            ProcKey::Pid(pid) => {
-                if self.by_pid.get(pid) == Some(&slot) {
-                    self.by_pid.remove(pid);
-                }
-            }
+        let (id, pid) = match &p.key {
+            ProcKey::Id(id) => (Some(id.as_str()), None),
+            ProcKey::Pid(pid) => (None, Some(*pid)),
+            ProcKey::IdAndPid(id, pid) => (Some(id.as_str()), Some(*pid)),
+        };
+        if let Some(id) = id.filter(|id| self.by_id.get(*id) == Some(&slot)) {
+            self.by_id.remove(id);
+        }
+        if let Some(pid) = pid.filter(|pid| self.by_pid.get(pid) == Some(&slot)) {
+            self.by_pid.remove(&pid);
         }
         if let Some(ps) = p.parent {
             let parent = self.get_mut(ps);
@@ -368,5 +396,37 @@ mod tests {
         assert!(t.make_room(10, 0));
         assert_eq!((t.len(), t.evicted), (9, 1), "a tenth of the table, the least recently seen");
         assert!(t.lookup(&ProcKey::Pid(0)).is_none());
+    }
+}
+
+#[cfg(test)]
+mod join_tests {
+    use std::sync::Arc;
+
+    use clickchain_adapters::{Position, ProcKey, SourceRef};
+
+    use super::*;
+
+    fn start(t: &mut ProcTable, key: ProcKey, time: i64) -> Slot {
+        let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+        let image: Arc<str> = Arc::from("x");
+        t.start(NewProc { key: &key, parent: None, image, is_link_source: false, lolbin: false, time, source }).0
+    }
+
+    #[test]
+    fn id_and_pid_keys_join_pid_only_sources_both_ways() {
+        let mut t = ProcTable::default();
+        // A pid-only source started 1834; an id source refers to it with an unknown id.
+        let helper = start(&mut t, ProcKey::Pid(1834), 0);
+        assert_eq!(t.lookup(&ProcKey::IdAndPid("ecs-1".into(), 1834)), Some(helper));
+        // An id source starts a process; a pid-only source finds it by its pid.
+        let ecs = start(&mut t, ProcKey::IdAndPid("ecs-2".into(), 77), 5);
+        assert_eq!(t.lookup(&ProcKey::Pid(77)), Some(ecs));
+        assert_eq!(t.lookup(&ProcKey::Id("ecs-2".into())), Some(ecs));
+        // A new id starting under a reused pid is a new process; the old holder ended.
+        let next = start(&mut t, ProcKey::IdAndPid("ecs-3".into(), 77), 9);
+        assert_ne!(next, ecs);
+        assert_eq!(t.get(ecs).end, Some(9));
+        assert_eq!(t.lookup(&ProcKey::IdAndPid("ecs-2".into(), 77)), Some(ecs), "the id still names the old one");
     }
 }

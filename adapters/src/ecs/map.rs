@@ -9,24 +9,19 @@ use crate::error::RecordError;
 use crate::event::{Event, EventKind, FileOp, Origin, Os, ProcKey, SourceRef};
 use crate::native::parse_time;
 
-/// How processes are keyed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Keys {
-    /// `process.entity_id` when present, else `process.pid`.
-    #[default]
-    EntityId,
-    /// `process.pid` always: to join with a source that has only pids (e.g. eslogger).
-    Pid,
-}
-
 fn missing(field: &'static str) -> RecordError {
     RecordError::MissingField { kind: "ecs", field }
 }
 
-fn proc_key(doc: &Map<String, Value>, prefix: &str, keys: Keys) -> Option<ProcKey> {
-    let entity = (keys == Keys::EntityId).then(|| string(doc, &format!("{prefix}.entity_id"))).flatten();
+/// `entity_id` and `pid` when both are there (the engine then joins pid-only sources on the pid).
+fn proc_key(doc: &Map<String, Value>, prefix: &str) -> Option<ProcKey> {
+    let entity = string(doc, &format!("{prefix}.entity_id"));
     let pid = number(doc, &format!("{prefix}.pid")).and_then(|p| u32::try_from(p).ok());
-    entity.map(ProcKey::Id).or(pid.map(ProcKey::Pid))
+    match (entity, pid) {
+        (Some(id), Some(pid)) => Some(ProcKey::IdAndPid(id, pid)),
+        (Some(id), None) => Some(ProcKey::Id(id)),
+        (None, pid) => pid.map(ProcKey::Pid),
+    }
 }
 
 fn os_of(doc: &Map<String, Value>) -> Option<Os> {
@@ -38,21 +33,16 @@ fn ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
 }
 
 /// Maps a document; `Ok(None)` for documents clickchain does not use.
-pub(super) fn to_event(
-    doc: &Map<String, Value>,
-    host: &str,
-    keys: Keys,
-    source: SourceRef,
-) -> Result<Option<Event>, RecordError> {
+pub(super) fn to_event(doc: &Map<String, Value>, host: &str, source: SourceRef) -> Result<Option<Event>, RecordError> {
     let text = string(doc, "@timestamp").ok_or(missing("@timestamp"))?;
     let time = parse_time(&text).ok_or(RecordError::BadTimestamp(text))?;
     let host = string(doc, "host.name").or_else(|| string(doc, "host.hostname")).unwrap_or_else(|| host.to_owned());
-    let Some(kind) = kind(doc, keys)? else { return Ok(None) };
+    let Some(kind) = kind(doc)? else { return Ok(None) };
     Ok(Some(Event { time, host, os: os_of(doc), source, kind }))
 }
 
-fn kind(doc: &Map<String, Value>, keys: Keys) -> Result<Option<EventKind>, RecordError> {
-    let proc = || proc_key(doc, "process", keys).ok_or(missing("process.entity_id or process.pid"));
+fn kind(doc: &Map<String, Value>) -> Result<Option<EventKind>, RecordError> {
+    let proc = || proc_key(doc, "process").ok_or(missing("process.entity_id or process.pid"));
     if has(doc, "event.category", "process") {
         if has(doc, "event.type", "start") || has(doc, "event.action", "exec") || has(doc, "event.action", "fork") {
             let image = string(doc, "process.executable")
@@ -61,7 +51,7 @@ fn kind(doc: &Map<String, Value>, keys: Keys) -> Result<Option<EventKind>, Recor
             let args = strings(doc, "process.args");
             let command_line =
                 string(doc, "process.command_line").or_else(|| (!args.is_empty()).then(|| args.join(" ")));
-            let parent = proc_key(doc, "process.parent", keys);
+            let parent = proc_key(doc, "process.parent");
             return Ok(Some(EventKind::ProcessStart {
                 proc: proc()?,
                 parent,
@@ -86,7 +76,7 @@ fn kind(doc: &Map<String, Value>, keys: Keys) -> Result<Option<EventKind>, Recor
         if answers.is_empty() {
             return Ok(None);
         }
-        return Ok(Some(EventKind::DnsAnswer { proc: proc_key(doc, "process", keys), query, answers }));
+        return Ok(Some(EventKind::DnsAnswer { proc: proc_key(doc, "process"), query, answers }));
     }
     if has(doc, "event.category", "network") {
         let inbound = ["ingress", "inbound"].iter().any(|d| has(doc, "network.direction", d));

@@ -4,6 +4,8 @@
 //!
 //! Each document yields at most one event (process start/end, network connection, DNS answer,
 //! file creation/rename/change); others are skipped. `host.os.type` chooses the analytic.
+//! A process with both `entity_id` and `pid` is keyed by both ([`crate::ProcKey::IdAndPid`]),
+//! so that ECS network data joins a pid-only source such as eslogger on (host, pid, time).
 //!
 //! ```
 //! use clickchain_adapters::ecs::EcsReader;
@@ -25,8 +27,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-pub use map::Keys;
-
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
 use crate::jsondocs::{Doc, JsonDocs};
@@ -37,7 +37,6 @@ pub struct EcsReader<R> {
     input: Arc<str>,
     docs: JsonDocs<R>,
     default_host: String,
-    keys: Keys,
     queue: VecDeque<Result<Event, ReadError>>,
     failed: bool,
 }
@@ -49,7 +48,6 @@ impl<R: BufRead> EcsReader<R> {
             input: input.into(),
             docs: JsonDocs::new(reader, DEFAULT_MAX_LINE),
             default_host: String::new(),
-            keys: Keys::default(),
             queue: VecDeque::new(),
             failed: false,
         }
@@ -58,12 +56,6 @@ impl<R: BufRead> EcsReader<R> {
     /// The host given to documents without `host.name`.
     pub fn default_host(mut self, host: impl Into<String>) -> Self {
         self.default_host = host.into();
-        self
-    }
-
-    /// How processes are keyed (entity ids by default).
-    pub fn keys(mut self, keys: Keys) -> Self {
-        self.keys = keys;
         self
     }
 
@@ -105,7 +97,7 @@ impl<R: BufRead> EcsReader<R> {
 
     fn document(&mut self, line: u64, doc: &Map<String, Value>) {
         let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) };
-        match map::to_event(doc, &self.default_host, self.keys, at.clone()) {
+        match map::to_event(doc, &self.default_host, at.clone()) {
             Ok(Some(e)) => self.queue.push_back(Ok(e)),
             Ok(None) => {}
             Err(error) => self.queue.push_back(Err(ReadError::Record { at, error })),

@@ -8,13 +8,13 @@ const FORMATS_EXAMPLES: &str = r#"{"@timestamp":"2024-05-14T09:13:02.118Z","even
 {"@timestamp":"2024-05-14T09:12:38.655Z","event":{"kind":"event","category":["network"],"type":["protocol","info"],"action":"lookup_result"},"host":{"name":"WS-042","os":{"type":"windows"}},"process":{"entity_id":"3f1c2b7a-2e11-6643-9a01-000000001a00","pid":7404,"name":"chrome.exe"},"dns":{"question":{"name":"files.example.org","registered_domain":"example.org","type":"A"},"answers":[{"type":"CNAME","data":"edge-7.cdn.example.net"},{"type":"A","data":"203.0.113.77"}],"resolved_ip":["203.0.113.77"]}}
 "#;
 
-fn read(text: &str, keys: Keys) -> Vec<Result<Event, ReadError>> {
-    EcsReader::new("ecs.ndjson", text.as_bytes()).keys(keys).collect()
+fn read(text: &str) -> Vec<Result<Event, ReadError>> {
+    EcsReader::new("ecs.ndjson", text.as_bytes()).collect()
 }
 
 #[test]
 fn maps_the_formats_examples() {
-    let events: Vec<Event> = read(FORMATS_EXAMPLES, Keys::EntityId).into_iter().map(Result::unwrap).collect();
+    let events: Vec<Event> = read(FORMATS_EXAMPLES).into_iter().map(Result::unwrap).collect();
     assert_eq!(
         events.iter().map(|e| e.kind.tag()).collect::<Vec<_>>(),
         ["process_start", "connect", "file_write", "dns_answer"]
@@ -22,8 +22,8 @@ fn maps_the_formats_examples() {
     assert!(events.iter().all(|e| e.host == "WS-042" && e.os == Some(Os::Windows)));
     match &events[0].kind {
         EventKind::ProcessStart {
-            proc: ProcKey::Id(id),
-            parent: Some(ProcKey::Id(p)),
+            proc: ProcKey::IdAndPid(id, 5916),
+            parent: Some(ProcKey::IdAndPid(p, 4188)),
             command_line: Some(c),
             user,
             ..
@@ -50,9 +50,17 @@ fn maps_the_formats_examples() {
 }
 
 #[test]
-fn pid_keys_for_joining_with_pid_only_sources() {
-    let events: Vec<Event> = read(FORMATS_EXAMPLES, Keys::Pid).into_iter().map(Result::unwrap).collect();
-    assert!(matches!(events[1].kind, EventKind::Connect { proc: ProcKey::Pid(8120), .. }));
+fn entity_id_alone_and_pid_alone() {
+    let docs = r#"{"@timestamp":"2024-05-14T09:00:00Z","event":{"category":"process","type":"end"},"process":{"entity_id":"e"}}
+{"@timestamp":"2024-05-14T09:00:00Z","event":{"category":"process","type":"end"},"process":{"pid":9}}"#;
+    let keys: Vec<ProcKey> = read(docs)
+        .into_iter()
+        .map(|r| match r.unwrap().kind {
+            EventKind::ProcessEnd { proc } => proc,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(keys, [ProcKey::Id("e".into()), ProcKey::Pid(9)]);
 }
 
 #[test]
@@ -70,7 +78,7 @@ fn pretty_printed_hits_arrays_and_bad_documents() {
 {"@timestamp": "2024-05-14T09:00:04Z", "event": {"category": "process", "type": "start"}, "process": {"pid": 5}}
 {"@timestamp": "2024-05-14T09:00:05Z", "event": {"category": "authentication"}}
 "#;
-    let got: Vec<String> = read(input, Keys::EntityId)
+    let got: Vec<String> = read(input)
         .iter()
         .map(|r| match r {
             Ok(e) => format!("{} {}", e.kind.tag(), e.source.pos),

@@ -16,6 +16,7 @@ const ALL_KINDS: &str = r#"{"time":"2024-05-14T09:12:38.100Z","host":"ws-1","os"
 {"time":"2024-05-14T09:12:39Z","host":"ws-1","kind":"file_write","proc":"g-1","path":"C:\\Users\\alice\\Downloads\\a.iso","op":"rename","from":"C:\\Users\\alice\\Downloads\\a.iso.crdownload","origin":{"zone":3,"url":"https://x.example.top/a.iso"}}
 {"time":"2024-05-14T09:12:40Z","host":"ws-1","kind":"file_attr","proc":1234,"path":"C:\\Users\\alice\\Downloads\\a.iso","attr":"motw_removed"}
 {"time":1715678000000,"kind":"process_end","proc":1234}
+{"time":1715678000001,"kind":"connect","proc":{"id":"e-7","pid":1834},"dst_ip":"203.0.113.7","dst_port":443}
 "#;
 
 #[test]

@@ -149,17 +149,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
     }
 }
 
-/// A process reference: a unique id string, or a bare pid number.
+/// A process reference: a unique id string, a bare pid number, or `{"id": ..., "pid": ...}`.
 pub(crate) enum WireProc<'a> {
     Id(Str<'a>),
     Pid(u32),
+    IdAndPid(Str<'a>, u32),
 }
 
 impl Serialize for WireProc<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
         match self {
             WireProc::Id(t) => s.serialize_str(t),
             WireProc::Pid(p) => s.serialize_u32(*p),
+            WireProc::IdAndPid(t, p) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("id", &**t)?;
+                m.serialize_entry("pid", p)?;
+                m.end()
+            }
         }
     }
 }
@@ -170,7 +178,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireProc<'a> {
         impl<'de> Visitor<'de> for V {
             type Value = WireProc<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a process id string or a pid number")
+                f.write_str("a process id string, a pid number, or {\"id\", \"pid\"}")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
                 Ok(WireProc::Id(Str::borrowed(v)))
@@ -184,6 +192,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireProc<'a> {
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 u32::try_from(v).map(WireProc::Pid).map_err(|_| E::custom("pid out of range"))
             }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut id, mut pid): (Option<Str<'de>>, Option<u32>) = (None, None);
+                while let Some(k) = map.next_key::<Str<'de>>()? {
+                    match &*k {
+                        "id" => id = Some(map.next_value()?),
+                        "pid" => pid = Some(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, &["id", "pid"])),
+                    }
+                }
+                match (id, pid) {
+                    (Some(i), Some(p)) => Ok(WireProc::IdAndPid(i, p)),
+                    (Some(i), None) => Ok(WireProc::Id(i)),
+                    (None, Some(p)) => Ok(WireProc::Pid(p)),
+                    (None, None) => Err(de::Error::custom("a process needs `id` or `pid`")),
+                }
+            }
         }
         d.deserialize_any(V)
     }
@@ -194,12 +218,14 @@ impl WireProc<'_> {
         match self {
             WireProc::Id(s) => ProcKey::Id(s.into_owned()),
             WireProc::Pid(p) => ProcKey::Pid(p),
+            WireProc::IdAndPid(s, p) => ProcKey::IdAndPid(s.into_owned(), p),
         }
     }
     fn from_key(k: &ProcKey) -> WireProc<'_> {
         match k {
             ProcKey::Id(s) => WireProc::Id(Str::borrowed(s)),
             ProcKey::Pid(p) => WireProc::Pid(*p),
+            ProcKey::IdAndPid(s, p) => WireProc::IdAndPid(Str::borrowed(s), *p),
         }
     }
 }

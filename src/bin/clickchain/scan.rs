@@ -15,7 +15,6 @@ use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
 use clickchain::sink::{JsonLines, Sink, Text};
 use clickchain::Engine;
-use clickchain_adapters::ecs::Keys as EcsKeys;
 use clickchain_adapters::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -36,9 +35,6 @@ pub struct ScanArgs {
     /// Host name for inputs whose records name none.
     #[arg(long)]
     host: Option<String>,
-    /// Key ECS processes by pid, to join ECS network/DNS data with a pid-only source (eslogger).
-    #[arg(long)]
-    join_on_pid: bool,
     /// OS of hosts whose OS cannot be told from their events.
     #[arg(long)]
     os: Option<Os>,
@@ -112,11 +108,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Arc::new(AtomicU64::new(0));
-    let options = InputOptions {
-        format: input_format,
-        default_host: args.host.clone().unwrap_or_default(),
-        ecs_keys: if args.join_on_pid { EcsKeys::Pid } else { EcsKeys::EntityId },
-    };
+    let options = InputOptions { format: input_format, default_host: args.host.clone().unwrap_or_default() };
     let mut sources = Vec::new();
     for f in &files {
         match input::open(f, &options, Arc::clone(&progress)) {
