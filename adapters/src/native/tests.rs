@@ -23,7 +23,11 @@ const ALL_KINDS: &str = r#"{"time":"2024-05-14T09:12:38.100Z","host":"ws-1","os"
 fn reads_every_kind() {
     let events: Vec<Event> = read(ALL_KINDS.as_bytes()).into_iter().map(Result::unwrap).collect();
     let tags: Vec<_> = events.iter().map(|e| e.kind.tag()).collect();
-    assert_eq!(tags, ["process_start", "url_open", "dns_answer", "connect", "file_write", "file_attr", "process_end"]);
+    assert_eq!(
+        tags,
+        ["process_start", "url_open", "dns_answer", "connect", "file_write", "file_attr", "process_end", "connect"]
+    );
+    assert!(matches!(&events[7].kind, EventKind::Connect { proc: ProcKey::IdAndPid(id, 1834), .. } if id == "e-7"));
     assert_eq!(events[6].host, "fallback");
     assert_eq!(events[6].source.to_string(), "t.ndjson:line 7");
     match &events[4].kind {
