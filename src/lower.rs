@@ -181,11 +181,26 @@ impl Host {
             return;
         }
         if let Some(url) = command_line.and_then(url_in_command_line) {
-            self.add_click(ctx, slot, t, url, source);
+            self.add_click(ctx, slot, t, url, source.clone());
+        }
+        if !self.exec_watch.is_empty() {
+            self.executed_download(ctx, t, image, source);
         }
         if !self.interest.is_empty() {
             self.exec_candidate(ctx, slot, t, image, command_line);
         }
+    }
+
+    /// A watched download from a quarantine folder runs: it was an executable after all, so it
+    /// goes back for evaluation as a QuarantinePolicy candidate.
+    fn executed_download(&mut self, ctx: &mut Ctx<'_>, t: i64, image: &str, source: SourceRef) {
+        let norm = ctx.profile.paths.normalize(image);
+        let Some(mut w) = self.exec_watch.remove(&norm) else { return };
+        w.quarantine_candidate = true;
+        w.ready = t.max(w.time + ctx.profile.params.quarantine_grace);
+        w.evidence.push(source);
+        self.add_interest(&w.norm);
+        self.pending.push(w);
     }
 
     fn exec_candidate(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, image: &str, cmd: Option<&str>) {

@@ -215,3 +215,31 @@ fn an_unquarantined_mach_o_is_recognised_by_its_mode_bits() {
         assert_eq!(records[0]["finding"], expected, "mode {mode:o}");
     }
 }
+
+#[test]
+fn a_download_without_quarantine_that_later_runs_is_quarantine_missing() {
+    // From a trusted site (no chain), no extension, no execute bits: only running it shows it
+    // was an executable.
+    for (quarantined, expected) in [(false, 2), (true, 0)] {
+        let mut es = Es::new();
+        es.exec(1.0, 1790, 1, 1790, CHROME, &[CHROME]);
+        es.exec(2.0, 1834, 1, 1790, HELPER, &[HELPER, "--type=utility"]);
+        es.create(25.0, 1834, HELPER, "/Users/alice/Downloads", "SetupTool");
+        if quarantined {
+            es.xattr(25.5, 1834, HELPER, "/Users/alice/Downloads/SetupTool", true);
+        }
+        es.exec(120.0, 4000, 1, 4000, "/Users/alice/Downloads/SetupTool", &["/Users/alice/Downloads/SetupTool"]);
+        let (records, _) = scan(&es, &net("www.apple.com", "198.51.100.81", 20));
+        assert_eq!(records.len(), expected, "quarantined: {quarantined}: {records:#?}");
+        if expected > 0 {
+            let a = &records[0];
+            assert_eq!((a["finding"].as_str(), a["strength"].as_str()), (Some("quarantine_missing"), None));
+            assert_eq!(a["write"]["path"], "/Users/alice/Downloads/SetupTool");
+            // The run that revealed it is its first follow-on.
+            assert_eq!(
+                (records[1]["kind"].as_str(), records[1]["alert_id"].as_str()),
+                (Some("executed"), a["id"].as_str())
+            );
+        }
+    }
+}

@@ -80,8 +80,20 @@ pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_e
     host.pending = waiting;
     if !ready.is_empty() {
         evaluate_chains(host, profile, &ready, emit);
-        for w in &ready {
-            host.procs.unpin(w.proc);
+        for w in ready {
+            let watch = profile.quarantine_enabled
+                && w.quarantine_path
+                && !w.quarantine_candidate
+                && !host.quarantined.contains_key(&w.norm)
+                && host.exec_watch.len() < emit.max_alerted;
+            if watch {
+                // Keeps its pin: the process stays while the file is watched.
+                if let Some(old) = host.exec_watch.insert(w.norm.clone(), w) {
+                    host.procs.unpin(old.proc);
+                }
+            } else {
+                host.procs.unpin(w.proc);
+            }
         }
         host.rebuild_interest();
     }

@@ -72,7 +72,7 @@ pub(crate) struct RootState {
 }
 
 /// A download-like write by a lineage, waiting for evaluation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PendingWrite {
     pub time: i64,
     /// Evaluate once the batch reaches this time (later than `time` for quarantine checks).
@@ -158,6 +158,10 @@ pub(crate) struct Host {
     pub emitted: FxHashMap<(String, String), i64>,
     pub execs: Vec<ExecCandidate>,
     pub removals: Vec<RemovalCandidate>,
+    /// Writes into a quarantine folder that were not executables by name or mode, kept (with
+    /// their process pinned) until the window closes: if one is executed, it is re-evaluated as
+    /// a QuarantinePolicy candidate ("executable by a later exec").
+    pub exec_watch: FxHashMap<String, PendingWrite>,
     /// Basenames of pending and alerted files -> their normalised paths (follow-on matching).
     pub interest: FxHashMap<String, Vec<String>>,
 }
@@ -181,6 +185,7 @@ impl Host {
             execs: Vec::new(),
             removals: Vec::new(),
             interest: FxHashMap::default(),
+            exec_watch: FxHashMap::default(),
         }
     }
 
@@ -239,6 +244,14 @@ impl Host {
         if self.alerted.len() != before {
             self.rebuild_interest();
         }
+        let procs = &mut self.procs;
+        self.exec_watch.retain(|_, w| {
+            let keep = w.time >= horizon;
+            if !keep {
+                procs.unpin(w.proc);
+            }
+            keep
+        });
         self.emitted.retain(|_, t| *t >= horizon);
         self.partials.retain(|_, p| p.time >= horizon);
         self.quarantined.retain(|_, t| *t >= horizon);
