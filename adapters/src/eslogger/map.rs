@@ -211,6 +211,12 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 _ => return Ok(Vec::new()),
             }
         }
+        "write" => {
+            // Very chatty; kept as a modification (which the engine only counts).
+            let write: Close = payload(value, "event.write")?;
+            let path = write.target.and_then(|t| t.path).ok_or(missing("event.write.target.path"))?;
+            EventKind::FileWrite { proc: key(pid), path, op: FileOp::Modify, origin: None }
+        }
         "setextattr" | "deleteextattr" => {
             let attr: ExtAttr = payload(value, "event.extattr")?;
             if attr.extattr.as_deref() != Some(QUARANTINE) {

@@ -95,6 +95,7 @@ pub(crate) struct Rename {
     pub destination: Option<Destination>,
 }
 
+/// `close` (and `write`, which has only the target).
 #[derive(Debug, Deserialize)]
 pub(crate) struct Close {
     #[serde(default)]

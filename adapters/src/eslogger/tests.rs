@@ -77,6 +77,7 @@ fn fork_exit_rename_and_quarantine_removal() {
         r#"{"time":"2024-05-14T09:00:03Z","event_type":70,"seq_num":1,"process":{"audit_token":{"pid":101,"pidversion":1},"ppid":100},"event":{"deleteextattr":{"target":{"path":"/Users/a/Downloads/x.dmg"},"extattr":"com.apple.quarantine"}}}"#,
         r#"{"time":"2024-05-14T09:00:04Z","event_type":15,"seq_num":1,"process":{"audit_token":{"pid":101,"pidversion":1},"ppid":100},"event":{"exit":{"stat":0}}}"#,
         r#"{"time":"2024-05-14T09:00:05Z","event_type":10,"seq_num":1,"process":{"audit_token":{"pid":101,"pidversion":1},"ppid":100},"event":{"open":{"fflag":1}}}"#,
+        r#"{"time":"2024-05-14T09:00:06Z","event_type":33,"seq_num":1,"process":{"audit_token":{"pid":101,"pidversion":1},"ppid":100},"event":{"write":{"target":{"path":"/Users/a/notes.txt"}}}}"#,
     ]
     .join("\n");
     let tags: Vec<String> = read(&lines)
@@ -95,7 +96,8 @@ fn fork_exit_rename_and_quarantine_removal() {
             "process_start",
             "rename /Users/a/Downloads/x.dmg.download -> /Users/a/Downloads/x.dmg",
             "file_attr",
-            "process_end"
+            "process_end",
+            "file_write"
         ]
     );
 }
