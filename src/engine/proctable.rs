@@ -205,6 +205,14 @@ impl ProcTable {
             self.get_mut(ps).children += 1;
         }
         if let ProcKey::IdAndPid(_, pid) = new.key {
+            // A placeholder made from a reference may have recorded another pid: the start's
+            // is the real one (regression: placeholder_pid_replaced_by_start).
+            if let ProcKey::IdAndPid(_, old) = self.get(slot).key {
+                if old != *pid && self.by_pid.get(&old) == Some(&slot) {
+                    self.by_pid.remove(&old);
+                }
+            }
+            self.get_mut(slot).key = new.key.clone();
             // Starting makes it the pid's current holder, for sources that only know pids.
             self.take_pid(*pid, slot, new.time);
         }
@@ -428,5 +436,34 @@ mod join_tests {
         assert_ne!(next, ecs);
         assert_eq!(t.get(ecs).end, Some(9));
         assert_eq!(t.lookup(&ProcKey::IdAndPid("ecs-2".into(), 77)), Some(ecs), "the id still names the old one");
+    }
+}
+
+#[cfg(test)]
+mod regression_tests {
+    use std::sync::Arc;
+
+    use clickchain_adapters::{Position, ProcKey, SourceRef};
+
+    use super::*;
+
+    #[test]
+    fn placeholder_pid_replaced_by_start() {
+        // A reference creates a placeholder under pid 11; its start says pid 3. After it is
+        // removed, neither pid may still point at the freed slot.
+        let mut t = ProcTable::default();
+        let slot = t.resolve(&ProcKey::IdAndPid("g4".into(), 11), 0);
+        let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+        let key = ProcKey::IdAndPid("g4".into(), 3);
+        let image: Arc<str> = Arc::from("x");
+        let (started, _) =
+            t.start(NewProc { key: &key, parent: None, image, is_link_source: false, lolbin: false, time: 1, source });
+        assert_eq!(started, slot);
+        assert_eq!(t.lookup(&ProcKey::Pid(3)), Some(slot));
+        assert_eq!(t.lookup(&ProcKey::Pid(11)), None);
+        t.end(&key, 2);
+        assert_eq!(t.sweep(100), 1);
+        assert_eq!(t.lookup(&ProcKey::Pid(3)), None);
+        assert_eq!(t.lookup(&ProcKey::Id("g4".into())), None);
     }
 }
