@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use clickchain_adapters::auditd::AuditdReader;
 use clickchain_adapters::native::NativeReader;
 use clickchain_adapters::{Event, ReadError};
 
@@ -18,6 +19,8 @@ pub enum InputFormat {
     Auto,
     /// clickchain's native NDJSON.
     Native,
+    /// Raw auditd text (`audit.log`, `ausearch --raw`).
+    Auditd,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -26,7 +29,8 @@ impl std::str::FromStr for InputFormat {
         match s {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
-            other => Err(format!("unknown input format `{other}` (expected auto or native)")),
+            "auditd" => Ok(InputFormat::Auditd),
+            other => Err(format!("unknown input format `{other}` (expected auto, native or auditd)")),
         }
     }
 }
@@ -124,16 +128,19 @@ pub fn open(
         InputFormat::Native | InputFormat::Auto => {
             Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
         }
+        InputFormat::Auditd => Ok(Box::new(AuditdReader::new(name.as_str(), reader).default_host(default_host))),
     }
 }
 
-/// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
+/// Sniffs the first non-blank bytes: `{` is native, `type=`/`node=` (after `#` comment lines) is
+/// auditd. An empty input is native (it has no records either way).
 fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     match first {
         None | Some(b'{') => Ok(InputFormat::Native),
+        Some(_) if clickchain_adapters::auditd::sniff(text) => Ok(InputFormat::Auditd),
         Some(_) => Err(InputError::UnknownFormat {
             path: name.to_owned(),
             head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),

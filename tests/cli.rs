@@ -1,6 +1,7 @@
 //! Golden tests of the `clickchain` command line (assert_cmd + insta snapshots).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
@@ -126,13 +127,33 @@ fn missing_input_is_an_error_and_others_still_run() {
 #[test]
 fn unknown_input_format_is_reported() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
-    writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
+    writeln!(f, "time,host,kind").unwrap();
     clickchain()
         .arg("scan")
         .arg(f.path())
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unrecognised input format"));
+}
+
+/// Raw auditd is detected by `--format auto`; a truncated record is named with its line and
+/// counted, and the run goes on.
+#[test]
+fn auditd_is_detected_and_bad_records_are_named() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
+    writeln!(f, "type=EOE msg=audit(1715678001.204:88120):").unwrap();
+    let events = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    clickchain()
+        .arg("scan")
+        .arg(f.path())
+        .arg(&events)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":line 1: SYSCALL needs field `syscall`"))
+        .stderr(predicate::str::contains("missing_field=1"))
+        .stdout(predicate::str::contains("\"analytic\":\"AN0179\""));
 }
 
 #[test]

@@ -34,6 +34,12 @@ pub enum RecordError {
     /// The timestamp cannot be parsed.
     #[error("unparseable timestamp `{0}`")]
     BadTimestamp(String),
+    /// The record is not of the form its format requires (a truncated auditd line, for example).
+    #[error("malformed record: {0}")]
+    Malformed(String),
+    /// An event is missing the record that gives it meaning (auditd records whose SYSCALL never came).
+    #[error("incomplete event: {0}")]
+    Incomplete(String),
     /// A field holds a value of the wrong form.
     #[error("bad value in `{field}`: {message}")]
     BadValue {
@@ -55,6 +61,8 @@ impl RecordError {
             RecordError::MissingField { .. } => "missing_field",
             RecordError::BadTimestamp(_) => "bad_timestamp",
             RecordError::BadValue { .. } => "bad_value",
+            RecordError::Malformed(_) => "malformed_record",
+            RecordError::Incomplete(_) => "incomplete_event",
         }
     }
 }

@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod auditd;
 mod error;
 mod event;
 pub mod lines;
