@@ -71,13 +71,19 @@ pub struct Group {
     /// Records dropped because the event exceeded its record or byte budget.
     pub overflow: u64,
     bytes: usize,
+    /// The buffer's record count when this event last got a record.
+    last_seq: u64,
 }
 
 /// Bounds of the grouping buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// An event is flushed once its node logged a record this much later (ms).
+    /// An event is flushed once its node logged a record this much later (ms) and
+    /// `min_records_after` records came since the event's last one.
     pub max_delay_ms: i64,
+    /// See `max_delay_ms`: a sparse log's next event may be seconds later while the records of
+    /// the current one are still coming (go-libaudit's `out_of_order.log`).
+    pub min_records_after: u64,
     /// Most events held open at once (over all nodes).
     pub max_open: usize,
     /// Most records kept per event.
@@ -93,6 +99,7 @@ impl Default for Limits {
         // laurel and go-libaudit flush after ~2 s; the engine tolerates 5 s of reordering.
         Limits {
             max_delay_ms: 2_000,
+            min_records_after: 16,
             max_open: 4_096,
             max_records: 1_024,
             max_bytes: 32 << 20,
@@ -110,6 +117,7 @@ pub struct Grouper {
     nodes: HashMap<Node, NodeEvents>,
     open: usize,
     bytes: usize,
+    seq: u64,
     /// Events flushed early because the buffer was full.
     pub forced: u64,
 }
@@ -152,6 +160,8 @@ impl Grouper {
     pub fn push(&mut self, rec: Incoming<'_>, out: &mut VecDeque<Group>) {
         let node_key: Node = rec.node.map(Box::from);
         let limits = self.limits;
+        self.seq += 1;
+        let seq = self.seq;
         if self.nodes.len() >= 1_024 && !self.nodes.contains_key(&node_key) {
             // Thousands of node names: flush everything rather than hold an unbounded map.
             self.flush_all(out);
@@ -177,8 +187,10 @@ impl Grouper {
                     has_other_types: false,
                     overflow: 0,
                     bytes: 0,
+                    last_seq: seq,
                 }
             });
+            group.last_seq = seq;
             match rec.record {
                 None => group.has_other_types = true,
                 Some((kind, body, enriched)) => {
@@ -201,7 +213,7 @@ impl Grouper {
         // Events this node's clock has left behind.
         let horizon = node.newest_ms.saturating_sub(limits.max_delay_ms);
         while let Some(entry) = node.events.first_entry() {
-            if entry.key().0 >= horizon {
+            if entry.key().0 >= horizon || seq - entry.get().last_seq < limits.min_records_after {
                 break;
             }
             let g = entry.remove();
@@ -275,10 +287,27 @@ mod tests {
         g.push(rec(Some("a"), 2999, 2, 3, false), &mut out);
         assert!(out.is_empty());
         g.push(rec(Some("a"), 3001, 3, 4, false), &mut out);
+        assert!(out.is_empty(), "too few records since");
+        for l in 0..16 {
+            g.push(rec(Some("a"), 3001, 3, 5 + l, false), &mut out);
+        }
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].serial, 1);
         g.flush_all(&mut out);
         assert_eq!(out.len(), 4);
+    }
+
+    /// go-libaudit's out_of_order.log: the last PATH of an event comes after the SYSCALL of an
+    /// event logged 7.8 s later. Flushing on event time alone split the event.
+    #[test]
+    fn event_records_after_a_later_event_are_still_grouped() {
+        let mut g = Grouper::new(Limits::default());
+        let mut out = VecDeque::new();
+        g.push(rec(None, 1_000, 60, 1, false), &mut out);
+        g.push(rec(None, 8_800, 61, 2, false), &mut out);
+        g.push(rec(None, 1_000, 60, 3, false), &mut out);
+        g.flush_all(&mut out);
+        assert_eq!(out.iter().map(|e| e.records.len()).collect::<Vec<_>>(), [2, 1]);
     }
 
     #[test]
