@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use clickchain_adapters::auditd::AuditdReader;
 use clickchain_adapters::native::NativeReader;
+use clickchain_adapters::zeek::ZeekDnsReader;
 use clickchain_adapters::{Event, ReadError};
 
 /// An input format.
@@ -21,6 +22,8 @@ pub enum InputFormat {
     Native,
     /// Raw auditd text (`audit.log`, `ausearch --raw`).
     Auditd,
+    /// Zeek `dns.log` (JSON or tab-separated).
+    ZeekDns,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -30,7 +33,8 @@ impl std::str::FromStr for InputFormat {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
             "auditd" => Ok(InputFormat::Auditd),
-            other => Err(format!("unknown input format `{other}` (expected auto, native or auditd)")),
+            "zeek-dns" => Ok(InputFormat::ZeekDns),
+            other => Err(format!("unknown input format `{other}` (expected auto, native, auditd or zeek-dns)")),
         }
     }
 }
@@ -129,16 +133,19 @@ pub fn open(
             Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
         }
         InputFormat::Auditd => Ok(Box::new(AuditdReader::new(name.as_str(), reader).default_host(default_host))),
+        InputFormat::ZeekDns => Ok(Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host))),
     }
 }
 
 /// Sniffs the first non-blank bytes: `{` is native, `type=`/`node=` (after `#` comment lines) is
-/// auditd. An empty input is native (it has no records either way).
+/// auditd; a Zeek DNS log (a JSON line with `id.orig_h` and `query`, or `#separator` and
+/// `#path\tdns`) is zeek-dns. An empty input is native (it has no records either way).
 fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     match first {
+        _ if clickchain_adapters::zeek::sniff(text) => Ok(InputFormat::ZeekDns),
         None | Some(b'{') => Ok(InputFormat::Native),
         Some(_) if clickchain_adapters::auditd::sniff(text) => Ok(InputFormat::Auditd),
         Some(_) => Err(InputError::UnknownFormat {

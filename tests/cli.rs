@@ -205,3 +205,28 @@ fn a_config_variant_changes_the_result() {
     assert!(text.contains("python-3.12.3-amd64.exe"), "{text}");
     assert!(text.contains("\"strength\":\"weak\""));
 }
+
+/// auditd has no names: with a Zeek DNS log of the same host merged by time, the egress is named
+/// by the DNS answer (`domain_source: dns`) instead of the click URL.
+#[test]
+fn auditd_with_zeek_dns_names_the_egress_from_dns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let audit = root.join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    let dns = root.join("tests/data/zeek/dns-invoice-share.log");
+    clickchain()
+        .args(["scan", "--host", "dev-laptop"])
+        .arg(&audit)
+        .arg(&dns)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"domain\":\"invoice-share.top\",\"domain_source\":\"dns\""))
+        .stdout(predicate::str::contains("\"evidence\":[").and(predicate::str::contains("dns-invoice-share.log")));
+    // Without --host the answers belong to the client address, another host: the click URL names it.
+    clickchain()
+        .arg("scan")
+        .arg(&audit)
+        .arg(&dns)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"domain_source\":\"click_url\""));
+}

@@ -23,7 +23,7 @@ pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Input format (`auto`, `native`, `auditd`); `ndjson` or `text` here choose the output instead.
+    /// Input format (`auto`, `native`, `auditd`, `zeek-dns`); `ndjson` or `text` here choose the output instead.
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format: `ndjson` (default) or `text`.
