@@ -213,3 +213,28 @@ type=PATH msg=audit(8.000:2): item=1 name=\"/lib64/ld-linux-x86-64.so.2\" namety
         .collect();
     assert_eq!(images, ["/home/a/x.sh", "/usr/bin/python3.12"]);
 }
+
+#[test]
+fn nodes_interleaved_with_the_same_serial_stay_apart() {
+    let log = "\
+node=a type=SYSCALL msg=audit(9.000:1): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=5 exe=\"/usr/bin/curl\"
+node=b type=SYSCALL msg=audit(9.000:1): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=6 exe=\"/usr/bin/wget\"
+node=b type=EXECVE msg=audit(9.000:1): argc=1 a0=\"wget\"
+node=a type=EXECVE msg=audit(9.000:1): argc=1 a0=\"curl\"
+node=a type=EOE msg=audit(9.000:1):
+type=SYSCALL msg=audit(9.000:1): arch=c000003e syscall=231 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=7 exe=\"/x\"
+node=b type=EOE msg=audit(9.000:1):
+";
+    let got: Vec<String> = read(log)
+        .0
+        .into_iter()
+        .map(|r| {
+            let e = r.unwrap();
+            match e.kind {
+                EventKind::ProcessStart { command_line, .. } => format!("{} {}", e.host, command_line.unwrap()),
+                other => format!("{} {}", e.host, other.tag()),
+            }
+        })
+        .collect();
+    assert_eq!(got, ["a curl", "b wget", "h process_end"]);
+}
