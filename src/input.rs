@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use clickchain_adapters::auditd::AuditdReader;
+use clickchain_adapters::auditd::{self, AuditdReader};
 use clickchain_adapters::native::NativeReader;
 use clickchain_adapters::zeek::ZeekDnsReader;
 use clickchain_adapters::{Event, ReadError};
@@ -117,6 +117,19 @@ pub fn open(
     default_host: &str,
     progress: Arc<AtomicU64>,
 ) -> Result<Records, InputError> {
+    open_counted(path, format, default_host, progress).map(|(records, _)| records)
+}
+
+/// What an auditd reader left out or rejected, readable while and after its records are read.
+pub type AdapterCounters = Arc<Mutex<auditd::Counters>>;
+
+/// [`open`], with the reader's counters for formats that keep them (auditd).
+pub fn open_counted(
+    path: &Path,
+    format: InputFormat,
+    default_host: &str,
+    progress: Arc<AtomicU64>,
+) -> Result<(Records, Option<AdapterCounters>), InputError> {
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -130,10 +143,16 @@ pub fn open(
     };
     match format {
         InputFormat::Native | InputFormat::Auto => {
-            Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
+            Ok((Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)), None))
         }
-        InputFormat::Auditd => Ok(Box::new(AuditdReader::new(name.as_str(), reader).default_host(default_host))),
-        InputFormat::ZeekDns => Ok(Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host))),
+        InputFormat::Auditd => {
+            let r = AuditdReader::new(name.as_str(), reader).default_host(default_host);
+            let counters = r.counters_handle();
+            Ok((Box::new(r), Some(counters)))
+        }
+        InputFormat::ZeekDns => {
+            Ok((Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host)), None))
+        }
     }
 }
 

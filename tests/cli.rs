@@ -230,3 +230,19 @@ fn auditd_with_zeek_dns_names_the_egress_from_dns() {
         .code(0)
         .stdout(predicate::str::contains("\"domain_source\":\"click_url\""));
 }
+
+/// `--stats` shows what the auditd adapter left out, by reason: here the setxattr whose
+/// attribute and value auditd does not log.
+#[test]
+fn stats_show_auditd_skips_by_reason() {
+    let audit = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    clickchain()
+        .args(["scan", "--stats"])
+        .arg(&audit)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("\"adapters\""))
+        .stderr(predicate::str::contains("\"xattr_value_not_logged\": 1"))
+        .stderr(predicate::str::contains("\"events\": 18"));
+}

@@ -48,7 +48,7 @@ const MAX_RECENT_EXECS: usize = 65_536;
 
 /// What a reader did with its input, by reason. Shared (behind a lock) so that a caller that
 /// boxed the reader can still read it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counters {
     /// Lines read (including blank and comment lines).
     pub lines: u64,
