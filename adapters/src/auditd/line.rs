@@ -73,37 +73,31 @@ fn parse_stamp(stamp: &str) -> Option<(i64, u64)> {
 }
 
 /// The `key=value` pairs of a record body. Values keep their quotes (see [`crate::auditd::values`]);
-/// a quoted value may hold spaces. Tokens without `=` are skipped.
+/// a value quoted right after its `=` may hold spaces. Tokens without `=` are skipped.
 pub fn fields(body: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = body;
     std::iter::from_fn(move || loop {
         rest = rest.trim_start_matches(' ');
-        if rest.is_empty() {
+        let b = rest.as_bytes();
+        if b.is_empty() {
             return None;
         }
-        let token_end = value_end(rest);
-        let token = &rest[..token_end];
-        rest = &rest[token_end..];
-        if let Some((k, v)) = token.split_once('=') {
-            return Some((k, v));
+        let key_end = memchr::memchr2(b'=', b' ', b).unwrap_or(b.len());
+        if key_end == b.len() || b[key_end] == b' ' {
+            rest = &rest[key_end..];
+            continue;
         }
+        let start = key_end + 1;
+        let search_from = match b.get(start) {
+            // The closing quote, then the value runs to the next space.
+            Some(&q @ (b'"' | b'\'')) => memchr::memchr(q, &b[start + 1..]).map_or(b.len(), |i| start + 1 + i),
+            _ => start,
+        };
+        let end = memchr::memchr(b' ', &b[search_from.min(b.len())..]).map_or(b.len(), |i| search_from + i);
+        let (key, value) = (&rest[..key_end], &rest[start..end]);
+        rest = &rest[end..];
+        return Some((key, value));
     })
-}
-
-/// Where the token at the start of `s` ends: at a space, except inside double or single quotes.
-fn value_end(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    let mut quote: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b' ' => return i,
-            None if (b == b'"' || b == b'\'') && i > 0 && bytes[i - 1] == b'=' => quote = Some(b),
-            None => {}
-        }
-    }
-    bytes.len()
 }
 
 /// The value of field `key` in `body`, raw (still quoted or hex).
@@ -135,6 +129,14 @@ mod tests {
         assert_eq!(field(r.body, "key"), Some("(null)"));
         assert_eq!(field(r.enriched, "SYSCALL"), Some("execve"));
         assert_eq!(r.time_ms, 1500);
+    }
+
+    #[test]
+    fn tokens_quotes_and_stray_words() {
+        let f: Vec<_> = fields("a=1 stray msg='op=PAM x=y' b=\"q r\"s c= d").collect();
+        assert_eq!(f, [("a", "1"), ("msg", "'op=PAM x=y'"), ("b", "\"q r\"s"), ("c", "")]);
+        let f: Vec<_> = fields("e=\"unterminated value").collect();
+        assert_eq!(f, [("e", "\"unterminated value")]);
     }
 
     #[test]

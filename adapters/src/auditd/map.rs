@@ -27,7 +27,48 @@ pub enum Mapped {
     Rejected(u64, RecordError),
 }
 
-/// The SYSCALL record's fields the mapping reads.
+/// The SYSCALL record's fields the mapping reads, raw, taken in one pass over the record.
+#[derive(Default)]
+struct SysFields<'a> {
+    arch: Option<&'a str>,
+    syscall: Option<&'a str>,
+    success: Option<&'a str>,
+    exit: Option<&'a str>,
+    args: [Option<&'a str>; 4],
+    pid: Option<&'a str>,
+    ppid: Option<&'a str>,
+    uid: Option<&'a str>,
+    comm: Option<&'a str>,
+    exe: Option<&'a str>,
+}
+
+impl<'a> SysFields<'a> {
+    fn of(body: &'a str) -> Self {
+        let mut f = SysFields::default();
+        for (k, v) in fields(body) {
+            let slot = match k {
+                "arch" => &mut f.arch,
+                "syscall" => &mut f.syscall,
+                "success" => &mut f.success,
+                "exit" => &mut f.exit,
+                "a0" => &mut f.args[0],
+                "a1" => &mut f.args[1],
+                "a2" => &mut f.args[2],
+                "a3" => &mut f.args[3],
+                "pid" => &mut f.pid,
+                "ppid" => &mut f.ppid,
+                "uid" => &mut f.uid,
+                "comm" => &mut f.comm,
+                "exe" => &mut f.exe,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        f
+    }
+}
+
+/// The SYSCALL record, decoded as far as every mapping needs.
 struct Call<'a> {
     syscall: Syscall,
     success: bool,
@@ -36,6 +77,7 @@ struct Call<'a> {
     pid: u32,
     ppid: u32,
     record: &'a Record,
+    fields: SysFields<'a>,
 }
 
 /// Maps one event. `default_host` names hosts of records without `node=`.
@@ -56,8 +98,8 @@ pub fn map(g: &Group, input: &Arc<str>, default_host: &str) -> Mapped {
 
 type Fail = (u64, RecordError);
 
-fn need<'a>(r: &'a Record, key: &'static str) -> Result<&'a str, Fail> {
-    field(&r.body, key).ok_or((r.line, RecordError::MissingField { kind: "SYSCALL", field: key }))
+fn need<'a>(r: &Record, raw: Option<&'a str>, key: &'static str) -> Result<&'a str, Fail> {
+    raw.ok_or((r.line, RecordError::MissingField { kind: "SYSCALL", field: key }))
 }
 
 fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
@@ -65,32 +107,34 @@ fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
 }
 
 fn map_call(g: &Group, sys: &Record, input: &Arc<str>, default_host: &str) -> Result<Mapped, Fail> {
-    let arch = values::hex_number("arch", need(sys, "arch")?).map_err(at(sys))?;
-    let nr = values::number("syscall", need(sys, "syscall")?).map_err(at(sys))?;
+    let f = SysFields::of(&sys.body);
+    let arch = values::hex_number("arch", need(sys, f.arch, "arch")?).map_err(at(sys))?;
+    let nr = values::number("syscall", need(sys, f.syscall, "syscall")?).map_err(at(sys))?;
     let by_number = u64::try_from(nr).ok().and_then(|nr| syscalls::lookup(arch, nr));
     let syscall = match by_number.or_else(|| field(&sys.enriched, "SYSCALL").and_then(syscalls::by_name)) {
         Some(s) => s,
         None => return Ok(Mapped::Skipped("syscall_not_mapped")),
     };
     let mut args = [0u64; 4];
-    for (i, key) in ["a0", "a1", "a2", "a3"].into_iter().enumerate() {
-        if let Some(raw) = field(&sys.body, key) {
+    for (i, raw) in f.args.iter().enumerate() {
+        if let Some(raw) = raw {
             args[i] = values::hex_number("a0..a3", raw).map_err(at(sys))?;
         }
     }
-    let pid = |key: &'static str| -> Result<u32, Fail> {
-        let n = values::number(key, need(sys, key)?).map_err(at(sys))?;
+    let pid = |raw: Option<&str>, key: &'static str| -> Result<u32, Fail> {
+        let n = values::number(key, need(sys, raw, key)?).map_err(at(sys))?;
         u32::try_from(n)
             .map_err(|_| (sys.line, RecordError::BadValue { field: key, message: format!("{n} is not a pid") }))
     };
     let call = Call {
         syscall,
-        success: field(&sys.body, "success") != Some("no"),
-        exit: field(&sys.body, "exit").map_or(Ok(0), |x| values::number("exit", x)).map_err(at(sys))?,
+        success: f.success != Some("no"),
+        exit: f.exit.map_or(Ok(0), |x| values::number("exit", x)).map_err(at(sys))?,
         args,
-        pid: pid("pid")?,
-        ppid: pid("ppid")?,
+        pid: pid(f.pid, "pid")?,
+        ppid: pid(f.ppid, "ppid")?,
         record: sys,
+        fields: f,
     };
     let kind = match call.syscall {
         Syscall::Connect => connect(g, &call)?,
@@ -124,7 +168,11 @@ fn map_call(g: &Group, sys: &Record, input: &Arc<str>, default_host: &str) -> Re
 }
 
 fn text_field(r: &Record, key: &'static str) -> Result<Option<String>, Fail> {
-    match field(&r.body, key) {
+    text_value(r, field(&r.body, key), key)
+}
+
+fn text_value(r: &Record, raw: Option<&str>, key: &'static str) -> Result<Option<String>, Fail> {
+    match raw {
         Some(raw) => values::text(key, raw).map_err(at(r)),
         None => Ok(None),
     }
@@ -134,12 +182,12 @@ fn exec(g: &Group, call: &Call<'_>) -> Result<EventKind, Fail> {
     let cwd = cwd(g)?;
     let items = paths(g)?;
     let item0 = items.iter().find(|p| p.item == 0).map(|p| join(cwd.as_deref().unwrap_or("/"), &p.name));
-    let image = match (text_field(call.record, "exe")?, item0) {
+    let image = match (text_value(call.record, call.fields.exe, "exe")?, item0) {
         // A `#!` script: `exe` is its interpreter; the file that ran is PATH item 0.
         (Some(_), Some(script)) if is_script_exec(&items) => script,
         (Some(exe), _) => exe,
         (None, Some(item0)) => item0,
-        (None, None) => text_field(call.record, "comm")?.unwrap_or_default(),
+        (None, None) => text_value(call.record, call.fields.comm, "comm")?.unwrap_or_default(),
     };
     let argv = match argv(g)? {
         Some(a) => Some(a),
@@ -147,7 +195,7 @@ fn exec(g: &Group, call: &Call<'_>) -> Result<EventKind, Fail> {
     };
     let user = field(&call.record.enriched, "UID")
         .and_then(|u| values::text("UID", u).ok().flatten())
-        .or_else(|| field(&call.record.body, "uid").map(str::to_owned));
+        .or_else(|| call.fields.uid.map(str::to_owned));
     Ok(EventKind::ProcessStart {
         proc: ProcKey::Pid(call.pid),
         parent: Some(ProcKey::Pid(call.ppid)),
@@ -173,13 +221,13 @@ fn fork(call: &Call<'_>) -> Result<Result<EventKind, &'static str>, Fail> {
     if child == 0 {
         return Ok(Err("failed_syscall"));
     }
-    let image = text_field(call.record, "exe")?.unwrap_or_default();
+    let image = text_value(call.record, call.fields.exe, "exe")?.unwrap_or_default();
     Ok(Ok(EventKind::ProcessStart {
         proc: ProcKey::Pid(child),
         parent: Some(ProcKey::Pid(call.pid)),
         image,
         command_line: None,
-        user: field(&call.record.body, "uid").map(str::to_owned),
+        user: call.fields.uid.map(str::to_owned),
         forked: true,
     }))
 }
@@ -213,10 +261,18 @@ struct PathItem {
 fn paths(g: &Group) -> Result<Vec<PathItem>, Fail> {
     let mut out = Vec::new();
     for r in g.records.iter().filter(|r| r.kind == RecordKind::Path) {
-        let Some(name) = text_field(r, "name")? else { continue };
-        let item = field(&r.body, "item").and_then(|i| i.parse().ok()).unwrap_or(-1);
-        let nametype = field(&r.body, "nametype").unwrap_or("").to_owned();
-        out.push(PathItem { item, name, nametype });
+        let (mut name, mut item, mut nametype) = (None, None, None);
+        for (k, v) in fields(&r.body) {
+            match k {
+                "name" => name = name.or(Some(v)),
+                "item" => item = item.or(Some(v)),
+                "nametype" => nametype = nametype.or(Some(v)),
+                _ => {}
+            }
+        }
+        let Some(name) = text_value(r, name, "name")? else { continue };
+        let item = item.and_then(|i| i.parse().ok()).unwrap_or(-1);
+        out.push(PathItem { item, name, nametype: nametype.unwrap_or("").to_owned() });
     }
     out.sort_by_key(|p| p.item);
     Ok(out)
@@ -245,7 +301,7 @@ fn resolve(name: &str, dirfd: Option<u64>, cwd: Option<&str>) -> Result<String, 
 fn create(g: &Group, call: &Call<'_>) -> Result<Result<EventKind, &'static str>, Fail> {
     let items = paths(g)?;
     let Some(created) = items.iter().find(|p| p.nametype == "CREATE") else { return Ok(Err("open_without_create")) };
-    let nr_is_openat = !matches!(field(&call.record.body, "syscall"), Some("2" | "85"));
+    let nr_is_openat = !matches!(call.fields.syscall, Some("2" | "85"));
     let dirfd = nr_is_openat.then_some(call.args[0]);
     let cwd = cwd(g)?;
     Ok(resolve(&created.name, dirfd, cwd.as_deref()).map(|path| EventKind::FileWrite {
@@ -264,7 +320,7 @@ fn rename(g: &Group, call: &Call<'_>) -> Result<Result<EventKind, &'static str>,
     else {
         return Ok(Err("rename_without_names"));
     };
-    let plain_rename = matches!(field(&call.record.body, "syscall"), Some("82"));
+    let plain_rename = matches!(call.fields.syscall, Some("82"));
     let (old_fd, new_fd) = if plain_rename { (None, None) } else { (Some(call.args[0]), Some(call.args[2])) };
     let cwd = cwd(g)?;
     let from = match resolve(&old.name, old_fd, cwd.as_deref()) {
