@@ -4,6 +4,9 @@
 //! input formats into it. A reader yields one `Result` per record: a bad record is an error value
 //! naming its input and position ([`ReadError`]), and reading goes on with the next record.
 //!
+//! Readers: [`native`] (clickchain's NDJSON schema), [`auditd`] (raw Linux audit logs, AN0179)
+//! and [`zeek`] (Zeek `dns.log`, the DNS answers auditd lacks).
+//!
 //! This crate knows nothing of the detection engine; the engine depends on it.
 //!
 //! ```

@@ -85,6 +85,7 @@ pub struct AuditdReader<R> {
     recent_execs: HashMap<(Option<Box<str>>, u32), i64>,
     counters: Arc<Mutex<Counters>>,
     local: Counters,
+    handed_out: u64,
     done: bool,
 }
 
@@ -102,6 +103,7 @@ impl<R: BufRead> AuditdReader<R> {
             recent_execs: HashMap::new(),
             counters: Arc::default(),
             local: Counters::default(),
+            handed_out: 0,
             done: false,
         }
     }
@@ -126,7 +128,7 @@ impl<R: BufRead> AuditdReader<R> {
     }
 
     /// A handle on the counters, readable after the reader was boxed or consumed (they are
-    /// published whenever the reader hands out a result, and at the end).
+    /// published every 4,096 results and at the end of the input).
     pub fn counters_handle(&self) -> Arc<Mutex<Counters>> {
         Arc::clone(&self.counters)
     }
@@ -136,7 +138,11 @@ impl<R: BufRead> AuditdReader<R> {
         self.local.clone()
     }
 
-    fn publish(&self) {
+    fn publish(&mut self) {
+        self.handed_out += 1;
+        if self.handed_out & 4095 != 0 && !self.done {
+            return;
+        }
         if let Ok(mut c) = self.counters.lock() {
             c.clone_from(&self.local);
         }
