@@ -184,3 +184,18 @@ fn laurel_records_connect_long_execve_aarch64_fork() {
     let nscd = read(&dir.join("record-nscd.txt"));
     assert_eq!((nscd.all.len(), nscd.skipped.clone()), (0, map([("failed_syscall", 1)])));
 }
+
+/// laurel's `apt-get update` trace (tree/*.txt, one exec per file) and `dpkg -l` process trace.
+#[test]
+fn laurel_tree_and_dpkg_traces() {
+    let Some(dir) = shared("laurel") else { return };
+    for n in 0..=16 {
+        let s = read(&dir.join(format!("tree/{n:02}.txt")));
+        assert_eq!((s.records, s.groups, s.all.len()), (7, 1, 1), "tree/{n:02}.txt");
+        assert!(s.rejected.is_empty() && s.skipped.is_empty(), "tree/{n:02}.txt");
+    }
+    let dpkg = read(&dir.join("proc-trace-dpkg-l.txt"));
+    assert_eq!((dpkg.records, dpkg.groups), (68, 23));
+    assert_eq!(dpkg.events, map([("process_start", 23)]));
+    assert!(dpkg.rejected.is_empty() && dpkg.skipped.is_empty());
+}
