@@ -1,10 +1,10 @@
 //! One grouped audit event → at most one clickchain [`Event`] (FORMATS.md §3.1).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::argv::{argv, command_line, proctitle};
 use super::group::{Group, Record, RecordKind};
 use super::line::{field, fields};
 use super::sockaddr::{self, SockAddr};
@@ -96,13 +96,13 @@ pub fn map(g: &Group, input: &Arc<str>, default_host: &str) -> Mapped {
     }
 }
 
-type Fail = (u64, RecordError);
+pub(super) type Fail = (u64, RecordError);
 
 fn need<'a>(r: &Record, raw: Option<&'a str>, key: &'static str) -> Result<&'a str, Fail> {
     raw.ok_or((r.line, RecordError::MissingField { kind: "SYSCALL", field: key }))
 }
 
-fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
+pub(super) fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
     move |e| (r.line, e)
 }
 
@@ -333,67 +333,6 @@ fn rename(g: &Group, call: &Call<'_>) -> Result<Result<EventKind, &'static str>,
         op: FileOp::Rename { from },
         origin: None,
     }))
-}
-
-/// argv from the EXECVE records: whole `aN` values, or `aN[i]` pieces of long ones.
-fn argv(g: &Group) -> Result<Option<Vec<Vec<u8>>>, Fail> {
-    let mut pieces: BTreeMap<(u32, u32), Vec<u8>> = BTreeMap::new();
-    let mut seen = false;
-    for r in g.records.iter().filter(|r| r.kind == RecordKind::Execve) {
-        seen = true;
-        for (key, raw) in fields(&r.body) {
-            let Some(rest) = key.strip_prefix('a') else { continue };
-            let (n, piece) = match rest.split_once('[') {
-                Some((n, i)) => (n, i.strip_suffix(']').and_then(|i| i.parse::<u32>().ok())),
-                None => (rest, Some(0)),
-            };
-            let (Ok(n), Some(piece)) = (n.parse::<u32>(), piece) else { continue };
-            let bytes = values::string("EXECVE argument", raw).map_err(at(r))?.unwrap_or_default();
-            pieces.entry((n, piece)).or_default().extend_from_slice(&bytes);
-        }
-    }
-    if !seen {
-        return Ok(None);
-    }
-    let mut args: Vec<Vec<u8>> = Vec::new();
-    let mut last = None;
-    for ((n, _), bytes) in pieces {
-        if last == Some(n) {
-            args.last_mut().expect("an argument was started").extend_from_slice(&bytes);
-        } else {
-            args.push(bytes);
-            last = Some(n);
-        }
-    }
-    Ok(Some(args))
-}
-
-/// argv from PROCTITLE (NUL-separated, truncated to 128 bytes by the kernel).
-fn proctitle(g: &Group) -> Result<Option<Vec<Vec<u8>>>, Fail> {
-    let Some(r) = g.records.iter().find(|r| r.kind == RecordKind::Proctitle) else { return Ok(None) };
-    let Some(raw) = field(&r.body, "proctitle") else { return Ok(None) };
-    let bytes = values::string("proctitle", raw).map_err(at(r))?.unwrap_or_default();
-    Ok(Some(bytes.split(|&b| b == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect()))
-}
-
-/// argv as one command line: arguments with whitespace (or empty ones) in double quotes, so that
-/// the engine's whitespace tokenising still sees a standalone URL as its own token.
-pub fn command_line(argv: &[Vec<u8>]) -> String {
-    let mut out = String::new();
-    for (i, a) in argv.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let a = String::from_utf8_lossy(a);
-        if a.is_empty() || a.chars().any(char::is_whitespace) {
-            out.push('"');
-            out.push_str(&a);
-            out.push('"');
-        } else {
-            out.push_str(&a);
-        }
-    }
-    out
 }
 
 /// `dir` joined with `name`, with `.`, `..` and repeated slashes resolved lexically.

@@ -20,6 +20,7 @@
 //! adapter does not use, failed syscalls, threads. Records that are broken (a truncated line, bad
 //! hex, an event whose SYSCALL never came) are errors naming the input and line.
 
+mod argv;
 mod group;
 pub mod line;
 mod map;
@@ -31,8 +32,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::BufRead;
 use std::sync::{Arc, Mutex};
 
+pub use argv::command_line;
 pub use group::Limits;
-pub use map::{command_line, join};
+pub use map::join;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, EventKind, Position, ProcKey, SourceRef};

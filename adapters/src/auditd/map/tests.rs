@@ -1,4 +1,5 @@
 use super::*;
+use crate::auditd::argv::command_line;
 
 #[test]
 fn join_resolves_dots_and_slashes() {
