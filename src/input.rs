@@ -5,11 +5,13 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use clickchain_adapters::auditd::{self, AuditdReader};
 use clickchain_adapters::ecs::EcsReader;
 use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
+use clickchain_adapters::zeek::ZeekDnsReader;
 use clickchain_adapters::{Event, ReadError};
 
 /// An input format.
@@ -20,6 +22,10 @@ pub enum InputFormat {
     Auto,
     /// clickchain's native NDJSON.
     Native,
+    /// Raw auditd text (`audit.log`, `ausearch --raw`).
+    Auditd,
+    /// Zeek `dns.log` (JSON or tab-separated).
+    ZeekDns,
     /// macOS Endpoint Security JSON lines from `eslogger`.
     Eslogger,
     /// Elastic Common Schema documents (NDJSON, pretty-printed, or search hits).
@@ -47,9 +53,13 @@ impl std::str::FromStr for InputFormat {
         match s {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
+            "auditd" => Ok(InputFormat::Auditd),
+            "zeek-dns" => Ok(InputFormat::ZeekDns),
             "eslogger" => Ok(InputFormat::Eslogger),
             "ecs" => Ok(InputFormat::Ecs),
-            other => Err(format!("unknown input format `{other}` (expected auto, native, eslogger or ecs)")),
+            other => Err(format!(
+                "unknown input format `{other}` (expected auto, native, auditd, zeek-dns, eslogger or ecs)"
+            )),
         }
     }
 }
@@ -127,6 +137,18 @@ pub type Records = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
 
 /// Opens one input: detects its format and returns its records. `progress` counts bytes read.
 pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Records, InputError> {
+    open_counted(path, options, progress).map(|(records, _)| records)
+}
+
+/// What an auditd reader left out or rejected, readable while and after its records are read.
+pub type AdapterCounters = Arc<Mutex<auditd::Counters>>;
+
+/// [`open`], with the reader's counters for formats that keep them (auditd).
+pub fn open_counted(
+    path: &Path,
+    options: &InputOptions,
+    progress: Arc<AtomicU64>,
+) -> Result<(Records, Option<AdapterCounters>), InputError> {
     let default_host = options.default_host.as_str();
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
@@ -141,10 +163,20 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
     };
     match format {
         InputFormat::Native | InputFormat::Auto => {
-            Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
+            Ok((Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)), None))
         }
-        InputFormat::Eslogger => Ok(Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host))),
-        InputFormat::Ecs => Ok(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host))),
+        InputFormat::Auditd => {
+            let r = AuditdReader::new(name.as_str(), reader).default_host(default_host);
+            let counters = r.counters_handle();
+            Ok((Box::new(r), Some(counters)))
+        }
+        InputFormat::ZeekDns => {
+            Ok((Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host)), None))
+        }
+        InputFormat::Eslogger => {
+            Ok((Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host)), None))
+        }
+        InputFormat::Ecs => Ok((Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host)), None)),
     }
 }
 
@@ -168,15 +200,20 @@ fn looks_like_ecs(text: &[u8]) -> bool {
     has(b"\"@timestamp\"") || has(b"\"_source\"")
 }
 
-/// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
+/// Sniffs the first non-blank bytes: a Zeek DNS log (a JSON line with `id.orig_h` and `query`,
+/// or `#separator` and `#path\tdns`) is zeek-dns; a JSON line with eslogger's keys is eslogger;
+/// JSON with `@timestamp` or `_source` is ECS; other JSON is native; `type=`/`node=` (after `#`
+/// comment lines) is auditd. An empty input is native (it has no records either way).
 fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     match first {
+        _ if clickchain_adapters::zeek::sniff(text) => Ok(InputFormat::ZeekDns),
         Some(b'{') if looks_like_eslogger(text) => Ok(InputFormat::Eslogger),
         Some(b'{' | b'[') if looks_like_ecs(text) => Ok(InputFormat::Ecs),
         None | Some(b'{') => Ok(InputFormat::Native),
+        Some(_) if clickchain_adapters::auditd::sniff(text) => Ok(InputFormat::Auditd),
         Some(_) => Err(InputError::UnknownFormat {
             path: name.to_owned(),
             head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),

@@ -110,8 +110,11 @@ impl Host {
         let t = ev.time.timestamp_millis();
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user: _ } => {
-                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref())
+            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked } => {
+                // A forked child only carries lineage: its command line is its parent's and
+                // nothing new ran, so it is neither a click nor an execution.
+                let command_line = if forked { None } else { command_line };
+                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), !forked)
             }
             EventKind::ProcessEnd { proc } => self.procs.end(&proc, t),
             EventKind::UrlOpen { proc, url } => {
@@ -157,6 +160,7 @@ impl Host {
         parent: Option<&ProcKey>,
         image: &str,
         command_line: Option<&str>,
+        executed: bool,
     ) {
         if !self.make_room(ctx) {
             ctx.stats.dropped.process_cap += 1;
@@ -186,7 +190,7 @@ impl Host {
         if !self.exec_watch.is_empty() {
             self.executed_download(ctx, t, image, source);
         }
-        if !self.interest.is_empty() {
+        if executed && !self.interest.is_empty() {
             self.exec_candidate(ctx, slot, t, image, command_line);
         }
     }

@@ -65,13 +65,20 @@ fn kind() -> impl Strategy<Value = EventKind> {
         "WWW.Example.COM.",
     ]);
     prop_oneof![
-        (key(), prop::option::of(key()), image(), prop::option::of(Just("chrome https://x.example.top/a".to_owned())))
-            .prop_map(|(proc, parent, image, command_line)| EventKind::ProcessStart {
+        (
+            key(),
+            prop::option::of(key()),
+            image(),
+            prop::option::of(Just("chrome https://x.example.top/a".to_owned())),
+            any::<bool>()
+        )
+            .prop_map(|(proc, parent, image, command_line, forked)| EventKind::ProcessStart {
                 proc,
                 parent,
                 image,
                 command_line,
-                user: None
+                user: None,
+                forked,
             }),
         key().prop_map(|proc| EventKind::ProcessEnd { proc }),
         (key(), name.clone()).prop_map(|(proc, u)| EventKind::UrlOpen { proc, url: format!("https://{u}/p") }),

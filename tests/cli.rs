@@ -1,6 +1,7 @@
 //! Golden tests of the `clickchain` command line (assert_cmd + insta snapshots).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
@@ -126,13 +127,33 @@ fn missing_input_is_an_error_and_others_still_run() {
 #[test]
 fn unknown_input_format_is_reported() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
-    writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
+    writeln!(f, "time,host,kind").unwrap();
     clickchain()
         .arg("scan")
         .arg(f.path())
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unrecognised input format"));
+}
+
+/// Raw auditd is detected by `--format auto`; a truncated record is named with its line and
+/// counted, and the run goes on.
+#[test]
+fn auditd_is_detected_and_bad_records_are_named() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
+    writeln!(f, "type=EOE msg=audit(1715678001.204:88120):").unwrap();
+    let events = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    clickchain()
+        .arg("scan")
+        .arg(f.path())
+        .arg(&events)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":line 1: SYSCALL needs field `syscall`"))
+        .stderr(predicate::str::contains("missing_field=1"))
+        .stdout(predicate::str::contains("\"analytic\":\"AN0179\""));
 }
 
 #[test]
@@ -183,4 +204,45 @@ fn a_config_variant_changes_the_result() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("python-3.12.3-amd64.exe"), "{text}");
     assert!(text.contains("\"strength\":\"weak\""));
+}
+
+/// auditd has no names: with a Zeek DNS log of the same host merged by time, the egress is named
+/// by the DNS answer (`domain_source: dns`) instead of the click URL.
+#[test]
+fn auditd_with_zeek_dns_names_the_egress_from_dns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let audit = root.join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    let dns = root.join("tests/data/zeek/dns-invoice-share.log");
+    clickchain()
+        .args(["scan", "--host", "dev-laptop"])
+        .arg(&audit)
+        .arg(&dns)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"domain\":\"invoice-share.top\",\"domain_source\":\"dns\""))
+        .stdout(predicate::str::contains("\"evidence\":[").and(predicate::str::contains("dns-invoice-share.log")));
+    // Without --host the answers belong to the client address, another host: the click URL names it.
+    clickchain()
+        .arg("scan")
+        .arg(&audit)
+        .arg(&dns)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"domain_source\":\"click_url\""));
+}
+
+/// `--stats` shows what the auditd adapter left out, by reason: here the setxattr whose
+/// attribute and value auditd does not log.
+#[test]
+fn stats_show_auditd_skips_by_reason() {
+    let audit = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    clickchain()
+        .args(["scan", "--stats"])
+        .arg(&audit)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("\"adapters\""))
+        .stderr(predicate::str::contains("\"xattr_value_not_logged\": 1"))
+        .stderr(predicate::str::contains("\"events\": 18"));
 }

@@ -116,7 +116,14 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
 }
 
 fn start(proc: ProcKey, parent: Option<ProcKey>, image: &str, cmd: &str) -> EventKind {
-    EventKind::ProcessStart { proc, parent, image: image.to_owned(), command_line: Some(cmd.to_owned()), user: None }
+    EventKind::ProcessStart {
+        proc,
+        parent,
+        image: image.to_owned(),
+        command_line: Some(cmd.to_owned()),
+        user: None,
+        forked: false,
+    }
 }
 
 fn write(proc: ProcKey, path: &str, op: FileOp, url: Option<String>) -> EventKind {

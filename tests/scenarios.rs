@@ -6,7 +6,8 @@
 //! Each scenario is a group of files in `tests/scenarios/` sharing a name:
 //!
 //! - `<name>.ndjson`: native events (the schema of `clickchain_adapters::native`), written by
-//!   `make_scenarios.py` in the same folder;
+//!   `make_scenarios.py` in the same folder; or instead `<name>.audit.log`: raw auditd text,
+//!   written by hand. Either is read through the CLI's format detection (`input::open`, `auto`);
 //! - `<name>.expected`: the records the engine must emit, one summary line each, in emission
 //!   order (format below). An empty file means "no records". Written by hand from the detection
 //!   semantics (DESIGN §4), never copied from engine output;
@@ -50,18 +51,25 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clickchain::alert::Alert;
+use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine, Record, Stats};
-use clickchain_adapters::native::NativeReader;
 
 /// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
 const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 /// Engine counters (`dropped.*`, `anomalies.*`) a scenario is about: (name, counter, value).
 /// Every other drop and anomaly counter must stay 0 in every scenario.
-const EXPECTED_COUNTERS: &[(&str, &str, u64)] = &[("out-of-order-beyond-lateness", "dropped.late", 1)];
+/// auditd always names a parent (`ppid`): the first process of a log has one never seen starting.
+const EXPECTED_COUNTERS: &[(&str, &str, u64)] = &[
+    ("out-of-order-beyond-lateness", "dropped.late", 1),
+    ("an0179-auditd-thunderbird-xdg-open-firefox-part", "anomalies.orphan_parent", 1),
+    ("an0179-auditd-benign-domain-no-alert", "anomalies.orphan_parent", 1),
+    ("an0179-auditd-chrome-temp-name", "anomalies.orphan_parent", 1),
+];
 
 /// "Now" for every run: after all the data (2024), so that no event is rejected as future.
 const NOW: &str = "2025-01-01T00:00:00Z";
@@ -82,17 +90,27 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
     let dir = corpus();
     let mut by_ext: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut problems = Vec::new();
+    let mut events_path: BTreeMap<String, PathBuf> = BTreeMap::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("directory entry").path();
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default().to_owned();
         if matches!(file.as_str(), "README.md" | "make_scenarios.py") {
             continue;
         }
+        if let Some(stem) = file.strip_suffix(".audit.log") {
+            by_ext.entry("ndjson".to_owned()).or_default().insert(stem.to_owned());
+            events_path.insert(stem.to_owned(), path.clone());
+            continue;
+        }
         match file.rsplit_once('.') {
             Some((stem, ext @ ("ndjson" | "expected" | "toml"))) => {
+                if ext == "ndjson" && events_path.insert(stem.to_owned(), path.clone()).is_some() {
+                    problems.push(format!("{stem}: has both .ndjson and .audit.log events"));
+                }
                 by_ext.entry(ext.to_owned()).or_default().insert(stem.to_owned());
             }
-            _ => problems.push(format!("{file}: not part of a scenario (expected .ndjson, .expected or .toml)")),
+            _ => problems
+                .push(format!("{file}: not part of a scenario (expected .ndjson, .audit.log, .expected or .toml)")),
         }
     }
     let events = by_ext.remove("ndjson").unwrap_or_default();
@@ -114,7 +132,7 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
         .filter(|n| expected.contains(*n))
         .map(|name| Scenario {
             name: name.clone(),
-            events: dir.join(format!("{name}.ndjson")),
+            events: events_path[name].clone(),
             expected: dir.join(format!("{name}.expected")),
             config: configs.contains(name).then(|| dir.join(format!("{name}.toml"))),
         })
@@ -138,9 +156,9 @@ fn run(s: &Scenario) -> Result<Run, String> {
     };
     let mut engine = Engine::new(config).map_err(|e| format!("engine: {e}"))?;
     engine.set_now(NOW.parse::<DateTime<Utc>>().expect("valid time"));
-    let bytes = std::fs::read(&s.events).map_err(|e| format!("{}: {e}", s.events.display()))?;
+    let records = input::open(&s.events, &InputOptions::default(), Arc::default()).map_err(|e| e.to_string())?;
     let mut rejected = Vec::new();
-    for result in NativeReader::new(format!("{}.ndjson", s.name), &bytes[..]) {
+    for result in records {
         match result {
             Ok(event) => engine.push(event),
             Err(e) => rejected.push(e.to_string()),

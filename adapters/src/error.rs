@@ -42,6 +42,12 @@ pub enum RecordError {
         /// How many records are missing.
         missing: u64,
     },
+    /// The record is not of the form its format requires (a truncated auditd line, for example).
+    #[error("malformed record: {0}")]
+    Malformed(String),
+    /// An event is missing the record that gives it meaning (auditd records whose SYSCALL never came).
+    #[error("incomplete event: {0}")]
+    Incomplete(String),
     /// A field holds a value of the wrong form.
     #[error("bad value in `{field}`: {message}")]
     BadValue {
@@ -64,6 +70,8 @@ impl RecordError {
             RecordError::BadTimestamp(_) => "bad_timestamp",
             RecordError::BadValue { .. } => "bad_value",
             RecordError::SequenceGap { .. } => "seq_gap",
+            RecordError::Malformed(_) => "malformed_record",
+            RecordError::Incomplete(_) => "incomplete_event",
         }
     }
 }

@@ -154,6 +154,9 @@ pub enum EventKind {
         command_line: Option<String>,
         /// The user it runs as, when logged.
         user: Option<String>,
+        /// A fork without exec (auditd fork/vfork/clone): the child runs its parent's image with
+        /// its parent's command line, so it is lineage only and no new click or execution.
+        forked: bool,
     },
     /// A process ended.
     ProcessEnd {

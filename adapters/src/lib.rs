@@ -4,6 +4,9 @@
 //! input formats into it. A reader yields one `Result` per record: a bad record is an error value
 //! naming its input and position ([`ReadError`]), and reading goes on with the next record.
 //!
+//! Readers: [`native`] (clickchain's NDJSON schema), [`auditd`] (raw Linux audit logs, AN0179)
+//! and [`zeek`] (Zeek `dns.log`, the DNS answers auditd lacks).
+//!
 //! This crate knows nothing of the detection engine; the engine depends on it.
 //!
 //! ```
@@ -16,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod auditd;
 pub mod ecs;
 mod error;
 pub mod eslogger;
@@ -23,6 +27,7 @@ mod event;
 pub mod jsondocs;
 pub mod lines;
 pub mod native;
+pub mod zeek;
 
 pub use error::{ReadError, RecordError};
 pub use event::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};

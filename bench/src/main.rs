@@ -5,6 +5,7 @@
 //! is that phase's alone, scores the alerts against the injected chains, and prints a markdown
 //! report on stdout.
 
+mod auditd;
 mod phases;
 mod report;
 
@@ -35,6 +36,8 @@ enum Cmd {
     Engine(EngineArgs),
     /// Generate a stream into a native NDJSON file.
     Gen(GenArgs),
+    /// Write a synthetic raw auditd log, then measure a bare line split and `scan` on it.
+    Auditd(AuditdArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -92,6 +95,19 @@ struct EngineArgs {
 }
 
 #[derive(Args)]
+struct AuditdArgs {
+    /// Lines of auditd text to write (about).
+    #[arg(long, default_value_t = 2_000_000)]
+    lines: u64,
+    /// Runs (each splits then scans the same file); the report lists all.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// The log file [default: a new file in the temp dir, removed afterwards].
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
@@ -135,6 +151,22 @@ impl Phase {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
+        Cmd::Auditd(a) => {
+            let keep = a.file.is_some();
+            let file = a.file.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("clickchain-bench-auditd-{}.log", std::process::id()))
+            });
+            let lines = auditd::write_log(&file, a.lines)?;
+            eprintln!("{lines} lines -> {}", file.display());
+            for run in 1..=a.runs.max(1) {
+                let r = auditd::measure(&file)?;
+                println!("run {run}:\n{}", auditd::report(&r));
+            }
+            if !keep {
+                fs::remove_file(&file)?;
+            }
+            Ok(())
+        }
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
             stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;

@@ -58,6 +58,7 @@ fn kind(doc: &Map<String, Value>) -> Result<Option<EventKind>, RecordError> {
                 image,
                 command_line,
                 user: string(doc, "user.name"),
+                forked: has(doc, "event.action", "fork"),
             }));
         }
         if has(doc, "event.type", "end") {

@@ -166,6 +166,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 image,
                 command_line: (!exec.args.is_empty()).then(|| command_line(&exec.args)),
                 user: None,
+                forked: false,
             }
         }
         "fork" => {
@@ -180,6 +181,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 image,
                 command_line: None,
                 user: None,
+                forked: true,
             }
         }
         "exit" => EventKind::ProcessEnd { proc: key(pid) },

@@ -107,6 +107,8 @@ pub(crate) struct Wire<'a> {
     origin: Option<Origin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     attr: Option<AttrChange>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    fork: bool,
 }
 
 /// Event time: an RFC 3339 string, or integer milliseconds since the Unix epoch.
@@ -263,6 +265,7 @@ impl Wire<'_> {
                 image: required(self.image, "process_start", "image")?.into_owned(),
                 command_line: owned(self.command_line),
                 user: owned(self.user),
+                forked: self.fork,
             },
             "process_end" => EventKind::ProcessEnd { proc: required(self.proc, "process_end", "proc")?.into_key() },
             "url_open" => EventKind::UrlOpen {
@@ -326,7 +329,8 @@ impl Wire<'_> {
             ..Wire::default()
         };
         match &e.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, forked } => {
+                w.fork = *forked;
                 w.proc = Some(WireProc::from_key(proc));
                 w.parent = parent.as_ref().map(WireProc::from_key);
                 w.image = b(image);

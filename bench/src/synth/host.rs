@@ -191,7 +191,7 @@ impl HostSim {
         let command_line = cmd.map(|c| self.path(&c.replace("{img}", &image)));
         let user = Some(self.user_field(system));
         let parent = Some(parent.clone()).filter(|p| *p != NO_PROC);
-        self.emit(t, EventKind::ProcessStart { proc: proc.clone(), parent, image, command_line, user });
+        self.emit(t, EventKind::ProcessStart { proc: proc.clone(), parent, image, command_line, user, forked: false });
         if let Some(e) = end {
             self.emit(e, EventKind::ProcessEnd { proc: proc.clone() });
         }
@@ -237,6 +237,7 @@ impl HostSim {
                 image: cat.services.to_owned(),
                 command_line: None,
                 user: Some(self.user_field(true)),
+                forked: false,
             },
         );
         self.shell = self.spawn(t + 500, None, &services, cat.shell, Some(cat.shell.to_owned()), false);

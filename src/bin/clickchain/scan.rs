@@ -23,7 +23,8 @@ pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Input format (`auto`, `native`, `eslogger`, `ecs`); `ndjson` or `text` choose the output instead.
+    /// Input format (`auto`, `native`, `auditd`, `zeek-dns`, `eslogger`, `ecs`); `ndjson` or `text`
+    /// choose the output instead.
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format: `ndjson` (default) or `text`.
@@ -110,9 +111,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let progress = Arc::new(AtomicU64::new(0));
     let options = InputOptions { format: input_format, default_host: args.host.clone().unwrap_or_default() };
     let mut sources = Vec::new();
+    let mut adapter_counters = Vec::new();
     for f in &files {
-        match input::open(f, &options, Arc::clone(&progress)) {
-            Ok(r) => sources.push(r),
+        match input::open_counted(f, &options, Arc::clone(&progress)) {
+            Ok((r, counters)) => {
+                sources.push(r);
+                if let Some(c) = counters {
+                    adapter_counters.push((f.display().to_string(), c));
+                }
+            }
             Err(e) => report(&e, "unreadable_input", false),
         }
     }
@@ -171,6 +178,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if args.stats {
         let _ = writeln!(io::stderr(), "{}", serde_json::to_string_pretty(stats).unwrap_or_default());
+        // What the adapters read, left out (by reason) and rejected, per input that counts it.
+        let inputs: std::collections::BTreeMap<String, serde_json::Value> = adapter_counters
+            .iter()
+            .filter_map(|(name, c)| Some((name.clone(), serde_json::to_value(&*c.lock().ok()?).ok()?)))
+            .collect();
+        if !inputs.is_empty() {
+            let json = serde_json::json!({ "adapters": inputs });
+            let _ = writeln!(io::stderr(), "{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        }
     }
     Ok(if rejected > 0 {
         ExitCode::from(2)
