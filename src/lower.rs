@@ -174,6 +174,7 @@ impl Host {
             image: self.images.intern(image),
             is_link_source,
             lolbin,
+            forked: !executed,
             time: t,
             source: source.clone(),
         };
@@ -187,7 +188,7 @@ impl Host {
         if let Some(url) = command_line.and_then(url_in_command_line) {
             self.add_click(ctx, slot, t, url, source.clone());
         }
-        if !self.exec_watch.is_empty() {
+        if executed && !self.exec_watch.is_empty() {
             self.executed_download(ctx, t, image, source);
         }
         if executed && !self.interest.is_empty() {

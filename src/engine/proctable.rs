@@ -26,6 +26,8 @@ pub(crate) struct Proc {
     /// Its image is a link source (BrowserParents).
     pub link_source: bool,
     pub lolbin: bool,
+    /// A fork without exec (a copy of its parent's image).
+    pub forked: bool,
     /// The start record, for evidence.
     pub source: Option<SourceRef>,
     pub last_seen: i64,
@@ -58,6 +60,7 @@ pub(crate) struct NewProc<'a> {
     pub image: Arc<str>,
     pub is_link_source: bool,
     pub lolbin: bool,
+    pub forked: bool,
     pub time: i64,
     pub source: SourceRef,
 }
@@ -127,6 +130,7 @@ impl ProcTable {
             end: None,
             link_source: false,
             lolbin: false,
+            forked: false,
             source: None,
             last_seen: time,
             children: 0,
@@ -162,6 +166,7 @@ impl ProcTable {
     /// Records a process start.
     pub fn start(&mut self, new: NewProc<'_>) -> (Slot, StartOutcome) {
         let mut outcome = StartOutcome::default();
+        let mut exec_of = None;
         let existing = self.lookup_exact(new.key);
         let slot = match (new.key, existing) {
             // A source-unique id seen before: fill in a placeholder, or a duplicate start.
@@ -177,6 +182,7 @@ impl ProcTable {
                 let p = self.get_mut(old);
                 if p.end.is_none() {
                     p.end = Some(new.time);
+                    exec_of = Some(old);
                 }
                 self.placeholder(new.key, new.time)
             }
@@ -201,6 +207,16 @@ impl ProcTable {
             }
             None => None,
         };
+        // An exec: the pid's previous incarnation was still running under the same (known) parent, so
+        // the new image replaced it in place. It stays in the lineage as the parent, so that a
+        // wrapper's click (a `firefox` script exec'ing the binary) keeps its root. A fork's copy
+        // is not kept: fork-then-exec is how every child starts, and the copy adds nothing.
+        let parent = match exec_of {
+            Some(old) if old != slot && parent.is_some() && !self.get(old).forked && self.get(old).parent == parent => {
+                Some(old)
+            }
+            _ => parent,
+        };
         if let Some(ps) = parent {
             self.get_mut(ps).children += 1;
         }
@@ -221,6 +237,7 @@ impl ProcTable {
         p.parent = parent;
         p.start = Some(new.time);
         p.lolbin = new.lolbin;
+        p.forked = new.forked;
         p.source = Some(new.source);
         p.last_seen = new.time;
         p.link_source = new.is_link_source;
@@ -346,8 +363,16 @@ mod tests {
     fn start(t: &mut ProcTable, key: ProcKey, parent: Option<ProcKey>, link: bool, time: i64) -> (Slot, StartOutcome) {
         let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
         let image: Arc<str> = Arc::from(if link { "firefox" } else { "sh" });
-        let new =
-            NewProc { key: &key, parent: parent.as_ref(), image, is_link_source: link, lolbin: false, time, source };
+        let new = NewProc {
+            key: &key,
+            parent: parent.as_ref(),
+            image,
+            is_link_source: link,
+            lolbin: false,
+            forked: false,
+            time,
+            source,
+        };
         t.start(new)
     }
 
@@ -418,7 +443,17 @@ mod join_tests {
     fn start(t: &mut ProcTable, key: ProcKey, time: i64) -> Slot {
         let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
         let image: Arc<str> = Arc::from("x");
-        t.start(NewProc { key: &key, parent: None, image, is_link_source: false, lolbin: false, time, source }).0
+        t.start(NewProc {
+            key: &key,
+            parent: None,
+            image,
+            is_link_source: false,
+            lolbin: false,
+            forked: false,
+            time,
+            source,
+        })
+        .0
     }
 
     #[test]
@@ -456,8 +491,16 @@ mod regression_tests {
         let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
         let key = ProcKey::IdAndPid("g4".into(), 3);
         let image: Arc<str> = Arc::from("x");
-        let (started, _) =
-            t.start(NewProc { key: &key, parent: None, image, is_link_source: false, lolbin: false, time: 1, source });
+        let (started, _) = t.start(NewProc {
+            key: &key,
+            parent: None,
+            image,
+            is_link_source: false,
+            lolbin: false,
+            forked: false,
+            time: 1,
+            source,
+        });
         assert_eq!(started, slot);
         assert_eq!(t.lookup(&ProcKey::Pid(3)), Some(slot));
         assert_eq!(t.lookup(&ProcKey::Pid(11)), None);
@@ -465,5 +508,66 @@ mod regression_tests {
         assert_eq!(t.sweep(100), 1);
         assert_eq!(t.lookup(&ProcKey::Pid(3)), None);
         assert_eq!(t.lookup(&ProcKey::Id("g4".into())), None);
+    }
+}
+
+#[cfg(test)]
+mod exec_tests {
+    use std::sync::Arc;
+
+    use clickchain_adapters::{Position, ProcKey, SourceRef};
+
+    use super::*;
+
+    fn start(t: &mut ProcTable, key: ProcKey, parent: Option<ProcKey>, time: i64) -> Slot {
+        let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+        let new = NewProc {
+            key: &key,
+            parent: parent.as_ref(),
+            image: Arc::from("x"),
+            is_link_source: false,
+            lolbin: false,
+            forked: false,
+            time,
+            source,
+        };
+        t.start(new).0
+    }
+
+    #[test]
+    fn exec_in_place_keeps_the_replaced_image_as_parent() {
+        let mut t = ProcTable::default();
+        let shell = start(&mut t, ProcKey::Pid(1), None, 0);
+        let wrapper = start(&mut t, ProcKey::Pid(100), Some(ProcKey::Pid(1)), 1);
+        let binary = start(&mut t, ProcKey::Pid(100), Some(ProcKey::Pid(1)), 2);
+        assert_eq!(t.ancestors(binary).collect::<Vec<_>>(), vec![wrapper, shell]);
+        // After the first ended, the same pid under the same parent is reuse, not exec.
+        t.end(&ProcKey::Pid(100), 3);
+        let reused = start(&mut t, ProcKey::Pid(100), Some(ProcKey::Pid(1)), 4);
+        assert_eq!(t.ancestors(reused).collect::<Vec<_>>(), vec![shell]);
+        // A different parent is reuse too.
+        let other = start(&mut t, ProcKey::Pid(100), Some(ProcKey::Pid(7)), 5);
+        assert!(!t.ancestors(other).any(|a| a == reused));
+    }
+
+    #[test]
+    fn fork_then_exec_does_not_keep_the_copy() {
+        let mut t = ProcTable::default();
+        let shell = start(&mut t, ProcKey::Pid(1), None, 0);
+        let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+        let (key, parent) = (ProcKey::Pid(200), ProcKey::Pid(1));
+        let fork = NewProc {
+            key: &key,
+            parent: Some(&parent),
+            image: Arc::from("sh"),
+            is_link_source: false,
+            lolbin: false,
+            forked: true,
+            time: 1,
+            source,
+        };
+        t.start(fork);
+        let child = start(&mut t, ProcKey::Pid(200), Some(ProcKey::Pid(1)), 2);
+        assert_eq!(t.ancestors(child).collect::<Vec<_>>(), vec![shell]);
     }
 }
