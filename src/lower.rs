@@ -17,12 +17,15 @@ use crate::engine::profile::{Limits, Profile};
 use crate::engine::state::{
     ClickEntry, Dest, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
 };
+use crate::paths::PathClassifier;
 use crate::stats::Stats;
 
 /// Two connects of one process to one destination closer than this are one egress.
 const EGRESS_COALESCE_MS: i64 = 1_000;
 /// Most partial downloads remembered per host.
 const MAX_PARTIALS: usize = 10_000;
+/// Folders whose flags are cached per host.
+const DIR_FLAGS_CACHE: usize = 4096;
 /// Most observed clicks carried per link root.
 const MAX_CLICKS_PER_ROOT: usize = 256;
 
@@ -346,6 +349,24 @@ impl Host {
             ctx.stats.classified.writes_ignored += 1;
             return;
         };
+        // Most writes (caches, logs) are ruled out by their folder (cached per folder) and name.
+        if let Some((dir, name)) = paths.split_raw(&path) {
+            let flags = match self.dir_flags.get(dir) {
+                Some(f) => *f,
+                None => {
+                    if self.dir_flags.len() >= DIR_FLAGS_CACHE {
+                        self.dir_flags.clear();
+                    }
+                    let f = paths.dir_flags(dir);
+                    self.dir_flags.insert(dir.into(), f);
+                    f
+                }
+            };
+            if !PathClassifier::may_matter(&flags, &paths.name_flags(name)) {
+                ctx.stats.classified.writes_ignored += 1;
+                return;
+            }
+        }
         let Some(mut class) = paths.classify_write(&path) else {
             ctx.stats.classified.writes_ignored += 1;
             return;

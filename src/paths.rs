@@ -36,9 +36,12 @@
 //! # Ok::<(), clickchain::config::ConfigError>(())
 //! ```
 
+mod flags;
 mod pattern;
 #[cfg(test)]
 mod tests;
+
+pub use flags::{DirFlags, NameFlags};
 
 use clickchain_adapters::Os;
 use rustc_hash::FxHashSet;
@@ -184,34 +187,24 @@ impl PathClassifier {
             Some(i) => (&norm[..i], &norm[i + 1..]),
             None => ("", norm.as_str()),
         };
-        let extension = extension_of(name).map(str::to_lowercase);
-        let ext = extension.as_deref();
+        let dir = self.dir_flags_of(parent);
+        let names = self.name_flags(name);
         let mut class = PathClass {
-            high_risk_ext: ext.is_some_and(|e| self.high_risk.contains(e)),
-            executable_ext: ext.is_some_and(|e| self.executable.contains(e)),
+            high_risk_ext: names.high_risk_ext,
+            executable_ext: names.executable_ext || dir.app_bundle,
+            in_download_dir: dir.in_download_dir,
+            archive_member: dir.archive_member,
+            partial: names.partial || dir.download_bundle,
             ..PathClass::default()
         };
-        let mut last_parent = "";
-        for folder in parent.split(sep).filter(|s| !s.is_empty()) {
-            last_parent = folder;
-            class.in_download_dir |= self.download_dirs.contains(folder);
-            class.archive_member |= starts_with_ci(folder, "rar$ex")
-                || starts_with_ci(folder, "7zo")
-                || extension_of(folder).is_some_and(|e| self.archive.iter().any(|a| a.eq_ignore_ascii_case(e)));
-            class.executable_ext |=
-                extension_of(folder).is_some_and(|e| e.eq_ignore_ascii_case("app")) && self.executable.contains("app");
-        }
-        class.partial = self.partial_suffixes.iter().any(|s| ends_with_ci(name, s))
-            || (ends_with_ci(last_parent, ".download") && self.partial_suffixes.iter().any(|s| s == ".download"))
-            || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p));
-        if always_patterns || class.high_risk_ext || class.partial || class.in_download_dir || class.archive_member {
+        if always_patterns || Self::may_matter(&dir, &names) {
             // Split once; every pattern then matches by index.
             let segs: Vec<&str> = norm.split(sep).collect();
             class.user_path = self.user.iter().any(|p| p.matches(&segs));
             class.excluded = self.excluded.iter().any(|p| p.matches(&segs));
             class.quarantine_path = self.quarantine.iter().any(|p| p.matches(&segs));
         }
-        class.extension = extension;
+        class.extension = names.extension;
         class.norm = norm;
         class
     }

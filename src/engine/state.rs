@@ -10,6 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::dns::DnsCache;
 use super::proctable::{ProcTable, Slot};
 use crate::intern::Interner;
+use crate::paths::DirFlags;
 
 /// Where an egress destination's name came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,6 +163,8 @@ pub(crate) struct Host {
     /// their process pinned) until the window closes: if one is executed, it is re-evaluated as
     /// a QuarantinePolicy candidate ("executable by a later exec").
     pub exec_watch: FxHashMap<String, PendingWrite>,
+    /// Folder flags by folder as written in events (bounded: cleared when full).
+    pub dir_flags: FxHashMap<Box<str>, DirFlags>,
     /// Basenames of pending and alerted files -> their normalised paths (follow-on matching).
     pub interest: FxHashMap<String, Vec<String>>,
 }
@@ -186,6 +189,7 @@ impl Host {
             removals: Vec::new(),
             interest: FxHashMap::default(),
             exec_watch: FxHashMap::default(),
+            dir_flags: FxHashMap::default(),
         }
     }
 

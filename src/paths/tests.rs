@@ -322,3 +322,34 @@ fn macos_alias_after_collapsed_separators() {
     assert_eq!(normalize_for(Os::Macos, "//tmp/X"), "/private/tmp/x");
     assert_eq!(normalize_for(Os::Macos, "/tmpfiles/x"), "/tmpfiles/x");
 }
+
+proptest::proptest! {
+    /// The engine's cached shortcut (folder flags of the raw folder, name flags of the raw name)
+    /// answers exactly as the full classification does.
+    #[test]
+    fn folder_and_name_flags_decide_like_classify_write(
+        root in proptest::sample::select(vec!["C:", "c:", "/home/u", "/Users/u", "", "/private/var/folders/ab/cd", "//tmp"]),
+        segs in proptest::collection::vec(proptest::sample::select(vec![
+            "Downloads", "downloads", "AppData", "Local", "Temp", "x.zip", "Temp1_a.ZIP", "7zO12", "Rar$EXa",
+            "a.app", "Contents", "b.dmg.download", "..", ".", "", "cache", "User Data", "x.iso",
+        ]), 0..6),
+        name in proptest::sample::select(vec![
+            "a.exe", "A.EXE", "b.crdownload", "c.part", ".com.google.Chrome.xYz", "d.txt", "e", "f.sh",
+            "g.zip.download", "h.DMG", ".", "..", "",
+        ]),
+        sep in proptest::sample::select(vec!["\\", "/"]),
+        os in 0usize..3,
+    ) {
+        let os = [Os::Windows, Os::Linux, Os::Macos][os];
+        let c = classifier(os);
+        let mut path = root.to_owned();
+        for s in segs.iter().chain(std::iter::once(&name)) {
+            path.push_str(sep);
+            path.push_str(s);
+        }
+        if let Some((dir, file)) = c.split_raw(&path) {
+            let quick = PathClassifier::may_matter(&c.dir_flags(dir), &c.name_flags(file));
+            proptest::prop_assert_eq!(quick, c.classify_write(&path).is_some(), "{:?} on {}", path, os);
+        }
+    }
+}
