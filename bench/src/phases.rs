@@ -43,6 +43,9 @@ pub struct Measured {
     pub stats: Option<serde_json::Value>,
     /// Samples taken every `--sample-every` events while the engine ran.
     pub samples: Vec<Sample>,
+    /// Micro-batch evaluation times (µs): batches, p50, p99 (upper bounds), max.
+    #[serde(default)]
+    pub batches: Option<[f64; 4]>,
 }
 
 /// The engine's state after some events.
@@ -124,6 +127,7 @@ fn measured(phase: &str, events: u64, errors: u64, secs: f64, before: rss::Rss) 
         live_processes: 0,
         stats: None,
         samples: Vec::new(),
+        batches: None,
     }
 }
 
@@ -168,6 +172,9 @@ fn finish(mut m: Measured, engine: &mut Engine, alerts: Option<&Path>) -> anyhow
     m.follow_ons = records.len() as u64 - m.alerts;
     m.live_processes = engine.live_processes() as u64;
     m.stats = Some(serde_json::to_value(engine.stats())?);
+    let l = engine.batch_latency();
+    let us = |d: Option<std::time::Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1e6);
+    m.batches = Some([l.count as f64, us(l.quantile(0.5)), us(l.quantile(0.99)), us(Some(l.max))]);
     if let Some(path) = alerts {
         let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
         for r in &records {

@@ -137,6 +137,13 @@ pub fn render(
                 m.follow_ons,
                 counters.join(", ")
             );
+            if let Some([n, p50, p99, max]) = m.batches {
+                let _ = writeln!(
+                    o,
+                    "- {phase}: {} micro-batches evaluated; evaluation time p50 <= {p50:.0} µs, p99 <= {p99:.0} µs, max {max:.0} µs (log2 buckets: upper bounds)",
+                    thousands(n as u64)
+                );
+            }
             if !m.samples.is_empty() {
                 let live: Vec<String> = m.samples.iter().map(|x| thousands(x.live_processes)).collect();
                 let rss: Vec<String> = m.samples.iter().map(|x| mib(x.rss_kib)).collect();

@@ -7,6 +7,7 @@ pub(crate) mod dns;
 mod emit;
 mod evaluate;
 mod follow_on;
+mod latency;
 pub(crate) mod proctable;
 pub(crate) mod profile;
 mod reorder;
@@ -25,6 +26,7 @@ use crate::lower::{Ctx, DestCache};
 use crate::sink::Sink;
 use crate::stats::Stats;
 use evaluate::{evaluate_host, Emitted};
+pub use latency::BatchLatency;
 pub use profile::{analytic, EngineError};
 use profile::{Limits, Profile};
 use reorder::Reorder;
@@ -111,6 +113,7 @@ pub struct Engine {
     last_sweep: i64,
     out: Vec<Record>,
     stats: Stats,
+    latency: BatchLatency,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -177,6 +180,7 @@ impl Engine {
             last_sweep: i64::MIN,
             out: Vec::new(),
             stats: Stats::default(),
+            latency: BatchLatency::default(),
         })
     }
 
@@ -189,6 +193,11 @@ impl Engine {
     /// Counters so far.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Wall-clock evaluation time per micro-batch so far (batches that evaluated a host).
+    pub fn batch_latency(&self) -> &BatchLatency {
+        &self.latency
     }
 
     /// Offers one event. It is buffered until the watermark passes it, then lowered in time
@@ -324,6 +333,8 @@ impl Engine {
         let _span = tracing::debug_span!("batch", until, hosts = self.dirty.len()).entered();
         let mut dirty = std::mem::take(&mut self.dirty);
         dirty.sort();
+        let started = std::time::Instant::now();
+        let mut evaluated = false;
         let mut still: Vec<Arc<str>> = Vec::new();
         for name in dirty {
             let Some(host) = self.hosts.get_mut(&name) else { continue };
@@ -336,6 +347,7 @@ impl Engine {
                     max_alerted: self.limits.max_pending_per_host,
                 };
                 evaluate_host(host, profile, until, at_end, &mut emit);
+                evaluated = true;
             }
             if !host.pending.is_empty() {
                 host.dirty = true;
@@ -343,6 +355,9 @@ impl Engine {
             }
         }
         self.dirty = still;
+        if evaluated {
+            self.latency.record(started.elapsed());
+        }
         if until.saturating_sub(self.last_sweep) >= SWEEP_EVERY_MS || at_end {
             self.sweep(until);
         }
