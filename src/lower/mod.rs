@@ -10,15 +10,20 @@ use std::sync::Arc;
 
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, Destination, DomainError, DomainName, FirstSeen, Psl, Reason};
+use crate::domain::{host_of_url, DomainError, FirstSeen, Psl};
 use crate::engine::dns::DnsEntry;
 use crate::engine::proctable::{NewProc, Slot};
 use crate::engine::profile::{Limits, Profile};
 use crate::engine::state::{
-    ClickEntry, Dest, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
+    ClickEntry, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
 };
 use crate::paths::PathClassifier;
 use crate::stats::Stats;
+
+mod dest;
+
+use dest::classify;
+pub(crate) use dest::DestCache;
 
 /// Two connects of one process to one destination closer than this are one egress.
 const EGRESS_COALESCE_MS: i64 = 1_000;
@@ -39,64 +44,6 @@ pub(crate) struct Ctx<'a> {
     pub limits: &'a Limits,
     /// Carried state older than this is no longer needed.
     pub horizon: i64,
-}
-
-/// Classifies a destination: PSL parse and risk verdict, cached per (name, allowlisted IP).
-///
-/// A cached verdict equals a fresh one: names and lists do not change, and a name's "newly
-/// observed" reason can only be true on its first sighting, so such verdicts are not cached.
-fn classify(ctx: &mut Ctx<'_>, ip: IpAddr, name: Option<&str>, t: i64) -> Arc<Dest> {
-    let ip_allowed = ctx.profile.risk.is_allowed_ip(ip);
-    if let Some(n) = name {
-        if let Some(d) = ctx.dests.get(n, ip_allowed) {
-            return d;
-        }
-    }
-    let parsed: Option<DomainName> = name.and_then(|n| ctx.psl.parse(n).ok());
-    let verdict = ctx.profile.risk.assess(Destination { ip: Some(ip), name: parsed.as_ref() }, ctx.first_seen, t);
-    let key: Arc<str> = match &parsed {
-        Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
-        None => Arc::from(ip.to_string()),
-    };
-    let dest = Arc::new(Dest {
-        domain: parsed.as_ref().map(|d| d.name.clone()),
-        key,
-        registrable: parsed.as_ref().and_then(|d| d.registrable.clone()),
-        suffix: parsed.as_ref().map(|d| d.suffix.clone()),
-        untrusted: verdict.untrusted,
-        risk: verdict.score,
-        reasons: verdict.reasons.iter().map(|r| r.as_str()).collect(),
-    });
-    if let Some(n) = name {
-        if !verdict.has(Reason::NewlyObserved) {
-            ctx.dests.put(n, ip_allowed, Arc::clone(&dest));
-        }
-    }
-    dest
-}
-
-/// Destinations classified recently under one OS profile, by name and by whether the IP is
-/// allowlisted. Bounded: cleared when full.
-pub(crate) struct DestCache {
-    map: rustc_hash::FxHashMap<Box<str>, [Option<Arc<Dest>>; 2]>,
-    cap: usize,
-}
-
-impl DestCache {
-    pub fn new(cap: usize) -> Self {
-        DestCache { map: rustc_hash::FxHashMap::default(), cap }
-    }
-
-    fn get(&self, name: &str, ip_allowed: bool) -> Option<Arc<Dest>> {
-        self.map.get(name)?[usize::from(ip_allowed)].clone()
-    }
-
-    fn put(&mut self, name: &str, ip_allowed: bool, dest: Arc<Dest>) {
-        if self.map.len() >= self.cap {
-            self.map.clear();
-        }
-        self.map.entry(Box::from(name)).or_default()[usize::from(ip_allowed)] = Some(dest);
-    }
 }
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value).
