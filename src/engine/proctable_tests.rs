@@ -1,6 +1,6 @@
 //! Unit tests of the process table, by topic.
 
-mod tests {
+mod basics {
     use std::sync::Arc;
 
     use clickchain_adapters::{Position, ProcKey, SourceRef};
