@@ -32,6 +32,7 @@ pub mod domain;
 mod engine;
 pub mod input;
 mod intern;
+pub mod live;
 mod lower;
 pub mod merge;
 pub mod paths;
