@@ -75,7 +75,7 @@ pub fn spawn(mut engine: Engine, options: Options) -> LiveEngine {
             tokio::select! {
                 event = incoming.recv() => match event {
                     Some(e) => {
-                        if newest.is_none_or(|(t, _)| e.time > t) {
+                        if !matches!(newest, Some((t, _)) if e.time <= t) {
                             newest = Some((e.time, Instant::now()));
                         }
                         engine.push(e);
