@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use chrono::Duration;
 use clickchain_adapters::native::NativeReader;
+use clickchain_adapters::winevent::{self, Tally, WinEventReader};
 use clickchain_adapters::{Event, ReadError};
 
 /// An input format.
@@ -18,6 +20,12 @@ pub enum InputFormat {
     Auto,
     /// clickchain's native NDJSON.
     Native,
+    /// A Windows binary event log (`.evtx`).
+    Evtx,
+    /// Rendered Windows event XML (`<Event>` per record; also syslog lines carrying one).
+    Xml,
+    /// Windows events as JSON, in any of the shapes of FORMATS.md §1.2, detected per record.
+    WinJson,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -26,7 +34,10 @@ impl std::str::FromStr for InputFormat {
         match s {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
-            other => Err(format!("unknown input format `{other}` (expected auto or native)")),
+            "evtx" => Ok(InputFormat::Evtx),
+            "xml" => Ok(InputFormat::Xml),
+            "sysmon-json" | "winjson" | "json" => Ok(InputFormat::WinJson),
+            other => Err(format!("unknown input format `{other}` (expected auto, native, evtx, xml or sysmon-json)")),
         }
     }
 }
@@ -102,13 +113,26 @@ impl<R: Read> Read for Counting<R> {
 /// The records of one opened input.
 pub type Records = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
 
-/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
+/// An opened input: its records, and for Windows formats the reader's counts.
+pub struct Opened {
+    /// The records.
+    pub records: Records,
+    /// Records read and skipped (not relevant) by reason, and warnings; `None` for native input.
+    pub tally: Option<Tally>,
+}
+
+/// The longest EVTX read from stdin (a file is read in place).
+const MAX_EVTX_STDIN: u64 = 4 << 30;
+
+/// Opens one input: detects its format and returns its records. `progress` counts bytes read;
+/// `time_offset` corrects the `TimeCreated` of Windows inputs (see `winevent::time`).
 pub fn open(
     path: &Path,
     format: InputFormat,
     default_host: &str,
+    time_offset: Option<Duration>,
     progress: Arc<AtomicU64>,
-) -> Result<Records, InputError> {
+) -> Result<Opened, InputError> {
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -120,23 +144,76 @@ pub fn open(
         InputFormat::Auto => detect(&mut reader, &name)?,
         f => f,
     };
-    match format {
+    let windows = match format {
         InputFormat::Native | InputFormat::Auto => {
-            Ok(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)))
+            let records: Records = Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host));
+            return Ok(Opened { records, tally: None });
         }
-    }
+        InputFormat::Xml => WinEventReader::xml(name.as_str(), reader),
+        InputFormat::WinJson => WinEventReader::json(name.as_str(), reader),
+        InputFormat::Evtx => {
+            let opened = if path.as_os_str() == "-" {
+                winevent::read_bounded(reader, MAX_EVTX_STDIN)
+                    .map(|b| WinEventReader::evtx(name.as_str(), io::Cursor::new(b)))
+            } else {
+                File::open(path).map(|f| WinEventReader::evtx(name.as_str(), BufReader::new(f)))
+            };
+            match opened.map_err(|error| InputError::Io { path: name.clone(), error })? {
+                Ok(r) => r,
+                // An unreadable header is one counted error, like any other bad record.
+                Err(e) => return Ok(Opened { records: Box::new(std::iter::once(Err(e))), tally: None }),
+            }
+        }
+    };
+    let reader = windows.default_host(default_host).time_offset(time_offset);
+    let tally = Some(reader.tally());
+    Ok(Opened { records: Box::new(reader), tally })
 }
 
-/// Sniffs the first non-blank bytes. An empty input is native (it has no records either way).
-fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
+/// Sniffs the first bytes. An empty input is native (it has no records either way).
+///
+/// EVTX by its magic; XML by a leading `<` or an `<Event` on the first line (syslog); JSON is
+/// native when its first line is an object without Windows event keys, else a
+/// Windows JSON shape (which one is decided per record).
+pub fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
+    if head.starts_with(b"ElfFile\0") {
+        return Ok(InputFormat::Evtx);
+    }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = text.iter().find(|b| !b.is_ascii_whitespace());
-    match first {
-        None | Some(b'{') => Ok(InputFormat::Native),
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let text = &text[start..];
+    let first_line = &text[..memchr_newline(text)];
+    match text.first() {
+        None => Ok(InputFormat::Native),
+        Some(b'{') if is_native_line(first_line) => Ok(InputFormat::Native),
+        Some(b'{' | b'[') => Ok(InputFormat::WinJson),
+        Some(b'<') => Ok(InputFormat::Xml),
+        Some(_) if contains(first_line, b"<Event") => Ok(InputFormat::Xml),
         Some(_) => Err(InputError::UnknownFormat {
             path: name.to_owned(),
             head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),
         }),
+    }
+}
+
+fn memchr_newline(text: &[u8]) -> usize {
+    text.iter().position(|b| *b == b'\n').unwrap_or(text.len())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A whole JSON object with none of the Windows shapes' keys (`EventID`, `Event`, `winlog`, an
+/// embedded `<Event>`).
+fn is_native_line(line: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) {
+        Ok(obj) => {
+            !["EventID", "EventId", "Event", "winlog"].iter().any(|k| obj.contains_key(*k))
+                && !obj.values().any(|v| v.as_str().is_some_and(|s| s.trim_start().starts_with("<Event")))
+        }
+        // A native file's first line that is not JSON is still native (and rejected as such).
+        Err(e) => !e.is_eof() && !contains(line, b"\"EventID\"") && !contains(line, b"\"Event\""),
     }
 }

@@ -382,7 +382,11 @@ fn normalize_simple(os: Os, path: &str) -> Option<String> {
             }
         }
         Os::Linux | Os::Macos => {
-            if b[0] != b'/' || (os == Os::Macos && ["/var", "/tmp", "/etc"].iter().any(|p| path.starts_with(p))) {
+            // The alias test must see the first segment as the general rules do: after
+            // duplicate separators and case folding (`//tmp`, `/TMP` are `/private/tmp`).
+            let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+            let alias = ["var", "tmp", "etc"].iter().any(|a| first.eq_ignore_ascii_case(a));
+            if b[0] != b'/' || (os == Os::Macos && alias) {
                 return None;
             }
         }

@@ -34,6 +34,15 @@ pub enum RecordError {
     /// The timestamp cannot be parsed.
     #[error("unparseable timestamp `{0}`")]
     BadTimestamp(String),
+    /// The record is not well-formed XML (or not an `<Event>` element).
+    #[error("malformed XML: {0}")]
+    Xml(String),
+    /// A JSON record in none of the known shapes.
+    #[error("unknown record shape: {0}")]
+    UnknownShape(String),
+    /// Part of a binary event log (a chunk or a record) cannot be read.
+    #[error("corrupt EVTX: {0}")]
+    Evtx(String),
     /// A field holds a value of the wrong form.
     #[error("bad value in `{field}`: {message}")]
     BadValue {
@@ -55,6 +64,9 @@ impl RecordError {
             RecordError::MissingField { .. } => "missing_field",
             RecordError::BadTimestamp(_) => "bad_timestamp",
             RecordError::BadValue { .. } => "bad_value",
+            RecordError::Xml(_) => "malformed_xml",
+            RecordError::UnknownShape(_) => "unknown_shape",
+            RecordError::Evtx(_) => "corrupt_evtx",
         }
     }
 }

@@ -20,6 +20,7 @@ mod error;
 mod event;
 pub mod lines;
 pub mod native;
+pub mod winevent;
 
 pub use error::{ReadError, RecordError};
 pub use event::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};

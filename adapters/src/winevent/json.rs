@@ -1,0 +1,157 @@
+//! The JSON shapes Windows events come in (FORMATS.md §1.2), detected per record by key presence:
+//!
+//! * **A, flattened** (OTRF/Logstash, nxlog `im_msvistalog`): `EventID` and every `EventData`
+//!   field at the top level;
+//! * **B, Winlogbeat / Elastic Agent**: `winlog.event_id`, `winlog.event_data.*`;
+//! * **C, evtx crate / pyevtx**: `Event.System.EventID`, `Event.EventData.{Name: value}`;
+//! * **D, xmltodict / PowerShell**: `Event.EventData.Data` = `[{"@Name", "#text"}]`;
+//! * **E, XML in a JSON wrapper**: a string value holding an `<Event>` (`SyslogMessage`,
+//!   `event.original`, Splunk `_raw`).
+
+use serde_json::{Map, Value};
+
+use super::record::{parse_event_id, WinRecord};
+use super::xml;
+use crate::error::RecordError;
+
+/// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        // `{"#text": …}` (an element with attributes, in shapes C and D).
+        Value::Object(o) => o.get("#text").and_then(text),
+        _ => None,
+    }
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn time_at(v: Option<&Value>) -> Option<chrono::DateTime<chrono::Utc>> {
+    v.and_then(text).and_then(|t| xml::parse_system_time(&t))
+}
+
+fn fields(obj: &Map<String, Value>) -> Vec<(String, String)> {
+    obj.iter().filter_map(|(k, v)| text(v).map(|t| (k.clone(), t))).collect()
+}
+
+/// The record a JSON value holds, whatever its shape.
+pub fn parse_value(v: &Value) -> Result<WinRecord, RecordError> {
+    let Some(obj) = v.as_object() else {
+        return Err(RecordError::UnknownShape("not a JSON object".into()));
+    };
+    if let Some(event) = obj.get("Event").filter(|e| e.get("System").is_some()) {
+        return from_event_object(event);
+    }
+    if let Some(winlog) = obj.get("winlog").filter(|w| w.get("event_id").is_some()) {
+        return from_winlog(v, winlog);
+    }
+    if let Some(id) = obj.get("EventID").or_else(|| obj.get("EventId")) {
+        return from_flat(obj, id);
+    }
+    if let Some(xml) = embedded_xml(obj) {
+        return xml::parse_event(xml);
+    }
+    let keys: Vec<&str> = obj.keys().take(6).map(String::as_str).collect();
+    Err(RecordError::UnknownShape(format!("no Windows event in an object with keys {keys:?}")))
+}
+
+fn event_id(v: &Value) -> Result<u32, RecordError> {
+    let t = text(v).unwrap_or_default();
+    parse_event_id(&t).ok_or(RecordError::BadValue { field: "EventID", message: format!("`{t}` is not a number") })
+}
+
+/// Shape A: everything at the top level.
+fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordError> {
+    let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
+    Ok(WinRecord {
+        provider: get("SourceName").or_else(|| get("ProviderName")),
+        channel: get("Channel"),
+        event_id: event_id(id)?,
+        computer: get("Hostname").or_else(|| get("Computer")),
+        // `EventTime` (nxlog) is local time without a zone: never used.
+        time_created: time_at(obj.get("TimeCreated")).or_else(|| time_at(obj.get("@timestamp"))),
+        record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
+        data: fields(obj),
+    })
+}
+
+/// Shape B: Winlogbeat's `winlog` object; the raw XML in `event.original` when there is no
+/// `event_data`.
+fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
+    let data = match winlog.get("event_data").and_then(Value::as_object) {
+        Some(d) => fields(d),
+        None => {
+            if let Some(xml) = str_at(root, &["event", "original"]).and_then(Value::as_str) {
+                return xml::parse_event(xml);
+            }
+            Vec::new()
+        }
+    };
+    let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
+    Ok(WinRecord {
+        provider: get(winlog.get("provider_name")),
+        channel: get(winlog.get("channel")),
+        event_id: event_id(&winlog["event_id"])?,
+        computer: get(winlog.get("computer_name")).or_else(|| get(str_at(root, &["host", "name"]))),
+        time_created: time_at(root.get("@timestamp")),
+        record_id: get(winlog.get("record_id")).and_then(|t| t.parse().ok()),
+        data,
+    })
+}
+
+/// An attribute of an element in shapes C (`{"#attributes": {"Name": …}}`) and D (`{"@Name": …}`).
+fn attribute<'a>(element: Option<&'a Value>, name: &str) -> Option<&'a Value> {
+    let e = element?;
+    e.get("#attributes").and_then(|a| a.get(name)).or_else(|| e.get(format!("@{name}").as_str()))
+}
+
+/// Shapes C and D: `{"Event": {"System": …, "EventData": …}}`.
+fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
+    let system = &event["System"];
+    let id = system.get("EventID").ok_or(RecordError::MissingField { kind: "event", field: "EventID" })?;
+    let get = |k: &str| system.get(k).and_then(text).filter(|s| !s.is_empty());
+    // The evtx crate with `separate_json_attributes` puts attributes beside the element.
+    let created = attribute(system.get("TimeCreated"), "SystemTime")
+        .or_else(|| str_at(system, &["TimeCreated_attributes", "SystemTime"]));
+    let provider =
+        attribute(system.get("Provider"), "Name").or_else(|| str_at(system, &["Provider_attributes", "Name"]));
+    let mut data = Vec::new();
+    if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
+        match ed.get("Data") {
+            // Shape D: a list of named values (or one, when there is a single field).
+            Some(Value::Array(items)) => data.extend(items.iter().filter_map(named_value)),
+            Some(one @ Value::Object(o)) if o.contains_key("@Name") => data.extend(named_value(one)),
+            _ => data = fields(ed),
+        }
+    }
+    Ok(WinRecord {
+        provider: provider.and_then(text),
+        channel: get("Channel"),
+        event_id: event_id(id)?,
+        computer: get("Computer"),
+        time_created: time_at(created),
+        record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
+        data,
+    })
+}
+
+fn named_value(item: &Value) -> Option<(String, String)> {
+    let name = item.get("@Name")?.as_str()?;
+    Some((name.to_owned(), item.get("#text").and_then(text).unwrap_or_default()))
+}
+
+/// Shape E: the first string value (top level, or `event.original`) holding an `<Event>`.
+fn embedded_xml(obj: &Map<String, Value>) -> Option<&str> {
+    let is_xml = |s: &&str| s.trim_start().starts_with("<Event");
+    obj.values()
+        .filter_map(Value::as_str)
+        .find(is_xml)
+        .or_else(|| obj.get("event").and_then(|e| e.get("original")).and_then(Value::as_str).filter(is_xml))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,61 @@
+use super::*;
+
+fn parse(text: &str) -> Result<WinRecord, RecordError> {
+    parse_value(&serde_json::from_str(text).unwrap())
+}
+
+#[test]
+fn shape_a_flattened() {
+    let r = parse(r#"{"@timestamp":"2024-05-14T02:12:44.101Z","EventTime":"2024-05-14 11:12:44","Hostname":"WS-042","Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon","EventID":3,"UtcTime":"2024-05-14 09:12:38.902","ProcessId":"8120","Initiated":"true"}"#).unwrap();
+    assert_eq!(r.event_id, 3);
+    assert_eq!(r.computer.as_deref(), Some("WS-042"));
+    assert_eq!(r.get("Initiated"), Some("true"));
+    assert_eq!(r.time_created.unwrap().to_rfc3339(), "2024-05-14T02:12:44.101+00:00");
+}
+
+#[test]
+fn shape_b_winlogbeat() {
+    let r = parse(r#"{"@timestamp":"2024-05-14T09:12:38.700Z","host":{"name":"ws-042"},"winlog":{"event_id":"22","channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","record_id":88190,"event_data":{"QueryName":"files.example.org","ProcessId":"7404"}}}"#).unwrap();
+    assert_eq!((r.event_id, r.record_id), (22, Some(88190)));
+    assert_eq!(r.computer.as_deref(), Some("ws-042"));
+    assert_eq!(r.get("QueryName"), Some("files.example.org"));
+}
+
+#[test]
+fn shape_c_evtx_crate_with_typed_values() {
+    let r = parse(r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":22,"TimeCreated":{"#attributes":{"SystemTime":"2024-05-14T09:12:38.700412Z"}},"EventRecordID":88190,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS-042"},"EventData":{"ProcessId":7404,"QueryName":"files.example.org"}}}"##).unwrap();
+    assert_eq!(r.provider.as_deref(), Some("Microsoft-Windows-Sysmon"));
+    assert_eq!(r.get("ProcessId"), Some("7404"));
+    assert_eq!(r.record_id, Some(88190));
+}
+
+#[test]
+fn shape_c_event_id_with_qualifiers() {
+    let r = parse(r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4688},"Channel":"Security"},"EventData":{"NewProcessId":"0x1d2c"}}}"##).unwrap();
+    assert_eq!(r.event_id, 4688);
+}
+
+#[test]
+fn shape_d_data_list() {
+    let r = parse(r##"{"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon"},"EventID":"11","TimeCreated":{"@SystemTime":"2024-05-14T09:12:39.9Z"}},"EventData":{"Data":[{"@Name":"TargetFilename","#text":"C:\\Users\\a\\Downloads\\x.iso"},{"@Name":"RuleName","#text":null}]}}}"##).unwrap();
+    assert_eq!(r.event_id, 11);
+    assert_eq!(r.get("TargetFilename"), Some("C:\\Users\\a\\Downloads\\x.iso"));
+    assert_eq!(r.get("RuleName"), Some(""));
+    assert!(r.time_created.is_some());
+}
+
+#[test]
+fn shape_e_xml_inside_json() {
+    let r = parse(r#"{"TimeGenerated":"2022-05-11T18:10:20Z","SyslogMessage":"<Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>3</EventID></System><EventData><Data Name=\"Image\">/usr/bin/bash</Data></EventData></Event>"}"#).unwrap();
+    assert_eq!(r.provider.as_deref(), Some("Linux-Sysmon"));
+    assert_eq!(r.get("Image"), Some("/usr/bin/bash"));
+}
+
+#[test]
+fn unknown_shapes_are_named() {
+    for text in [r#"{"foo":1,"bar":"x"}"#, "[1,2]", r#"{"EventID":"four"}"#] {
+        let e = parse(text).unwrap_err();
+        assert!(matches!(e.reason(), "unknown_shape" | "bad_value"), "{text}: {e}");
+    }
+    assert_eq!(parse(r#"{"foo":1}"#).unwrap_err().reason(), "unknown_shape");
+}

@@ -1,0 +1,448 @@
+//! Windows event logs: Sysmon (also Sysmon for Linux) and Security 4688/4689, from EVTX files,
+//! rendered XML and the JSON shapes of FORMATS.md §1.2, mapped onto [`Event`].
+//!
+//! ```
+//! use clickchain_adapters::winevent::WinEventReader;
+//! let line = br#"{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"ws-1","UtcTime":"2024-05-14 09:13:02.118","ProcessGuid":"{3F1C2B7A-2E2E-6643-B101-000000001A00}","Image":"C:\\Windows\\System32\\mshta.exe"}
+//! {"EventID":4689,"Channel":"System"}
+//! "#;
+//! let reader = WinEventReader::json("sysmon.jsonl", &line[..]);
+//! let tally = reader.tally();
+//! let events: Vec<_> = reader.collect();
+//! assert_eq!(events.len(), 1);
+//! assert_eq!(events[0].as_ref().unwrap().kind.tag(), "process_start");
+//! assert_eq!(tally.snapshot().skipped["other_provider"], 1);
+//! ```
+//!
+//! The reader looks ahead up to [`LOOKAHEAD`] records before its first event, to estimate the
+//! input's `TimeCreated` offset from its process starts (see [`time`]).
+
+pub mod evtx;
+pub mod json;
+pub mod map;
+pub mod partial;
+pub mod record;
+pub mod time;
+pub mod xml;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, Read};
+use std::sync::{Arc, Mutex};
+
+use chrono::Duration;
+
+use crate::error::{ReadError, RecordError};
+use crate::event::{Event, EventKind, Position, SourceRef};
+use crate::lines::{Line, LineReader};
+use map::Mapped;
+use record::{Provider, WinRecord};
+
+/// Records read before the first event to estimate the input's clock offset.
+pub const LOOKAHEAD: usize = 2048;
+/// Events held to put an input in time order: exports interleave channels (all Security
+/// records, then all Sysmon ones) and Sysmon writes some events late. An input whose disorder
+/// spans fewer events than this comes out sorted; beyond it the engine's lateness rules apply.
+pub const REORDER: usize = 8192;
+/// The largest JSON document read whole (a pretty-printed file or an array of records).
+pub const MAX_DOCUMENT: u64 = 256 << 20;
+
+/// One record out of a source, before mapping.
+#[derive(Debug)]
+pub enum Raw {
+    /// A record and where it is.
+    Record(Position, WinRecord),
+    /// A record that could not be read.
+    Bad(Position, RecordError),
+    /// The input cannot be read further.
+    Io(std::io::Error),
+}
+
+/// What a reader counted, shared with whoever opened it (the reader itself is consumed).
+#[derive(Debug, Clone, Default)]
+pub struct Tally(Arc<Mutex<TallyData>>);
+
+/// Counts of one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TallyData {
+    /// Records read (events, skips and rejections).
+    pub records: u64,
+    /// Records that are fine but say nothing the engine uses, by reason.
+    pub skipped: BTreeMap<&'static str, u64>,
+    /// Things about the input a person should know (a shifted clock).
+    pub warnings: Vec<String>,
+}
+
+impl Tally {
+    /// A copy of the counts so far.
+    pub fn snapshot(&self) -> TallyData {
+        self.0.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    fn with(&self, f: impl FnOnce(&mut TallyData)) {
+        if let Ok(mut d) = self.0.lock() {
+            f(&mut d);
+        }
+    }
+}
+
+/// Reads Windows events from any of the supported envelopes, one `Result` per record.
+pub struct WinEventReader {
+    input: Arc<str>,
+    source: Box<dyn Iterator<Item = Raw> + Send>,
+    default_host: String,
+    clock: time::Clock,
+    /// Records read ahead while the clock offset is estimated.
+    ahead: VecDeque<Raw>,
+    primed: bool,
+    partials: partial::Partials,
+    /// Events waiting for their turn, earliest first (by time, then read order).
+    held: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
+    seq: u64,
+    tally: Tally,
+    failed: bool,
+    exhausted: bool,
+}
+
+/// An event in the reorder buffer.
+struct Held(chrono::DateTime<chrono::Utc>, u64, Event);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0, self.1) == (other.0, other.1)
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0, self.1).cmp(&(other.0, other.1))
+    }
+}
+
+impl WinEventReader {
+    fn with_source(input: impl Into<Arc<str>>, source: Box<dyn Iterator<Item = Raw> + Send>) -> Self {
+        WinEventReader {
+            input: input.into(),
+            source,
+            default_host: String::new(),
+            clock: time::Clock::new(None),
+            ahead: VecDeque::new(),
+            primed: false,
+            partials: partial::Partials::default(),
+            held: Default::default(),
+            seq: 0,
+            tally: Tally::default(),
+            failed: false,
+            exhausted: false,
+        }
+    }
+
+    /// Rendered XML: `<Event>` elements, pretty-printed or one per line, bare or after a
+    /// syslog prefix.
+    pub fn xml<R: BufRead + Send + 'static>(input: impl Into<Arc<str>>, reader: R) -> Self {
+        Self::with_source(input, Box::new(xml::XmlSource::new(reader)))
+    }
+
+    /// JSON: one record per line in any shape (mixed shapes allowed), or a JSON document (an
+    /// object, concatenated objects, or an array of records) when the first line is not a
+    /// whole record.
+    pub fn json<R: BufRead + Send + 'static>(input: impl Into<Arc<str>>, reader: R) -> Self {
+        Self::with_source(input, Box::new(JsonSource::new(reader)))
+    }
+
+    /// An EVTX file. Fails when the file header cannot be read.
+    pub fn evtx<T: std::io::Read + std::io::Seek + Send + 'static>(
+        input: impl Into<Arc<str>>,
+        data: T,
+    ) -> Result<Self, ReadError> {
+        let input = input.into();
+        match evtx::open(data) {
+            Ok(source) => Ok(Self::with_source(input, Box::new(source))),
+            Err(message) => Err(ReadError::Record {
+                at: SourceRef { input, pos: Position::Offset(0) },
+                error: RecordError::Evtx(message),
+            }),
+        }
+    }
+
+    /// The host given to events whose record names none.
+    pub fn default_host(mut self, host: impl Into<String>) -> Self {
+        self.default_host = host.into();
+        self
+    }
+
+    /// The offset added to this input's `TimeCreated` (local time written as UTC); when not
+    /// given it is estimated from the input's process starts.
+    pub fn time_offset(mut self, offset: Option<Duration>) -> Self {
+        self.clock = time::Clock::new(offset);
+        self
+    }
+
+    /// A handle on this reader's counts, valid after the reader is consumed.
+    pub fn tally(&self) -> Tally {
+        self.tally.clone()
+    }
+
+    /// Reads ahead until the clock offset is settled (or [`LOOKAHEAD`] records, or the end).
+    fn prime(&mut self) {
+        self.primed = true;
+        while !self.clock.settled() && self.ahead.len() < LOOKAHEAD {
+            let Some(raw) = self.source.next() else { break };
+            if let Raw::Record(_, r) = &raw {
+                self.observe(r);
+            }
+            let stop = matches!(raw, Raw::Io(_));
+            self.ahead.push_back(raw);
+            if stop {
+                break;
+            }
+        }
+        self.clock.settle();
+        if let Some((shift, samples)) = self.clock.estimated_shift() {
+            let hours = shift as f64 / 3_600_000.0;
+            let warning = format!(
+                "{}: TimeCreated is {:+.2}h off UtcTime in {samples} process starts (local time written as UTC?); \
+                 times taken from TimeCreated are corrected by that (set --time-offset to override)",
+                self.input, hours
+            );
+            self.tally.with(|d| d.warnings.push(warning));
+        }
+    }
+
+    fn observe(&mut self, r: &WinRecord) {
+        if r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon) {
+            if let (Some(utc), Some(created)) = (r.value("UtcTime").and_then(crate::native::parse_time), r.time_created)
+            {
+                self.clock.observe(utc, created);
+            }
+        }
+    }
+
+    fn next_raw(&mut self) -> Option<Raw> {
+        if !self.primed {
+            self.prime();
+        }
+        self.ahead.pop_front().or_else(|| self.source.next())
+    }
+
+    /// Maps one record; `None` when it is skipped (and counted).
+    fn map_record(&mut self, at: SourceRef, r: WinRecord) -> Option<Result<Event, ReadError>> {
+        let (kind, os, utc_time) = match map::map(&r) {
+            Err(error) => return Some(Err(ReadError::Record { at, error })),
+            Ok(Mapped::Skip(reason)) => {
+                self.tally.with(|d| *d.skipped.entry(reason).or_default() += 1);
+                return None;
+            }
+            Ok(Mapped::Event { kind, os, utc_time }) => (kind, os, utc_time),
+        };
+        let is_connect = matches!(kind, EventKind::Connect { .. });
+        let Some(time) = self.clock.pick(utc_time, r.time_created, is_connect) else {
+            let text = r.get("UtcTime").unwrap_or("(no UtcTime or TimeCreated)").to_owned();
+            return Some(Err(ReadError::Record { at, error: RecordError::BadTimestamp(text) }));
+        };
+        let mut kind = kind;
+        self.partials.resolve(&mut kind, time);
+        let host = r.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
+        Some(Ok(Event { time, host, os: Some(os), source: at, kind }))
+    }
+}
+
+impl WinEventReader {
+    /// The next event or error in read order (before reordering).
+    fn next_unordered(&mut self) -> Option<Result<Event, ReadError>> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let raw = self.next_raw()?;
+            self.tally.with(|d| d.records += u64::from(!matches!(raw, Raw::Io(_))));
+            let at = |pos| SourceRef { input: Arc::clone(&self.input), pos };
+            match raw {
+                Raw::Io(error) => {
+                    self.failed = true;
+                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
+                }
+                Raw::Bad(pos, error) => return Some(Err(ReadError::Record { at: at(pos), error })),
+                Raw::Record(pos, r) => {
+                    let at = at(pos);
+                    if let Some(result) = self.map_record(at, r) {
+                        return Some(result);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for WinEventReader {
+    type Item = Result<Event, ReadError>;
+
+    /// Errors come out at once; events once [`REORDER`] later ones have been read (or at the end).
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.exhausted && self.held.len() < REORDER {
+            match self.next_unordered() {
+                None => self.exhausted = true,
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(event)) => {
+                    self.seq += 1;
+                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, event)));
+                }
+            }
+        }
+        self.held.pop().map(|std::cmp::Reverse(Held(_, _, e))| Ok(e))
+    }
+}
+
+/// JSON records: per line, or one document read whole when the first line is not a record.
+struct JsonSource<R> {
+    lines: LineReader<R>,
+    /// A document's records, when the input is one document.
+    document: Option<std::vec::IntoIter<Raw>>,
+    started: bool,
+    done: bool,
+}
+
+impl<R: BufRead> JsonSource<R> {
+    fn new(reader: R) -> Self {
+        JsonSource {
+            lines: LineReader::new(reader, crate::native::DEFAULT_MAX_LINE),
+            document: None,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// Reads the rest of the input after `first` as one document of records.
+    fn read_document(&mut self, first: Vec<u8>) -> Vec<Raw> {
+        let mut bytes = first;
+        bytes.push(b'\n');
+        loop {
+            match self.lines.next_line() {
+                Ok(None) => break,
+                Ok(Some((_, Line::Text(t)))) => {
+                    bytes.extend_from_slice(t);
+                    bytes.push(b'\n');
+                }
+                Ok(Some((line, Line::TooLong(len)))) => {
+                    return vec![Raw::Bad(Position::Line(line), RecordError::TooLong { len, max: self.lines.max() })]
+                }
+                Err(e) => return vec![Raw::Io(e)],
+            }
+            if bytes.len() as u64 > MAX_DOCUMENT {
+                let error = RecordError::TooLong { len: bytes.len() as u64, max: MAX_DOCUMENT as usize };
+                return vec![Raw::Bad(Position::Record(1), error)];
+            }
+        }
+        let mut out = Vec::new();
+        let mut index = 0u64;
+        for value in serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>() {
+            match value {
+                Err(e) => {
+                    // A JSON document cannot be resynchronised after a syntax error.
+                    out.push(Raw::Bad(Position::Record(index + 1), RecordError::Json(e.to_string())));
+                    break;
+                }
+                Ok(serde_json::Value::Array(items)) => {
+                    for item in items {
+                        index += 1;
+                        out.push(from_value(Position::Record(index), &item));
+                    }
+                }
+                Ok(item) => {
+                    index += 1;
+                    out.push(from_value(Position::Record(index), &item));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn from_value(at: Position, v: &serde_json::Value) -> Raw {
+    match json::parse_value(v) {
+        Ok(r) => Raw::Record(at, r),
+        Err(e) => Raw::Bad(at, e),
+    }
+}
+
+impl<R: BufRead> Iterator for JsonSource<R> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        if let Some(doc) = self.document.as_mut() {
+            match doc.next() {
+                Some(r) => return Some(r),
+                None => self.document = None,
+            }
+        }
+        if self.done {
+            return None;
+        }
+        loop {
+            let (line_no, line) = match self.lines.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Raw::Io(e));
+                }
+            };
+            let at = Position::Line(line_no);
+            let text = match line {
+                Line::TooLong(len) => return Some(Raw::Bad(at, RecordError::TooLong { len, max: self.lines.max() })),
+                Line::Text(t) => t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t),
+            };
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let first = !self.started;
+            self.started = true;
+            match serde_json::from_slice::<serde_json::Value>(text) {
+                // A line holding an array holds several records.
+                Ok(serde_json::Value::Array(items)) => {
+                    let records: Vec<Raw> = items.iter().map(|v| from_value(at, v)).collect();
+                    self.document = Some(records.into_iter());
+                    match self.document.as_mut().and_then(Iterator::next) {
+                        Some(r) => return Some(r),
+                        None => {
+                            self.document = None;
+                            continue;
+                        }
+                    }
+                }
+                Ok(v) => return Some(from_value(at, &v)),
+                // A first line that is not a whole value starts a pretty-printed document.
+                Err(e) if first && e.is_eof() => {
+                    let owned = text.to_vec();
+                    let doc = self.read_document(owned);
+                    self.document = Some(doc.into_iter());
+                    return self.document.as_mut().and_then(Iterator::next);
+                }
+                Err(e) => {
+                    let error = match std::str::from_utf8(text) {
+                        Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
+                        Ok(_) => RecordError::Json(e.to_string()),
+                    };
+                    return Some(Raw::Bad(at, error));
+                }
+            }
+        }
+    }
+}
+
+/// Reads all of `reader` (up to `max` bytes) for formats that need to seek (EVTX from stdin).
+pub fn read_bounded(reader: impl Read, max: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(max).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests;
