@@ -26,6 +26,8 @@ pub struct EvtxSource<T: Read + Seek> {
     chunks: Option<IntoIterChunks<T>>,
     settings: Arc<ParserSettings>,
     ready: VecDeque<Raw>,
+    /// The error for a chunk the file ends inside of, reported after the last whole chunk.
+    truncated: Option<Raw>,
 }
 
 /// A chunk's file offset, when its number is known (else the file's start).
@@ -34,11 +36,26 @@ fn chunk_position(number: Option<u64>) -> Position {
 }
 
 /// The file header is unreadable: the input is not an EVTX file at all.
-pub fn open<T: Read + Seek>(data: T) -> Result<EvtxSource<T>, String> {
+pub fn open<T: Read + Seek>(mut data: T) -> Result<EvtxSource<T>, String> {
+    // The crate stops quietly before a chunk the file ends inside of: report that chunk.
+    let len = data.seek(std::io::SeekFrom::End(0)).and_then(|l| data.seek(std::io::SeekFrom::Start(0)).map(|_| l));
+    let len = len.map_err(|e| e.to_string())?;
+    let tail = len.saturating_sub(FILE_HEADER) % CHUNK;
+    let truncated = (len > FILE_HEADER && tail != 0).then(|| {
+        Raw::Bad(
+            Position::Offset(len - tail),
+            RecordError::Evtx(format!("file ends {tail} bytes into a chunk (truncated)")),
+        )
+    });
     // Checksums are checked: a chunk that fails them is reported rather than half-trusted.
     let settings = || ParserSettings::new().validate_checksums(true).indent(false);
     let parser = EvtxParser::from_read_seek(data).map_err(|e| chain(&e))?.with_configuration(settings());
-    Ok(EvtxSource { chunks: Some(parser.into_chunks()), settings: Arc::new(settings()), ready: VecDeque::new() })
+    Ok(EvtxSource {
+        chunks: Some(parser.into_chunks()),
+        settings: Arc::new(settings()),
+        ready: VecDeque::new(),
+        truncated,
+    })
 }
 
 /// An error with its causes, on one line.
@@ -65,7 +82,7 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
             let mut data = match chunk {
                 None => {
                     self.chunks = None;
-                    return None;
+                    return self.truncated.take();
                 }
                 Some(Err(e)) => {
                     let number = match &e {

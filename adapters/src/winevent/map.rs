@@ -110,12 +110,15 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
         5 => Ok(EventKind::ProcessEnd { proc }),
         3 => return connect(r, proc),
         22 => return dns(r, proc),
-        11 | 29 => Ok(EventKind::FileWrite {
-            proc,
-            path: need(r, kind, "TargetFilename")?.to_owned(),
-            op: FileOp::Create,
-            origin: None,
-        }),
+        11 | 29 => {
+            let path = need(r, kind, "TargetFilename")?;
+            // Creating `x:Zone.Identifier` (or any stream) is not a file named so; the MotW
+            // arrives as EID 15 and the file itself has its own EID 11.
+            if names_stream(path) {
+                return Ok(Err("stream_create"));
+            }
+            Ok(EventKind::FileWrite { proc, path: path.to_owned(), op: FileOp::Create, origin: None })
+        }
         15 => return stream(r, proc, need(r, kind, "TargetFilename")?),
         _ => {
             let path = need(r, kind, "TargetFilename")?;
@@ -125,6 +128,13 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
             Ok(EventKind::FileAttr { proc, path: path.to_owned(), attr: AttrChange::MotwRemoved })
         }
     })
+}
+
+/// Whether a Windows path (`C:\…`, `\\server\…`) names an alternate data stream: a colon past
+/// the drive letter's. POSIX paths (Sysmon for Linux) may hold colons in names.
+fn names_stream(path: &str) -> bool {
+    let windows = path.as_bytes().get(1) == Some(&b':') || path.starts_with(r"\\");
+    windows && path.get(2..).is_some_and(|rest| rest.contains(':'))
 }
 
 fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
@@ -184,9 +194,7 @@ fn stream(r: &WinRecord, proc: ProcKey, target: &str) -> Result<KindOrSkip, Reco
         let origin = r.value("Contents").and_then(zone_identifier);
         return Ok(Ok(EventKind::FileWrite { proc, path, op: FileOp::Create, origin }));
     }
-    // A drive letter's colon is at byte 1; any other colon names a stream.
-    let after_drive = target.get(2..).unwrap_or_default();
-    if after_drive.contains(':') {
+    if names_stream(target) {
         return Ok(Err("other_stream"));
     }
     Ok(Ok(EventKind::FileWrite { proc, path: target.to_owned(), op: FileOp::Create, origin: None }))
