@@ -184,3 +184,29 @@ fn a_config_variant_changes_the_result() {
     assert!(text.contains("python-3.12.3-amd64.exe"), "{text}");
     assert!(text.contains("\"strength\":\"weak\""));
 }
+
+const WINDOWS_FIXTURE: &str = "tests/data/windows/slim_auditpol_system_user_auditpolicy_modification.jsonl";
+
+#[test]
+fn windows_json_is_detected_skips_are_summarised_and_a_shifted_clock_warned_about() {
+    let out = clickchain().args(["scan", WINDOWS_FIXTURE]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("TimeCreated is +7.00h off UtcTime in 3 process starts"), "{err}");
+    assert!(
+        err.contains("82 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
+        "{err}"
+    );
+}
+
+#[test]
+fn time_offset_for_an_input_replaces_the_estimate() {
+    let arg = format!("{WINDOWS_FIXTURE}=+7h");
+    let out = clickchain().args(["scan", "--time-offset", &arg, WINDOWS_FIXTURE]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("warning"), "{err}");
+    let bad = clickchain().args(["scan", "--time-offset", "soon", WINDOWS_FIXTURE]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--time-offset: `soon` is not an offset"));
+}
