@@ -7,6 +7,7 @@
 
 mod phases;
 mod report;
+mod windows;
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -35,6 +36,8 @@ enum Cmd {
     Engine(EngineArgs),
     /// Generate a stream into a native NDJSON file.
     Gen(GenArgs),
+    /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
+    Windows(WindowsArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -92,6 +95,22 @@ struct EngineArgs {
 }
 
 #[derive(Args)]
+struct WindowsArgs {
+    /// The synthetic stream whose Windows events are written as flattened Sysmon JSON.
+    #[command(flatten)]
+    stream: StreamArgs,
+    /// An EVTX file [default: tests/data/windows/sysmon.evtx].
+    #[arg(long)]
+    evtx: Option<PathBuf>,
+    /// Passes over the EVTX file (it is small).
+    #[arg(long, default_value_t = 20)]
+    repeat: usize,
+    /// Where to write the Sysmon JSON [default: a file in the temp dir, removed afterwards].
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
@@ -135,6 +154,20 @@ impl Phase {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
+        Cmd::Windows(a) => {
+            let evtx = a
+                .evtx
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/windows/sysmon.evtx"));
+            let keep = a.json.is_some();
+            let json = a.json.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("clickchain-sysmon-{}.jsonl", std::process::id()))
+            });
+            let result = windows::report(&evtx, a.repeat, &json, &a.stream.params());
+            if !keep {
+                let _ = fs::remove_file(&json);
+            }
+            result
+        }
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
             stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::record::{parse_event_id, WinRecord};
+use super::record::{is_mapped_field, parse_event_id, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -34,8 +34,11 @@ fn time_at(v: Option<&Value>) -> Option<chrono::DateTime<chrono::Utc>> {
     v.and_then(text).and_then(|t| xml::parse_system_time(&t))
 }
 
-fn fields(obj: &Map<String, Value>) -> Vec<(String, String)> {
-    obj.iter().filter_map(|(k, v)| text(v).map(|t| (k.clone(), t))).collect()
+/// The fields the mapping reads, and whether there were any fields at all.
+fn fields(obj: &Map<String, Value>) -> (bool, Vec<(String, String)>) {
+    let data =
+        obj.iter().filter(|(k, _)| is_mapped_field(k)).filter_map(|(k, v)| text(v).map(|t| (k.clone(), t))).collect();
+    (!obj.is_empty(), data)
 }
 
 /// The record a JSON value holds, whatever its shape.
@@ -67,6 +70,7 @@ fn event_id(v: &Value) -> Result<u32, RecordError> {
 /// Shape A: everything at the top level.
 fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordError> {
     let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
+    let (has_data, data) = fields(obj);
     Ok(WinRecord {
         provider: get("SourceName").or_else(|| get("ProviderName")),
         channel: get("Channel"),
@@ -75,20 +79,21 @@ fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordEr
         // `EventTime` (nxlog) is local time without a zone: never used.
         time_created: time_at(obj.get("TimeCreated")).or_else(|| time_at(obj.get("@timestamp"))),
         record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
-        data: fields(obj),
+        has_data,
+        data,
     })
 }
 
 /// Shape B: Winlogbeat's `winlog` object; the raw XML in `event.original` when there is no
 /// `event_data`.
 fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
-    let data = match winlog.get("event_data").and_then(Value::as_object) {
+    let (has_data, data) = match winlog.get("event_data").and_then(Value::as_object) {
         Some(d) => fields(d),
         None => {
             if let Some(xml) = str_at(root, &["event", "original"]).and_then(Value::as_str) {
                 return xml::parse_event(xml);
             }
-            Vec::new()
+            (false, Vec::new())
         }
     };
     let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
@@ -99,6 +104,7 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
         computer: get(winlog.get("computer_name")).or_else(|| get(str_at(root, &["host", "name"]))),
         time_created: time_at(root.get("@timestamp")),
         record_id: get(winlog.get("record_id")).and_then(|t| t.parse().ok()),
+        has_data,
         data,
     })
 }
@@ -119,13 +125,20 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         .or_else(|| str_at(system, &["TimeCreated_attributes", "SystemTime"]));
     let provider =
         attribute(system.get("Provider"), "Name").or_else(|| str_at(system, &["Provider_attributes", "Name"]));
-    let mut data = Vec::new();
+    let (mut has_data, mut data) = (false, Vec::new());
     if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
-        match ed.get("Data") {
+        let named: Vec<(String, String)> = match ed.get("Data") {
             // Shape D: a list of named values (or one, when there is a single field).
-            Some(Value::Array(items)) => data.extend(items.iter().filter_map(named_value)),
-            Some(one @ Value::Object(o)) if o.contains_key("@Name") => data.extend(named_value(one)),
-            _ => data = fields(ed),
+            Some(Value::Array(items)) => items.iter().filter_map(named_value).collect(),
+            Some(one @ Value::Object(o)) if o.contains_key("@Name") => named_value(one).into_iter().collect(),
+            _ => {
+                (has_data, data) = fields(ed);
+                Vec::new()
+            }
+        };
+        if !named.is_empty() {
+            has_data = true;
+            data = named.into_iter().filter(|(k, _)| is_mapped_field(k)).collect();
         }
     }
     Ok(WinRecord {
@@ -135,6 +148,7 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         computer: get("Computer"),
         time_created: time_at(created),
         record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
+        has_data,
         data,
     })
 }

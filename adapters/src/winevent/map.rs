@@ -66,7 +66,7 @@ fn need<'a>(r: &'a WinRecord, kind: &'static str, field: &'static str) -> Result
 }
 
 fn no_event_data(r: &WinRecord, kind: &'static str) -> Result<(), RecordError> {
-    if r.data.is_empty() {
+    if !r.has_data {
         return Err(RecordError::MissingField { kind, field: "EventData" });
     }
     Ok(())

@@ -103,8 +103,8 @@ pub struct WinEventReader {
     exhausted: bool,
 }
 
-/// An event in the reorder buffer.
-struct Held(chrono::DateTime<chrono::Utc>, u64, Event);
+/// An event in the reorder buffer (boxed: the heap moves entries on every push and pop).
+struct Held(chrono::DateTime<chrono::Utc>, u64, Box<Event>);
 
 impl PartialEq for Held {
     fn eq(&self, other: &Self) -> bool {
@@ -289,11 +289,11 @@ impl Iterator for WinEventReader {
                 Some(Err(e)) => return Some(Err(e)),
                 Some(Ok(event)) => {
                     self.seq += 1;
-                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, event)));
+                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, Box::new(event))));
                 }
             }
         }
-        self.held.pop().map(|std::cmp::Reverse(Held(_, _, e))| Ok(e))
+        self.held.pop().map(|std::cmp::Reverse(Held(_, _, e))| Ok(*e))
     }
 }
 

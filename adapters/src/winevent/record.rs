@@ -58,8 +58,38 @@ pub struct WinRecord {
     pub time_created: Option<DateTime<Utc>>,
     /// `EventRecordID` when the envelope has one.
     pub record_id: Option<u64>,
-    /// `EventData` fields, in source order, values as strings.
+    /// Whether the record has an `EventData` with any field (mapped or not).
+    pub has_data: bool,
+    /// The `EventData` fields the mapping reads ([`MAPPED_FIELDS`]), in source order, values
+    /// as strings. The rest (hashes, rendered `Message` texts of kilobytes) is not copied.
     pub data: Vec<(String, String)>,
+}
+
+/// The `EventData` fields [`crate::winevent::map`] reads.
+pub const MAPPED_FIELDS: &[&str] = &[
+    "UtcTime",
+    "ProcessGuid",
+    "ParentProcessGuid",
+    "Image",
+    "CommandLine",
+    "User",
+    "Initiated",
+    "DestinationIp",
+    "DestinationPort",
+    "QueryName",
+    "QueryResults",
+    "TargetFilename",
+    "Contents",
+    "NewProcessId",
+    "NewProcessName",
+    "ProcessId",
+    "TargetUserName",
+    "SubjectUserName",
+];
+
+/// Whether the mapping reads `EventData` field `name`.
+pub fn is_mapped_field(name: &str) -> bool {
+    MAPPED_FIELDS.contains(&name)
 }
 
 impl WinRecord {
@@ -71,6 +101,14 @@ impl WinRecord {
     /// Like [`get`](Self::get), but `-`, empty and whitespace-only values count as absent.
     pub fn value(&self, name: &str) -> Option<&str> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty() && *v != "-")
+    }
+
+    /// Adds one `EventData` field, keeping it only when the mapping reads it.
+    pub fn push_field(&mut self, name: &str, value: impl Into<String>) {
+        self.has_data = true;
+        if is_mapped_field(name) {
+            self.data.push((name.to_owned(), value.into()));
+        }
     }
 
     /// Which log the record belongs to.

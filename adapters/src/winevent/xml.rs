@@ -9,7 +9,7 @@ use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
 
-use super::record::{parse_event_id, WinRecord};
+use super::record::{is_mapped_field, parse_event_id, WinRecord};
 use super::Raw;
 use crate::error::RecordError;
 use crate::event::Position;
@@ -38,14 +38,15 @@ pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
         computer: text_of("Computer"),
         time_created,
         record_id: text_of("EventRecordID").and_then(|t| t.parse().ok()),
-        data: Vec::new(),
+        ..WinRecord::default()
     };
     if let Some(data) = child(event, "EventData") {
         for d in data.children().filter(|n| n.is_element() && n.tag_name().name() == "Data") {
             if let Some(name) = d.attribute("Name") {
                 // A field may be split in several text nodes (entities); join them.
-                let value: String = d.children().filter_map(|n| n.text()).collect();
-                record.data.push((name.to_owned(), value));
+                let value: String =
+                    if is_mapped_field(name) { d.children().filter_map(|n| n.text()).collect() } else { String::new() };
+                record.push_field(name, value);
             }
         }
     }

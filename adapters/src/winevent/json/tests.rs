@@ -37,10 +37,13 @@ fn shape_c_event_id_with_qualifiers() {
 
 #[test]
 fn shape_d_data_list() {
-    let r = parse(r##"{"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon"},"EventID":"11","TimeCreated":{"@SystemTime":"2024-05-14T09:12:39.9Z"}},"EventData":{"Data":[{"@Name":"TargetFilename","#text":"C:\\Users\\a\\Downloads\\x.iso"},{"@Name":"RuleName","#text":null}]}}}"##).unwrap();
+    let r = parse(r##"{"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon"},"EventID":"11","TimeCreated":{"@SystemTime":"2024-05-14T09:12:39.9Z"}},"EventData":{"Data":[{"@Name":"TargetFilename","#text":"C:\\Users\\a\\Downloads\\x.iso"},{"@Name":"CommandLine","#text":null},{"@Name":"Hashes","#text":"MD5=1"}]}}}"##).unwrap();
     assert_eq!(r.event_id, 11);
     assert_eq!(r.get("TargetFilename"), Some("C:\\Users\\a\\Downloads\\x.iso"));
-    assert_eq!(r.get("RuleName"), Some(""));
+    assert_eq!(r.get("CommandLine"), Some(""));
+    // Fields the mapping does not read are not copied.
+    assert_eq!(r.get("Hashes"), None);
+    assert!(r.has_data);
     assert!(r.time_created.is_some());
 }
 

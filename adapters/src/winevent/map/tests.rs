@@ -4,6 +4,7 @@ fn sysmon(eid: u32, fields: &[(&str, &str)]) -> WinRecord {
     WinRecord {
         provider: Some("Microsoft-Windows-Sysmon".into()),
         event_id: eid,
+        has_data: !fields.is_empty(),
         data: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         ..WinRecord::default()
     }
@@ -149,6 +150,7 @@ fn security_4688_uses_hex_pids() {
     let r = WinRecord {
         channel: Some("Security".into()),
         event_id: 4688,
+        has_data: true,
         data: [
             ("NewProcessId", "0x23a8"),
             ("ProcessId", "0x2d4"),
