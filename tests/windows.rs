@@ -406,3 +406,71 @@ fn evtx_with_only_a_header_magic_is_one_error() {
     assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 1)]));
     assert!(o.events.is_empty());
 }
+
+/// A file of ../shared/data/linux, or `None` (with a message) when it is not there.
+fn shared_linux(rel: &str) -> Option<PathBuf> {
+    shared(&format!("../linux/{rel}"))
+}
+
+#[test]
+fn linux_sysmon_xml_lines_and_azure_syslog_wrapper_map_with_os_linux() {
+    if let Some(p) = shared_linux("splunk-attack-data/linux_post_exploitation_linpeasdataset.log") {
+        let o = read(&p);
+        assert_eq!((o.tally.records, o.rejected.len()), (114, 0));
+        assert_eq!(o.kinds(), BTreeMap::from([("process_start", 114)]));
+        assert!(o.events.iter().all(|e| e.os == Some(clickchain_adapters::Os::Linux) && e.host == "sysmonlinux-51"));
+    }
+    let Some(p) = shared_linux(
+        "otrf-security-datasets/syslog_sysmon_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json",
+    ) else {
+        return;
+    };
+    let o = read(&p);
+    // 93 syslog rows; the XML of line 8 was cut at the syslog line limit.
+    assert_eq!(o.tally.records, 93);
+    assert_eq!(o.rejected_by_reason, BTreeMap::from([("malformed_xml", 1)]));
+    assert!(o.rejected[0].contains(".json:line 8: malformed XML"), "{:?}", o.rejected);
+    assert_eq!(o.skipped(), [("file_delete", 2), ("no_process_guid", 2)]);
+    assert_eq!(o.events.len(), 88);
+    // java's connection to the attacker's LDAP server (the Log4Shell callback).
+    let java = o.events.iter().any(
+        |e| matches!(&e.kind, EventKind::Connect { dst_ip, dst_port: 1389, .. } if dst_ip.to_string() == "192.168.2.6"),
+    );
+    assert!(java);
+    assert!(o.events.iter().all(|e| e.os == Some(clickchain_adapters::Os::Linux)));
+}
+
+/// CRC-32 (IEEE), as EVTX chunk headers store it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn evtx_record_that_cannot_be_rendered_is_named_by_its_record_id() {
+    let whole = read(&fixture("sysmon.evtx"));
+    let o = read_edited_evtx(|b| {
+        // Break the first record's BinXML, then fix the chunk's checksums so that only the
+        // record, not the chunk, is bad.
+        let c = 4096;
+        b[c + 512 + 24 + 10] ^= 0xff;
+        b[c + 512 + 24 + 11] ^= 0xff;
+        let free = u32::from_le_bytes(b[c + 48..c + 52].try_into().unwrap()) as usize;
+        let data_crc = crc32(&b[c + 512..c + free]);
+        b[c + 52..c + 56].copy_from_slice(&data_crc.to_le_bytes());
+        let header: Vec<u8> = b[c..c + 120].iter().chain(&b[c + 128..c + 512]).copied().collect();
+        let header_crc = crc32(&header);
+        b[c + 124..c + 128].copy_from_slice(&header_crc.to_le_bytes());
+    });
+    assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 9)]));
+    assert!(o.rejected[0].contains("edited.evtx:record 1742: corrupt EVTX"), "{:?}", o.rejected);
+    // Only that record is lost; the rest of its chunk is read.
+    assert_eq!(o.tally.records, whole.tally.records);
+    assert_eq!(o.events.len(), whole.events.len() - 1);
+}

@@ -100,7 +100,16 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
             };
             for record in parsed.iter() {
                 let raw = match record.and_then(|r| r.into_json_value()) {
-                    Err(e) => Raw::Bad(at_chunk, RecordError::Evtx(chain(&e))),
+                    // A record that cannot be rendered is named by its id when the crate knows it.
+                    Err(e) => {
+                        let at = match &e {
+                            ::evtx::err::EvtxError::FailedToParseRecord { record_id, .. } => {
+                                Position::Record(*record_id)
+                            }
+                            _ => at_chunk,
+                        };
+                        Raw::Bad(at, RecordError::Evtx(chain(&e)))
+                    }
                     Ok(r) => {
                         let at = Position::Record(r.event_record_id);
                         match json::parse_value(&r.data) {

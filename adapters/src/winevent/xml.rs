@@ -20,7 +20,8 @@ pub const MAX_RECORD: usize = 1 << 20;
 
 /// Parses one `<Event>` element (namespace and surrounding whitespace allowed).
 pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| RecordError::Xml(e.to_string()))?;
+    let text = repair_entities(text);
+    let doc = roxmltree::Document::parse(&text).map_err(|e| RecordError::Xml(e.to_string()))?;
     let event = doc.root_element();
     if event.tag_name().name() != "Event" {
         return Err(RecordError::Xml(format!("root element is <{}>, not <Event>", event.tag_name().name())));
@@ -51,6 +52,30 @@ pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
         }
     }
     Ok(record)
+}
+
+/// Sysmon for Linux writes `&lt unknown process&gt ` (no `;`): the five XML entities without
+/// their semicolon get one, so the record parses as Sysmon meant it.
+fn repair_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    const NAMES: [&str; 5] = ["lt", "gt", "amp", "quot", "apos"];
+    let broken = |rest: &str| NAMES.iter().find(|n| rest.starts_with(**n) && !rest[n.len()..].starts_with(';'));
+    if !text.split('&').skip(1).any(|rest| broken(rest).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, part) in text.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+            if let Some(name) = broken(part) {
+                out.push_str(name);
+                out.push(';');
+                out.push_str(&part[name.len()..]);
+                continue;
+            }
+        }
+        out.push_str(part);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn child<'a, 'i>(parent: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
@@ -228,6 +253,18 @@ mod tests {
             })
             .collect();
         assert_eq!(got, ["malformed_xml", "ok", "malformed_xml"]);
+    }
+
+    /// Regression: the Log4Shell Sysmon-for-Linux sample has `Image` = `&lt unknown process&gt `.
+    #[test]
+    fn linux_sysmon_entities_without_semicolon() {
+        let r = parse_event(
+            "<Event><System><EventID>3</EventID></System><EventData><Data Name=\"Image\">&lt unknown process&gt </Data>\
+             <Data Name=\"CommandLine\">a &amp;&amp; b &ampx</Data></EventData></Event>",
+        )
+        .unwrap();
+        assert_eq!(r.get("Image"), Some("< unknown process> "));
+        assert_eq!(r.get("CommandLine"), Some("a && b &x"));
     }
 
     #[test]
