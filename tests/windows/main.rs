@@ -5,6 +5,8 @@
 //! there). The Sigma regression events (DRL 1.1) and the larger OTRF recording are read from
 //! `../shared/data/windows` when it exists; those tests say so and pass when it does not.
 //!
+//! `damaged.rs`: EVTX files cut short or corrupted; `linux.rs`: Sysmon for Linux.
+//!
 //! Pinned counts were checked against an independent count of the same files (a Python pass
 //! over the raw records by EventID, Channel, `Initiated`, `QueryResults` and `TargetFilename`).
 
@@ -362,115 +364,5 @@ fn otrf_covenant_edge_backup_motw_is_parsed_and_quiet() {
     assert!(alerts(&o.events).is_empty());
 }
 
-/// A copy of sysmon.evtx changed by `edit`, read through `--format auto`.
-fn read_edited_evtx(edit: impl FnOnce(&mut Vec<u8>)) -> Outcome {
-    let mut bytes = std::fs::read(fixture("sysmon.evtx")).unwrap();
-    edit(&mut bytes);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("edited.evtx");
-    std::fs::write(&path, bytes).unwrap();
-    read(&path)
-}
-
-#[test]
-fn evtx_truncated_inside_a_chunk_reports_it_and_keeps_the_whole_chunks() {
-    // Header + 2 whole chunks + 30000 bytes of the third.
-    let o = read_edited_evtx(|b| b.truncate(4096 + 2 * 65536 + 30_000));
-    assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 1)]));
-    assert!(
-        o.rejected[0]
-            .ends_with("edited.evtx:offset 135168: corrupt EVTX: file ends 30000 bytes into a chunk (truncated)"),
-        "{:?}",
-        o.rejected
-    );
-    assert!(!o.events.is_empty());
-    let whole = read(&fixture("sysmon.evtx"));
-    assert!(o.events.len() < whole.events.len());
-    // What was read is the same as the start of the whole file.
-    same_events(&o.events, &whole.events[..o.events.len()]);
-}
-
-#[test]
-fn evtx_bad_chunk_checksum_loses_that_chunk_only() {
-    let whole = read(&fixture("sysmon.evtx"));
-    // A byte inside the second chunk's records.
-    let o = read_edited_evtx(|b| b[4096 + 65536 + 20_000] ^= 0xff);
-    assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 9)]));
-    assert!(o.rejected.iter().any(|e| e.contains("edited.evtx:offset 69632: corrupt EVTX")), "{:?}", o.rejected);
-    assert!(o.events.len() < whole.events.len() && o.events.len() > whole.events.len() / 2);
-}
-
-#[test]
-fn evtx_with_only_a_header_magic_is_one_error() {
-    let o = read_edited_evtx(|b| b.truncate(100));
-    assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 1)]));
-    assert!(o.events.is_empty());
-}
-
-/// A file of ../shared/data/linux, or `None` (with a message) when it is not there.
-fn shared_linux(rel: &str) -> Option<PathBuf> {
-    shared(&format!("../linux/{rel}"))
-}
-
-#[test]
-fn linux_sysmon_xml_lines_and_azure_syslog_wrapper_map_with_os_linux() {
-    if let Some(p) = shared_linux("splunk-attack-data/linux_post_exploitation_linpeasdataset.log") {
-        let o = read(&p);
-        assert_eq!((o.tally.records, o.rejected.len()), (114, 0));
-        assert_eq!(o.kinds(), BTreeMap::from([("process_start", 114)]));
-        assert!(o.events.iter().all(|e| e.os == Some(clickchain_adapters::Os::Linux) && e.host == "sysmonlinux-51"));
-    }
-    let Some(p) = shared_linux(
-        "otrf-security-datasets/syslog_sysmon_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json",
-    ) else {
-        return;
-    };
-    let o = read(&p);
-    // 93 syslog rows; the XML of line 8 was cut at the syslog line limit.
-    assert_eq!(o.tally.records, 93);
-    assert_eq!(o.rejected_by_reason, BTreeMap::from([("malformed_xml", 1)]));
-    assert!(o.rejected[0].contains(".json:line 8: malformed XML"), "{:?}", o.rejected);
-    assert_eq!(o.skipped(), [("file_delete", 2), ("no_process_guid", 2)]);
-    assert_eq!(o.events.len(), 88);
-    // java's connection to the attacker's LDAP server (the Log4Shell callback).
-    let java = o.events.iter().any(
-        |e| matches!(&e.kind, EventKind::Connect { dst_ip, dst_port: 1389, .. } if dst_ip.to_string() == "192.168.2.6"),
-    );
-    assert!(java);
-    assert!(o.events.iter().all(|e| e.os == Some(clickchain_adapters::Os::Linux)));
-}
-
-/// CRC-32 (IEEE), as EVTX chunk headers store it.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-#[test]
-fn evtx_record_that_cannot_be_rendered_is_named_by_its_record_id() {
-    let whole = read(&fixture("sysmon.evtx"));
-    let o = read_edited_evtx(|b| {
-        // Break the first record's BinXML, then fix the chunk's checksums so that only the
-        // record, not the chunk, is bad.
-        let c = 4096;
-        b[c + 512 + 24 + 10] ^= 0xff;
-        b[c + 512 + 24 + 11] ^= 0xff;
-        let free = u32::from_le_bytes(b[c + 48..c + 52].try_into().unwrap()) as usize;
-        let data_crc = crc32(&b[c + 512..c + free]);
-        b[c + 52..c + 56].copy_from_slice(&data_crc.to_le_bytes());
-        let header: Vec<u8> = b[c..c + 120].iter().chain(&b[c + 128..c + 512]).copied().collect();
-        let header_crc = crc32(&header);
-        b[c + 124..c + 128].copy_from_slice(&header_crc.to_le_bytes());
-    });
-    assert_eq!(o.rejected_by_reason, BTreeMap::from([("corrupt_evtx", 9)]));
-    assert!(o.rejected[0].contains("edited.evtx:record 1742: corrupt EVTX"), "{:?}", o.rejected);
-    // Only that record is lost; the rest of its chunk is read.
-    assert_eq!(o.tally.records, whole.tally.records);
-    assert_eq!(o.events.len(), whole.events.len() - 1);
-}
+mod damaged;
+mod linux;
