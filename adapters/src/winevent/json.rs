@@ -10,9 +10,54 @@
 
 use serde_json::{Map, Value};
 
-use super::record::{is_mapped_field, parse_event_id, WinRecord};
+use super::record::{is_mapped_field, parse_event_id, WinRecord, MAPPED_FIELDS};
 use super::xml;
 use crate::error::RecordError;
+
+/// A flattened record (shape A) read without building a `Value`: keys borrowed from the line,
+/// values left as raw JSON until the mapping needs them (most are never looked at). `None` when
+/// the line is another shape (or not an object): the caller parses it as a `Value`.
+pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    let map: BTreeMap<Cow<'_, str>, &RawValue> = match serde_json::from_slice(line) {
+        Ok(m) => m,
+        // Valid JSON of another type (an array): the general path handles it.
+        Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(id) = map.get("EventID").or_else(|| map.get("EventId")) else { return Ok(None) };
+    if map.contains_key("Event") || map.contains_key("winlog") {
+        return Ok(None);
+    }
+    let raw_text = |raw: &RawValue| -> Option<String> {
+        let t = raw.get();
+        match t.as_bytes().first() {
+            Some(b'"') => serde_json::from_str::<String>(t).ok(),
+            Some(b'{' | b'[') | None => None,
+            Some(_) if t == "null" => None,
+            Some(_) => Some(t.to_owned()),
+        }
+    };
+    let get = |k: &str| map.get(k).and_then(|r| raw_text(r)).filter(|s| !s.is_empty());
+    let event_id = raw_text(id).as_deref().and_then(parse_event_id);
+    let Some(event_id) = event_id else { return Ok(None) };
+    let time = |k: &str| get(k).and_then(|t| xml::parse_system_time(&t));
+    Ok(Some(WinRecord {
+        provider: get("SourceName").or_else(|| get("ProviderName")),
+        channel: get("Channel"),
+        event_id,
+        computer: get("Hostname").or_else(|| get("Computer")),
+        time_created: time("TimeCreated").or_else(|| time("@timestamp")),
+        record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
+        has_data: true,
+        data: MAPPED_FIELDS
+            .iter()
+            .filter_map(|k| get(k).or_else(|| map.get(*k).map(|_| String::new())).map(|v| (k.to_string(), v)))
+            .collect(),
+    }))
+}
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
 fn text(v: &Value) -> Option<String> {

@@ -115,6 +115,13 @@ impl<R: BufRead> Iterator for JsonSource<R> {
             }
             let first = !self.started;
             self.started = true;
+            // Most lines of a Sysmon export are flattened records: read those without a `Value`.
+            match json::parse_flat_line(text) {
+                Ok(Some(record)) => return Some(Raw::Record(at, record)),
+                Ok(None) => {}
+                Err(e) if first && e.is_eof() => {}
+                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
+            }
             match serde_json::from_slice::<serde_json::Value>(text) {
                 // A line holding an array holds several records.
                 Ok(serde_json::Value::Array(items)) => {
@@ -136,14 +143,16 @@ impl<R: BufRead> Iterator for JsonSource<R> {
                     self.document = Some(doc.into_iter());
                     return self.document.as_mut().and_then(Iterator::next);
                 }
-                Err(e) => {
-                    let error = match std::str::from_utf8(text) {
-                        Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
-                        Ok(_) => RecordError::Json(e.to_string()),
-                    };
-                    return Some(Raw::Bad(at, error));
-                }
+                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
             }
         }
+    }
+}
+
+/// A line that is not JSON: invalid UTF-8 named as such, else the parser's message.
+fn json_error(text: &[u8], e: &serde_json::Error) -> RecordError {
+    match std::str::from_utf8(text) {
+        Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
+        Ok(_) => RecordError::Json(e.to_string()),
     }
 }

@@ -62,3 +62,47 @@ fn unknown_shapes_are_named() {
     }
     assert_eq!(parse(r#"{"foo":1}"#).unwrap_err().reason(), "unknown_shape");
 }
+
+/// The fast path for flattened lines reads every OTRF fixture line as the `Value` path does.
+#[test]
+fn flat_fast_path_equals_the_value_path_on_real_lines() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/windows");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let fast = parse_flat_line(line.as_bytes()).unwrap().expect("a flattened record");
+            let slow = parse(line).unwrap();
+            let fields = |r: &WinRecord| {
+                let mut d: Vec<(String, String)> = r.data.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+                d.sort();
+                d
+            };
+            assert_eq!(
+                (&fast.provider, &fast.channel, fast.event_id, &fast.computer, fast.time_created, fast.record_id),
+                (&slow.provider, &slow.channel, slow.event_id, &slow.computer, slow.time_created, slow.record_id),
+                "{line}"
+            );
+            assert_eq!(fields(&fast), fields(&slow), "{line}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 96 + 51 + 24 + 706);
+}
+
+#[test]
+fn flat_fast_path_leaves_other_shapes_to_the_value_path() {
+    for line in [
+        r#"[1,2]"#,
+        r#"{"winlog":{"event_id":1}}"#,
+        r#"{"Event":{"System":{}},"EventID":1}"#,
+        r#"{"EventID":"four"}"#,
+        r#"{"foo":1}"#,
+    ] {
+        assert!(parse_flat_line(line.as_bytes()).unwrap().is_none(), "{line}");
+    }
+    assert!(parse_flat_line(b"{\"EventID\":1,").unwrap_err().is_eof());
+}
