@@ -177,7 +177,7 @@ pub fn open(
 /// Windows JSON shape (which one is decided per record).
 pub fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
     let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
-    if head.starts_with(b"ElfFile\0") {
+    if head.starts_with(b"ElfFile") {
         return Ok(InputFormat::Evtx);
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);

@@ -210,3 +210,16 @@ fn time_offset_for_an_input_replaces_the_estimate() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--time-offset: `soon` is not an offset"));
 }
+
+#[test]
+fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
+    let out = clickchain().args(["scan", "tests/data/windows/sysmon.evtx"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "rejected records make the exit code 2");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("sysmon.evtx:offset 593920: corrupt EVTX"), "{err}");
+    assert!(
+        err.contains("264 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

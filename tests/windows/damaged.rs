@@ -81,3 +81,21 @@ fn evtx_record_that_cannot_be_rendered_is_named_by_its_record_id() {
     assert_eq!(o.tally.records, whole.tally.records);
     assert_eq!(o.events.len(), whole.events.len() - 1);
 }
+
+#[test]
+fn evtx_cut_anywhere_never_panics() {
+    let whole = std::fs::read(fixture("sysmon.evtx")).unwrap();
+    for cut in [0, 7, 8, 100, 4095, 4096, 4097, 4096 + 512, 4096 + 30_000, 4096 + 65_535, 4096 + 65_536, 4096 + 65_537]
+    {
+        let o = read_edited_evtx(|b| b.truncate(cut));
+        assert!(o.events.len() < 300, "cut at {cut}");
+    }
+    // Garbage after a valid header.
+    let o = read_edited_evtx(|b| {
+        for (i, x) in b.iter_mut().enumerate().skip(4096) {
+            *x = (i * 7919 % 251) as u8;
+        }
+    });
+    assert!(o.events.is_empty() && !o.rejected.is_empty());
+    assert!(!whole.is_empty());
+}

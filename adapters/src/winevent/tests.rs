@@ -153,3 +153,19 @@ fn not_an_evtx_file_is_one_error_at_offset_0() {
     assert_eq!(err.reason(), "corrupt_evtx");
     assert!(err.to_string().starts_with("x.evtx:offset 0: corrupt EVTX"), "{err}");
 }
+
+/// Every prefix of a record stream (cut anywhere, as a crash or a full disk leaves it) reads
+/// without a panic, and whatever is read is counted.
+#[test]
+fn cut_inputs_never_panic() {
+    let xml = "<Events><Event><System><Provider Name=\"Microsoft-Windows-Sysmon\"/><EventID>11</EventID></System><EventData><Data Name=\"UtcTime\">2024-01-01 00:00:00.000</Data><Data Name=\"ProcessGuid\">{A}</Data><Data Name=\"TargetFilename\">C:\\x&amp;y.exe</Data></EventData></Event>\n</Events>\n";
+    for cut in 0..xml.len() {
+        let (results, tally) = read(WinEventReader::xml("x", std::io::Cursor::new(xml.as_bytes()[..cut].to_vec())));
+        assert_eq!(results.len() as u64, tally.records - tally.skipped.values().sum::<u64>());
+    }
+    for cut in 0..SHIFTED.len() {
+        let (results, tally) =
+            read(WinEventReader::json("j", std::io::Cursor::new(SHIFTED.as_bytes()[..cut].to_vec())));
+        assert_eq!(results.len() as u64, tally.records - tally.skipped.values().sum::<u64>());
+    }
+}
