@@ -21,6 +21,7 @@ pub mod evtx;
 pub mod json;
 mod json_source;
 pub mod map;
+pub mod midlife;
 pub mod partial;
 pub mod record;
 pub mod time;
@@ -68,6 +69,9 @@ pub struct TallyData {
     pub records: u64,
     /// Records that are fine but say nothing the engine uses, by reason.
     pub skipped: BTreeMap<&'static str, u64>,
+    /// Processes first seen mid-life that got a start built from their first event's `Image`
+    /// (see [`midlife`]); these starts are among the events, not among the records.
+    pub starts_built: u64,
     /// Things about the input a person should know (a shifted clock).
     pub warnings: Vec<String>,
 }
@@ -95,6 +99,9 @@ pub struct WinEventReader {
     ahead: VecDeque<Raw>,
     primed: bool,
     partials: partial::Partials,
+    midlife: midlife::MidLife,
+    /// An event held back while the start built for its process goes first.
+    after_start: Option<Event>,
     /// Events waiting for their turn, earliest first (by time, then read order).
     held: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
     seq: u64,
@@ -103,8 +110,11 @@ pub struct WinEventReader {
     exhausted: bool,
 }
 
+/// A mapped event and the acting image its record named (for a start built later).
+type WithImage = (Event, Option<Box<str>>);
+
 /// An event in the reorder buffer (boxed: the heap moves entries on every push and pop).
-struct Held(chrono::DateTime<chrono::Utc>, u64, Box<Event>);
+struct Held(chrono::DateTime<chrono::Utc>, u64, Box<Event>, Option<Box<str>>);
 
 impl PartialEq for Held {
     fn eq(&self, other: &Self) -> bool {
@@ -133,6 +143,8 @@ impl WinEventReader {
             ahead: VecDeque::new(),
             primed: false,
             partials: partial::Partials::default(),
+            midlife: midlife::MidLife::default(),
+            after_start: None,
             held: Default::default(),
             seq: 0,
             tally: Tally::default(),
@@ -230,7 +242,8 @@ impl WinEventReader {
     }
 
     /// Maps one record; `None` when it is skipped (and counted).
-    fn map_record(&mut self, at: SourceRef, r: WinRecord) -> Option<Result<Event, ReadError>> {
+    /// With the event, the acting image its record names (for a start built later).
+    fn map_record(&mut self, at: SourceRef, r: WinRecord) -> Option<Result<WithImage, ReadError>> {
         let (kind, os, utc_time) = match map::map(&r) {
             Err(error) => return Some(Err(ReadError::Record { at, error })),
             Ok(Mapped::Skip(reason)) => {
@@ -246,14 +259,16 @@ impl WinEventReader {
         };
         let mut kind = kind;
         self.partials.resolve(&mut kind, time);
+        self.midlife.read(&kind);
+        let image = r.value("Image").map(Box::from);
         let host = r.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
-        Some(Ok(Event { time, host, os: Some(os), source: at, kind }))
+        Some(Ok((Event { time, host, os: Some(os), source: at, kind }, image)))
     }
 }
 
 impl WinEventReader {
     /// The next event or error in read order (before reordering).
-    fn next_unordered(&mut self) -> Option<Result<Event, ReadError>> {
+    fn next_unordered(&mut self) -> Option<Result<WithImage, ReadError>> {
         if self.failed {
             return None;
         }
@@ -283,17 +298,28 @@ impl Iterator for WinEventReader {
 
     /// Errors come out at once; events once [`REORDER`] later ones have been read (or at the end).
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.after_start.take() {
+            return Some(Ok(e));
+        }
         while !self.exhausted && self.held.len() < REORDER {
             match self.next_unordered() {
                 None => self.exhausted = true,
                 Some(Err(e)) => return Some(Err(e)),
-                Some(Ok(event)) => {
+                Some(Ok((event, image))) => {
                     self.seq += 1;
-                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, Box::new(event))));
+                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, Box::new(event), image)));
                 }
             }
         }
-        self.held.pop().map(|std::cmp::Reverse(Held(_, _, e))| Ok(*e))
+        let std::cmp::Reverse(Held(_, _, event, image)) = self.held.pop()?;
+        match self.midlife.start_for(&event, image.as_deref()) {
+            Some(start) => {
+                self.tally.with(|d| d.starts_built += 1);
+                self.after_start = Some(*event);
+                Some(Ok(start))
+            }
+            None => Some(Ok(*event)),
+        }
     }
 }
 

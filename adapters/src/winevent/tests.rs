@@ -169,3 +169,38 @@ fn cut_inputs_never_panic() {
         assert_eq!(results.len() as u64, tally.records - tally.skipped.values().sum::<u64>());
     }
 }
+
+#[test]
+fn process_first_seen_mid_life_gets_a_start_unless_its_eid_1_follows() {
+    // {E}: Edge running before logging began. {N}: its EID 3 is written 4 s before its own
+    // EID 1 (UtcTime order), as Sysmon does: it must keep its real start (parent, command line).
+    let input = r#"{"EventID":3,"UtcTime":"2024-01-01 00:00:01.000","ProcessGuid":"{E}","Image":"C:\\msedge.exe","Initiated":"true","DestinationIp":"203.0.113.7","DestinationPort":"443"}
+{"EventID":11,"UtcTime":"2024-01-01 00:00:02.000","ProcessGuid":"{E}","Image":"C:\\msedge.exe","TargetFilename":"C:\\Users\\a\\Downloads\\x.exe"}
+{"EventID":3,"UtcTime":"2024-01-01 00:00:03.000","ProcessGuid":"{N}","Image":"C:\\net.exe","Initiated":"true","DestinationIp":"203.0.113.7","DestinationPort":"443"}
+{"EventID":1,"UtcTime":"2024-01-01 00:00:07.000","ProcessGuid":"{N}","ParentProcessGuid":"{E}","Image":"C:\\net.exe","CommandLine":"net.exe --type=utility"}
+"#;
+    let (results, tally) = read(WinEventReader::json("m", input.as_bytes()));
+    let got: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let e = r.as_ref().unwrap();
+            match &e.kind {
+                EventKind::ProcessStart { proc, parent, image, .. } => {
+                    format!("start {proc} parent={} {image}", parent.as_ref().map_or("-".into(), |p| p.to_string()))
+                }
+                k => format!("{} {}", k.tag(), e.source.pos),
+            }
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            r"start e parent=- C:\msedge.exe",
+            "connect line 1",
+            "file_write line 2",
+            "connect line 3",
+            r"start n parent=e C:\net.exe",
+        ]
+    );
+    assert_eq!((tally.records, tally.starts_built), (4, 1));
+}
