@@ -252,8 +252,9 @@ impl WinEventReader {
             }
             Ok(Mapped::Event { kind, os, utc_time }) => (kind, os, utc_time),
         };
-        let is_connect = matches!(kind, EventKind::Connect { .. });
-        let Some(time) = self.clock.pick(utc_time, r.time_created, is_connect) else {
+        // Both come from ETW sessions whose timestamps go stale after a snapshot restore.
+        let etw_time = matches!(kind, EventKind::Connect { .. } | EventKind::DnsAnswer { .. });
+        let Some(time) = self.clock.pick(utc_time, r.time_created, etw_time) else {
             let text = r.get("UtcTime").unwrap_or("(no UtcTime or TimeCreated)").to_owned();
             return Some(Err(ReadError::Record { at, error: RecordError::BadTimestamp(text) }));
         };

@@ -1,8 +1,10 @@
 //! Which timestamp a record's event gets (FORMATS.md §1.1, §7.1).
 //!
 //! `UtcTime` (the activity) is preferred. `TimeCreated` (when the record was written) is used
-//! where there is no `UtcTime` (Security events) and for a Sysmon 3 whose `UtcTime` is more than
-//! a minute away from it (its ETW time goes stale after a snapshot restore). Some exports write
+//! where there is no `UtcTime` (Security events) and for a Sysmon 3 or 22 whose `UtcTime` is more
+//! than a minute away from it: both take their time from ETW sessions whose clock goes stale
+//! after a snapshot restore (in the OTRF wevtutil recording every EID 3 and EID 22 is 4 days
+//! behind, the other events are not). Some exports write
 //! local time into `TimeCreated` and mark it UTC: the per-input offset (given, or estimated from
 //! the `UtcTime − TimeCreated` of process starts) is added to every `TimeCreated`.
 
@@ -70,16 +72,17 @@ impl Clock {
         self.given.unwrap_or_else(|| Duration::milliseconds(self.estimate.unwrap_or(0)))
     }
 
-    /// The event time of a record with `utc` (`UtcTime`) and `created` (`TimeCreated`).
+    /// The event time of a record with `utc` (`UtcTime`) and `created` (`TimeCreated`);
+    /// `etw_time` for the events whose `UtcTime` can be stale (Sysmon 3, 22).
     pub fn pick(
         &self,
         utc: Option<DateTime<Utc>>,
         created: Option<DateTime<Utc>>,
-        is_connect: bool,
+        etw_time: bool,
     ) -> Option<DateTime<Utc>> {
         let created = created.map(|c| c + self.offset());
         match (utc, created) {
-            (Some(u), Some(c)) if is_connect && (u - c).num_milliseconds().abs() > SKEW_TOLERANCE_MS => Some(c),
+            (Some(u), Some(c)) if etw_time && (u - c).num_milliseconds().abs() > SKEW_TOLERANCE_MS => Some(c),
             (Some(u), _) => Some(u),
             (None, c) => c,
         }
