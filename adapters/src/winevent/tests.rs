@@ -211,10 +211,8 @@ fn process_first_seen_mid_life_gets_a_start_unless_its_eid_1_follows() {
 fn stale_dns_query_time_gives_way_to_time_created() {
     let stale = r#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":22,"TimeCreated":"2022-08-18T06:56:27.000Z","UtcTime":"2022-08-14 10:00:00.000","Hostname":"h","ProcessGuid":"{B}","QueryName":"arc.msn.com","QueryResults":"::ffff:52.184.215.140;"}
 "#;
-    let (results, _) = read(WinEventReader::json(
-        "x.jsonl",
-        format!("{SHIFTED}{stale}").into_bytes().as_slice().to_vec().leak() as &[u8],
-    ));
+    let (results, _) =
+        read(WinEventReader::json("x.jsonl", std::io::Cursor::new(format!("{SHIFTED}{stale}").into_bytes())));
     let dns = results.iter().map(|r| r.as_ref().unwrap()).find(|e| e.kind.tag() == "dns_answer").unwrap();
     assert_eq!(dns.time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "2022-08-18 13:56:26.995");
 }
