@@ -4,6 +4,9 @@
 //! input formats into it. A reader yields one `Result` per record: a bad record is an error value
 //! naming its input and position ([`ReadError`]), and reading goes on with the next record.
 //!
+//! Readers: [`native`] (the documented NDJSON schema) and [`winevent`] (Sysmon and Security
+//! 4688 from EVTX, rendered XML and the JSON shapes Windows events are exported in).
+//!
 //! This crate knows nothing of the detection engine; the engine depends on it.
 //!
 //! ```

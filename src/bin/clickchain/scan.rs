@@ -23,7 +23,8 @@ pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Input format (`auto`, `native`); `ndjson` or `text` here choose the output instead.
+    /// Input format (`auto`, `native`, `evtx`, `xml`, `sysmon-json`); `ndjson` or `text` here choose
+    /// the output instead.
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format: `ndjson` (default) or `text`.
