@@ -14,8 +14,12 @@
 //! assert_eq!(tally.snapshot().skipped["other_provider"], 1);
 //! ```
 //!
-//! The reader looks ahead up to [`LOOKAHEAD`] records before its first event, to estimate the
-//! input's `TimeCreated` offset from its process starts (see [`time`]).
+//! Per record: a source ([`xml`], [`json`], [`evtx`]) yields a [`record::WinRecord`] or an
+//! error; [`map`] turns it into an event kind or a counted skip; [`time`] picks its time;
+//! [`partial`] turns a final-named write after a partial download into a rename. Per input: the
+//! reader looks ahead up to [`LOOKAHEAD`] records before its first event to estimate the
+//! `TimeCreated` offset, holds [`REORDER`] events to emit them in time order, and builds a start
+//! for a process first seen mid-life ([`midlife`]). Every record is counted in the [`Tally`].
 
 pub mod evtx;
 pub mod json;
