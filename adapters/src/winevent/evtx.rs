@@ -99,7 +99,7 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
                 Err(e) => return Some(Raw::Bad(at_chunk, RecordError::Evtx(chain(&e)))),
             };
             for record in parsed.iter() {
-                let raw = match record.and_then(|r| r.into_json_value()) {
+                let raw = match record.and_then(|r| r.into_json()) {
                     // A record that cannot be rendered is named by its id when the crate knows it.
                     Err(e) => {
                         let at = match &e {
@@ -112,7 +112,7 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
                     }
                     Ok(r) => {
                         let at = Position::Record(r.event_record_id);
-                        match json::parse_value(&r.data) {
+                        match json::parse_evtx_json(&r.data) {
                             Ok(rec) => Raw::Record(at, rec),
                             Err(e) => Raw::Bad(at, e),
                         }

@@ -31,15 +31,6 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
     if map.contains_key("Event") || map.contains_key("winlog") {
         return Ok(None);
     }
-    let raw_text = |raw: &RawValue| -> Option<String> {
-        let t = raw.get();
-        match t.as_bytes().first() {
-            Some(b'"') => serde_json::from_str::<String>(t).ok(),
-            Some(b'{' | b'[') | None => None,
-            Some(_) if t == "null" => None,
-            Some(_) => Some(t.to_owned()),
-        }
-    };
     let get = |k: &str| map.get(k).and_then(|r| raw_text(r)).filter(|s| !s.is_empty());
     let event_id = raw_text(id).as_deref().and_then(parse_event_id);
     let Some(event_id) = event_id else { return Ok(None) };
@@ -162,7 +153,27 @@ fn attribute<'a>(element: Option<&'a Value>, name: &str) -> Option<&'a Value> {
 
 /// Shapes C and D: `{"Event": {"System": …, "EventData": …}}`.
 fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
-    let system = &event["System"];
+    let mut record = from_system(&event["System"])?;
+    if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
+        let named: Vec<(String, String)> = match ed.get("Data") {
+            // Shape D: a list of named values (or one, when there is a single field).
+            Some(Value::Array(items)) => items.iter().filter_map(named_value).collect(),
+            Some(one @ Value::Object(o)) if o.contains_key("@Name") => named_value(one).into_iter().collect(),
+            _ => {
+                (record.has_data, record.data) = fields(ed);
+                Vec::new()
+            }
+        };
+        if !named.is_empty() {
+            record.has_data = true;
+            record.data = named.into_iter().filter(|(k, _)| is_mapped_field(k)).collect();
+        }
+    }
+    Ok(record)
+}
+
+/// The `System` part of shapes C and D (no `EventData` yet).
+fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
     let id = system.get("EventID").ok_or(RecordError::MissingField { kind: "event", field: "EventID" })?;
     let get = |k: &str| system.get(k).and_then(text).filter(|s| !s.is_empty());
     // The evtx crate with `separate_json_attributes` puts attributes beside the element.
@@ -170,22 +181,6 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         .or_else(|| str_at(system, &["TimeCreated_attributes", "SystemTime"]));
     let provider =
         attribute(system.get("Provider"), "Name").or_else(|| str_at(system, &["Provider_attributes", "Name"]));
-    let (mut has_data, mut data) = (false, Vec::new());
-    if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
-        let named: Vec<(String, String)> = match ed.get("Data") {
-            // Shape D: a list of named values (or one, when there is a single field).
-            Some(Value::Array(items)) => items.iter().filter_map(named_value).collect(),
-            Some(one @ Value::Object(o)) if o.contains_key("@Name") => named_value(one).into_iter().collect(),
-            _ => {
-                (has_data, data) = fields(ed);
-                Vec::new()
-            }
-        };
-        if !named.is_empty() {
-            has_data = true;
-            data = named.into_iter().filter(|(k, _)| is_mapped_field(k)).collect();
-        }
-    }
     Ok(WinRecord {
         provider: provider.and_then(text),
         channel: get("Channel"),
@@ -193,9 +188,59 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         computer: get("Computer"),
         time_created: time_at(created),
         record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
-        has_data,
-        data,
+        has_data: false,
+        data: Vec::new(),
     })
+}
+
+/// The evtx crate's JSON of one record (shape C) with `System` as a `Value` but `EventData`
+/// read as borrowed names and raw values, unescaping only the fields the mapping reads. Other
+/// layouts (a `Data` list, no object) go through [`parse_value`].
+pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+    #[derive(serde::Deserialize)]
+    struct Doc<'a> {
+        #[serde(rename = "Event", borrow)]
+        event: Inner<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner<'a> {
+        #[serde(rename = "System")]
+        system: Value,
+        #[serde(rename = "EventData", borrow, default)]
+        event_data: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+    }
+    let doc = match serde_json::from_str::<Doc<'_>>(text) {
+        Ok(d) if d.event.event_data.as_ref().is_none_or(|m| !m.contains_key("Data")) => d,
+        _ => {
+            let v: Value = serde_json::from_str(text).map_err(|e| RecordError::Json(e.to_string()))?;
+            return parse_value(&v);
+        }
+    };
+    let mut record = from_system(&doc.event.system)?;
+    if let Some(map) = doc.event.event_data {
+        record.has_data = !map.is_empty();
+        record.data = map
+            .iter()
+            .filter(|(k, _)| is_mapped_field(k))
+            .filter_map(|(k, raw)| raw_text(raw).map(|t| (k.to_string(), t)))
+            .collect();
+    }
+    Ok(record)
+}
+
+/// A raw JSON value as the string Windows wrote (numbers and booleans as their text).
+fn raw_text(raw: &serde_json::value::RawValue) -> Option<String> {
+    let t = raw.get();
+    match t.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(t).ok(),
+        Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text),
+        Some(b'[') | None => None,
+        Some(_) if t == "null" => None,
+        Some(_) => Some(t.to_owned()),
+    }
 }
 
 fn named_value(item: &Value) -> Option<(String, String)> {

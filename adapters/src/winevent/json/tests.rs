@@ -106,3 +106,22 @@ fn flat_fast_path_leaves_other_shapes_to_the_value_path() {
     }
     assert!(parse_flat_line(b"{\"EventID\":1,").unwrap_err().is_eof());
 }
+
+#[test]
+fn evtx_json_fast_path_equals_the_value_path() {
+    let texts = [
+        r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":3,"TimeCreated":{"#attributes":{"SystemTime":"2024-05-14T09:12:38.700412Z"}},"EventRecordID":7,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS-042"},"EventData":{"ProcessId":7404,"Initiated":true,"DestinationPort":443,"Image":"C:\\a \"b\".exe","Hashes":"x","RuleName":null}}}"##,
+        r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4688},"Channel":"Security"},"EventData":{"NewProcessId":"0x1d2c"}}}"##,
+        r##"{"Event":{"System":{"EventID":1},"EventData":{"Data":[{"@Name":"Image","#text":"a.exe"}]}}}"##,
+        r##"{"Event":{"System":{"EventID":1},"EventData":null}}"##,
+    ];
+    for t in texts {
+        // Field order is not kept by the fast path (fields are looked up by name).
+        let sorted = |mut r: WinRecord| {
+            r.data.sort();
+            format!("{r:?}")
+        };
+        assert_eq!(sorted(parse_evtx_json(t).unwrap()), sorted(parse(t).unwrap()), "{t}");
+    }
+    assert_eq!(parse_evtx_json("{not json").unwrap_err().reason(), "malformed_json");
+}
