@@ -7,21 +7,30 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use chrono::Duration;
 use clickchain_adapters::auditd::{self, AuditdReader};
 use clickchain_adapters::ecs::EcsReader;
 use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
+use clickchain_adapters::winevent::{self, Tally, WinEventReader};
 use clickchain_adapters::zeek::ZeekDnsReader;
 use clickchain_adapters::{Event, ReadError};
 
 /// An input format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum InputFormat {
     /// Detect per input.
+    #[default]
     Auto,
     /// clickchain's native NDJSON.
     Native,
+    /// A Windows binary event log (`.evtx`).
+    Evtx,
+    /// Rendered Windows event XML (`<Event>` per record; also syslog lines carrying one).
+    Xml,
+    /// Windows events as JSON, in any of the shapes of FORMATS.md §1.2, detected per record.
+    WinJson,
     /// Raw auditd text (`audit.log`, `ausearch --raw`).
     Auditd,
     /// Zeek `dns.log` (JSON or tab-separated).
@@ -33,18 +42,14 @@ pub enum InputFormat {
 }
 
 /// How inputs are opened.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct InputOptions {
     /// The format, or `Auto` to detect it per input.
     pub format: InputFormat,
     /// Host for records that name none.
     pub default_host: String,
-}
-
-impl Default for InputOptions {
-    fn default() -> Self {
-        InputOptions { format: InputFormat::Auto, default_host: String::new() }
-    }
+    /// Corrects the `TimeCreated` of Windows inputs (see `winevent::time`).
+    pub time_offset: Option<Duration>,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -53,12 +58,16 @@ impl std::str::FromStr for InputFormat {
         match s {
             "auto" => Ok(InputFormat::Auto),
             "native" | "ndjson" => Ok(InputFormat::Native),
+            "evtx" => Ok(InputFormat::Evtx),
+            "xml" => Ok(InputFormat::Xml),
+            "sysmon-json" | "winjson" | "json" => Ok(InputFormat::WinJson),
             "auditd" => Ok(InputFormat::Auditd),
             "zeek-dns" => Ok(InputFormat::ZeekDns),
             "eslogger" => Ok(InputFormat::Eslogger),
             "ecs" => Ok(InputFormat::Ecs),
             other => Err(format!(
-                "unknown input format `{other}` (expected auto, native, auditd, zeek-dns, eslogger or ecs)"
+                "unknown input format `{other}` (expected auto, native, evtx, xml, sysmon-json, auditd, zeek-dns, \
+                 eslogger or ecs)"
             )),
         }
     }
@@ -135,20 +144,30 @@ impl<R: Read> Read for Counting<R> {
 /// The records of one opened input.
 pub type Records = Box<dyn Iterator<Item = Result<Event, ReadError>> + Send>;
 
-/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
-pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Records, InputError> {
-    open_counted(path, options, progress).map(|(records, _)| records)
-}
-
 /// What an auditd reader left out or rejected, readable while and after its records are read.
 pub type AdapterCounters = Arc<Mutex<auditd::Counters>>;
 
-/// [`open`], with the reader's counters for formats that keep them (auditd).
-pub fn open_counted(
-    path: &Path,
-    options: &InputOptions,
-    progress: Arc<AtomicU64>,
-) -> Result<(Records, Option<AdapterCounters>), InputError> {
+/// An opened input: its records, and the reader's counts for formats that keep them.
+pub struct Opened {
+    /// The records.
+    pub records: Records,
+    /// Windows formats: records read and skipped (not relevant) by reason, and warnings.
+    pub tally: Option<Tally>,
+    /// auditd: what the reader left out or rejected.
+    pub counters: Option<AdapterCounters>,
+}
+
+impl Opened {
+    fn plain(records: Records) -> Opened {
+        Opened { records, tally: None, counters: None }
+    }
+}
+
+/// The longest EVTX read from stdin (a file is read in place).
+const MAX_EVTX_STDIN: u64 = 4 << 30;
+
+/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
+pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Opened, InputError> {
     let default_host = options.default_host.as_str();
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
@@ -161,29 +180,87 @@ pub fn open_counted(
         InputFormat::Auto => detect(&mut reader, &name)?,
         f => f,
     };
-    match format {
+    let windows = match format {
         InputFormat::Native | InputFormat::Auto => {
-            Ok((Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host)), None))
+            return Ok(Opened::plain(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host))));
         }
         InputFormat::Auditd => {
             let r = AuditdReader::new(name.as_str(), reader).default_host(default_host);
-            let counters = r.counters_handle();
-            Ok((Box::new(r), Some(counters)))
+            let counters = Some(r.counters_handle());
+            return Ok(Opened { records: Box::new(r), tally: None, counters });
         }
         InputFormat::ZeekDns => {
-            Ok((Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host)), None))
+            return Ok(Opened::plain(Box::new(ZeekDnsReader::new(name.as_str(), reader).default_host(default_host))));
         }
         InputFormat::Eslogger => {
-            Ok((Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host)), None))
+            return Ok(Opened::plain(Box::new(EsloggerReader::new(name.as_str(), reader).default_host(default_host))));
         }
-        InputFormat::Ecs => Ok((Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host)), None)),
+        InputFormat::Ecs => {
+            return Ok(Opened::plain(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host))));
+        }
+        InputFormat::Xml => WinEventReader::xml(name.as_str(), reader),
+        InputFormat::WinJson => WinEventReader::json(name.as_str(), reader),
+        InputFormat::Evtx => {
+            let opened = if path.as_os_str() == "-" {
+                winevent::read_bounded(reader, MAX_EVTX_STDIN)
+                    .map(|b| WinEventReader::evtx(name.as_str(), io::Cursor::new(b)))
+            } else {
+                File::open(path).map(|f| WinEventReader::evtx(name.as_str(), BufReader::new(f)))
+            };
+            match opened.map_err(|error| InputError::Io { path: name.clone(), error })? {
+                Ok(r) => r,
+                // An unreadable header is one counted error, like any other bad record.
+                Err(e) => return Ok(Opened::plain(Box::new(std::iter::once(Err(e))))),
+            }
+        }
+    };
+    let reader = windows.default_host(default_host).time_offset(options.time_offset);
+    let tally = Some(reader.tally());
+    Ok(Opened { records: Box::new(reader), tally, counters: None })
+}
+
+/// Sniffs the first bytes. An empty input is native (it has no records either way).
+///
+/// EVTX by its magic; a Zeek DNS log (a JSON line with `id.orig_h` and `query`, or `#separator`
+/// and `#path\tdns`); JSON: eslogger by its keys, Windows shapes by their keys (`EventID`,
+/// `Event`, `winlog`, an embedded `<Event>`), ECS by `@timestamp` or `_source`, native when the
+/// first line is an object without those keys, else a Windows shape (decided per record); XML by
+/// a leading `<` or an `<Event` on the first line (syslog); auditd by `type=`/`node=`.
+pub fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
+    let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
+    if head.starts_with(b"ElfFile") {
+        return Ok(InputFormat::Evtx);
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let text = &text[start..];
+    let first_line = &text[..memchr_newline(text)];
+    let windows_keys = || {
+        let head = &text[..text.len().min(8192)];
+        [&b"\"EventID\""[..], b"\"EventId\"", b"\"winlog\"", b"\"EventData\"", b"<Event"]
+            .iter()
+            .any(|k| contains(head, k))
+    };
+    match text.first() {
+        _ if clickchain_adapters::zeek::sniff(text) => Ok(InputFormat::ZeekDns),
+        None => Ok(InputFormat::Native),
+        Some(b'{') if looks_like_eslogger(first_line) => Ok(InputFormat::Eslogger),
+        Some(b'{' | b'[') if !windows_keys() && looks_like_ecs(text) => Ok(InputFormat::Ecs),
+        Some(b'{') if is_native_line(first_line) => Ok(InputFormat::Native),
+        Some(b'{' | b'[') => Ok(InputFormat::WinJson),
+        Some(b'<') => Ok(InputFormat::Xml),
+        Some(_) if contains(first_line, b"<Event") => Ok(InputFormat::Xml),
+        Some(_) if auditd::sniff(text) => Ok(InputFormat::Auditd),
+        Some(_) => Err(InputError::UnknownFormat {
+            path: name.to_owned(),
+            head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),
+        }),
     }
 }
 
 /// An Endpoint Security message: top-level `event_type` and `process`, with eslogger's
-/// `schema_version` or `mach_time` (checked on the first line's keys, not its whole text).
-fn looks_like_eslogger(text: &[u8]) -> bool {
-    let line = text.split(|&b| b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or_default();
+/// `schema_version` or `mach_time`.
+fn looks_like_eslogger(line: &[u8]) -> bool {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line) else {
         return false;
     };
@@ -196,27 +273,26 @@ fn looks_like_eslogger(text: &[u8]) -> bool {
 /// `time`, never `@timestamp`).
 fn looks_like_ecs(text: &[u8]) -> bool {
     let head = &text[..text.len().min(8192)];
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    has(b"\"@timestamp\"") || has(b"\"_source\"")
+    contains(head, b"\"@timestamp\"") || contains(head, b"\"_source\"")
 }
 
-/// Sniffs the first non-blank bytes: a Zeek DNS log (a JSON line with `id.orig_h` and `query`,
-/// or `#separator` and `#path\tdns`) is zeek-dns; a JSON line with eslogger's keys is eslogger;
-/// JSON with `@timestamp` or `_source` is ECS; other JSON is native; `type=`/`node=` (after `#`
-/// comment lines) is auditd. An empty input is native (it has no records either way).
-fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
-    let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let first = text.iter().find(|b| !b.is_ascii_whitespace());
-    match first {
-        _ if clickchain_adapters::zeek::sniff(text) => Ok(InputFormat::ZeekDns),
-        Some(b'{') if looks_like_eslogger(text) => Ok(InputFormat::Eslogger),
-        Some(b'{' | b'[') if looks_like_ecs(text) => Ok(InputFormat::Ecs),
-        None | Some(b'{') => Ok(InputFormat::Native),
-        Some(_) if clickchain_adapters::auditd::sniff(text) => Ok(InputFormat::Auditd),
-        Some(_) => Err(InputError::UnknownFormat {
-            path: name.to_owned(),
-            head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),
-        }),
+fn memchr_newline(text: &[u8]) -> usize {
+    text.iter().position(|b| *b == b'\n').unwrap_or(text.len())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A whole JSON object with none of the Windows shapes' keys (`EventID`, `Event`, `winlog`, an
+/// embedded `<Event>`).
+fn is_native_line(line: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) {
+        Ok(obj) => {
+            !["EventID", "EventId", "Event", "winlog"].iter().any(|k| obj.contains_key(*k))
+                && !obj.values().any(|v| v.as_str().is_some_and(|s| s.trim_start().starts_with("<Event")))
+        }
+        // A native file's first line that is not JSON is still native (and rejected as such).
+        Err(e) => !e.is_eof() && !contains(line, b"\"EventID\"") && !contains(line, b"\"Event\""),
     }
 }

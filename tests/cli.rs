@@ -246,3 +246,42 @@ fn stats_show_auditd_skips_by_reason() {
         .stderr(predicate::str::contains("\"xattr_value_not_logged\": 1"))
         .stderr(predicate::str::contains("\"events\": 18"));
 }
+
+const WINDOWS_FIXTURE: &str = "tests/data/windows/slim_auditpol_system_user_auditpolicy_modification.jsonl";
+
+#[test]
+fn windows_json_is_detected_skips_are_summarised_and_a_shifted_clock_warned_about() {
+    let out = clickchain().args(["scan", WINDOWS_FIXTURE]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("TimeCreated is +7.00h off UtcTime in 3 process starts"), "{err}");
+    assert!(
+        err.contains("85 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
+        "{err}"
+    );
+}
+
+#[test]
+fn time_offset_for_an_input_replaces_the_estimate() {
+    let arg = format!("{WINDOWS_FIXTURE}=+7h");
+    let out = clickchain().args(["scan", "--time-offset", &arg, WINDOWS_FIXTURE]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("warning"), "{err}");
+    let bad = clickchain().args(["scan", "--time-offset", "soon", WINDOWS_FIXTURE]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--time-offset: `soon` is not an offset"));
+}
+
+#[test]
+fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
+    let out = clickchain().args(["scan", "tests/data/windows/sysmon.evtx"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "rejected records make the exit code 2");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("sysmon.evtx:offset 593920: corrupt EVTX"), "{err}");
+    assert!(
+        err.contains("268 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -28,7 +28,7 @@ fn ecs_documents_are_read_and_the_six_broken_files_rejected_by_name() {
     let options = InputOptions { format: InputFormat::Auto, ..InputOptions::default() };
     let sources: Vec<_> = files
         .iter()
-        .map(|f| input::open(f, &options, Arc::new(AtomicU64::new(0))).expect("every file opens"))
+        .map(|f| input::open(f, &options, Arc::new(AtomicU64::new(0))).expect("every file opens").records)
         .collect();
     let mut kinds: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut rejected: Vec<String> = Vec::new();

@@ -7,7 +7,10 @@
 //!
 //! - `<name>.ndjson`: native events (the schema of `clickchain_adapters::native`), written by
 //!   `make_scenarios.py` in the same folder; or instead `<name>.audit.log`: raw auditd text,
-//!   written by hand. Either is read through the CLI's format detection (`input::open`, `auto`);
+//!   written by hand;
+//! - `<name>.sysmon.jsonl` (optional): the same situation as a Windows host would have logged it
+//!   (flattened Sysmon and Security JSON), written by `make_sysmon_scenarios.py`. Every events
+//!   file of a scenario goes through `--format auto` detection and must give the same records;
 //! - `<name>.expected`: the records the engine must emit, one summary line each, in emission
 //!   order (format below). An empty file means "no records". Written by hand from the detection
 //!   semantics (DESIGN §4), never copied from engine output;
@@ -51,7 +54,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clickchain::alert::Alert;
@@ -59,7 +61,13 @@ use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine, Record, Stats};
 
 /// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
-const KNOWN_BUGS: &[(&str, &str)] = &[];
+const KNOWN_BUGS: &[(&str, &str)] = &[
+    (
+        "an0178-edge-tmp-partial",
+        "`.tmp` is not in the default partial_suffixes: the partial `Invoice_0514.pdf.exe.tmp` alerts as a download",
+    ),
+    ("an0178-edge-tmp-partial [sysmon.jsonl]", "as above (the adapter pairs the .tmp with its final name)"),
+];
 
 /// Engine counters (`dropped.*`, `anomalies.*`) a scenario is about: (name, counter, value).
 /// Every other drop and anomaly counter must stay 0 in every scenario.
@@ -78,9 +86,15 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("scenarios")
 }
 
+/// Extensions of events files, one scenario may have several (one per format). The first two
+/// stand alone (native, or raw auditd for situations only auditd can express); the others
+/// accompany a native file.
+const EVENT_EXTENSIONS: &[&str] = &["ndjson", "audit.log", "sysmon.jsonl"];
+
 struct Scenario {
     name: String,
-    events: PathBuf,
+    /// The events files, native (or auditd) first.
+    events: Vec<PathBuf>,
     expected: PathBuf,
     config: Option<PathBuf>,
 }
@@ -90,30 +104,38 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
     let dir = corpus();
     let mut by_ext: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut problems = Vec::new();
-    let mut events_path: BTreeMap<String, PathBuf> = BTreeMap::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("directory entry").path();
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default().to_owned();
-        if matches!(file.as_str(), "README.md" | "make_scenarios.py") {
+        if matches!(file.as_str(), "README.md" | "make_scenarios.py" | "make_sysmon_scenarios.py") {
             continue;
         }
-        if let Some(stem) = file.strip_suffix(".audit.log") {
-            by_ext.entry("ndjson".to_owned()).or_default().insert(stem.to_owned());
-            events_path.insert(stem.to_owned(), path.clone());
-            continue;
-        }
-        match file.rsplit_once('.') {
-            Some((stem, ext @ ("ndjson" | "expected" | "toml"))) => {
-                if ext == "ndjson" && events_path.insert(stem.to_owned(), path.clone()).is_some() {
-                    problems.push(format!("{stem}: has both .ndjson and .audit.log events"));
-                }
+        let split = ["sysmon.jsonl", "audit.log"]
+            .iter()
+            .find_map(|ext| file.strip_suffix(&format!(".{ext}")).map(|stem| (stem, *ext)))
+            .or_else(|| file.rsplit_once('.'));
+        match split {
+            Some((stem, ext @ ("ndjson" | "audit.log" | "sysmon.jsonl" | "expected" | "toml"))) => {
                 by_ext.entry(ext.to_owned()).or_default().insert(stem.to_owned());
             }
-            _ => problems
-                .push(format!("{file}: not part of a scenario (expected .ndjson, .audit.log, .expected or .toml)")),
+            _ => problems.push(format!(
+                "{file}: not part of a scenario (expected .ndjson, .audit.log, .sysmon.jsonl, .expected or .toml)"
+            )),
         }
     }
-    let events = by_ext.remove("ndjson").unwrap_or_default();
+    let native = by_ext.remove("ndjson").unwrap_or_default();
+    let auditd = by_ext.remove("audit.log").unwrap_or_default();
+    for name in native.intersection(&auditd) {
+        problems.push(format!("{name}: has both .ndjson and .audit.log events"));
+    }
+    let events: BTreeSet<String> = native.union(&auditd).cloned().collect();
+    let other_formats: Vec<(&str, BTreeSet<String>)> =
+        EVENT_EXTENSIONS[2..].iter().map(|ext| (*ext, by_ext.remove(*ext).unwrap_or_default())).collect();
+    for (ext, names) in &other_formats {
+        for name in names.difference(&native) {
+            problems.push(format!("{name}.{ext}: no {name}.ndjson beside it"));
+        }
+    }
     let expected = by_ext.remove("expected").unwrap_or_default();
     let configs = by_ext.remove("toml").unwrap_or_default();
     for name in &events {
@@ -122,17 +144,28 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
         }
     }
     for name in expected.difference(&events) {
-        problems.push(format!("{name}.expected: no {name}.ndjson to run"));
+        problems.push(format!("{name}.expected: no events file to run"));
     }
     for name in configs.difference(&events) {
-        problems.push(format!("{name}.toml: no {name}.ndjson to run"));
+        problems.push(format!("{name}.toml: no events file to run"));
     }
     let scenarios = events
         .iter()
         .filter(|n| expected.contains(*n))
         .map(|name| Scenario {
             name: name.clone(),
-            events: events_path[name].clone(),
+            events: std::iter::once(dir.join(if auditd.contains(name) {
+                format!("{name}.audit.log")
+            } else {
+                format!("{name}.ndjson")
+            }))
+            .chain(
+                other_formats
+                    .iter()
+                    .filter(|(_, names)| names.contains(name))
+                    .map(|(ext, _)| dir.join(format!("{name}.{ext}"))),
+            )
+            .collect(),
             expected: dir.join(format!("{name}.expected")),
             config: configs.contains(name).then(|| dir.join(format!("{name}.toml"))),
         })
@@ -149,16 +182,18 @@ struct Run {
     stats: Stats,
 }
 
-fn run(s: &Scenario) -> Result<Run, String> {
+/// Runs the events file `events` of scenario `s` (through the same detection as `scan`).
+fn run(s: &Scenario, events: &Path) -> Result<Run, String> {
     let config = match &s.config {
         Some(path) => Config::load(path).map_err(|e| format!("config: {e}"))?,
         None => Config::default(),
     };
     let mut engine = Engine::new(config).map_err(|e| format!("engine: {e}"))?;
     engine.set_now(NOW.parse::<DateTime<Utc>>().expect("valid time"));
-    let records = input::open(&s.events, &InputOptions::default(), Arc::default()).map_err(|e| e.to_string())?;
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let opened = input::open(events, &InputOptions::default(), progress).map_err(|e| e.to_string())?;
     let mut rejected = Vec::new();
-    for result in records {
+    for result in opened.records {
         match result {
             Ok(event) => engine.push(event),
             Err(e) => rejected.push(e.to_string()),
@@ -255,6 +290,23 @@ fn diff(expected: &[String], actual: &[String]) -> String {
     out
 }
 
+/// Every (scenario, events file, label) to run; the label names the format past the first.
+fn runs(scenarios: &[Scenario]) -> Vec<(&Scenario, &Path, String)> {
+    let mut out = Vec::new();
+    for s in scenarios {
+        for (i, events) in s.events.iter().enumerate() {
+            let label = if i == 0 {
+                s.name.clone()
+            } else {
+                let file = events.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+                format!("{} [{}]", s.name, file.strip_prefix(s.name.as_str()).unwrap_or(file).trim_start_matches('.'))
+            };
+            out.push((s, events.as_path(), label));
+        }
+    }
+    out
+}
+
 fn selected(name: &str) -> bool {
     std::env::var("SCENARIO").map_or(true, |f| name.contains(f.as_str()))
 }
@@ -269,35 +321,36 @@ fn scenarios_match_expected() {
     assert!(!scenarios.is_empty(), "no scenarios found in {}", corpus().display());
     let mut failures = String::new();
     let (mut passed, mut known) = (0, 0);
-    for s in scenarios.iter().filter(|s| selected(&s.name)) {
+    for (s, events, label) in runs(&scenarios) {
+        if !selected(&label) {
+            continue;
+        }
         let expected = expected_lines(s);
-        let run = match run(s) {
+        let run = match run(s, events) {
             Ok(r) => r,
             Err(e) => {
-                let _ = writeln!(failures, "\n[{}] cannot run: {e}", s.name);
+                let _ = writeln!(failures, "\n[{label}] cannot run: {e}");
                 continue;
             }
         };
         if std::env::var("SCENARIO").is_ok() {
-            println!("[{}]\n{}", s.name, diff(&expected, &run.lines));
+            println!("[{label}]\n{}", diff(&expected, &run.lines));
         }
         let matches = run.lines == expected;
-        match (matches, known_bug(&s.name)) {
+        match (matches, known_bug(&label)) {
             (true, None) => passed += 1,
             (false, Some(_)) => known += 1,
             (true, Some(why)) => {
                 let _ = writeln!(
                     failures,
-                    "\n[{}] listed in KNOWN_BUGS ({why}) but now matches its .expected: \
-                     the bug is fixed, remove the entry",
-                    s.name
+                    "\n[{label}] listed in KNOWN_BUGS ({why}) but now matches its .expected: \
+                     the bug is fixed, remove the entry"
                 );
             }
             (false, None) => {
                 let _ = writeln!(
                     failures,
-                    "\n[{}] records differ from {}.expected (- expected, + emitted):\n{}",
-                    s.name,
+                    "\n[{label}] records differ from {}.expected (- expected, + emitted):\n{}",
                     s.name,
                     diff(&expected, &run.lines)
                 );
@@ -325,33 +378,33 @@ fn drop_and_anomaly_counters(stats: &Stats) -> BTreeMap<String, u64> {
 fn scenario_events_are_valid() {
     let (scenarios, _) = discover();
     let mut failures = String::new();
-    for s in &scenarios {
-        let run = match run(s) {
+    for (s, events, label) in runs(&scenarios) {
+        let run = match run(s, events) {
             Ok(r) => r,
             Err(e) => {
-                let _ = writeln!(failures, "[{}] cannot run: {e}", s.name);
+                let _ = writeln!(failures, "[{label}] cannot run: {e}");
                 continue;
             }
         };
         for r in &run.rejected {
-            let _ = writeln!(failures, "[{}] rejected record: {r}", s.name);
+            let _ = writeln!(failures, "[{label}] rejected record: {r}");
         }
         if run.stats.events_in == 0 {
-            let _ = writeln!(failures, "[{}] has no events", s.name);
+            let _ = writeln!(failures, "[{label}] has no events");
         }
         for (counter, value) in drop_and_anomaly_counters(&run.stats) {
             let allowed =
                 EXPECTED_COUNTERS.iter().find(|(n, c, _)| *n == s.name && *c == counter).map_or(0, |&(_, _, v)| v);
             if value != allowed {
-                let _ = writeln!(failures, "[{}] {counter} = {value}, expected {allowed}", s.name);
+                let _ = writeln!(failures, "[{label}] {counter} = {value}, expected {allowed}");
             }
         }
         let all_counted = run.stats.events_processed + run.stats.dropped.late + run.stats.dropped.implausible_time;
         if all_counted != run.stats.events_in {
             let _ = writeln!(
                 failures,
-                "[{}] {} events in, {} processed (+ drops): some events were lost",
-                s.name, run.stats.events_in, all_counted
+                "[{label}] {} events in, {} processed (+ drops): some events were lost",
+                run.stats.events_in, all_counted
             );
         }
     }
@@ -377,7 +430,8 @@ fn scenario_files_are_complete() {
         problems.push(format!("README.md documents `{name}`, which is not a scenario"));
     }
     for (name, _) in KNOWN_BUGS {
-        if !names.contains(name) {
+        // `name [sysmon.jsonl]` names one format of a scenario.
+        if !names.contains(name.split(" [").next().unwrap_or(name)) {
             problems.push(format!("KNOWN_BUGS names `{name}`, which is not a scenario"));
         }
     }

@@ -48,6 +48,15 @@ pub enum RecordError {
     /// An event is missing the record that gives it meaning (auditd records whose SYSCALL never came).
     #[error("incomplete event: {0}")]
     Incomplete(String),
+    /// The record is not well-formed XML (or not an `<Event>` element).
+    #[error("malformed XML: {0}")]
+    Xml(String),
+    /// A JSON record in none of the known shapes.
+    #[error("unknown record shape: {0}")]
+    UnknownShape(String),
+    /// Part of a binary event log (a chunk or a record) cannot be read.
+    #[error("corrupt EVTX: {0}")]
+    Evtx(String),
     /// A field holds a value of the wrong form.
     #[error("bad value in `{field}`: {message}")]
     BadValue {
@@ -72,6 +81,9 @@ impl RecordError {
             RecordError::SequenceGap { .. } => "seq_gap",
             RecordError::Malformed(_) => "malformed_record",
             RecordError::Incomplete(_) => "incomplete_event",
+            RecordError::Xml(_) => "malformed_xml",
+            RecordError::UnknownShape(_) => "unknown_shape",
+            RecordError::Evtx(_) => "corrupt_evtx",
         }
     }
 }

@@ -4,8 +4,10 @@
 //! input formats into it. A reader yields one `Result` per record: a bad record is an error value
 //! naming its input and position ([`ReadError`]), and reading goes on with the next record.
 //!
-//! Readers: [`native`] (clickchain's NDJSON schema), [`auditd`] (raw Linux audit logs, AN0179)
-//! and [`zeek`] (Zeek `dns.log`, the DNS answers auditd lacks).
+//! Readers: [`native`] (clickchain's NDJSON schema), [`winevent`] (Sysmon and Security 4688
+//! from EVTX, rendered XML and the JSON shapes Windows events are exported in; Sysmon for
+//! Linux too), [`auditd`] (raw Linux audit logs), [`zeek`] (Zeek `dns.log`, the DNS answers
+//! auditd lacks), [`eslogger`] (macOS Endpoint Security) and [`ecs`] (Elastic Common Schema).
 //!
 //! This crate knows nothing of the detection engine; the engine depends on it.
 //!
@@ -27,6 +29,7 @@ mod event;
 pub mod jsondocs;
 pub mod lines;
 pub mod native;
+pub mod winevent;
 pub mod zeek;
 
 pub use error::{ReadError, RecordError};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use clickchain::input::{self, InputFormat, InputOptions};
+use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine};
 use clickchain_adapters::lines::{Line, LineReader};
 use clickchain_bench::rss;
@@ -34,7 +34,7 @@ pub fn write_log(path: &Path, lines: u64) -> anyhow::Result<u64> {
         serial += 2;
         let st = |t: u64, s: u64| format!("{}.{:03}:{s}", t / 1000, t % 1000);
         let (a, b) = (st(t_ms, s1), st(t_ms + 1, s2));
-        let chain = round % 200 == 0;
+        let chain = round.is_multiple_of(200);
         let (prog, arg) = if chain {
             ("/usr/lib/firefox/firefox", format!("https://dl{round}.invoice-share.top/x"))
         } else {
@@ -101,22 +101,15 @@ pub fn measure(path: &Path) -> anyhow::Result<AuditdRun> {
 
     let start = Instant::now();
     let mut read_events = 0u64;
-    for r in input::open(
-        path,
-        &InputOptions { format: InputFormat::Auto, default_host: "bench-host".into() },
-        Arc::default(),
-    )? {
+    let options = InputOptions { default_host: "bench-host".into(), ..InputOptions::default() };
+    for r in input::open(path, &options, Arc::default())?.records {
         read_events += u64::from(r.is_ok());
     }
     std::hint::black_box(read_events);
     let read_secs = start.elapsed().as_secs_f64();
 
     let start = Instant::now();
-    let records = input::open(
-        path,
-        &InputOptions { format: InputFormat::Auto, default_host: "bench-host".into() },
-        Arc::default(),
-    )?;
+    let records = input::open(path, &options, Arc::default())?.records;
     let mut engine = Engine::new(Config::default())?;
     let (mut events, mut rejected) = (0u64, 0u64);
     for r in records {

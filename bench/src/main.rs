@@ -8,6 +8,7 @@
 mod auditd;
 mod phases;
 mod report;
+mod windows;
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -38,6 +39,8 @@ enum Cmd {
     Gen(GenArgs),
     /// Write a synthetic raw auditd log, then measure a bare line split and `scan` on it.
     Auditd(AuditdArgs),
+    /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
+    Windows(WindowsArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -108,6 +111,22 @@ struct AuditdArgs {
 }
 
 #[derive(Args)]
+struct WindowsArgs {
+    /// The synthetic stream whose Windows events are written as flattened Sysmon JSON.
+    #[command(flatten)]
+    stream: StreamArgs,
+    /// An EVTX file [default: tests/data/windows/sysmon.evtx].
+    #[arg(long)]
+    evtx: Option<PathBuf>,
+    /// Passes over the EVTX file (it is small).
+    #[arg(long, default_value_t = 20)]
+    repeat: usize,
+    /// Where to write the Sysmon JSON [default: a file in the temp dir, removed afterwards].
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
@@ -166,6 +185,20 @@ fn main() -> anyhow::Result<()> {
                 fs::remove_file(&file)?;
             }
             Ok(())
+        }
+        Cmd::Windows(a) => {
+            let evtx = a
+                .evtx
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/windows/sysmon.evtx"));
+            let keep = a.json.is_some();
+            let json = a.json.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("clickchain-sysmon-{}.jsonl", std::process::id()))
+            });
+            let result = windows::report(&evtx, a.repeat, &json, &a.stream.params());
+            if !keep {
+                let _ = fs::remove_file(&json);
+            }
+            result
         }
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());

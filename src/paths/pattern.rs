@@ -197,7 +197,7 @@ fn variable_at(os: Os, s: &str) -> Option<(&str, usize)> {
     // an all-caps name followed by a separator or the end is a variable.
     if os == Os::Windows {
         let caps = name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        let boundary = body[end..].chars().next().map_or(true, |c| c == '\\' || c == '/');
+        let boundary = body[end..].chars().next().is_none_or(|c| c == '\\' || c == '/');
         if !(caps && boundary) {
             return None;
         }

@@ -300,6 +300,16 @@ fn every_default_profile_compiles() {
     }
 }
 
+/// Regression: the one-pass normaliser missed macOS's `/tmp` alias behind a doubled separator
+/// or in capitals (found by the property test below).
+#[test]
+fn macos_tmp_alias_with_double_slash_or_capitals() {
+    for path in ["//tmp/", "/TMP/x", "//Var//folders"] {
+        assert!(super::normalize_simple(Os::Macos, path).is_none(), "{path}");
+        assert!(normalize_for(Os::Macos, path).starts_with("/private/"), "{path}");
+    }
+}
+
 proptest::proptest! {
     /// The one-pass ASCII normaliser agrees with the general rules wherever it applies.
     #[test]

@@ -180,6 +180,20 @@ def _(s):
     invoice_chain(w, s)
 
 
+@scenario("an0178-edge-tmp-partial")
+def _(s):
+    # As an0178-outlook-edge-crdownload-motw, but Edge downloads into `<final name>.tmp` (as it
+    # does for some downloads) before renaming it: the .tmp is a partial, not a download.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0514")
+    w.dns(600.7, edge, "invoice-portal.top", ["203.0.113.77"])
+    w.connect(600.9, net, "203.0.113.77")
+    w.write(609.0, edge, DL + "Invoice_0514.pdf.exe.tmp")
+    w.rename(612.0, edge, DL + "Invoice_0514.pdf.exe.tmp", DL + "Invoice_0514.pdf.exe",
+             strip_none(motw("https://invoice-portal.top/files/Invoice_0514.pdf.exe")))
+
+
 @scenario("step-no-click-inferred")
 def _(s):
     w = s.host(WIN, "windows")

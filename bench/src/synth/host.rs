@@ -43,7 +43,7 @@ impl Pids {
         for _ in PID_MIN..self.max {
             let pid = self.next;
             self.next = if self.next + 1 >= self.max { PID_MIN } else { self.next + 1 };
-            if self.held.get(&pid).map_or(true, |&e| e < start) {
+            if self.held.get(&pid).is_none_or(|&e| e < start) {
                 self.held.insert(pid, end);
                 return pid;
             }

@@ -23,8 +23,8 @@ pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Input format (`auto`, `native`, `auditd`, `zeek-dns`, `eslogger`, `ecs`); `ndjson` or `text`
-    /// choose the output instead.
+    /// Input format (`auto`, `native`, `evtx`, `xml`, `sysmon-json`, `auditd`, `zeek-dns`,
+    /// `eslogger`, `ecs`); `ndjson` or `text` here choose the output instead.
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format: `ndjson` (default) or `text`.
@@ -51,6 +51,30 @@ pub struct ScanArgs {
     /// Print the engine's counters (drops, caps, classification) as JSON on stderr.
     #[arg(long)]
     stats: bool,
+    /// Offset added to the `TimeCreated` of Windows inputs that wrote local time as UTC:
+    /// `-7h` for every input, or `PATH=-7h` for the inputs at or under PATH (repeatable). Without
+    /// it, the offset is estimated per input from its process starts.
+    #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]
+    time_offset: Vec<String>,
+}
+
+/// The `--time-offset` for one input: the last matching `PATH=` entry, else a bare offset.
+fn offset_for(entries: &[(Option<PathBuf>, chrono::Duration)], file: &std::path::Path) -> Option<chrono::Duration> {
+    entries.iter().rev().find(|(p, _)| p.as_ref().is_none_or(|p| file.starts_with(p))).map(|(_, d)| *d)
+}
+
+fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono::Duration)>> {
+    args.iter()
+        .map(|a| {
+            let (path, text) = match a.rsplit_once('=') {
+                Some((p, t)) => (Some(PathBuf::from(p)), t),
+                None => (None, a.as_str()),
+            };
+            let d = clickchain_adapters::winevent::time::parse_offset(text)
+                .map_err(|e| anyhow::anyhow!("--time-offset: {e}"))?;
+            Ok((path, d))
+        })
+        .collect()
 }
 
 /// Rejected-record messages printed in full; the rest are only counted.
@@ -94,6 +118,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => Engine::new(config)?,
     };
 
+    let offsets = parse_offsets(&args.time_offset)?;
     let (files, open_errors) = input::expand(&args.paths);
     let mut errors: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut printed = 0u64;
@@ -109,14 +134,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Arc::new(AtomicU64::new(0));
-    let options = InputOptions { format: input_format, default_host: args.host.clone().unwrap_or_default() };
+    let options =
+        InputOptions { format: input_format, default_host: args.host.clone().unwrap_or_default(), time_offset: None };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
+    let mut tallies = Vec::new();
     for f in &files {
-        match input::open_counted(f, &options, Arc::clone(&progress)) {
-            Ok((r, counters)) => {
-                sources.push(r);
-                if let Some(c) = counters {
+        let options = InputOptions { time_offset: offset_for(&offsets, f), ..options.clone() };
+        match input::open(f, &options, Arc::clone(&progress)) {
+            Ok(opened) => {
+                sources.push(opened.records);
+                tallies.extend(opened.tally);
+                if let Some(c) = opened.counters {
                     adapter_counters.push((f.display().to_string(), c));
                 }
             }
@@ -137,7 +166,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => report(&e, reason(&e), args.quiet),
         }
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             bar.set_position(progress.load(Ordering::Relaxed));
             if let Err(e) = engine.drain_into(sink.as_mut()) {
                 if !is_closed(&e) {
@@ -159,15 +188,34 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let stats = engine.stats();
     let rejected: u64 = errors.values().sum();
+    let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for t in &tallies {
+        let t = t.snapshot();
+        for (reason, n) in t.skipped {
+            *skipped.entry(reason).or_default() += n;
+        }
+        if !args.quiet {
+            for w in t.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
     if !args.quiet {
         if printed > MAX_ERROR_LINES {
             eprintln!("… {} more errors not shown", printed - MAX_ERROR_LINES);
         }
         let reasons: Vec<String> = errors.iter().map(|(r, n)| format!("{r}={n}")).collect();
+        // Records that are fine but not relevant (other channels, inbound flows …) are not errors.
+        let skips: Vec<String> = skipped.iter().map(|(r, n)| format!("{r}={n}")).collect();
         eprintln!(
-            "clickchain: {} inputs, {} events read, {} rejected{}, {} late, {} alerts, {} follow-ons, {:.2?}",
+            "clickchain: {} inputs, {} events read{}, {} rejected{}, {} late, {} alerts, {} follow-ons, {:.2?}",
             files.len(),
             events,
+            if skips.is_empty() {
+                String::new()
+            } else {
+                format!(", {} records skipped ({})", skipped.values().sum::<u64>(), skips.join(", "))
+            },
             rejected,
             if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
             stats.dropped.late,

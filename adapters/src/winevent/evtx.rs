@@ -1,0 +1,125 @@
+//! Binary event logs (`.evtx`), read with the `evtx` crate one chunk (64 KiB) at a time.
+//!
+//! A chunk that cannot be read (bad magic, bad checksum, cut short) is one error naming its
+//! file offset; a record that cannot be rendered is one error naming its record id. Both are
+//! counted and reading goes on with the next record or chunk.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use ::evtx::{EvtxParser, IntoIterChunks, ParserSettings};
+
+use super::json;
+use super::Raw;
+use crate::error::RecordError;
+use crate::event::Position;
+
+/// Bytes before the first chunk.
+const FILE_HEADER: u64 = 4096;
+/// Bytes per chunk.
+const CHUNK: u64 = 65536;
+
+use std::io::{Read, Seek};
+
+/// The records of an EVTX file.
+pub struct EvtxSource<T: Read + Seek> {
+    chunks: Option<IntoIterChunks<T>>,
+    settings: Arc<ParserSettings>,
+    ready: VecDeque<Raw>,
+    /// The error for a chunk the file ends inside of, reported after the last whole chunk.
+    truncated: Option<Raw>,
+}
+
+/// A chunk's file offset, when its number is known (else the file's start).
+fn chunk_position(number: Option<u64>) -> Position {
+    Position::Offset(number.map_or(0, |n| FILE_HEADER + n * CHUNK))
+}
+
+/// The file header is unreadable: the input is not an EVTX file at all.
+pub fn open<T: Read + Seek>(mut data: T) -> Result<EvtxSource<T>, String> {
+    // The crate stops quietly before a chunk the file ends inside of: report that chunk.
+    let len = data.seek(std::io::SeekFrom::End(0)).and_then(|l| data.seek(std::io::SeekFrom::Start(0)).map(|_| l));
+    let len = len.map_err(|e| e.to_string())?;
+    let tail = len.saturating_sub(FILE_HEADER) % CHUNK;
+    let truncated = (len > FILE_HEADER && tail != 0).then(|| {
+        Raw::Bad(
+            Position::Offset(len - tail),
+            RecordError::Evtx(format!("file ends {tail} bytes into a chunk (truncated)")),
+        )
+    });
+    // Checksums are checked: a chunk that fails them is reported rather than half-trusted.
+    let settings = || ParserSettings::new().validate_checksums(true).indent(false);
+    let parser = EvtxParser::from_read_seek(data).map_err(|e| chain(&e))?.with_configuration(settings());
+    Ok(EvtxSource {
+        chunks: Some(parser.into_chunks()),
+        settings: Arc::new(settings()),
+        ready: VecDeque::new(),
+        truncated,
+    })
+}
+
+/// An error with its causes, on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl<T: Read + Seek> Iterator for EvtxSource<T> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        loop {
+            if let Some(r) = self.ready.pop_front() {
+                return Some(r);
+            }
+            let chunk = self.chunks.as_mut()?.next();
+            let mut data = match chunk {
+                None => {
+                    self.chunks = None;
+                    return self.truncated.take();
+                }
+                Some(Err(e)) => {
+                    let number = match &e {
+                        ::evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => Some(*chunk_id),
+                        _ => None,
+                    };
+                    return Some(Raw::Bad(chunk_position(number), RecordError::Evtx(chain(&e))));
+                }
+                Some(Ok(d)) => d,
+            };
+            let at_chunk = chunk_position(data.number);
+            let mut parsed = match data.parse(Arc::clone(&self.settings)) {
+                Ok(p) => p,
+                Err(e) => return Some(Raw::Bad(at_chunk, RecordError::Evtx(chain(&e)))),
+            };
+            for record in parsed.iter() {
+                let raw = match record.and_then(|r| r.into_json()) {
+                    // A record that cannot be rendered is named by its id when the crate knows it.
+                    Err(e) => {
+                        let at = match &e {
+                            ::evtx::err::EvtxError::FailedToParseRecord { record_id, .. } => {
+                                Position::Record(*record_id)
+                            }
+                            _ => at_chunk,
+                        };
+                        Raw::Bad(at, RecordError::Evtx(chain(&e)))
+                    }
+                    Ok(r) => {
+                        let at = Position::Record(r.event_record_id);
+                        match json::parse_evtx_json(&r.data) {
+                            Ok(rec) => Raw::Record(at, rec),
+                            Err(e) => Raw::Bad(at, e),
+                        }
+                    }
+                };
+                self.ready.push_back(raw);
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+use super::*;
+
+fn parse(text: &str) -> Result<WinRecord, RecordError> {
+    parse_value(&serde_json::from_str(text).unwrap())
+}
+
+#[test]
+fn shape_a_flattened() {
+    let r = parse(r#"{"@timestamp":"2024-05-14T02:12:44.101Z","EventTime":"2024-05-14 11:12:44","Hostname":"WS-042","Channel":"Microsoft-Windows-Sysmon/Operational","SourceName":"Microsoft-Windows-Sysmon","EventID":3,"UtcTime":"2024-05-14 09:12:38.902","ProcessId":"8120","Initiated":"true"}"#).unwrap();
+    assert_eq!(r.event_id, 3);
+    assert_eq!(r.computer.as_deref(), Some("WS-042"));
+    assert_eq!(r.get("Initiated"), Some("true"));
+    assert_eq!(r.time_created.unwrap().to_rfc3339(), "2024-05-14T02:12:44.101+00:00");
+}
+
+#[test]
+fn shape_b_winlogbeat() {
+    let r = parse(r#"{"@timestamp":"2024-05-14T09:12:38.700Z","host":{"name":"ws-042"},"winlog":{"event_id":"22","channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","record_id":88190,"event_data":{"QueryName":"files.example.org","ProcessId":"7404"}}}"#).unwrap();
+    assert_eq!((r.event_id, r.record_id), (22, Some(88190)));
+    assert_eq!(r.computer.as_deref(), Some("ws-042"));
+    assert_eq!(r.get("QueryName"), Some("files.example.org"));
+}
+
+#[test]
+fn shape_c_evtx_crate_with_typed_values() {
+    let r = parse(r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":22,"TimeCreated":{"#attributes":{"SystemTime":"2024-05-14T09:12:38.700412Z"}},"EventRecordID":88190,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS-042"},"EventData":{"ProcessId":7404,"QueryName":"files.example.org"}}}"##).unwrap();
+    assert_eq!(r.provider.as_deref(), Some("Microsoft-Windows-Sysmon"));
+    assert_eq!(r.get("ProcessId"), Some("7404"));
+    assert_eq!(r.record_id, Some(88190));
+}
+
+#[test]
+fn shape_c_event_id_with_qualifiers() {
+    let r = parse(r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4688},"Channel":"Security"},"EventData":{"NewProcessId":"0x1d2c"}}}"##).unwrap();
+    assert_eq!(r.event_id, 4688);
+}
+
+#[test]
+fn shape_d_data_list() {
+    let r = parse(r##"{"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon"},"EventID":"11","TimeCreated":{"@SystemTime":"2024-05-14T09:12:39.9Z"}},"EventData":{"Data":[{"@Name":"TargetFilename","#text":"C:\\Users\\a\\Downloads\\x.iso"},{"@Name":"CommandLine","#text":null},{"@Name":"Hashes","#text":"MD5=1"}]}}}"##).unwrap();
+    assert_eq!(r.event_id, 11);
+    assert_eq!(r.get("TargetFilename"), Some("C:\\Users\\a\\Downloads\\x.iso"));
+    assert_eq!(r.get("CommandLine"), Some(""));
+    // Fields the mapping does not read are not copied.
+    assert_eq!(r.get("Hashes"), None);
+    assert!(r.has_data);
+    assert!(r.time_created.is_some());
+}
+
+#[test]
+fn shape_e_xml_inside_json() {
+    let r = parse(r#"{"TimeGenerated":"2022-05-11T18:10:20Z","SyslogMessage":"<Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>3</EventID></System><EventData><Data Name=\"Image\">/usr/bin/bash</Data></EventData></Event>"}"#).unwrap();
+    assert_eq!(r.provider.as_deref(), Some("Linux-Sysmon"));
+    assert_eq!(r.get("Image"), Some("/usr/bin/bash"));
+}
+
+#[test]
+fn unknown_shapes_are_named() {
+    for text in [r#"{"foo":1,"bar":"x"}"#, "[1,2]", r#"{"EventID":"four"}"#] {
+        let e = parse(text).unwrap_err();
+        assert!(matches!(e.reason(), "unknown_shape" | "bad_value"), "{text}: {e}");
+    }
+    assert_eq!(parse(r#"{"foo":1}"#).unwrap_err().reason(), "unknown_shape");
+}
+
+/// The fast path for flattened lines reads every OTRF fixture line as the `Value` path does.
+#[test]
+fn flat_fast_path_equals_the_value_path_on_real_lines() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/windows");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let fast = parse_flat_line(line.as_bytes()).unwrap().expect("a flattened record");
+            let slow = parse(line).unwrap();
+            let fields = |r: &WinRecord| {
+                let mut d: Vec<(String, String)> = r.data.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+                d.sort();
+                d
+            };
+            assert_eq!(
+                (&fast.provider, &fast.channel, fast.event_id, &fast.computer, fast.time_created, fast.record_id),
+                (&slow.provider, &slow.channel, slow.event_id, &slow.computer, slow.time_created, slow.record_id),
+                "{line}"
+            );
+            assert_eq!(fields(&fast), fields(&slow), "{line}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 96 + 51 + 24 + 706);
+}
+
+#[test]
+fn flat_fast_path_leaves_other_shapes_to_the_value_path() {
+    for line in [
+        r#"[1,2]"#,
+        r#"{"winlog":{"event_id":1}}"#,
+        r#"{"Event":{"System":{}},"EventID":1}"#,
+        r#"{"EventID":"four"}"#,
+        r#"{"foo":1}"#,
+    ] {
+        assert!(parse_flat_line(line.as_bytes()).unwrap().is_none(), "{line}");
+    }
+    assert!(parse_flat_line(b"{\"EventID\":1,").unwrap_err().is_eof());
+}
+
+#[test]
+fn evtx_json_fast_path_equals_the_value_path() {
+    let texts = [
+        r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":3,"TimeCreated":{"#attributes":{"SystemTime":"2024-05-14T09:12:38.700412Z"}},"EventRecordID":7,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS-042"},"EventData":{"ProcessId":7404,"Initiated":true,"DestinationPort":443,"Image":"C:\\a \"b\".exe","Hashes":"x","RuleName":null}}}"##,
+        r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4688},"Channel":"Security"},"EventData":{"NewProcessId":"0x1d2c"}}}"##,
+        r##"{"Event":{"System":{"EventID":1},"EventData":{"Data":[{"@Name":"Image","#text":"a.exe"}]}}}"##,
+        r##"{"Event":{"System":{"EventID":1},"EventData":null}}"##,
+    ];
+    for t in texts {
+        // Field order is not kept by the fast path (fields are looked up by name).
+        let sorted = |mut r: WinRecord| {
+            r.data.sort();
+            format!("{r:?}")
+        };
+        assert_eq!(sorted(parse_evtx_json(t).unwrap()), sorted(parse(t).unwrap()), "{t}");
+    }
+    assert_eq!(parse_evtx_json("{not json").unwrap_err().reason(), "malformed_json");
+}

@@ -1,0 +1,158 @@
+//! JSON inputs as records: one per line (any shape, mixed), or one document read whole (a
+//! pretty-printed object, concatenated objects, an array) when the first line is not a record.
+
+use std::io::BufRead;
+
+use super::{json, Raw, MAX_DOCUMENT};
+use crate::error::RecordError;
+use crate::event::Position;
+use crate::lines::{Line, LineReader};
+
+/// JSON records: per line, or one document read whole when the first line is not a record.
+pub(super) struct JsonSource<R> {
+    lines: LineReader<R>,
+    /// A document's records, when the input is one document.
+    document: Option<std::vec::IntoIter<Raw>>,
+    started: bool,
+    done: bool,
+}
+
+impl<R: BufRead> JsonSource<R> {
+    pub(super) fn new(reader: R) -> Self {
+        JsonSource {
+            lines: LineReader::new(reader, crate::native::DEFAULT_MAX_LINE),
+            document: None,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// Reads the rest of the input after `first` as one document of records.
+    fn read_document(&mut self, first: Vec<u8>) -> Vec<Raw> {
+        let mut bytes = first;
+        bytes.push(b'\n');
+        loop {
+            match self.lines.next_line() {
+                Ok(None) => break,
+                Ok(Some((_, Line::Text(t)))) => {
+                    bytes.extend_from_slice(t);
+                    bytes.push(b'\n');
+                }
+                Ok(Some((line, Line::TooLong(len)))) => {
+                    return vec![Raw::Bad(Position::Line(line), RecordError::TooLong { len, max: self.lines.max() })]
+                }
+                Err(e) => return vec![Raw::Io(e)],
+            }
+            if bytes.len() as u64 > MAX_DOCUMENT {
+                let error = RecordError::TooLong { len: bytes.len() as u64, max: MAX_DOCUMENT as usize };
+                return vec![Raw::Bad(Position::Record(1), error)];
+            }
+        }
+        let mut out = Vec::new();
+        let mut index = 0u64;
+        for value in serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>() {
+            match value {
+                Err(e) => {
+                    // A JSON document cannot be resynchronised after a syntax error.
+                    out.push(Raw::Bad(Position::Record(index + 1), RecordError::Json(e.to_string())));
+                    break;
+                }
+                Ok(serde_json::Value::Array(items)) => {
+                    for item in items {
+                        index += 1;
+                        out.push(from_value(Position::Record(index), &item));
+                    }
+                }
+                Ok(item) => {
+                    index += 1;
+                    out.push(from_value(Position::Record(index), &item));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn from_value(at: Position, v: &serde_json::Value) -> Raw {
+    match json::parse_value(v) {
+        Ok(r) => Raw::Record(at, r),
+        Err(e) => Raw::Bad(at, e),
+    }
+}
+
+impl<R: BufRead> Iterator for JsonSource<R> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        if let Some(doc) = self.document.as_mut() {
+            match doc.next() {
+                Some(r) => return Some(r),
+                None => self.document = None,
+            }
+        }
+        if self.done {
+            return None;
+        }
+        loop {
+            let (line_no, line) = match self.lines.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Raw::Io(e));
+                }
+            };
+            let at = Position::Line(line_no);
+            let text = match line {
+                Line::TooLong(len) => return Some(Raw::Bad(at, RecordError::TooLong { len, max: self.lines.max() })),
+                Line::Text(t) => t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t),
+            };
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let first = !self.started;
+            self.started = true;
+            // Most lines of a Sysmon export are flattened records: read those without a `Value`.
+            match json::parse_flat_line(text) {
+                Ok(Some(record)) => return Some(Raw::Record(at, record)),
+                Ok(None) => {}
+                Err(e) if first && e.is_eof() => {}
+                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
+            }
+            match serde_json::from_slice::<serde_json::Value>(text) {
+                // A line holding an array holds several records.
+                Ok(serde_json::Value::Array(items)) => {
+                    let records: Vec<Raw> = items.iter().map(|v| from_value(at, v)).collect();
+                    self.document = Some(records.into_iter());
+                    match self.document.as_mut().and_then(Iterator::next) {
+                        Some(r) => return Some(r),
+                        None => {
+                            self.document = None;
+                            continue;
+                        }
+                    }
+                }
+                Ok(v) => return Some(from_value(at, &v)),
+                // A first line that is not a whole value starts a pretty-printed document.
+                Err(e) if first && e.is_eof() => {
+                    let owned = text.to_vec();
+                    let doc = self.read_document(owned);
+                    self.document = Some(doc.into_iter());
+                    return self.document.as_mut().and_then(Iterator::next);
+                }
+                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
+            }
+        }
+    }
+}
+
+/// A line that is not JSON: invalid UTF-8 named as such, else the parser's message.
+fn json_error(text: &[u8], e: &serde_json::Error) -> RecordError {
+    match std::str::from_utf8(text) {
+        Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
+        Ok(_) => RecordError::Json(e.to_string()),
+    }
+}

@@ -1,0 +1,75 @@
+//! Processes first seen mid-life: a browser that ran before logging began has no EID 1, but
+//! Sysmon names the acting image (`Image`) in every event. Such a process gets a start built
+//! from its first event, so that it can be a link root (its egress and writes count).
+//!
+//! The start is built when the event leaves the reorder buffer, and only if no EID 1 for that
+//! GUID was read by then (Sysmon can write an EID 3 a few seconds before the EID 1 of its
+//! process; the buffer holds thousands of records after it).
+
+use std::collections::HashSet;
+
+use crate::event::{Event, EventKind, ProcKey};
+
+/// GUIDs remembered at most; the sets are cleared when full (a process then may get a second
+/// start, which the engine counts as a duplicate and ignores).
+const MAX_REMEMBERED: usize = 1 << 16;
+
+/// Which processes were seen starting, and which got a start built.
+#[derive(Default)]
+pub struct MidLife {
+    started: HashSet<String>,
+    built: HashSet<String>,
+}
+
+fn remember(set: &mut HashSet<String>, guid: &str) {
+    if set.len() >= MAX_REMEMBERED {
+        set.clear();
+    }
+    set.insert(guid.to_owned());
+}
+
+/// The process an event is about, when it is named by a GUID and the event is not its start.
+fn actor(kind: &EventKind) -> Option<&str> {
+    let proc = match kind {
+        EventKind::ProcessStart { .. } | EventKind::ProcessEnd { .. } | EventKind::DnsAnswer { proc: None, .. } => {
+            return None
+        }
+        EventKind::UrlOpen { proc, .. }
+        | EventKind::Connect { proc, .. }
+        | EventKind::FileWrite { proc, .. }
+        | EventKind::FileAttr { proc, .. }
+        | EventKind::DnsAnswer { proc: Some(proc), .. } => proc,
+    };
+    match proc {
+        ProcKey::Id(g) | ProcKey::IdAndPid(g, _) => Some(g),
+        ProcKey::Pid(_) => None,
+    }
+}
+
+impl MidLife {
+    /// Notes an event as it is read (before reordering).
+    pub fn read(&mut self, kind: &EventKind) {
+        if let EventKind::ProcessStart { proc: ProcKey::Id(g), .. } = kind {
+            remember(&mut self.started, g);
+        }
+    }
+
+    /// The start to put before `event` (as it leaves the buffer), from the image its record named.
+    pub fn start_for(&mut self, event: &Event, image: Option<&str>) -> Option<Event> {
+        let image = image?;
+        let guid = actor(&event.kind)?;
+        if self.started.contains(guid) || self.built.contains(guid) {
+            return None;
+        }
+        remember(&mut self.built, guid);
+        let kind = EventKind::ProcessStart {
+            proc: ProcKey::Id(guid.to_owned()),
+            parent: None,
+            image: image.to_owned(),
+            command_line: None,
+            user: None,
+            forked: false,
+        };
+        Some(Event { kind, ..event.clone() })
+    }
+}

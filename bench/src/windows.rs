@@ -1,0 +1,243 @@
+//! `clickchain-bench windows`: the Windows adapter against its floors, in one process and run.
+//!
+//! * EVTX: `scan`'s path (`input::open` → `WinEventReader` → `Engine`) against the `evtx` crate
+//!   rendering every record of the same file to JSON (`EvtxParser::records_json`), the work the
+//!   adapter cannot avoid. A small file is read `--repeat` times, each pass with a fresh engine.
+//! * Flattened Sysmon JSON: the synthetic stream's Windows events written as Sysmon/Security
+//!   records (shape A), `scan`'s path against a bare `serde_json` parse of each line into a
+//!   borrowed struct of the fields the mapping reads.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clickchain::input::{self, InputOptions};
+use clickchain::{Config, Engine};
+use clickchain_adapters::{EventKind, FileOp, Os, ProcKey};
+use clickchain_bench::synth::{generate, Params};
+use serde_json::{json, Value};
+
+/// One timed pass: records (or events) handled and seconds.
+pub struct Rate {
+    pub what: &'static str,
+    pub items: u64,
+    pub secs: f64,
+}
+
+impl Rate {
+    pub fn per_sec(&self) -> f64 {
+        self.items as f64 / self.secs.max(1e-9)
+    }
+}
+
+/// The evtx crate's own rate: every record rendered to JSON, `repeat` times.
+pub fn evtx_floor(path: &Path, repeat: usize) -> anyhow::Result<Rate> {
+    let start = Instant::now();
+    let mut n = 0u64;
+    for _ in 0..repeat {
+        let mut parser = evtx::EvtxParser::from_path(path)?;
+        for r in parser.records_json() {
+            if black_box(r).is_ok() {
+                n += 1;
+            }
+        }
+    }
+    Ok(Rate { what: "evtx crate records_json", items: n, secs: start.elapsed().as_secs_f64() })
+}
+
+/// `scan`'s path over a file, `repeat` times: records read (events + skips + rejections).
+pub fn scan(path: &Path, repeat: usize, what: &'static str) -> anyhow::Result<(Rate, u64)> {
+    let start = Instant::now();
+    let (mut records, mut events) = (0u64, 0u64);
+    for _ in 0..repeat {
+        let mut engine = Engine::new(Config::default())?;
+        let opened = input::open(path, &InputOptions::default(), Arc::new(AtomicU64::new(0)))?;
+        for e in opened.records.flatten() {
+            events += 1;
+            engine.push(e);
+        }
+        engine.finish();
+        black_box(engine.drain());
+        records += opened.tally.map_or(0, |t| t.snapshot().records);
+    }
+    Ok((Rate { what, items: records, secs: start.elapsed().as_secs_f64() }, events))
+}
+
+/// The fields of a flattened Sysmon record the mapping reads.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Bare<'a> {
+    #[serde(rename = "EventID")]
+    event_id: u32,
+    #[serde(borrow, rename = "Channel")]
+    channel: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "Hostname")]
+    hostname: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "UtcTime")]
+    utc_time: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "TimeCreated")]
+    time_created: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "ProcessGuid")]
+    process_guid: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "ParentProcessGuid")]
+    parent_guid: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "Image")]
+    image: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "CommandLine")]
+    command_line: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "TargetFilename")]
+    target: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "DestinationIp")]
+    dst_ip: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "QueryResults")]
+    query_results: Option<Cow<'a, str>>,
+}
+
+/// Bare parse of every line of a JSON-lines file.
+pub fn json_floor(path: &Path) -> anyhow::Result<Rate> {
+    let start = Instant::now();
+    let mut n = 0u64;
+    let mut reader = BufReader::with_capacity(256 * 1024, File::open(path)?);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if black_box(serde_json::from_slice::<Bare>(&line)).is_ok() {
+            n += 1;
+        }
+    }
+    Ok(Rate { what: "serde_json into a borrowed struct", items: n, secs: start.elapsed().as_secs_f64() })
+}
+
+fn utc(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
+
+/// The Sysmon (or Security) record a Windows host logs for a synthetic event, if any.
+fn to_sysmon(e: &clickchain_adapters::Event) -> Option<Value> {
+    let sysmon = |eid: u32, proc: &ProcKey| {
+        json!({"EventID": eid, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": e.host,
+               "TimeCreated": e.time.to_rfc3339(), "UtcTime": utc(&e.time), "ProcessGuid": proc.to_string()})
+    };
+    let security = |eid: u32| json!({"EventID": eid, "Channel": "Security", "Hostname": e.host, "TimeCreated": e.time.to_rfc3339()});
+    let hex = |k: &ProcKey| match k {
+        ProcKey::Pid(p) | ProcKey::IdAndPid(_, p) => format!("{p:#x}"),
+        ProcKey::Id(s) => s.clone(),
+    };
+    let mut r = match &e.kind {
+        EventKind::ProcessStart { proc: p @ ProcKey::Pid(_), parent, image, command_line, .. } => {
+            let mut r = security(4688);
+            r["NewProcessId"] = json!(hex(p));
+            r["ProcessId"] = json!(parent.as_ref().map(hex));
+            r["NewProcessName"] = json!(image);
+            r["CommandLine"] = json!(command_line);
+            r
+        }
+        EventKind::ProcessStart { proc, parent, image, command_line, user, .. } => {
+            let mut r = sysmon(1, proc);
+            r["ParentProcessGuid"] = json!(parent.as_ref().map(|p| p.to_string()));
+            r["Image"] = json!(image);
+            r["CommandLine"] = json!(command_line);
+            r["User"] = json!(user);
+            r
+        }
+        EventKind::ProcessEnd { proc: p @ ProcKey::Pid(_) } => {
+            let mut r = security(4689);
+            r["ProcessId"] = json!(hex(p));
+            r
+        }
+        EventKind::ProcessEnd { proc } => sysmon(5, proc),
+        EventKind::DnsAnswer { proc: Some(proc), query, answers } => {
+            let mut r = sysmon(22, proc);
+            r["QueryName"] = json!(query);
+            r["QueryStatus"] = json!("0");
+            r["QueryResults"] = json!(answers.iter().map(|a| format!("::ffff:{a};")).collect::<String>());
+            r
+        }
+        EventKind::Connect { proc, dst_ip, dst_port, .. } => {
+            let mut r = sysmon(3, proc);
+            r["Initiated"] = json!("true");
+            r["DestinationIp"] = json!(dst_ip.to_string());
+            r["DestinationPort"] = json!(dst_port.to_string());
+            r
+        }
+        EventKind::FileWrite { proc, path, op: FileOp::Rename { .. }, origin: Some(o) } => {
+            let mut r = sysmon(15, proc);
+            r["TargetFilename"] = json!(format!("{path}:Zone.Identifier"));
+            r["Contents"] = json!(format!(
+                "[ZoneTransfer]\r\nZoneId={}\r\nHostUrl={}\r\n",
+                o.zone.unwrap_or(3),
+                o.url.as_deref().unwrap_or("")
+            ));
+            r
+        }
+        EventKind::FileWrite { proc, path, .. } => {
+            let mut r = sysmon(11, proc);
+            r["TargetFilename"] = json!(path);
+            r
+        }
+        EventKind::FileAttr { proc, path, .. } => {
+            let mut r = sysmon(23, proc);
+            r["TargetFilename"] = json!(format!("{path}:Zone.Identifier"));
+            r
+        }
+        _ => return None,
+    };
+    if let Some(o) = r.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    Some(r)
+}
+
+/// Writes the Windows events of a synthetic stream as flattened Sysmon JSON; returns the count.
+pub fn write_sysmon_json(params: &Params, out: &Path) -> anyhow::Result<u64> {
+    let stream = generate(params);
+    let mut w = BufWriter::new(File::create(out).with_context(|| format!("creating {}", out.display()))?);
+    let mut n = 0;
+    for e in stream.events.iter().filter(|e| e.os == Some(Os::Windows)) {
+        if let Some(r) = to_sysmon(e) {
+            serde_json::to_writer(&mut w, &r)?;
+            w.write_all(b"\n")?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// The report: each floor, each scan, their ratio.
+pub fn report(evtx: &Path, repeat: usize, json_file: &Path, params: &Params) -> anyhow::Result<()> {
+    let records = write_sysmon_json(params, json_file)?;
+    // One untimed pass of each over the small EVTX file first (page cache, allocator).
+    evtx_floor(evtx, 1)?;
+    scan(evtx, 1, "warm-up")?;
+    let evtx_floor = evtx_floor(evtx, repeat)?;
+    let (evtx_scan, evtx_events) = scan(evtx, repeat, "scan (EVTX)")?;
+    let json_floor = json_floor(json_file)?;
+    let (json_scan, json_events) = scan(json_file, 1, "scan (Sysmon JSON)")?;
+    println!("| input | measured | records | seconds | records/s |");
+    println!("|---|---|---:|---:|---:|");
+    let row = |input: String, r: &Rate| {
+        println!("| {input} | {} | {} | {:.3} | {:.0} |", r.what, r.items, r.secs, r.per_sec());
+    };
+    let name = evtx.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    row(format!("{name} ×{repeat}"), &evtx_floor);
+    row(format!("{name} ×{repeat}"), &evtx_scan);
+    row(format!("synthetic Sysmon JSON ({records} records)"), &json_floor);
+    row(format!("synthetic Sysmon JSON ({records} records)"), &json_scan);
+    println!();
+    println!(
+        "EVTX: scan / evtx crate = {:.2} ({evtx_events} events); Sysmon JSON: scan / bare parse = {:.2} ({json_events} events)",
+        evtx_scan.per_sec() / evtx_floor.per_sec(),
+        json_scan.per_sec() / json_floor.per_sec()
+    );
+    Ok(())
+}

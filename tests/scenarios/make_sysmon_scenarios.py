@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Writes <name>.sysmon.jsonl beside each AN0178 scenario that Sysmon can express.
+
+Each native event becomes the flattened Sysmon (or Security) record a Windows host would have
+logged for it (FORMATS.md §1.2 shape A), so the same <name>.expected must hold through the
+Windows adapter. A scenario is left out when Sysmon cannot say what it says: a url_open, a
+connect whose name came with the event, a DNS answer or network/file event named by a bare pid,
+a modify, or a rename from a file the same process did not create as a partial download.
+
+Sysmon logs no renames: a rename carrying a MotW becomes an EID 15 on the final name's
+`:Zone.Identifier` (Contents CRLF- or, alternately, two-space-separated as nxlog writes them);
+one without becomes an EID 11 of the final name. Noise the adapter must skip is mixed in: a
+Security 4624 and an inbound EID 3.
+"""
+import glob
+import json
+import os
+
+PARTIALS = (".crdownload", ".part", ".partial", ".download", ".tmp")
+SYSMON = "Microsoft-Windows-Sysmon/Operational"
+
+
+def utc(t):
+    # 2024-08-27T09:10:00.000Z -> 2024-08-27 09:10:00.000
+    return t.replace("T", " ").rstrip("Z")
+
+
+def base(e, eid, channel=SYSMON):
+    r = {"EventID": eid, "Channel": channel, "Hostname": e["host"], "TimeCreated": e["time"]}
+    if channel == SYSMON:
+        r["SourceName"] = "Microsoft-Windows-Sysmon"
+        r["UtcTime"] = utc(e["time"])
+    return r
+
+
+def convert(events):
+    out, partials, n = [], set(), 0
+    for e in events:
+        k, proc = e["kind"], e.get("proc")
+        pid = isinstance(proc, int)
+        if k == "process_start":
+            if pid:
+                r = base(e, 4688, "Security")
+                r.update(NewProcessId=hex(proc), NewProcessName=e["image"], CommandLine=e.get("command_line", ""),
+                         SubjectUserName="alice", TargetUserName="-")
+                if isinstance(e.get("parent"), int):
+                    r["ProcessId"] = hex(e["parent"])
+            else:
+                r = base(e, 1)
+                r.update(ProcessGuid=proc, ProcessId="1000", Image=e["image"], CommandLine=e.get("command_line", ""),
+                         User=e.get("user", "-"), ParentProcessGuid=e.get("parent") or "{00000000-0000-0000-0000-000000000000}")
+        elif k == "process_end":
+            if pid:
+                r = base(e, 4689, "Security")
+                r["ProcessId"] = hex(proc)
+            else:
+                r = base(e, 5)
+                r["ProcessGuid"] = proc
+        elif k == "dns_answer":
+            if proc is None or pid:
+                return None
+            results = "".join(f"::ffff:{a};" if ":" not in a else f"{a};" for a in e["answers"])
+            r = base(e, 22)
+            r.update(ProcessGuid=proc, QueryName=e["query"], QueryStatus="0",
+                     QueryResults="type:  5 edge.example-cdn.net;" + results)
+        elif k == "connect":
+            if pid or e.get("domain"):
+                return None
+            r = base(e, 3)
+            r.update(ProcessGuid=proc, Protocol="tcp", Initiated="true", DestinationIp=e["dst_ip"],
+                     DestinationPort=str(e["dst_port"]), DestinationHostname="-")
+        elif k == "file_write":
+            op = e.get("op", "create")
+            if pid or op == "modify":
+                return None
+            if op == "rename" and (proc, e["from"]) not in partials:
+                return None
+            if e["path"].lower().endswith(PARTIALS):
+                partials.add((proc, e["path"]))
+            origin = e.get("origin")
+            if op == "rename" and origin:
+                r = base(e, 15)
+                lines = ["[ZoneTransfer]", f"ZoneId={origin.get('zone', 3)}"]
+                if origin.get("referrer"):
+                    lines.append(f"ReferrerUrl={origin['referrer']}")
+                if origin.get("url"):
+                    lines.append(f"HostUrl={origin['url']}")
+                n += 1
+                sep = "\r\n" if n % 2 else "  "
+                r.update(ProcessGuid=proc, TargetFilename=e["path"] + ":Zone.Identifier", Contents=sep.join(lines) + sep,
+                         Hash="SHA256=0")
+            elif origin:
+                return None
+            else:
+                r = base(e, 11)
+                r.update(ProcessGuid=proc, TargetFilename=e["path"])
+        elif k == "file_attr":
+            if pid or e["attr"] != "motw_removed":
+                return None
+            r = base(e, 23)
+            r.update(ProcessGuid=proc, TargetFilename=e["path"], IsExecutable="false", Archived="false")
+        else:
+            return None
+        out.append(r)
+    noise_at = events[0]
+    logon = base(noise_at, 4624, "Security")
+    logon.update(TargetUserName="alice", LogonType="2")
+    inbound = base(noise_at, 3)
+    inbound.update(ProcessGuid="{00000000-1111-2222-3333-444444444444}", Initiated="false", DestinationIp="192.0.2.1",
+                   DestinationPort="445")
+    return out[:1] + [logon, inbound] + out[1:]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for old in glob.glob(os.path.join(here, "*.sysmon.jsonl")):
+        os.remove(old)
+    written = []
+    for path in sorted(glob.glob(os.path.join(here, "*.ndjson"))):
+        events = [json.loads(l) for l in open(path) if l.strip()]
+        os_of = {e["host"]: e["os"] for e in events if "os" in e}
+        if not events or set(os_of.values()) != {"windows"}:
+            continue
+        if os.path.exists(path[: -len(".ndjson")] + ".toml"):
+            continue  # variants run the native file; one format is enough for a config switch
+        if os.path.basename(path).startswith("out-of-order"):
+            continue  # about the engine's lateness rules: the Windows reader puts its input in order
+        records = convert(events)
+        if records is None:
+            continue
+        name = os.path.basename(path)[: -len(".ndjson")]
+        with open(os.path.join(here, name + ".sysmon.jsonl"), "w", newline="\n") as f:
+            for r in records:
+                f.write(json.dumps(r, separators=(",", ":")) + "\n")
+        written.append(name)
+    print(f"{len(written)} scenarios written as Sysmon JSON: {', '.join(written)}")
+
+
+if __name__ == "__main__":
+    main()
