@@ -61,13 +61,7 @@ use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine, Record, Stats};
 
 /// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
-const KNOWN_BUGS: &[(&str, &str)] = &[
-    (
-        "an0178-edge-tmp-partial",
-        "`.tmp` is not in the default partial_suffixes: the partial `Invoice_0514.pdf.exe.tmp` alerts as a download",
-    ),
-    ("an0178-edge-tmp-partial [sysmon.jsonl]", "as above (the adapter pairs the .tmp with its final name)"),
-];
+const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 /// Engine counters (`dropped.*`, `anomalies.*`) a scenario is about: (name, counter, value).
 /// Every other drop and anomaly counter must stay 0 in every scenario.

@@ -55,6 +55,9 @@ pub const ARCHIVE_EXTENSIONS: &[&str] =
 /// Names that browsers give downloads in progress (Chromium, Firefox, legacy Edge, Safari).
 pub const PARTIAL_SUFFIXES: &[&str] = &[".crdownload", ".part", ".partial", ".download"];
 
+/// Windows additions to [`PARTIAL_SUFFIXES`]: Edge and Office stage downloads as `<name>.tmp`.
+pub const PARTIAL_SUFFIXES_WINDOWS: &[&str] = &[".tmp"];
+
 /// Folder names that make a file download-like wherever they are.
 pub const DOWNLOAD_DIRS: &[&str] = &["Downloads"];
 
@@ -254,7 +257,11 @@ impl OsProfile {
             dynamic_dns_suffixes: domain::default_dynamic_dns_suffixes(),
             high_risk_extensions: owned(HIGH_RISK_EXTENSIONS),
             archive_extensions: owned(ARCHIVE_EXTENSIONS),
-            partial_suffixes: owned(PARTIAL_SUFFIXES),
+            partial_suffixes: if os == Os::Windows {
+                with_extras(owned(PARTIAL_SUFFIXES), PARTIAL_SUFFIXES_WINDOWS)
+            } else {
+                owned(PARTIAL_SUFFIXES)
+            },
             lolbins: owned(lolbins),
             quarantine_policy: (os == Os::Macos).then(QuarantinePolicy::macos_default),
         }

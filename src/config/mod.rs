@@ -59,7 +59,7 @@ use clickchain_logic::Strength;
 
 pub use defaults::{
     ALLOWED_CDNS_LINUX, ALLOWED_CDNS_MACOS, ALLOWED_CDNS_WINDOWS, ARCHIVE_EXTENSIONS, HIGH_RISK_EXTENSIONS,
-    PARTIAL_SUFFIXES,
+    PARTIAL_SUFFIXES, PARTIAL_SUFFIXES_WINDOWS,
 };
 pub use error::{ConfigError, Location};
 
