@@ -46,8 +46,13 @@ pub(crate) struct Ctx<'a> {
     pub horizon: i64,
 }
 
-/// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value).
+/// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value). A
+/// headless browser is automation, not a user handling a link (regression:
+/// headless_browser_url_is_no_click).
 pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
+    if cmd.split_ascii_whitespace().any(|t| t.trim_matches('"').starts_with("--headless")) {
+        return None;
+    }
     cmd.split_ascii_whitespace().map(|t| t.trim_matches(|c| c == '"' || c == '\'')).find(|t| {
         let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
         lower.starts_with("http://") || lower.starts_with("https://")
@@ -436,5 +441,11 @@ mod tests {
         assert_eq!(url_in_command_line(r#"firefox "HTTP://x.example/""#), Some("HTTP://x.example/"));
         assert_eq!(url_in_command_line("crashpad_handler --url=https://clients2.google.com/cr/report"), None);
         assert_eq!(url_in_command_line("chrome.exe --type=renderer"), None);
+    }
+
+    #[test]
+    fn headless_browser_url_is_no_click() {
+        assert_eq!(url_in_command_line("chrome.exe --headless --dump-dom http://10.0.1.14/nas.txt"), None);
+        assert_eq!(url_in_command_line("chrome.exe --headless=new https://x.example/"), None);
     }
 }
