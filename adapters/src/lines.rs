@@ -4,6 +4,10 @@
 //! line costs no more memory than a short one.
 
 use std::io::{self, BufRead};
+use std::sync::Arc;
+
+use crate::error::{ReadError, RecordError};
+use crate::event::{Position, SourceRef};
 
 /// One line read by [`LineReader::next_line`].
 #[derive(Debug, PartialEq, Eq)]
@@ -20,12 +24,13 @@ pub struct LineReader<R> {
     buf: Vec<u8>,
     line_no: u64,
     max: usize,
+    failed: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// A reader that accepts lines of at most `max` bytes.
     pub fn new(inner: R, max: usize) -> Self {
-        LineReader { inner, buf: Vec::new(), line_no: 0, max }
+        LineReader { inner, buf: Vec::new(), line_no: 0, max, failed: false }
     }
 
     /// The 1-based number of the line last returned.
@@ -41,6 +46,56 @@ impl<R: BufRead> LineReader<R> {
     /// The longest line accepted, in bytes.
     pub fn max(&self) -> usize {
         self.max
+    }
+
+    /// The next non-blank line of `input` as a record (its source, and its text without a leading
+    /// byte-order mark); an over-long line and the first I/O failure come as errors, and after an
+    /// I/O failure the input ends. What every line-based reader does before parsing.
+    pub fn next_record(&mut self, input: &Arc<str>) -> Option<Result<(SourceRef, &[u8]), ReadError>> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let line_no = match self.next_line() {
+                Ok(Some((n, Line::TooLong(len)))) => {
+                    let at = SourceRef { input: Arc::clone(input), pos: Position::Line(n) };
+                    let error = RecordError::TooLong { len, max: self.max };
+                    return Some(Err(ReadError::Record { at, error }));
+                }
+                Ok(Some((n, Line::Text(_)))) => n,
+                Ok(None) => return None,
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(ReadError::Io { input: input.to_string(), error }));
+                }
+            };
+            if self.current_trimmed(line_no).iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line_no) };
+            return Some(Ok((at, self.current_trimmed(line_no))));
+        }
+    }
+
+    /// The text of the line last read (without its line break).
+    fn current(&self) -> &[u8] {
+        let mut end = self.buf.len();
+        if end > 0 && self.buf[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > 0 && self.buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+        &self.buf[..end]
+    }
+
+    fn current_trimmed(&self, line_no: u64) -> &[u8] {
+        let text = self.current();
+        if line_no == 1 {
+            text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
+        } else {
+            text
+        }
     }
 
     /// The next line with its 1-based number, or `None` at end of input.

@@ -26,8 +26,8 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::error::{ReadError, RecordError};
-use crate::event::{Event, Position, ProcKey, SourceRef};
-use crate::lines::{Line, LineReader};
+use crate::event::{Event, ProcKey};
+use crate::lines::LineReader;
 use crate::native::DEFAULT_MAX_LINE;
 use message::Message;
 
@@ -41,7 +41,6 @@ pub struct EsloggerReader<R> {
     default_host: String,
     last_seq: HashMap<u32, u64>,
     queue: VecDeque<Result<Event, ReadError>>,
-    failed: bool,
 }
 
 impl<R: BufRead> EsloggerReader<R> {
@@ -53,7 +52,6 @@ impl<R: BufRead> EsloggerReader<R> {
             default_host: String::new(),
             last_seq: HashMap::new(),
             queue: VecDeque::new(),
-            failed: false,
         }
     }
 
@@ -82,28 +80,10 @@ impl<R: BufRead> Iterator for EsloggerReader<R> {
             if let Some(r) = self.queue.pop_front() {
                 return Some(r);
             }
-            if self.failed {
-                return None;
-            }
-            let (line_no, line) = match self.lines.next_line() {
-                Ok(Some(l)) => l,
-                Ok(None) => return None,
-                Err(error) => {
-                    self.failed = true;
-                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
-                }
+            let (at, text) = match self.lines.next_record(&self.input)? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
             };
-            let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line_no) };
-            let text = match line {
-                Line::TooLong(len) => {
-                    let error = RecordError::TooLong { len, max: DEFAULT_MAX_LINE };
-                    return Some(Err(ReadError::Record { at, error }));
-                }
-                Line::Text(t) => t,
-            };
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
             let msg: Message = match serde_json::from_slice(text) {
                 Ok(m) => m,
                 Err(e) => {

@@ -22,7 +22,7 @@ pub use time::parse_time;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
-use crate::lines::{Line, LineReader};
+use crate::lines::LineReader;
 use wire::Wire;
 
 /// The default longest line accepted: 1 MiB.
@@ -33,8 +33,6 @@ pub struct NativeReader<R> {
     input: Arc<str>,
     lines: LineReader<R>,
     default_host: String,
-    max_line: usize,
-    failed: bool,
 }
 
 impl<R: BufRead> NativeReader<R> {
@@ -44,8 +42,6 @@ impl<R: BufRead> NativeReader<R> {
             input: input.into(),
             lines: LineReader::new(reader, DEFAULT_MAX_LINE),
             default_host: String::new(),
-            max_line: DEFAULT_MAX_LINE,
-            failed: false,
         }
     }
 
@@ -58,7 +54,6 @@ impl<R: BufRead> NativeReader<R> {
     /// The longest line accepted; longer lines are rejected as `too_long` without being buffered.
     pub fn max_line(mut self, max: usize) -> Self {
         self.lines.set_max(max);
-        self.max_line = max;
         self
     }
 }
@@ -67,32 +62,10 @@ impl<R: BufRead> Iterator for NativeReader<R> {
     type Item = Result<Event, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        loop {
-            let (line_no, line) = match self.lines.next_line() {
-                Ok(Some(l)) => l,
-                Ok(None) => return None,
-                Err(error) => {
-                    self.failed = true;
-                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
-                }
-            };
-            let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line_no) };
-            let text = match line {
-                Line::TooLong(len) => {
-                    let error = RecordError::TooLong { len, max: self.max_line };
-                    return Some(Err(ReadError::Record { at, error }));
-                }
-                Line::Text(t) => t,
-            };
-            let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            return Some(parse_line(text, &self.default_host, at));
-        }
+        Some(match self.lines.next_record(&self.input)? {
+            Ok((at, text)) => parse_line(text, &self.default_host, at),
+            Err(e) => Err(e),
+        })
     }
 }
 

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::error::{ReadError, RecordError};
-use crate::event::{Event, EventKind, Position, SourceRef};
-use crate::lines::{Line, LineReader};
+use crate::event::{Event, EventKind, SourceRef};
+use crate::lines::LineReader;
 
 /// The longest line accepted (a DNS log line is well under 4 KiB).
 pub const DEFAULT_MAX_LINE: usize = 64 << 10;
@@ -51,7 +51,6 @@ pub struct ZeekDnsReader<R> {
     tsv: Option<tsv::Header>,
     /// Entries left out, by reason (no address in the answers, …).
     skipped: BTreeMap<&'static str, u64>,
-    failed: bool,
 }
 
 impl<R: BufRead> ZeekDnsReader<R> {
@@ -63,7 +62,6 @@ impl<R: BufRead> ZeekDnsReader<R> {
             default_host: String::new(),
             tsv: None,
             skipped: BTreeMap::new(),
-            failed: false,
         }
     }
 
@@ -121,25 +119,10 @@ impl<R: BufRead> Iterator for ZeekDnsReader<R> {
     type Item = Result<Event, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
         loop {
-            let (line_no, line) = match self.lines.next_line() {
-                Ok(Some(l)) => l,
-                Ok(None) => return None,
-                Err(error) => {
-                    self.failed = true;
-                    return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
-                }
-            };
-            let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line_no) };
-            let text = match line {
-                Line::TooLong(len) => {
-                    let error = RecordError::TooLong { len, max: DEFAULT_MAX_LINE };
-                    return Some(Err(ReadError::Record { at, error }));
-                }
-                Line::Text(t) => t,
+            let (at, text) = match self.lines.next_record(&self.input)? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
             };
             // Owned: the line borrows the reader, which parsing the entry needs too.
             let text = match std::str::from_utf8(text) {
