@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::record::{is_mapped_field, parse_event_id, WinRecord, MAPPED_FIELDS};
+use super::record::{is_mapped_field, parse_event_id, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -19,9 +19,10 @@ use crate::error::RecordError;
 /// the line is another shape (or not an object): the caller parses it as a `Value`.
 pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
     use serde_json::value::RawValue;
-    use std::borrow::Cow;
     use std::collections::BTreeMap;
-    let map: BTreeMap<Cow<'_, str>, &RawValue> = match serde_json::from_slice(line) {
+    // Borrowed keys: serde's `Cow<str>` would copy every key. A key with escapes does not
+    // borrow and fails as a data error: the general path below then reads the line.
+    let map: BTreeMap<&str, &RawValue> = match serde_json::from_slice(line) {
         Ok(m) => m,
         // Valid JSON of another type (an array): the general path handles it.
         Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
@@ -43,9 +44,11 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
         time_created: time("TimeCreated").or_else(|| time("@timestamp")),
         record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
         has_data: true,
-        data: MAPPED_FIELDS
+        // One pass over the line's fields (a few dozen), not a lookup per mapped field.
+        data: map
             .iter()
-            .filter_map(|k| get(k).or_else(|| map.get(*k).map(|_| String::new())).map(|v| (k.to_string(), v)))
+            .filter(|(k, _)| is_mapped_field(k))
+            .map(|(k, r)| ((*k).to_owned(), raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()))
             .collect(),
     }))
 }

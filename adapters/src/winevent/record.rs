@@ -89,7 +89,14 @@ pub const MAPPED_FIELDS: &[&str] = &[
 
 /// Whether the mapping reads `EventData` field `name`.
 pub fn is_mapped_field(name: &str) -> bool {
-    MAPPED_FIELDS.contains(&name)
+    // Sorted once, then a binary search: this runs for every field of every record.
+    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v = MAPPED_FIELDS.to_vec();
+        v.sort_unstable();
+        v
+    });
+    sorted.binary_search(&name).is_ok()
 }
 
 impl WinRecord {
