@@ -1,5 +1,6 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
+mod runner;
 mod scan;
 
 use std::path::PathBuf;
