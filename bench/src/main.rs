@@ -8,6 +8,7 @@
 mod auditd;
 mod phases;
 mod report;
+mod results;
 mod windows;
 
 use std::fs::{self, File};
@@ -41,6 +42,8 @@ enum Cmd {
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
+    /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
+    Results(results::ResultsArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -145,6 +148,12 @@ struct PhaseArgs {
     /// Sample the engine's live processes and RSS every this many events (0: never).
     #[arg(long, default_value_t = 0)]
     sample_every: u64,
+    /// Engine threads (as `clickchain scan --threads`).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Configuration file for the engine.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +179,7 @@ impl Phase {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
+        Cmd::Results(a) => results::run(a),
         Cmd::Auditd(a) => {
             let keep = a.file.is_some();
             let file = a.file.unwrap_or_else(|| {
@@ -207,10 +217,11 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Phase(a) => {
+            let opts = phases::EngineOpts { threads: a.threads, config: a.config.clone() };
             let m = match a.phase {
                 Phase::Parse => phases::parse(&a.file)?,
-                Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every)?,
-                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every)?,
+                Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
             };
             println!("{}", serde_json::to_string(&m)?);
             Ok(())

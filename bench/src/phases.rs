@@ -10,7 +10,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use clickchain::{Config, Engine, Record};
+use clickchain::input::{self, InputOptions};
+use clickchain::{AnyEngine, Config, Record};
 use clickchain_adapters::lines::{Line, LineReader};
 use clickchain_adapters::native::{NativeReader, DEFAULT_MAX_LINE};
 use clickchain_adapters::Event;
@@ -20,6 +21,24 @@ use serde::{Deserialize, Serialize};
 
 /// Read buffer for the input file (the CLI's size).
 const READ_BUF: usize = 256 * 1024;
+
+/// How the engine phases run: engine threads (as `clickchain scan --threads`) and a
+/// configuration file (default: the built-in configuration).
+#[derive(Debug, Clone, Default)]
+pub struct EngineOpts {
+    pub threads: usize,
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl EngineOpts {
+    fn engine(&self) -> anyhow::Result<AnyEngine> {
+        let config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        Ok(AnyEngine::new(config, None, self.threads.max(1))?)
+    }
+}
 
 /// What a phase measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,7 +171,12 @@ pub fn parse(path: &Path) -> anyhow::Result<Measured> {
 }
 
 /// Pushes `events` into `engine` and finishes; samples its size every `every` events.
-fn run_engine<I: Iterator<Item = Event>>(events: I, engine: &mut Engine, every: u64, samples: &mut Vec<Sample>) -> u64 {
+fn run_engine<I: Iterator<Item = Event>>(
+    events: I,
+    engine: &mut AnyEngine,
+    every: u64,
+    samples: &mut Vec<Sample>,
+) -> u64 {
     let mut n = 0;
     for e in events {
         engine.push(e);
@@ -166,7 +190,7 @@ fn run_engine<I: Iterator<Item = Event>>(events: I, engine: &mut Engine, every: 
     n
 }
 
-fn finish(mut m: Measured, engine: &mut Engine, alerts: Option<&Path>) -> anyhow::Result<Measured> {
+fn finish(mut m: Measured, engine: &mut AnyEngine, alerts: Option<&Path>) -> anyhow::Result<Measured> {
     let records = engine.drain();
     m.alerts = records.iter().filter(|r| matches!(r, Record::Alert(_))).count() as u64;
     m.follow_ons = records.len() as u64 - m.alerts;
@@ -185,14 +209,14 @@ fn finish(mut m: Measured, engine: &mut Engine, alerts: Option<&Path>) -> anyhow
     Ok(m)
 }
 
-/// End to end: NDJSON file -> `NativeReader` -> `Engine` -> `finish()`.
-pub fn scan(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
-    let mut engine = Engine::new(Config::default())?;
+/// End to end, as `clickchain scan`: file -> reader of its detected format -> engine -> `finish()`.
+pub fn scan(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let mut engine = opts.engine()?;
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut errors = 0u64;
-    let reader = NativeReader::new(path.display().to_string(), open(path)?);
-    let events = reader.filter_map(|r| r.map_err(|_| errors += 1).ok());
+    let opened = input::open(path, &InputOptions::default(), Default::default())?;
+    let events = opened.records.filter_map(|r| r.map_err(|_| errors += 1).ok());
     let mut samples = Vec::new();
     let n = run_engine(events, &mut engine, every, &mut samples);
     let mut m = measured("scan", n, errors, start.elapsed().as_secs_f64(), before);
@@ -201,12 +225,12 @@ pub fn scan(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Me
 }
 
 /// Engine only: the events are read into memory first (not timed), then pushed by value.
-pub fn engine(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
+pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
     let mut errors = 0u64;
     let events: Vec<Event> = NativeReader::new(path.display().to_string(), open(path)?)
         .filter_map(|r| r.map_err(|_| errors += 1).ok())
         .collect();
-    let mut engine = Engine::new(Config::default())?;
+    let mut engine = opts.engine()?;
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut samples = Vec::new();

@@ -3,6 +3,7 @@
 //!
 //! `scan` (batch replay) and live use run this same code: a replay is a stream that ends.
 
+mod any;
 pub(crate) mod dns;
 mod emit;
 mod evaluate;
@@ -27,6 +28,7 @@ use crate::domain::{FirstSeen, Psl};
 use crate::lower::{Ctx, DestCache};
 use crate::sink::Sink;
 use crate::stats::Stats;
+pub use any::AnyEngine;
 use evaluate::{evaluate_host, Emitted};
 pub use latency::BatchLatency;
 use nod::NodStore;

@@ -1,6 +1,5 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
-mod runner;
 mod scan;
 
 use std::path::PathBuf;

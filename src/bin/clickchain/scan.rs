@@ -14,10 +14,9 @@ use clickchain::config::Config;
 use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
 use clickchain::sink::{JsonLines, Sink, Text};
+use clickchain::AnyEngine;
 use clickchain_adapters::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use crate::runner::Runner;
 
 #[derive(Args)]
 pub struct ScanArgs {
@@ -120,7 +119,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
         None => None,
     };
-    let mut engine = Runner::new(config, psl, args.threads)?;
+    let mut engine = AnyEngine::new(config, psl, args.threads)?;
 
     let offsets = parse_offsets(&args.time_offset)?;
     let (files, open_errors) = input::expand(&args.paths);
