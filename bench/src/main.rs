@@ -14,10 +14,9 @@ mod windows;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clickchain_bench::rss;
 use clickchain_bench::score::{self, Observed};
@@ -231,24 +230,7 @@ fn main() -> anyhow::Result<()> {
 
 /// Runs one phase in a child process.
 fn run_child(phase: Phase, file: &Path, alerts: &Path, sample_every: u64) -> anyhow::Result<Measured> {
-    let exe = std::env::current_exe()?;
-    let out = Command::new(exe)
-        .arg("phase")
-        .arg(phase.name())
-        .arg(file)
-        .arg("--alerts")
-        .arg(alerts)
-        .arg("--sample-every")
-        .arg(sample_every.to_string())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("starting the phase process")?;
-    if !out.status.success() {
-        bail!("phase {} failed: {}", phase.name(), out.status);
-    }
-    let text = String::from_utf8(out.stdout)?;
-    let line = text.lines().last().context("phase printed nothing")?;
-    Ok(serde_json::from_str(line)?)
+    results::phase(phase.name(), file, alerts, &["--sample-every", &sample_every.to_string()])
 }
 
 fn read_alerts(path: &Path) -> anyhow::Result<Vec<Observed>> {

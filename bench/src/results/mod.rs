@@ -97,7 +97,7 @@ fn write_stream(dir: &Path, name: &str, p: &Params) -> anyhow::Result<OnDisk> {
 }
 
 /// Runs `clickchain-bench phase <phase> FILE ...` in a child process.
-fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::Result<Measured> {
+pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::Result<Measured> {
     let out = Command::new(std::env::current_exe()?)
         .arg("phase")
         .arg(name)
