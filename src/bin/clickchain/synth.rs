@@ -83,7 +83,9 @@ pub fn run(a: SynthArgs) -> ExitCode {
         ..Params::default()
     };
     let total = params.total_events();
-    if !(a.rate > 0.0 && a.rate.is_finite()) || total < 64 * params.hosts || !(a.chains_per_million >= 0.0) {
+    let rate_ok = a.rate > 0.0 && a.rate.is_finite();
+    let chains_ok = a.chains_per_million.is_finite() && a.chains_per_million >= 0.0;
+    if !rate_ok || !chains_ok || total < 64 * params.hosts {
         eprintln!(
             "error: need a positive rate, chains per million >= 0 and at least 64 events per host ({total} events for {} hosts)",
             params.hosts
