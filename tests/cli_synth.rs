@@ -87,6 +87,20 @@ fn synth_rejects_bad_options() {
     run(&["--events", "100", "--hosts", "3"]).code(2);
     run(&["--duration", "1m", "--events", "5000"]).failure();
     run(&["--format", "xml"]).failure();
-    run(&["--duration", "1m", "--hosts", "2", "--format", "native", "--evasions", "late,ip-only"]).success();
+    run(&["--mix", "browse=2,teleports_per_hour=1"]).code(2);
+    run(&["--mix", "browse=-1"]).code(2);
+    run(&[
+        "--duration",
+        "1m",
+        "--hosts",
+        "2",
+        "--format",
+        "native",
+        "--evasions",
+        "late,ip-only",
+        "--mix",
+        "browse=1,cdn_downloads_per_hour=30",
+    ])
+    .success();
     assert!(dir.path().join("stream.ndjson").exists() && !dir.path().join("stream.ecs.ndjson").exists());
 }

@@ -222,7 +222,8 @@ fn run_host(h: &mut HostSim, p: &Params, budget: usize, n_chains: usize) -> Vec<
         let before = h.out.len();
         let remaining = budget - before;
         if remaining < max_ep {
-            h.dns(clock, None, "www.wikipedia.org");
+            let root = h.root.clone();
+            h.dns(clock, Some(root), "www.wikipedia.org");
         } else if positions.last().is_some_and(|&pos| pos <= before) {
             positions.pop();
             injected.push(chain::inject(h, clock, p));

@@ -120,6 +120,50 @@ impl Default for Mix {
     }
 }
 
+impl Mix {
+    /// The names [`Mix::set`] takes.
+    pub const KEYS: [&'static str; 11] = [
+        "browse",
+        "system",
+        "mail",
+        "cdn_downloads_per_hour",
+        "risky_visits_per_hour",
+        "benign_clicks_per_hour",
+        "office_per_hour",
+        "updaters_per_hour",
+        "admin_per_hour",
+        "late_downloads_per_hour",
+        "follow_on",
+    ];
+
+    /// Sets one weight or rate by its field name (one of [`Mix::KEYS`]); it must be finite and
+    /// not negative (`follow_on` at most 1).
+    pub fn set(&mut self, key: &str, value: f64) -> Result<(), String> {
+        if !value.is_finite() || value < 0.0 || (key == "follow_on" && value > 1.0) {
+            return Err(format!("bad value {value} for `{key}`"));
+        }
+        let field = match key {
+            "browse" => &mut self.browse,
+            "system" => &mut self.system,
+            "mail" => &mut self.mail,
+            "cdn_downloads_per_hour" => &mut self.cdn_downloads_per_hour,
+            "risky_visits_per_hour" => &mut self.risky_visits_per_hour,
+            "benign_clicks_per_hour" => &mut self.benign_clicks_per_hour,
+            "office_per_hour" => &mut self.office_per_hour,
+            "updaters_per_hour" => &mut self.updaters_per_hour,
+            "admin_per_hour" => &mut self.admin_per_hour,
+            "late_downloads_per_hour" => &mut self.late_downloads_per_hour,
+            "follow_on" => &mut self.follow_on,
+            _ => return Err(format!("unknown mix key `{key}` (expected one of: {})", Mix::KEYS.join(", "))),
+        };
+        *field = value;
+        if self.browse + self.system + self.mail <= 0.0 {
+            return Err("browse, system and mail cannot all be 0".to_owned());
+        }
+        Ok(())
+    }
+}
+
 /// An evasion applied to an injected chain (a chain may have several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Evasion {

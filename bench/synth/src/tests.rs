@@ -251,7 +251,8 @@ fn pid_reuse_chains_and_their_decoys() {
 fn decoys_are_writes_into_downloads() {
     let mut p = small(9);
     p.mix.cdn_downloads_per_hour = 200.0;
-    p.mix.late_downloads_per_hour = 100.0;
+    p.mix.set("late_downloads_per_hour", 100.0).unwrap();
+    assert!(p.mix.clone().set("teleports_per_hour", 1.0).is_err() && p.mix.clone().set("browse", -1.0).is_err());
     let s = generate(&p);
     for kind in [DecoyKind::CdnDownload, DecoyKind::DownloadAfterRiskyVisit] {
         assert!(s.decoys.iter().filter(|d| d.kind == kind).count() >= 3, "{kind:?}");

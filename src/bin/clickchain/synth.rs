@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use clickchain_synth::write::{self, Format};
-use clickchain_synth::{generate, Evasion, Evasions, Params};
+use clickchain_synth::{generate, Evasion, Evasions, Mix, Params};
 
 #[derive(Args)]
 pub struct SynthArgs {
@@ -47,6 +47,22 @@ pub struct SynthArgs {
     /// Probability of each chosen evasion per chain.
     #[arg(long, default_value_t = 0.2)]
     evasion_share: f64,
+    /// The activity mix: `key=value,...` with keys browse, system, mail (weights), the rare
+    /// episodes' per-host-hour rates (cdn_downloads_per_hour, risky_visits_per_hour,
+    /// benign_clicks_per_hour, office_per_hour, updaters_per_hour, admin_per_hour,
+    /// late_downloads_per_hour) and follow_on (probability).
+    #[arg(long, value_name = "KEY=VALUE,...")]
+    mix: Option<String>,
+}
+
+fn mix(spec: &str) -> Result<Mix, String> {
+    let mut m = Mix::default();
+    for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (k, v) = item.split_once('=').ok_or_else(|| format!("`{item}` is not key=value"))?;
+        let v: f64 = v.trim().parse().map_err(|_| format!("`{v}` is not a number"))?;
+        m.set(k.trim(), v)?;
+    }
+    Ok(m)
 }
 
 fn evasions(list: &str, share: f64) -> Result<Evasions, String> {
@@ -71,7 +87,15 @@ pub fn run(a: SynthArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mix = match a.mix.as_deref().map(mix).transpose() {
+        Ok(m) => m.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: --mix: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let params = Params {
+        mix,
         hosts: a.hosts.into(),
         events: a.events,
         duration: a.duration,
