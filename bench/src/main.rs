@@ -20,7 +20,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clickchain_bench::rss;
 use clickchain_bench::score::{self, Observed};
-use clickchain_bench::synth::{generate, Params};
+use clickchain_bench::synth::{generate, write, Params};
 
 use phases::Measured;
 
@@ -35,7 +35,7 @@ struct Cli {
 enum Cmd {
     /// Generate a stream, measure parse, scan and engine on it (each in its own process), report.
     Engine(EngineArgs),
-    /// Generate a stream into a native NDJSON file.
+    /// Generate a stream and its labels into a folder (the code of `clickchain synth`).
     Gen(GenArgs),
     /// Write a synthetic raw auditd log, then measure a bare line split and `scan` on it.
     Auditd(AuditdArgs),
@@ -132,9 +132,12 @@ struct WindowsArgs {
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
-    /// Output file (native NDJSON).
+    /// Output folder: stream.ndjson, stream.sysmon.json, stream.ecs.ndjson (as asked) and labels.json.
     #[arg(long)]
     out: PathBuf,
+    /// Formats: native, sysmon, ecs (comma-separated) or all.
+    #[arg(long, default_value = "native", value_parser = write::Format::parse_list)]
+    format: std::vec::Vec<write::Format>,
 }
 
 #[derive(Args)]
@@ -211,8 +214,9 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
-            stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;
-            eprintln!("{} events, {} injected chains -> {}", stream.events.len(), stream.chains.len(), a.out.display());
+            for f in write::to_dir(&stream, &a.out, &a.format)? {
+                eprintln!("{}: {}", f.path.display(), f.summary);
+            }
             Ok(())
         }
         Cmd::Phase(a) => {
