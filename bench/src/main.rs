@@ -166,6 +166,8 @@ enum Phase {
     Scan,
     /// Pre-built events in memory -> Engine -> finish().
     Engine,
+    /// Bare serde_json parse of each line into `IgnoredAny` (the floor of any NDJSON form).
+    ParseAny,
 }
 
 impl Phase {
@@ -174,6 +176,7 @@ impl Phase {
             Phase::Parse => "parse",
             Phase::Scan => "scan",
             Phase::Engine => "engine",
+            Phase::ParseAny => "parse-any",
         }
     }
 }
@@ -223,6 +226,7 @@ fn main() -> anyhow::Result<()> {
             let opts = phases::EngineOpts { threads: a.threads, config: a.config.clone() };
             let m = match a.phase {
                 Phase::Parse => phases::parse(&a.file)?,
+                Phase::ParseAny => phases::parse_any(&a.file)?,
                 Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
                 Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
             };
@@ -296,7 +300,7 @@ fn bench(a: EngineArgs) -> anyhow::Result<()> {
     }
     let mut scores = Vec::new();
     for &phase in &a.phases {
-        if phase != Phase::Parse {
+        if !matches!(phase, Phase::Parse | Phase::ParseAny) {
             let alerts = read_alerts(&dir.join(format!("alerts-{}.ndjson", phase.name())))?;
             scores.push((phase.name(), score::score(&chains, &decoys, &alerts)));
         }

@@ -170,6 +170,27 @@ pub fn parse(path: &Path) -> anyhow::Result<Measured> {
     Ok(measured("parse", n, errors, start.elapsed().as_secs_f64(), before))
 }
 
+/// Bare `serde_json` parse of every line into `IgnoredAny`: the floor of any NDJSON form (ECS,
+/// flattened Sysmon), which validates all of each line's JSON and keeps nothing.
+pub fn parse_any(path: &Path) -> anyhow::Result<Measured> {
+    let before = rss::read().unwrap_or_default();
+    let start = Instant::now();
+    let mut lines = LineReader::new(open(path)?, DEFAULT_MAX_LINE);
+    let (mut n, mut errors) = (0u64, 0u64);
+    while let Some((_, line)) = lines.next_line()? {
+        let ok = match line {
+            Line::Text(bytes) => serde_json::from_slice::<de::IgnoredAny>(bytes).is_ok(),
+            _ => false,
+        };
+        if black_box(ok) {
+            n += 1;
+        } else {
+            errors += 1;
+        }
+    }
+    Ok(measured("parse-any", n, errors, start.elapsed().as_secs_f64(), before))
+}
+
 /// Pushes `events` into `engine` and finishes; samples its size every `every` events.
 fn run_engine<I: Iterator<Item = Event>>(
     events: I,

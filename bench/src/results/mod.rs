@@ -9,14 +9,14 @@
 mod markdown;
 mod plot;
 
-use std::fs::{self, File};
-use std::io::BufWriter;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clickchain_bench::score::{self, Score};
+use clickchain_bench::synth::write::{to_dir, Format};
 use clickchain_bench::synth::{generate, Chain, Decoy, Params};
 
 use crate::phases::Measured;
@@ -52,6 +52,10 @@ pub struct ResultsArgs {
 pub struct Row {
     pub label: String,
     pub what: String,
+    /// The stream's form: `native`, `ecs` or `sysmon`.
+    pub form: &'static str,
+    /// The bare-parse floor of its form.
+    pub floor: bool,
     pub m: Measured,
     /// Against the injected chains; `None` for the parse floor.
     pub score: Option<Score>,
@@ -82,18 +86,32 @@ pub struct Results {
 /// A generated stream on disk, with its ground truth.
 struct OnDisk {
     native: PathBuf,
+    dir: PathBuf,
     chains: Vec<Chain>,
     decoys: Vec<Decoy>,
     span_ms: i64,
 }
 
-fn write_stream(dir: &Path, name: &str, p: &Params) -> anyhow::Result<OnDisk> {
+impl OnDisk {
+    fn file(&self, f: Format) -> PathBuf {
+        self.dir.join(f.file_name())
+    }
+}
+
+fn write_stream(dir: &Path, name: &str, p: &Params, formats: &[Format]) -> anyhow::Result<OnDisk> {
     eprintln!("generating {name}: {} events on {} hosts at {} events/s per host ...", p.events, p.hosts, p.rate);
     let stream = generate(p);
-    let native = dir.join(format!("{name}.ndjson"));
-    let mut w = BufWriter::new(File::create(&native).with_context(|| format!("creating {}", native.display()))?);
-    stream.write_ndjson(&mut w)?;
-    Ok(OnDisk { native, span_ms: stream.span_ms(), chains: stream.chains, decoys: stream.decoys })
+    let dir = dir.join(name);
+    for written in to_dir(&stream, &dir, formats)? {
+        eprintln!("  {}: {}", written.path.display(), written.summary);
+    }
+    Ok(OnDisk {
+        native: dir.join(Format::Native.file_name()),
+        dir,
+        span_ms: stream.span_ms(),
+        chains: stream.chains,
+        decoys: stream.decoys,
+    })
 }
 
 /// Runs `clickchain-bench phase <phase> FILE ...` in a child process.
@@ -115,8 +133,10 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
     Ok(serde_json::from_str(text.lines().last().context("phase printed nothing")?)?)
 }
 
-fn scored(s: &OnDisk, alerts: &Path) -> anyhow::Result<Score> {
-    Ok(score::score(&s.chains, &s.decoys, &crate::read_alerts(alerts)?))
+/// Alerts against the chains expected to alert in that form of the stream.
+fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<Score> {
+    let chains: Vec<Chain> = s.chains.iter().filter(|c| c.expected_in(form)).cloned().collect();
+    Ok(score::score(&chains, &s.decoys, &crate::read_alerts(alerts)?))
 }
 
 /// A configuration with the same window for every OS (DownloadGap kept within it).
@@ -139,7 +159,7 @@ fn scan_point(s: &OnDisk, dir: &Path, x: f64, config: Option<&Path>, with_parse:
         extra = vec!["--config", c.to_str().context("config path")?];
     }
     let scan = phase("scan", &s.native, &alerts, &extra)?;
-    let score = scored(s, &alerts)?;
+    let score = scored(s, "native", &alerts)?;
     let parse = if with_parse { Some(phase("parse", &s.native, &alerts, &[])?) } else { None };
     Ok(Point { x, scan, parse, score })
 }
@@ -154,21 +174,26 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let base = Params { events: args.events, hosts: args.hosts, seed: args.seed, ..Params::default() };
 
-    let main = write_stream(&dir, "main", &base)?;
+    let main = write_stream(&dir, "main", &base, &Format::ALL)?;
     let stream_bytes = fs::metadata(&main.native)?.len();
     let mut rows = Vec::new();
-    let runners: [(&str, &str, &str, &[&str]); 4] = [
-        ("parse floor", "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
-        ("clickchain scan", "scan", "file -> reader -> engine, 1 thread", &[]),
-        ("clickchain scan -j 2", "scan", "file -> reader, routing to 2 engine threads by host", &["--threads", "2"]),
-        ("clickchain engine only", "engine", "events already in memory -> engine, 1 thread", &[]),
+    let runners: [(&str, Format, &str, &str, &[&str]); 8] = [
+        ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
+        ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
+        ("clickchain scan -j 2", Format::Native, "scan", "file -> reader, routing to 2 engine threads by host", &["--threads", "2"]),
+        ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
+        ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
+        ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
+        ("parse floor (Sysmon JSON)", Format::Sysmon, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
+        ("clickchain scan (Sysmon JSON)", Format::Sysmon, "scan", "file -> Windows reader -> engine, 1 thread", &[]),
     ];
-    for (label, name, what, extra) in runners {
+    for (label, form, name, what, extra) in runners {
         eprintln!("{label} ...");
         let alerts = dir.join(format!("alerts-{}.ndjson", rows.len()));
-        let m = phase(name, &main.native, &alerts, extra)?;
-        let score = if name == "parse" { None } else { Some(scored(&main, &alerts)?) };
-        rows.push(Row { label: label.to_owned(), what: what.to_owned(), m, score });
+        let m = phase(name, &main.file(form), &alerts, extra)?;
+        let floor = name.starts_with("parse");
+        let score = if floor { None } else { Some(scored(&main, form.as_str(), &alerts)?) };
+        rows.push(Row { label: label.to_owned(), what: what.to_owned(), form: form.as_str(), floor, m, score });
     }
 
     let mut windows = Vec::new();
@@ -179,17 +204,17 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     }
     let mut rates = Vec::new();
     for rate in [5.0, 20.0, 100.0] {
-        let s = write_stream(&dir, "rate", &Params { rate, ..base.clone() })?;
+        let s = write_stream(&dir, "rate", &Params { rate, ..base.clone() }, &[Format::Native])?;
         rates.push(scan_point(&s, &dir, rate, None, true)?);
     }
     let mut hosts = Vec::new();
     for n in [10usize, 50, 250] {
-        let s = write_stream(&dir, "hosts", &Params { hosts: n, ..base.clone() })?;
+        let s = write_stream(&dir, "hosts", &Params { hosts: n, ..base.clone() }, &[Format::Native])?;
         hosts.push(scan_point(&s, &dir, n as f64, None, false)?);
     }
     let mut lengths = vec![Point { x: args.events as f64, ..scan_point(&main, &dir, 0.0, None, false)? }];
     if args.long_events > 0 {
-        let s = write_stream(&dir, "long", &Params { events: args.long_events, ..base.clone() })?;
+        let s = write_stream(&dir, "long", &Params { events: args.long_events, ..base.clone() }, &[Format::Native])?;
         lengths.push(scan_point(&s, &dir, args.long_events as f64, None, false)?);
     }
 
