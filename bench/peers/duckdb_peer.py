@@ -27,7 +27,7 @@ import duckdb  # noqa: E402
 import common  # noqa: E402
 
 COLUMNS = {
-    "@timestamp": "TIMESTAMP",
+    "@timestamp": "VARCHAR",
     "host": "STRUCT(name VARCHAR, os STRUCT(type VARCHAR))",
     "event": "STRUCT(category VARCHAR[], type VARCHAR[], action VARCHAR)",
     "process": "STRUCT(entity_id VARCHAR, pid BIGINT, executable VARCHAR, command_line VARCHAR, "
@@ -40,7 +40,7 @@ COLUMNS = {
 # The load: one narrow row per document that can matter, times as epoch ms.
 LOAD = """
 CREATE TEMP TABLE ev AS
-SELECT epoch_ms("@timestamp") AS t,
+SELECT epoch_ms(CAST("@timestamp" AS TIMESTAMPTZ)) AS t,
        host.name AS host, lower(host.os.type) AS os,
        event.category AS cat, event.type AS typ, event.action AS action,
        process.entity_id AS ent, process.parent.entity_id AS pent,
@@ -48,8 +48,7 @@ SELECT epoch_ms("@timestamp") AS t,
        destination.ip AS dip, destination.domain AS ddom,
        dns.question.name AS qname, dns.resolved_ip AS answers,
        file.path AS path, file."Ext".original.path AS from_path, file.origin_url AS origin
-FROM read_ndjson({path}, columns = {columns}, format = 'newline_delimited',
-                 timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ', maximum_object_size = 16777216)
+FROM read_ndjson({path}, columns = {columns}, format = 'newline_delimited', maximum_object_size = 16777216)
 """
 
 # Link roots and lineage: every link app's transitive descendants (recursive CTE), then each
@@ -117,13 +116,13 @@ WITH w AS (
 SELECT w.*, nullif(regexp_extract(w.ohost, '[^.]+\\.[^.]+$'), '') AS oreg,
        EXISTS (SELECT 1 FROM allowed a WHERE a.os = w.os
                AND (w.ohost = a.dom OR ends_with(w.ohost, '.' || a.dom))) AS otrusted
-FROM w JOIN osparams o ON o.os = w.os
-WHERE regexp_matches(w.path, o.user_re)
-  AND NOT regexp_matches(w.path, o.excl_re)
+FROM w
+WHERE user_path(w.os, w.path)
+  AND NOT excluded_path(w.os, w.path)
   AND NOT EXISTS (SELECT 1 FROM partials s WHERE s.os = w.os AND ends_with(lower(w.path), s.suffix))
-  AND (regexp_matches(w.path, o.dl_re)
+  AND (downloads_dir(w.os, w.path)
        OR lower(regexp_extract(w.path, '\\.([^.\\\\/]+)$', 1)) IN (SELECT ext FROM exts x WHERE x.os = w.os)
-       OR regexp_matches(w.path, o.archive_re));
+       OR archive_member(w.os, w.path));
 """
 
 # The chain: same host and link root; observed click <= egress <= write, write - click <= window;
@@ -185,10 +184,11 @@ def setup(con, lists):
     con.execute("CREATE TEMP TABLE allowed(os VARCHAR, dom VARCHAR)")
     con.execute("CREATE TEMP TABLE exts(os VARCHAR, ext VARCHAR)")
     con.execute("CREATE TEMP TABLE partials(os VARCHAR, suffix VARCHAR)")
-    con.execute(
-        "CREATE TEMP TABLE osparams(os VARCHAR, win_ms BIGINT, gap_ms BIGINT, ttl_ms BIGINT, "
-        "user_re VARCHAR, excl_re VARCHAR, dl_re VARCHAR, archive_re VARCHAR)"
-    )
+    con.execute("CREATE TEMP TABLE osparams(os VARCHAR, win_ms BIGINT, gap_ms BIGINT, ttl_ms BIGINT)")
+    # Path tests as macros with one constant regex per OS (a regex taken from a column would be
+    # compiled again for every row).
+    macros = []
+    regexes = {"user_path": {}, "excluded_path": {}, "downloads_dir": {}, "archive_member": {}}
     for o in common.OSES:
         L = lists[o]
         con.executemany("INSERT INTO link_apps VALUES (?, ?)", [(o, b.lower()) for b in L["browser_parents"]])
@@ -201,18 +201,21 @@ def setup(con, lists):
         dl_re = ci + "(^|%s)(%s)%s" % (sep, "|".join(common.re.escape(d) for d in L["download_dirs"]), sep)
         archive_re = "(?i)%s[^\\\\/]+\\.(%s)%s" % (sep, "|".join(L["archive_extensions"]), sep)
         con.execute(
-            "INSERT INTO osparams VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                o,
-                L["time_window_s"] * 1000,
-                L["download_gap_s"] * 1000,
-                L["dns_ttl_s"] * 1000,
-                common.folder_regex(o, L["user_paths"]),
-                common.folder_regex(o, L["excluded_paths"]),
-                dl_re,
-                archive_re,
-            ),
+            "INSERT INTO osparams VALUES (?, ?, ?, ?)",
+            (o, L["time_window_s"] * 1000, L["download_gap_s"] * 1000, L["dns_ttl_s"] * 1000),
         )
+        regexes["user_path"][o] = common.folder_regex(o, L["user_paths"])
+        regexes["excluded_path"][o] = common.folder_regex(o, L["excluded_paths"])
+        regexes["downloads_dir"][o] = dl_re
+        regexes["archive_member"][o] = archive_re
+    for name, per_os in regexes.items():
+        cases = " ".join(
+            "WHEN %s THEN regexp_matches(p, %s)" % (sql_str(o), sql_str(r)) for o, r in sorted(per_os.items())
+        )
+        macro = "CREATE TEMP MACRO %s(os, p) AS CASE os %s ELSE false END" % (name, cases)
+        con.execute(macro)
+        macros.append(macro)
+    return macros
 
 
 def main(argv=None):
@@ -223,6 +226,7 @@ def main(argv=None):
     ap.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 4GB [default: DuckDB's]")
     ap.add_argument("--lists", help="lists.json [default: beside this script]")
     ap.add_argument("--print-query", action="store_true", help="print the SQL on stderr")
+    ap.add_argument("--verbose", action="store_true", help="print each stage's time on stderr")
     a = ap.parse_args(argv)
 
     lists = common.load_lists(a.lists)
@@ -232,11 +236,11 @@ def main(argv=None):
     con.execute("SET preserve_insertion_order = false")
     if a.memory_limit:
         con.execute("SET memory_limit = %s" % sql_str(a.memory_limit))
-    setup(con, lists)
+    macros = setup(con, lists)
     setup_secs = setup_timer.secs()
     texts = queries(os.path.abspath(a.ecs))
     if a.print_query:
-        sys.stderr.write("\n".join(texts) + "\n")
+        sys.stderr.write(";\n".join(macros) + ";\n" + "\n".join(texts) + "\n")
 
     timer = common.Timer()
     stage_secs = {}
@@ -244,6 +248,8 @@ def main(argv=None):
         t = common.Timer()
         con.execute(text)
         stage_secs[name] = round(t.secs(), 6)
+        if a.verbose:
+            sys.stderr.write("duckdb_peer: %s %.3f s\n" % (name, stage_secs[name]))
     n = con.execute("SELECT count(*) FROM ev").fetchone()[0]
     rows = con.execute("SELECT host, path, tw, te, domain, root_exe, wproc FROM hits").fetchall()
     with open(a.alerts, "w", encoding="utf-8") as out:

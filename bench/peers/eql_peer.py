@@ -20,6 +20,7 @@ latter).
 import argparse
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,12 +39,26 @@ def q(s):
 
 
 SHORT = [False]
+STYLE = ["match"]
 
 
 def wildcard(field, patterns):
-    if SHORT[0] and len(patterns) > 3:
-        return "wildcard(%s, %s, %s, ... %d patterns)" % (field, q(patterns[0]), q(patterns[1]), len(patterns))
-    return "wildcard(%s, %s)" % (field, ", ".join(q(p) for p in patterns))
+    """`field` matches one of the wildcard patterns (`*` = any text, case-insensitive). Written as
+    one `match(field, regex)` (the default: the Python engine evaluates every argument of a
+    function call on every event, so 100 literal wildcards cost 100 calls per event) or as
+    `wildcard(field, p1, p2, ...)` (`--style wildcard`); both accept the same strings."""
+    if STYLE[0] == "wildcard":
+        if SHORT[0] and len(patterns) > 3:
+            return "wildcard(%s, %s, %s, ... %d patterns)" % (field, q(patterns[0]), q(patterns[1]), len(patterns))
+        return "wildcard(%s, %s)" % (field, ", ".join(q(p) for p in patterns))
+    lead = all(p.startswith("*") for p in patterns)
+    body = [p[1:] if lead else p for p in patterns]
+    regex = "(?:%s)$" % "|".join(".*".join(re.escape(piece) for piece in p.split("*")) for p in body)
+    if lead:
+        regex = ".*" + regex
+    if SHORT[0] and len(regex) > 80:
+        return "match(%s, %s ... %d patterns)" % (field, q(regex[:60]), len(patterns))
+    return "match(%s, %s)" % (field, q(regex))
 
 
 def span_text(secs):
@@ -66,7 +81,14 @@ def os_query(os_name, lists, join, maxspan):
     def untrusted(field):
         return "(%s and not %s)" % (wildcard(field, risky), wildcard(field, allowed))
 
-    egress = "(%s or %s)" % (untrusted("destination.domain"), untrusted("dns.question.name"))
+    # a connect named by the event, or a DNS answer for the name asked by the lineage or by no
+    # process (a host resolver such as systemd-resolved): EQL cannot join the connect's IP to it
+    egress = "((%s and %s) or (%s and (%s or process.entity_id == null)))" % (
+        lineage,
+        untrusted("destination.domain"),
+        untrusted("dns.question.name"),
+        lineage,
+    )
     downloads = ["*" + sep + d + sep + "*" for d in lists["download_dirs"]]
     user = common.folder_wildcards(os_name, lists["user_paths"])
     excluded = common.folder_wildcards(os_name, lists["excluded_paths"])
@@ -91,9 +113,9 @@ def os_query(os_name, lists, join, maxspan):
     os_filter = "host.os.type == %s" % q(os_name)
     return (
         "sequence by %s with maxspan=%s\n"
-        "  [network where %s and %s and %s]\n"
+        "  [network where %s and %s]\n"
         "  [file where %s and %s and %s]"
-    ) % (by, span, os_filter, lineage, egress, os_filter, lineage, write)
+    ) % (by, span, os_filter, egress, os_filter, lineage, write)
 
 
 def to_event(doc):
@@ -127,11 +149,18 @@ def main(argv=None):
     ap.add_argument("alerts")
     ap.add_argument("--join", choices=("host", "process"), default="host")
     ap.add_argument("--maxspan", help="override every OS's TimeWindow, e.g. 2m")
+    ap.add_argument(
+        "--style",
+        choices=("match", "wildcard"),
+        default="match",
+        help="pattern lists as one match() regex (default) or as wildcard() arguments",
+    )
     ap.add_argument("--lists", help="lists.json [default: beside this script]")
     ap.add_argument("--print-query", action="store_true", help="print the queries on stderr")
     a = ap.parse_args(argv)
 
     lists = common.load_lists(a.lists)
+    STYLE[0] = a.style
     compile_timer = common.Timer()
     texts = [os_query(o, lists[o], a.join, a.maxspan) for o in common.OSES]
     if a.print_query:
@@ -201,6 +230,7 @@ def main(argv=None):
         out_of_order=late,
         compile_secs=round(compile_secs, 6),
         join=a.join,
+        style=a.style,
         eql_version=eql.__version__,
     )
 
