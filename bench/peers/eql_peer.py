@@ -30,8 +30,6 @@ from eql.events import Event  # noqa: E402
 
 import common  # noqa: E402
 
-MAXSPAN_UNITS = {"s": 1, "m": 60, "h": 3600}
-
 
 def q(s):
     """An EQL string literal."""
