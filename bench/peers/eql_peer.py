@@ -116,29 +116,48 @@ def os_query(os_name, lists, join, maxspan):
     ) % (by, span, os_filter, egress, os_filter, lineage, write)
 
 
-def to_event(doc):
-    """An ECS document -> an EQL event. The type is the first `event.category`; the time is epoch
-    ms. For EQL's lineage filters, process events get Endgame's flat fields (`unique_pid`,
-    `unique_ppid` = host + entity_id, `pid`, `subtype` create/terminate)."""
-    cat = common.first(common.get(doc, "event.category")) or "any"
-    ms = common.ts_ms(doc["@timestamp"])
-    host = common.get(doc, "host.name")
-    proc = doc.get("process")
-    if isinstance(proc, dict):
-        ent = proc.get("entity_id")
+class Loader:
+    """ECS documents -> EQL events. The type is the first `event.category`; the time is epoch ms.
+    For EQL's lineage filters, process events get Endgame's flat fields: `unique_pid` and
+    `unique_ppid` (host + `entity_id`; for a document that names its process by pid only, the
+    latest start of that pid on the host, as an Endgame sensor assigns unique_pid), `pid`, and
+    `subtype` = create / terminate."""
+
+    def __init__(self):
+        self.by_pid = {}  # (host, pid) -> unique_pid of its latest start, for pid-only documents
+
+    def key(self, host, ent, pid):
         if ent is not None:
-            doc["unique_pid"] = "%s|%s" % (host, ent)
-        doc["pid"] = proc.get("pid") or 1
-        parent = proc.get("parent")
-        if isinstance(parent, dict) and parent.get("entity_id") is not None:
-            doc["unique_ppid"] = "%s|%s" % (host, parent["entity_id"])
-        if cat == "process":
-            types = common.get(doc, "event.type") or []
-            if "start" in types:
-                doc["subtype"] = "create"
-            elif "end" in types:
-                doc["subtype"] = "terminate"
-    return Event(cat, ms, doc)
+            return "%s|%s" % (host, ent)
+        if pid is not None:
+            return self.by_pid.get((host, pid))
+        return None
+
+    def event(self, doc):
+        cat = common.first(common.get(doc, "event.category")) or "any"
+        ms = common.ts_ms(doc["@timestamp"])
+        host = common.get(doc, "host.name")
+        proc = doc.get("process")
+        if isinstance(proc, dict):
+            ent, pid = proc.get("entity_id"), proc.get("pid")
+            start = cat == "process" and "start" in (common.get(doc, "event.type") or [])
+            parent = proc.get("parent")
+            if isinstance(parent, dict):
+                upp = self.key(host, parent.get("entity_id"), parent.get("pid"))
+                if upp is not None:
+                    doc["unique_ppid"] = upp
+            if start and ent is None and pid is not None:
+                self.by_pid[(host, pid)] = "%s|pid:%s@%d" % (host, pid, ms)
+            up = self.key(host, ent, pid)
+            if up is not None:
+                doc["unique_pid"] = up
+            doc["pid"] = pid or 1
+            if cat == "process":
+                if start:
+                    doc["subtype"] = "create"
+                elif "end" in (common.get(doc, "event.type") or []):
+                    doc["subtype"] = "terminate"
+        return Event(cat, ms, doc)
 
 
 def main(argv=None):
@@ -201,6 +220,7 @@ def main(argv=None):
     engine.add_output_hook(on_output)
 
     timer = common.Timer()
+    loader = Loader()
     n = 0
     late = 0
     last = None
@@ -208,7 +228,7 @@ def main(argv=None):
         for line in f:
             if not line.strip():
                 continue
-            ev = to_event(json.loads(line))
+            ev = loader.event(json.loads(line))
             n += 1
             if last is not None and ev.time < last:
                 late += 1
