@@ -44,8 +44,8 @@ class Peers(unittest.TestCase):
         self.assertEqual(summary["alerts"], 1)
         self.assertGreater(summary["peak_rss_kib"], 0)
         self.assertEqual(len(alerts), 1, alerts)
-        self.assertEqual((alerts[0]["host"], alerts[0]["path"]), (chain["host"], chain["path"]))
-        self.assertEqual(alerts[0]["write"]["path"], chain["path"])
+        self.assertEqual((alerts[0]["host"], alerts[0]["path"]), (chain["host"], chain["final_path"]))
+        self.assertEqual(alerts[0]["write"]["path"], chain["final_path"])
         self.assertEqual(alerts[0]["egress"]["domain"], "dl.invoice-portal.top")
 
     def test_eql(self):

@@ -216,7 +216,7 @@ mod tests {
             assert_eq!((summary.events, summary.alerts), (16, 1), "{peer}");
             assert_eq!(observed.len(), 1, "{peer}: {observed:?}");
             assert_eq!(observed[0].host, chain["host"].as_str().unwrap(), "{peer}");
-            assert_eq!(observed[0].path, chain["path"].as_str().unwrap(), "{peer}");
+            assert_eq!(observed[0].path, chain["final_path"].as_str().unwrap(), "{peer}");
         }
     }
 }
