@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Peer (c): Endgame EQL's Python engine (`pip install eql`) on an ECS NDJSON stream.
 
-    eql_peer.py ECS_FILE ALERTS_OUT [--join host|process] [--maxspan 15m] [--print-query]
+    eql_peer.py ECS_FILE ALERTS_OUT [--join host|process] [--maxspan 15m]
+                [--style match|wildcard] [--print-query]
 
 One `sequence by host.name with maxspan=<TimeWindow>` query per OS (windows, linux, macos):
-an untrusted egress by a link-app lineage, then a download-like write by a link-app lineage.
+an untrusted egress (a lineage connect to an untrusted destination.domain, or a DNS answer for an
+untrusted name asked by the lineage or by no process), then a download-like write by a link-app
+lineage.
 Lineage uses EQL's `descendant of [...]` / `event of [...]` filters, which say "some link app is
 an ancestor" but cannot bind *which* one, so the two terms are joined by host only
 (`--join process` joins them by process.entity_id instead: the same process must do both).
