@@ -6,6 +6,7 @@
 //! report on stdout.
 
 mod auditd;
+mod peers;
 mod phases;
 mod report;
 mod results;
@@ -46,6 +47,22 @@ enum Cmd {
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
+    /// Run an external peer (eql, duckdb) on an ECS NDJSON file; prints its summary line.
+    #[command(hide = true)]
+    Peer(PeerArgs),
+}
+
+#[derive(Args)]
+struct PeerArgs {
+    /// `eql` or `duckdb`.
+    name: String,
+    /// ECS NDJSON input.
+    ecs: PathBuf,
+    /// Where the peer writes its alerts (NDJSON).
+    alerts: PathBuf,
+    /// Passed to the peer's script (e.g. `-- --threads 2`).
+    #[arg(last = true)]
+    args: Vec<String>,
 }
 
 /// The synthetic stream.
@@ -231,6 +248,17 @@ fn main() -> anyhow::Result<()> {
                 Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
             };
             println!("{}", serde_json::to_string(&m)?);
+            Ok(())
+        }
+        Cmd::Peer(a) => {
+            let peer = peers::external::Peer::from_name(&a.name).context("unknown peer (eql, duckdb)")?;
+            match peers::external::run(peer, &a.ecs, &a.alerts, &a.args)? {
+                peers::external::Outcome::Ran(s) => {
+                    eprintln!("peer {}: {} events, {:.0} events/s", s.peer, s.events, s.events_per_sec());
+                    println!("{}", serde_json::to_string(&s)?)
+                }
+                peers::external::Outcome::Skipped { reason } => eprintln!("skipped: {reason}"),
+            }
             Ok(())
         }
     }

@@ -1,0 +1,3 @@
+//! Peers of clickchain measured on the same stream (issue #6, point 3).
+
+pub mod external;
