@@ -6,11 +6,13 @@
 //!   Windows, Linux and macOS hosts, with the injected true chains as ground truth;
 //! - [`score`]: recall and precision of alerts against that ground truth;
 //! - [`rss`]: the process's resident and peak resident memory, from `/proc/self/status`;
-//! - [`rng`]: the small PRNG the generator uses (no `rand` dependency).
+//! - [`rng`]: the small PRNG the generator uses (no `rand` dependency);
+//! - [`peers`]: other implementations of the same detection, measured against the engine.
 //!
 //! The `clickchain-bench` binary ties them together; see the crate README.
 #![deny(missing_docs)]
 
+pub mod peers;
 pub mod rng;
 pub mod rss;
 pub mod score;

@@ -155,6 +155,10 @@ enum Phase {
     Scan,
     /// Pre-built events in memory -> Engine -> finish().
     Engine,
+    /// The same, with the engine re-running crepe over the whole window each batch (peer).
+    Naive,
+    /// Pre-built events in memory -> the hand-written imperative correlator (peer).
+    Imperative,
 }
 
 impl Phase {
@@ -163,6 +167,8 @@ impl Phase {
             Phase::Parse => "parse",
             Phase::Scan => "scan",
             Phase::Engine => "engine",
+            Phase::Naive => "naive",
+            Phase::Imperative => "imperative",
         }
     }
 }
@@ -210,7 +216,9 @@ fn main() -> anyhow::Result<()> {
             let m = match a.phase {
                 Phase::Parse => phases::parse(&a.file)?,
                 Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every)?,
-                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every)?,
+                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, false)?,
+                Phase::Naive => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, true)?,
+                Phase::Imperative => phases::imperative(&a.file, a.alerts.as_deref(), a.sample_every)?,
             };
             println!("{}", serde_json::to_string(&m)?);
             Ok(())

@@ -14,6 +14,7 @@ use clickchain::{Config, Engine, Record};
 use clickchain_adapters::lines::{Line, LineReader};
 use clickchain_adapters::native::{NativeReader, DEFAULT_MAX_LINE};
 use clickchain_adapters::Event;
+use clickchain_bench::peers::imperative::Correlator;
 use clickchain_bench::rss;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -200,18 +201,58 @@ pub fn scan(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Me
     finish(m, &mut engine, alerts)
 }
 
-/// Engine only: the events are read into memory first (not timed), then pushed by value.
-pub fn engine(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
+/// Reads every event of the file into memory (not timed); counts the lines that did not parse.
+fn load(path: &Path) -> anyhow::Result<(Vec<Event>, u64)> {
     let mut errors = 0u64;
     let events: Vec<Event> = NativeReader::new(path.display().to_string(), open(path)?)
         .filter_map(|r| r.map_err(|_| errors += 1).ok())
         .collect();
+    Ok((events, errors))
+}
+
+/// Engine only: the events are read into memory first (not timed), then pushed by value.
+/// `naive`: the engine in its naive evaluation mode (crepe over the whole window each batch).
+pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, naive: bool) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
     let mut engine = Engine::new(Config::default())?;
+    engine.set_naive_evaluation(naive);
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut samples = Vec::new();
     let n = run_engine(events.into_iter(), &mut engine, every, &mut samples);
-    let mut m = measured("engine", n, errors, start.elapsed().as_secs_f64(), before);
+    let name = if naive { "naive" } else { "engine" };
+    let mut m = measured(name, n, errors, start.elapsed().as_secs_f64(), before);
     m.samples = samples;
     finish(m, &mut engine, alerts)
+}
+
+/// The hand-written imperative correlator on the same pre-built events (loaded untimed).
+pub fn imperative(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let mut c = Correlator::new(&Config::default())?;
+    let before = rss::read().unwrap_or_default();
+    let start = Instant::now();
+    let mut samples = Vec::new();
+    let mut n = 0u64;
+    for e in events {
+        c.push(e);
+        n += 1;
+        if every > 0 && n % every == 0 {
+            let rss_kib = rss::read().unwrap_or_default().now_kib;
+            samples.push(Sample { events: n, live_processes: c.live_processes() as u64, rss_kib });
+        }
+    }
+    let mut m = measured("imperative", n, errors, start.elapsed().as_secs_f64(), before);
+    m.samples = samples;
+    m.live_processes = c.live_processes() as u64;
+    let found = c.take_alerts();
+    m.alerts = found.len() as u64;
+    if let Some(path) = alerts {
+        let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        for a in &found {
+            writeln!(w, "{}", a.to_json())?;
+        }
+        w.flush()?;
+    }
+    Ok(m)
 }

@@ -1,0 +1,11 @@
+//! Peers of the engine (issue #6, point 3), measured on the same synthetic stream in the same
+//! run (`clickchain-bench engine --phases ...`):
+//!
+//! - the naive design, crepe re-run over the whole window each batch, is the engine itself in
+//!   its hidden evaluation mode (`Engine::set_naive_evaluation`, `src/engine/naive.rs`): phase
+//!   `naive`;
+//! - [`imperative`]: a hand-written correlator with per-host hash maps, the practical speed
+//!   limit for this logic: phase `imperative`.
+
+pub mod imperative;
+// pub mod external; // added by the external-peers change
