@@ -237,7 +237,7 @@ pub fn imperative(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Res
     for e in events {
         c.push(e);
         n += 1;
-        if every > 0 && n % every == 0 {
+        if every > 0 && n.is_multiple_of(every) {
             let rss_kib = rss::read().unwrap_or_default().now_kib;
             samples.push(Sample { events: n, live_processes: c.live_processes() as u64, rss_kib });
         }

@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use clickchain::config::{duration_ms, Config, OsProfile};
 use clickchain::domain::{host_of_url, Destination, FirstSeen, Psl, Reason, RiskPolicy, RiskSettings};
-use clickchain::paths::PathClassifier;
+use clickchain::paths::{DirFlags, PathClassifier};
 use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, ProcKey};
 use clickchain_logic::Strength;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -39,6 +39,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 /// Most DNS answers and partial downloads kept per host (cleared when full).
 const MAX_DNS: usize = 65_536;
 const MAX_PARTIALS: usize = 10_000;
+/// Folders whose flags are cached per host (cleared when full).
+const MAX_DIR_FLAGS: usize = 4_096;
 /// Most cached destination verdicts per OS (cleared when full).
 const MAX_DEST_CACHE: usize = 65_536;
 /// Two egress of one root to one destination closer than this are one.
@@ -150,6 +152,8 @@ struct Host {
     partials: FxHashMap<String, Partial>,
     /// (root, normalised path) -> write time.
     alerted: FxHashMap<(u64, String), i64>,
+    /// Folder flags by folder as written in events.
+    dir_flags: FxHashMap<Box<str>, DirFlags>,
     last_sweep: i64,
 }
 
@@ -258,6 +262,7 @@ impl Correlator {
                 dns: FxHashMap::default(),
                 partials: FxHashMap::default(),
                 alerted: FxHashMap::default(),
+                dir_flags: FxHashMap::default(),
                 last_sweep: t,
             };
             self.hosts.insert(ev.host.clone(), host);
@@ -276,12 +281,7 @@ impl Correlator {
                     None if link_source => {
                         let id = self.next_root;
                         self.next_root += 1;
-                        let root = Root {
-                            image,
-                            clicks: VecDeque::new(),
-                            egress: VecDeque::new(),
-                            last: t,
-                        };
+                        let root = Root { image, clicks: VecDeque::new(), egress: VecDeque::new(), last: t };
                         h.roots.insert(id, root);
                         Some(id)
                     }
@@ -347,6 +347,24 @@ impl Correlator {
                     FileOp::Rename { from } => Some(from),
                 };
                 let Some(r) = h.procs.get(&proc).and_then(|p| p.root) else { return };
+                // Most writes (caches, logs) are ruled out by their folder (flags cached per
+                // folder) and name, as in the engine.
+                if let Some((dir, name)) = profile.paths.split_raw(&path) {
+                    let flags = match h.dir_flags.get(dir) {
+                        Some(f) => *f,
+                        None => {
+                            if h.dir_flags.len() >= MAX_DIR_FLAGS {
+                                h.dir_flags.clear();
+                            }
+                            let f = profile.paths.dir_flags(dir);
+                            h.dir_flags.insert(dir.into(), f);
+                            f
+                        }
+                    };
+                    if !PathClassifier::may_matter(&flags, &profile.paths.name_flags(name)) {
+                        return;
+                    }
+                }
                 let Some(class) = profile.paths.classify_write(&path) else { return };
                 if class.partial {
                     if class.user_path && !class.excluded {
