@@ -96,8 +96,10 @@ struct Profile {
     window: i64,
     gap: i64,
     min: Strength,
-    /// Destination name (and whether the IP is allowlisted) -> (untrusted, key).
-    dests: FxHashMap<(Box<str>, bool), (bool, Arc<str>)>,
+    /// Destination name -> (untrusted, key), by whether the IP is allowlisted.
+    dests: FxHashMap<Box<str>, [Option<(bool, Arc<str>)>; 2]>,
+    /// Address -> allowlisted (`allowed_cidrs`), cached.
+    ips: FxHashMap<IpAddr, bool>,
 }
 
 impl Profile {
@@ -116,6 +118,7 @@ impl Profile {
             gap: duration_ms(p.download_gap),
             min: p.min_strength,
             dests: FxHashMap::default(),
+            ips: FxHashMap::default(),
         })
     }
 }
@@ -401,9 +404,19 @@ fn classify(
     name: Option<&str>,
     t: i64,
 ) -> (bool, Arc<str>) {
-    let ip_allowed = profile.risk.is_allowed_ip(ip);
+    let ip_allowed = match profile.ips.get(&ip) {
+        Some(&a) => a,
+        None => {
+            if profile.ips.len() >= MAX_DEST_CACHE {
+                profile.ips.clear();
+            }
+            let a = profile.risk.is_allowed_ip(ip);
+            profile.ips.insert(ip, a);
+            a
+        }
+    };
     if let Some(n) = name {
-        if let Some((u, k)) = profile.dests.get(&(Box::from(n), ip_allowed)) {
+        if let Some((u, k)) = profile.dests.get(n).and_then(|d| d[usize::from(ip_allowed)].as_ref()) {
             return (*u, Arc::clone(k));
         }
     }
@@ -418,7 +431,8 @@ fn classify(
             if profile.dests.len() >= MAX_DEST_CACHE {
                 profile.dests.clear();
             }
-            profile.dests.insert((Box::from(n), ip_allowed), (verdict.untrusted, Arc::clone(&key)));
+            profile.dests.entry(Box::from(n)).or_default()[usize::from(ip_allowed)] =
+                Some((verdict.untrusted, Arc::clone(&key)));
         }
     }
     (verdict.untrusted, key)
