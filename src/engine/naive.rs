@@ -24,6 +24,11 @@
 //! of results already reported (or suppressed) then, and are dropped; the matches of the new
 //! writes go through the same reduction as in the streaming engine. The property test
 //! `naive_evaluation_equals_streaming` (tests/properties.rs) checks the equality.
+//!
+//! One difference is possible by construction: egress and clicks are filed under the link root
+//! a process had when they happened; if a link-source ancestor's start is seen only later (a
+//! placeholder filled in), the streaming engine does not seed later writes of the new root with
+//! them, while this mode, feeding every root's and deriving roots from the current table, can.
 
 use clickchain_logic::{self as logic, ChainFacts, Id};
 

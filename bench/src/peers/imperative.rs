@@ -89,6 +89,9 @@ impl Alert {
     }
 }
 
+/// A cached destination verdict: untrusted, and the key (registrable domain, name or IP).
+type DestVerdict = (bool, Arc<str>);
+
 /// One OS profile, compiled.
 struct Profile {
     paths: PathClassifier,
@@ -97,7 +100,7 @@ struct Profile {
     gap: i64,
     min: Strength,
     /// Destination name -> (untrusted, key), by whether the IP is allowlisted.
-    dests: FxHashMap<Box<str>, [Option<(bool, Arc<str>)>; 2]>,
+    dests: FxHashMap<Box<str>, [Option<DestVerdict>; 2]>,
     /// Address -> allowlisted (`allowed_cidrs`), cached.
     ips: FxHashMap<IpAddr, bool>,
 }
