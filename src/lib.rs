@@ -41,7 +41,7 @@ pub mod stats;
 
 pub use alert::Record;
 pub use config::Config;
-pub use engine::{analytic, BatchLatency, Engine, EngineError};
+pub use engine::{analytic, AnyEngine, BatchLatency, Engine, EngineError, ShardedEngine};
 pub use stats::Stats;
 
 /// The README's examples, compiled and run as doctests.

@@ -92,3 +92,97 @@ pub struct Classified {
     /// Writes that can never matter (not user paths, not download-like, not the lineage).
     pub writes_ignored: u64,
 }
+
+impl Stats {
+    /// Adds the counters of `other` (e.g. another shard's) to these.
+    pub fn merge(&mut self, other: &Stats) {
+        // Destructured so that a new counter cannot be forgotten here.
+        let Stats {
+            events_in,
+            events_processed,
+            dropped,
+            anomalies,
+            classified,
+            chain_evaluations,
+            follow_on_evaluations,
+            alerts,
+            follow_ons,
+            duplicates_suppressed,
+        } = other;
+        self.events_in += events_in;
+        self.events_processed += events_processed;
+        self.dropped.merge(dropped);
+        self.anomalies.merge(anomalies);
+        self.classified.merge(classified);
+        self.chain_evaluations += chain_evaluations;
+        self.follow_on_evaluations += follow_on_evaluations;
+        self.alerts += alerts;
+        self.follow_ons += follow_ons;
+        self.duplicates_suppressed += duplicates_suppressed;
+    }
+}
+
+impl Drops {
+    fn merge(&mut self, other: &Drops) {
+        let Drops {
+            late,
+            implausible_time,
+            host_cap,
+            process_cap,
+            process_evicted,
+            egress_cap,
+            pending_cap,
+            dns_evicted,
+            partial_evicted,
+            quarantine_cap,
+            click_cap,
+            follow_on_cap,
+            alerted_cap,
+        } = other;
+        self.late += late;
+        self.implausible_time += implausible_time;
+        self.host_cap += host_cap;
+        self.process_cap += process_cap;
+        self.process_evicted += process_evicted;
+        self.egress_cap += egress_cap;
+        self.pending_cap += pending_cap;
+        self.dns_evicted += dns_evicted;
+        self.partial_evicted += partial_evicted;
+        self.quarantine_cap += quarantine_cap;
+        self.click_cap += click_cap;
+        self.follow_on_cap += follow_on_cap;
+        self.alerted_cap += alerted_cap;
+    }
+}
+
+impl Anomalies {
+    fn merge(&mut self, other: &Anomalies) {
+        let Anomalies { orphan_parent, parent_cycle, duplicate_start, unknown_process, reorder_overflow } = other;
+        self.orphan_parent += orphan_parent;
+        self.parent_cycle += parent_cycle;
+        self.duplicate_start += duplicate_start;
+        self.unknown_process += unknown_process;
+        self.reorder_overflow += reorder_overflow;
+    }
+}
+
+impl Classified {
+    fn merge(&mut self, other: &Classified) {
+        let Classified {
+            clicks,
+            egress_untrusted,
+            egress_trusted,
+            egress_outside_lineage,
+            anchor_writes,
+            partial_writes,
+            writes_ignored,
+        } = other;
+        self.clicks += clicks;
+        self.egress_untrusted += egress_untrusted;
+        self.egress_trusted += egress_trusted;
+        self.egress_outside_lineage += egress_outside_lineage;
+        self.anchor_writes += anchor_writes;
+        self.partial_writes += partial_writes;
+        self.writes_ignored += writes_ignored;
+    }
+}

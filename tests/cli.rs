@@ -285,3 +285,20 @@ fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn threads_give_the_same_records_and_summary() {
+    let sorted = |s: String| {
+        let mut lines: Vec<String> = s.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let one = sorted(stdout_of(&["scan", "--quiet", SAMPLE]));
+    assert!(one.len() >= 4, "the sample alerts");
+    for j in ["2", "3", "0"] {
+        assert_eq!(sorted(stdout_of(&["scan", "--quiet", "-j", j, SAMPLE])), one, "-j {j}");
+        let out = clickchain().args(["scan", "-j", j, SAMPLE]).output().unwrap();
+        let summary = String::from_utf8(out.stderr).unwrap();
+        assert!(summary.contains("282 events read, 0 rejected, 0 late, 4 alerts, 6 follow-ons"), "-j {j}: {summary}");
+    }
+}

@@ -1,14 +1,14 @@
 //! Equivalent ways of feeding the engine must give the same records (as datafrog's tests):
 //! a stream shuffled within AllowedLateness equals it sorted, and many small batches (with
-//! `advance_to` between pushes) equal one batch over the whole stream. Equivalent
-//! implementations too: the naive evaluation (crepe over the whole window each batch, the
-//! benchmark peer) equals the streaming one.
+//! `advance_to` between pushes) equal one batch over the whole stream, and host-partitioned
+//! shards on threads equal one engine. Equivalent implementations too: the naive evaluation
+//! (crepe over the whole window each batch, the benchmark peer) equals the streaming one.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use clickchain::{Config, Engine, Record};
+use clickchain::{Config, Engine, Record, ShardedEngine};
 use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
 use proptest::prelude::*;
 
@@ -164,21 +164,54 @@ fn records(mut engine: Engine, events: impl IntoIterator<Item = Event>) -> Vec<S
     out
 }
 
+/// Arrival = event time + a delay below the lateness: never late, often out of order.
+fn arrival_order(sorted: Vec<Event>, delays: &[i64]) -> Vec<Event> {
+    let mut shuffled: Vec<(i64, usize, Event)> = sorted
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (e.time.timestamp_millis() + delays[i % delays.len()], i, e))
+        .collect();
+    shuffled.sort_by_key(|(arrival, i, _)| (*arrival, *i));
+    shuffled.into_iter().map(|(_, _, e)| e).collect()
+}
+
+fn sharded_records(shards: usize, events: impl IntoIterator<Item = Event>) -> (Vec<String>, clickchain::Stats) {
+    let mut engine = ShardedEngine::new(config(1_000), shards).unwrap();
+    engine.set_now(Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap());
+    for e in events {
+        engine.push(e);
+    }
+    engine.finish();
+    let mut out: Vec<String> = engine.drain().iter().map(Record::to_json).collect();
+    out.sort();
+    (out, engine.stats().clone())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sharded_equals_one_engine(eps in prop::collection::vec(episode(), 1..8), delays in prop::collection::vec(0i64..LATENESS_MS, 200), shards in 1usize..4) {
+        let sorted = stream(&eps);
+        let mut one = engine(1_000);
+        for e in sorted.clone() {
+            one.push(e);
+        }
+        one.finish();
+        let mut expected: Vec<String> = one.drain().iter().map(Record::to_json).collect();
+        expected.sort();
+        let (got, stats) = sharded_records(shards, arrival_order(sorted, &delays));
+        prop_assert_eq!(got, expected);
+        let s1 = one.stats();
+        prop_assert_eq!((stats.events_in, stats.events_processed, stats.alerts, stats.follow_ons), (s1.events_in, s1.events_processed, s1.alerts, s1.follow_ons));
+        prop_assert_eq!(&stats.classified, &s1.classified);
+    }
 
     #[test]
     fn shuffled_within_lateness_equals_sorted(eps in prop::collection::vec(episode(), 1..8), delays in prop::collection::vec(0i64..LATENESS_MS, 200)) {
         let sorted = stream(&eps);
         let expected = records(engine(1_000), sorted.clone());
-        // Arrival = event time + a delay below the lateness: never late, often out of order.
-        let mut shuffled: Vec<(i64, usize, Event)> = sorted
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| (e.time.timestamp_millis() + delays[i % delays.len()], i, e))
-            .collect();
-        shuffled.sort_by_key(|(arrival, i, _)| (*arrival, *i));
-        let got = records(engine(1_000), shuffled.into_iter().map(|(_, _, e)| e));
+        let got = records(engine(1_000), arrival_order(sorted, &delays));
         prop_assert_eq!(got, expected);
     }
 

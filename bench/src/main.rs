@@ -8,19 +8,19 @@
 mod auditd;
 mod phases;
 mod report;
+mod results;
 mod windows;
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clickchain_bench::rss;
 use clickchain_bench::score::{self, Observed};
-use clickchain_bench::synth::{generate, Params};
+use clickchain_bench::synth::{generate, write, Params};
 
 use phases::Measured;
 
@@ -35,12 +35,14 @@ struct Cli {
 enum Cmd {
     /// Generate a stream, measure parse, scan and engine on it (each in its own process), report.
     Engine(EngineArgs),
-    /// Generate a stream into a native NDJSON file.
+    /// Generate a stream and its labels into a folder (the code of `clickchain synth`).
     Gen(GenArgs),
     /// Write a synthetic raw auditd log, then measure a bare line split and `scan` on it.
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
+    /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
+    Results(results::ResultsArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -130,9 +132,12 @@ struct WindowsArgs {
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
-    /// Output file (native NDJSON).
+    /// Output folder: stream.ndjson, stream.sysmon.json, stream.ecs.ndjson (as asked) and labels.json.
     #[arg(long)]
     out: PathBuf,
+    /// Formats: native, sysmon, ecs (comma-separated) or all.
+    #[arg(long, default_value = "native", value_parser = write::Format::parse_list)]
+    format: std::vec::Vec<write::Format>,
 }
 
 #[derive(Args)]
@@ -145,6 +150,12 @@ struct PhaseArgs {
     /// Sample the engine's live processes and RSS every this many events (0: never).
     #[arg(long, default_value_t = 0)]
     sample_every: u64,
+    /// Engine threads (as `clickchain scan --threads`).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Configuration file for the engine.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +170,8 @@ enum Phase {
     Naive,
     /// Pre-built events in memory -> the hand-written imperative correlator (peer).
     Imperative,
+    /// Bare serde_json parse of each line into `IgnoredAny` (the floor of any NDJSON form).
+    ParseAny,
 }
 
 impl Phase {
@@ -169,6 +182,7 @@ impl Phase {
             Phase::Engine => "engine",
             Phase::Naive => "naive",
             Phase::Imperative => "imperative",
+            Phase::ParseAny => "parse-any",
         }
     }
 }
@@ -176,6 +190,7 @@ impl Phase {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
+        Cmd::Results(a) => results::run(a),
         Cmd::Auditd(a) => {
             let keep = a.file.is_some();
             let file = a.file.unwrap_or_else(|| {
@@ -208,17 +223,20 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
-            stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;
-            eprintln!("{} events, {} injected chains -> {}", stream.events.len(), stream.chains.len(), a.out.display());
+            for f in write::to_dir(&stream, &a.out, &a.format)? {
+                eprintln!("{}: {}", f.path.display(), f.summary);
+            }
             Ok(())
         }
         Cmd::Phase(a) => {
+            let opts = phases::EngineOpts { threads: a.threads, config: a.config.clone() };
             let m = match a.phase {
                 Phase::Parse => phases::parse(&a.file)?,
-                Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every)?,
-                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, false)?,
-                Phase::Naive => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, true)?,
-                Phase::Imperative => phases::imperative(&a.file, a.alerts.as_deref(), a.sample_every)?,
+                Phase::ParseAny => phases::parse_any(&a.file)?,
+                Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Naive => phases::naive(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Imperative => phases::imperative(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
             };
             println!("{}", serde_json::to_string(&m)?);
             Ok(())
@@ -228,24 +246,7 @@ fn main() -> anyhow::Result<()> {
 
 /// Runs one phase in a child process.
 fn run_child(phase: Phase, file: &Path, alerts: &Path, sample_every: u64) -> anyhow::Result<Measured> {
-    let exe = std::env::current_exe()?;
-    let out = Command::new(exe)
-        .arg("phase")
-        .arg(phase.name())
-        .arg(file)
-        .arg("--alerts")
-        .arg(alerts)
-        .arg("--sample-every")
-        .arg(sample_every.to_string())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("starting the phase process")?;
-    if !out.status.success() {
-        bail!("phase {} failed: {}", phase.name(), out.status);
-    }
-    let text = String::from_utf8(out.stdout)?;
-    let line = text.lines().last().context("phase printed nothing")?;
-    Ok(serde_json::from_str(line)?)
+    results::phase(phase.name(), file, alerts, &["--sample-every", &sample_every.to_string()])
 }
 
 fn read_alerts(path: &Path) -> anyhow::Result<Vec<Observed>> {
@@ -307,7 +308,7 @@ fn bench(a: EngineArgs) -> anyhow::Result<()> {
     }
     let mut scores = Vec::new();
     for &phase in &a.phases {
-        if phase != Phase::Parse {
+        if !matches!(phase, Phase::Parse | Phase::ParseAny) {
             let alerts = read_alerts(&dir.join(format!("alerts-{}.ndjson", phase.name())))?;
             scores.push((phase.name(), score::score(&chains, &decoys, &alerts)));
         }

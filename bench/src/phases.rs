@@ -10,7 +10,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use clickchain::{Config, Engine, Record};
+use clickchain::input::{self, InputOptions};
+use clickchain::{AnyEngine, Config, Engine, Record};
 use clickchain_adapters::lines::{Line, LineReader};
 use clickchain_adapters::native::{NativeReader, DEFAULT_MAX_LINE};
 use clickchain_adapters::Event;
@@ -21,6 +22,27 @@ use serde::{Deserialize, Serialize};
 
 /// Read buffer for the input file (the CLI's size).
 const READ_BUF: usize = 256 * 1024;
+
+/// How the engine phases run: engine threads (as `clickchain scan --threads`) and a
+/// configuration file (default: the built-in configuration).
+#[derive(Debug, Clone, Default)]
+pub struct EngineOpts {
+    pub threads: usize,
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl EngineOpts {
+    fn config(&self) -> anyhow::Result<Config> {
+        Ok(match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        })
+    }
+
+    fn engine(&self) -> anyhow::Result<AnyEngine> {
+        Ok(AnyEngine::new(self.config()?, None, self.threads.max(1))?)
+    }
+}
 
 /// What a phase measured.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,8 +174,34 @@ pub fn parse(path: &Path) -> anyhow::Result<Measured> {
     Ok(measured("parse", n, errors, start.elapsed().as_secs_f64(), before))
 }
 
+/// Bare `serde_json` parse of every line into `IgnoredAny`: the floor of any NDJSON form (ECS,
+/// flattened Sysmon), which validates all of each line's JSON and keeps nothing.
+pub fn parse_any(path: &Path) -> anyhow::Result<Measured> {
+    let before = rss::read().unwrap_or_default();
+    let start = Instant::now();
+    let mut lines = LineReader::new(open(path)?, DEFAULT_MAX_LINE);
+    let (mut n, mut errors) = (0u64, 0u64);
+    while let Some((_, line)) = lines.next_line()? {
+        let ok = match line {
+            Line::Text(bytes) => serde_json::from_slice::<de::IgnoredAny>(bytes).is_ok(),
+            _ => false,
+        };
+        if black_box(ok) {
+            n += 1;
+        } else {
+            errors += 1;
+        }
+    }
+    Ok(measured("parse-any", n, errors, start.elapsed().as_secs_f64(), before))
+}
+
 /// Pushes `events` into `engine` and finishes; samples its size every `every` events.
-fn run_engine<I: Iterator<Item = Event>>(events: I, engine: &mut Engine, every: u64, samples: &mut Vec<Sample>) -> u64 {
+fn run_engine<I: Iterator<Item = Event>>(
+    events: I,
+    engine: &mut AnyEngine,
+    every: u64,
+    samples: &mut Vec<Sample>,
+) -> u64 {
     let mut n = 0;
     for e in events {
         engine.push(e);
@@ -167,7 +215,7 @@ fn run_engine<I: Iterator<Item = Event>>(events: I, engine: &mut Engine, every: 
     n
 }
 
-fn finish(mut m: Measured, engine: &mut Engine, alerts: Option<&Path>) -> anyhow::Result<Measured> {
+fn finish(mut m: Measured, engine: &mut AnyEngine, alerts: Option<&Path>) -> anyhow::Result<Measured> {
     let records = engine.drain();
     m.alerts = records.iter().filter(|r| matches!(r, Record::Alert(_))).count() as u64;
     m.follow_ons = records.len() as u64 - m.alerts;
@@ -186,14 +234,14 @@ fn finish(mut m: Measured, engine: &mut Engine, alerts: Option<&Path>) -> anyhow
     Ok(m)
 }
 
-/// End to end: NDJSON file -> `NativeReader` -> `Engine` -> `finish()`.
-pub fn scan(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
-    let mut engine = Engine::new(Config::default())?;
+/// End to end, as `clickchain scan`: file -> reader of its detected format -> engine -> `finish()`.
+pub fn scan(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let mut engine = opts.engine()?;
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut errors = 0u64;
-    let reader = NativeReader::new(path.display().to_string(), open(path)?);
-    let events = reader.filter_map(|r| r.map_err(|_| errors += 1).ok());
+    let opened = input::open(path, &InputOptions::default(), Default::default())?;
+    let events = opened.records.filter_map(|r| r.map_err(|_| errors += 1).ok());
     let mut samples = Vec::new();
     let n = run_engine(events, &mut engine, every, &mut samples);
     let mut m = measured("scan", n, errors, start.elapsed().as_secs_f64(), before);
@@ -210,26 +258,44 @@ fn load(path: &Path) -> anyhow::Result<(Vec<Event>, u64)> {
     Ok((events, errors))
 }
 
-/// Engine only: the events are read into memory first (not timed), then pushed by value.
-/// `naive`: the engine in its naive evaluation mode (crepe over the whole window each batch).
-pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, naive: bool) -> anyhow::Result<Measured> {
-    let (events, errors) = load(path)?;
-    let mut engine = Engine::new(Config::default())?;
-    engine.set_naive_evaluation(naive);
+/// Pushes pre-loaded `events` into `engine` (timed) and finishes.
+fn timed_engine(
+    name: &str,
+    events: Vec<Event>,
+    errors: u64,
+    mut engine: AnyEngine,
+    alerts: Option<&Path>,
+    every: u64,
+) -> anyhow::Result<Measured> {
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut samples = Vec::new();
     let n = run_engine(events.into_iter(), &mut engine, every, &mut samples);
-    let name = if naive { "naive" } else { "engine" };
     let mut m = measured(name, n, errors, start.elapsed().as_secs_f64(), before);
     m.samples = samples;
     finish(m, &mut engine, alerts)
 }
 
-/// The hand-written imperative correlator on the same pre-built events (loaded untimed).
-pub fn imperative(path: &Path, alerts: Option<&Path>, every: u64) -> anyhow::Result<Measured> {
+/// Engine only: the events are read into memory first (not timed), then pushed by value.
+pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
     let (events, errors) = load(path)?;
-    let mut c = Correlator::new(&Config::default())?;
+    let engine = opts.engine()?;
+    timed_engine("engine", events, errors, engine, alerts, every)
+}
+
+/// As [`engine`], with one engine (no shards) in its naive evaluation mode: crepe over the
+/// whole window of each host every batch (the peer of issue #6).
+pub fn naive(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let mut one = Engine::new(opts.config()?)?;
+    one.set_naive_evaluation(true);
+    timed_engine("naive", events, errors, AnyEngine::One(Box::new(one)), alerts, every)
+}
+
+/// The hand-written imperative correlator on the same pre-built events (loaded untimed).
+pub fn imperative(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let mut c = Correlator::new(&opts.config()?)?;
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut samples = Vec::new();

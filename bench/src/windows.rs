@@ -4,7 +4,7 @@
 //!   rendering every record of the same file to JSON (`EvtxParser::records_json`), the work the
 //!   adapter cannot avoid. A small file is read `--repeat` times, each pass with a fresh engine.
 //! * Flattened Sysmon JSON: the synthetic stream's Windows events written as Sysmon/Security
-//!   records (shape A), `scan`'s path against a bare `serde_json` parse of each line into a
+//!   records (shape A, `clickchain_synth::write::sysmon`), `scan`'s path against a bare `serde_json` parse of each line into a
 //!   borrowed struct of the fields the mapping reads.
 
 use std::borrow::Cow;
@@ -19,9 +19,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine};
-use clickchain_adapters::{EventKind, FileOp, Os, ProcKey};
-use clickchain_bench::synth::{generate, Params};
-use serde_json::{json, Value};
+use clickchain_bench::synth::{generate, write, Params};
 
 /// One timed pass: records (or events) handled and seconds.
 pub struct Rate {
@@ -117,100 +115,14 @@ pub fn json_floor(path: &Path) -> anyhow::Result<Rate> {
     Ok(Rate { what: "serde_json into a borrowed struct", items: n, secs: start.elapsed().as_secs_f64() })
 }
 
-fn utc(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
-}
-
-/// The Sysmon (or Security) record a Windows host logs for a synthetic event, if any.
-fn to_sysmon(e: &clickchain_adapters::Event) -> Option<Value> {
-    let sysmon = |eid: u32, proc: &ProcKey| {
-        json!({"EventID": eid, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": e.host,
-               "TimeCreated": e.time.to_rfc3339(), "UtcTime": utc(&e.time), "ProcessGuid": proc.to_string()})
-    };
-    let security = |eid: u32| json!({"EventID": eid, "Channel": "Security", "Hostname": e.host, "TimeCreated": e.time.to_rfc3339()});
-    let hex = |k: &ProcKey| match k {
-        ProcKey::Pid(p) | ProcKey::IdAndPid(_, p) => format!("{p:#x}"),
-        ProcKey::Id(s) => s.clone(),
-    };
-    let mut r = match &e.kind {
-        EventKind::ProcessStart { proc: p @ ProcKey::Pid(_), parent, image, command_line, .. } => {
-            let mut r = security(4688);
-            r["NewProcessId"] = json!(hex(p));
-            r["ProcessId"] = json!(parent.as_ref().map(hex));
-            r["NewProcessName"] = json!(image);
-            r["CommandLine"] = json!(command_line);
-            r
-        }
-        EventKind::ProcessStart { proc, parent, image, command_line, user, .. } => {
-            let mut r = sysmon(1, proc);
-            r["ParentProcessGuid"] = json!(parent.as_ref().map(|p| p.to_string()));
-            r["Image"] = json!(image);
-            r["CommandLine"] = json!(command_line);
-            r["User"] = json!(user);
-            r
-        }
-        EventKind::ProcessEnd { proc: p @ ProcKey::Pid(_) } => {
-            let mut r = security(4689);
-            r["ProcessId"] = json!(hex(p));
-            r
-        }
-        EventKind::ProcessEnd { proc } => sysmon(5, proc),
-        EventKind::DnsAnswer { proc: Some(proc), query, answers } => {
-            let mut r = sysmon(22, proc);
-            r["QueryName"] = json!(query);
-            r["QueryStatus"] = json!("0");
-            r["QueryResults"] = json!(answers.iter().map(|a| format!("::ffff:{a};")).collect::<String>());
-            r
-        }
-        EventKind::Connect { proc, dst_ip, dst_port, .. } => {
-            let mut r = sysmon(3, proc);
-            r["Initiated"] = json!("true");
-            r["DestinationIp"] = json!(dst_ip.to_string());
-            r["DestinationPort"] = json!(dst_port.to_string());
-            r
-        }
-        EventKind::FileWrite { proc, path, op: FileOp::Rename { .. }, origin: Some(o) } => {
-            let mut r = sysmon(15, proc);
-            r["TargetFilename"] = json!(format!("{path}:Zone.Identifier"));
-            r["Contents"] = json!(format!(
-                "[ZoneTransfer]\r\nZoneId={}\r\nHostUrl={}\r\n",
-                o.zone.unwrap_or(3),
-                o.url.as_deref().unwrap_or("")
-            ));
-            r
-        }
-        EventKind::FileWrite { proc, path, .. } => {
-            let mut r = sysmon(11, proc);
-            r["TargetFilename"] = json!(path);
-            r
-        }
-        EventKind::FileAttr { proc, path, .. } => {
-            let mut r = sysmon(23, proc);
-            r["TargetFilename"] = json!(format!("{path}:Zone.Identifier"));
-            r
-        }
-        _ => return None,
-    };
-    if let Some(o) = r.as_object_mut() {
-        o.retain(|_, v| !v.is_null());
-    }
-    Some(r)
-}
-
-/// Writes the Windows events of a synthetic stream as flattened Sysmon JSON; returns the count.
+/// Writes the Windows events of a synthetic stream as flattened Sysmon JSON
+/// (`clickchain_synth::write::sysmon`); returns the count.
 pub fn write_sysmon_json(params: &Params, out: &Path) -> anyhow::Result<u64> {
     let stream = generate(params);
     let mut w = BufWriter::new(File::create(out).with_context(|| format!("creating {}", out.display()))?);
-    let mut n = 0;
-    for e in stream.events.iter().filter(|e| e.os == Some(Os::Windows)) {
-        if let Some(r) = to_sysmon(e) {
-            serde_json::to_writer(&mut w, &r)?;
-            w.write_all(b"\n")?;
-            n += 1;
-        }
-    }
+    let written = write::sysmon(&stream, &mut w)?;
     w.flush()?;
-    Ok(n)
+    Ok(written.records)
 }
 
 /// The report: each floor, each scan, their ratio.

@@ -93,3 +93,95 @@ mod tests {
         assert_eq!(canonical("::1".parse().unwrap()), "::1".parse::<IpAddr>().unwrap());
     }
 }
+
+/// CIDRs as sorted, merged address ranges: a lookup is a binary search instead of a scan of
+/// every CIDR (it runs for every egress).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RangeSet {
+    v4: Vec<(u32, u32)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl RangeSet {
+    pub fn new(nets: &[ipnet::IpNet]) -> RangeSet {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for net in nets {
+            match net {
+                ipnet::IpNet::V4(n) => v4.push((u32::from(n.network()), u32::from(n.broadcast()))),
+                ipnet::IpNet::V6(n) => v6.push((u128::from(n.network()), u128::from(n.broadcast()))),
+            }
+        }
+        RangeSet { v4: merged(v4), v6: merged(v6) }
+    }
+
+    /// Whether `ip` is in a range; an IPv4-mapped IPv6 address also matches the IPv4 ranges.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => within(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => {
+                within(&self.v6, u128::from(a)) || a.to_ipv4_mapped().is_some_and(|m| within(&self.v4, u32::from(m)))
+            }
+        }
+    }
+}
+
+fn merged<T: Ord + Copy>(mut ranges: Vec<(T, T)>) -> Vec<(T, T)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(ranges.len());
+    for (lo, hi) in ranges {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+fn within<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
+    // The last range starting at or before x is the only one that can hold it.
+    let i = ranges.partition_point(|&(lo, _)| lo <= x);
+    i > 0 && x <= ranges[i - 1].1
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn range_set_matches_a_scan_of_the_cidrs() {
+        let nets: Vec<ipnet::IpNet> = [
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "192.168.1.0/24",
+            "192.168.2.0/24",
+            "fc00::/7",
+            "::ffff:1.2.3.0/120",
+            "0.0.0.0/32",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        let set = RangeSet::new(&nets);
+        let probes = [
+            "10.255.255.255",
+            "11.0.0.0",
+            "9.255.255.255",
+            "192.168.1.7",
+            "192.168.3.1",
+            "0.0.0.0",
+            "0.0.0.1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.2.3.4",
+            "::ffff:1.2.3.9",
+            "1.2.3.9",
+            "::ffff:11.0.0.1",
+        ];
+        for p in probes {
+            let ip: IpAddr = p.parse().unwrap();
+            let scan = nets.iter().any(|n| n.contains(&ip) || n.contains(&canonical(ip)));
+            assert_eq!(set.contains(ip), scan, "{p}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 
 use super::first_seen::FirstSeen;
 use super::lexical::LabelStats;
-use super::net::{canonical, is_public, parse_cidr};
+use super::net::{is_public, parse_cidr, RangeSet};
 use super::psl::{normalize, DomainName};
 use super::{defaults, DomainError};
 
@@ -189,7 +189,7 @@ const LONG_LABEL: usize = 20;
 pub struct RiskPolicy {
     suspicious_tlds: HashSet<String>,
     allowed_cdns: HashSet<String>,
-    allowed_cidrs: Vec<IpNet>,
+    allowed_cidrs: RangeSet,
     dynamic_dns: HashSet<String>,
     threshold: u8,
 }
@@ -200,11 +200,12 @@ impl RiskPolicy {
         if settings.risk_threshold > 100 {
             return Err(DomainError::BadThreshold { value: settings.risk_threshold });
         }
-        let allowed_cidrs = settings.allowed_cidrs.iter().map(|entry| parse_cidr(entry)).collect::<Result<_, _>>()?;
+        let allowed_cidrs: Vec<IpNet> =
+            settings.allowed_cidrs.iter().map(|entry| parse_cidr(entry)).collect::<Result<_, _>>()?;
         Ok(RiskPolicy {
             suspicious_tlds: domain_set("suspicious_tlds", &settings.suspicious_tlds)?,
             allowed_cdns: domain_set("allowed_cdns", &settings.allowed_cdns)?,
-            allowed_cidrs,
+            allowed_cidrs: RangeSet::new(&allowed_cidrs),
             dynamic_dns: domain_set("dynamic_dns_suffixes", &settings.dynamic_dns_suffixes)?,
             threshold: settings.risk_threshold,
         })
@@ -224,8 +225,7 @@ impl RiskPolicy {
 
     /// Whether `ip` (IPv4-mapped IPv6 addresses also as IPv4) is within `allowed_cidrs`.
     pub fn is_allowed_ip(&self, ip: IpAddr) -> bool {
-        let canonical = canonical(ip);
-        self.allowed_cidrs.iter().any(|net| net.contains(&ip) || net.contains(&canonical))
+        self.allowed_cidrs.contains(ip)
     }
 
     /// Classifies an egress destination at event time `at_ms` (milliseconds, any epoch).

@@ -24,6 +24,15 @@ impl BatchLatency {
         self.max = self.max.max(d);
     }
 
+    /// Adds another histogram's batches (e.g. those of another shard).
+    pub(crate) fn merge(&mut self, other: &BatchLatency) {
+        self.count += other.count;
+        self.max = self.max.max(other.max);
+        for (a, b) in self.buckets.iter_mut().zip(other.buckets) {
+            *a += b;
+        }
+    }
+
     /// An upper bound of the `q` quantile (0..=1): the top of the bucket it falls in, at most
     /// twice the true value; `None` before any batch.
     pub fn quantile(&self, q: f64) -> Option<Duration> {

@@ -3,18 +3,21 @@
 //!
 //! `scan` (batch replay) and live use run this same code: a replay is a stream that ends.
 
+mod any;
 pub(crate) mod dns;
 mod emit;
 mod evaluate;
 mod follow_on;
 mod latency;
 mod naive;
+pub(crate) mod nod;
 pub(crate) mod proctable;
 pub(crate) mod profile;
 mod reorder;
+mod sharded;
 pub(crate) mod state;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use clickchain_adapters::{Event, EventKind, Os};
@@ -26,11 +29,14 @@ use crate::domain::{FirstSeen, Psl};
 use crate::lower::{Ctx, DestCache};
 use crate::sink::Sink;
 use crate::stats::Stats;
+pub use any::AnyEngine;
 use evaluate::{evaluate_host, Emitted};
 pub use latency::BatchLatency;
+use nod::NodStore;
 pub use profile::{analytic, EngineError};
 use profile::{Limits, Profile};
 use reorder::Reorder;
+pub use sharded::ShardedEngine;
 use state::Host;
 
 /// Carried state is swept at most this often (event time).
@@ -102,7 +108,7 @@ pub struct Engine {
     not_after: i64,
     default_os: Option<Os>,
     psl: PslHandle,
-    first_seen: FirstSeen,
+    first_seen: NodStore,
     dests: [DestCache; 3],
     hosts: FxHashMap<Arc<str>, Host>,
     dirty: Vec<Arc<str>>,
@@ -120,6 +126,7 @@ pub struct Engine {
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
+#[derive(Clone)]
 enum PslHandle {
     Vendored(&'static Psl),
     Shared(Arc<Psl>),
@@ -146,15 +153,15 @@ fn os_index(os: Os) -> usize {
 impl Engine {
     /// An engine with the vendored Public Suffix List (parsed once per process, then shared).
     pub fn new(config: Config) -> Result<Engine, EngineError> {
-        Engine::build(config, PslHandle::Vendored(Psl::vendored()))
+        Engine::build(config, PslHandle::Vendored(Psl::vendored()), None)
     }
 
     /// An engine with the given Public Suffix List (e.g. a newer one loaded from a file).
     pub fn with_psl(config: Config, psl: Arc<Psl>) -> Result<Engine, EngineError> {
-        Engine::build(config, PslHandle::Shared(psl))
+        Engine::build(config, PslHandle::Shared(psl), None)
     }
 
-    fn build(config: Config, psl: PslHandle) -> Result<Engine, EngineError> {
+    fn build(config: Config, psl: PslHandle, nod: Option<Arc<Mutex<FirstSeen>>>) -> Result<Engine, EngineError> {
         let profiles = [
             Profile::new(Os::Windows, &config.windows, &config)?,
             Profile::new(Os::Linux, &config.linux, &config)?,
@@ -170,8 +177,10 @@ impl Engine {
             not_after: Utc::now().timestamp_millis().saturating_add(max_future_skew),
             default_os: config.engine.default_os,
             psl,
-            first_seen: FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity)
-                .window(config.engine.nod_window_ms()),
+            first_seen: match nod {
+                Some(shared) => NodStore::Shared(shared),
+                None => NodStore::Own(nod::new_store(&config)),
+            },
             dests: [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)],
             hosts: FxHashMap::default(),
             dirty: Vec::new(),
@@ -244,7 +253,11 @@ impl Engine {
     /// Declares that no event before `time` will come: releases and evaluates up to it.
     /// A live agent calls this on a timer so that quiet hosts still get evaluated.
     pub fn advance_to(&mut self, time: DateTime<Utc>) {
-        let t = time.timestamp_millis();
+        self.advance_to_ms(time.timestamp_millis());
+    }
+
+    /// `advance_to` in milliseconds.
+    fn advance_to_ms(&mut self, t: i64) {
         self.watermark = self.watermark.max(t);
         self.release();
         let b = t.div_euclid(self.batch);

@@ -31,6 +31,9 @@ pub enum EngineError {
         /// What is wrong.
         error: DomainError,
     },
+    /// A shard's thread could not be started.
+    #[error("starting a shard thread: {0}")]
+    Thread(std::io::Error),
 }
 
 pub(crate) struct Profile {

@@ -19,7 +19,8 @@ pub(super) fn classify(ctx: &mut Ctx<'_>, ip: IpAddr, name: Option<&str>, t: i64
         }
     }
     let parsed: Option<DomainName> = name.and_then(|n| ctx.psl.parse(n).ok());
-    let verdict = ctx.profile.risk.assess(Destination { ip: Some(ip), name: parsed.as_ref() }, ctx.first_seen, t);
+    let dest = Destination { ip: Some(ip), name: parsed.as_ref() };
+    let verdict = ctx.first_seen.with(|seen| ctx.profile.risk.assess(dest, seen, t));
     let key: Arc<str> = match &parsed {
         Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
         None => Arc::from(ip.to_string()),

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, DomainError, FirstSeen, Psl};
+use crate::domain::{host_of_url, DomainError, Psl};
 use crate::engine::dns::DnsEntry;
+use crate::engine::nod::NodStore;
 use crate::engine::proctable::{NewProc, Slot};
 use crate::engine::profile::{Limits, Profile};
 use crate::engine::state::{
@@ -38,7 +39,7 @@ const MAX_CLICKS_PER_ROOT: usize = 256;
 pub(crate) struct Ctx<'a> {
     pub profile: &'a Profile,
     pub psl: &'a Psl,
-    pub first_seen: &'a mut FirstSeen,
+    pub first_seen: &'a mut NodStore,
     pub dests: &'a mut DestCache,
     pub stats: &'a mut Stats,
     pub limits: &'a Limits,
@@ -50,13 +51,17 @@ pub(crate) struct Ctx<'a> {
 /// headless browser is automation, not a user handling a link (regression:
 /// headless_browser_url_is_no_click).
 pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
+    // Most command lines hold no URL: skip the token walk (it runs for every process start).
+    if !cmd.contains("://") {
+        return None;
+    }
     if cmd.split_ascii_whitespace().any(|t| t.trim_matches('"').starts_with("--headless")) {
         return None;
     }
-    cmd.split_ascii_whitespace().map(|t| t.trim_matches(|c| c == '"' || c == '\'')).find(|t| {
-        let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
-        lower.starts_with("http://") || lower.starts_with("https://")
-    })
+    let has_prefix = |t: &str, p: &str| t.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p));
+    cmd.split_ascii_whitespace()
+        .map(|t| t.trim_matches(|c| c == '"' || c == '\''))
+        .find(|t| has_prefix(t, "http://") || has_prefix(t, "https://"))
 }
 
 impl Host {

@@ -296,6 +296,28 @@ def chain_with_write(w, s, write):
     write(edge)
 
 
+def outlook_fetches_attachment(w, s, folder):
+    """Outlook itself fetches a linked attachment from a .top host and saves it under `folder`."""
+    win_desktop(w, s)
+    w.dns(600.0, g(s, "outlook"), "share-docs.top", ["203.0.113.90"])
+    w.connect(600.3, g(s, "outlook"), "203.0.113.90")
+    w.write(612.0, g(s, "outlook"), folder + "Q3_Remittance.docm")
+
+
+@scenario("an0178-outlook-attachment-content-outlook")
+def _(s):
+    # Outlook's attachment folder is download-like (issue #3 point 4), unlike its caches.
+    w = s.host(WIN, "windows")
+    outlook_fetches_attachment(w, s, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\7K2XQ9ZB\\")
+
+
+@scenario("benign-outlook-write-inetcache-ie")
+def _(s):
+    # The same fetch landing in the IE/WebView cache (a cache folder, excluded): no alert.
+    w = s.host(WIN, "windows")
+    outlook_fetches_attachment(w, s, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\IE\\7K2XQ9ZB\\")
+
+
 @scenario("step-write-not-user-path")
 def _(s):
     w = s.host(WIN, "windows")

@@ -1,6 +1,7 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
 mod scan;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Replay event files (or folders, or `-` for stdin) and print alerts as NDJSON.
     Scan(scan::ScanArgs),
+    /// Write a seeded synthetic stream (native, Sysmon JSON, ECS) and its labels into a folder.
+    Synth(synth::SynthArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Synth(args) => synth::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

@@ -14,7 +14,7 @@ use clickchain::config::Config;
 use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
 use clickchain::sink::{JsonLines, Sink, Text};
-use clickchain::Engine;
+use clickchain::AnyEngine;
 use clickchain_adapters::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -56,6 +56,11 @@ pub struct ScanArgs {
     /// it, the offset is estimated per input from its process starts.
     #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]
     time_offset: Vec<String>,
+    /// Engine threads: 1 runs one engine on the reading thread; N > 1 runs N engines on
+    /// threads of their own, each owning a share of the hosts (records of different hosts may
+    /// then come out in another order); 0 uses one per core.
+    #[arg(long, short = 'j', default_value_t = 1)]
+    threads: usize,
 }
 
 /// The `--time-offset` for one input: the last matching `PATH=` entry, else a bare offset.
@@ -110,13 +115,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.os.is_some() {
         config.engine.default_os = args.os;
     }
-    let mut engine = match &args.psl {
-        Some(path) => {
-            let psl = clickchain::domain::Psl::from_file(path)?;
-            Engine::with_psl(config, Arc::new(psl))?
-        }
-        None => Engine::new(config)?,
+    let psl = match &args.psl {
+        Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
+        None => None,
     };
+    let mut engine = AnyEngine::new(config, psl, args.threads)?;
 
     let offsets = parse_offsets(&args.time_offset)?;
     let (files, open_errors) = input::expand(&args.paths);

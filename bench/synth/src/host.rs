@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::DateTime;
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
 
-use super::catalog::{catalog, Browser, Catalog};
-use super::Decoy;
+use crate::catalog::{catalog, Browser, Catalog};
 use crate::rng::Rng;
+use crate::Decoy;
 
 /// Lowest pid handed out (below are kernel threads and early daemons).
 const PID_MIN: u32 = 300;
@@ -21,9 +21,10 @@ const PID_MIN: u32 = 300;
 /// Placeholder for the long-lived processes before [`HostSim::setup`]; as a parent: none.
 const NO_PROC: ProcKey = ProcKey::Pid(0);
 
-/// An event before sorting: its time, its host and its place in that host's output.
+/// An event before sorting: its arrival time (its event time unless an evasion delays it), its
+/// host and its place in that host's output.
 pub(crate) struct Timed {
-    pub time: i64,
+    pub arrive: i64,
     pub host: u32,
     pub seq: u32,
     pub event: Event,
@@ -50,6 +51,15 @@ impl Pids {
         }
         panic!("pid space of {} exhausted: raise pid_max", self.max);
     }
+
+    /// Takes `pid` for a process from `start` to `end` if its last holder ended before `start`.
+    fn take(&mut self, pid: u32, start: i64, end: i64) -> bool {
+        let free = self.held.get(&pid).is_none_or(|&e| e < start);
+        if free {
+            self.held.insert(pid, end);
+        }
+        free
+    }
 }
 
 pub(crate) struct HostSim {
@@ -62,6 +72,10 @@ pub(crate) struct HostSim {
     pub rng: Rng,
     pub out: Vec<Timed>,
     pub decoys: Vec<Decoy>,
+    /// Depth of benign admin process trees ([`crate::Params::depth`]).
+    pub depth: usize,
+    /// The pid the next pid-keyed process takes, if free (pid reuse).
+    pub reuse_pid: Option<u32>,
     pids: Pids,
     serial: u64,
     input: Arc<str>,
@@ -83,7 +97,8 @@ pub(crate) fn ip_of(name: &str) -> IpAddr {
 }
 
 impl HostSim {
-    pub fn new(idx: u32, os: Os, rng: Rng, pid_max: u32) -> HostSim {
+    pub fn new(idx: u32, os: Os, rng: Rng, p: &crate::Params) -> HostSim {
+        let pid_max = p.mix.pid_max;
         const USERS: [&str; 12] =
             ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar"];
         let cat = catalog(os);
@@ -106,6 +121,8 @@ impl HostSim {
             rng,
             out: Vec::new(),
             decoys: Vec::new(),
+            depth: p.depth,
+            reuse_pid: None,
             pids: Pids { next: start, max, held: HashMap::new() },
             serial: 0,
             input: Arc::from("synth"),
@@ -125,8 +142,14 @@ impl HostSim {
         let time = DateTime::from_timestamp_millis(t).expect("time in range");
         let source = SourceRef { input: Arc::clone(&self.input), pos: Position::Record(0) };
         let event = Event { time, host: self.name.clone(), os: Some(self.os), source, kind };
-        self.out.push(Timed { time: t, host: self.idx, seq, event });
+        self.out.push(Timed { arrive: t, host: self.idx, seq, event });
         seq
+    }
+
+    /// Makes the event `seq` of this host arrive `ms` after its event time.
+    pub fn delay(&mut self, seq: u32, ms: i64) {
+        let t = &mut self.out[seq as usize];
+        t.arrive = t.event.time.timestamp_millis() + ms;
     }
 
     /// A fresh number for file names and ids.
@@ -161,6 +184,11 @@ impl HostSim {
     /// A new process identity valid from `start` to `end` (`None`: runs for good).
     fn key(&mut self, start: i64, end: Option<i64>) -> ProcKey {
         self.serial += 1;
+        if let Some(pid) = self.reuse_pid.take() {
+            if self.os == Os::Linux && self.pids.take(pid, start, end.unwrap_or(i64::MAX)) {
+                return ProcKey::Pid(pid);
+            }
+        }
         match self.os {
             Os::Windows => ProcKey::Id(format!(
                 "{{{:08X}-66A1-11EF-{:04X}-{:012X}}}",

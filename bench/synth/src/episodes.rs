@@ -5,9 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use clickchain_adapters::{AttrChange, EventKind, FileOp, Origin, Os, ProcKey};
 
-use super::catalog::{DOCS, SITES, SUBDOMAINS};
-use super::host::HostSim;
-use super::{Decoy, DecoyKind};
+use crate::catalog::{DOCS, SITES, SUBDOMAINS};
+use crate::host::HostSim;
+use crate::{Decoy, DecoyKind};
 
 impl HostSim {
     /// A page on a popular site: DNS, connects, cache writes; sometimes in a new tab.
@@ -78,13 +78,15 @@ impl HostSim {
         self.write(t + minutes, &p, file, FileOp::Modify, None);
     }
 
-    /// Admin activity with living-off-the-land binaries, outside any link lineage.
+    /// Admin activity with living-off-the-land binaries, outside any link lineage: a tool
+    /// (on Windows sometimes with its console host), and with a process-tree depth above 2,
+    /// nested tools (a script running a tool running a tool) up to that depth.
     pub fn admin(&mut self, t: i64) {
         let &(image, cmd) = self.rng.pick(self.cat.admin);
         let end = t + 300 + self.rng.exp(3_000.0) as i64;
         let term = self.terminal.clone();
         let p = self.spawn(t, Some(end), &term, image, Some(cmd.to_owned()), false);
-        if self.os == Os::Windows && self.rng.chance(0.5) {
+        if self.os == Os::Windows && self.depth >= 2 && self.rng.chance(0.5) {
             self.spawn(
                 t + 20,
                 Some(end - 10),
@@ -93,6 +95,15 @@ impl HostSim {
                 Some("conhost.exe 0xffffffff -ForceV1".into()),
                 false,
             );
+        }
+        let (mut parent, mut start, mut stop) = (p, t, end);
+        for _ in 2..self.depth {
+            if stop - start < 100 || !self.rng.chance(0.7) {
+                break;
+            }
+            let &(image, cmd) = self.rng.pick(self.cat.admin);
+            (start, stop) = (start + 30, stop - 20);
+            parent = self.spawn(start, Some(stop), &parent, image, Some(cmd.to_owned()), false);
         }
     }
 
@@ -136,7 +147,7 @@ impl HostSim {
 
     /// A visit to a risky (suspicious-TLD or DGA-like) site that downloads nothing.
     pub fn risky_visit(&mut self, t: i64) {
-        let name = super::chain::risky_name(&mut self.rng, false);
+        let name = crate::chain::risky_name(&mut self.rng, false);
         let (root, net) = (self.root.clone(), self.net.clone());
         let ip = self.dns(t, Some(root.clone()), &name);
         self.connect(t + 150, &net, ip, None);
@@ -146,8 +157,20 @@ impl HostSim {
         }
     }
 
+    /// A visit to a risky domain, then 3 to 14 minutes later (past the default download gap,
+    /// within the window) a download from an allowlisted CDN by the same browser.
+    pub fn late_download(&mut self, t: i64) {
+        self.risky_visit(t);
+        let later = t + self.rng.range(180_000, 840_000);
+        self.cdn_download_as(later, DecoyKind::DownloadAfterRiskyVisit);
+    }
+
     /// A download from an allowlisted CDN into Downloads (partial, then renamed), with its origin.
     pub fn cdn_download(&mut self, t: i64) {
+        self.cdn_download_as(t, DecoyKind::CdnDownload);
+    }
+
+    fn cdn_download_as(&mut self, t: i64, kind: DecoyKind) {
         let &(url, file) = self.rng.pick(self.cat.cdn);
         let n = self.next_n();
         let file = match file.rsplit_once('.') {
@@ -159,12 +182,7 @@ impl HostSim {
         let ip = self.dns(t, Some(root.clone()), host);
         self.connect(t + 100, &net, ip, None);
         let last = self.final_write(t + 1_500, &root, &file, url, None);
-        self.decoys.push(Decoy {
-            host: self.name.clone(),
-            path: self.downloads(&file),
-            kind: DecoyKind::CdnDownload,
-            time_ms: last,
-        });
+        self.decoys.push(Decoy { host: self.name.clone(), path: self.downloads(&file), kind, time_ms: last });
     }
 
     /// A partial download at `t` renamed to `file` in Downloads, with the origin each OS records

@@ -1,0 +1,213 @@
+//! RESULTS.md: the machine, the command, the tables, the targets and the plots.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use clickchain_bench::score::Score;
+
+use super::{Point, Results, Row};
+use crate::report::thousands;
+
+fn mib(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+fn first_line_of(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// CPU model, cores and memory, from /proc.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name")?.split(':').nth(1).map(str::trim))
+        .unwrap_or("unknown CPU");
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+        })
+        .map_or("unknown".to_owned(), |kib| format!("{:.0} GiB", kib as f64 / 1024.0 / 1024.0));
+    format!("{model}, {cores} cores, {mem} RAM")
+}
+
+fn f1(s: &Score) -> f64 {
+    let (p, r) = (s.precision(), s.recall());
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
+fn detection(s: &Score) -> String {
+    format!("{}/{} | {}/{} | {:.3}", s.found, s.injected, s.matching, s.alerts, f1(s))
+}
+
+fn batches(m: &crate::phases::Measured) -> String {
+    match m.batches {
+        Some([n, p50, p99, max]) if n > 0.0 => format!("{p50:.0} / {p99:.0} / {max:.0}"),
+        _ => "-".to_owned(),
+    }
+}
+
+fn row<'a>(rows: &'a [Row], label: &str) -> Option<&'a Row> {
+    rows.iter().find(|r| r.label == label)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+fn sweep(o: &mut String, title: &str, x: &str, points: &[Point], fmt_x: &dyn Fn(f64) -> String) {
+    let _ = writeln!(o, "\n### {title}\n");
+    let with_parse = points.iter().any(|p| p.parse.is_some());
+    let _ = write!(o, "| {x} | scan events/s | peak RSS (MiB) | batch p99 (µs) | recall | precision |");
+    let _ = writeln!(o, "{}", if with_parse { " parse floor events/s | scan / parse |" } else { "" });
+    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---:|{}", if with_parse { "---:|---:|" } else { "" });
+    for p in points {
+        let _ = write!(
+            o,
+            "| {} | {} | {} | {} | {}/{} | {}/{} |",
+            fmt_x(p.x),
+            thousands(p.scan.rate() as u64),
+            mib(p.scan.peak_kib),
+            p.scan.batches.map_or("-".to_owned(), |b| format!("{:.0}", b[2])),
+            p.score.found,
+            p.score.injected,
+            p.score.matching,
+            p.score.alerts
+        );
+        match &p.parse {
+            Some(parse) => {
+                let _ = writeln!(o, " {} | {:.2} |", thousands(parse.rate() as u64), p.scan.rate() / parse.rate());
+            }
+            None => {
+                let _ = writeln!(o, "{}", if with_parse { " - | - |" } else { "" });
+            }
+        }
+    }
+}
+
+/// The whole RESULTS.md.
+pub fn render(r: &Results) -> String {
+    let mut o = String::new();
+    let a = &r.args;
+    let _ = writeln!(o, "# clickchain benchmark results\n");
+    let _ = writeln!(
+        o,
+        "Written by `cargo run --release -p clickchain-bench -- results` (all of it, plots included, \
+         in {:.0} s), commit `{}`, {}. Machine: {}; {}.\n",
+        r.secs,
+        first_line_of("git", &["rev-parse", "--short", "HEAD"]),
+        first_line_of("date", &["-u", "+%Y-%m-%d"]),
+        machine(),
+        first_line_of("rustc", &["-V"])
+    );
+    let _ = writeln!(
+        o,
+        "Main stream: `clickchain-bench synth` seed {}, {} events on {} hosts, {:.1} min of event time, \
+         {:.1} MB of native NDJSON, {} injected chains. Each runner is a child process; its peak RSS is its own.\n",
+        a.seed,
+        thousands(a.events as u64),
+        a.hosts,
+        r.span_min,
+        r.stream_bytes as f64 / 1e6,
+        r.chains
+    );
+    let floor = row(&r.main, "parse floor").map(|p| p.m.rate());
+    // Same file: the ratio of times (a reader may skip records, so counts can differ).
+    let floor_of = |x: &Row| r.main.iter().find(|f| f.floor && f.form == x.form).map(|f| f.m.secs);
+    let _ = writeln!(
+        o,
+        "| runner | what is timed | events/s | parse floor's time / its time | batch p50 / p99 / max (µs) | peak RSS (MiB) | recall | precision | F1 |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for x in &r.main {
+        let ratio = floor_of(x).map_or("-".to_owned(), |f| format!("{:.2}", f / x.m.secs));
+        let det = x.score.as_ref().map_or("- | - | -".to_owned(), detection);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {ratio} | {} | {} | {det} |",
+            x.label,
+            x.what,
+            thousands(x.m.rate() as u64),
+            batches(&x.m),
+            mib(x.m.peak_kib)
+        );
+    }
+
+    let _ = writeln!(o, "\n## Targets (issue #6), from the figures above\n");
+    let rate = |label: &str| row(&r.main, label).map(|x| x.m.rate());
+    if let (Some(scan), Some(floor)) = (rate("clickchain scan"), floor) {
+        let q = scan / floor;
+        let _ = writeln!(o, "- scan / bare parse >= 0.70: {q:.2}, {}", verdict(q >= 0.70));
+    }
+    if let (Some(one), Some(two)) = (rate("clickchain scan"), rate("clickchain scan -j 2")) {
+        let _ = writeln!(o, "- multi-core: `scan -j 2` / `scan` = {:.2}x on this machine's cores", two / one);
+    }
+    if let (Some(first), Some(last)) = (r.windows.first(), r.windows.last()) {
+        let q = last.scan.rate() / first.scan.rate();
+        let m = last.scan.peak_kib as f64 / first.scan.peak_kib.max(1) as f64;
+        let _ = writeln!(
+            o,
+            "- cost flat from a {:.0} to a {:.0} min window: events/s ratio {q:.2}, peak RSS ratio {m:.2}, {}",
+            first.x,
+            last.x,
+            verdict(q >= 0.8 && m <= 1.25)
+        );
+    }
+    if let (Some(first), Some(last)) = (r.lengths.first(), r.lengths.last()) {
+        if r.lengths.len() > 1 {
+            let m = last.scan.peak_kib as f64 / first.scan.peak_kib.max(1) as f64;
+            let _ = writeln!(
+                o,
+                "- peak RSS flat from {} to {} events: {} -> {} MiB (ratio {m:.2}), {}",
+                thousands(first.x as u64),
+                thousands(last.x as u64),
+                mib(first.scan.peak_kib),
+                mib(last.scan.peak_kib),
+                verdict(m <= 1.25)
+            );
+        }
+    }
+    if let Some(s) = row(&r.main, "clickchain scan").and_then(|x| x.score.as_ref()) {
+        let _ = writeln!(
+            o,
+            "- recall 1.0 on injected chains: {}/{}, {}; precision {}/{} (unexpected alerts: {})",
+            s.found,
+            s.injected,
+            verdict(s.found == s.injected),
+            s.matching,
+            s.alerts,
+            if s.unexpected.is_empty() {
+                "none".to_owned()
+            } else {
+                s.unexpected.iter().map(|(what, n)| format!("{n} x {what}")).collect::<Vec<_>>().join("; ")
+            }
+        );
+    }
+
+    let _ = writeln!(o, "\n## How cost grows (clickchain `scan`, 1 thread)");
+    sweep(&mut o, "Window (same stream, `time_window` set for every OS)", "window (min)", &r.windows, &|x| {
+        format!("{x:.0}")
+    });
+    let _ = writeln!(o, "\n![events/s against the window](results-window.svg)");
+    sweep(&mut o, "Event rate (same event count and hosts)", "events/s per host", &r.rates, &|x| format!("{x:.0}"));
+    let _ = writeln!(o, "\n![events/s against the event rate](results-rate.svg)");
+    sweep(&mut o, "Host count (same event count)", "hosts", &r.hosts, &|x| format!("{x:.0}"));
+    sweep(&mut o, "Stream length", "events", &r.lengths, &|x| thousands(x as u64));
+    o
+}

@@ -1,0 +1,276 @@
+//! `clickchain-bench results`: every measurement of issue #6 in one run, written to
+//! bench/RESULTS.md with its SVG plots.
+//!
+//! One synthetic stream is measured by every runner (the bare-parse floor, clickchain's `scan` on
+//! one and on two threads, the engine alone, and the peers); then clickchain alone is swept over
+//! the window, the event rate, the host count and the stream length. Every runner is a child
+//! process, so each peak RSS is its own.
+
+mod markdown;
+mod plot;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clickchain_bench::score::{self, Score};
+use clickchain_bench::synth::write::{to_dir, Format};
+use clickchain_bench::synth::{generate, Chain, Decoy, Params};
+
+use crate::phases::Measured;
+pub use markdown::render;
+
+/// What `results` measures and where it writes.
+#[derive(clap::Args, Clone)]
+pub struct ResultsArgs {
+    /// Events of the main stream.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    /// Hosts of the main stream.
+    #[arg(long, default_value_t = 50)]
+    pub hosts: usize,
+    /// PRNG seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Events of the long stream (peak RSS as the stream grows); 0 skips it.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub long_events: usize,
+    /// The markdown file to write.
+    #[arg(long, default_value = "bench/RESULTS.md")]
+    pub out: PathBuf,
+    /// Folder for the SVG plots (linked from the markdown by file name).
+    #[arg(long, default_value = "bench")]
+    pub svg_dir: PathBuf,
+    /// Working folder for streams and alert files [default: a new folder in the temp dir].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// One measured runner on one stream.
+pub struct Row {
+    pub label: String,
+    pub what: String,
+    /// The stream's form: `native`, `ecs` or `sysmon`.
+    pub form: &'static str,
+    /// The bare-parse floor of its form.
+    pub floor: bool,
+    pub m: Measured,
+    /// Against the injected chains; `None` for the parse floor.
+    pub score: Option<Score>,
+}
+
+/// A point of a sweep: the swept value and clickchain's `scan` there.
+pub struct Point {
+    pub x: f64,
+    pub scan: Measured,
+    pub parse: Option<Measured>,
+    pub score: Score,
+}
+
+/// Everything `render` writes.
+pub struct Results {
+    pub args: ResultsArgs,
+    pub stream_bytes: u64,
+    pub span_min: f64,
+    pub chains: usize,
+    pub main: Vec<Row>,
+    pub windows: Vec<Point>,
+    pub rates: Vec<Point>,
+    pub hosts: Vec<Point>,
+    pub lengths: Vec<Point>,
+    pub secs: f64,
+}
+
+/// A generated stream on disk, with its ground truth.
+struct OnDisk {
+    native: PathBuf,
+    dir: PathBuf,
+    chains: Vec<Chain>,
+    decoys: Vec<Decoy>,
+    span_ms: i64,
+}
+
+impl OnDisk {
+    fn file(&self, f: Format) -> PathBuf {
+        self.dir.join(f.file_name())
+    }
+}
+
+fn write_stream(dir: &Path, name: &str, p: &Params, formats: &[Format]) -> anyhow::Result<OnDisk> {
+    eprintln!("generating {name}: {} events on {} hosts at {} events/s per host ...", p.events, p.hosts, p.rate);
+    let stream = generate(p);
+    let dir = dir.join(name);
+    for written in to_dir(&stream, &dir, formats)? {
+        eprintln!("  {}: {}", written.path.display(), written.summary);
+    }
+    Ok(OnDisk {
+        native: dir.join(Format::Native.file_name()),
+        dir,
+        span_ms: stream.span_ms(),
+        chains: stream.chains,
+        decoys: stream.decoys,
+    })
+}
+
+/// Runs `clickchain-bench phase <phase> FILE ...` in a child process.
+pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::Result<Measured> {
+    let out = Command::new(std::env::current_exe()?)
+        .arg("phase")
+        .arg(name)
+        .arg(file)
+        .arg("--alerts")
+        .arg(alerts)
+        .args(extra)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("starting the phase process")?;
+    if !out.status.success() {
+        bail!("phase {name} on {} failed: {}", file.display(), out.status);
+    }
+    let text = String::from_utf8(out.stdout)?;
+    Ok(serde_json::from_str(text.lines().last().context("phase printed nothing")?)?)
+}
+
+/// Alerts against the chains expected to alert in that form of the stream.
+fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<Score> {
+    let chains: Vec<Chain> = s.chains.iter().filter(|c| c.expected_in(form)).cloned().collect();
+    Ok(score::score(&chains, &s.decoys, &crate::read_alerts(alerts)?))
+}
+
+/// A configuration with the same window for every OS (DownloadGap kept within it).
+fn window_config(dir: &Path, minutes: u32) -> anyhow::Result<PathBuf> {
+    let path = dir.join(format!("window-{minutes}m.toml"));
+    let gap = minutes.min(2);
+    let mut text = String::new();
+    for os in ["windows", "linux", "macos"] {
+        text.push_str(&format!("[{os}]\ntime_window = \"{minutes}m\"\ndownload_gap = \"{gap}m\"\n\n"));
+    }
+    fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// clickchain's `scan` on a stream, one thread, with an optional configuration.
+fn scan_point(s: &OnDisk, dir: &Path, x: f64, config: Option<&Path>, with_parse: bool) -> anyhow::Result<Point> {
+    let alerts = dir.join("alerts-sweep.ndjson");
+    let mut extra = Vec::new();
+    if let Some(c) = config {
+        extra = vec!["--config", c.to_str().context("config path")?];
+    }
+    let scan = phase("scan", &s.native, &alerts, &extra)?;
+    let score = scored(s, "native", &alerts)?;
+    let parse = if with_parse { Some(phase("parse", &s.native, &alerts, &[])?) } else { None };
+    Ok(Point { x, scan, parse, score })
+}
+
+/// Runs everything, writes RESULTS.md and the plots.
+pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("clickchain-results-{}", std::process::id())));
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let base = Params { events: args.events, hosts: args.hosts, seed: args.seed, ..Params::default() };
+
+    let main = write_stream(&dir, "main", &base, &Format::ALL)?;
+    let stream_bytes = fs::metadata(&main.native)?.len();
+    let mut rows = Vec::new();
+    let runners: [(&str, Format, &str, &str, &[&str]); 8] = [
+        ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
+        ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
+        (
+            "clickchain scan -j 2",
+            Format::Native,
+            "scan",
+            "file -> reader, routing to 2 engine threads by host",
+            &["--threads", "2"],
+        ),
+        ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
+        ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
+        ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
+        (
+            "parse floor (Sysmon JSON)",
+            Format::Sysmon,
+            "parse-any",
+            "bare `serde_json` parse of each line (`IgnoredAny`)",
+            &[],
+        ),
+        ("clickchain scan (Sysmon JSON)", Format::Sysmon, "scan", "file -> Windows reader -> engine, 1 thread", &[]),
+    ];
+    for (label, form, name, what, extra) in runners {
+        eprintln!("{label} ...");
+        let alerts = dir.join(format!("alerts-{}.ndjson", rows.len()));
+        let m = phase(name, &main.file(form), &alerts, extra)?;
+        let floor = name.starts_with("parse");
+        let score = if floor { None } else { Some(scored(&main, form.as_str(), &alerts)?) };
+        rows.push(Row { label: label.to_owned(), what: what.to_owned(), form: form.as_str(), floor, m, score });
+    }
+
+    let mut windows = Vec::new();
+    for minutes in [1u32, 15, 60] {
+        eprintln!("window {minutes} min ...");
+        let config = window_config(&dir, minutes)?;
+        windows.push(scan_point(&main, &dir, f64::from(minutes), Some(&config), false)?);
+    }
+    let mut rates = Vec::new();
+    for rate in [5.0, 20.0, 100.0] {
+        let s = write_stream(&dir, "rate", &Params { rate, ..base.clone() }, &[Format::Native])?;
+        rates.push(scan_point(&s, &dir, rate, None, true)?);
+    }
+    let mut hosts = Vec::new();
+    for n in [10usize, 50, 250] {
+        let s = write_stream(&dir, "hosts", &Params { hosts: n, ..base.clone() }, &[Format::Native])?;
+        hosts.push(scan_point(&s, &dir, n as f64, None, false)?);
+    }
+    let mut lengths = vec![Point { x: args.events as f64, ..scan_point(&main, &dir, 0.0, None, false)? }];
+    if args.long_events > 0 {
+        let s = write_stream(&dir, "long", &Params { events: args.long_events, ..base.clone() }, &[Format::Native])?;
+        lengths.push(scan_point(&s, &dir, args.long_events as f64, None, false)?);
+    }
+
+    let results = Results {
+        stream_bytes,
+        span_min: main.span_ms as f64 / 60_000.0,
+        chains: main.chains.len(),
+        main: rows,
+        windows,
+        rates,
+        hosts,
+        lengths,
+        secs: started.elapsed().as_secs_f64(),
+        args: args.clone(),
+    };
+    fs::create_dir_all(&args.svg_dir)?;
+    let series = |name: &str, pts: &[Point]| plot::Series {
+        name: name.to_owned(),
+        points: pts.iter().map(|p| (p.x, p.scan.rate())).collect(),
+    };
+    plot::line_chart(
+        &args.svg_dir.join("results-window.svg"),
+        "events/s against the window",
+        "time window (min)",
+        "events/s",
+        false,
+        &[series("clickchain scan", &results.windows)],
+    )?;
+    let floor = plot::Series {
+        name: "parse floor".to_owned(),
+        points: results.rates.iter().filter_map(|p| Some((p.x, p.parse.as_ref()?.rate()))).collect(),
+    };
+    plot::line_chart(
+        &args.svg_dir.join("results-rate.svg"),
+        "events/s against the event rate",
+        "event rate (events/s per host, log scale)",
+        "events/s",
+        true,
+        &[series("clickchain scan", &results.rates), floor],
+    )?;
+    fs::write(&args.out, render(&results)).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("wrote {} in {:.0} s", args.out.display(), results.secs);
+    if args.dir.is_none() {
+        fs::remove_dir_all(&dir)?;
+    }
+    Ok(())
+}
