@@ -81,7 +81,11 @@ impl Alert {
             "time": time(self.time),
             "strength": self.strength.as_str(),
             "click": {"observed": self.observed_click},
-            "egress": {"time": time(self.egress_time), "registrable_domain": self.egress_domain},
+            // As the engine: an egress reached by address alone has an `ip` and no domain.
+            "egress": match self.egress_domain.parse::<IpAddr>() {
+                Ok(ip) => serde_json::json!({"time": time(self.egress_time), "ip": ip.to_string(), "registrable_domain": null}),
+                Err(_) => serde_json::json!({"time": time(self.egress_time), "registrable_domain": self.egress_domain}),
+            },
             "write": {"time": time(self.time), "path": self.path},
             "lineage": [self.root_image],
         })
