@@ -1,7 +1,8 @@
 //! Equivalent ways of feeding the engine must give the same records (as datafrog's tests):
 //! a stream shuffled within AllowedLateness equals it sorted, and many small batches (with
 //! `advance_to` between pushes) equal one batch over the whole stream, and host-partitioned
-//! shards on threads equal one engine.
+//! shards on threads equal one engine. Equivalent implementations too: the naive evaluation
+//! (crepe over the whole window each batch, the benchmark peer) equals the streaming one.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -145,6 +146,12 @@ fn engine(batch_ms: u64) -> Engine {
     e
 }
 
+fn naive_engine(batch_ms: u64) -> Engine {
+    let mut e = engine(batch_ms);
+    e.set_naive_evaluation(true);
+    e
+}
+
 /// Records as sorted JSON lines (order across hosts may differ between equivalent runs).
 fn records(mut engine: Engine, events: impl IntoIterator<Item = Event>) -> Vec<String> {
     for e in events {
@@ -223,6 +230,20 @@ proptest! {
         }
         prop_assert_eq!(records(e, []), whole);
     }
+
+    #[test]
+    fn naive_evaluation_equals_streaming(eps in prop::collection::vec(episode(), 1..8), batch_ms in 1u64..60_000, delays in prop::collection::vec(0i64..LATENESS_MS, 200)) {
+        let sorted = stream(&eps);
+        let expected = records(engine(batch_ms), sorted.clone());
+        let mut shuffled: Vec<(i64, usize, Event)> = sorted
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (e.time.timestamp_millis() + delays[i % delays.len()], i, e))
+            .collect();
+        shuffled.sort_by_key(|(arrival, i, _)| (*arrival, *i));
+        let got = records(naive_engine(batch_ms), shuffled.into_iter().map(|(_, _, e)| e));
+        prop_assert_eq!(got, expected);
+    }
 }
 
 #[test]
@@ -245,4 +266,5 @@ fn generated_streams_do_alert() {
     let alerts = out.iter().filter(|r| r.contains("\"type\":\"alert\"")).count();
     assert_eq!(alerts, 3, "{out:#?}");
     assert!(out.iter().any(|r| r.contains("\"type\":\"follow_on\"")));
+    assert_eq!(records(naive_engine(1_000), stream(&eps)), out, "the naive evaluation differs");
 }

@@ -7,11 +7,13 @@
 //!   true chains as ground truth, and its writers (native NDJSON, Sysmon JSON, ECS);
 //! - [`score`]: recall and precision of alerts against that ground truth;
 //! - [`rss`]: the process's resident and peak resident memory, from `/proc/self/status`;
-//! - [`rng`]: the small PRNG the generator uses (no `rand` dependency; from `clickchain-synth`).
+//! - [`rng`]: the small PRNG the generator uses (no `rand` dependency; from `clickchain-synth`);
+//! - [`peers`]: other implementations of the same detection, measured against the engine.
 //!
 //! The `clickchain-bench` binary ties them together; see the crate README.
 #![deny(missing_docs)]
 
+pub mod peers;
 pub use clickchain_synth as synth;
 pub use clickchain_synth::rng;
 pub mod rss;

@@ -6,7 +6,6 @@
 //! report on stdout.
 
 mod auditd;
-mod peers;
 mod phases;
 mod report;
 mod results;
@@ -183,6 +182,10 @@ enum Phase {
     Scan,
     /// Pre-built events in memory -> Engine -> finish().
     Engine,
+    /// The same, with the engine re-running crepe over the whole window each batch (peer).
+    Naive,
+    /// Pre-built events in memory -> the hand-written imperative correlator (peer).
+    Imperative,
     /// Bare serde_json parse of each line into `IgnoredAny` (the floor of any NDJSON form).
     ParseAny,
 }
@@ -193,6 +196,8 @@ impl Phase {
             Phase::Parse => "parse",
             Phase::Scan => "scan",
             Phase::Engine => "engine",
+            Phase::Naive => "naive",
+            Phase::Imperative => "imperative",
             Phase::ParseAny => "parse-any",
         }
     }
@@ -246,18 +251,20 @@ fn main() -> anyhow::Result<()> {
                 Phase::ParseAny => phases::parse_any(&a.file)?,
                 Phase::Scan => phases::scan(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
                 Phase::Engine => phases::engine(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Naive => phases::naive(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
+                Phase::Imperative => phases::imperative(&a.file, a.alerts.as_deref(), a.sample_every, &opts)?,
             };
             println!("{}", serde_json::to_string(&m)?);
             Ok(())
         }
         Cmd::Peer(a) => {
-            let peer = peers::external::Peer::from_name(&a.name).context("unknown peer (eql, duckdb)")?;
-            match peers::external::run(peer, &a.ecs, &a.alerts, &a.args)? {
-                peers::external::Outcome::Ran(s) => {
+            let peer = clickchain_bench::peers::external::Peer::from_name(&a.name).context("unknown peer (eql, duckdb)")?;
+            match clickchain_bench::peers::external::run(peer, &a.ecs, &a.alerts, &a.args)? {
+                clickchain_bench::peers::external::Outcome::Ran(s) => {
                     eprintln!("peer {}: {} events, {:.0} events/s", s.peer, s.events, s.events_per_sec());
                     println!("{}", serde_json::to_string(&s)?)
                 }
-                peers::external::Outcome::Skipped { reason } => eprintln!("skipped: {reason}"),
+                clickchain_bench::peers::external::Outcome::Skipped { reason } => eprintln!("skipped: {reason}"),
             }
             Ok(())
         }

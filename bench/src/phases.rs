@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clickchain::input::{self, InputOptions};
-use clickchain::{AnyEngine, Config, Record};
+use clickchain::{AnyEngine, Config, Engine, Record};
 use clickchain_adapters::lines::{Line, LineReader};
 use clickchain_adapters::native::{NativeReader, DEFAULT_MAX_LINE};
 use clickchain_adapters::Event;
+use clickchain_bench::peers::imperative::Correlator;
 use clickchain_bench::rss;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -31,12 +32,15 @@ pub struct EngineOpts {
 }
 
 impl EngineOpts {
-    fn engine(&self) -> anyhow::Result<AnyEngine> {
-        let config = match &self.config {
+    fn config(&self) -> anyhow::Result<Config> {
+        Ok(match &self.config {
             Some(path) => Config::load(path)?,
             None => Config::default(),
-        };
-        Ok(AnyEngine::new(config, None, self.threads.max(1))?)
+        })
+    }
+
+    fn engine(&self) -> anyhow::Result<AnyEngine> {
+        Ok(AnyEngine::new(self.config()?, None, self.threads.max(1))?)
     }
 }
 
@@ -245,18 +249,76 @@ pub fn scan(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -
     finish(m, &mut engine, alerts)
 }
 
-/// Engine only: the events are read into memory first (not timed), then pushed by value.
-pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+/// Reads every event of the file into memory (not timed); counts the lines that did not parse.
+fn load(path: &Path) -> anyhow::Result<(Vec<Event>, u64)> {
     let mut errors = 0u64;
     let events: Vec<Event> = NativeReader::new(path.display().to_string(), open(path)?)
         .filter_map(|r| r.map_err(|_| errors += 1).ok())
         .collect();
-    let mut engine = opts.engine()?;
+    Ok((events, errors))
+}
+
+/// Pushes pre-loaded `events` into `engine` (timed) and finishes.
+fn timed_engine(
+    name: &str,
+    events: Vec<Event>,
+    errors: u64,
+    mut engine: AnyEngine,
+    alerts: Option<&Path>,
+    every: u64,
+) -> anyhow::Result<Measured> {
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut samples = Vec::new();
     let n = run_engine(events.into_iter(), &mut engine, every, &mut samples);
-    let mut m = measured("engine", n, errors, start.elapsed().as_secs_f64(), before);
+    let mut m = measured(name, n, errors, start.elapsed().as_secs_f64(), before);
     m.samples = samples;
     finish(m, &mut engine, alerts)
+}
+
+/// Engine only: the events are read into memory first (not timed), then pushed by value.
+pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let engine = opts.engine()?;
+    timed_engine("engine", events, errors, engine, alerts, every)
+}
+
+/// As [`engine`], with one engine (no shards) in its naive evaluation mode: crepe over the
+/// whole window of each host every batch (the peer of issue #6).
+pub fn naive(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let mut one = Engine::new(opts.config()?)?;
+    one.set_naive_evaluation(true);
+    timed_engine("naive", events, errors, AnyEngine::One(Box::new(one)), alerts, every)
+}
+
+/// The hand-written imperative correlator on the same pre-built events (loaded untimed).
+pub fn imperative(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
+    let (events, errors) = load(path)?;
+    let mut c = Correlator::new(&opts.config()?)?;
+    let before = rss::read().unwrap_or_default();
+    let start = Instant::now();
+    let mut samples = Vec::new();
+    let mut n = 0u64;
+    for e in events {
+        c.push(e);
+        n += 1;
+        if every > 0 && n.is_multiple_of(every) {
+            let rss_kib = rss::read().unwrap_or_default().now_kib;
+            samples.push(Sample { events: n, live_processes: c.live_processes() as u64, rss_kib });
+        }
+    }
+    let mut m = measured("imperative", n, errors, start.elapsed().as_secs_f64(), before);
+    m.samples = samples;
+    m.live_processes = c.live_processes() as u64;
+    let found = c.take_alerts();
+    m.alerts = found.len() as u64;
+    if let Some(path) = alerts {
+        let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        for a in &found {
+            writeln!(w, "{}", a.to_json())?;
+        }
+        w.flush()?;
+    }
+    Ok(m)
 }

@@ -44,6 +44,8 @@ fn what(phase: &str) -> &'static str {
     match phase {
         "parse" => "file -> `serde_json` into a small borrowed struct",
         "scan" => "file -> `NativeReader` -> `Engine::push` + `finish()`",
+        "naive" => "`Vec<Event>` -> `Engine` in naive mode (crepe over the whole window each batch)",
+        "imperative" => "`Vec<Event>` -> hand-written imperative correlator (`peers::imperative`)",
         _ => "`Vec<Event>` in memory -> `Engine::push` + `finish()`",
     }
 }
@@ -116,6 +118,20 @@ pub fn render(
             let _ = writeln!(o, "- engine / parse = {:.2}", engine / parse);
         }
     }
+    if let (Some(engine), Some(naive)) = (rate("engine"), rate("naive")) {
+        let _ = writeln!(
+            o,
+            "- engine / naive = **{:.0}x** (delta-anchored evaluation against crepe over the whole window each batch)",
+            engine / naive
+        );
+    }
+    if let (Some(engine), Some(imperative)) = (rate("engine"), rate("imperative")) {
+        let _ = writeln!(
+            o,
+            "- engine / imperative = **{:.2}** (the hand-written correlator: the practical speed limit)",
+            engine / imperative
+        );
+    }
     if results.iter().any(|(_, r)| r.len() > 1) {
         for (phase, runs) in results {
             let all: Vec<String> = runs.iter().map(|m| thousands(m.rate() as u64)).collect();
@@ -155,15 +171,29 @@ pub fn render(
                     rss.join(", ")
                 );
             }
-            if *phase == "engine" {
+            if *phase == "engine" || *phase == "naive" {
                 let _ = writeln!(
                     o,
-                    "- engine: peak RSS - RSS with the events loaded = {} MiB (the engine's own share; a lower \
+                    "- {phase}: peak RSS - RSS with the events loaded = {} MiB (the engine's own share; a lower \
                      bound, as memory freed by consumed events is reused)",
                     mib(m.peak_kib.saturating_sub(m.rss_before_kib))
                 );
             }
         }
+    }
+    for (phase, runs) in results.iter().filter(|(p, _)| *p == "imperative") {
+        let m = fastest(runs);
+        let live: Vec<String> = m.samples.iter().map(|x| thousands(x.live_processes)).collect();
+        let rss: Vec<String> = m.samples.iter().map(|x| mib(x.rss_kib)).collect();
+        let _ = writeln!(
+            o,
+            "- {phase}: {} processes held at the end; peak RSS - RSS with the events loaded = {} MiB; every tenth: \
+             processes {}; RSS (MiB) {}",
+            thousands(m.live_processes),
+            mib(m.peak_kib.saturating_sub(m.rss_before_kib)),
+            live.join(", "),
+            rss.join(", ")
+        );
     }
     let mut shown: Vec<(String, &Score)> = Vec::new();
     for (phase, s) in scores {

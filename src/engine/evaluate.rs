@@ -60,7 +60,7 @@ impl Local {
         id
     }
 
-    fn name(&mut self, key: &Arc<str>) -> Id {
+    pub(super) fn name(&mut self, key: &Arc<str>) -> Id {
         let next = self.names.len() as Id;
         *self.names.entry(Arc::clone(key)).or_insert(next)
     }
@@ -72,14 +72,21 @@ pub(crate) struct Emitted<'a> {
     pub stats: &'a mut Stats,
     /// Most alerted files kept per host for follow-on matching.
     pub max_alerted: usize,
+    /// Naive evaluation (bench peer, see [`super::naive`]): stage 1 over the whole window.
+    pub naive: bool,
 }
 
 pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_end: bool, emit: &mut Emitted<'_>) {
     let (ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
         std::mem::take(&mut host.pending).into_iter().partition(|p| at_end || p.ready <= until);
     host.pending = waiting;
+    if emit.naive {
+        super::naive::evaluate_window(host, profile, &ready, until, emit);
+    }
     if !ready.is_empty() {
-        evaluate_chains(host, profile, &ready, emit);
+        if !emit.naive {
+            evaluate_chains(host, profile, &ready, emit);
+        }
         for w in ready {
             let watch = profile.quarantine_enabled
                 && w.quarantine_path
@@ -125,32 +132,37 @@ pub(super) struct Chosen {
     pub(super) quarantine_missing: bool,
 }
 
+/// The facts of one write (`id`): the write, and the quarantine flags seen on its file.
+pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts, id: Id, w: &PendingWrite) {
+    let proc = local.lineage(host, w.proc);
+    let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
+    let t = w.time;
+    facts.write.push(logic::Write {
+        id,
+        proc,
+        time: t,
+        origin_domain,
+        origin_trusted: w.origin_trusted,
+        quarantine_candidate: w.quarantine_candidate,
+    });
+    if w.quarantine_candidate {
+        if let Some(&tq) = host.quarantined.get(&w.norm) {
+            facts.quarantine_seen.push((id, tq));
+        }
+        if w.origin.as_ref().and_then(|o| o.quarantine) == Some(true) {
+            facts.quarantine_seen.push((id, t));
+        }
+    }
+}
+
 fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], emit: &mut Emitted<'_>) {
     let mut local = Local::default();
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     let mut roots: Vec<Slot> = Vec::new();
     for (i, w) in ready.iter().enumerate() {
-        let proc = local.lineage(host, w.proc);
-        let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
-        let t = w.time;
-        facts.write.push(logic::Write {
-            id: i as Id,
-            proc,
-            time: t,
-            origin_domain,
-            origin_trusted: w.origin_trusted,
-            quarantine_candidate: w.quarantine_candidate,
-        });
+        write_facts(host, &mut local, &mut facts, i as Id, w);
         if !roots.contains(&w.root) {
             roots.push(w.root);
-        }
-        if w.quarantine_candidate {
-            if let Some(&tq) = host.quarantined.get(&w.norm) {
-                facts.quarantine_seen.push((i as Id, tq));
-            }
-            if w.origin.as_ref().and_then(|o| o.quarantine) == Some(true) {
-                facts.quarantine_seen.push((i as Id, t));
-            }
         }
     }
     let mut egress_refs: Vec<(Slot, usize)> = Vec::new();
@@ -175,14 +187,28 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
     facts.image = std::mem::take(&mut local.image);
     let result = logic::evaluate_chain(&facts);
     emit.stats.chain_evaluations += 1;
+    choose_and_emit(host, profile, ready, &result, &local.slots, &egress_refs, &click_refs, emit);
+}
 
-    // Reduce: one alert per (link root, final file); the earliest write wins, then the strongest
-    // link, an observed click, the egress closest to the write, and a stable tie-break.
+/// Reduce: one alert per (link root, final file); the earliest write wins, then the strongest
+/// link, an observed click, the egress closest to the write, and a stable tie-break. Write ids
+/// in `result` index `ready`; process, egress and click ids index `slots` and the refs.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn choose_and_emit(
+    host: &mut Host,
+    profile: &Profile,
+    ready: &[PendingWrite],
+    result: &logic::ChainOutput,
+    slots: &[Slot],
+    egress_refs: &[(Slot, usize)],
+    click_refs: &[(Slot, usize)],
+    emit: &mut Emitted<'_>,
+) {
     let missing: FxHashSet<(Id, Id)> = result.quarantine_missing.iter().copied().collect();
     let mut groups: BTreeMap<(Slot, &str), Vec<Chosen>> = BTreeMap::new();
     for m in &result.matches {
         let w = m.write as usize;
-        let root = local.slots[m.root as usize];
+        let root = slots[m.root as usize];
         groups.entry((root, ready[w].norm.as_str())).or_default().push(Chosen {
             write: w,
             root,
@@ -193,7 +219,7 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
         });
     }
     for &(w, r) in &result.quarantine_missing {
-        let root = local.slots[r as usize];
+        let root = slots[r as usize];
         let group = groups.entry((root, ready[w as usize].norm.as_str())).or_default();
         if group.is_empty() {
             group.push(Chosen {

@@ -9,6 +9,7 @@ mod emit;
 mod evaluate;
 mod follow_on;
 mod latency;
+mod naive;
 pub(crate) mod nod;
 pub(crate) mod proctable;
 pub(crate) mod profile;
@@ -120,6 +121,8 @@ pub struct Engine {
     out: Vec<Record>,
     stats: Stats,
     latency: BatchLatency,
+    /// Naive evaluation (bench peer): see [`Engine::set_naive_evaluation`].
+    naive: bool,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -190,6 +193,7 @@ impl Engine {
             out: Vec::new(),
             stats: Stats::default(),
             latency: BatchLatency::default(),
+            naive: false,
         })
     }
 
@@ -197,6 +201,14 @@ impl Engine {
     /// construction). Replays of recorded data and tests set it explicitly.
     pub fn set_now(&mut self, now: DateTime<Utc>) {
         self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
+    }
+
+    /// Benchmark peer only (issue #6): re-runs the chain rules over the whole window of each
+    /// host every batch instead of anchoring on new writes (see `src/engine/naive.rs`). The
+    /// alerts are the same; it is far slower. Set it before the first event.
+    #[doc(hidden)]
+    pub fn set_naive_evaluation(&mut self, naive: bool) {
+        self.naive = naive;
     }
 
     /// Counters so far.
@@ -353,11 +365,12 @@ impl Engine {
             let Some(host) = self.hosts.get_mut(&name) else { continue };
             host.dirty = false;
             let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
-            if host.has_work(until, at_end) {
+            if self.naive || host.has_work(until, at_end) {
                 let mut emit = Emitted {
                     out: &mut self.out,
                     stats: &mut self.stats,
                     max_alerted: self.limits.max_pending_per_host,
+                    naive: self.naive,
                 };
                 evaluate_host(host, profile, until, at_end, &mut emit);
                 evaluated = true;

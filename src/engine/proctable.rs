@@ -70,6 +70,11 @@ impl ProcTable {
         self.len
     }
 
+    /// Every process held, by slot (the naive evaluation feeds them all to the rules).
+    pub fn live_slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.slots.iter().enumerate().filter(|(_, p)| p.is_some()).map(|(s, _)| s as Slot)
+    }
+
     pub fn get(&self, slot: Slot) -> &Proc {
         self.slots[slot as usize].as_ref().expect("live slot")
     }

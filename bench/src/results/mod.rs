@@ -180,11 +180,23 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     let runners: [(&str, Format, &str, &str, &[&str]); 8] = [
         ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
         ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
-        ("clickchain scan -j 2", Format::Native, "scan", "file -> reader, routing to 2 engine threads by host", &["--threads", "2"]),
+        (
+            "clickchain scan -j 2",
+            Format::Native,
+            "scan",
+            "file -> reader, routing to 2 engine threads by host",
+            &["--threads", "2"],
+        ),
         ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
         ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
         ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
-        ("parse floor (Sysmon JSON)", Format::Sysmon, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
+        (
+            "parse floor (Sysmon JSON)",
+            Format::Sysmon,
+            "parse-any",
+            "bare `serde_json` parse of each line (`IgnoredAny`)",
+            &[],
+        ),
         ("clickchain scan (Sysmon JSON)", Format::Sysmon, "scan", "file -> Windows reader -> engine, 1 thread", &[]),
     ];
     for (label, form, name, what, extra) in runners {

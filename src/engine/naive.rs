@@ -1,0 +1,112 @@
+//! Naive evaluation: the benchmark peer of issue #6 (point 3a), never used by `scan` or live.
+//!
+//! The streaming engine anchors each evaluation on the writes that became ready in the batch and
+//! seeds the rules with only the lineage walked up from them and the summaries carried for their
+//! link roots (DESIGN §5). This mode is the design DESIGN §5 rejected: every batch, every host
+//! that had events gets the same crepe chain program run over *all* facts of its last window
+//! of event time, and the result is deduplicated against what earlier batches derived:
+//!
+//! - every process held in the host's table (all `(child, parent)` edges and images), not the
+//!   lineage of the new writes;
+//! - every untrusted egress and observed click the host holds (those of all link roots, not
+//!   only the roots of the new writes);
+//! - every download-like write evaluated within the last `time_window` (kept here, with its
+//!   process pinned), plus the writes that became ready in this batch.
+//!
+//! Lowering (classification at ingest, the process table, the lists of untrusted egress and
+//! clicks that expire with the window), stage 2 (follow-ons) and the reduction to alerts are
+//! shared with the streaming engine, so the alerts are the same.
+//!
+//! Dedup: a write's matches depend only on facts at or before its time (click <= egress <=
+//! write; a quarantine flag within the grace, which has passed when the write becomes ready),
+//! and events are lowered in time order, so everything a write can match is known in the batch
+//! where it becomes ready. Matches of writes from earlier batches are therefore re-derivations
+//! of results already reported (or suppressed) then, and are dropped; the matches of the new
+//! writes go through the same reduction as in the streaming engine. The property test
+//! `naive_evaluation_equals_streaming` (tests/properties.rs) checks the equality.
+//!
+//! One difference is possible by construction: egress and clicks are filed under the link root
+//! a process had when they happened; if a link-source ancestor's start is seen only later (a
+//! placeholder filled in), the streaming engine does not seed later writes of the new root with
+//! them, while this mode, feeding every root's and deriving roots from the current table, can.
+
+use clickchain_logic::{self as logic, ChainFacts, Id};
+
+use super::evaluate::{choose_and_emit, write_facts, Emitted, Local};
+use super::proctable::Slot;
+use super::profile::Profile;
+use super::state::{Host, PendingWrite};
+
+/// One naive evaluation of `host` at a batch ending at `until`; `ready` are the writes that
+/// became ready in this batch (possibly none).
+pub(super) fn evaluate_window(
+    host: &mut Host,
+    profile: &Profile,
+    ready: &[PendingWrite],
+    until: i64,
+    emit: &mut Emitted<'_>,
+) {
+    // Writes older than the window leave, and release their processes. The window is also
+    // bounded by the engine's per-host cap (dropping a past write changes no alert: its matches
+    // would be dropped as already derived).
+    let from = until.saturating_sub(profile.params.window);
+    let excess = (host.naive_window.len() + ready.len()).saturating_sub(emit.max_alerted);
+    let mut n = 0;
+    let procs = &mut host.procs;
+    host.naive_window.retain(|w| {
+        n += 1;
+        let keep = w.time >= from && n > excess;
+        if !keep {
+            procs.unpin(w.proc);
+        }
+        keep
+    });
+
+    let mut local = Local::default();
+    let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
+    // New writes first: their ids index `ready`, as the reduction expects.
+    for (i, w) in ready.iter().chain(host.naive_window.iter()).enumerate() {
+        write_facts(host, &mut local, &mut facts, i as Id, w);
+    }
+    // The whole process table.
+    for slot in host.procs.live_slots() {
+        local.lineage(host, slot);
+    }
+    // Every link root's egress and clicks (in root order, each root's in time order).
+    let mut roots: Vec<Slot> = host.roots.keys().copied().collect();
+    roots.sort_unstable();
+    let mut egress_refs: Vec<(Slot, usize)> = Vec::new();
+    let mut click_refs: Vec<(Slot, usize)> = Vec::new();
+    for r in roots {
+        let state = &host.roots[&r];
+        for (j, e) in state.egress.iter().enumerate() {
+            let proc = local.lineage(host, e.proc);
+            let domain = local.name(&e.dest.key);
+            facts.egress.push(logic::Egress { id: egress_refs.len() as Id, proc, time: e.time, domain });
+            egress_refs.push((r, j));
+        }
+        for (j, c) in state.clicks.iter().enumerate() {
+            let proc = local.lineage(host, c.proc);
+            facts.click.push(logic::Click { id: click_refs.len() as Id, proc, time: c.time });
+            click_refs.push((r, j));
+        }
+    }
+    facts.link_source_image =
+        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
+    facts.parent = std::mem::take(&mut local.parent);
+    facts.image = std::mem::take(&mut local.image);
+    let mut result = logic::evaluate_chain(&facts);
+    emit.stats.chain_evaluations += 1;
+
+    // Dedup against earlier batches: only the new writes' matches are new.
+    let new = ready.len() as Id;
+    result.matches.retain(|m| m.write < new);
+    result.quarantine_missing.retain(|&(w, _)| w < new);
+    if !ready.is_empty() {
+        choose_and_emit(host, profile, ready, &result, &local.slots, &egress_refs, &click_refs, emit);
+    }
+    for w in ready {
+        host.procs.pin(w.proc);
+        host.naive_window.push(w.clone());
+    }
+}
