@@ -163,7 +163,7 @@ mod tests {
     use std::io::{BufRead, BufReader};
 
     use super::*;
-    use clickchain_bench::score::Observed;
+    use crate::score::Observed;
 
     #[test]
     fn parses_a_summary_line() {
