@@ -149,11 +149,43 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    for reason in &r.skipped {
+        let _ = writeln!(o, "\nSkipped: {reason}.");
+    }
+    let _ = writeln!(
+        o,
+        "\nThe peers' semantics differ from clickchain's; `bench/peers/README.md` (EQL, DuckDB) and \
+         `bench/README.md` (naive, imperative) list every difference. EQL and DuckDB read the ECS form, so \
+         they are compared with `clickchain scan (ECS)`."
+    );
     let _ = writeln!(o, "\n## Targets (issue #6), from the figures above\n");
     let rate = |label: &str| row(&r.main, label).map(|x| x.m.rate());
     if let (Some(scan), Some(floor)) = (rate("clickchain scan"), floor) {
         let q = scan / floor;
         let _ = writeln!(o, "- scan / bare parse >= 0.70: {q:.2}, {}", verdict(q >= 0.70));
+    }
+    let ecs = rate("clickchain scan (ECS)");
+    let peak = |label: &str| row(&r.main, label).map(|x| x.m.peak_kib as f64);
+    if let (Some(c), Some(eql)) = (ecs, rate("peer: eql")) {
+        let q = c / eql;
+        let _ = writeln!(o, "- ECS end to end >= 30x EQL: {q:.1}x, {}", verdict(q >= 30.0));
+    }
+    if let (Some(c), Some(duck), Some(cr), Some(dr)) =
+        (ecs, rate("peer: duckdb"), peak("clickchain scan (ECS)"), peak("peer: duckdb"))
+    {
+        let (q, m) = (c / duck, cr / dr);
+        let _ = writeln!(
+            o,
+            "- ECS end to end >= 1.5x DuckDB at <= 1/10 of its peak RSS: {q:.2}x, RSS ratio {m:.3}, {}",
+            verdict(q >= 1.5 && m <= 0.1)
+        );
+    }
+    if let (Some(c), Some(imp)) = (rate("clickchain engine only"), rate("peer: imperative correlator")) {
+        let q = c / imp;
+        let _ = writeln!(o, "- engine >= 50 % of the imperative correlator (both on events in memory): {q:.2}, {}", verdict(q >= 0.5));
+    }
+    if let (Some(c), Some(n)) = (rate("clickchain engine only"), rate("peer: naive crepe re-run")) {
+        let _ = writeln!(o, "- engine / naive crepe re-run: {:.0}x", c / n);
     }
     if let (Some(one), Some(two)) = (rate("clickchain scan"), rate("clickchain scan -j 2")) {
         let _ = writeln!(o, "- multi-core: `scan -j 2` / `scan` = {:.2}x on this machine's cores", two / one);

@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use clickchain_bench::peers::external::{self, Outcome, Peer, Summary};
 use clickchain_bench::score::{self, Score};
 use clickchain_bench::synth::write::{to_dir, Format};
 use clickchain_bench::synth::{generate, Chain, Decoy, Params};
@@ -76,6 +77,8 @@ pub struct Results {
     pub span_min: f64,
     pub chains: usize,
     pub main: Vec<Row>,
+    /// Peers that did not run, and why.
+    pub skipped: Vec<String>,
     pub windows: Vec<Point>,
     pub rates: Vec<Point>,
     pub hosts: Vec<Point>,
@@ -151,6 +154,24 @@ fn window_config(dir: &Path, minutes: u32) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// An external peer's summary in the harness's terms.
+fn summary_measured(s: &Summary) -> Measured {
+    Measured {
+        phase: s.peer.clone(),
+        events: s.events,
+        errors: 0,
+        secs: s.secs,
+        rss_before_kib: 0,
+        peak_kib: s.peak_rss_kib,
+        alerts: s.alerts,
+        follow_ons: 0,
+        live_processes: 0,
+        stats: None,
+        samples: Vec::new(),
+        batches: None,
+    }
+}
+
 /// clickchain's `scan` on a stream, one thread, with an optional configuration.
 fn scan_point(s: &OnDisk, dir: &Path, x: f64, config: Option<&Path>, with_parse: bool) -> anyhow::Result<Point> {
     let alerts = dir.join("alerts-sweep.ndjson");
@@ -177,7 +198,8 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     let main = write_stream(&dir, "main", &base, &Format::ALL)?;
     let stream_bytes = fs::metadata(&main.native)?.len();
     let mut rows = Vec::new();
-    let runners: [(&str, Format, &str, &str, &[&str]); 8] = [
+    let mut skipped = Vec::new();
+    let runners: [(&str, Format, &str, &str, &[&str]); 10] = [
         ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
         ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
         (
@@ -188,6 +210,8 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             &["--threads", "2"],
         ),
         ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
+        ("peer: naive crepe re-run", Format::Native, "naive", "events in memory -> crepe over the whole window each batch", &[]),
+        ("peer: imperative correlator", Format::Native, "imperative", "events in memory -> hand-written Rust correlator", &[]),
         ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
         ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
         (
@@ -206,6 +230,26 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         let floor = name.starts_with("parse");
         let score = if floor { None } else { Some(scored(&main, form.as_str(), &alerts)?) };
         rows.push(Row { label: label.to_owned(), what: what.to_owned(), form: form.as_str(), floor, m, score });
+    }
+
+    for peer in Peer::ALL {
+        let label = format!("peer: {}", peer.name());
+        eprintln!("{label} ...");
+        let alerts = dir.join(format!("alerts-{}.ndjson", peer.name()));
+        match external::run(peer, &main.file(Format::Ecs), &alerts, &[])? {
+            Outcome::Ran(sum) => {
+                let what = match peer {
+                    Peer::Eql => "ECS file -> Python `eql` engine, `sequence by host.name with maxspan`",
+                    Peer::Duckdb => "ECS file -> DuckDB load + recursive CTE + join (batch, 2 threads)",
+                };
+                let score = Some(scored(&main, "ecs", &alerts)?);
+                rows.push(Row { label, what: what.to_owned(), form: "ecs", floor: false, m: summary_measured(&sum), score });
+            }
+            Outcome::Skipped { reason } => {
+                eprintln!("skipped: {reason}");
+                skipped.push(reason);
+            }
+        }
     }
 
     let mut windows = Vec::new();
@@ -235,6 +279,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         span_min: main.span_ms as f64 / 60_000.0,
         chains: main.chains.len(),
         main: rows,
+        skipped,
         windows,
         rates,
         hosts,
