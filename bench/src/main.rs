@@ -41,6 +41,9 @@ enum Cmd {
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
+    /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan), for profilers.
+    #[command(hide = true)]
+    WindowsPart(WindowsPartArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -127,6 +130,15 @@ struct WindowsArgs {
 }
 
 #[derive(Args)]
+struct WindowsPartArgs {
+    /// evtx-floor, json-floor, reader or scan.
+    part: String,
+    file: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+}
+
+#[derive(Args)]
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
@@ -200,6 +212,7 @@ fn main() -> anyhow::Result<()> {
             }
             result
         }
+        Cmd::WindowsPart(a) => windows::part(&a.part, &a.file, a.repeat),
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
             stream.write_ndjson(&mut File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?)?;
