@@ -78,7 +78,7 @@ struct Flat<'a> {
 }
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
-const SORTED_FIELDS: [&str; 18] = [
+pub(super) const SORTED_FIELDS: [&str; 18] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
@@ -100,7 +100,7 @@ const SORTED_FIELDS: [&str; 18] = [
 ];
 
 /// The place of a mapped field in [`SORTED_FIELDS`].
-fn mapped_slot(name: &str) -> Option<usize> {
+pub(super) fn mapped_slot(name: &str) -> Option<usize> {
     Some(match name {
         "CommandLine" => 0,
         "Contents" => 1,
