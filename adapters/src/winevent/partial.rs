@@ -33,6 +33,9 @@ pub struct Partials {
     pending: VecDeque<Pending>,
     /// The lowercase path of the write being resolved (kept to reuse its buffer).
     scratch: String,
+    /// The earliest time among `pending` (`None` when empty): a write less than
+    /// [`MAX_AGE_MS`] after it expires nothing, so the queue is not walked for that.
+    oldest: Option<DateTime<Utc>>,
 }
 
 /// Folder (lowercase, `/` and `\` alike) and lowercase file name of a path, written into
@@ -66,13 +69,22 @@ impl Partials {
         if PARTIAL_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             if self.pending.len() >= MAX_PENDING {
                 self.pending.pop_front();
+                self.oldest = self.pending.iter().map(|p| p.time).min();
             }
+            self.oldest = Some(self.oldest.map_or(time, |o| o.min(time)));
             let (folder, name) = (folder.to_owned(), name.to_owned());
             self.pending.push_back(Pending { proc: proc.clone(), folder, path: path.clone(), name, time });
             self.scratch = buf;
             return;
         }
-        self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
+        if self.oldest.is_some_and(|o| (time - o).num_milliseconds() > MAX_AGE_MS) {
+            self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
+            self.oldest = self.pending.iter().map(|p| p.time).min();
+        }
+        if self.pending.is_empty() {
+            self.scratch = buf;
+            return;
+        }
         let candidates = || {
             self.pending
                 .iter()
@@ -89,6 +101,7 @@ impl Partials {
         let Some(i) = found else { return };
         if let Some(p) = self.pending.remove(i) {
             *op = FileOp::Rename { from: p.path };
+            self.oldest = self.pending.iter().map(|p| p.time).min();
         }
     }
 }
@@ -162,6 +175,23 @@ mod tests {
             let (at, name_at) = split_into(path, &mut buf);
             assert_eq!((&buf[..at], &buf[name_at..]), (folder.as_str(), name.as_str()), "{path}");
         }
+    }
+
+    /// Expiry skipped while nothing can have expired still drops exactly the old partials,
+    /// whatever order their times come in.
+    #[test]
+    fn expiry_follows_the_oldest_partial() {
+        let mut p = Partials::default();
+        p.resolve(&mut write("c", r"C:\E\late.part"), t(3000));
+        p.resolve(&mut write("c", r"C:\D\early.part"), t(0));
+        // 1 h 10 s after `early`: it expired, `late` did not.
+        let mut a = write("c", r"C:\D\early");
+        p.resolve(&mut a, t(3610));
+        assert_eq!(op_of(&a), "Create");
+        let mut b = write("c", r"C:\E\late");
+        p.resolve(&mut b, t(3611));
+        assert_eq!(op_of(&b), r"rename from C:\E\late.part");
+        assert_eq!(p.oldest, None);
     }
 
     #[test]
