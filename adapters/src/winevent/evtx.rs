@@ -1,4 +1,6 @@
 //! Binary event logs (`.evtx`), read with the `evtx` crate one chunk (64 KiB) at a time.
+//! Records are read from their BinXML where `evtx_fast` can (Sysmon, Security), else
+//! rendered to JSON by the crate and read back ([`super::json::parse_evtx_json`]).
 //!
 //! A chunk that cannot be read (bad magic, bad checksum, cut short) is one error naming its
 //! file offset; a record that cannot be rendered is one error naming its record id. Both are
