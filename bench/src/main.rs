@@ -43,6 +43,9 @@ enum Cmd {
     Windows(WindowsArgs),
     /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
+    /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan), for profilers.
+    #[command(hide = true)]
+    WindowsPart(WindowsPartArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
     #[command(hide = true)]
     Phase(PhaseArgs),
@@ -145,6 +148,15 @@ struct WindowsArgs {
 }
 
 #[derive(Args)]
+struct WindowsPartArgs {
+    /// evtx-floor, json-floor, reader or scan.
+    part: String,
+    file: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+}
+
+#[derive(Args)]
 struct GenArgs {
     #[command(flatten)]
     stream: StreamArgs,
@@ -237,6 +249,7 @@ fn main() -> anyhow::Result<()> {
             }
             result
         }
+        Cmd::WindowsPart(a) => windows::part(&a.part, &a.file, a.repeat),
         Cmd::Gen(a) => {
             let stream = generate(&a.stream.params());
             for f in write::to_dir(&stream, &a.out, &a.format)? {

@@ -8,10 +8,50 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Some(t) = parse_utc_z(text) {
         return Some(t);
     }
+    // The other common shapes: Sysmon's `UtcTime` (`YYYY-MM-DD HH:MM:SS.fff`, no zone) and
+    // RFC 3339 with a zero offset (`+00:00`).
+    if let Some(t) = parse_utc_shapes(text) {
+        return Some(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|n| Utc.from_utc_datetime(&n))
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.f{1,9}]` (taken as UTC) and `YYYY-MM-DDTHH:MM:SS[.f{1,9}]+00:00`
+/// without chrono's general parsers; `None` for anything else (leap seconds included).
+fn parse_utc_shapes(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let body = match b.get(10)? {
+        b' ' => b,
+        b'T' | b't' => b.strip_suffix(b"+00:00")?,
+        _ => return None,
+    };
+    utc_fields(body)
+}
+
+/// `YYYY-MM-DD?HH:MM:SS[.f{1,9}]` with any separator at byte 10 (checked by the caller), as
+/// UTC; seconds up to 59.
+fn utc_fields(b: &[u8]) -> Option<DateTime<Utc>> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let nanos = match b.get(19) {
+        None => 0,
+        Some(b'.') if (21..=29).contains(&b.len()) => num(20..b.len())? * 10u32.pow(9 - (b.len() - 20) as u32),
+        _ => return None,
+    };
+    if second > 59 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    Some(Utc.from_utc_datetime(&date.and_hms_nano_opt(hour, minute, second, nanos)?))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` without chrono's general parser; `None` for anything else
@@ -73,6 +113,31 @@ mod tests {
             if let Some(fast) = parse_utc_z(&text) {
                 prop_assert_eq!(Some(fast), general(&text), "{}", text);
             }
+        }
+
+        /// The fast path for Sysmon's `UtcTime` shape agrees with chrono's general parser.
+        #[test]
+        fn utc_time_shape_equals_chrono(text in "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,10})?") {
+            let chrono = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|n| Utc.from_utc_datetime(&n));
+            if let Some(fast) = parse_utc_shapes(&text) {
+                prop_assert_eq!(Some(fast), chrono, "{}", text);
+            }
+            prop_assert_eq!(parse_time(&text), chrono.or_else(|| general(&text)), "{}", text);
+        }
+
+        /// The fast path for a zero offset agrees with chrono's RFC 3339 parser.
+        #[test]
+        fn zero_offset_shape_equals_chrono(text in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,10})?[+-]00:0[01]") {
+            if let Some(fast) = parse_utc_shapes(&text) {
+                prop_assert_eq!(Some(fast), general(&text), "{}", text);
+            }
+        }
+
+        #[test]
+        fn common_shapes_take_the_fast_path(ms in 0i64..4_102_444_800_000) {
+            let t = Utc.timestamp_millis_opt(ms).unwrap();
+            prop_assert_eq!(parse_utc_shapes(&t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()), Some(t));
+            prop_assert_eq!(parse_utc_shapes(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)), Some(t));
         }
 
         #[test]

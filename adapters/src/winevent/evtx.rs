@@ -1,4 +1,6 @@
 //! Binary event logs (`.evtx`), read with the `evtx` crate one chunk (64 KiB) at a time.
+//! Records are read from their BinXML where `evtx_fast` can (Sysmon, Security), else
+//! rendered to JSON by the crate and read back ([`super::json::parse_evtx_json`]).
 //!
 //! A chunk that cannot be read (bad magic, bad checksum, cut short) is one error naming its
 //! file offset; a record that cannot be rendered is one error naming its record id. Both are
@@ -28,6 +30,8 @@ pub struct EvtxSource<T: Read + Seek> {
     ready: VecDeque<Raw>,
     /// The error for a chunk the file ends inside of, reported after the last whole chunk.
     truncated: Option<Raw>,
+    /// The current chunk's template definitions, for records read without rendering.
+    templates: super::evtx_fast::Templates,
 }
 
 /// A chunk's file offset, when its number is known (else the file's start).
@@ -55,6 +59,7 @@ pub fn open<T: Read + Seek>(mut data: T) -> Result<EvtxSource<T>, String> {
         settings: Arc::new(settings()),
         ready: VecDeque::new(),
         truncated,
+        templates: Default::default(),
     })
 }
 
@@ -98,7 +103,18 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
                 Ok(p) => p,
                 Err(e) => return Some(Raw::Bad(at_chunk, RecordError::Evtx(chain(&e)))),
             };
+            self.templates.clear();
             for record in parsed.iter() {
+                // Most records are read from their BinXML; the rest are rendered to JSON.
+                let fast = record.as_ref().ok().and_then(|r| {
+                    let (offset, size) = (r.binxml_offset as usize, r.binxml_size as usize);
+                    let rec = super::evtx_fast::read(r.chunk.data, offset, size, &mut self.templates)?;
+                    Some(Raw::Record(Position::Record(r.event_record_id), rec))
+                });
+                if let Some(raw) = fast {
+                    self.ready.push_back(raw);
+                    continue;
+                }
                 let raw = match record.and_then(|r| r.into_json()) {
                     // A record that cannot be rendered is named by its id when the crate knows it.
                     Err(e) => {

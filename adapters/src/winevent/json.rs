@@ -14,43 +14,157 @@ use super::record::{is_mapped_field, parse_event_id, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
-/// A flattened record (shape A) read without building a `Value`: keys borrowed from the line,
-/// values left as raw JSON until the mapping needs them (most are never looked at). `None` when
-/// the line is another shape (or not an object): the caller parses it as a `Value`.
+/// A flattened record (shape A) read without building a `Value` or a map: one pass over the
+/// line's keys, borrowed from it; values the mapping reads are taken as raw JSON (unescaped only
+/// when they hold an escape), the rest skipped. `None` when the line is another shape (or not an
+/// object): the caller parses it as a `Value`.
 pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
-    use serde_json::value::RawValue;
-    use std::collections::BTreeMap;
-    // Borrowed keys: serde's `Cow<str>` would copy every key. A key with escapes does not
-    // borrow and fails as a data error: the general path below then reads the line.
-    let map: BTreeMap<&str, &RawValue> = match serde_json::from_slice(line) {
-        Ok(m) => m,
-        // Valid JSON of another type (an array): the general path handles it.
+    use serde::de::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_slice(line);
+    // Keys are borrowed: a key with escapes fails as a data error and the general path reads
+    // the line, as for valid JSON of another type (an array).
+    let flat = match de.deserialize_map(FlatVisitor).and_then(|f| de.end().map(|()| f)) {
+        Ok(f) => f,
         Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
         Err(e) => return Err(e),
     };
-    let Some(id) = map.get("EventID").or_else(|| map.get("EventId")) else { return Ok(None) };
-    if map.contains_key("Event") || map.contains_key("winlog") {
+    let Some(id) = flat.event_id.or(flat.event_id_alt) else { return Ok(None) };
+    if flat.other_shape {
         return Ok(None);
     }
-    let get = |k: &str| map.get(k).and_then(|r| raw_text(r)).filter(|s| !s.is_empty());
-    let event_id = raw_text(id).as_deref().and_then(parse_event_id);
-    let Some(event_id) = event_id else { return Ok(None) };
-    let time = |k: &str| get(k).and_then(|t| xml::parse_system_time(&t));
+    let get = |r: Option<&RawValue>| r.and_then(raw_text).filter(|s| !s.is_empty());
+    let Some(event_id) = raw_text(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
+    let time = |r: Option<&RawValue>| get(r).and_then(|t| xml::parse_system_time(&t));
+    // In key order (the slots are sorted), as a map of the line would give them.
+    let mut data: Vec<(String, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
+    for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
+        if let Some(r) = r {
+            data.push(((*k).to_owned(), raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()));
+        }
+    }
     Ok(Some(WinRecord {
-        provider: get("SourceName").or_else(|| get("ProviderName")),
-        channel: get("Channel"),
+        provider: get(flat.source_name).or_else(|| get(flat.provider_name)),
+        channel: get(flat.channel),
         event_id,
-        computer: get("Hostname").or_else(|| get("Computer")),
-        time_created: time("TimeCreated").or_else(|| time("@timestamp")),
-        record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
+        computer: get(flat.hostname).or_else(|| get(flat.computer)),
+        time_created: time(flat.time_created).or_else(|| time(flat.timestamp)),
+        record_id: get(flat.record_id).or_else(|| get(flat.record_number)).and_then(|t| t.parse().ok()),
         has_data: true,
-        // One pass over the line's fields (a few dozen), not a lookup per mapped field.
-        data: map
-            .iter()
-            .filter(|(k, _)| is_mapped_field(k))
-            .map(|(k, r)| ((*k).to_owned(), raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()))
-            .collect(),
+        data,
     }))
+}
+
+use serde_json::value::RawValue;
+
+/// The keys of a flattened line that matter, as raw values borrowed from it (a repeated key:
+/// the last one, as a map would keep).
+#[derive(Default)]
+struct Flat<'a> {
+    event_id: Option<&'a RawValue>,
+    event_id_alt: Option<&'a RawValue>,
+    /// An `Event` or `winlog` key: another shape.
+    other_shape: bool,
+    source_name: Option<&'a RawValue>,
+    provider_name: Option<&'a RawValue>,
+    channel: Option<&'a RawValue>,
+    hostname: Option<&'a RawValue>,
+    computer: Option<&'a RawValue>,
+    time_created: Option<&'a RawValue>,
+    timestamp: Option<&'a RawValue>,
+    record_id: Option<&'a RawValue>,
+    record_number: Option<&'a RawValue>,
+    /// The mapped `EventData` fields, by their place in [`SORTED_FIELDS`].
+    data: [Option<&'a RawValue>; SORTED_FIELDS.len()],
+}
+
+/// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
+pub(super) const SORTED_FIELDS: [&str; 18] = [
+    "CommandLine",
+    "Contents",
+    "DestinationIp",
+    "DestinationPort",
+    "Image",
+    "Initiated",
+    "NewProcessId",
+    "NewProcessName",
+    "ParentProcessGuid",
+    "ProcessGuid",
+    "ProcessId",
+    "QueryName",
+    "QueryResults",
+    "SubjectUserName",
+    "TargetFilename",
+    "TargetUserName",
+    "User",
+    "UtcTime",
+];
+
+/// The place of a mapped field in [`SORTED_FIELDS`].
+pub(super) fn mapped_slot(name: &str) -> Option<usize> {
+    Some(match name {
+        "CommandLine" => 0,
+        "Contents" => 1,
+        "DestinationIp" => 2,
+        "DestinationPort" => 3,
+        "Image" => 4,
+        "Initiated" => 5,
+        "NewProcessId" => 6,
+        "NewProcessName" => 7,
+        "ParentProcessGuid" => 8,
+        "ProcessGuid" => 9,
+        "ProcessId" => 10,
+        "QueryName" => 11,
+        "QueryResults" => 12,
+        "SubjectUserName" => 13,
+        "TargetFilename" => 14,
+        "TargetUserName" => 15,
+        "User" => 16,
+        "UtcTime" => 17,
+        _ => return None,
+    })
+}
+
+struct FlatVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FlatVisitor {
+    type Value = Flat<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Flat<'de>, A::Error> {
+        let mut flat = Flat::default();
+        while let Some(key) = map.next_key::<&'de str>()? {
+            let slot = match key {
+                "EventID" => &mut flat.event_id,
+                "EventId" => &mut flat.event_id_alt,
+                "SourceName" => &mut flat.source_name,
+                "ProviderName" => &mut flat.provider_name,
+                "Channel" => &mut flat.channel,
+                "Hostname" => &mut flat.hostname,
+                "Computer" => &mut flat.computer,
+                "TimeCreated" => &mut flat.time_created,
+                "@timestamp" => &mut flat.timestamp,
+                "EventRecordID" => &mut flat.record_id,
+                "RecordNumber" => &mut flat.record_number,
+                "Event" | "winlog" => {
+                    flat.other_shape = true;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+                k => match mapped_slot(k) {
+                    Some(i) => &mut flat.data[i],
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
+                },
+            };
+            *slot = Some(map.next_value::<&'de RawValue>()?);
+        }
+        Ok(flat)
+    }
 }
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
@@ -200,9 +314,6 @@ fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
 /// read as borrowed names and raw values, unescaping only the fields the mapping reads. Other
 /// layouts (a `Data` list, no object) go through [`parse_value`].
 pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
-    use serde_json::value::RawValue;
-    use std::borrow::Cow;
-    use std::collections::BTreeMap;
     #[derive(serde::Deserialize)]
     struct Doc<'a> {
         #[serde(rename = "Event", borrow)]
@@ -210,40 +321,190 @@ pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
     }
     #[derive(serde::Deserialize)]
     struct Inner<'a> {
-        #[serde(rename = "System")]
-        system: Value,
+        #[serde(rename = "System", borrow)]
+        system: SystemRaw<'a>,
         #[serde(rename = "EventData", borrow, default)]
-        event_data: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+        event_data: Option<EventDataRaw<'a>>,
     }
     let doc = match serde_json::from_str::<Doc<'_>>(text) {
-        Ok(d) if d.event.event_data.as_ref().is_none_or(|m| !m.contains_key("Data")) => d,
+        Ok(d) if d.event.event_data.as_ref().is_none_or(|m| !m.has_data_key) => d,
         _ => {
             let v: Value = serde_json::from_str(text).map_err(|e| RecordError::Json(e.to_string()))?;
             return parse_value(&v);
         }
     };
-    let mut record = from_system(&doc.event.system)?;
+    let mut record = from_system(&doc.event.system.to_value())?;
     if let Some(map) = doc.event.event_data {
-        record.has_data = !map.is_empty();
-        record.data = map
-            .iter()
-            .filter(|(k, _)| is_mapped_field(k))
-            .filter_map(|(k, raw)| raw_text(raw).map(|t| (k.to_string(), t)))
-            .collect();
+        record.has_data = map.any;
+        record.data = Vec::with_capacity(map.slots.iter().flatten().count());
+        for (k, raw) in SORTED_FIELDS.iter().zip(map.slots) {
+            if let Some(t) = raw.and_then(raw_text) {
+                record.data.push(((*k).to_owned(), t));
+            }
+        }
     }
     Ok(record)
+}
+
+/// A present key's raw value, `null` included (`Option<&RawValue>` would read `null` as absent).
+fn some_raw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// The keys of the evtx crate's `System` that [`from_system`] reads, as raw values; the rest
+/// (`Execution`, `Security`, `Keywords` …) is skipped without building a `Value`.
+#[derive(serde::Deserialize)]
+struct SystemRaw<'a> {
+    #[serde(rename = "EventID", borrow, default, deserialize_with = "some_raw")]
+    event_id: Option<&'a RawValue>,
+    #[serde(rename = "Provider", borrow, default, deserialize_with = "some_raw")]
+    provider: Option<&'a RawValue>,
+    #[serde(rename = "Provider_attributes", borrow, default, deserialize_with = "some_raw")]
+    provider_attributes: Option<&'a RawValue>,
+    #[serde(rename = "TimeCreated", borrow, default, deserialize_with = "some_raw")]
+    time_created: Option<&'a RawValue>,
+    #[serde(rename = "TimeCreated_attributes", borrow, default, deserialize_with = "some_raw")]
+    time_created_attributes: Option<&'a RawValue>,
+    #[serde(rename = "Channel", borrow, default, deserialize_with = "some_raw")]
+    channel: Option<&'a RawValue>,
+    #[serde(rename = "Computer", borrow, default, deserialize_with = "some_raw")]
+    computer: Option<&'a RawValue>,
+    #[serde(rename = "EventRecordID", borrow, default, deserialize_with = "some_raw")]
+    record_id: Option<&'a RawValue>,
+}
+
+impl SystemRaw<'_> {
+    /// A `System` object of only these keys, for [`from_system`].
+    fn to_value(&self) -> Value {
+        let keys = [
+            ("EventID", self.event_id),
+            ("Provider", self.provider),
+            ("Provider_attributes", self.provider_attributes),
+            ("TimeCreated", self.time_created),
+            ("TimeCreated_attributes", self.time_created_attributes),
+            ("Channel", self.channel),
+            ("Computer", self.computer),
+            ("EventRecordID", self.record_id),
+        ];
+        let mut map = Map::new();
+        for (k, raw) in keys {
+            if let Some(v) = raw.and_then(|r| serde_json::from_str::<Value>(r.get()).ok()) {
+                map.insert(k.to_owned(), v);
+            }
+        }
+        Value::Object(map)
+    }
+}
+
+/// The evtx crate's `EventData` object: the mapped fields as raw values (the last of a repeated
+/// key), whether it has any key, and whether it has a `Data` key (another layout).
+struct EventDataRaw<'a> {
+    slots: [Option<&'a RawValue>; SORTED_FIELDS.len()],
+    any: bool,
+    has_data_key: bool,
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for EventDataRaw<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventDataVisitor(std::marker::PhantomData))
+    }
+}
+
+struct EventDataVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> serde::de::Visitor<'de> for EventDataVisitor<'a> {
+    type Value = EventDataRaw<'a>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an EventData object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<EventDataRaw<'a>, A::Error> {
+        let mut out = EventDataRaw { slots: Default::default(), any: false, has_data_key: false };
+        while let Some(key) = map.next_key::<FieldKey>()? {
+            out.any = true;
+            match key {
+                FieldKey::Mapped(i) => out.slots[i] = Some(map.next_value::<&'de RawValue>()?),
+                FieldKey::Data => {
+                    out.has_data_key = true;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                FieldKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A key of `EventData`, told apart without keeping it (escaped keys included).
+enum FieldKey {
+    Mapped(usize),
+    Data,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for FieldKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = FieldKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<FieldKey, E> {
+                Ok(match (mapped_slot(k), k) {
+                    (Some(i), _) => FieldKey::Mapped(i),
+                    (None, "Data") => FieldKey::Data,
+                    (None, _) => FieldKey::Other,
+                })
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
 }
 
 /// A raw JSON value as the string Windows wrote (numbers and booleans as their text).
 fn raw_text(raw: &serde_json::value::RawValue) -> Option<String> {
     let t = raw.get();
     match t.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(t).ok(),
+        // A string without escapes is its text between the quotes.
+        Some(b'"') => t.get(1..t.len() - 1).and_then(unescape),
         Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text),
         Some(b'[') | None => None,
         Some(_) if t == "null" => None,
         Some(_) => Some(t.to_owned()),
     }
+}
+
+/// The text of a JSON string's inside (valid JSON, as a `RawValue` holds): its escapes
+/// resolved, `\\uXXXX` ones by `serde_json`.
+fn unescape(inner: &str) -> Option<String> {
+    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else { return Some(inner.to_owned()) };
+    let mut out = String::with_capacity(inner.len());
+    out.push_str(&inner[..first]);
+    let mut rest = &inner[first..];
+    while let Some(after) = rest.strip_prefix('\\') {
+        let c = match after.as_bytes().first()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            // Surrogate pairs and the like: the general parser.
+            _ => return serde_json::from_str::<String>(&format!("\"{inner}\"")).ok(),
+        };
+        out.push(c);
+        rest = &after[1..];
+        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
+        out.push_str(&rest[..next]);
+        rest = &rest[next..];
+    }
+    Some(out)
 }
 
 fn named_value(item: &Value) -> Option<(String, String)> {

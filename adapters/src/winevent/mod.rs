@@ -22,6 +22,7 @@
 //! for a process first seen mid-life ([`midlife`]). Every record is counted in the [`Tally`].
 
 pub mod evtx;
+mod evtx_fast;
 pub mod json;
 mod json_source;
 pub mod map;

@@ -31,14 +31,29 @@ struct Pending {
 #[derive(Default)]
 pub struct Partials {
     pending: VecDeque<Pending>,
+    /// The lowercase path of the write being resolved (kept to reuse its buffer).
+    scratch: String,
+    /// The earliest time among `pending` (`None` when empty): a write less than
+    /// [`MAX_AGE_MS`] after it expires nothing, so the queue is not walked for that.
+    oldest: Option<DateTime<Utc>>,
 }
 
-/// Folder (lowercase, `/` and `\` alike) and lowercase file name of a path.
-fn split(path: &str) -> (String, String) {
-    let lower = path.to_lowercase().replace('/', "\\");
-    match lower.rsplit_once('\\') {
-        Some((folder, name)) => (folder.to_owned(), name.to_owned()),
-        None => (String::new(), lower),
+/// Folder (lowercase, `/` and `\` alike) and lowercase file name of a path, written into
+/// `buf` (reused: no allocation per write); the folder is `buf[..at]`, the name `buf[name..]`.
+fn split_into(path: &str, buf: &mut String) -> (usize, usize) {
+    buf.clear();
+    if path.is_ascii() {
+        match path.contains('/') {
+            true => buf.push_str(&path.replace('/', "\\")),
+            false => buf.push_str(path),
+        }
+        buf.make_ascii_lowercase();
+    } else {
+        buf.push_str(&path.to_lowercase().replace('/', "\\"));
+    }
+    match buf.rfind('\\') {
+        Some(i) => (i, i + 1),
+        None => (0, 0),
     }
 }
 
@@ -48,15 +63,28 @@ impl Partials {
     /// there is one, else the latest that is not a `.tmp`).
     pub fn resolve(&mut self, kind: &mut EventKind, time: DateTime<Utc>) {
         let EventKind::FileWrite { proc, path, op: op @ FileOp::Create, .. } = kind else { return };
-        let (folder, name) = split(path);
+        let mut buf = std::mem::take(&mut self.scratch);
+        let (at, name_at) = split_into(path, &mut buf);
+        let (folder, name) = (&buf[..at], &buf[name_at..]);
         if PARTIAL_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             if self.pending.len() >= MAX_PENDING {
                 self.pending.pop_front();
+                self.oldest = self.pending.iter().map(|p| p.time).min();
             }
+            self.oldest = Some(self.oldest.map_or(time, |o| o.min(time)));
+            let (folder, name) = (folder.to_owned(), name.to_owned());
             self.pending.push_back(Pending { proc: proc.clone(), folder, path: path.clone(), name, time });
+            self.scratch = buf;
             return;
         }
-        self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
+        if self.oldest.is_some_and(|o| (time - o).num_milliseconds() > MAX_AGE_MS) {
+            self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
+            self.oldest = self.pending.iter().map(|p| p.time).min();
+        }
+        if self.pending.is_empty() {
+            self.scratch = buf;
+            return;
+        }
         let candidates = || {
             self.pending
                 .iter()
@@ -64,13 +92,16 @@ impl Partials {
                 .rev()
                 .filter(|(_, p)| p.proc == *proc && p.folder == folder && p.time <= time)
         };
-        let exact = candidates()
-            .find(|(_, p)| p.name.strip_prefix(name.as_str()).is_some_and(|s| PARTIAL_SUFFIXES.contains(&s)));
+        let exact =
+            candidates().find(|(_, p)| p.name.strip_prefix(name).is_some_and(|s| PARTIAL_SUFFIXES.contains(&s)));
         // A `.tmp` file is too common to pair with any name: only its exact final name.
         let latest = || candidates().find(|(_, p)| !p.name.ends_with(".tmp"));
-        let Some(i) = exact.or_else(latest).map(|(i, _)| i) else { return };
+        let found = exact.or_else(latest).map(|(i, _)| i);
+        self.scratch = buf;
+        let Some(i) = found else { return };
         if let Some(p) = self.pending.remove(i) {
             *op = FileOp::Rename { from: p.path };
+            self.oldest = self.pending.iter().map(|p| p.time).min();
         }
     }
 }
@@ -127,6 +158,40 @@ mod tests {
         let mut e = write("y", r"C:\Users\a\Downloads\e.exe");
         p.resolve(&mut e, t(1));
         assert_eq!(op_of(&e), "Create");
+    }
+
+    /// The reused buffer splits as the allocating split did (`to_lowercase`, `/` as `\\`).
+    #[test]
+    fn split_into_equals_lowercase_split() {
+        let mut buf = String::from("leftover");
+        for path in
+            [r"C:\Users\A\Downloads\X.EXE", "/home/u/Downloads/a.part", "NoFolder.crdownload", r"C:\Ünïcödé\İ.PART", ""]
+        {
+            let lower = path.to_lowercase().replace('/', "\\");
+            let (folder, name) = match lower.rsplit_once('\\') {
+                Some((f, n)) => (f.to_owned(), n.to_owned()),
+                None => (String::new(), lower.clone()),
+            };
+            let (at, name_at) = split_into(path, &mut buf);
+            assert_eq!((&buf[..at], &buf[name_at..]), (folder.as_str(), name.as_str()), "{path}");
+        }
+    }
+
+    /// Expiry skipped while nothing can have expired still drops exactly the old partials,
+    /// whatever order their times come in.
+    #[test]
+    fn expiry_follows_the_oldest_partial() {
+        let mut p = Partials::default();
+        p.resolve(&mut write("c", r"C:\E\late.part"), t(3000));
+        p.resolve(&mut write("c", r"C:\D\early.part"), t(0));
+        // 1 h 10 s after `early`: it expired, `late` did not.
+        let mut a = write("c", r"C:\D\early");
+        p.resolve(&mut a, t(3610));
+        assert_eq!(op_of(&a), "Create");
+        let mut b = write("c", r"C:\E\late");
+        p.resolve(&mut b, t(3611));
+        assert_eq!(op_of(&b), r"rename from C:\E\late.part");
+        assert_eq!(p.oldest, None);
     }
 
     #[test]

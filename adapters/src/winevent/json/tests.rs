@@ -125,3 +125,73 @@ fn evtx_json_fast_path_equals_the_value_path() {
     }
     assert_eq!(parse_evtx_json("{not json").unwrap_err().reason(), "malformed_json");
 }
+
+#[test]
+fn sorted_fields_are_the_mapped_fields_in_order() {
+    let mut mapped = crate::winevent::record::MAPPED_FIELDS.to_vec();
+    mapped.sort_unstable();
+    assert_eq!(SORTED_FIELDS.to_vec(), mapped);
+    for (i, f) in SORTED_FIELDS.iter().enumerate() {
+        assert_eq!(mapped_slot(f), Some(i));
+        assert!(is_mapped_field(f));
+    }
+    assert_eq!(mapped_slot("Hashes"), None);
+    assert!(!is_mapped_field("Hashes"));
+}
+
+proptest::proptest! {
+    /// Strings unescape as `serde_json` does, whatever their escapes.
+    #[test]
+    fn unescape_equals_serde(s in "(\\PC|[\\\\\"/\u{8}\u{c}\n\r\t\u{1}\u{1F600}])*") {
+        let json = serde_json::to_string(&s).unwrap();
+        let raw: &serde_json::value::RawValue = serde_json::from_str(&json).unwrap();
+        proptest::prop_assert_eq!(raw_text(raw), Some(s.clone()));
+        // Escapes written the long way (`\u0041`) too.
+        let long: String = json.chars().map(|c| if c == 'A' { "\\u0041".to_owned() } else { c.to_string() }).collect();
+        proptest::prop_assert_eq!(unescape(&long[1..long.len() - 1]), Some(s));
+    }
+}
+
+/// The typed fast path for the evtx crate's JSON reads every record of the fixture EVTX as the
+/// `Value` path does (field order aside).
+#[test]
+fn evtx_json_fast_path_equals_the_value_path_on_real_records() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/windows/sysmon.evtx");
+    let settings = ::evtx::ParserSettings::new().indent(false);
+    let mut parser = ::evtx::EvtxParser::from_path(path).unwrap().with_configuration(settings);
+    let sorted = |mut r: WinRecord| {
+        r.data.sort();
+        format!("{r:?}")
+    };
+    let mut checked = 0;
+    for record in parser.records_json().flatten() {
+        assert_eq!(
+            sorted(parse_evtx_json(&record.data).unwrap()),
+            sorted(parse(&record.data).unwrap()),
+            "{}",
+            record.data
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 358);
+}
+
+#[test]
+fn evtx_json_fast_path_keeps_null_and_odd_system_values() {
+    for t in [
+        r##"{"Event":{"System":{"EventID":null,"Channel":"Security"},"EventData":{"NewProcessId":"0x1"}}}"##,
+        r##"{"Event":{"System":{"EventID":4688,"Channel":null,"Computer":7},"EventData":{"User":{"#text":"a\\b"},"Image":["x"],"Data":1}}}"##,
+        r##"{"Event":{"System":{"EventID":4688,"EventID":4689},"EventData":{"Image":"a","Image":"b","Im\u0061ge":"c"}}}"##,
+        r##"{"Event":{"System":null}}"##,
+        r##"{"Event":{"System":{"EventID":"7"},"EventData":{}}}"##,
+    ] {
+        let show = |r: Result<WinRecord, RecordError>| match r {
+            Ok(mut r) => {
+                r.data.sort();
+                format!("{r:?}")
+            }
+            Err(e) => e.reason().to_owned(),
+        };
+        assert_eq!(show(parse_evtx_json(t)), show(parse(t)), "{t}");
+    }
+}

@@ -1,0 +1,605 @@
+//! EVTX records read straight from their BinXML, without rendering them to JSON and parsing
+//! that again: a record that is one template instance (what Sysmon and Security write) names
+//! its template; the template's definition (parsed once per chunk) says which substitution
+//! holds `EventID`, `Provider@Name`, `TimeCreated@SystemTime`, `EventRecordID`, `Channel`,
+//! `Computer` and each `<Data Name="…">` of `EventData`; only the mapped ones are decoded.
+//!
+//! Anything this does not know for certain renders the way [`super::json::parse_evtx_json`]
+//! reads it (a template of another layout, a `NullType`, an empty or non-UTF-16 mapped value,
+//! a value type not listed in [`text_of`], a repeated name …) gives `None`, and the caller
+//! takes the rendering path. A test reads every record of every EVTX fixture both ways.
+//!
+//! Records come from the crate's own record iterator, which has already built and checked
+//! them (a record it cannot read is still its error). A record read here is not rendered, so
+//! it does not spend the chunk's render budget; the layout taken here (scalar values, one
+//! template) renders far below that budget anyway.
+
+use chrono::{DateTime, Utc};
+
+use super::json::{mapped_slot, SORTED_FIELDS};
+use super::record::{parse_event_id, WinRecord};
+
+/// Where a `System` value comes from.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    Absent,
+    Sub(u16),
+    Static(String),
+}
+
+/// What a template definition says about the fields the mapping reads.
+#[derive(Debug)]
+pub struct Template {
+    event_id: Source,
+    provider: Source,
+    time_created: Source,
+    record_id: Source,
+    channel: Source,
+    computer: Source,
+    /// `EventData`: in the template, or a substitution holding a BinXML fragment (Sysmon's
+    /// layout) of one template instance whose definition is `<EventData>…</EventData>`.
+    data: Data,
+    /// The substitutions the elements read here depend on: an element whose dependency is a
+    /// `NullType` is not rendered (MS-EVEN6 2.2.12), so such a record is left to the crate.
+    deps: Vec<u16>,
+}
+
+/// Where `EventData` is.
+#[derive(Debug)]
+enum Data {
+    Inline(DataTemplate),
+    Nested(u16),
+}
+
+/// Every `<Data Name>` of an `EventData`: its substitution and its place in
+/// [`SORTED_FIELDS`] when the mapping reads it; and the substitutions its elements depend on.
+#[derive(Debug, Default)]
+pub struct DataTemplate {
+    fields: Vec<(u16, Option<usize>)>,
+    deps: Vec<u16>,
+}
+
+/// Template definitions of one chunk, by offset (`None`: a layout this module leaves alone).
+#[derive(Default)]
+pub struct Templates {
+    by_offset: Vec<(u32, Option<std::sync::Arc<Template>>)>,
+    data_by_offset: Vec<(u32, Option<std::sync::Arc<DataTemplate>>)>,
+}
+
+impl Templates {
+    /// Forgets the previous chunk's definitions.
+    pub fn clear(&mut self) {
+        self.by_offset.clear();
+        self.data_by_offset.clear();
+    }
+
+    fn event(&mut self, chunk: &[u8], def: u32) -> Option<std::sync::Arc<Template>> {
+        if let Some((_, t)) = self.by_offset.iter().find(|(o, _)| *o == def) {
+            return t.clone();
+        }
+        let t = parse_definition(chunk, def).as_deref().and_then(template_of).map(std::sync::Arc::new);
+        self.by_offset.push((def, t.clone()));
+        t
+    }
+
+    fn data(&mut self, chunk: &[u8], def: u32) -> Option<std::sync::Arc<DataTemplate>> {
+        if let Some((_, t)) = self.data_by_offset.iter().find(|(o, _)| *o == def) {
+            return t.clone();
+        }
+        let t = match parse_definition(chunk, def).as_deref() {
+            Some([Node::Element { name, attrs, children, dependency }]) if name == "EventData" && attrs.is_empty() => {
+                let mut d = data_template(children)?;
+                d.deps.extend(*dependency);
+                Some(std::sync::Arc::new(d))
+            }
+            _ => None,
+        };
+        self.data_by_offset.push((def, t.clone()));
+        t
+    }
+}
+
+/// The `<Data Name="…">%n</Data>` children of an `EventData` (at least one, names unique and
+/// not `Data`, which the JSON reader takes for another layout).
+fn data_template(children: &[Node]) -> Option<DataTemplate> {
+    let mut d = DataTemplate::default();
+    let mut names: Vec<&str> = Vec::new();
+    for child in children {
+        let Node::Element { name, attrs, children, dependency } = child else { return None };
+        d.deps.extend(*dependency);
+        let [(key, value)] = &attrs[..] else { return None };
+        let ([Node::Text(field)], "Data", "Name", [Node::Sub(id)]) =
+            (&value[..], name.as_str(), key.as_str(), &children[..])
+        else {
+            return None;
+        };
+        if field == "Data" || names.contains(&field.as_str()) {
+            return None;
+        }
+        names.push(field);
+        d.fields.push((*id, mapped_slot(field)));
+    }
+    (!d.fields.is_empty()).then_some(d)
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// UTF-16LE text up to its first NUL, as the crate cuts it; `None` when it is not UTF-16.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    // ASCII (nearly all of it) a byte at a time; the rest through the general decoder.
+    let mut ascii = Vec::with_capacity(bytes.len() / 2);
+    let mut pairs = bytes.chunks_exact(2);
+    for (i, pair) in pairs.by_ref().enumerate() {
+        match (pair[0], pair[1]) {
+            (0, 0) => return String::from_utf8(ascii).ok(),
+            (lo @ 1..=0x7f, 0) => ascii.push(lo),
+            _ => {
+                let mut text = String::from_utf8(ascii).ok()?;
+                let units = bytes[i * 2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+                for c in char::decode_utf16(units.take_while(|&u| u != 0)) {
+                    text.push(c.ok()?);
+                }
+                return Some(text);
+            }
+        }
+    }
+    String::from_utf8(ascii).ok()
+}
+
+/// A chunk string-table name at `offset`.
+fn name_at(chunk: &[u8], offset: u32) -> Option<String> {
+    let at = offset as usize;
+    let len = usize::from(u16_at(chunk, at + 6)?);
+    utf16(chunk.get(at + 8..at + 8 + len * 2)?)
+}
+
+/// Reads a name reference at `*pos`, skipping the name when it is stored right there.
+fn name_ref(chunk: &[u8], pos: &mut usize) -> Option<String> {
+    let offset = u32_at(chunk, *pos)?;
+    *pos += 4;
+    if offset as usize == *pos {
+        let len = usize::from(u16_at(chunk, *pos + 6)?);
+        *pos += 6 + 2 + len * 2 + 2;
+    }
+    name_at(chunk, offset)
+}
+
+/// One node of a template definition, as far as this module cares.
+#[derive(Debug)]
+enum Node {
+    Element { name: String, attrs: Vec<(String, Vec<Node>)>, children: Vec<Node>, dependency: Option<u16> },
+    Text(String),
+    Sub(u16),
+}
+
+/// Parses the template definition at `offset` into a tree; `None` for tokens it does not take.
+fn parse_definition(chunk: &[u8], offset: u32) -> Option<Vec<Node>> {
+    let start = offset as usize + 24;
+    let size = u32_at(chunk, offset as usize + 20)? as usize;
+    let end = start.checked_add(size)?;
+    if end > chunk.len() {
+        return None;
+    }
+    let mut pos = start;
+    // A stack of open elements; the bottom one collects the roots.
+    let mut stack: Vec<Node> =
+        vec![Node::Element { name: String::new(), attrs: Vec::new(), children: Vec::new(), dependency: None }];
+    // Whether the attribute being read is the last one of the open element (its value follows).
+    let mut in_attr = false;
+    while pos < end {
+        let token = chunk[pos];
+        pos += 1;
+        let push = |stack: &mut Vec<Node>, in_attr: bool, node: Node| {
+            if let Some(Node::Element { attrs, children, .. }) = stack.last_mut() {
+                match (in_attr, attrs.last_mut()) {
+                    (true, Some((_, value))) => value.push(node),
+                    _ => children.push(node),
+                }
+            }
+        };
+        match token {
+            0x00 => break,
+            0x0f => pos += 3,
+            0x01 | 0x41 => {
+                let dependency = Some(u16_at(chunk, pos)?).filter(|&d| d != 0xffff);
+                pos += 2 + 4;
+                let name = name_ref(chunk, &mut pos)?;
+                if token == 0x41 {
+                    pos += 4;
+                }
+                stack.push(Node::Element { name, attrs: Vec::new(), children: Vec::new(), dependency });
+                in_attr = false;
+            }
+            0x02 => in_attr = false,
+            0x03 | 0x04 => {
+                in_attr = false;
+                let done = stack.pop()?;
+                if stack.is_empty() {
+                    return None;
+                }
+                push(&mut stack, false, done);
+            }
+            0x06 | 0x46 => {
+                let name = name_ref(chunk, &mut pos)?;
+                if let Some(Node::Element { attrs, .. }) = stack.last_mut() {
+                    attrs.push((name, Vec::new()));
+                }
+                in_attr = true;
+            }
+            0x05 | 0x45 => {
+                // Only string values (type 1, u16 count, UTF-16).
+                if chunk.get(pos) != Some(&0x01) {
+                    return None;
+                }
+                let len = usize::from(u16_at(chunk, pos + 1)?);
+                let text = utf16(chunk.get(pos + 3..pos + 3 + len * 2)?)?;
+                pos += 3 + len * 2;
+                push(&mut stack, in_attr, Node::Text(text));
+            }
+            0x0d | 0x0e => {
+                let id = u16_at(chunk, pos)?;
+                pos += 3;
+                push(&mut stack, in_attr, Node::Sub(id));
+            }
+            _ => return None,
+        }
+    }
+    match (stack.len(), stack.pop()) {
+        (1, Some(Node::Element { children, .. })) => Some(children),
+        _ => None,
+    }
+}
+
+/// A single substitution or static text, as the whole content of an element or attribute.
+fn source(nodes: &[Node]) -> Option<Source> {
+    match nodes {
+        [] => Some(Source::Absent),
+        [Node::Sub(id)] => Some(Source::Sub(*id)),
+        [Node::Text(t)] => Some(Source::Static(t.clone())),
+        _ => None,
+    }
+}
+
+/// The layout this module reads: `<Event><System>…</System><EventData><Data Name="…">%n</Data>…`.
+fn template_of(roots: &[Node]) -> Option<Template> {
+    let [Node::Element { name, children: event, dependency, .. }] = roots else { return None };
+    if name != "Event" {
+        return None;
+    }
+    let mut t = Template {
+        event_id: Source::Absent,
+        provider: Source::Absent,
+        time_created: Source::Absent,
+        record_id: Source::Absent,
+        channel: Source::Absent,
+        computer: Source::Absent,
+        data: Data::Nested(u16::MAX),
+        deps: dependency.iter().copied().collect(),
+    };
+    let (mut system_seen, mut data_seen) = (false, false);
+    for part in event {
+        if let (Node::Sub(id), false) = (part, data_seen) {
+            data_seen = true;
+            t.data = Data::Nested(*id);
+            continue;
+        }
+        let Node::Element { name, attrs, children, dependency } = part else { return None };
+        match name.as_str() {
+            "System" if !system_seen => {
+                t.deps.extend(*dependency);
+                system_seen = true;
+                let mut seen: Vec<&str> = Vec::new();
+                for field in children {
+                    let Node::Element { name, attrs, children, dependency } = field else { return None };
+                    let wanted = ["EventID", "Provider", "TimeCreated", "EventRecordID", "Channel", "Computer"];
+                    if !wanted.contains(&name.as_str()) {
+                        continue;
+                    }
+                    if seen.contains(&name.as_str()) {
+                        return None;
+                    }
+                    t.deps.extend(*dependency);
+                    seen.push(name);
+                    let attr = |key: &str| match attrs.iter().filter(|(k, _)| k == key).collect::<Vec<_>>()[..] {
+                        [] => Some(Source::Absent),
+                        [(_, v)] => source(v),
+                        _ => None,
+                    };
+                    match name.as_str() {
+                        "Provider" => t.provider = attr("Name")?,
+                        "TimeCreated" => t.time_created = attr("SystemTime")?,
+                        "EventID" => t.event_id = source(children)?,
+                        "EventRecordID" => t.record_id = source(children)?,
+                        "Channel" => t.channel = source(children)?,
+                        _ => t.computer = source(children)?,
+                    }
+                }
+            }
+            "EventData" if !data_seen && attrs.is_empty() => {
+                data_seen = true;
+                let mut d = data_template(children)?;
+                d.deps.extend(*dependency);
+                t.data = Data::Inline(d);
+            }
+            _ => return None,
+        }
+    }
+    (system_seen && data_seen && matches!(t.event_id, Source::Sub(_) | Source::Static(_))).then_some(t)
+}
+
+/// A value's type byte and bytes.
+type Value<'a> = (u8, &'a [u8]);
+
+/// A value as the evtx crate's JSON renders it (the text `raw_text` gets back); `None` for
+/// `NullType` and the types not listed here.
+fn text_of((ty, b): Value<'_>) -> Option<String> {
+    let fixed = |n: usize| (b.len() == n).then_some(());
+    Some(match ty {
+        0x01 if !b.is_empty() => utf16(b).filter(|s| !s.is_empty())?,
+        0x03 => (fixed(1).map(|()| b[0] as i8))?.to_string(),
+        0x04 => (fixed(1).map(|()| b[0]))?.to_string(),
+        0x05 => (fixed(2).and_then(|()| u16_at(b, 0)).map(|v| v as i16))?.to_string(),
+        0x06 => (fixed(2).and_then(|()| u16_at(b, 0)))?.to_string(),
+        0x07 => (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))?.to_string(),
+        0x08 => (fixed(4).and_then(|()| u32_at(b, 0)))?.to_string(),
+        0x09 => (fixed(8).and_then(|()| u64_at(b, 0)).map(|v| v as i64))?.to_string(),
+        0x0a => (fixed(8).and_then(|()| u64_at(b, 0)))?.to_string(),
+        // 0 and 1 are booleans; the crate renders any other value as the number it is.
+        0x0d => match (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))? {
+            0 => "false".to_owned(),
+            1 => "true".to_owned(),
+            n => n.to_string(),
+        },
+        0x0f => {
+            fixed(16)?;
+            // As the crate writes it: `{` the fields in their byte order, lowercase, `}`.
+            let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+            let hex = |n: u8| b"0123456789abcdef"[usize::from(n)];
+            let mut out = Vec::with_capacity(38);
+            out.push(b'{');
+            for (i, &idx) in order.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    out.push(b'-');
+                }
+                out.extend([hex(b[idx] >> 4), hex(b[idx] & 0x0f)]);
+            }
+            out.push(b'}');
+            String::from_utf8(out).ok()?
+        }
+        0x14 => format!("{:#x}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
+        0x15 => format!("{:#x}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
+        _ => return None,
+    })
+}
+
+/// A FILETIME as a time (years 1601–9999, where the crate's 100 ns text reads back exactly).
+fn filetime((ty, b): Value<'_>) -> Option<DateTime<Utc>> {
+    if ty != 0x11 || b.len() != 8 {
+        return None;
+    }
+    let ticks = u64_at(b, 0)?;
+    let secs = i64::try_from(ticks / 10_000_000).ok()? - 11_644_473_600;
+    let t = DateTime::from_timestamp(secs, (ticks % 10_000_000) as u32 * 100)?;
+    (t.timestamp() < 253_402_300_800).then_some(t)
+}
+
+/// The template instance whose token (`0x0c`) is at `pos` in `chunk`: its definition's offset,
+/// its values (scalars, and BinXML fragments), and where it ends.
+fn instance(chunk: &[u8], mut pos: usize) -> Option<(u32, Vec<Value<'_>>, usize)> {
+    if chunk.get(pos) != Some(&0x0c) {
+        return None;
+    }
+    pos += 1 + 1 + 4;
+    let def = u32_at(chunk, pos)?;
+    pos += 4;
+    if def as usize == pos {
+        pos += 24 + u32_at(chunk, pos + 20)? as usize;
+    }
+    let count = u32_at(chunk, pos)? as usize;
+    pos += 4;
+    let descriptors = chunk.get(pos..pos.checked_add(count.checked_mul(4)?)?)?;
+    pos += count * 4;
+    let mut values: Vec<Value<'_>> = Vec::with_capacity(count);
+    for d in descriptors.chunks_exact(4) {
+        // Scalars and BinXML only: arrays and the rest are left to the crate.
+        if d[2] > 0x15 && d[2] != 0x21 {
+            return None;
+        }
+        let len = usize::from(u16::from_le_bytes([d[0], d[1]]));
+        values.push((d[2], chunk.get(pos..pos + len)?));
+        pos += len;
+    }
+    Some((def, values, pos))
+}
+
+/// A fragment (with or without its `0x0f` header) of one template instance filling `chunk[start..end]` (an EOF
+/// token may follow it): its definition's offset and values.
+fn fragment(chunk: &[u8], start: usize, end: usize) -> Option<(u32, Vec<Value<'_>>)> {
+    // With a fragment header or without (as the crate takes both).
+    let at = match chunk.get(start)? {
+        0x0f => start + 4,
+        _ => start,
+    };
+    let (def, values, after) = instance(chunk, at)?;
+    (after <= end && matches!(chunk.get(after..end)?, [] | [0x00, ..])).then_some((def, values))
+}
+
+/// The record whose BinXML is `chunk[offset..offset + size]`, or `None` when it is not one
+/// this module reads with certainty.
+pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates) -> Option<WinRecord> {
+    let end = offset.checked_add(size)?;
+    let (def, values) = fragment(chunk, offset, end)?;
+    let template = templates.event(chunk, def)?;
+    // Where `EventData`'s values are (a nested fragment's own values, or the record's).
+    let nested;
+    let (data, data_values): (&DataTemplate, &[Value<'_>]) = match &template.data {
+        Data::Inline(d) => (d, &values),
+        Data::Nested(id) => {
+            let (ty, bytes) = *values.get(usize::from(*id))?;
+            if ty != 0x21 {
+                return None;
+            }
+            let start = bytes.as_ptr() as usize - chunk.as_ptr() as usize;
+            let (def, inner) = fragment(chunk, start, start + bytes.len())?;
+            // No fragment inside the fragment.
+            if inner.iter().any(|v| v.0 == 0x21) {
+                return None;
+            }
+            nested = (templates.data(chunk, def)?, inner);
+            (&*nested.0, &nested.1)
+        }
+    };
+    // Any other fragment is rendered by the crate only.
+    let nested_slot = match template.data {
+        Data::Nested(id) => usize::from(id),
+        Data::Inline(_) => usize::MAX,
+    };
+    if values.iter().enumerate().any(|(i, v)| v.0 == 0x21 && i != nested_slot) {
+        return None;
+    }
+    let value = |id: u16| values.get(usize::from(id)).copied();
+    if template.deps.iter().any(|&d| value(d).is_none_or(|v| v.0 == 0x00)) {
+        return None;
+    }
+    let text = |s: &Source| -> Option<Option<String>> {
+        Some(match s {
+            Source::Absent => None,
+            Source::Static(t) => Some(t.clone()),
+            // A NullType or a type not read here: the rendering path decides.
+            Source::Sub(id) => Some(text_of(value(*id)?)?),
+        })
+    };
+    let event_id = parse_event_id(&text(&template.event_id)??)?;
+    let provider = text(&template.provider)?;
+    let channel = text(&template.channel)?.filter(|s| !s.is_empty());
+    let computer = text(&template.computer)?.filter(|s| !s.is_empty());
+    let record_id = match text(&template.record_id)? {
+        Some(t) => Some(t.parse().ok()?),
+        None => None,
+    };
+    let time_created = match &template.time_created {
+        Source::Absent => None,
+        Source::Sub(id) => Some(filetime(value(*id)?)?),
+        Source::Static(_) => return None,
+    };
+    let data_value = |id: u16| data_values.get(usize::from(id)).copied();
+    if data.deps.iter().any(|&d| data_value(d).is_none_or(|v| v.0 == 0x00)) {
+        return None;
+    }
+    let mut slots: [Option<String>; SORTED_FIELDS.len()] = Default::default();
+    for &(id, slot) in &data.fields {
+        let v = data_value(id)?;
+        // Unmapped values: only a NullType is a doubt (the crate may leave the field out).
+        if v.0 == 0x00 {
+            return None;
+        }
+        if let Some(i) = slot {
+            slots[i] = Some(text_of(v)?);
+        }
+    }
+    let mut data = Vec::with_capacity(slots.iter().flatten().count());
+    for (k, v) in SORTED_FIELDS.iter().zip(slots) {
+        if let Some(v) = v {
+            data.push(((*k).to_owned(), v));
+        }
+    }
+    Some(WinRecord { provider, channel, event_id, computer, time_created, record_id, has_data: true, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    fn evtx_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                evtx_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Every record read from its BinXML equals what the rendering path reads from the crate's
+    /// JSON, on the fixture and (when it is there) every EVTX file of ../shared/data/windows.
+    #[test]
+    fn fast_records_equal_rendered_records_on_real_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = vec![root.join("tests/data/windows/sysmon.evtx")];
+        evtx_files(&root.join("../shared/data/windows"), &mut files);
+        let settings = Arc::new(::evtx::ParserSettings::new().validate_checksums(true).indent(false));
+        let (mut fast_total, mut all_total) = (0, 0);
+        for path in &files {
+            let mut parser = ::evtx::EvtxParser::from_path(path).unwrap().with_configuration((*settings).clone());
+            let (mut fast, mut all) = (0, 0);
+            for mut data in parser.chunks().flatten() {
+                let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
+                let mut templates = Templates::default();
+                for r in chunk.iter().flatten() {
+                    all += 1;
+                    let read = read(r.chunk.data, r.binxml_offset as usize, r.binxml_size as usize, &mut templates);
+                    let Some(mut got) = read else { continue };
+                    fast += 1;
+                    let json = r.clone().into_json().unwrap().data;
+                    let mut want = super::super::json::parse_evtx_json(&json).unwrap();
+                    got.data.sort();
+                    want.data.sort();
+                    assert_eq!(format!("{got:?}"), format!("{want:?}"), "{}: {json}", path.display());
+                }
+            }
+            eprintln!("{}: {fast} of {all} records read from BinXML", path.display());
+            fast_total += fast;
+            all_total += all;
+        }
+        // The fixture's Sysmon records all take the fast path.
+        assert!(fast_total * 10 >= all_total * 9, "{fast_total} of {all_total}");
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    fn units(s: &[u16]) -> Vec<u8> {
+        s.iter().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    /// Text ends at the first NUL, is decoded past ASCII, and lone surrogates are refused.
+    #[test]
+    fn utf16_cuts_at_nul_and_decodes_all_of_unicode() {
+        let text = "C:\\Üsers\\ä\\😀.exe";
+        let mut wide: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(utf16(&units(&wide)).as_deref(), Some(text));
+        wide.extend([0, b'x'.into()]);
+        assert_eq!(utf16(&units(&wide)).as_deref(), Some(text));
+        assert_eq!(utf16(&units(&[b'a'.into(), 0xd800])), None);
+        assert_eq!(utf16(&units(&[0, b'a'.into()])).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn values_render_as_the_crate_writes_them() {
+        let guid = [0x5f, 0x38, 0x70, 0x57, 0x2a, 0xc2, 0xe0, 0x43, 0xbf, 0x4c, 0x06, 0xf5, 0x69, 0x8f, 0xfb, 0xd9];
+        assert_eq!(text_of((0x0f, &guid)).as_deref(), Some("{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"));
+        assert_eq!(text_of((0x0d, &2i32.to_le_bytes())).as_deref(), Some("2"));
+        assert_eq!(text_of((0x0d, &1i32.to_le_bytes())).as_deref(), Some("true"));
+        assert_eq!(text_of((0x15, &0x1d2cu64.to_le_bytes())).as_deref(), Some("0x1d2c"));
+        assert_eq!(text_of((0x07, &(-5i32).to_le_bytes())).as_deref(), Some("-5"));
+        // A size that is not the type's: left to the crate.
+        assert_eq!(text_of((0x08, &[1, 0])), None);
+        assert_eq!(text_of((0x00, &[])), None);
+    }
+}
