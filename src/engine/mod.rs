@@ -100,7 +100,7 @@ fn os_hint(ev: &Event) -> Option<Os> {
 /// assert_eq!(engine.stats().alerts, 1);
 /// ```
 pub struct Engine {
-    profiles: [Profile; 3],
+    profiles: Arc<[Profile; 3]>,
     limits: Limits,
     lateness: i64,
     batch: i64,
@@ -162,11 +162,7 @@ impl Engine {
     }
 
     fn build(config: Config, psl: PslHandle, nod: Option<Arc<Mutex<FirstSeen>>>) -> Result<Engine, EngineError> {
-        let profiles = [
-            Profile::new(Os::Windows, &config.windows, &config)?,
-            Profile::new(Os::Linux, &config.linux, &config)?,
-            Profile::new(Os::Macos, &config.macos, &config)?,
-        ];
+        let profiles = profile::compiled(&config)?;
         let max_future_skew = config.engine.max_future_skew_ms();
         Ok(Engine {
             profiles,

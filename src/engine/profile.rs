@@ -1,5 +1,7 @@
 //! Configuration compiled for the hot path: one profile per OS, plus the engine's limits.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use clickchain_adapters::Os;
 use clickchain_logic::Params;
 
@@ -75,6 +77,28 @@ impl Profile {
     pub fn retention_ms(&self) -> i64 {
         self.params.window + self.params.quarantine_grace
     }
+}
+
+/// The last configuration compiled, and its profiles: engines built from an equal
+/// configuration (shards, one engine per input pass in benches and tests) share them instead of
+/// compiling the path patterns and domain lists again (about 1 ms each time).
+static LAST_COMPILED: Mutex<Option<(Config, Arc<[Profile; 3]>)>> = Mutex::new(None);
+
+/// The three OS profiles of `config`, compiled or shared from the last equal configuration.
+pub(crate) fn compiled(config: &Config) -> Result<Arc<[Profile; 3]>, EngineError> {
+    let mut last = LAST_COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((c, profiles)) = last.as_ref() {
+        if c == config {
+            return Ok(Arc::clone(profiles));
+        }
+    }
+    let profiles = Arc::new([
+        Profile::new(Os::Windows, &config.windows, config)?,
+        Profile::new(Os::Linux, &config.linux, config)?,
+        Profile::new(Os::Macos, &config.macos, config)?,
+    ]);
+    *last = Some((config.clone(), Arc::clone(&profiles)));
+    Ok(profiles)
 }
 
 /// Table caps, from `[engine]`.
