@@ -271,7 +271,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Peer(a) => {
-            let peer = clickchain_bench::peers::external::Peer::from_name(&a.name).context("unknown peer (eql, duckdb)")?;
+            let peer =
+                clickchain_bench::peers::external::Peer::from_name(&a.name).context("unknown peer (eql, duckdb)")?;
             match clickchain_bench::peers::external::run(peer, &a.ecs, &a.alerts, &a.args)? {
                 clickchain_bench::peers::external::Outcome::Ran(s) => {
                     eprintln!("peer {}: {} events, {:.0} events/s", s.peer, s.events, s.events_per_sec());

@@ -182,7 +182,11 @@ pub fn render(r: &Results) -> String {
     }
     if let (Some(c), Some(imp)) = (rate("clickchain engine only"), rate("peer: imperative correlator")) {
         let q = c / imp;
-        let _ = writeln!(o, "- engine >= 50 % of the imperative correlator (both on events in memory): {q:.2}, {}", verdict(q >= 0.5));
+        let _ = writeln!(
+            o,
+            "- engine >= 50 % of the imperative correlator (both on events in memory): {q:.2}, {}",
+            verdict(q >= 0.5)
+        );
     }
     if let (Some(c), Some(n)) = (rate("clickchain engine only"), rate("peer: naive crepe re-run")) {
         let _ = writeln!(o, "- engine / naive crepe re-run: {:.0}x", c / n);

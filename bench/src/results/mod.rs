@@ -210,8 +210,20 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             &["--threads", "2"],
         ),
         ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
-        ("peer: naive crepe re-run", Format::Native, "naive", "events in memory -> crepe over the whole window each batch", &[]),
-        ("peer: imperative correlator", Format::Native, "imperative", "events in memory -> hand-written Rust correlator", &[]),
+        (
+            "peer: naive crepe re-run",
+            Format::Native,
+            "naive",
+            "events in memory -> crepe over the whole window each batch",
+            &[],
+        ),
+        (
+            "peer: imperative correlator",
+            Format::Native,
+            "imperative",
+            "events in memory -> hand-written Rust correlator",
+            &[],
+        ),
         ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
         ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
         (
@@ -243,7 +255,14 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
                     Peer::Duckdb => "ECS file -> DuckDB load + recursive CTE + join (batch, 2 threads)",
                 };
                 let score = Some(scored(&main, "ecs", &alerts)?);
-                rows.push(Row { label, what: what.to_owned(), form: "ecs", floor: false, m: summary_measured(&sum), score });
+                rows.push(Row {
+                    label,
+                    what: what.to_owned(),
+                    form: "ecs",
+                    floor: false,
+                    m: summary_measured(&sum),
+                    score,
+                });
             }
             Outcome::Skipped { reason } => {
                 eprintln!("skipped: {reason}");
