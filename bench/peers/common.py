@@ -170,7 +170,18 @@ def alert_record(peer, host, path, write_ms, egress_ms=None, domain=None, root=N
 
 
 def peak_rss_kib():
-    """ru_maxrss of this process (KiB on Linux)."""
+    """Peak resident set of this process in KiB: VmHWM from /proc (Linux), else ru_maxrss.
+
+    Not ru_maxrss on Linux: it keeps the high-water mark of the process before exec, so a peer
+    started by a large parent (the harness, fork then exec) would report the parent's RSS.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
