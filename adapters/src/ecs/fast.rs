@@ -19,28 +19,36 @@ use serde_json::Number;
 
 use super::fields::{Field, Fields};
 
-/// A captured value: what the mapping can see of a `serde_json::Value`.
+/// A captured scalar or array item: what the mapping can see of a `serde_json::Value`.
 #[derive(Debug, Clone, PartialEq)]
-enum Val<'a> {
+enum Item<'a> {
     Null,
     Bool(bool),
     Num(Number),
     Str(Cow<'a, str>),
-    Arr(Vec<Val<'a>>),
+    /// An array inside an array (the mapping never looks into one).
+    Arr,
     /// An object: only its `data` when that is a string (a DNS answer's).
     Obj(Option<Cow<'a, str>>),
+}
+
+/// A captured value.
+#[derive(Debug, Clone, PartialEq)]
+enum Val<'a> {
+    Item(Item<'a>),
+    Arr(Vec<Item<'a>>),
 }
 
 /// A document's fields, each with the rank of the route it was found by (lower: `get` tries it
 /// first).
 pub(super) struct Capture<'a> {
-    slots: Vec<Option<(u16, Val<'a>)>>,
+    slots: [Option<(u16, Val<'a>)>; Field::ALL.len()],
 }
 
 /// Parses `text` (one JSON document) and captures its fields; `None` when the text is not a
 /// plain ECS document that parses (the `Value` path then decides, and reports any error).
 pub(super) fn capture(text: &str) -> Option<Capture<'_>> {
-    let mut cap = Capture { slots: vec![None; Field::ALL.len()] };
+    let mut cap = Capture { slots: [const { None }; Field::ALL.len()] };
     let mut de = serde_json::Deserializer::from_str(text);
     MapSeed { cap: &mut cap, node: 0, rank: 0, depth: 0 }.deserialize(&mut de).ok()?;
     de.end().ok()?;
@@ -62,28 +70,28 @@ impl<'a> Capture<'a> {
 }
 
 /// The first scalar of a value that may be an array.
-fn scalar<'v, 'a>(v: &'v Val<'a>) -> Option<&'v Val<'a>> {
+fn scalar<'v, 'a>(v: &'v Val<'a>) -> Option<&'v Item<'a>> {
     match v {
-        Val::Arr(items) => items.iter().find(|i| **i != Val::Null),
-        Val::Null => None,
-        other => Some(other),
+        Val::Arr(items) => items.iter().find(|i| **i != Item::Null),
+        Val::Item(Item::Null) => None,
+        Val::Item(other) => Some(other),
     }
 }
 
 impl Fields for Capture<'_> {
     fn string(&self, f: Field) -> Option<String> {
         match scalar(self.get(f)?)? {
-            Val::Str(s) if !s.is_empty() => Some(s.to_string()),
-            Val::Num(n) => Some(n.to_string()),
-            Val::Bool(b) => Some(b.to_string()),
+            Item::Str(s) if !s.is_empty() => Some(s.to_string()),
+            Item::Num(n) => Some(n.to_string()),
+            Item::Bool(b) => Some(b.to_string()),
             _ => None,
         }
     }
 
     fn number(&self, f: Field) -> Option<u64> {
         match scalar(self.get(f)?)? {
-            Val::Num(n) => n.as_u64(),
-            Val::Str(s) => s.trim().parse().ok(),
+            Item::Num(n) => n.as_u64(),
+            Item::Str(s) => s.trim().parse().ok(),
             _ => None,
         }
     }
@@ -93,19 +101,19 @@ impl Fields for Capture<'_> {
             Some(Val::Arr(items)) => items
                 .iter()
                 .filter_map(|i| match i {
-                    Val::Str(s) => Some(s.to_string()),
+                    Item::Str(s) => Some(s.to_string()),
                     _ => None,
                 })
                 .collect(),
-            Some(Val::Str(s)) => vec![s.to_string()],
+            Some(Val::Item(Item::Str(s))) => vec![s.to_string()],
             _ => Vec::new(),
         }
     }
 
     fn has(&self, f: Field, word: &str) -> bool {
         match self.get(f) {
-            Some(Val::Arr(items)) => items.iter().any(|i| matches!(i, Val::Str(s) if s.eq_ignore_ascii_case(word))),
-            Some(Val::Str(s)) => s.eq_ignore_ascii_case(word),
+            Some(Val::Arr(items)) => items.iter().any(|i| matches!(i, Item::Str(s) if s.eq_ignore_ascii_case(word))),
+            Some(Val::Item(Item::Str(s))) => s.eq_ignore_ascii_case(word),
             _ => false,
         }
     }
@@ -115,7 +123,7 @@ impl Fields for Capture<'_> {
             Some(Val::Arr(items)) => items
                 .iter()
                 .filter_map(|i| match i {
-                    Val::Obj(Some(data)) => Some(data.to_string()),
+                    Item::Obj(Some(data)) => Some(data.to_string()),
                     _ => None,
                 })
                 .collect(),
@@ -406,45 +414,89 @@ impl<'de> Visitor<'de> for ValSeed {
         f.write_str("any value")
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Val::Bool(v))
+        ItemSeed.visit_bool(v).map(Val::Item)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Val::Num(v.into()))
+        ItemSeed.visit_i64(v).map(Val::Item)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Val::Num(v.into()))
+        ItemSeed.visit_u64(v).map(Val::Item)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
+        ItemSeed.visit_f64(v).map(Val::Item)
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Val::Str(Cow::Borrowed(v)))
+        ItemSeed.visit_borrowed_str(v).map(Val::Item)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Val::Str(Cow::Owned(v.to_owned())))
+        ItemSeed.visit_str(v).map(Val::Item)
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Val::Null)
+        ItemSeed.visit_unit().map(Val::Item)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(ValSeed)? {
+        while let Some(v) = seq.next_element_seed(ItemSeed)? {
             items.push(v);
         }
         Ok(Val::Arr(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        ItemSeed.visit_map(map).map(Val::Item)
+    }
+}
+
+/// Captures a value, or an array item.
+struct ItemSeed;
+
+impl<'de> DeserializeSeed<'de> for ItemSeed {
+    type Value = Item<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed {
+    type Value = Item<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Item::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Item::Num(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Item::Num(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Number::from_f64(v).map_or(Item::Null, Item::Num))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Item::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Item::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Item::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Skip.visit_seq(seq).map(|_| Item::Arr)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut data = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if key == "data" {
-                data = match map.next_value_seed(ValSeed)? {
-                    Val::Str(s) => Some(s),
+                data = match map.next_value_seed(ItemSeed)? {
+                    Item::Str(s) => Some(s),
                     _ => None,
                 };
             } else {
                 map.next_value::<Skip>()?;
             }
         }
-        Ok(Val::Obj(data))
+        Ok(Item::Obj(data))
     }
 }

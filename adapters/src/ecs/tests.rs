@@ -172,8 +172,8 @@ fn fast_path_table() {
         format!(
             r#"{{{ts},"event":{{"category":["process"],"type":"start","action":"fork"}},"process":{{"pid":-1,"entity_id":"","executable":"","name":true,"args":["a",null,"b",3]}}}}"#
         ),
-        format!(r#"{{"@timestamp":1715677200,"event":{{"category":"process","type":"end"}},"process":{{"pid":1}}}}"#),
-        format!(r#"{{"@timestamp":"nope","event":{{"category":"process","type":"end"}},"process":{{"pid":1}}}}"#),
+        r#"{"@timestamp":1715677200,"event":{"category":"process","type":"end"},"process":{"pid":1}}"#.to_owned(),
+        r#"{"@timestamp":"nope","event":{"category":"process","type":"end"},"process":{"pid":1}}"#.to_owned(),
         format!(
             r#"{{{ts},"event":{{"category":"network"}},"destination":{{"ip":"not-an-ip"}},"process":{{"pid":1}}}}"#
         ),
