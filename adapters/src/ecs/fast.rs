@@ -36,7 +36,20 @@ enum Item<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Val<'a> {
     Item(Item<'a>),
+    /// An array of one item (the common case, kept without allocating).
+    One(Item<'a>),
     Arr(Vec<Item<'a>>),
+}
+
+impl<'a> Val<'a> {
+    /// The items of an array value.
+    fn items(&self) -> Option<&[Item<'a>]> {
+        match self {
+            Val::One(item) => Some(std::slice::from_ref(item)),
+            Val::Arr(items) => Some(items),
+            Val::Item(_) => None,
+        }
+    }
 }
 
 /// A document's fields, each with the rank of the route it was found by (lower: `get` tries it
@@ -72,9 +85,9 @@ impl<'a> Capture<'a> {
 /// The first scalar of a value that may be an array.
 fn scalar<'v, 'a>(v: &'v Val<'a>) -> Option<&'v Item<'a>> {
     match v {
-        Val::Arr(items) => items.iter().find(|i| **i != Item::Null),
         Val::Item(Item::Null) => None,
         Val::Item(other) => Some(other),
+        array => array.items()?.iter().find(|i| **i != Item::Null),
     }
 }
 
@@ -98,37 +111,39 @@ impl Fields for Capture<'_> {
 
     fn strings(&self, f: Field) -> Vec<String> {
         match self.get(f) {
-            Some(Val::Arr(items)) => items
+            Some(Val::Item(Item::Str(s))) => vec![s.to_string()],
+            Some(v) => v
+                .items()
+                .unwrap_or_default()
                 .iter()
                 .filter_map(|i| match i {
                     Item::Str(s) => Some(s.to_string()),
                     _ => None,
                 })
                 .collect(),
-            Some(Val::Item(Item::Str(s))) => vec![s.to_string()],
-            _ => Vec::new(),
+            None => Vec::new(),
         }
     }
 
     fn has(&self, f: Field, word: &str) -> bool {
         match self.get(f) {
-            Some(Val::Arr(items)) => items.iter().any(|i| matches!(i, Item::Str(s) if s.eq_ignore_ascii_case(word))),
             Some(Val::Item(Item::Str(s))) => s.eq_ignore_ascii_case(word),
-            _ => false,
+            Some(v) => {
+                v.items().unwrap_or_default().iter().any(|i| matches!(i, Item::Str(s) if s.eq_ignore_ascii_case(word)))
+            }
+            None => false,
         }
     }
 
     fn answers(&self, f: Field) -> Vec<String> {
-        match self.get(f) {
-            Some(Val::Arr(items)) => items
-                .iter()
-                .filter_map(|i| match i {
-                    Item::Obj(Some(data)) => Some(data.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        let items = self.get(f).and_then(Val::items).unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Obj(Some(data)) => Some(data.to_string()),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -435,7 +450,9 @@ impl<'de> Visitor<'de> for ValSeed {
         ItemSeed.visit_unit().map(Val::Item)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
+        let Some(first) = seq.next_element_seed(ItemSeed)? else { return Ok(Val::Arr(Vec::new())) };
+        let Some(second) = seq.next_element_seed(ItemSeed)? else { return Ok(Val::One(first)) };
+        let mut items = vec![first, second];
         while let Some(v) = seq.next_element_seed(ItemSeed)? {
             items.push(v);
         }

@@ -307,6 +307,12 @@ const LEAVES: &[&str] = &[
     r#"[["x"],{"a":1}]"#,
     "{}",
     r#"{"data":"9.9.9.9"}"#,
+    r#"["start"]"#,
+    r#"["process"]"#,
+    r#"[{"data":"1.2.3.4"}]"#,
+    "[null]",
+    r#"["7"]"#,
+    "[5]",
 ];
 
 fn gen_object(rng: &mut Rng, depth: u32, out: &mut String) {
