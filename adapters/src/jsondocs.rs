@@ -68,22 +68,30 @@ impl<R: BufRead> JsonDocs<R> {
 
     /// The next value, or `None` at the end of input.
     pub fn next_doc(&mut self) -> io::Result<Option<Doc>> {
+        Ok(self.next_doc_or_line(|_, _| false)?.map(|d| d.expect("no line is taken")))
+    }
+
+    /// As [`JsonDocs::next_doc`], but each line that starts outside any value is first offered
+    /// to `take` (with its number; without a leading byte-order mark): when `take` returns
+    /// true it has used the line (an NDJSON document, say), and `Some(None)` is returned.
+    /// Otherwise the line is split as usual.
+    pub fn next_doc_or_line(&mut self, mut take: impl FnMut(u64, &[u8]) -> bool) -> io::Result<Option<Option<Doc>>> {
         loop {
             if let Some(d) = self.ready.pop_front() {
-                return Ok(Some(d));
+                return Ok(Some(Some(d)));
             }
             let Some((line_no, line)) = self.lines.next_line()? else {
                 if self.depth > 0 {
                     // Cut by the end of input: hand over what there is; its parser says why.
                     self.depth = 0;
-                    return Ok(Some(self.finish()));
+                    return Ok(Some(Some(self.finish())));
                 }
                 return Ok(None);
             };
             match line {
                 Line::TooLong(len) => {
                     if self.depth == 0 {
-                        return Ok(Some(Doc::TooLong { line: line_no, len }));
+                        return Ok(Some(Some(Doc::TooLong { line: line_no, len })));
                     }
                     // Inside a value: it is too long as well (its brackets in this line are lost).
                     self.over = true;
@@ -91,6 +99,9 @@ impl<R: BufRead> JsonDocs<R> {
                 }
                 Line::Text(text) => {
                     let text = if line_no == 1 { text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text) } else { text };
+                    if self.depth == 0 && take(line_no, text) {
+                        return Ok(Some(None));
+                    }
                     let text = text.to_vec();
                     self.scan(line_no, &text);
                 }

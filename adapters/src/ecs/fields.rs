@@ -3,6 +3,104 @@
 
 use serde_json::{Map, Value};
 
+macro_rules! fields {
+    ($($name:ident = $path:literal,)*) => {
+        /// The fields the mapping reads, by dotted path.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        pub(super) enum Field {
+            $($name,)*
+        }
+
+        impl Field {
+            /// Every field, in declaration order (`ALL[f as usize] == f`).
+            pub(super) const ALL: &'static [Field] = &[$(Field::$name,)*];
+
+            /// The field's dotted path.
+            pub(super) fn path(self) -> &'static str {
+                match self {
+                    $(Field::$name => $path,)*
+                }
+            }
+        }
+    };
+}
+
+fields! {
+    Timestamp = "@timestamp",
+    HostName = "host.name",
+    HostHostname = "host.hostname",
+    HostOsType = "host.os.type",
+    HostOsPlatform = "host.os.platform",
+    HostOsFamily = "host.os.family",
+    EventCategory = "event.category",
+    EventType = "event.type",
+    EventAction = "event.action",
+    ProcessEntityId = "process.entity_id",
+    ProcessPid = "process.pid",
+    ProcessExecutable = "process.executable",
+    ProcessName = "process.name",
+    ProcessArgs = "process.args",
+    ProcessCommandLine = "process.command_line",
+    ParentEntityId = "process.parent.entity_id",
+    ParentPid = "process.parent.pid",
+    UserName = "user.name",
+    DnsQuestionName = "dns.question.name",
+    DnsResolvedIp = "dns.resolved_ip",
+    DnsAnswers = "dns.answers",
+    NetworkDirection = "network.direction",
+    DestinationIp = "destination.ip",
+    DestinationPort = "destination.port",
+    DestinationDomain = "destination.domain",
+    FilePath = "file.path",
+    FileOriginalPath = "file.Ext.original.path",
+    FileZone = "file.Ext.windows.zone_identifier",
+    FileOriginUrl = "file.origin_url",
+    FileOriginReferrer = "file.origin_referrer_url",
+}
+
+/// Read access to a document's fields, with the tolerances of this module: implemented by a
+/// parsed `Map` (any document) and by the fast path's capture of the fields alone.
+pub(super) trait Fields {
+    /// A string field (numbers and booleans are written out); `None` when empty.
+    fn string(&self, f: Field) -> Option<String>;
+    /// An unsigned integer field (also from a numeric string).
+    fn number(&self, f: Field) -> Option<u64>;
+    /// A list of strings (a lone string counts as a list of one).
+    fn strings(&self, f: Field) -> Vec<String>;
+    /// Whether a keyword field (string or array of strings) holds `word` (ASCII case ignored).
+    fn has(&self, f: Field, word: &str) -> bool;
+    /// The string `data` of each object of an array field (`dns.answers`).
+    fn answers(&self, f: Field) -> Vec<String>;
+}
+
+impl Fields for Map<String, Value> {
+    fn string(&self, f: Field) -> Option<String> {
+        string(self, f.path())
+    }
+    fn number(&self, f: Field) -> Option<u64> {
+        number(self, f.path())
+    }
+    fn strings(&self, f: Field) -> Vec<String> {
+        strings(self, f.path())
+    }
+    fn has(&self, f: Field, word: &str) -> bool {
+        match get(self, f.path()) {
+            Some(Value::Array(items)) => items.iter().any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(word))),
+            Some(Value::String(s)) => s.eq_ignore_ascii_case(word),
+            _ => false,
+        }
+    }
+    fn answers(&self, f: Field) -> Vec<String> {
+        match get(self, f.path()) {
+            Some(Value::Array(list)) => {
+                list.iter().filter_map(|a| a.get("data")?.as_str().map(str::to_owned)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The value at dotted `path`, looking up nested objects and dotted keys at every level.
 pub(super) fn get<'a>(doc: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     if let Some(v) = doc.get(path) {
@@ -58,11 +156,6 @@ pub(super) fn strings(doc: &Map<String, Value>, path: &str) -> Vec<String> {
     }
 }
 
-/// Whether a keyword field (string or array of strings) holds `word`.
-pub(super) fn has(doc: &Map<String, Value>, path: &str, word: &str) -> bool {
-    strings(doc, path).iter().any(|s| s.eq_ignore_ascii_case(word))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +174,7 @@ mod tests {
         assert_eq!(number(&d, "process.parent.pid"), Some(8));
         assert_eq!(string(&d, "host.name").as_deref(), Some("a"));
         assert_eq!(strings(&d, "process.args"), ["ls"]);
-        assert!(has(&d, "event.category", "PROCESS"));
+        assert!(Fields::has(&d, Field::EventCategory, "PROCESS"));
         assert_eq!(string(&d, "process.missing"), None);
     }
 }

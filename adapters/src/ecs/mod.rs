@@ -18,6 +18,7 @@
 //! assert_eq!(event.host, "WS-042");
 //! ```
 
+mod fast;
 mod fields;
 mod map;
 
@@ -96,13 +97,55 @@ impl<R: BufRead> EcsReader<R> {
     }
 
     fn document(&mut self, line: u64, doc: &Map<String, Value>) {
-        let at = SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) };
-        match map::to_event(doc, &self.default_host, at.clone()) {
-            Ok(Some(e)) => self.queue.push_back(Ok(e)),
-            Ok(None) => {}
-            Err(error) => self.queue.push_back(Err(ReadError::Record { at, error })),
-        }
+        emit(&self.input, &self.default_host, &mut self.queue, line, doc);
     }
+}
+
+/// Maps one document's fields and queues the result.
+fn emit(
+    input: &Arc<str>,
+    default_host: &str,
+    queue: &mut VecDeque<Result<Event, ReadError>>,
+    line: u64,
+    doc: &impl fields::Fields,
+) {
+    let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line) };
+    match map::to_event(doc, default_host, at.clone()) {
+        Ok(Some(e)) => queue.push_back(Ok(e)),
+        Ok(None) => {}
+        Err(error) => queue.push_back(Err(ReadError::Record { at, error })),
+    }
+}
+
+/// The fast path for one document's text: maps it and returns true when it is a plain document
+/// that parses; false leaves it to the `Value` path (which reports any error).
+fn fast_document(
+    input: &Arc<str>,
+    default_host: &str,
+    queue: &mut VecDeque<Result<Event, ReadError>>,
+    line: u64,
+    text: &[u8],
+) -> bool {
+    let Ok(text) = std::str::from_utf8(text) else { return false };
+    let Some(doc) = fast::capture(text) else { return false };
+    emit(input, default_host, queue, line, &doc);
+    true
+}
+
+/// An NDJSON line holding one whole object (the splitter would yield it alone as it is): mapped
+/// by the fast path, without the splitter's copy.
+fn fast_line(
+    input: &Arc<str>,
+    default_host: &str,
+    queue: &mut VecDeque<Result<Event, ReadError>>,
+    line: u64,
+    text: &[u8],
+) -> bool {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let end = text.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    let text = &text[start..end];
+    // A line that parses as one object is exactly the value the splitter would cut from it.
+    text.first() == Some(&b'{') && text.last() == Some(&b'}') && fast_document(input, default_host, queue, line, text)
 }
 
 impl<R: BufRead> Iterator for EcsReader<R> {
@@ -116,19 +159,27 @@ impl<R: BufRead> Iterator for EcsReader<R> {
             if self.failed {
                 return None;
             }
-            match self.docs.next_doc() {
+            let (input, default_host, queue) = (&self.input, self.default_host.as_str(), &mut self.queue);
+            let next = self.docs.next_doc_or_line(|line, text| fast_line(input, default_host, queue, line, text));
+            match next {
+                Ok(Some(None)) => continue,
                 Err(error) => {
                     self.failed = true;
                     return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
                 }
                 Ok(None) => return None,
-                Ok(Some(Doc::TooLong { line, len })) => {
+                Ok(Some(Some(Doc::TooLong { line, len }))) => {
                     return Some(self.error(line, RecordError::TooLong { len, max: DEFAULT_MAX_LINE }))
                 }
-                Ok(Some(Doc::Junk { line, head })) => {
+                Ok(Some(Some(Doc::Junk { line, head }))) => {
                     return Some(self.error(line, RecordError::Json(format!("not JSON: `{head}`"))))
                 }
-                Ok(Some(Doc::Text { line, text })) => match serde_json::from_slice::<Value>(&text) {
+                Ok(Some(Some(Doc::Text { line, text })))
+                    if fast_document(&self.input, &self.default_host, &mut self.queue, line, &text) =>
+                {
+                    continue
+                }
+                Ok(Some(Some(Doc::Text { line, text }))) => match serde_json::from_slice::<Value>(&text) {
                     Ok(v) => self.value(line, v, 0),
                     Err(e) => {
                         let error = match std::str::from_utf8(&text) {

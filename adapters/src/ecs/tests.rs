@@ -98,3 +98,282 @@ fn pretty_printed_hits_arrays_and_bad_documents() {
         ]
     );
 }
+
+// ---- The fast path against the `Value` path -------------------------------------------------
+
+/// One document through both paths: the fast path's mapping (`None` when it declines) and the
+/// `Value` path's (`None` when that does not parse it as a plain document).
+fn both_paths(text: &str) -> (Option<String>, Option<String>) {
+    let at = || SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+    let slow = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(doc)) if !doc.contains_key("_source") && !doc.contains_key("hits") => {
+            Some(format!("{:?}", map::to_event(&doc, "default", at())))
+        }
+        _ => None,
+    };
+    let fast = fast::capture(text).map(|doc| format!("{:?}", map::to_event(&doc, "default", at())));
+    (fast, slow)
+}
+
+fn assert_same(text: &str) -> bool {
+    let (fast, slow) = both_paths(text);
+    if let Some(f) = &fast {
+        assert_eq!(Some(f), slow.as_ref(), "{text}");
+    }
+    if serde_json::from_str::<Value>(text).is_err() {
+        assert_eq!(fast, None, "{text}");
+    }
+    fast.is_some()
+}
+
+#[test]
+fn fast_path_table() {
+    let ts = r#""@timestamp":"2024-05-14T09:00:00Z""#;
+    let taken = [
+        // nested, dotted and mixed
+        format!(r#"{{{ts},"event":{{"category":"process","type":"end"}},"process":{{"pid":7}}}}"#),
+        format!(r#"{{{ts},"event.category":"process","event.type":["end"],"process.pid":7}}"#),
+        format!(
+            r#"{{{ts},"event":{{"category":"process","type":"start"}},"process":{{"pid":1,"parent.pid":2,"name":"a"}}}}"#
+        ),
+        format!(
+            r#"{{{ts},"event":{{"category":"process","type":"start"}},"process":{{"pid":1,"parent":{{"pid":"2"}},"name":"a"}}}}"#
+        ),
+        format!(
+            r#"{{{ts},"event":{{"category":"process","type":"start"}},"process.parent":{{"entity_id":"p"}},"process":{{"entity_id":"c","executable":"/bin/sh"}}}}"#
+        ),
+        // an exact dotted key wins over a nested one, wherever it stands
+        format!(
+            r#"{{{ts},"process":{{"pid":1}},"event.category":"process","event":{{"type":"end"}},"process.pid":2}}"#
+        ),
+        format!(r#"{{{ts},"process.pid":2,"process":{{"pid":1}},"event":{{"category":"process","type":"end"}}}}"#),
+        format!(
+            r#"{{{ts},"process":{{"parent.pid":3,"parent":{{"pid":4}},"pid":1}},"process.parent":{{"pid":5}},"event":{{"category":"process","type":"start"}},"process.name":"x"}}"#
+        ),
+        // a null or an object where a value is expected still hides other routes
+        format!(r#"{{{ts},"process.pid":null,"process":{{"pid":1}},"event":{{"category":"process","type":"end"}}}}"#),
+        format!(
+            r#"{{{ts},"process.pid":{{"x":1}},"process":{{"pid":1}},"event":{{"category":"process","type":"end"}}}}"#
+        ),
+        // arrays vs scalars, numbers as strings, escapes, unknown fields
+        format!(
+            r#"{{{ts},"host":{{"name":["h1","h2"],"os":{{"type":"macos"}}}},"event":{{"category":["network"],"type":["connection","start"]}},"process":{{"pid":" 9 "}},"destination":{{"ip":["203.0.113.5"],"port":"443","domain":"a\"b.example"}},"x":{{"y":[1,{{"z":null}}]}}}}"#
+        ),
+        format!(
+            r#"{{{ts},"host.name":null,"host.hostname":"hn","event":{{"category":"file","type":"creation"}},"process":{{"entity_id":"e\u0041"}},"file":{{"path":"C:\\Users\\a\\x.exe","Ext":{{"windows":{{"zone_identifier":"3"}}}},"origin_url":"u"}}}}"#
+        ),
+        format!(
+            r#"{{{ts},"event":{{"category":"file","type":"change"}},"process":{{"pid":1.5,"entity_id":12}},"file.path":"/tmp/x","file.Ext":{{"original.path":"/tmp/y"}}}}"#
+        ),
+        format!(
+            r#"{{{ts},"dns":{{"question.name":"a.example","answers":[{{"data":"1.2.3.4"}},{{"data":5}},"x",{{"data":"::1","data":"2.2.2.2"}}]}},"process":{{"pid":4}}}}"#
+        ),
+        format!(r#"{{{ts},"dns.question":{{"name":"a.example"}},"dns.resolved_ip":"10.0.0.1"}}"#),
+        format!(
+            r#"{{{ts},"event":{{"category":["process"],"type":"start","action":"fork"}},"process":{{"pid":-1,"entity_id":"","executable":"","name":true,"args":["a",null,"b",3]}}}}"#
+        ),
+        r#"{"@timestamp":1715677200,"event":{"category":"process","type":"end"},"process":{"pid":1}}"#.to_owned(),
+        r#"{"@timestamp":"nope","event":{"category":"process","type":"end"},"process":{"pid":1}}"#.to_owned(),
+        format!(
+            r#"{{{ts},"event":{{"category":"network"}},"destination":{{"ip":"not-an-ip"}},"process":{{"pid":1}}}}"#
+        ),
+        format!(r#"{{"pr\u006fcess.pid":7,{ts},"event":{{"category":"process","type":"end"}},"events":[1]}}"#),
+        "{}".to_owned(),
+    ];
+    for doc in &taken {
+        assert!(assert_same(doc), "the fast path declined {doc}");
+    }
+    // Left to the `Value` path: other shapes, repeated keys on a field's way, bad JSON.
+    let declined = [
+        format!(r#"{{"_source":{{{ts}}}}}"#),
+        format!(r#"{{"hits":{{"hits":[]}},{ts}}}"#),
+        format!(r#"[{{{ts}}}]"#),
+        "1".to_owned(),
+        format!(r#"{{{ts},"process":{{"pid":1}},"process":{{"name":"x"}}}}"#),
+        format!(r#"{{{ts},"process":{{"pid":1,"pid":2}}}}"#),
+        format!(r#"{{{ts},"x":1e400}}"#),
+        format!(r#"{{{ts},"x":"\ud800"}}"#),
+        format!(r#"{{{ts},"\ud800":1}}"#),
+        format!(r#"{{{ts},"x":[1,]}}"#),
+        format!(r#"{{{ts}}} {{}}"#),
+    ];
+    for doc in &declined {
+        assert!(!assert_same(doc), "the fast path took {doc}");
+    }
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const KEYS: &[&str] = &[
+    "process",
+    "pid",
+    "parent",
+    "parent.pid",
+    "process.pid",
+    "entity_id",
+    "process.entity_id",
+    "process.parent",
+    "executable",
+    "name",
+    "args",
+    "command_line",
+    "host",
+    "os",
+    "type",
+    "os.type",
+    "host.os",
+    "host.name",
+    "platform",
+    "event",
+    "category",
+    "action",
+    "event.category",
+    "event.type",
+    "dns",
+    "question",
+    "question.name",
+    "answers",
+    "resolved_ip",
+    "data",
+    "network",
+    "direction",
+    "destination",
+    "ip",
+    "port",
+    "domain",
+    "file",
+    "path",
+    "Ext",
+    "original",
+    "original.path",
+    "windows",
+    "zone_identifier",
+    "origin_url",
+    "user",
+    "x",
+    "y.z",
+];
+
+const LEAVES: &[&str] = &[
+    r#""process""#,
+    r#""start""#,
+    r#""end""#,
+    r#""network""#,
+    r#""file""#,
+    r#""creation""#,
+    r#""change""#,
+    r#""exec""#,
+    r#""fork""#,
+    r#""egress""#,
+    r#""inbound""#,
+    r#""macos""#,
+    r#""windows""#,
+    r#""203.0.113.7""#,
+    r#""::1""#,
+    r#"" 42 ""#,
+    r#""7""#,
+    r#""""#,
+    r#""a\"b\\c""#,
+    r#""\u0041é""#,
+    "null",
+    "true",
+    "false",
+    "0",
+    "3",
+    "443",
+    "70000",
+    "-5",
+    "2.5",
+    "1e3",
+    "18446744073709551615",
+    "18446744073709551616",
+    r#"["process","start"]"#,
+    r#"[null,"end"]"#,
+    "[]",
+    r#"[{"data":"1.2.3.4"},{"data":null},"5.6.7.8"]"#,
+    r#"[["x"],{"a":1}]"#,
+    "{}",
+    r#"{"data":"9.9.9.9"}"#,
+    r#"["start"]"#,
+    r#"["process"]"#,
+    r#"[{"data":"1.2.3.4"}]"#,
+    "[null]",
+    r#"["7"]"#,
+    "[5]",
+];
+
+fn gen_object(rng: &mut Rng, depth: u32, out: &mut String) {
+    out.push('{');
+    let n = rng.next() % if depth == 0 { 8 } else { 4 };
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let key = rng.pick(KEYS);
+        out.push_str(&format!("{key:?}:"));
+        if depth < 4 && rng.next() % 5 < 2 {
+            gen_object(rng, depth + 1, out);
+        } else {
+            out.push_str(rng.pick(LEAVES));
+        }
+    }
+    out.push('}');
+}
+
+#[test]
+fn fast_path_matches_value_path_on_generated_documents() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut taken, mut events) = (0, 0);
+    for _ in 0..20_000 {
+        let mut doc = String::from(r#"{"@timestamp":"2024-05-14T09:00:00Z","#);
+        doc.push_str(rng.pick(&[
+            r#""event":{"category":"process","type":"start"},"#,
+            r#""event.category":["process"],"event.type":"end","#,
+            r#""event":{"category":["network"]},"destination.ip":"203.0.113.9","#,
+            r#""event":{"category":"file","type":["creation"]},"file":{"path":"/tmp/f"},"#,
+            r#""dns":{"question":{"name":"a.example"}},"#,
+            r#""process":{"pid":7},"#,
+            "",
+        ]));
+        let mut body = String::new();
+        gen_object(&mut rng, 0, &mut body);
+        doc.push_str(&body[1..]);
+        let doc = if doc.ends_with(",}") { doc.replace(",}", "}") } else { doc };
+        if assert_same(&doc) {
+            taken += 1;
+            events += both_paths(&doc).0.is_some_and(|e| e.starts_with("Ok(Some")) as u32;
+        }
+    }
+    // Most documents go the fast way (the rest repeat a key); some make events, more errors.
+    assert!(taken > 10_000 && events > 200, "taken {taken}, events {events}");
+}
+
+#[test]
+fn ndjson_lines_and_split_documents_give_the_same_events() {
+    // The same documents as NDJSON (fast path per line) and inside one array (`Value` path).
+    let lines: Vec<&str> = FORMATS_EXAMPLES.lines().collect();
+    let ndjson: Vec<String> = read(FORMATS_EXAMPLES).into_iter().map(|r| format!("{:?}", r.unwrap().kind)).collect();
+    let array = format!("[{}]", lines.join(",\n"));
+    let split: Vec<String> = read(&array).into_iter().map(|r| format!("{:?}", r.unwrap().kind)).collect();
+    assert_eq!(ndjson, split);
+    // A line with two documents, and one cut across lines, still go through the splitter.
+    let input = format!("{} {}\n{{\"@timestamp\": \"2024-05-14T09:00:00Z\", \"process\": {{\"pid\": 3}}\n, \"event\": {{\"category\": \"process\", \"type\": \"end\"}}}}\n", lines[0], lines[1]);
+    let got: Vec<String> = read(&input)
+        .into_iter()
+        .map(|r| format!("{} {}", r.as_ref().unwrap().kind.tag(), r.unwrap().source.pos))
+        .collect();
+    assert_eq!(got, ["process_start line 1", "connect line 1", "process_end line 2"]);
+}
