@@ -72,6 +72,8 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 fn sweep(o: &mut String, title: &str, x: &str, points: &[Point], fmt_x: &dyn Fn(f64) -> String) {
+    let missed: Vec<String> =
+        points.iter().flat_map(|p| p.missed.iter().map(move |m| format!("at {}: {m}", fmt_x(p.x)))).collect();
     let _ = writeln!(o, "\n### {title}\n");
     let with_parse = points.iter().any(|p| p.parse.is_some());
     let _ = write!(o, "| {x} | scan events/s | peak RSS (MiB) | batch p99 (µs) | recall | precision |");
@@ -97,6 +99,12 @@ fn sweep(o: &mut String, title: &str, x: &str, points: &[Point], fmt_x: &dyn Fn(
             None => {
                 let _ = writeln!(o, "{}", if with_parse { " - | - |" } else { "" });
             }
+        }
+    }
+    if !missed.is_empty() {
+        let _ = writeln!(o, "\nMissed chains:");
+        for m in missed.iter().take(20) {
+            let _ = writeln!(o, "- {m}");
         }
     }
 }
@@ -149,6 +157,12 @@ pub fn render(r: &Results) -> String {
         );
     }
 
+    for x in r.main.iter().filter(|x| !x.missed.is_empty()) {
+        let _ = writeln!(o, "\n{} missed {} chains:", x.label, x.missed.len());
+        for m in x.missed.iter().take(20) {
+            let _ = writeln!(o, "- {m}");
+        }
+    }
     for reason in &r.skipped {
         let _ = writeln!(o, "\nSkipped: {reason}.");
     }
@@ -199,10 +213,17 @@ pub fn render(r: &Results) -> String {
         let m = last.scan.peak_kib as f64 / first.scan.peak_kib.max(1) as f64;
         let _ = writeln!(
             o,
-            "- cost flat from a {:.0} to a {:.0} min window: events/s ratio {q:.2}, peak RSS ratio {m:.2}, {}",
+            "- events/s flat from a {:.0} to a {:.0} min window (ratio >= 0.8): {q:.2}, {}",
             first.x,
             last.x,
-            verdict(q >= 0.8 && m <= 1.25)
+            verdict(q >= 0.8)
+        );
+        let _ = writeln!(
+            o,
+            "- peak RSS flat from a {:.0} to a {:.0} min window (ratio <= 1.25): {m:.2}, {}",
+            first.x,
+            last.x,
+            verdict(m <= 1.25)
         );
     }
     if let (Some(first), Some(last)) = (r.lengths.first(), r.lengths.last()) {

@@ -60,6 +60,8 @@ pub struct Row {
     pub m: Measured,
     /// Against the injected chains; `None` for the parse floor.
     pub score: Option<Score>,
+    /// The chains missed, described.
+    pub missed: Vec<String>,
 }
 
 /// A point of a sweep: the swept value and clickchain's `scan` there.
@@ -68,6 +70,8 @@ pub struct Point {
     pub scan: Measured,
     pub parse: Option<Measured>,
     pub score: Score,
+    /// The chains missed, described.
+    pub missed: Vec<String>,
 }
 
 /// Everything `render` writes.
@@ -137,9 +141,20 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
 }
 
 /// Alerts against the chains expected to alert in that form of the stream.
-fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<Score> {
+/// Alerts against the chains expected to alert in that form of the stream, and a line for each
+/// chain missed (host, domain, final path, evasions).
+fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<(Score, Vec<String>)> {
     let chains: Vec<Chain> = s.chains.iter().filter(|c| c.expected_in(form)).cloned().collect();
-    Ok(score::score(&chains, &s.decoys, &crate::read_alerts(alerts)?))
+    let score = score::score(&chains, &s.decoys, &crate::read_alerts(alerts)?);
+    let missed = score
+        .missed
+        .iter()
+        .map(|&i| {
+            let c = &chains[i];
+            format!("{} `{}` {} (evasions: {:?})", c.host, c.domain, c.final_path, c.evasions)
+        })
+        .collect();
+    Ok((score, missed))
 }
 
 /// A configuration with the same window for every OS (DownloadGap kept within it).
@@ -180,9 +195,9 @@ fn scan_point(s: &OnDisk, dir: &Path, x: f64, config: Option<&Path>, with_parse:
         extra = vec!["--config", c.to_str().context("config path")?];
     }
     let scan = phase("scan", &s.native, &alerts, &extra)?;
-    let score = scored(s, "native", &alerts)?;
+    let (score, missed) = scored(s, "native", &alerts)?;
     let parse = if with_parse { Some(phase("parse", &s.native, &alerts, &[])?) } else { None };
-    Ok(Point { x, scan, parse, score })
+    Ok(Point { x, scan, parse, score, missed })
 }
 
 /// Runs everything, writes RESULTS.md and the plots.
@@ -240,8 +255,11 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         let alerts = dir.join(format!("alerts-{}.ndjson", rows.len()));
         let m = phase(name, &main.file(form), &alerts, extra)?;
         let floor = name.starts_with("parse");
-        let score = if floor { None } else { Some(scored(&main, form.as_str(), &alerts)?) };
-        rows.push(Row { label: label.to_owned(), what: what.to_owned(), form: form.as_str(), floor, m, score });
+        let (score, missed) = match floor {
+            true => (None, Vec::new()),
+            false => scored(&main, form.as_str(), &alerts).map(|(s, m)| (Some(s), m))?,
+        };
+        rows.push(Row { label: label.to_owned(), what: what.to_owned(), form: form.as_str(), floor, m, score, missed });
     }
 
     for peer in Peer::ALL {
@@ -254,14 +272,15 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
                     Peer::Eql => "ECS file -> Python `eql` engine, `sequence by host.name with maxspan`",
                     Peer::Duckdb => "ECS file -> DuckDB load + recursive CTE + join (batch, 2 threads)",
                 };
-                let score = Some(scored(&main, "ecs", &alerts)?);
+                let (score, missed) = scored(&main, "ecs", &alerts)?;
                 rows.push(Row {
                     label,
                     what: what.to_owned(),
                     form: "ecs",
                     floor: false,
                     m: summary_measured(&sum),
-                    score,
+                    score: Some(score),
+                    missed,
                 });
             }
             Outcome::Skipped { reason } => {
