@@ -175,6 +175,7 @@ pub fn render(r: &Results) -> String {
          they are compared with `clickchain scan (ECS)`."
     );
     let _ = writeln!(o, "\n## Targets (issue #6), from the figures above\n");
+    let _ = writeln!(o, "Why a target is missed: `bench/README.md`, section \"Why targets are missed\".\n");
     let rate = |label: &str| row(&r.main, label).map(|x| x.m.rate());
     if let (Some(scan), Some(floor)) = (rate("clickchain scan"), floor) {
         let q = scan / floor;
