@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use clickchain::{Config, Engine};
+use clickchain::{Config, Engine, ShardedEngine};
 use clickchain_adapters::ecs::EcsReader;
 use clickchain_adapters::eslogger::EsloggerReader;
 use clickchain_adapters::native::NativeReader;
@@ -117,6 +117,43 @@ fn event() -> impl Strategy<Value = (i64, u8, u8, EventKind)> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sharded_engine_equals_one_engine_on_any_event_sequence(events in prop::collection::vec(event(), 1..300), shards in 2usize..4) {
+        let mut config = Config::default();
+        config.engine.max_processes_per_host = 16;
+        config.engine.max_egress_per_host = 8;
+        config.engine.max_pending_per_host = 8;
+        let now = Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap();
+        let mut one = Engine::new(config.clone()).unwrap();
+        one.set_now(now);
+        let mut sharded = ShardedEngine::new(config, shards).unwrap();
+        sharded.set_now(now);
+        let mut t = T0;
+        let input: Arc<str> = Arc::from("chaos");
+        for (i, (dt, host, os, kind)) in events.into_iter().enumerate() {
+            t += dt;
+            let os = [Os::Windows, Os::Linux, Os::Macos][os as usize];
+            let source = SourceRef { input: Arc::clone(&input), pos: Position::Line(i as u64 + 1) };
+            let time = Utc.timestamp_millis_opt(t).unwrap();
+            let event = Event { time, host: format!("h{host}"), os: Some(os), source, kind };
+            one.push(event.clone());
+            sharded.push(event);
+        }
+        one.finish();
+        sharded.finish();
+        let sorted = |records: Vec<clickchain::Record>| {
+            let mut v: Vec<String> = records.iter().map(clickchain::Record::to_json).collect();
+            v.sort();
+            v
+        };
+        prop_assert_eq!(sorted(sharded.drain()), sorted(one.drain()));
+        let (a, b) = (one.stats(), sharded.stats());
+        prop_assert_eq!(
+            (a.events_in, a.events_processed, a.dropped.late, a.dropped.implausible_time, a.alerts, a.follow_ons),
+            (b.events_in, b.events_processed, b.dropped.late, b.dropped.implausible_time, b.alerts, b.follow_ons)
+        );
+    }
 
     #[test]
     fn engine_survives_any_event_sequence(events in prop::collection::vec(event(), 1..300)) {
