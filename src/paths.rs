@@ -24,7 +24,7 @@
 //! ```
 //! use clickchain::config::OsProfile;
 //! use clickchain::paths::PathClassifier;
-//! use clickchain_adapters::Os;
+//! use clickchain_adapters::{Event, EventKind, Os};
 //!
 //! let windows = PathClassifier::new(Os::Windows, &OsProfile::default_for(Os::Windows))?;
 //! let class = windows.classify(r"D:/users/Alice/AppData/Local/Temp/invoice.EXE");
@@ -43,7 +43,7 @@ mod tests;
 
 pub use flags::{DirFlags, NameFlags};
 
-use clickchain_adapters::Os;
+use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashSet;
 
 use crate::config::{ConfigError, OsProfile};
@@ -459,4 +459,28 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
 
 fn ends_with_ci(s: &str, suffix: &str) -> bool {
     strip_suffix_ci(s, suffix).is_some()
+}
+
+/// Guesses a host's OS from the paths in an event (image or file path), for sources that do
+/// not say: a drive letter or backslash is Windows, a macOS top-level folder macOS, any other
+/// absolute path Linux.
+pub fn os_hint(ev: &Event) -> Option<Os> {
+    let path = match &ev.kind {
+        EventKind::ProcessStart { image, .. } => image.as_str(),
+        EventKind::FileWrite { path, .. } | EventKind::FileAttr { path, .. } => path.as_str(),
+        _ => return None,
+    };
+    let b = path.as_bytes();
+    if path.contains('\\') || (b.len() > 1 && b[1] == b':') {
+        Some(Os::Windows)
+    } else if ["/Users/", "/Applications/", "/System/", "/private/", "/Library/", "/Volumes/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        Some(Os::Macos)
+    } else if path.starts_with('/') {
+        Some(Os::Linux)
+    } else {
+        None
+    }
 }

@@ -115,28 +115,42 @@ fn event() -> impl Strategy<Value = (i64, u8, u8, EventKind)> {
     (-20_000i64..120_000, 0u8..3, 0u8..3, kind())
 }
 
+/// Small caps, so that the chaos also reaches the eviction and cap paths.
+fn small_config() -> Config {
+    let mut config = Config::default();
+    config.engine.max_processes_per_host = 16;
+    config.engine.max_egress_per_host = 8;
+    config.engine.max_pending_per_host = 8;
+    config
+}
+
+/// The generated (time step, host, OS, kind) tuples as events, times accumulated from T0.
+fn events_of(raw: Vec<(i64, u8, u8, EventKind)>) -> Vec<Event> {
+    let input: Arc<str> = Arc::from("chaos");
+    let mut t = T0;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, (dt, host, os, kind))| {
+            t += dt;
+            let os = [Os::Windows, Os::Linux, Os::Macos][os as usize];
+            let source = SourceRef { input: Arc::clone(&input), pos: Position::Line(i as u64 + 1) };
+            let time = Utc.timestamp_millis_opt(t).unwrap();
+            Event { time, host: format!("h{host}"), os: Some(os), source, kind }
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn sharded_engine_equals_one_engine_on_any_event_sequence(events in prop::collection::vec(event(), 1..300), shards in 2usize..4) {
-        let mut config = Config::default();
-        config.engine.max_processes_per_host = 16;
-        config.engine.max_egress_per_host = 8;
-        config.engine.max_pending_per_host = 8;
         let now = Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap();
-        let mut one = Engine::new(config.clone()).unwrap();
+        let mut one = Engine::new(small_config()).unwrap();
         one.set_now(now);
-        let mut sharded = ShardedEngine::new(config, shards).unwrap();
+        let mut sharded = ShardedEngine::new(small_config(), shards).unwrap();
         sharded.set_now(now);
-        let mut t = T0;
-        let input: Arc<str> = Arc::from("chaos");
-        for (i, (dt, host, os, kind)) in events.into_iter().enumerate() {
-            t += dt;
-            let os = [Os::Windows, Os::Linux, Os::Macos][os as usize];
-            let source = SourceRef { input: Arc::clone(&input), pos: Position::Line(i as u64 + 1) };
-            let time = Utc.timestamp_millis_opt(t).unwrap();
-            let event = Event { time, host: format!("h{host}"), os: Some(os), source, kind };
+        for event in events_of(events) {
             one.push(event.clone());
             sharded.push(event);
         }
@@ -157,20 +171,10 @@ proptest! {
 
     #[test]
     fn engine_survives_any_event_sequence(events in prop::collection::vec(event(), 1..300)) {
-        let mut config = Config::default();
-        config.engine.max_processes_per_host = 16;
-        config.engine.max_egress_per_host = 8;
-        config.engine.max_pending_per_host = 8;
-        let mut engine = Engine::new(config).unwrap();
+        let mut engine = Engine::new(small_config()).unwrap();
         engine.set_now(Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap());
-        let mut t = T0;
-        let input: Arc<str> = Arc::from("chaos");
-        for (i, (dt, host, os, kind)) in events.into_iter().enumerate() {
-            t += dt;
-            let os = [Os::Windows, Os::Linux, Os::Macos][os as usize];
-            let source = SourceRef { input: Arc::clone(&input), pos: Position::Line(i as u64 + 1) };
-            let time = Utc.timestamp_millis_opt(t).unwrap();
-            engine.push(Event { time, host: format!("h{host}"), os: Some(os), source, kind });
+        for event in events_of(events) {
+            engine.push(event);
             prop_assert!(engine.live_processes() <= 3 * 17);
         }
         engine.finish();

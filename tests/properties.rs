@@ -235,13 +235,7 @@ proptest! {
     fn naive_evaluation_equals_streaming(eps in prop::collection::vec(episode(), 1..8), batch_ms in 1u64..60_000, delays in prop::collection::vec(0i64..LATENESS_MS, 200)) {
         let sorted = stream(&eps);
         let expected = records(engine(batch_ms), sorted.clone());
-        let mut shuffled: Vec<(i64, usize, Event)> = sorted
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| (e.time.timestamp_millis() + delays[i % delays.len()], i, e))
-            .collect();
-        shuffled.sort_by_key(|(arrival, i, _)| (*arrival, *i));
-        let got = records(naive_engine(batch_ms), shuffled.into_iter().map(|(_, _, e)| e));
+        let got = records(naive_engine(batch_ms), arrival_order(sorted, &delays));
         prop_assert_eq!(got, expected);
     }
 }

@@ -254,6 +254,16 @@ impl OsProfile {
     pub fn download_gap_ms(&self) -> i64 {
         duration_ms(self.download_gap)
     }
+    /// The domain-risk part of the profile, for [`crate::domain::RiskPolicy::new`].
+    pub fn risk_settings(&self) -> crate::domain::RiskSettings {
+        crate::domain::RiskSettings {
+            suspicious_tlds: self.suspicious_tlds.clone(),
+            allowed_cdns: self.allowed_cdns.clone(),
+            allowed_cidrs: self.allowed_cidrs.clone(),
+            dynamic_dns_suffixes: self.dynamic_dns_suffixes.clone(),
+            risk_threshold: self.domain_risk_score,
+        }
+    }
 }
 
 impl QuarantinePolicy {

@@ -155,6 +155,46 @@ pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts
     }
 }
 
+/// Fact ids back to carried state: (link root, index in that root's egress or clicks).
+pub(super) struct Refs {
+    pub egress: Vec<(Slot, usize)>,
+    pub clicks: Vec<(Slot, usize)>,
+}
+
+/// Completes `facts` (whose writes are in) with the carried egress and clicks of `roots`, the
+/// lineage edges and images gathered in `local`, and runs the chain program once.
+pub(super) fn run_chain(
+    host: &Host,
+    profile: &Profile,
+    local: &mut Local,
+    mut facts: ChainFacts,
+    roots: &[Slot],
+    emit: &mut Emitted<'_>,
+) -> (logic::ChainOutput, Refs) {
+    let mut refs = Refs { egress: Vec::new(), clicks: Vec::new() };
+    for &r in roots {
+        let Some(state) = host.roots.get(&r) else { continue };
+        for (j, e) in state.egress.iter().enumerate() {
+            let proc = local.lineage(host, e.proc);
+            let domain = local.name(&e.dest.key);
+            facts.egress.push(logic::Egress { id: refs.egress.len() as Id, proc, time: e.time, domain });
+            refs.egress.push((r, j));
+        }
+        for (j, c) in state.clicks.iter().enumerate() {
+            let proc = local.lineage(host, c.proc);
+            facts.click.push(logic::Click { id: refs.clicks.len() as Id, proc, time: c.time });
+            refs.clicks.push((r, j));
+        }
+    }
+    facts.link_source_image =
+        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
+    facts.parent = std::mem::take(&mut local.parent);
+    facts.image = std::mem::take(&mut local.image);
+    let result = logic::evaluate_chain(&facts);
+    emit.stats.chain_evaluations += 1;
+    (result, refs)
+}
+
 fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], emit: &mut Emitted<'_>) {
     let mut local = Local::default();
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
@@ -165,29 +205,8 @@ fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], e
             roots.push(w.root);
         }
     }
-    let mut egress_refs: Vec<(Slot, usize)> = Vec::new();
-    let mut click_refs: Vec<(Slot, usize)> = Vec::new();
-    for &r in &roots {
-        let Some(state) = host.roots.get(&r) else { continue };
-        for (j, e) in state.egress.iter().enumerate() {
-            let proc = local.lineage(host, e.proc);
-            let domain = local.name(&e.dest.key);
-            facts.egress.push(logic::Egress { id: egress_refs.len() as Id, proc, time: e.time, domain });
-            egress_refs.push((r, j));
-        }
-        for (j, c) in state.clicks.iter().enumerate() {
-            let proc = local.lineage(host, c.proc);
-            facts.click.push(logic::Click { id: click_refs.len() as Id, proc, time: c.time });
-            click_refs.push((r, j));
-        }
-    }
-    facts.link_source_image =
-        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
-    facts.parent = std::mem::take(&mut local.parent);
-    facts.image = std::mem::take(&mut local.image);
-    let result = logic::evaluate_chain(&facts);
-    emit.stats.chain_evaluations += 1;
-    choose_and_emit(host, profile, ready, &result, &local.slots, &egress_refs, &click_refs, emit);
+    let (result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
+    choose_and_emit(host, profile, ready, &result, &local.slots, &refs.egress, &refs.clicks, emit);
 }
 
 /// Reduce: one alert per (link root, final file); the earliest write wins, then the strongest

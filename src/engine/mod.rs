@@ -27,6 +27,7 @@ use crate::alert::Record;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
 use crate::lower::{Ctx, DestCache};
+use crate::paths::os_hint;
 use crate::sink::Sink;
 use crate::stats::Stats;
 pub use any::AnyEngine;
@@ -56,28 +57,6 @@ fn rank(kind: &EventKind) -> u8 {
         EventKind::FileWrite { .. } => 4,
         EventKind::FileAttr { .. } => 5,
         EventKind::ProcessEnd { .. } => 6,
-    }
-}
-
-/// Guesses a host's OS from the paths in an event, for sources that do not say.
-fn os_hint(ev: &Event) -> Option<Os> {
-    let path = match &ev.kind {
-        EventKind::ProcessStart { image, .. } => image.as_str(),
-        EventKind::FileWrite { path, .. } | EventKind::FileAttr { path, .. } => path.as_str(),
-        _ => return None,
-    };
-    let b = path.as_bytes();
-    if path.contains('\\') || (b.len() > 1 && b[1] == b':') {
-        Some(Os::Windows)
-    } else if ["/Users/", "/Applications/", "/System/", "/private/", "/Library/", "/Volumes/"]
-        .iter()
-        .any(|p| path.starts_with(p))
-    {
-        Some(Os::Macos)
-    } else if path.starts_with('/') {
-        Some(Os::Linux)
-    } else {
-        None
     }
 }
 

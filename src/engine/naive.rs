@@ -30,9 +30,9 @@
 //! placeholder filled in), the streaming engine does not seed later writes of the new root with
 //! them, while this mode, feeding every root's and deriving roots from the current table, can.
 
-use clickchain_logic::{self as logic, ChainFacts, Id};
+use clickchain_logic::{ChainFacts, Id};
 
-use super::evaluate::{choose_and_emit, write_facts, Emitted, Local};
+use super::evaluate::{choose_and_emit, run_chain, write_facts, Emitted, Local};
 use super::proctable::Slot;
 use super::profile::Profile;
 use super::state::{Host, PendingWrite};
@@ -75,35 +75,14 @@ pub(super) fn evaluate_window(
     // Every link root's egress and clicks (in root order, each root's in time order).
     let mut roots: Vec<Slot> = host.roots.keys().copied().collect();
     roots.sort_unstable();
-    let mut egress_refs: Vec<(Slot, usize)> = Vec::new();
-    let mut click_refs: Vec<(Slot, usize)> = Vec::new();
-    for r in roots {
-        let state = &host.roots[&r];
-        for (j, e) in state.egress.iter().enumerate() {
-            let proc = local.lineage(host, e.proc);
-            let domain = local.name(&e.dest.key);
-            facts.egress.push(logic::Egress { id: egress_refs.len() as Id, proc, time: e.time, domain });
-            egress_refs.push((r, j));
-        }
-        for (j, c) in state.clicks.iter().enumerate() {
-            let proc = local.lineage(host, c.proc);
-            facts.click.push(logic::Click { id: click_refs.len() as Id, proc, time: c.time });
-            click_refs.push((r, j));
-        }
-    }
-    facts.link_source_image =
-        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
-    facts.parent = std::mem::take(&mut local.parent);
-    facts.image = std::mem::take(&mut local.image);
-    let mut result = logic::evaluate_chain(&facts);
-    emit.stats.chain_evaluations += 1;
+    let (mut result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
 
     // Dedup against earlier batches: only the new writes' matches are new.
     let new = ready.len() as Id;
     result.matches.retain(|m| m.write < new);
     result.quarantine_missing.retain(|&(w, _)| w < new);
     if !ready.is_empty() {
-        choose_and_emit(host, profile, ready, &result, &local.slots, &egress_refs, &click_refs, emit);
+        choose_and_emit(host, profile, ready, &result, &local.slots, &refs.egress, &refs.clicks, emit);
     }
     for w in ready {
         host.procs.pin(w.proc);

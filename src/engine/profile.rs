@@ -6,7 +6,7 @@ use clickchain_adapters::Os;
 use clickchain_logic::Params;
 
 use crate::config::{duration_ms, Config, ConfigError, OsProfile};
-use crate::domain::{DomainError, RiskPolicy, RiskSettings};
+use crate::domain::{DomainError, RiskPolicy};
 use crate::paths::PathClassifier;
 
 /// The analytic DET0066 names for each OS.
@@ -49,14 +49,7 @@ pub(crate) struct Profile {
 
 impl Profile {
     pub fn new(os: Os, p: &OsProfile, config: &Config) -> Result<Profile, EngineError> {
-        let risk = RiskPolicy::new(RiskSettings {
-            suspicious_tlds: p.suspicious_tlds.clone(),
-            allowed_cdns: p.allowed_cdns.clone(),
-            allowed_cidrs: p.allowed_cidrs.clone(),
-            dynamic_dns_suffixes: p.dynamic_dns_suffixes.clone(),
-            risk_threshold: p.domain_risk_score,
-        })
-        .map_err(|error| EngineError::Domain { os, error })?;
+        let risk = RiskPolicy::new(p.risk_settings()).map_err(|error| EngineError::Domain { os, error })?;
         let quarantine = p.quarantine_policy.as_ref().filter(|q| q.enabled);
         Ok(Profile {
             analytic: analytic(os),

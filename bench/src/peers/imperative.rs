@@ -30,8 +30,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use clickchain::config::{duration_ms, Config, OsProfile};
-use clickchain::domain::{host_of_url, Destination, FirstSeen, Psl, Reason, RiskPolicy, RiskSettings};
-use clickchain::paths::{DirFlags, PathClassifier};
+use clickchain::domain::{host_of_url, Destination, FirstSeen, Psl, Reason, RiskPolicy};
+use clickchain::paths::{os_hint, DirFlags, PathClassifier};
 use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, ProcKey};
 use clickchain_logic::Strength;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -111,13 +111,7 @@ struct Profile {
 
 impl Profile {
     fn new(os: Os, p: &OsProfile) -> anyhow::Result<Profile> {
-        let risk = RiskPolicy::new(RiskSettings {
-            suspicious_tlds: p.suspicious_tlds.clone(),
-            allowed_cdns: p.allowed_cdns.clone(),
-            allowed_cidrs: p.allowed_cidrs.clone(),
-            dynamic_dns_suffixes: p.dynamic_dns_suffixes.clone(),
-            risk_threshold: p.domain_risk_score,
-        })?;
+        let risk = RiskPolicy::new(p.risk_settings())?;
         Ok(Profile {
             paths: PathClassifier::new(os, p)?,
             risk,
@@ -183,27 +177,6 @@ fn os_index(os: Os) -> usize {
         Os::Windows => 0,
         Os::Linux => 1,
         Os::Macos => 2,
-    }
-}
-
-/// The OS a path suggests (for events without `os`), as the engine guesses it.
-fn os_hint(ev: &Event) -> Option<Os> {
-    let path = match &ev.kind {
-        EventKind::ProcessStart { image, .. } => image.as_str(),
-        EventKind::FileWrite { path, .. } | EventKind::FileAttr { path, .. } => path.as_str(),
-        _ => return None,
-    };
-    if path.contains('\\') || path.as_bytes().get(1) == Some(&b':') {
-        Some(Os::Windows)
-    } else if ["/Users/", "/Applications/", "/System/", "/private/", "/Library/", "/Volumes/"]
-        .iter()
-        .any(|p| path.starts_with(p))
-    {
-        Some(Os::Macos)
-    } else if path.starts_with('/') {
-        Some(Os::Linux)
-    } else {
-        None
     }
 }
 
