@@ -32,7 +32,15 @@ pub(crate) struct DnsCache {
 impl DnsCache {
     pub fn insert(&mut self, ip: IpAddr, entry: DnsEntry, cap: usize) -> u64 {
         let mut evicted = 0;
-        let q = self.by_ip.entry(ip).or_default();
+        // Most IPs get one answer: room for one, grown only when a second comes.
+        let q = self.by_ip.entry(ip).or_insert_with(|| VecDeque::with_capacity(1));
+        // A repeated answer (same name, same link root) replaces its older copy: lookups come in
+        // time order, so the newer copy answers every lookup the older one would, and repeats
+        // do not push other names out.
+        if let Some(i) = q.iter().position(|e| e.root == entry.root && e.name == entry.name) {
+            q.remove(i);
+            self.len -= 1;
+        }
         if q.len() >= PER_IP {
             q.pop_front();
             self.len -= 1;
@@ -40,8 +48,7 @@ impl DnsCache {
         self.order.push_back((entry.time, ip));
         q.push_back(entry);
         self.len += 1;
-        while self.len > cap {
-            self.pop_oldest();
+        while self.len > cap && self.pop_oldest(i64::MAX) {
             evicted += 1;
         }
         if self.order.len() > 2 * cap + 64 {
@@ -50,8 +57,16 @@ impl DnsCache {
         evicted
     }
 
-    fn pop_oldest(&mut self) {
-        while let Some((t, ip)) = self.order.pop_front() {
+    /// Drops the oldest answer if it is older than `before` (whether one was dropped). Entries
+    /// of the expiry queue whose answer already left (replaced, or pushed out of its IP's
+    /// list) are skipped, and never make a newer answer go in their place (regression:
+    /// expiry_keeps_answers_newer_than_the_horizon).
+    fn pop_oldest(&mut self, before: i64) -> bool {
+        while let Some(&(t, ip)) = self.order.front() {
+            if t >= before {
+                return false;
+            }
+            self.order.pop_front();
             if let Some(q) = self.by_ip.get_mut(&ip) {
                 if q.front().is_some_and(|e| e.time == t) {
                     q.pop_front();
@@ -59,10 +74,11 @@ impl DnsCache {
                     if q.is_empty() {
                         self.by_ip.remove(&ip);
                     }
-                    return;
+                    return true;
                 }
             }
         }
+        false
     }
 
     /// Rebuilds the expiry queue from the live entries (drops stale ones left by per-IP eviction).
@@ -75,9 +91,7 @@ impl DnsCache {
 
     /// Drops answers older than `horizon`.
     pub fn expire(&mut self, horizon: i64) {
-        while self.order.front().is_some_and(|&(t, _)| t < horizon) {
-            self.pop_oldest();
-        }
+        while self.pop_oldest(horizon) {}
         if self.order.capacity() > 4 * self.order.len() + 64 {
             self.order.shrink_to_fit();
         }
@@ -121,6 +135,40 @@ mod tests {
         assert_eq!(c.lookup(ip, 1_200, 1_000, Some(2)).map(|e| e.time), Some(200), "exactly the ttl old");
         assert!(c.lookup(ip, 1_201, 1_000, Some(2)).is_none(), "1 ms older than the ttl");
         assert!(c.lookup(ip, 2_000, 1_000, None).is_none(), "older than the ttl");
+    }
+
+    #[test]
+    fn expiry_keeps_answers_newer_than_the_horizon() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut c = DnsCache::default();
+        for t in 1..=PER_IP as i64 + 1 {
+            c.insert(ip, entry(&format!("n{t}.example"), t, None), 100);
+        }
+        assert_eq!(c.len, PER_IP, "the first answer was pushed out of the IP's list");
+        c.expire(2);
+        assert_eq!(c.len, PER_IP, "nothing is older than the horizon");
+        c.expire(3);
+        assert_eq!(c.len, PER_IP - 1);
+    }
+
+    #[test]
+    fn repeated_answers_do_not_push_other_names_out() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut c = DnsCache::default();
+        c.insert(ip, entry("a.example", 100, Some(1)), 100);
+        for t in 0..2 * PER_IP as i64 {
+            c.insert(ip, entry("b.example", 200 + t, Some(2)), 100);
+        }
+        assert_eq!(c.len, 2);
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some(1)).unwrap().name, "a.example");
+        assert_eq!(
+            c.lookup(ip, 300, 1_000, Some(2)).map(|e| e.time),
+            Some(200 + 2 * PER_IP as i64 - 1),
+            "the newest copy"
+        );
+        c.expire(201);
+        assert_eq!(c.len, 1, "the replaced copies left nothing behind");
+        assert_eq!(&*c.lookup(ip, 300, 1_000, None).unwrap().name, "b.example");
     }
 
     #[test]

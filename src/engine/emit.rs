@@ -24,7 +24,7 @@ pub(super) fn emit_alert(
     // The root's incarnation, not just its key: a pid is reused by a later process (regression:
     // dedup_by_incarnation_not_reused_pid).
     let root = host.procs.get(c.root);
-    let root_key = format!("{}@{}", root.key, root.start.unwrap_or(i64::MIN));
+    let root_key = format!("{}@{}", root.key_label(), root.start.unwrap_or(i64::MIN));
     let dedup = (root_key.clone(), w.norm.clone());
     if host.emitted.contains_key(&dedup) {
         emit.stats.duplicates_suppressed += 1;
@@ -151,7 +151,7 @@ pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec
 pub(super) fn image_label(host: &Host, slot: Slot) -> String {
     let p = host.procs.get(slot);
     if p.image.is_empty() {
-        format!("<unknown {}>", p.key)
+        format!("<unknown {}>", p.key_label())
     } else {
         p.image.to_string()
     }

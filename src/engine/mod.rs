@@ -11,10 +11,12 @@ mod follow_on;
 mod latency;
 mod naive;
 pub(crate) mod nod;
+mod proc_ids;
 pub(crate) mod proctable;
 pub(crate) mod profile;
 mod reorder;
 mod sharded;
+mod slab;
 pub(crate) mod state;
 
 use std::sync::{Arc, Mutex};
@@ -89,8 +91,11 @@ pub struct Engine {
     psl: PslHandle,
     first_seen: NodStore,
     dests: [DestCache; 3],
-    hosts: FxHashMap<Arc<str>, Host>,
-    dirty: Vec<Arc<str>>,
+    /// Hosts in order of first sighting; `host_ids` finds one by name.
+    hosts: Vec<Host>,
+    host_ids: FxHashMap<Arc<str>, u32>,
+    /// Hosts touched since the last batch (indices into `hosts`).
+    dirty: Vec<u32>,
     reorder: Reorder,
     seq: u64,
     max_seen: i64,
@@ -157,7 +162,8 @@ impl Engine {
                 None => NodStore::Own(nod::new_store(&config)),
             },
             dests: [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)],
-            hosts: FxHashMap::default(),
+            hosts: Vec::new(),
+            host_ids: FxHashMap::default(),
             dirty: Vec::new(),
             reorder: Reorder::default(),
             seq: 0,
@@ -251,8 +257,8 @@ impl Engine {
         self.watermark = i64::MAX;
         self.release();
         let until = self.bucket.map_or(i64::MAX, |b| (b + 1) * self.batch - 1);
-        self.dirty = self.hosts.keys().cloned().collect();
-        for h in self.hosts.values_mut() {
+        self.dirty = (0..self.hosts.len() as u32).collect();
+        for h in &mut self.hosts {
             h.dirty = true;
             for p in h.pending.iter_mut().filter(|p| p.ready > self.max_seen) {
                 p.quarantine_candidate = false;
@@ -276,7 +282,7 @@ impl Engine {
 
     /// Processes currently held for all hosts (a gauge for memory use).
     pub fn live_processes(&self) -> usize {
-        self.hosts.values().map(|h| h.procs.len()).sum()
+        self.hosts.iter().map(|h| h.procs.len()).sum()
     }
 
     fn release(&mut self) {
@@ -296,19 +302,21 @@ impl Engine {
             None => self.bucket = Some(b),
             _ => {}
         }
-        let host = match self.hosts.get_key_value(ev.host.as_str()) {
-            Some((k, _)) => Arc::clone(k),
+        let id = match self.host_ids.get(ev.host.as_str()) {
+            Some(&id) => id,
             None => {
                 if self.hosts.len() >= self.limits.max_hosts {
                     self.stats.dropped.host_cap += 1;
                     return;
                 }
                 let name: Arc<str> = Arc::from(ev.host.as_str());
-                self.hosts.insert(Arc::clone(&name), Host::new(Arc::clone(&name), None));
-                name
+                let id = self.hosts.len() as u32;
+                self.host_ids.insert(Arc::clone(&name), id);
+                self.hosts.push(Host::new(name, None));
+                id
             }
         };
-        let h = self.hosts.get_mut(&host).expect("inserted");
+        let h = &mut self.hosts[id as usize];
         let os = *h.os.get_or_insert_with(|| ev.os.or_else(|| os_hint(&ev)).or(self.default_os).unwrap_or(Os::Linux));
         let profile = &self.profiles[os_index(os)];
         let mut ctx = Ctx {
@@ -324,7 +332,7 @@ impl Engine {
         self.stats.events_processed += 1;
         if !h.dirty {
             h.dirty = true;
-            self.dirty.push(host);
+            self.dirty.push(id);
         }
     }
 
@@ -332,12 +340,13 @@ impl Engine {
     fn close_batch(&mut self, until: i64, at_end: bool) {
         let _span = tracing::debug_span!("batch", until, hosts = self.dirty.len()).entered();
         let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.sort();
+        // By name, so that output order does not depend on which host came first.
+        dirty.sort_unstable_by(|&a, &b| self.hosts[a as usize].name.cmp(&self.hosts[b as usize].name));
         let started = std::time::Instant::now();
         let mut evaluated = false;
-        let mut still: Vec<Arc<str>> = Vec::new();
-        for name in dirty {
-            let Some(host) = self.hosts.get_mut(&name) else { continue };
+        let mut still: Vec<u32> = Vec::new();
+        for id in dirty {
+            let host = &mut self.hosts[id as usize];
             host.dirty = false;
             let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
             if self.naive || host.has_work(until, at_end) {
@@ -352,7 +361,7 @@ impl Engine {
             }
             if !host.pending.is_empty() {
                 host.dirty = true;
-                still.push(name);
+                still.push(id);
             }
         }
         self.dirty = still;
@@ -367,7 +376,7 @@ impl Engine {
     /// Expires carried state and processes that nothing can refer to any more.
     fn sweep(&mut self, until: i64) {
         self.last_sweep = until;
-        for host in self.hosts.values_mut() {
+        for host in &mut self.hosts {
             let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
             let horizon = until.saturating_sub(profile.retention_ms() + self.lateness);
             host.expire(horizon, until);

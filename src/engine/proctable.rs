@@ -9,6 +9,9 @@ use std::sync::Arc;
 use clickchain_adapters::{ProcKey, SourceRef};
 use rustc_hash::FxHashMap;
 
+use super::proc_ids::{IdIndex, StoredId};
+use super::slab::Slab;
+
 /// Index of a process in its host's table.
 pub(crate) type Slot = u32;
 
@@ -17,7 +20,9 @@ pub(crate) const MAX_DEPTH: usize = 64;
 
 #[derive(Debug)]
 pub(crate) struct Proc {
-    pub key: ProcKey,
+    /// The identity it is known by (its [`ProcKey`]: an id, a pid, or both).
+    pub id: Option<StoredId>,
+    pub pid: Option<u32>,
     /// Full image path; empty when the start was never seen.
     pub image: Arc<str>,
     pub parent: Option<Slot>,
@@ -46,12 +51,14 @@ pub(crate) struct StartOutcome {
 
 #[derive(Default)]
 pub(crate) struct ProcTable {
-    slots: Vec<Option<Proc>>,
+    slots: Slab<Proc>,
     free: Vec<Slot>,
-    by_id: FxHashMap<Box<str>, Slot>,
+    by_id: IdIndex,
     by_pid: FxHashMap<u32, Slot>,
     len: usize,
     pub evicted: u64,
+    /// The image of a process never seen starting (shared, not allocated per placeholder).
+    no_image: Arc<str>,
 }
 
 pub(crate) struct NewProc<'a> {
@@ -65,6 +72,25 @@ pub(crate) struct NewProc<'a> {
     pub source: SourceRef,
 }
 
+impl Proc {
+    /// The key as written in events (`pid:N` for a pid alone), for evidence.
+    pub fn key_label(&self) -> String {
+        match (&self.id, self.pid) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(pid)) => format!("pid:{pid}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+fn split_key(key: &ProcKey) -> (Option<StoredId>, Option<u32>) {
+    match key {
+        ProcKey::Id(id) => (Some(StoredId::new(id)), None),
+        ProcKey::Pid(pid) => (None, Some(*pid)),
+        ProcKey::IdAndPid(id, pid) => (Some(StoredId::new(id)), Some(*pid)),
+    }
+}
+
 impl ProcTable {
     pub fn len(&self) -> usize {
         self.len
@@ -72,31 +98,31 @@ impl ProcTable {
 
     /// Every process held, by slot (the naive evaluation feeds them all to the rules).
     pub fn live_slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.slots.iter().enumerate().filter(|(_, p)| p.is_some()).map(|(s, _)| s as Slot)
+        self.slots.iter().map(|(s, _)| s as Slot)
     }
 
     pub fn get(&self, slot: Slot) -> &Proc {
-        self.slots[slot as usize].as_ref().expect("live slot")
+        self.slots.get(slot as usize).expect("live slot")
     }
 
     fn get_mut(&mut self, slot: Slot) -> &mut Proc {
-        self.slots[slot as usize].as_mut().expect("live slot")
+        self.slots.get_mut(slot as usize).expect("live slot")
     }
 
     /// The process a key names: by id; by the pid's current incarnation; or, for a key with
     /// both, by id and else by pid (joining a source with ids to one with only pids).
     pub fn lookup(&self, key: &ProcKey) -> Option<Slot> {
         match key {
-            ProcKey::Id(id) => self.by_id.get(id.as_str()).copied(),
+            ProcKey::Id(id) => self.by_id.get(id),
             ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
-            ProcKey::IdAndPid(id, pid) => self.by_id.get(id.as_str()).or_else(|| self.by_pid.get(pid)).copied(),
+            ProcKey::IdAndPid(id, pid) => self.by_id.get(id).or_else(|| self.by_pid.get(pid).copied()),
         }
     }
 
     /// The process with exactly this identity (no pid fallback for keys with an id).
     fn lookup_exact(&self, key: &ProcKey) -> Option<Slot> {
         match key {
-            ProcKey::Id(id) | ProcKey::IdAndPid(id, _) => self.by_id.get(id.as_str()).copied(),
+            ProcKey::Id(id) | ProcKey::IdAndPid(id, _) => self.by_id.get(id),
             ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
         }
     }
@@ -115,21 +141,19 @@ impl ProcTable {
         self.len += 1;
         match self.free.pop() {
             Some(s) => {
-                self.slots[s as usize] = Some(p);
+                self.slots.put(s as usize, p);
                 s
             }
-            None => {
-                self.slots.push(Some(p));
-                (self.slots.len() - 1) as Slot
-            }
+            None => self.slots.push(p) as Slot,
         }
     }
 
     fn placeholder(&mut self, key: &ProcKey, time: i64) -> Slot {
-        let empty: Arc<str> = Arc::from("");
+        let (id, pid) = split_key(key);
         let slot = self.alloc(Proc {
-            key: key.clone(),
-            image: empty,
+            id,
+            pid,
+            image: Arc::clone(&self.no_image),
             parent: None,
             start: None,
             end: None,
@@ -141,17 +165,17 @@ impl ProcTable {
             children: 0,
             pins: 0,
         });
-        match key {
-            ProcKey::Id(id) => {
-                self.by_id.insert(id.as_str().into(), slot);
+        let p = self.get(slot);
+        match (p.id.clone(), p.pid) {
+            (Some(id), None) => self.by_id.insert(&id, slot),
+            (None, Some(pid)) => {
+                self.by_pid.insert(pid, slot);
             }
-            ProcKey::Pid(pid) => {
-                self.by_pid.insert(*pid, slot);
+            (Some(id), Some(pid)) => {
+                self.by_id.insert(&id, slot);
+                self.by_pid.entry(pid).or_insert(slot);
             }
-            ProcKey::IdAndPid(id, pid) => {
-                self.by_id.insert(id.as_str().into(), slot);
-                self.by_pid.entry(*pid).or_insert(slot);
-            }
+            (None, None) => {}
         }
         slot
     }
@@ -160,12 +184,17 @@ impl ProcTable {
     pub fn resolve(&mut self, key: &ProcKey, time: i64) -> Slot {
         match self.lookup(key) {
             Some(s) => {
-                let p = self.get_mut(s);
-                p.last_seen = p.last_seen.max(time);
+                self.touch(s, time);
                 s
             }
             None => self.placeholder(key, time),
         }
+    }
+
+    /// Notes that a record referred to `slot` at `time`.
+    pub fn touch(&mut self, slot: Slot, time: i64) {
+        let p = self.get_mut(slot);
+        p.last_seen = p.last_seen.max(time);
     }
 
     /// Records a process start.
@@ -203,7 +232,8 @@ impl ProcTable {
                     outcome.orphan = true;
                 }
                 let ps = self.resolve(pk, new.time);
-                if self.ancestors(ps).any(|a| a == slot) || ps == slot {
+                // Only a process with children can be an ancestor (a new one never is).
+                if ps == slot || (self.get(slot).children > 0 && self.ancestors(ps).any(|a| a == slot)) {
                     outcome.cycle = true;
                     None
                 } else {
@@ -228,12 +258,15 @@ impl ProcTable {
         if let ProcKey::IdAndPid(_, pid) = new.key {
             // A placeholder made from a reference may have recorded another pid: the start's
             // is the real one (regression: placeholder_pid_replaced_by_start).
-            if let ProcKey::IdAndPid(_, old) = self.get(slot).key {
+            let p = self.get(slot);
+            if let (Some(_), Some(old)) = (&p.id, p.pid) {
                 if old != *pid && self.by_pid.get(&old) == Some(&slot) {
                     self.by_pid.remove(&old);
                 }
             }
-            self.get_mut(slot).key = new.key.clone();
+            let (id, pid_of_key) = split_key(new.key);
+            let p = self.get_mut(slot);
+            (p.id, p.pid) = (id, pid_of_key);
             // Starting makes it the pid's current holder, for sources that only know pids.
             self.take_pid(*pid, slot, new.time);
         }
@@ -294,9 +327,8 @@ impl ProcTable {
     pub fn sweep(&mut self, horizon: i64) -> usize {
         let mut removed = 0;
         loop {
-            let dead: Vec<Slot> = (0..self.slots.len() as Slot)
-                .filter(|&s| self.slots[s as usize].as_ref().is_some_and(|p| Self::removable(p, horizon)))
-                .collect();
+            let dead: Vec<Slot> =
+                self.slots.iter().filter(|(_, p)| Self::removable(p, horizon)).map(|(s, _)| s as Slot).collect();
             if dead.is_empty() {
                 return removed;
             }
@@ -320,10 +352,8 @@ impl ProcTable {
         let mut idle: Vec<(i64, Slot)> = self
             .slots
             .iter()
-            .enumerate()
-            .filter_map(|(s, p)| {
-                p.as_ref().filter(|p| p.pins == 0 && p.children == 0).map(|p| (p.last_seen, s as Slot))
-            })
+            .filter(|(_, p)| p.pins == 0 && p.children == 0)
+            .map(|(s, p)| (p.last_seen, s as Slot))
             .collect();
         idle.sort_unstable();
         let n = (cap / 10).max(1).min(idle.len());
@@ -336,18 +366,13 @@ impl ProcTable {
 
     /// Removes a process nothing refers to (no pins, no children).
     fn remove_quiet(&mut self, slot: Slot) {
-        let p = self.slots[slot as usize].take().expect("live slot");
+        let p = self.slots.take(slot as usize).expect("live slot");
         self.len -= 1;
         self.free.push(slot);
-        let (id, pid) = match &p.key {
-            ProcKey::Id(id) => (Some(id.as_str()), None),
-            ProcKey::Pid(pid) => (None, Some(*pid)),
-            ProcKey::IdAndPid(id, pid) => (Some(id.as_str()), Some(*pid)),
-        };
-        if let Some(id) = id.filter(|id| self.by_id.get(*id) == Some(&slot)) {
-            self.by_id.remove(id);
+        if let Some(id) = &p.id {
+            self.by_id.remove_if(id, slot);
         }
-        if let Some(pid) = pid.filter(|pid| self.by_pid.get(pid) == Some(&slot)) {
+        if let Some(pid) = p.pid.filter(|pid| self.by_pid.get(pid) == Some(&slot)) {
             self.by_pid.remove(&pid);
         }
         if let Some(ps) = p.parent {

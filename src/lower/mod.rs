@@ -94,11 +94,13 @@ impl Host {
 
     /// The process a record names, with a placeholder for one never seen starting.
     fn known(&mut self, ctx: &mut Ctx<'_>, key: &ProcKey, t: i64) -> Slot {
-        if self.procs.lookup(key).is_none() {
-            ctx.stats.anomalies.unknown_process += 1;
-            // A placeholder may exceed the cap by one rather than lose the event's process.
-            self.make_room(ctx);
+        if let Some(slot) = self.procs.lookup(key) {
+            self.procs.touch(slot, t);
+            return slot;
         }
+        ctx.stats.anomalies.unknown_process += 1;
+        // A placeholder may exceed the cap by one rather than lose the event's process.
+        self.make_room(ctx);
         self.procs.resolve(key, t)
     }
 
@@ -234,24 +236,22 @@ impl Host {
             ctx.stats.classified.egress_outside_lineage += 1;
             return;
         };
-        let mut evidence = vec![source];
-        let (name, how): (Option<String>, DomainSource) = match domain {
-            Some(d) => (Some(d.to_owned()), DomainSource::Event),
-            None => match self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(root)) {
-                Some(e) => {
-                    evidence.push(e.source.clone());
-                    (Some(e.name.to_string()), DomainSource::Dns)
-                }
-                None => {
-                    self.click_host(root, t).map_or((None, DomainSource::None), |h| (Some(h), DomainSource::ClickUrl))
-                }
-            },
+        // Most connects go to trusted destinations: nothing is allocated before the verdict.
+        let answer = if domain.is_none() { self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(root)) } else { None };
+        let click_host = if domain.is_none() && answer.is_none() { self.click_host(root, t) } else { None };
+        let (name, how) = match (domain, answer, click_host.as_deref()) {
+            (Some(d), _, _) => (Some(d), DomainSource::Event),
+            (None, Some(e), _) => (Some(&*e.name), DomainSource::Dns),
+            (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
+            (None, None, None) => (None, DomainSource::None),
         };
-        let dest = classify(ctx, ip, name.as_deref(), t);
+        let dest = classify(ctx, ip, name, t);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
             return;
         }
+        let mut evidence = vec![source];
+        evidence.extend(answer.map(|e| e.source.clone()));
         let source = if dest.domain.is_some() { how } else { DomainSource::None };
         let state = self.roots.entry(root).or_default();
         // A browser opens many sockets to one destination at once: keep the first of a burst.

@@ -1,0 +1,78 @@
+//! Slot storage that grows by fixed chunks.
+//!
+//! A process table holds every process of its window (often thousands per host). A `Vec`
+//! doubles when full, so up to half of its capacity sits unused and each doubling copies the
+//! whole table; chunks bound the slack to one chunk and never move what is stored.
+
+/// Slots per chunk.
+const CHUNK: usize = 512;
+
+/// Indexed slots, each empty or holding a `T`.
+pub(crate) struct Slab<T> {
+    chunks: Vec<Box<[Option<T>]>>,
+    len: usize,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T> Slab<T> {
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?[i % CHUNK].as_ref()
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK)?[i % CHUNK].as_mut()
+    }
+
+    /// Stores `value` at `i` (an index below `len`).
+    pub fn put(&mut self, i: usize, value: T) {
+        self.chunks[i / CHUNK][i % CHUNK] = Some(value);
+    }
+
+    pub fn take(&mut self, i: usize) -> Option<T> {
+        self.chunks.get_mut(i / CHUNK)?[i % CHUNK].take()
+    }
+
+    /// Stores `value` at a new index, returned.
+    pub fn push(&mut self, value: T) -> usize {
+        let i = self.len;
+        if i.is_multiple_of(CHUNK) {
+            self.chunks.push(std::iter::repeat_with(|| None).take(CHUNK).collect());
+        }
+        self.chunks[i / CHUNK][i % CHUNK] = Some(value);
+        self.len += 1;
+        i
+    }
+
+    /// Every stored value with its index.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter()).enumerate().filter_map(|(i, v)| v.as_ref().map(|v| (i, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_across_chunks() {
+        let mut s = Slab::default();
+        for i in 0..(2 * CHUNK + 3) {
+            assert_eq!(s.push(i), i);
+        }
+        assert_eq!(s.take(CHUNK + 1), Some(CHUNK + 1));
+        assert_eq!(s.get(CHUNK + 1), None);
+        s.put(CHUNK + 1, 7);
+        *s.get_mut(2 * CHUNK).unwrap() += 1;
+        assert_eq!(
+            (s.get(CHUNK + 1), s.get(2 * CHUNK), s.get(2 * CHUNK + 3)),
+            (Some(&7), Some(&(2 * CHUNK + 1)), None)
+        );
+        assert_eq!(s.iter().count(), 2 * CHUNK + 3);
+        assert_eq!(s.iter().nth(CHUNK + 1), Some((CHUNK + 1, &7)));
+    }
+}
