@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clickchain_adapters::SourceRef;
 use rustc_hash::FxHashMap;
 
-use super::proctable::Slot;
+use super::proctable::Tagged;
 
 /// Answers kept per IP (the latest win).
 const PER_IP: usize = 4;
@@ -16,8 +16,9 @@ const PER_IP: usize = 4;
 pub(crate) struct DnsEntry {
     pub name: Arc<str>,
     pub time: i64,
-    /// Link root of the asking process, when it is in a lineage.
-    pub root: Option<Slot>,
+    /// Link root of the asking process, when it is in a lineage (tagged: the answer may
+    /// outlive the process, and its slot be reused).
+    pub root: Option<Tagged>,
     pub source: SourceRef,
 }
 
@@ -99,7 +100,7 @@ impl DnsCache {
 
     /// The name `ip` was last resolved from at or before `time` (not older than `ttl`),
     /// preferring answers to the same link root.
-    pub fn lookup(&self, ip: IpAddr, time: i64, ttl: i64, root: Option<Slot>) -> Option<&DnsEntry> {
+    pub fn lookup(&self, ip: IpAddr, time: i64, ttl: i64, root: Option<Tagged>) -> Option<&DnsEntry> {
         let q = self.by_ip.get(&ip)?;
         let fresh = || q.iter().rev().filter(|e| e.time <= time && time - e.time <= ttl);
         fresh().find(|e| root.is_some() && e.root == root).or_else(|| fresh().next())
@@ -114,7 +115,8 @@ mod tests {
 
     use super::*;
 
-    fn entry(name: &str, time: i64, root: Option<Slot>) -> DnsEntry {
+    fn entry(name: &str, time: i64, root: Option<u32>) -> DnsEntry {
+        let root = root.map(|s| (s, u64::from(s)));
         DnsEntry {
             name: Arc::from(name),
             time,
@@ -129,12 +131,22 @@ mod tests {
         let mut c = DnsCache::default();
         c.insert(ip, entry("a.example", 100, Some(1)), 100);
         c.insert(ip, entry("b.example", 200, Some(2)), 100);
-        assert_eq!(&*c.lookup(ip, 300, 1_000, Some(1)).unwrap().name, "a.example");
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some((1, 1))).unwrap().name, "a.example");
         assert_eq!(&*c.lookup(ip, 300, 1_000, None).unwrap().name, "b.example", "else the latest");
-        assert_eq!(&*c.lookup(ip, 150, 1_000, Some(2)).unwrap().name, "a.example", "not answers from the future");
-        assert_eq!(c.lookup(ip, 1_200, 1_000, Some(2)).map(|e| e.time), Some(200), "exactly the ttl old");
-        assert!(c.lookup(ip, 1_201, 1_000, Some(2)).is_none(), "1 ms older than the ttl");
+        assert_eq!(&*c.lookup(ip, 150, 1_000, Some((2, 2))).unwrap().name, "a.example", "not answers from the future");
+        assert_eq!(c.lookup(ip, 1_200, 1_000, Some((2, 2))).map(|e| e.time), Some(200), "exactly the ttl old");
+        assert!(c.lookup(ip, 1_201, 1_000, Some((2, 2))).is_none(), "1 ms older than the ttl");
         assert!(c.lookup(ip, 2_000, 1_000, None).is_none(), "older than the ttl");
+    }
+
+    #[test]
+    fn an_answer_is_not_preferred_for_a_new_process_in_its_old_slot() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut c = DnsCache::default();
+        c.insert(ip, entry("a.example", 100, Some(1)), 100);
+        c.insert(ip, entry("b.example", 200, Some(2)), 100);
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some((1, 1))).unwrap().name, "a.example");
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some((1, 9))).unwrap().name, "b.example", "slot 1 reused");
     }
 
     #[test]
@@ -160,9 +172,9 @@ mod tests {
             c.insert(ip, entry("b.example", 200 + t, Some(2)), 100);
         }
         assert_eq!(c.len, 2);
-        assert_eq!(&*c.lookup(ip, 300, 1_000, Some(1)).unwrap().name, "a.example");
+        assert_eq!(&*c.lookup(ip, 300, 1_000, Some((1, 1))).unwrap().name, "a.example");
         assert_eq!(
-            c.lookup(ip, 300, 1_000, Some(2)).map(|e| e.time),
+            c.lookup(ip, 300, 1_000, Some((2, 2))).map(|e| e.time),
             Some(200 + 2 * PER_IP as i64 - 1),
             "the newest copy"
         );

@@ -110,16 +110,17 @@ pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_e
     // Candidates stay while a write that may still alert (waiting out its quarantine grace)
     // is older than them: its alert can claim them later (regression:
     // follow_on_kept_during_quarantine_grace).
-    match host.pending.iter().map(|p| p.time).min() {
-        Some(first) => {
-            host.execs.retain(|e| e.time >= first);
-            host.removals.retain(|r| r.time >= first);
+    let first = host.pending.iter().map(|p| p.time).min().unwrap_or(i64::MAX);
+    let procs = &mut host.procs;
+    let mut keep = |time: i64, proc: Slot| {
+        let keep = time >= first;
+        if !keep {
+            procs.unpin(proc);
         }
-        None => {
-            host.execs.clear();
-            host.removals.clear();
-        }
-    }
+        keep
+    };
+    host.execs.retain(|e| keep(e.time, e.proc));
+    host.removals.retain(|r| keep(r.time, r.proc));
 }
 
 /// A chosen chain for one (link root, file).

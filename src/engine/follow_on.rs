@@ -46,7 +46,8 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
     for m in found {
         let slot = local.slots[m.proc as usize];
         let a = &host.alerted[m.alert as usize];
-        if a.reported.contains(&(m.kind as u8, slot)) {
+        let serial = host.procs.get(slot).serial;
+        if a.reported.contains(&(m.kind as u8, serial)) {
             continue;
         }
         let mut evidence: Vec<SourceRef> = host.procs.get(slot).source.iter().cloned().collect();
@@ -68,7 +69,7 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
         emit.stats.follow_ons += 1;
         emit.out.push(Record::FollowOn(record));
         let a = &mut host.alerted[m.alert as usize];
-        a.reported.insert((m.kind as u8, slot));
+        a.reported.insert((m.kind as u8, serial));
         if matches!(m.kind, logic::FollowOnKind::Executed | logic::FollowOnKind::LolbinWithFile) {
             a.payload.push(slot);
             host.procs.pin(slot);

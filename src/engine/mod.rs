@@ -36,6 +36,7 @@ pub use any::AnyEngine;
 use evaluate::{evaluate_host, Emitted};
 pub use latency::BatchLatency;
 use nod::NodStore;
+use proctable::ENDED_GRACE_MS;
 pub use profile::{analytic, EngineError};
 use profile::{Limits, Profile};
 use reorder::Reorder;
@@ -326,7 +327,7 @@ impl Engine {
             dests: &mut self.dests[os_index(os)],
             stats: &mut self.stats,
             limits: &self.limits,
-            horizon: t - profile.retention_ms(),
+            ended_before: t - ENDED_GRACE_MS,
         };
         h.ingest(&mut ctx, ev);
         self.stats.events_processed += 1;
@@ -381,7 +382,7 @@ impl Engine {
             let horizon = until.saturating_sub(profile.retention_ms() + self.lateness);
             host.expire(horizon, until);
             host.dns.expire(until.saturating_sub(profile.dns_ttl_ms));
-            host.procs.sweep(horizon);
+            host.procs.sweep(until.saturating_sub(self.lateness + ENDED_GRACE_MS));
         }
         tracing::trace!(hosts = self.hosts.len(), "swept");
     }

@@ -1,7 +1,8 @@
 //! The per-host process table: stable identities, parent links, pid reuse, bounded size.
 //!
 //! Processes are kept while alive or referenced (by children or carried facts), and leave once
-//! they ended before the horizon. `Pid` keys resolve to the incarnation alive at that time: a
+//! they ended [`ENDED_GRACE_MS`] ago: the table holds what is running plus the lineage of the
+//! facts in the window, not every process of the window. `Pid` keys resolve to the incarnation alive at that time: a
 //! new start under a pid ends the previous incarnation, so pid reuse never joins strangers.
 
 use std::sync::Arc;
@@ -14,6 +15,15 @@ use super::slab::Slab;
 
 /// Index of a process in its host's table.
 pub(crate) type Slot = u32;
+
+/// A slot with the serial of the process in it (see [`Proc::serial`]).
+pub(crate) type Tagged = (Slot, u64);
+
+/// An ended process that nothing refers to (no pins, no children) is kept this long after its
+/// end and its last mention, for records its source logs a little late; then it leaves, whatever
+/// the correlation window. What the rules need from it is held by pins: carried facts pin their
+/// process, and a pinned process's parents are held by their children.
+pub(crate) const ENDED_GRACE_MS: i64 = 120_000;
 
 /// Lineage walks stop here, whatever the input claims.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -36,6 +46,9 @@ pub(crate) struct Proc {
     /// The start record, for evidence.
     pub source: Option<SourceRef>,
     pub last_seen: i64,
+    /// Unique among all processes this table ever held: a slot is reused, a serial never is,
+    /// so state that names a process without pinning it stores the pair.
+    pub serial: u64,
     children: u32,
     /// Carried facts that refer to this process.
     pins: u32,
@@ -57,6 +70,7 @@ pub(crate) struct ProcTable {
     by_pid: FxHashMap<u32, Slot>,
     len: usize,
     pub evicted: u64,
+    next_serial: u64,
     /// The image of a process never seen starting (shared, not allocated per placeholder).
     no_image: Arc<str>,
 }
@@ -101,6 +115,11 @@ impl ProcTable {
         self.slots.iter().map(|(s, _)| s as Slot)
     }
 
+    /// `slot` and its serial: names this process even after the slot is reused.
+    pub fn tagged(&self, slot: Slot) -> Tagged {
+        (slot, self.get(slot).serial)
+    }
+
     pub fn get(&self, slot: Slot) -> &Proc {
         self.slots.get(slot as usize).expect("live slot")
     }
@@ -137,8 +156,10 @@ impl ProcTable {
         }
     }
 
-    fn alloc(&mut self, p: Proc) -> Slot {
+    fn alloc(&mut self, mut p: Proc) -> Slot {
         self.len += 1;
+        self.next_serial += 1;
+        p.serial = self.next_serial;
         match self.free.pop() {
             Some(s) => {
                 self.slots.put(s as usize, p);
@@ -162,6 +183,7 @@ impl ProcTable {
             forked: false,
             source: None,
             last_seen: time,
+            serial: 0,
             children: 0,
             pins: 0,
         });
@@ -325,18 +347,20 @@ impl ProcTable {
     /// Removes processes that ended before `horizon` and that nothing refers to any more.
     /// Leaves go first, which may free their parents in the same sweep.
     pub fn sweep(&mut self, horizon: i64) -> usize {
+        let mut dead: Vec<Slot> =
+            self.slots.iter().filter(|(_, p)| Self::removable(p, horizon)).map(|(s, _)| s as Slot).collect();
         let mut removed = 0;
-        loop {
-            let dead: Vec<Slot> =
-                self.slots.iter().filter(|(_, p)| Self::removable(p, horizon)).map(|(s, _)| s as Slot).collect();
-            if dead.is_empty() {
-                return removed;
-            }
-            removed += dead.len();
-            for s in dead {
-                self.remove_quiet(s);
+        // One pass over the table: a parent whose last child leaves is checked right then (it
+        // was not removable before, so it is not listed twice).
+        while let Some(s) = dead.pop() {
+            removed += 1;
+            if let Some(parent) = self.remove_quiet(s) {
+                if Self::removable(self.get(parent), horizon) {
+                    dead.push(parent);
+                }
             }
         }
+        removed
     }
 
     /// Makes room when the table is full: first a sweep, then the least recently seen processes
@@ -364,8 +388,8 @@ impl ProcTable {
         self.len < cap
     }
 
-    /// Removes a process nothing refers to (no pins, no children).
-    fn remove_quiet(&mut self, slot: Slot) {
+    /// Removes a process nothing refers to (no pins, no children); its parent, if any.
+    fn remove_quiet(&mut self, slot: Slot) -> Option<Slot> {
         let p = self.slots.take(slot as usize).expect("live slot");
         self.len -= 1;
         self.free.push(slot);
@@ -375,10 +399,10 @@ impl ProcTable {
         if let Some(pid) = p.pid.filter(|pid| self.by_pid.get(pid) == Some(&slot)) {
             self.by_pid.remove(&pid);
         }
-        if let Some(ps) = p.parent {
-            let parent = self.get_mut(ps);
-            parent.children = parent.children.saturating_sub(1);
-        }
+        let ps = p.parent?;
+        let parent = self.get_mut(ps);
+        parent.children = parent.children.saturating_sub(1);
+        Some(ps)
     }
 }
 

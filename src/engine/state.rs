@@ -118,13 +118,14 @@ pub(crate) struct AlertedFile {
     pub deadline: i64,
     /// Processes that ran the file (pinned).
     pub payload: Vec<Slot>,
-    /// (kind, process key) already reported.
-    pub reported: FxHashSet<(u8, Slot)>,
+    /// (kind, process serial) already reported.
+    pub reported: FxHashSet<(u8, u64)>,
 }
 
 /// A process start that may be follow-on activity (checked in the next evaluation).
 #[derive(Debug)]
 pub(crate) struct ExecCandidate {
+    /// Pinned while the candidate is kept.
     pub proc: Slot,
     pub time: i64,
     pub image_norm: String,
@@ -134,6 +135,7 @@ pub(crate) struct ExecCandidate {
 
 #[derive(Debug)]
 pub(crate) struct RemovalCandidate {
+    /// Pinned while the candidate is kept.
     pub proc: Slot,
     pub time: i64,
     pub norm: String,

@@ -43,8 +43,8 @@ pub(crate) struct Ctx<'a> {
     pub dests: &'a mut DestCache,
     pub stats: &'a mut Stats,
     pub limits: &'a Limits,
-    /// Carried state older than this is no longer needed.
-    pub horizon: i64,
+    /// Ended processes that nothing refers to may leave when they ended before this.
+    pub ended_before: i64,
 }
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value). A
@@ -107,7 +107,7 @@ impl Host {
     /// Room for one more process (sweeping, then evicting idle ones); evictions are counted.
     fn make_room(&mut self, ctx: &mut Ctx<'_>) -> bool {
         let before = self.procs.evicted;
-        let room = self.procs.make_room(ctx.limits.max_processes_per_host, ctx.horizon);
+        let room = self.procs.make_room(ctx.limits.max_processes_per_host, ctx.ended_before);
         ctx.stats.dropped.process_evicted += self.procs.evicted - before;
         room
     }
@@ -186,6 +186,7 @@ impl Host {
         if (runs_file || lolbin) && self.execs.len() >= ctx.limits.max_pending_per_host {
             ctx.stats.dropped.follow_on_cap += 1;
         } else if runs_file || lolbin {
+            self.procs.pin(slot);
             self.execs.push(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin });
         }
     }
@@ -212,7 +213,8 @@ impl Host {
         query: &str,
         answers: Vec<IpAddr>,
     ) {
-        let root = proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.root_of(s));
+        let root =
+            proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.root_of(s)).map(|r| self.procs.tagged(r));
         let name = self.images.intern(query.trim_end_matches('.'));
         for ip in answers {
             let entry = DnsEntry { name: Arc::clone(&name), time: t, root, source: source.clone() };
@@ -237,7 +239,11 @@ impl Host {
             return;
         };
         // Most connects go to trusted destinations: nothing is allocated before the verdict.
-        let answer = if domain.is_none() { self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(root)) } else { None };
+        let answer = if domain.is_none() {
+            self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(self.procs.tagged(root)))
+        } else {
+            None
+        };
         let click_host = if domain.is_none() && answer.is_none() { self.click_host(root, t) } else { None };
         let (name, how) = match (domain, answer, click_host.as_deref()) {
             (Some(d), _, _) => (Some(d), DomainSource::Event),
@@ -426,6 +432,7 @@ impl Host {
                     ctx.stats.dropped.follow_on_cap += 1;
                 } else if wanted {
                     let slot = self.known(ctx, proc, t);
+                    self.procs.pin(slot);
                     self.removals.push(RemovalCandidate { proc: slot, time: t, norm, source });
                 }
             }
