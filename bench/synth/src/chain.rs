@@ -19,16 +19,26 @@ pub(crate) fn risky_name(rng: &mut Rng, malicious: bool) -> String {
         loop {
             let label: String = (0..12).map(|_| *rng.pick(CHARS) as char).collect();
             let digits = label.bytes().filter(u8::is_ascii_digit).count();
-            let mut distinct: Vec<u8> = label.bytes().collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if (4..=8).contains(&digits) && distinct.len() >= 9 {
+            // The documented lexical checks (`RiskPolicy`): >= 30 % digits, and >= 3.0 bits of
+            // entropy per character (no vowels here). Counting distinct characters instead let
+            // `3vp6f2ppzjp1` (2.92 bits) through, a chain no default policy could see.
+            if (4..=8).contains(&digits) && entropy_bits(&label) >= 3.0 {
                 return format!("{label}.{}", rng.pick(&["com", "net", "info", "org"]));
             }
         }
     }
     let (a, b) = (rng.pick(WORDS), rng.pick(WORDS));
     format!("{a}-{b}{}.{}", rng.below(100), rng.pick(BAD_TLDS))
+}
+
+/// Shannon entropy of `label`'s characters, in bits per character.
+fn entropy_bits(label: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in label.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let n = label.len() as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
 }
 
 /// The chain events kept for the label, as host sequence numbers (mapped to stream indices later).

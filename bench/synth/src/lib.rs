@@ -122,6 +122,13 @@ fn split(total: usize, parts: usize, i: usize) -> usize {
     total / parts + usize::from(i < total % parts)
 }
 
+/// `n` risky registrable domains as the generator draws them for malicious links (or for
+/// benign risky visits), from `seed`: what a policy must find untrusted for the labels to hold.
+pub fn risky_names(seed: u64, n: usize, malicious: bool) -> Vec<String> {
+    let mut rng = rng::Rng::new(seed);
+    (0..n).map(|_| chain::risky_name(&mut rng, malicious)).collect()
+}
+
 /// Generates the stream described by `p`.
 ///
 /// # Panics
