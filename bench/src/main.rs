@@ -215,6 +215,10 @@ impl Phase {
     }
 }
 
+/// The same allocator as the `clickchain` binary, so that its phases measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),

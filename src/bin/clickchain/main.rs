@@ -10,6 +10,12 @@ use clap::{Parser, Subcommand};
 use clickchain::config::Config;
 use clickchain_adapters::Os;
 
+/// Readers allocate each event's strings and the engine frees them, on another thread with
+/// `--threads`: glibc's malloc serialises those frees on the reading thread's arena, mimalloc
+/// does not (bench/README.md, "Findings"). The library itself leaves the allocator to its user.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "clickchain", version, about = "Detect MITRE T1204.001 malicious-link chains (DET0066)")]
 struct Cli {
