@@ -236,7 +236,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     let stream_bytes = fs::metadata(&main.native)?.len();
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
-    let runners: [(&str, Format, &str, &str, &[&str]); 10] = [
+    let runners: [(&str, Format, &str, &str, &[&str]); 11] = [
         ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
         ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
         (
@@ -263,6 +263,13 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         ),
         ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
         ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
+        (
+            "clickchain scan (ECS) -j 2",
+            Format::Ecs,
+            "scan",
+            "file -> ECS reader, routing to 2 engine threads by host",
+            &["--threads", "2"],
+        ),
         (
             "parse floor (Sysmon JSON)",
             Format::Sysmon,
