@@ -2,8 +2,9 @@
 //!
 //! Processes are kept while alive or referenced (by children or carried facts), and leave once
 //! they ended [`ENDED_GRACE_MS`] ago: the table holds what is running plus the lineage of the
-//! facts in the window, not every process of the window. `Pid` keys resolve to the incarnation alive at that time: a
-//! new start under a pid ends the previous incarnation, so pid reuse never joins strangers.
+//! facts in the window, not every process of the window. `Pid` keys resolve to the incarnation
+//! alive at that time: a new start under a pid ends the previous incarnation, so pid reuse never
+//! joins strangers.
 
 use std::sync::Arc;
 
