@@ -53,28 +53,10 @@ impl fmt::Display for StoredId {
     }
 }
 
-/// Per byte: its hex value, plus [`LOWER`] or [`UPPER`] for a letter; [`NOT_HEX`] otherwise.
-const HEX: [u8; 256] = {
-    let mut t = [NOT_HEX; 256];
-    let mut c = 0;
-    while c < 10 {
-        t[b'0' as usize + c] = c as u8;
-        c += 1;
-    }
-    let mut c = 0;
-    while c < 6 {
-        t[b'a' as usize + c] = (10 + c as u8) | LOWER;
-        t[b'A' as usize + c] = (10 + c as u8) | UPPER;
-        c += 1;
-    }
-    t
-};
-const LOWER: u8 = 0x10;
-const UPPER: u8 = 0x20;
-const NOT_HEX: u8 = 0x80;
-
 /// `8-4-4-4-12` hex digits, optionally in braces, with all hex letters in one case (a spelling
-/// with both cases stays text, so that the key gives back exactly one string).
+/// with both cases stays text, so that the key gives back exactly one string). It runs for every
+/// event's process, so eight digits are decoded at a time (checked against a plain decoder by
+/// `pack_equals_the_plain_decoder`).
 fn pack(id: &str) -> Option<GuidKey> {
     let b = id.as_bytes();
     let (inner, braces) = match b.len() {
@@ -82,25 +64,58 @@ fn pack(id: &str) -> Option<GuidKey> {
         38 if b[0] == b'{' && b[37] == b'}' => (&b[1..37], true),
         _ => return None,
     };
+    let inner: &[u8; 36] = inner.try_into().ok()?;
     if inner[8] != b'-' || inner[13] != b'-' || inner[18] != b'-' || inner[23] != b'-' {
         return None;
     }
-    let (mut bits, mut seen) = (0u128, 0u8);
-    for group in [&inner[0..8], &inner[9..13], &inner[14..18], &inner[19..23], &inner[24..36]] {
-        for &c in group {
-            let v = HEX[c as usize];
-            seen |= v;
-            bits = (bits << 4) | u128::from(v & 0x0f);
-        }
+    let word = |at: usize| u64::from_le_bytes(inner[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| u64::from(u32::from_le_bytes(inner[at..at + 4].try_into().expect("4 bytes")));
+    let words = [word(0), half(9) | half(14) << 32, half(19) | half(24) << 32, word(28)];
+    let (mut digits, mut lower, mut upper) = ([0u32; 4], 0u64, 0u64);
+    for (d, w) in digits.iter_mut().zip(words) {
+        let h = Hex8::of(w)?;
+        (*d, lower, upper) = (h.value, lower | h.lower, upper | h.upper);
     }
-    if seen & NOT_HEX != 0 || seen & (LOWER | UPPER) == LOWER | UPPER {
+    if lower != 0 && upper != 0 {
         return None;
     }
     Some(GuidKey {
-        hi: (bits >> 64) as u64,
-        lo: bits as u64,
-        form: u8::from(braces) | u8::from(seen & UPPER != 0) << 1,
+        hi: u64::from(digits[0]) << 32 | u64::from(digits[1]),
+        lo: u64::from(digits[2]) << 32 | u64::from(digits[3]),
+        form: u8::from(braces) | u8::from(upper != 0) << 1,
     })
+}
+
+/// Eight ASCII hex digits decoded at once (the first byte of the word is the first digit).
+struct Hex8 {
+    value: u32,
+    /// High bit set in each byte that is a lowercase / uppercase letter.
+    lower: u64,
+    upper: u64,
+}
+
+impl Hex8 {
+    fn of(w: u64) -> Option<Hex8> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        if w & HIGH != 0 {
+            return None;
+        }
+        // For 7-bit bytes, the high bit of `b + (0x80 - k)` says `b >= k`, with no carry out.
+        let at_least = |k: u8| w.wrapping_add(ONES * u64::from(0x80 - k)) & HIGH;
+        let within = |lo: u8, hi: u8| at_least(lo) & !at_least(hi + 1);
+        let (digit, lower, upper) = (within(b'0', b'9'), within(b'a', b'f'), within(b'A', b'F'));
+        if digit | lower | upper != HIGH {
+            return None;
+        }
+        // A digit's value is its low nibble; a letter's is its low nibble plus 9.
+        let mut v = (w & (ONES * 0x0f)) + ((lower | upper) >> 7) * 9;
+        // Pairs of digits into bytes, bytes into 16-bit halves, halves into the value.
+        v = (v & 0x000f_000f_000f_000f) << 4 | (v & 0x0f00_0f00_0f00_0f00) >> 8;
+        v = (v & 0x0000_00ff_0000_00ff) << 8 | (v & 0x00ff_0000_00ff_0000) >> 16;
+        let value = ((v & 0xffff) << 16 | (v >> 32) & 0xffff) as u32;
+        Some(Hex8 { value, lower, upper })
+    }
 }
 
 /// Identity -> slot.
@@ -151,6 +166,77 @@ mod tests {
 
     use super::*;
 
+    /// The plain decoder `pack` must equal: digit by digit.
+    fn pack_reference(id: &str) -> Option<GuidKey> {
+        let b = id.as_bytes();
+        let (inner, braces) = match b.len() {
+            36 => (b, false),
+            38 if b[0] == b'{' && b[37] == b'}' => (&b[1..37], true),
+            _ => return None,
+        };
+        let (mut bits, mut lower, mut upper) = (0u128, false, false);
+        for (i, &c) in inner.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => {
+                    lower = true;
+                    c - b'a' + 10
+                }
+                b'A'..=b'F' => {
+                    upper = true;
+                    c - b'A' + 10
+                }
+                _ => return None,
+            };
+            bits = bits << 4 | u128::from(v);
+        }
+        if lower && upper {
+            return None;
+        }
+        Some(GuidKey { hi: (bits >> 64) as u64, lo: bits as u64, form: u8::from(braces) | u8::from(upper) << 1 })
+    }
+
+    proptest! {
+        #[test]
+        fn pack_equals_the_plain_decoder(
+            guid in any::<u128>(),
+            upper in any::<bool>(),
+            braces in any::<bool>(),
+            edits in proptest::collection::vec((0usize..38, any::<u8>()), 0..3),
+        ) {
+            let hex = format!("{guid:032x}");
+            let hex = if upper { hex.to_ascii_uppercase() } else { hex };
+            let dashed = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+            let mut bytes = if braces { format!("{{{dashed}}}") } else { dashed }.into_bytes();
+            for (at, byte) in edits {
+                if at < bytes.len() {
+                    bytes[at] = byte;
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            prop_assert_eq!(pack(&text), pack_reference(&text), "{}", text);
+        }
+    }
+
+    #[test]
+    fn every_byte_in_every_digit_place_decodes_as_the_plain_decoder() {
+        let base = "{0123abcd-4567-89ef-0a1b-2c3d4e5f6789}";
+        for at in 0..base.len() {
+            for byte in 0..=127u8 {
+                let mut b = base.as_bytes().to_vec();
+                b[at] = byte;
+                let text = String::from_utf8(b).unwrap();
+                assert_eq!(pack(&text), pack_reference(&text), "{text}");
+            }
+        }
+    }
+
     #[test]
     fn a_stored_id_is_no_larger_than_a_string() {
         assert_eq!(std::mem::size_of::<Option<StoredId>>(), 24);
@@ -162,6 +248,8 @@ mod tests {
         let braced = pack("{5EED0031-66A1-11EF-0000-000000000001}").unwrap();
         assert_eq!((lower.hi, lower.lo), (braced.hi, braced.lo));
         assert_eq!((lower.hi, lower.lo), (0x5eed_0031_66a1_11ef, 1));
+        let mixed = pack("{ABCDEF01-2345-6789-ABCD-EF0123456789}").unwrap();
+        assert_eq!((mixed.hi, mixed.lo, mixed.form), (0xabcd_ef01_2345_6789, 0xabcd_ef01_2345_6789, 3));
         assert_ne!(lower, braced, "different spellings are different identities");
         assert!(pack("{5EED0031-66a1-11EF-0000-000000000001}").is_none(), "mixed case");
         assert!(pack("5eed0031-66a1-11ef-0000-00000000000g").is_none());
