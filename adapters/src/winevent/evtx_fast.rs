@@ -510,7 +510,7 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
     let mut data = Vec::with_capacity(slots.iter().flatten().count());
     for (k, v) in SORTED_FIELDS.iter().zip(slots) {
         if let Some(v) = v {
-            data.push(((*k).to_owned(), v));
+            data.push((*k, v));
         }
     }
     Some(WinRecord { provider, channel, event_id, computer, time_created, record_id, has_data: true, data })

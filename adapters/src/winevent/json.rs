@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::record::{is_mapped_field, parse_event_id, WinRecord};
+use super::record::{mapped_name, parse_event_id, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -36,10 +36,10 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
     let Some(event_id) = raw_text(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
     let time = |r: Option<&RawValue>| get(r).and_then(|t| xml::parse_system_time(&t));
     // In key order (the slots are sorted), as a map of the line would give them.
-    let mut data: Vec<(String, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
+    let mut data: Vec<(&'static str, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
     for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
         if let Some(r) = r {
-            data.push(((*k).to_owned(), raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()));
+            data.push((k, raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()));
         }
     }
     Ok(Some(WinRecord {
@@ -188,9 +188,8 @@ fn time_at(v: Option<&Value>) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// The fields the mapping reads, and whether there were any fields at all.
-fn fields(obj: &Map<String, Value>) -> (bool, Vec<(String, String)>) {
-    let data =
-        obj.iter().filter(|(k, _)| is_mapped_field(k)).filter_map(|(k, v)| text(v).map(|t| (k.clone(), t))).collect();
+fn fields(obj: &Map<String, Value>) -> (bool, Vec<(&'static str, String)>) {
+    let data = obj.iter().filter_map(|(k, v)| Some((mapped_name(k)?, text(v)?))).collect();
     (!obj.is_empty(), data)
 }
 
@@ -272,7 +271,7 @@ fn attribute<'a>(element: Option<&'a Value>, name: &str) -> Option<&'a Value> {
 fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
     let mut record = from_system(&event["System"])?;
     if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
-        let named: Vec<(String, String)> = match ed.get("Data") {
+        let named: Vec<(&str, String)> = match ed.get("Data") {
             // Shape D: a list of named values (or one, when there is a single field).
             Some(Value::Array(items)) => items.iter().filter_map(named_value).collect(),
             Some(one @ Value::Object(o)) if o.contains_key("@Name") => named_value(one).into_iter().collect(),
@@ -283,7 +282,7 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         };
         if !named.is_empty() {
             record.has_data = true;
-            record.data = named.into_iter().filter(|(k, _)| is_mapped_field(k)).collect();
+            record.data = named.into_iter().filter_map(|(k, v)| Some((mapped_name(k)?, v))).collect();
         }
     }
     Ok(record)
@@ -339,7 +338,7 @@ pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
         record.data = Vec::with_capacity(map.slots.iter().flatten().count());
         for (k, raw) in SORTED_FIELDS.iter().zip(map.slots) {
             if let Some(t) = raw.and_then(raw_text) {
-                record.data.push(((*k).to_owned(), t));
+                record.data.push((k, t));
             }
         }
     }
@@ -507,9 +506,9 @@ fn unescape(inner: &str) -> Option<String> {
     Some(out)
 }
 
-fn named_value(item: &Value) -> Option<(String, String)> {
+fn named_value(item: &Value) -> Option<(&str, String)> {
     let name = item.get("@Name")?.as_str()?;
-    Some((name.to_owned(), item.get("#text").and_then(text).unwrap_or_default()))
+    Some((name, item.get("#text").and_then(text).unwrap_or_default()))
 }
 
 /// Shape E: the first string value (top level, or `event.original`) holding an `<Event>`.

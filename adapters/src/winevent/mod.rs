@@ -29,6 +29,7 @@ pub mod map;
 pub mod midlife;
 pub mod partial;
 pub mod record;
+mod reorder;
 pub mod time;
 pub mod xml;
 
@@ -108,7 +109,7 @@ pub struct WinEventReader {
     /// An event held back while the start built for its process goes first.
     after_start: Option<Event>,
     /// Events waiting for their turn, earliest first (by time, then read order).
-    held: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
+    held: reorder::Reorder<(chrono::DateTime<chrono::Utc>, u64), WithImage>,
     seq: u64,
     tally: Tally,
     failed: bool,
@@ -117,26 +118,6 @@ pub struct WinEventReader {
 
 /// A mapped event and the acting image its record named (for a start built later).
 type WithImage = (Event, Option<Box<str>>);
-
-/// An event in the reorder buffer (boxed: the heap moves entries on every push and pop).
-struct Held(chrono::DateTime<chrono::Utc>, u64, Box<Event>, Option<Box<str>>);
-
-impl PartialEq for Held {
-    fn eq(&self, other: &Self) -> bool {
-        (self.0, self.1) == (other.0, other.1)
-    }
-}
-impl Eq for Held {}
-impl PartialOrd for Held {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Held {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.0, self.1).cmp(&(other.0, other.1))
-    }
-}
 
 impl WinEventReader {
     fn with_source(input: impl Into<Arc<str>>, source: Box<dyn Iterator<Item = Raw> + Send>) -> Self {
@@ -266,7 +247,7 @@ impl WinEventReader {
         let mut kind = kind;
         self.partials.resolve(&mut kind, time);
         self.midlife.read(&kind);
-        let image = r.value("Image").map(Box::from);
+        let image = if midlife::may_build(&kind) { r.value("Image").map(Box::from) } else { None };
         let host = r.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
         Some(Ok((Event { time, host, os: Some(os), source: at, kind }, image)))
     }
@@ -313,18 +294,18 @@ impl Iterator for WinEventReader {
                 Some(Err(e)) => return Some(Err(e)),
                 Some(Ok((event, image))) => {
                     self.seq += 1;
-                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, Box::new(event), image)));
+                    self.held.push((event.time, self.seq), (event, image));
                 }
             }
         }
-        let std::cmp::Reverse(Held(_, _, event, image)) = self.held.pop()?;
+        let (event, image) = self.held.pop()?;
         match self.midlife.start_for(&event, image.as_deref()) {
             Some(start) => {
                 self.tally.with(|d| d.starts_built += 1);
-                self.after_start = Some(*event);
+                self.after_start = Some(event);
                 Some(Ok(start))
             }
-            None => Some(Ok(*event)),
+            None => Some(Ok(event)),
         }
     }
 }

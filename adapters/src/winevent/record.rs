@@ -61,8 +61,9 @@ pub struct WinRecord {
     /// Whether the record has an `EventData` with any field (mapped or not).
     pub has_data: bool,
     /// The `EventData` fields the mapping reads ([`MAPPED_FIELDS`]), in source order, values
-    /// as strings. The rest (hashes, rendered `Message` texts of kilobytes) is not copied.
-    pub data: Vec<(String, String)>,
+    /// as strings, named by their entry in [`MAPPED_FIELDS`] (no copy of the name). The rest
+    /// (hashes, rendered `Message` texts of kilobytes) is not copied.
+    pub data: Vec<(&'static str, String)>,
 }
 
 /// The `EventData` fields [`crate::winevent::map`] reads.
@@ -114,10 +115,15 @@ pub fn is_mapped_field(name: &str) -> bool {
     )
 }
 
+/// The [`MAPPED_FIELDS`] entry equal to `name`, if any.
+pub fn mapped_name(name: &str) -> Option<&'static str> {
+    super::json::mapped_slot(name).map(|i| super::json::SORTED_FIELDS[i])
+}
+
 impl WinRecord {
     /// The value of `EventData` field `name` (exact, case-sensitive as Windows writes it).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.data.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.data.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
     }
 
     /// Like [`get`](Self::get), but `-`, empty and whitespace-only values count as absent.
@@ -128,8 +134,8 @@ impl WinRecord {
     /// Adds one `EventData` field, keeping it only when the mapping reads it.
     pub fn push_field(&mut self, name: &str, value: impl Into<String>) {
         self.has_data = true;
-        if is_mapped_field(name) {
-            self.data.push((name.to_owned(), value.into()));
+        if let Some(name) = mapped_name(name) {
+            self.data.push((name, value.into()));
         }
     }
 

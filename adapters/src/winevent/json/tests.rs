@@ -1,4 +1,5 @@
 use super::*;
+use crate::winevent::record::is_mapped_field;
 
 fn parse(text: &str) -> Result<WinRecord, RecordError> {
     parse_value(&serde_json::from_str(text).unwrap())
@@ -77,7 +78,7 @@ fn flat_fast_path_equals_the_value_path_on_real_lines() {
             let fast = parse_flat_line(line.as_bytes()).unwrap().expect("a flattened record");
             let slow = parse(line).unwrap();
             let fields = |r: &WinRecord| {
-                let mut d: Vec<(String, String)> = r.data.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+                let mut d: Vec<(&str, String)> = r.data.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
                 d.sort();
                 d
             };
