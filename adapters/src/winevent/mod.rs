@@ -23,6 +23,7 @@
 
 pub mod evtx;
 mod evtx_fast;
+mod evtx_template;
 pub mod json;
 mod json_source;
 pub mod map;
