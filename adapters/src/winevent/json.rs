@@ -19,22 +19,27 @@ use crate::error::RecordError;
 /// when they hold an escape), the rest skipped. `None` when the line is another shape (or not an
 /// object): the caller parses it as a `Value`.
 pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
-    use serde::de::Deserializer as _;
-    let mut de = serde_json::Deserializer::from_slice(line);
-    // Keys are borrowed: a key with escapes fails as a data error and the general path reads
-    // the line, as for valid JSON of another type (an array).
-    let flat = match de.deserialize_map(FlatVisitor).and_then(|f| de.end().map(|()| f)) {
-        Ok(f) => f,
-        Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
-        Err(e) => return Err(e),
+    let flat = match flat::scan(line) {
+        Some(f) => f,
+        None => {
+            use serde::de::Deserializer as _;
+            let mut de = serde_json::Deserializer::from_slice(line);
+            // Keys are borrowed: a key with escapes fails as a data error and the general path
+            // reads the line, as for valid JSON of another type (an array).
+            match de.deserialize_map(flat::FlatVisitor).and_then(|f| de.end().map(|()| f)) {
+                Ok(f) => f,
+                Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
     };
     let Some(id) = flat.event_id.or(flat.event_id_alt) else { return Ok(None) };
     if flat.other_shape {
         return Ok(None);
     }
-    let get = |r: Option<&RawValue>| r.and_then(raw_text).filter(|s| !s.is_empty());
+    let get = |r: Option<&str>| r.and_then(raw_text).filter(|s| !s.is_empty());
     let Some(event_id) = raw_text(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
-    let time = |r: Option<&RawValue>| get(r).and_then(|t| xml::parse_system_time(&t));
+    let time = |r: Option<&str>| get(r).and_then(|t| xml::parse_system_time(&t));
     // In key order (the slots are sorted), as a map of the line would give them.
     let mut data: Vec<(&'static str, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
     for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
@@ -55,27 +60,6 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 }
 
 use serde_json::value::RawValue;
-
-/// The keys of a flattened line that matter, as raw values borrowed from it (a repeated key:
-/// the last one, as a map would keep).
-#[derive(Default)]
-struct Flat<'a> {
-    event_id: Option<&'a RawValue>,
-    event_id_alt: Option<&'a RawValue>,
-    /// An `Event` or `winlog` key: another shape.
-    other_shape: bool,
-    source_name: Option<&'a RawValue>,
-    provider_name: Option<&'a RawValue>,
-    channel: Option<&'a RawValue>,
-    hostname: Option<&'a RawValue>,
-    computer: Option<&'a RawValue>,
-    time_created: Option<&'a RawValue>,
-    timestamp: Option<&'a RawValue>,
-    record_id: Option<&'a RawValue>,
-    record_number: Option<&'a RawValue>,
-    /// The mapped `EventData` fields, by their place in [`SORTED_FIELDS`].
-    data: [Option<&'a RawValue>; SORTED_FIELDS.len()],
-}
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
 pub(super) const SORTED_FIELDS: [&str; 18] = [
@@ -122,49 +106,6 @@ pub(super) fn mapped_slot(name: &str) -> Option<usize> {
         "UtcTime" => 17,
         _ => return None,
     })
-}
-
-struct FlatVisitor;
-
-impl<'de> serde::de::Visitor<'de> for FlatVisitor {
-    type Value = Flat<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Flat<'de>, A::Error> {
-        let mut flat = Flat::default();
-        while let Some(key) = map.next_key::<&'de str>()? {
-            let slot = match key {
-                "EventID" => &mut flat.event_id,
-                "EventId" => &mut flat.event_id_alt,
-                "SourceName" => &mut flat.source_name,
-                "ProviderName" => &mut flat.provider_name,
-                "Channel" => &mut flat.channel,
-                "Hostname" => &mut flat.hostname,
-                "Computer" => &mut flat.computer,
-                "TimeCreated" => &mut flat.time_created,
-                "@timestamp" => &mut flat.timestamp,
-                "EventRecordID" => &mut flat.record_id,
-                "RecordNumber" => &mut flat.record_number,
-                "Event" | "winlog" => {
-                    flat.other_shape = true;
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    continue;
-                }
-                k => match mapped_slot(k) {
-                    Some(i) => &mut flat.data[i],
-                    None => {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                        continue;
-                    }
-                },
-            };
-            *slot = Some(map.next_value::<&'de RawValue>()?);
-        }
-        Ok(flat)
-    }
 }
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
@@ -337,7 +278,7 @@ pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
         record.has_data = map.any;
         record.data = Vec::with_capacity(map.slots.iter().flatten().count());
         for (k, raw) in SORTED_FIELDS.iter().zip(map.slots) {
-            if let Some(t) = raw.and_then(raw_text) {
+            if let Some(t) = raw.map(RawValue::get).and_then(raw_text) {
                 record.data.push((k, t));
             }
         }
@@ -464,9 +405,9 @@ impl<'de> serde::Deserialize<'de> for FieldKey {
     }
 }
 
-/// A raw JSON value as the string Windows wrote (numbers and booleans as their text).
-fn raw_text(raw: &serde_json::value::RawValue) -> Option<String> {
-    let t = raw.get();
+/// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
+/// text).
+fn raw_text(t: &str) -> Option<String> {
     match t.as_bytes().first() {
         // A string without escapes is its text between the quotes.
         Some(b'"') => t.get(1..t.len() - 1).and_then(unescape),
@@ -519,6 +460,8 @@ fn embedded_xml(obj: &Map<String, Value>) -> Option<&str> {
         .find(is_xml)
         .or_else(|| obj.get("event").and_then(|e| e.get("original")).and_then(Value::as_str).filter(is_xml))
 }
+
+mod flat;
 
 #[cfg(test)]
 mod tests;
