@@ -8,6 +8,8 @@
 //! * **E, XML in a JSON wrapper**: a string value holding an `<Event>` (`SyslogMessage`,
 //!   `event.original`, Splunk `_raw`).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::record::{mapped_name, parse_event_id, WinRecord};
@@ -37,14 +39,18 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
     if flat.other_shape {
         return Ok(None);
     }
-    let get = |r: Option<&str>| r.and_then(raw_text).filter(|s| !s.is_empty());
-    let Some(event_id) = raw_text(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
-    let time = |r: Option<&str>| get(r).and_then(|t| xml::parse_system_time(&t));
+    // Texts only read here are borrowed from the line (no copy unless unescaped).
+    fn borrow(r: Option<flat::Raw<'_>>) -> Option<Cow<'_, str>> {
+        r.and_then(raw_cow).filter(|s| !s.is_empty())
+    }
+    let get = |r| borrow(r).map(Cow::into_owned);
+    let Some(event_id) = raw_cow(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
+    let time = |r| borrow(r).and_then(|t| xml::parse_system_time(&t));
     // In key order (the slots are sorted), as a map of the line would give them.
     let mut data: Vec<(&'static str, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
     for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
         if let Some(r) = r {
-            data.push((k, raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()));
+            data.push((k, raw_cow(r).filter(|s| !s.is_empty()).map(Cow::into_owned).unwrap_or_default()));
         }
     }
     Ok(Some(WinRecord {
@@ -53,7 +59,7 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
         event_id,
         computer: get(flat.hostname).or_else(|| get(flat.computer)),
         time_created: time(flat.time_created).or_else(|| time(flat.timestamp)),
-        record_id: get(flat.record_id).or_else(|| get(flat.record_number)).and_then(|t| t.parse().ok()),
+        record_id: borrow(flat.record_id).or_else(|| borrow(flat.record_number)).and_then(|t| t.parse().ok()),
         has_data: true,
         data,
     }))
@@ -408,13 +414,25 @@ impl<'de> serde::Deserialize<'de> for FieldKey {
 /// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
 /// text).
 fn raw_text(t: &str) -> Option<String> {
+    raw_cow(flat::Raw { text: t, plain: false }).map(Cow::into_owned)
+}
+
+/// [`raw_text`], borrowed from the raw text where nothing is unescaped.
+fn raw_cow(raw: flat::Raw<'_>) -> Option<Cow<'_, str>> {
+    let t = raw.text;
     match t.as_bytes().first() {
         // A string without escapes is its text between the quotes.
-        Some(b'"') => t.get(1..t.len() - 1).and_then(unescape),
-        Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text),
+        Some(b'"') => {
+            let inner = t.get(1..t.len() - 1)?;
+            if raw.plain || memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                return Some(Cow::Borrowed(inner));
+            }
+            unescape(inner).map(Cow::Owned)
+        }
+        Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text).map(Cow::Owned),
         Some(b'[') | None => None,
         Some(_) if t == "null" => None,
-        Some(_) => Some(t.to_owned()),
+        Some(_) => Some(Cow::Borrowed(t)),
     }
 }
 

@@ -13,30 +13,45 @@ use serde_json::value::RawValue;
 use super::mapped_slot;
 use crate::winevent::json::SORTED_FIELDS;
 
+/// A value as raw JSON text; `plain`: a string known to hold no escape (the scan saw none),
+/// so its text is what is between the quotes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Raw<'a> {
+    pub text: &'a str,
+    pub plain: bool,
+}
+
+/// Raw values are the same when their texts are (`plain` only saves a search).
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
 /// The keys of a flattened line that matter, as raw JSON texts (a repeated key: the last one,
 /// as a map would keep).
 #[derive(Default, Debug, PartialEq)]
 pub(super) struct Flat<'a> {
-    pub event_id: Option<&'a str>,
-    pub event_id_alt: Option<&'a str>,
+    pub event_id: Option<Raw<'a>>,
+    pub event_id_alt: Option<Raw<'a>>,
     /// An `Event` or `winlog` key: another shape.
     pub other_shape: bool,
-    pub source_name: Option<&'a str>,
-    pub provider_name: Option<&'a str>,
-    pub channel: Option<&'a str>,
-    pub hostname: Option<&'a str>,
-    pub computer: Option<&'a str>,
-    pub time_created: Option<&'a str>,
-    pub timestamp: Option<&'a str>,
-    pub record_id: Option<&'a str>,
-    pub record_number: Option<&'a str>,
+    pub source_name: Option<Raw<'a>>,
+    pub provider_name: Option<Raw<'a>>,
+    pub channel: Option<Raw<'a>>,
+    pub hostname: Option<Raw<'a>>,
+    pub computer: Option<Raw<'a>>,
+    pub time_created: Option<Raw<'a>>,
+    pub timestamp: Option<Raw<'a>>,
+    pub record_id: Option<Raw<'a>>,
+    pub record_number: Option<Raw<'a>>,
     /// The mapped `EventData` fields, by their place in [`SORTED_FIELDS`].
-    pub data: [Option<&'a str>; SORTED_FIELDS.len()],
+    pub data: [Option<Raw<'a>>; SORTED_FIELDS.len()],
 }
 
 impl<'a> Flat<'a> {
     /// Where the value of `name` goes (`None`: skipped).
-    fn slot(&mut self, name: &str) -> Option<&mut Option<&'a str>> {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<Raw<'a>>> {
         Some(match name {
             "EventID" => &mut self.event_id,
             "EventId" => &mut self.event_id_alt,
@@ -73,7 +88,7 @@ impl<'de> serde::de::Visitor<'de> for FlatVisitor {
         let mut flat = Flat::default();
         while let Some(name) = map.next_key::<&'de str>()? {
             match flat.slot(name) {
-                Some(slot) => *slot = Some(map.next_value::<&'de RawValue>()?.get()),
+                Some(slot) => *slot = Some(Raw { text: map.next_value::<&'de RawValue>()?.get(), plain: false }),
                 None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -114,13 +129,14 @@ impl<'a> Cursor<'a> {
     /// (not `\u`) may appear. Control characters end the fast path, as anything serde would
     /// refuse or read differently does.
     #[inline]
-    fn string(&mut self, escapes: bool) -> Option<&'a str> {
+    fn string(&mut self, escapes: bool) -> Option<Raw<'a>> {
         let bytes = self.text.as_bytes();
         let start = self.at;
         if bytes.get(start) != Some(&b'"') {
             return None;
         }
         let mut i = start + 1;
+        let mut plain = true;
         loop {
             i = special_at(bytes, i);
             match *bytes.get(i)? {
@@ -129,17 +145,18 @@ impl<'a> Cursor<'a> {
                     if escapes
                         && matches!(bytes.get(i + 1)?, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') =>
                 {
+                    plain = false;
                     i += 2
                 }
                 _ => return None,
             }
         }
         self.at = i + 1;
-        self.text.get(start..=i)
+        Some(Raw { text: self.text.get(start..=i)?, plain })
     }
 
     /// A number, `true`, `false` or `null` at the cursor, as its text.
-    fn scalar(&mut self) -> Option<&'a str> {
+    fn scalar(&mut self) -> Option<Raw<'a>> {
         let rest = &self.text.as_bytes()[self.at..];
         let len = match rest.first()? {
             b'-' | b'0'..=b'9' => number_len(rest)?,
@@ -151,7 +168,7 @@ impl<'a> Cursor<'a> {
         }
         let text = self.text.get(self.at..self.at + len)?;
         self.at += len;
-        Some(text)
+        Some(Raw { text, plain: false })
     }
 }
 
@@ -228,7 +245,7 @@ pub(super) fn scan(line: &[u8]) -> Option<Flat<'_>> {
                 b'"' => c.string(true)?,
                 _ => c.scalar()?,
             };
-            let name = &name[1..name.len() - 1];
+            let name = &name.text[1..name.text.len() - 1];
             if let Some(slot) = flat.slot(name) {
                 *slot = Some(value);
             }
@@ -262,8 +279,11 @@ mod tests {
     fn plain_lines_are_scanned_others_left_to_serde() {
         let line = r#" {"EventID":1, "Image":"C:\\a \"b\".exe","Initiated":true,"DestinationPort":443,"User":null,"Hashes":"x","EventID":-1.5e+3} "#;
         let flat = scan(line.as_bytes()).expect("plain");
-        assert_eq!(flat.event_id, Some("-1.5e+3"));
-        assert_eq!(flat.data[mapped_slot("Image").unwrap()], Some(r#""C:\\a \"b\".exe""#));
+        assert_eq!(flat.event_id.map(|r| r.text), Some("-1.5e+3"));
+        let image = flat.data[mapped_slot("Image").unwrap()].unwrap();
+        assert_eq!((image.text, image.plain), (r#""C:\\a \"b\".exe""#, false));
+        let channel = scan(br#"{"Channel":"Security"}"#).unwrap().channel.unwrap();
+        assert_eq!((channel.text, channel.plain), (r#""Security""#, true));
         assert_eq!(Some(flat), serde_flat(line));
         assert_eq!(scan(b"{}"), Some(Flat::default()));
         for other in [
