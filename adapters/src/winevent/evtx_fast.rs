@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::evtx_template::{Data, DataTemplate, Source, Templates};
 use super::json::SORTED_FIELDS;
-use super::record::{parse_event_id, WinRecord};
+use super::record::{parse_event_id, Fields, WinRecord};
 
 pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -34,11 +34,18 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 
 /// UTF-16LE text up to its first NUL, as the crate cuts it; `None` when it is not UTF-16.
 pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
-    // ASCII (nearly all of it) four units at a time, then a byte at a time; the rest through
+    let mut text = String::new();
+    utf16_into(bytes, &mut text)?;
+    Some(text)
+}
+
+/// [`utf16`], appended to `out` (part of it may be appended when it fails).
+fn utf16_into(bytes: &[u8], out: &mut String) -> Option<()> {
+    // ASCII (nearly all of it) four units at a time, then a unit at a time; the rest through
     // the general decoder.
-    let mut ascii = Vec::with_capacity(bytes.len() / 2);
-    let mut quads = bytes.chunks_exact(8);
-    for quad in quads.by_ref() {
+    out.reserve(bytes.len() / 2);
+    let mut done = 0;
+    for quad in bytes.chunks_exact(8) {
         let w = u64::from_le_bytes(quad.try_into().ok()?);
         // Every unit below 0x80, and none NUL (a unit of 0 borrows in `w - 0x0001…`: a unit
         // above it may then look NUL too, which only sends the rest to the unit loop).
@@ -46,26 +53,23 @@ pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
         if w & 0xff80_ff80_ff80_ff80 != 0 || nul != 0 {
             break;
         }
-        let packed = (w & 0xff) | (w >> 8 & 0xff00) | (w >> 16 & 0xff_0000) | (w >> 24 & 0xff00_0000);
-        ascii.extend_from_slice(&(packed as u32).to_le_bytes());
+        out.extend([w, w >> 16, w >> 32, w >> 48].map(|unit| char::from(unit as u8)));
+        done += 8;
     }
-    let done = ascii.len() * 2;
-    let mut pairs = bytes[done..].chunks_exact(2);
-    for (i, pair) in pairs.by_ref().enumerate() {
+    for (i, pair) in bytes[done..].chunks_exact(2).enumerate() {
         match (pair[0], pair[1]) {
-            (0, 0) => return String::from_utf8(ascii).ok(),
-            (lo @ 1..=0x7f, 0) => ascii.push(lo),
+            (0, 0) => return Some(()),
+            (lo @ 1..=0x7f, 0) => out.push(char::from(lo)),
             _ => {
-                let mut text = String::from_utf8(ascii).ok()?;
                 let units = bytes[done + i * 2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
                 for c in char::decode_utf16(units.take_while(|&u| u != 0)) {
-                    text.push(c.ok()?);
+                    out.push(c.ok()?);
                 }
-                return Some(text);
+                return Some(());
             }
         }
     }
-    String::from_utf8(ascii).ok()
+    Some(())
 }
 
 /// A value's type byte and bytes.
@@ -73,44 +77,55 @@ type Value<'a> = (u8, &'a [u8]);
 
 /// A value as the evtx crate's JSON renders it (the text `raw_text` gets back); `None` for
 /// `NullType` and the types not listed here.
-fn text_of((ty, b): Value<'_>) -> Option<String> {
+fn text_of(v: Value<'_>) -> Option<String> {
+    let mut text = String::new();
+    text_into(v, &mut text)?;
+    Some(text)
+}
+
+/// [`text_of`], appended to `out` (part of it may be appended when it fails).
+fn text_into((ty, b): Value<'_>, out: &mut String) -> Option<()> {
+    use std::fmt::Write as _;
     let fixed = |n: usize| (b.len() == n).then_some(());
-    Some(match ty {
-        0x01 if !b.is_empty() => utf16(b).filter(|s| !s.is_empty())?,
-        0x03 => (fixed(1).map(|()| b[0] as i8))?.to_string(),
-        0x04 => (fixed(1).map(|()| b[0]))?.to_string(),
-        0x05 => (fixed(2).and_then(|()| u16_at(b, 0)).map(|v| v as i16))?.to_string(),
-        0x06 => (fixed(2).and_then(|()| u16_at(b, 0)))?.to_string(),
-        0x07 => (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))?.to_string(),
-        0x08 => (fixed(4).and_then(|()| u32_at(b, 0)))?.to_string(),
-        0x09 => (fixed(8).and_then(|()| u64_at(b, 0)).map(|v| v as i64))?.to_string(),
-        0x0a => (fixed(8).and_then(|()| u64_at(b, 0)))?.to_string(),
+    let start = out.len();
+    let done = match ty {
+        0x01 if !b.is_empty() => {
+            utf16_into(b, out)?;
+            return (out.len() > start).then_some(());
+        }
+        0x03 => write!(out, "{}", (fixed(1).map(|()| b[0] as i8))?),
+        0x04 => write!(out, "{}", (fixed(1).map(|()| b[0]))?),
+        0x05 => write!(out, "{}", (fixed(2).and_then(|()| u16_at(b, 0)).map(|v| v as i16))?),
+        0x06 => write!(out, "{}", (fixed(2).and_then(|()| u16_at(b, 0)))?),
+        0x07 => write!(out, "{}", (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))?),
+        0x08 => write!(out, "{}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
+        0x09 => write!(out, "{}", (fixed(8).and_then(|()| u64_at(b, 0)).map(|v| v as i64))?),
+        0x0a => write!(out, "{}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
         // 0 and 1 are booleans; the crate renders any other value as the number it is.
         0x0d => match (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))? {
-            0 => "false".to_owned(),
-            1 => "true".to_owned(),
-            n => n.to_string(),
+            0 => out.write_str("false"),
+            1 => out.write_str("true"),
+            n => write!(out, "{n}"),
         },
         0x0f => {
             fixed(16)?;
             // As the crate writes it: `{` the fields in their byte order, lowercase, `}`.
             let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-            let hex = |n: u8| b"0123456789abcdef"[usize::from(n)];
-            let mut out = Vec::with_capacity(38);
-            out.push(b'{');
+            let hex = |n: u8| char::from(b"0123456789abcdef"[usize::from(n)]);
+            out.push('{');
             for (i, &idx) in order.iter().enumerate() {
                 if matches!(i, 4 | 6 | 8 | 10) {
-                    out.push(b'-');
+                    out.push('-');
                 }
                 out.extend([hex(b[idx] >> 4), hex(b[idx] & 0x0f)]);
             }
-            out.push(b'}');
-            String::from_utf8(out).ok()?
+            out.write_str("}")
         }
-        0x14 => format!("{:#x}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
-        0x15 => format!("{:#x}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
+        0x14 => write!(out, "{:#x}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
+        0x15 => write!(out, "{:#x}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
         _ => return None,
-    })
+    };
+    done.ok()
 }
 
 /// A FILETIME as a time (years 1601–9999, where the crate's 100 ns text reads back exactly).
@@ -227,7 +242,7 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
     if data.deps.iter().any(|&d| data_value(d).is_none_or(|v| v.0 == 0x00)) {
         return None;
     }
-    let mut slots: [Option<String>; SORTED_FIELDS.len()] = Default::default();
+    let mut slots: [Option<Value<'_>>; SORTED_FIELDS.len()] = Default::default();
     for &(id, slot) in &data.fields {
         let v = data_value(id)?;
         // Unmapped values: only a NullType is a doubt (the crate may leave the field out).
@@ -235,13 +250,15 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
             return None;
         }
         if let Some(i) = slot {
-            slots[i] = Some(text_of(v)?);
+            slots[i] = Some(v);
         }
     }
-    let mut data = Vec::with_capacity(slots.iter().flatten().count());
-    for (k, v) in SORTED_FIELDS.iter().zip(slots) {
+    // Written straight into the record's buffer (UTF-16 text takes at most its byte length).
+    let bytes = slots.iter().flatten().map(|v| v.1.len().max(38)).sum();
+    let mut data = Fields::with_capacity(slots.iter().flatten().count(), bytes);
+    for (slot, v) in slots.into_iter().enumerate() {
         if let Some(v) = v {
-            data.push((*k, v));
+            data.push_slot_with(slot, |out| text_into(v, out))?;
         }
     }
     Some(WinRecord { provider, channel, event_id, computer, time_created, record_id, has_data: true, data })

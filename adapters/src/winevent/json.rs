@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::record::{mapped_name, parse_event_id, WinRecord};
+use super::record::{mapped_name, parse_event_id, Fields, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -47,10 +47,12 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
     let Some(event_id) = raw_cow(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
     let time = |r| borrow(r).and_then(|t| xml::parse_system_time(&t));
     // In key order (the slots are sorted), as a map of the line would give them.
-    let mut data: Vec<(&'static str, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
-    for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
-        if let Some(r) = r {
-            data.push((k, raw_cow(r).filter(|s| !s.is_empty()).map(Cow::into_owned).unwrap_or_default()));
+    let bytes = flat.data.iter().flatten().map(|r| r.text.len()).sum();
+    let mut data = Fields::with_capacity(flat.data.iter().flatten().count(), bytes);
+    for (slot, r) in flat.data.into_iter().enumerate() {
+        // A value with no text (`null`, an array) is an empty field, as a map of the line gives.
+        if r.is_some_and(|r| data.push_slot_with(slot, |out| raw_into(r, out)).is_none()) {
+            data.push_slot(slot, "");
         }
     }
     Ok(Some(WinRecord {
@@ -135,7 +137,7 @@ fn time_at(v: Option<&Value>) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// The fields the mapping reads, and whether there were any fields at all.
-fn fields(obj: &Map<String, Value>) -> (bool, Vec<(&'static str, String)>) {
+fn fields(obj: &Map<String, Value>) -> (bool, Fields) {
     let data = obj.iter().filter_map(|(k, v)| Some((mapped_name(k)?, text(v)?))).collect();
     (!obj.is_empty(), data)
 }
@@ -192,7 +194,7 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
             if let Some(xml) = str_at(root, &["event", "original"]).and_then(Value::as_str) {
                 return xml::parse_event(xml);
             }
-            (false, Vec::new())
+            (false, Fields::default())
         }
     };
     let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
@@ -252,7 +254,7 @@ fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
         time_created: time_at(created),
         record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
         has_data: false,
-        data: Vec::new(),
+        data: Fields::default(),
     })
 }
 
@@ -282,10 +284,11 @@ pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
     let mut record = from_system(&doc.event.system.to_value())?;
     if let Some(map) = doc.event.event_data {
         record.has_data = map.any;
-        record.data = Vec::with_capacity(map.slots.iter().flatten().count());
-        for (k, raw) in SORTED_FIELDS.iter().zip(map.slots) {
-            if let Some(t) = raw.map(RawValue::get).and_then(raw_text) {
-                record.data.push((k, t));
+        let bytes = map.slots.iter().flatten().map(|r| r.get().len()).sum();
+        record.data = Fields::with_capacity(map.slots.iter().flatten().count(), bytes);
+        for (slot, raw) in map.slots.into_iter().enumerate() {
+            if let Some(t) = raw.and_then(|r| raw_cow(flat::Raw { text: r.get(), plain: false })) {
+                record.data.push_slot(slot, &t);
             }
         }
     }
@@ -413,21 +416,36 @@ impl<'de> serde::Deserialize<'de> for FieldKey {
 
 /// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
 /// text).
+#[cfg(test)]
 fn raw_text(t: &str) -> Option<String> {
     raw_cow(flat::Raw { text: t, plain: false }).map(Cow::into_owned)
 }
 
-/// [`raw_text`], borrowed from the raw text where nothing is unescaped.
+/// [`raw_cow`], appended to `out` (part of it may be appended when it fails): an escaped
+/// string is unescaped straight into a record's buffer.
+fn raw_into(raw: flat::Raw<'_>, out: &mut String) -> Option<()> {
+    let t = raw.text;
+    match t.as_bytes().first() {
+        Some(b'"') if !raw.plain => unescape_into(t.get(1..t.len() - 1)?, out),
+        _ => {
+            out.push_str(&raw_cow(raw)?);
+            Some(())
+        }
+    }
+}
+
+/// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
+/// text), borrowed from the raw text where nothing is unescaped.
 fn raw_cow(raw: flat::Raw<'_>) -> Option<Cow<'_, str>> {
     let t = raw.text;
     match t.as_bytes().first() {
         // A string without escapes is its text between the quotes.
         Some(b'"') => {
             let inner = t.get(1..t.len() - 1)?;
-            if raw.plain || memchr::memchr(b'\\', inner.as_bytes()).is_none() {
-                return Some(Cow::Borrowed(inner));
+            match raw.plain || memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                true => Some(Cow::Borrowed(inner)),
+                false => unescape(inner).map(Cow::Owned),
             }
-            unescape(inner).map(Cow::Owned)
         }
         Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text).map(Cow::Owned),
         Some(b'[') | None => None,
@@ -439,11 +457,19 @@ fn raw_cow(raw: flat::Raw<'_>) -> Option<Cow<'_, str>> {
 /// The text of a JSON string's inside (valid JSON, as a `RawValue` holds): its escapes
 /// resolved, `\\uXXXX` ones by `serde_json`.
 fn unescape(inner: &str) -> Option<String> {
-    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else { return Some(inner.to_owned()) };
     let mut out = String::with_capacity(inner.len());
-    out.push_str(&inner[..first]);
-    let mut rest = &inner[first..];
-    while let Some(after) = rest.strip_prefix('\\') {
+    unescape_into(inner, &mut out)?;
+    Some(out)
+}
+
+/// [`unescape`], appended to `out` (part of it may be appended when it fails).
+fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
+    let start = out.len();
+    let mut rest = inner;
+    loop {
+        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
+        out.push_str(&rest[..next]);
+        let Some(after) = rest[next..].strip_prefix('\\') else { return Some(()) };
         let c = match after.as_bytes().first()? {
             b'"' => '"',
             b'\\' => '\\',
@@ -453,16 +479,17 @@ fn unescape(inner: &str) -> Option<String> {
             b'n' => '\n',
             b'r' => '\r',
             b't' => '\t',
-            // Surrogate pairs and the like: the general parser.
-            _ => return serde_json::from_str::<String>(&format!("\"{inner}\"")).ok(),
+            // Surrogate pairs and the like: the general parser, for the whole string.
+            _ => {
+                let whole = serde_json::from_str::<String>(&format!("\"{inner}\"")).ok()?;
+                out.truncate(start);
+                out.push_str(&whole);
+                return Some(());
+            }
         };
         out.push(c);
         rest = &after[1..];
-        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
-        out.push_str(&rest[..next]);
-        rest = &rest[next..];
     }
-    Some(out)
 }
 
 fn named_value(item: &Value) -> Option<(&str, String)> {

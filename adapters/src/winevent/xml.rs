@@ -47,7 +47,7 @@ pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
                 // A field may be split in several text nodes (entities); join them.
                 let value: String =
                     if is_mapped_field(name) { d.children().filter_map(|n| n.text()).collect() } else { String::new() };
-                record.push_field(name, value);
+                record.push_field(name, &value);
             }
         }
     }
