@@ -98,6 +98,7 @@ impl Fields {
     }
 
     /// Adds the field at `slot` of [`SORTED_FIELDS`] (a slot past it is not kept).
+    #[inline]
     pub(super) fn push_slot(&mut self, slot: usize, value: &str) {
         let start = self.text.len();
         self.text.push_str(value);
@@ -106,6 +107,7 @@ impl Fields {
 
     /// Adds the field at `slot` whose value is what `write` appends to the buffer; nothing when
     /// it fails.
+    #[inline]
     pub(super) fn push_slot_with(&mut self, slot: usize, write: impl FnOnce(&mut String) -> Option<()>) -> Option<()> {
         let start = self.text.len();
         if write(&mut self.text).is_none() {
