@@ -139,6 +139,21 @@ fn text_into((ty, b): Value<'_>, out: &mut String) -> Option<()> {
     done.ok()
 }
 
+/// An integer value (types 0x03 to 0x0a, of their size) as the number its text is.
+fn integer_of((ty, b): Value<'_>) -> Option<i128> {
+    Some(match (ty, b.len()) {
+        (0x03, 1) => i128::from(b[0] as i8),
+        (0x04, 1) => i128::from(b[0]),
+        (0x05, 2) => i128::from(u16_at(b, 0)? as i16),
+        (0x06, 2) => i128::from(u16_at(b, 0)?),
+        (0x07, 4) => i128::from(u32_at(b, 0)? as i32),
+        (0x08, 4) => i128::from(u32_at(b, 0)?),
+        (0x09, 8) => i128::from(u64_at(b, 0)? as i64),
+        (0x0a, 8) => i128::from(u64_at(b, 0)?),
+        _ => return None,
+    })
+}
+
 /// A FILETIME as a time (years 1601–9999, where the crate's 100 ns text reads back exactly).
 fn filetime((ty, b): Value<'_>) -> Option<DateTime<Utc>> {
     if ty != 0x11 || b.len() != 8 {
@@ -236,13 +251,24 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
             Source::Sub(id) => Some(text_of(value(*id)?)?),
         })
     };
-    let event_id = parse_event_id(&text(&template.event_id)??)?;
+    // Numbers (what Sysmon and Security write) are read without writing and parsing their text.
+    let integer = |s: &Source| match s {
+        Source::Sub(id) => value(*id).and_then(integer_of),
+        _ => None,
+    };
+    let event_id = match integer(&template.event_id) {
+        Some(n) => u32::try_from(n).ok()?,
+        None => parse_event_id(&text(&template.event_id)??)?,
+    };
     let provider = text(&template.provider)?;
     let channel = text(&template.channel)?.filter(|s| !s.is_empty());
     let computer = text(&template.computer)?.filter(|s| !s.is_empty());
-    let record_id = match text(&template.record_id)? {
-        Some(t) => Some(t.parse().ok()?),
-        None => None,
+    let record_id = match integer(&template.record_id) {
+        Some(n) => Some(u64::try_from(n).ok()?),
+        None => match text(&template.record_id)? {
+            Some(t) => Some(t.parse().ok()?),
+            None => None,
+        },
     };
     let time_created = match &template.time_created {
         Source::Absent => None,
@@ -369,6 +395,16 @@ mod value_tests {
             }
             let upto: Vec<u16> = wide.iter().copied().take_while(|&u| u != 0).collect();
             proptest::prop_assert_eq!(utf16(&bytes), String::from_utf16(&upto).ok());
+        }
+    }
+
+    proptest::proptest! {
+        /// An integer read as a number is the number its text says (and only integers are).
+        #[test]
+        fn integers_are_their_text(ty in 0u8..0x16, bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..9)) {
+            let v = (ty, &bytes[..]);
+            let from_text = text_of(v).filter(|_| (0x03..=0x0a).contains(&ty)).and_then(|t| t.parse::<i128>().ok());
+            proptest::prop_assert_eq!(integer_of(v), from_text);
         }
     }
 
