@@ -21,18 +21,21 @@ use crate::error::RecordError;
 /// when they hold an escape), the rest skipped. `None` when the line is another shape (or not an
 /// object): the caller parses it as a `Value`.
 pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
-    let flat = match flat::scan(line) {
-        Some(f) => f,
+    let mut scanned = flat::Flat::default();
+    let parsed;
+    let flat = match flat::scan_into(line, &mut scanned) {
+        Some(()) => &scanned,
         None => {
             use serde::de::Deserializer as _;
             let mut de = serde_json::Deserializer::from_slice(line);
             // Keys are borrowed: a key with escapes fails as a data error and the general path
             // reads the line, as for valid JSON of another type (an array).
-            match de.deserialize_map(flat::FlatVisitor).and_then(|f| de.end().map(|()| f)) {
+            parsed = match de.deserialize_map(flat::FlatVisitor).and_then(|f| de.end().map(|()| f)) {
                 Ok(f) => f,
                 Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
                 Err(e) => return Err(e),
-            }
+            };
+            &parsed
         }
     };
     let Some(id) = flat.event_id.or(flat.event_id_alt) else { return Ok(None) };
@@ -49,7 +52,7 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
     // In key order (the slots are sorted), as a map of the line would give them.
     let bytes = flat.data.iter().flatten().map(|r| r.text.len()).sum();
     let mut data = Fields::with_capacity(flat.data.iter().flatten().count(), bytes);
-    for (slot, r) in flat.data.into_iter().enumerate() {
+    for (slot, r) in flat.data.iter().copied().enumerate() {
         // A value with no text (`null`, an array) is an empty field, as a map of the line gives.
         if r.is_some_and(|r| data.push_slot_with(slot, |out| raw_into(r, out)).is_none()) {
             data.push_slot(slot, "");

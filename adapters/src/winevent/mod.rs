@@ -113,6 +113,9 @@ pub struct WinEventReader {
     held: reorder::Reorder<(chrono::DateTime<chrono::Utc>, u64), WithImage>,
     seq: u64,
     tally: Tally,
+    /// Records read and not yet added to the tally (added in batches: a lock per record was
+    /// measurable; flushed at the end and on drop).
+    unflushed: u64,
     failed: bool,
     exhausted: bool,
 }
@@ -135,6 +138,7 @@ impl WinEventReader {
             held: Default::default(),
             seq: 0,
             tally: Tally::default(),
+            unflushed: 0,
             failed: false,
             exhausted: false,
         }
@@ -255,6 +259,14 @@ impl WinEventReader {
 }
 
 impl WinEventReader {
+    /// Adds the records counted since the last flush to the tally.
+    fn flush(&mut self) {
+        let n = std::mem::take(&mut self.unflushed);
+        if n > 0 {
+            self.tally.with(|d| d.records += n);
+        }
+    }
+
     /// The next event or error in read order (before reordering).
     fn next_unordered(&mut self) -> Option<Result<WithImage, ReadError>> {
         if self.failed {
@@ -262,7 +274,10 @@ impl WinEventReader {
         }
         loop {
             let raw = self.next_raw()?;
-            self.tally.with(|d| d.records += u64::from(!matches!(raw, Raw::Io(_))));
+            self.unflushed += u64::from(!matches!(raw, Raw::Io(_)));
+            if self.unflushed >= 1024 {
+                self.flush();
+            }
             let at = |pos| SourceRef { input: Arc::clone(&self.input), pos };
             match raw {
                 Raw::Io(error) => {
@@ -299,7 +314,10 @@ impl Iterator for WinEventReader {
                 }
             }
         }
-        let (event, image) = self.held.pop()?;
+        let Some((event, image)) = self.held.pop() else {
+            self.flush();
+            return None;
+        };
         match self.midlife.start_for(&event, image.as_deref()) {
             Some(start) => {
                 self.tally.with(|d| d.starts_built += 1);
@@ -308,6 +326,12 @@ impl Iterator for WinEventReader {
             }
             None => Some(Ok(event)),
         }
+    }
+}
+
+impl Drop for WinEventReader {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
