@@ -81,8 +81,9 @@ impl Partials {
                 self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
                 self.oldest = self.pending.iter().map(|p| p.time).min();
             }
-            // Nearly every write: no partial waits, so the path is not split and lowercased.
-            if self.pending.is_empty() {
+            // Nearly every write: no partial of this process waits (a candidate must be one),
+            // so the path is not split and lowercased.
+            if !self.pending.iter().any(|p| p.proc == *proc) {
                 return;
             }
         }
