@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::evtx_template::{Data, DataTemplate, Source, Templates};
 use super::json::SORTED_FIELDS;
-use super::record::{parse_event_id, Fields, WinRecord};
+use super::record::{parse_event_id, Fields, LogName, WinRecord};
 
 pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -260,8 +260,8 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
         Some(n) => u32::try_from(n).ok()?,
         None => parse_event_id(&text(&template.event_id)??)?,
     };
-    let provider = text(&template.provider)?;
-    let channel = text(&template.channel)?.filter(|s| !s.is_empty());
+    let provider = text(&template.provider)?.map(LogName::Owned);
+    let channel = text(&template.channel)?.filter(|s| !s.is_empty()).map(LogName::Owned);
     let computer = text(&template.computer)?.filter(|s| !s.is_empty());
     let record_id = match integer(&template.record_id) {
         Some(n) => Some(u64::try_from(n).ok()?),

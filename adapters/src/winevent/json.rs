@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::record::{mapped_name, parse_event_id, Fields, WinRecord};
+use super::record::{log_name, mapped_name, parse_event_id, Fields, LogName, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -59,8 +59,8 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
         }
     }
     Ok(Some(WinRecord {
-        provider: get(flat.source_name).or_else(|| get(flat.provider_name)),
-        channel: get(flat.channel),
+        provider: borrow(flat.source_name).or_else(|| borrow(flat.provider_name)).map(|p| log_name(&p)),
+        channel: borrow(flat.channel).map(|c| log_name(&c)),
         event_id,
         computer: get(flat.hostname).or_else(|| get(flat.computer)),
         time_created: time(flat.time_created).or_else(|| time(flat.timestamp)),
@@ -176,8 +176,8 @@ fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordEr
     let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
     let (has_data, data) = fields(obj);
     Ok(WinRecord {
-        provider: get("SourceName").or_else(|| get("ProviderName")),
-        channel: get("Channel"),
+        provider: get("SourceName").or_else(|| get("ProviderName")).map(LogName::Owned),
+        channel: get("Channel").map(LogName::Owned),
         event_id: event_id(id)?,
         computer: get("Hostname").or_else(|| get("Computer")),
         // `EventTime` (nxlog) is local time without a zone: never used.
@@ -202,8 +202,8 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
     };
     let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
     Ok(WinRecord {
-        provider: get(winlog.get("provider_name")),
-        channel: get(winlog.get("channel")),
+        provider: get(winlog.get("provider_name")).map(LogName::Owned),
+        channel: get(winlog.get("channel")).map(LogName::Owned),
         event_id: event_id(&winlog["event_id"])?,
         computer: get(winlog.get("computer_name")).or_else(|| get(str_at(root, &["host", "name"]))),
         time_created: time_at(root.get("@timestamp")),
@@ -250,8 +250,8 @@ fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
     let provider =
         attribute(system.get("Provider"), "Name").or_else(|| str_at(system, &["Provider_attributes", "Name"]));
     Ok(WinRecord {
-        provider: provider.and_then(text),
-        channel: get("Channel"),
+        provider: provider.and_then(text).map(LogName::Owned),
+        channel: get("Channel").map(LogName::Owned),
         event_id: event_id(id)?,
         computer: get("Computer"),
         time_created: time_at(created),

@@ -45,13 +45,34 @@ impl Provider {
     }
 }
 
+/// A provider or channel name: the common ones are not copied per record (see [`log_name`]).
+pub type LogName = std::borrow::Cow<'static, str>;
+
+/// The names nearly every record carries.
+const COMMON_LOG_NAMES: [&str; 6] = [
+    "Microsoft-Windows-Sysmon/Operational",
+    "Microsoft-Windows-Sysmon",
+    "Security",
+    "Microsoft-Windows-Security-Auditing",
+    "Linux-Sysmon/Operational",
+    "Linux-Sysmon",
+];
+
+/// `text` as a [`LogName`]: a common name borrowed, any other copied.
+pub fn log_name(text: &str) -> LogName {
+    match COMMON_LOG_NAMES.iter().find(|n| **n == text) {
+        Some(n) => LogName::Borrowed(n),
+        None => LogName::Owned(text.to_owned()),
+    }
+}
+
 /// A Windows event reduced to what the mapping needs.
 #[derive(Debug, Clone, Default)]
 pub struct WinRecord {
     /// Provider name (`System/Provider@Name`, `SourceName`, `winlog.provider_name`).
-    pub provider: Option<String>,
+    pub provider: Option<LogName>,
     /// Channel (`System/Channel`, `Channel`, `winlog.channel`).
-    pub channel: Option<String>,
+    pub channel: Option<LogName>,
     /// Event id.
     pub event_id: u32,
     /// The computer name (`System/Computer`, `Hostname`, `winlog.computer_name`).
@@ -293,6 +314,13 @@ pub fn parse_event_id(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_log_names_are_borrowed_others_copied() {
+        assert!(matches!(log_name("Security"), LogName::Borrowed("Security")));
+        assert!(matches!(log_name("Microsoft-Windows-Sysmon/Operational"), LogName::Borrowed(_)));
+        assert!(matches!(log_name("security"), LogName::Owned(s) if s == "security"));
+    }
 
     #[test]
     fn trim_equals_str_trim() {
