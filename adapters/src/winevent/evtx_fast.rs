@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::evtx_template::{Data, DataTemplate, Source, Templates};
 use super::json::SORTED_FIELDS;
-use super::record::{parse_event_id, Fields, LogName, WinRecord};
+use super::record::{log_name, parse_event_id, Fields, LogName, WinRecord, COMMON_LOG_NAMES};
 
 pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -137,6 +137,17 @@ fn text_into((ty, b): Value<'_>, out: &mut String) -> Option<()> {
         _ => return None,
     };
     done.ok()
+}
+
+/// The common log name (see [`log_name`]) that UTF-16 text `b` is, as [`utf16`] would read it
+/// (up to its first NUL).
+fn common_log_name(b: &[u8]) -> Option<&'static str> {
+    COMMON_LOG_NAMES.iter().copied().find(|n| {
+        let end = n.len() * 2;
+        matches!(b.get(end..end + 2), None | Some([0, 0]))
+            && b.len() >= end
+            && n.bytes().zip(b.chunks_exact(2)).all(|(c, unit)| unit == [c, 0])
+    })
 }
 
 /// An integer value (types 0x03 to 0x0a, of their size) as the number its text is.
@@ -260,8 +271,22 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
         Some(n) => u32::try_from(n).ok()?,
         None => parse_event_id(&text(&template.event_id)??)?,
     };
-    let provider = text(&template.provider)?.map(LogName::Owned);
-    let channel = text(&template.channel)?.filter(|s| !s.is_empty()).map(LogName::Owned);
+    // A common provider or channel name is matched in its UTF-16 form, not decoded and copied.
+    let name = |s: &Source| -> Option<Option<LogName>> {
+        match s {
+            Source::Sub(id) => match value(*id)? {
+                (0x01, b) => match common_log_name(b) {
+                    Some(n) => Some(Some(LogName::Borrowed(n))),
+                    None => Some(text(s)?.map(LogName::Owned)),
+                },
+                _ => Some(text(s)?.map(LogName::Owned)),
+            },
+            Source::Static(t) => Some(Some(log_name(t))),
+            Source::Absent => Some(None),
+        }
+    };
+    let provider = name(&template.provider)?;
+    let channel = name(&template.channel)?.filter(|s| !s.is_empty());
     let computer = text(&template.computer)?.filter(|s| !s.is_empty());
     let record_id = match integer(&template.record_id) {
         Some(n) => Some(u64::try_from(n).ok()?),
@@ -399,6 +424,24 @@ mod value_tests {
     }
 
     proptest::proptest! {
+        /// A common name is found in UTF-16 exactly where decoding gives it.
+        #[test]
+        fn common_log_names_match_as_decoded(
+            name in proptest::sample::select(vec!["Security", "Securit", "Securityx", "Microsoft-Windows-Sysmon", "Microsoft-Windows-Sysmon/Operational", "Linux-Sysmon", "", "Sécurity"]),
+            tail in proptest::sample::select(vec![vec![], vec![0u16], vec![0, 65], vec![65], vec![0xd800]]),
+            odd in proptest::bool::ANY,
+        ) {
+            let mut wide: Vec<u16> = name.encode_utf16().collect();
+            wide.extend(tail);
+            let mut bytes = units(&wide);
+            if odd {
+                bytes.push(0);
+            }
+            let decoded = utf16(&bytes);
+            let expected = decoded.as_deref().and_then(|d| COMMON_LOG_NAMES.iter().copied().find(|n| *n == d));
+            proptest::prop_assert_eq!(common_log_name(&bytes), expected);
+        }
+
         /// An integer read as a number is the number its text says (and only integers are).
         #[test]
         fn integers_are_their_text(ty in 0u8..0x16, bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..9)) {

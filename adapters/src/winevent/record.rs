@@ -49,7 +49,7 @@ impl Provider {
 pub type LogName = std::borrow::Cow<'static, str>;
 
 /// The names nearly every record carries.
-const COMMON_LOG_NAMES: [&str; 6] = [
+pub(super) const COMMON_LOG_NAMES: [&str; 6] = [
     "Microsoft-Windows-Sysmon/Operational",
     "Microsoft-Windows-Sysmon",
     "Security",
