@@ -31,7 +31,7 @@ pub struct EvtxSource<T: Read + Seek> {
     /// The error for a chunk the file ends inside of, reported after the last whole chunk.
     truncated: Option<Raw>,
     /// The current chunk's template definitions, for records read without rendering.
-    templates: super::evtx_fast::Templates,
+    templates: super::evtx_template::Templates,
 }
 
 /// A chunk's file offset, when its number is known (else the file's start).

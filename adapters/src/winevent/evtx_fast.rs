@@ -16,117 +16,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::json::{mapped_slot, SORTED_FIELDS};
-use super::record::{parse_event_id, WinRecord};
+use super::evtx_template::{Data, DataTemplate, Source, Templates};
+use super::json::SORTED_FIELDS;
+use super::record::{log_name, parse_event_id, Fields, LogName, WinRecord, COMMON_LOG_NAMES};
 
-/// Where a `System` value comes from.
-#[derive(Debug, Clone, PartialEq)]
-enum Source {
-    Absent,
-    Sub(u16),
-    Static(String),
-}
-
-/// What a template definition says about the fields the mapping reads.
-#[derive(Debug)]
-pub struct Template {
-    event_id: Source,
-    provider: Source,
-    time_created: Source,
-    record_id: Source,
-    channel: Source,
-    computer: Source,
-    /// `EventData`: in the template, or a substitution holding a BinXML fragment (Sysmon's
-    /// layout) of one template instance whose definition is `<EventData>…</EventData>`.
-    data: Data,
-    /// The substitutions the elements read here depend on: an element whose dependency is a
-    /// `NullType` is not rendered (MS-EVEN6 2.2.12), so such a record is left to the crate.
-    deps: Vec<u16>,
-}
-
-/// Where `EventData` is.
-#[derive(Debug)]
-enum Data {
-    Inline(DataTemplate),
-    Nested(u16),
-}
-
-/// Every `<Data Name>` of an `EventData`: its substitution and its place in
-/// [`SORTED_FIELDS`] when the mapping reads it; and the substitutions its elements depend on.
-#[derive(Debug, Default)]
-pub struct DataTemplate {
-    fields: Vec<(u16, Option<usize>)>,
-    deps: Vec<u16>,
-}
-
-/// Template definitions of one chunk, by offset (`None`: a layout this module leaves alone).
-#[derive(Default)]
-pub struct Templates {
-    by_offset: Vec<(u32, Option<std::sync::Arc<Template>>)>,
-    data_by_offset: Vec<(u32, Option<std::sync::Arc<DataTemplate>>)>,
-}
-
-impl Templates {
-    /// Forgets the previous chunk's definitions.
-    pub fn clear(&mut self) {
-        self.by_offset.clear();
-        self.data_by_offset.clear();
-    }
-
-    fn event(&mut self, chunk: &[u8], def: u32) -> Option<std::sync::Arc<Template>> {
-        if let Some((_, t)) = self.by_offset.iter().find(|(o, _)| *o == def) {
-            return t.clone();
-        }
-        let t = parse_definition(chunk, def).as_deref().and_then(template_of).map(std::sync::Arc::new);
-        self.by_offset.push((def, t.clone()));
-        t
-    }
-
-    fn data(&mut self, chunk: &[u8], def: u32) -> Option<std::sync::Arc<DataTemplate>> {
-        if let Some((_, t)) = self.data_by_offset.iter().find(|(o, _)| *o == def) {
-            return t.clone();
-        }
-        let t = match parse_definition(chunk, def).as_deref() {
-            Some([Node::Element { name, attrs, children, dependency }]) if name == "EventData" && attrs.is_empty() => {
-                let mut d = data_template(children)?;
-                d.deps.extend(*dependency);
-                Some(std::sync::Arc::new(d))
-            }
-            _ => None,
-        };
-        self.data_by_offset.push((def, t.clone()));
-        t
-    }
-}
-
-/// The `<Data Name="…">%n</Data>` children of an `EventData` (at least one, names unique and
-/// not `Data`, which the JSON reader takes for another layout).
-fn data_template(children: &[Node]) -> Option<DataTemplate> {
-    let mut d = DataTemplate::default();
-    let mut names: Vec<&str> = Vec::new();
-    for child in children {
-        let Node::Element { name, attrs, children, dependency } = child else { return None };
-        d.deps.extend(*dependency);
-        let [(key, value)] = &attrs[..] else { return None };
-        let ([Node::Text(field)], "Data", "Name", [Node::Sub(id)]) =
-            (&value[..], name.as_str(), key.as_str(), &children[..])
-        else {
-            return None;
-        };
-        if field == "Data" || names.contains(&field.as_str()) {
-            return None;
-        }
-        names.push(field);
-        d.fields.push((*id, mapped_slot(field)));
-    }
-    (!d.fields.is_empty()).then_some(d)
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(super) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
@@ -135,206 +33,53 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// UTF-16LE text up to its first NUL, as the crate cuts it; `None` when it is not UTF-16.
-fn utf16(bytes: &[u8]) -> Option<String> {
-    // ASCII (nearly all of it) a byte at a time; the rest through the general decoder.
-    let mut ascii = Vec::with_capacity(bytes.len() / 2);
-    let mut pairs = bytes.chunks_exact(2);
-    for (i, pair) in pairs.by_ref().enumerate() {
+pub(super) fn utf16(bytes: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    utf16_into(bytes, &mut text)?;
+    Some(text)
+}
+
+/// [`utf16`], appended to `out` (part of it may be appended when it fails).
+fn utf16_into(bytes: &[u8], out: &mut String) -> Option<()> {
+    // ASCII (nearly all of it) four units at a time, then a unit at a time; the rest through
+    // the general decoder.
+    out.reserve(bytes.len() / 2);
+    // ASCII bytes gathered on the stack and appended a run at a time.
+    let mut run = [0u8; 128];
+    let mut filled = 0;
+    let mut done = 0;
+    for quad in bytes.chunks_exact(8) {
+        let w = u64::from_le_bytes(quad.try_into().ok()?);
+        // Every unit below 0x80, and none NUL (a unit of 0 borrows in `w - 0x0001…`: a unit
+        // above it may then look NUL too, which only sends the rest to the unit loop).
+        let nul = w.wrapping_sub(0x0001_0001_0001_0001) & !w & 0x8000_8000_8000_8000;
+        if w & 0xff80_ff80_ff80_ff80 != 0 || nul != 0 {
+            break;
+        }
+        let packed = (w & 0xff) | (w >> 8 & 0xff00) | (w >> 16 & 0xff_0000) | (w >> 24 & 0xff00_0000);
+        run.get_mut(filled..filled + 4)?.copy_from_slice(&(packed as u32).to_le_bytes());
+        filled += 4;
+        done += 8;
+        if filled == run.len() {
+            out.push_str(std::str::from_utf8(&run).ok()?);
+            filled = 0;
+        }
+    }
+    out.push_str(std::str::from_utf8(&run[..filled]).ok()?);
+    for (i, pair) in bytes[done..].chunks_exact(2).enumerate() {
         match (pair[0], pair[1]) {
-            (0, 0) => return String::from_utf8(ascii).ok(),
-            (lo @ 1..=0x7f, 0) => ascii.push(lo),
+            (0, 0) => return Some(()),
+            (lo @ 1..=0x7f, 0) => out.push(char::from(lo)),
             _ => {
-                let mut text = String::from_utf8(ascii).ok()?;
-                let units = bytes[i * 2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+                let units = bytes[done + i * 2..].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
                 for c in char::decode_utf16(units.take_while(|&u| u != 0)) {
-                    text.push(c.ok()?);
+                    out.push(c.ok()?);
                 }
-                return Some(text);
+                return Some(());
             }
         }
     }
-    String::from_utf8(ascii).ok()
-}
-
-/// A chunk string-table name at `offset`.
-fn name_at(chunk: &[u8], offset: u32) -> Option<String> {
-    let at = offset as usize;
-    let len = usize::from(u16_at(chunk, at + 6)?);
-    utf16(chunk.get(at + 8..at + 8 + len * 2)?)
-}
-
-/// Reads a name reference at `*pos`, skipping the name when it is stored right there.
-fn name_ref(chunk: &[u8], pos: &mut usize) -> Option<String> {
-    let offset = u32_at(chunk, *pos)?;
-    *pos += 4;
-    if offset as usize == *pos {
-        let len = usize::from(u16_at(chunk, *pos + 6)?);
-        *pos += 6 + 2 + len * 2 + 2;
-    }
-    name_at(chunk, offset)
-}
-
-/// One node of a template definition, as far as this module cares.
-#[derive(Debug)]
-enum Node {
-    Element { name: String, attrs: Vec<(String, Vec<Node>)>, children: Vec<Node>, dependency: Option<u16> },
-    Text(String),
-    Sub(u16),
-}
-
-/// Parses the template definition at `offset` into a tree; `None` for tokens it does not take.
-fn parse_definition(chunk: &[u8], offset: u32) -> Option<Vec<Node>> {
-    let start = offset as usize + 24;
-    let size = u32_at(chunk, offset as usize + 20)? as usize;
-    let end = start.checked_add(size)?;
-    if end > chunk.len() {
-        return None;
-    }
-    let mut pos = start;
-    // A stack of open elements; the bottom one collects the roots.
-    let mut stack: Vec<Node> =
-        vec![Node::Element { name: String::new(), attrs: Vec::new(), children: Vec::new(), dependency: None }];
-    // Whether the attribute being read is the last one of the open element (its value follows).
-    let mut in_attr = false;
-    while pos < end {
-        let token = chunk[pos];
-        pos += 1;
-        let push = |stack: &mut Vec<Node>, in_attr: bool, node: Node| {
-            if let Some(Node::Element { attrs, children, .. }) = stack.last_mut() {
-                match (in_attr, attrs.last_mut()) {
-                    (true, Some((_, value))) => value.push(node),
-                    _ => children.push(node),
-                }
-            }
-        };
-        match token {
-            0x00 => break,
-            0x0f => pos += 3,
-            0x01 | 0x41 => {
-                let dependency = Some(u16_at(chunk, pos)?).filter(|&d| d != 0xffff);
-                pos += 2 + 4;
-                let name = name_ref(chunk, &mut pos)?;
-                if token == 0x41 {
-                    pos += 4;
-                }
-                stack.push(Node::Element { name, attrs: Vec::new(), children: Vec::new(), dependency });
-                in_attr = false;
-            }
-            0x02 => in_attr = false,
-            0x03 | 0x04 => {
-                in_attr = false;
-                let done = stack.pop()?;
-                if stack.is_empty() {
-                    return None;
-                }
-                push(&mut stack, false, done);
-            }
-            0x06 | 0x46 => {
-                let name = name_ref(chunk, &mut pos)?;
-                if let Some(Node::Element { attrs, .. }) = stack.last_mut() {
-                    attrs.push((name, Vec::new()));
-                }
-                in_attr = true;
-            }
-            0x05 | 0x45 => {
-                // Only string values (type 1, u16 count, UTF-16).
-                if chunk.get(pos) != Some(&0x01) {
-                    return None;
-                }
-                let len = usize::from(u16_at(chunk, pos + 1)?);
-                let text = utf16(chunk.get(pos + 3..pos + 3 + len * 2)?)?;
-                pos += 3 + len * 2;
-                push(&mut stack, in_attr, Node::Text(text));
-            }
-            0x0d | 0x0e => {
-                let id = u16_at(chunk, pos)?;
-                pos += 3;
-                push(&mut stack, in_attr, Node::Sub(id));
-            }
-            _ => return None,
-        }
-    }
-    match (stack.len(), stack.pop()) {
-        (1, Some(Node::Element { children, .. })) => Some(children),
-        _ => None,
-    }
-}
-
-/// A single substitution or static text, as the whole content of an element or attribute.
-fn source(nodes: &[Node]) -> Option<Source> {
-    match nodes {
-        [] => Some(Source::Absent),
-        [Node::Sub(id)] => Some(Source::Sub(*id)),
-        [Node::Text(t)] => Some(Source::Static(t.clone())),
-        _ => None,
-    }
-}
-
-/// The layout this module reads: `<Event><System>…</System><EventData><Data Name="…">%n</Data>…`.
-fn template_of(roots: &[Node]) -> Option<Template> {
-    let [Node::Element { name, children: event, dependency, .. }] = roots else { return None };
-    if name != "Event" {
-        return None;
-    }
-    let mut t = Template {
-        event_id: Source::Absent,
-        provider: Source::Absent,
-        time_created: Source::Absent,
-        record_id: Source::Absent,
-        channel: Source::Absent,
-        computer: Source::Absent,
-        data: Data::Nested(u16::MAX),
-        deps: dependency.iter().copied().collect(),
-    };
-    let (mut system_seen, mut data_seen) = (false, false);
-    for part in event {
-        if let (Node::Sub(id), false) = (part, data_seen) {
-            data_seen = true;
-            t.data = Data::Nested(*id);
-            continue;
-        }
-        let Node::Element { name, attrs, children, dependency } = part else { return None };
-        match name.as_str() {
-            "System" if !system_seen => {
-                t.deps.extend(*dependency);
-                system_seen = true;
-                let mut seen: Vec<&str> = Vec::new();
-                for field in children {
-                    let Node::Element { name, attrs, children, dependency } = field else { return None };
-                    let wanted = ["EventID", "Provider", "TimeCreated", "EventRecordID", "Channel", "Computer"];
-                    if !wanted.contains(&name.as_str()) {
-                        continue;
-                    }
-                    if seen.contains(&name.as_str()) {
-                        return None;
-                    }
-                    t.deps.extend(*dependency);
-                    seen.push(name);
-                    let attr = |key: &str| match attrs.iter().filter(|(k, _)| k == key).collect::<Vec<_>>()[..] {
-                        [] => Some(Source::Absent),
-                        [(_, v)] => source(v),
-                        _ => None,
-                    };
-                    match name.as_str() {
-                        "Provider" => t.provider = attr("Name")?,
-                        "TimeCreated" => t.time_created = attr("SystemTime")?,
-                        "EventID" => t.event_id = source(children)?,
-                        "EventRecordID" => t.record_id = source(children)?,
-                        "Channel" => t.channel = source(children)?,
-                        _ => t.computer = source(children)?,
-                    }
-                }
-            }
-            "EventData" if !data_seen && attrs.is_empty() => {
-                data_seen = true;
-                let mut d = data_template(children)?;
-                d.deps.extend(*dependency);
-                t.data = Data::Inline(d);
-            }
-            _ => return None,
-        }
-    }
-    (system_seen && data_seen && matches!(t.event_id, Source::Sub(_) | Source::Static(_))).then_some(t)
+    Some(())
 }
 
 /// A value's type byte and bytes.
@@ -342,42 +87,80 @@ type Value<'a> = (u8, &'a [u8]);
 
 /// A value as the evtx crate's JSON renders it (the text `raw_text` gets back); `None` for
 /// `NullType` and the types not listed here.
-fn text_of((ty, b): Value<'_>) -> Option<String> {
+fn text_of(v: Value<'_>) -> Option<String> {
+    let mut text = String::new();
+    text_into(v, &mut text)?;
+    Some(text)
+}
+
+/// [`text_of`], appended to `out` (part of it may be appended when it fails).
+fn text_into((ty, b): Value<'_>, out: &mut String) -> Option<()> {
+    use std::fmt::Write as _;
     let fixed = |n: usize| (b.len() == n).then_some(());
-    Some(match ty {
-        0x01 if !b.is_empty() => utf16(b).filter(|s| !s.is_empty())?,
-        0x03 => (fixed(1).map(|()| b[0] as i8))?.to_string(),
-        0x04 => (fixed(1).map(|()| b[0]))?.to_string(),
-        0x05 => (fixed(2).and_then(|()| u16_at(b, 0)).map(|v| v as i16))?.to_string(),
-        0x06 => (fixed(2).and_then(|()| u16_at(b, 0)))?.to_string(),
-        0x07 => (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))?.to_string(),
-        0x08 => (fixed(4).and_then(|()| u32_at(b, 0)))?.to_string(),
-        0x09 => (fixed(8).and_then(|()| u64_at(b, 0)).map(|v| v as i64))?.to_string(),
-        0x0a => (fixed(8).and_then(|()| u64_at(b, 0)))?.to_string(),
+    let start = out.len();
+    let done = match ty {
+        0x01 if !b.is_empty() => {
+            utf16_into(b, out)?;
+            return (out.len() > start).then_some(());
+        }
+        0x03 => write!(out, "{}", (fixed(1).map(|()| b[0] as i8))?),
+        0x04 => write!(out, "{}", (fixed(1).map(|()| b[0]))?),
+        0x05 => write!(out, "{}", (fixed(2).and_then(|()| u16_at(b, 0)).map(|v| v as i16))?),
+        0x06 => write!(out, "{}", (fixed(2).and_then(|()| u16_at(b, 0)))?),
+        0x07 => write!(out, "{}", (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))?),
+        0x08 => write!(out, "{}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
+        0x09 => write!(out, "{}", (fixed(8).and_then(|()| u64_at(b, 0)).map(|v| v as i64))?),
+        0x0a => write!(out, "{}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
         // 0 and 1 are booleans; the crate renders any other value as the number it is.
         0x0d => match (fixed(4).and_then(|()| u32_at(b, 0)).map(|v| v as i32))? {
-            0 => "false".to_owned(),
-            1 => "true".to_owned(),
-            n => n.to_string(),
+            0 => out.write_str("false"),
+            1 => out.write_str("true"),
+            n => write!(out, "{n}"),
         },
         0x0f => {
             fixed(16)?;
             // As the crate writes it: `{` the fields in their byte order, lowercase, `}`.
             let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
             let hex = |n: u8| b"0123456789abcdef"[usize::from(n)];
-            let mut out = Vec::with_capacity(38);
-            out.push(b'{');
+            let mut text = [b'-'; 38];
+            (text[0], text[37]) = (b'{', b'}');
+            let mut at = 1;
             for (i, &idx) in order.iter().enumerate() {
-                if matches!(i, 4 | 6 | 8 | 10) {
-                    out.push(b'-');
-                }
-                out.extend([hex(b[idx] >> 4), hex(b[idx] & 0x0f)]);
+                at += usize::from(matches!(i, 4 | 6 | 8 | 10));
+                (text[at], text[at + 1]) = (hex(b[idx] >> 4), hex(b[idx] & 0x0f));
+                at += 2;
             }
-            out.push(b'}');
-            String::from_utf8(out).ok()?
+            out.write_str(std::str::from_utf8(&text).ok()?)
         }
-        0x14 => format!("{:#x}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
-        0x15 => format!("{:#x}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
+        0x14 => write!(out, "{:#x}", (fixed(4).and_then(|()| u32_at(b, 0)))?),
+        0x15 => write!(out, "{:#x}", (fixed(8).and_then(|()| u64_at(b, 0)))?),
+        _ => return None,
+    };
+    done.ok()
+}
+
+/// The common log name (see [`log_name`]) that UTF-16 text `b` is, as [`utf16`] would read it
+/// (up to its first NUL).
+fn common_log_name(b: &[u8]) -> Option<&'static str> {
+    COMMON_LOG_NAMES.iter().copied().find(|n| {
+        let end = n.len() * 2;
+        matches!(b.get(end..end + 2), None | Some([0, 0]))
+            && b.len() >= end
+            && n.bytes().zip(b.chunks_exact(2)).all(|(c, unit)| unit == [c, 0])
+    })
+}
+
+/// An integer value (types 0x03 to 0x0a, of their size) as the number its text is.
+fn integer_of((ty, b): Value<'_>) -> Option<i128> {
+    Some(match (ty, b.len()) {
+        (0x03, 1) => i128::from(b[0] as i8),
+        (0x04, 1) => i128::from(b[0]),
+        (0x05, 2) => i128::from(u16_at(b, 0)? as i16),
+        (0x06, 2) => i128::from(u16_at(b, 0)?),
+        (0x07, 4) => i128::from(u32_at(b, 0)? as i32),
+        (0x08, 4) => i128::from(u32_at(b, 0)?),
+        (0x09, 8) => i128::from(u64_at(b, 0)? as i64),
+        (0x0a, 8) => i128::from(u64_at(b, 0)?),
         _ => return None,
     })
 }
@@ -479,13 +262,38 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
             Source::Sub(id) => Some(text_of(value(*id)?)?),
         })
     };
-    let event_id = parse_event_id(&text(&template.event_id)??)?;
-    let provider = text(&template.provider)?;
-    let channel = text(&template.channel)?.filter(|s| !s.is_empty());
+    // Numbers (what Sysmon and Security write) are read without writing and parsing their text.
+    let integer = |s: &Source| match s {
+        Source::Sub(id) => value(*id).and_then(integer_of),
+        _ => None,
+    };
+    let event_id = match integer(&template.event_id) {
+        Some(n) => u32::try_from(n).ok()?,
+        None => parse_event_id(&text(&template.event_id)??)?,
+    };
+    // A common provider or channel name is matched in its UTF-16 form, not decoded and copied.
+    let name = |s: &Source| -> Option<Option<LogName>> {
+        match s {
+            Source::Sub(id) => match value(*id)? {
+                (0x01, b) => match common_log_name(b) {
+                    Some(n) => Some(Some(LogName::Borrowed(n))),
+                    None => Some(text(s)?.map(LogName::Owned)),
+                },
+                _ => Some(text(s)?.map(LogName::Owned)),
+            },
+            Source::Static(t) => Some(Some(log_name(t))),
+            Source::Absent => Some(None),
+        }
+    };
+    let provider = name(&template.provider)?;
+    let channel = name(&template.channel)?.filter(|s| !s.is_empty());
     let computer = text(&template.computer)?.filter(|s| !s.is_empty());
-    let record_id = match text(&template.record_id)? {
-        Some(t) => Some(t.parse().ok()?),
-        None => None,
+    let record_id = match integer(&template.record_id) {
+        Some(n) => Some(u64::try_from(n).ok()?),
+        None => match text(&template.record_id)? {
+            Some(t) => Some(t.parse().ok()?),
+            None => None,
+        },
     };
     let time_created = match &template.time_created {
         Source::Absent => None,
@@ -496,7 +304,7 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
     if data.deps.iter().any(|&d| data_value(d).is_none_or(|v| v.0 == 0x00)) {
         return None;
     }
-    let mut slots: [Option<String>; SORTED_FIELDS.len()] = Default::default();
+    let mut slots: [Option<Value<'_>>; SORTED_FIELDS.len()] = Default::default();
     for &(id, slot) in &data.fields {
         let v = data_value(id)?;
         // Unmapped values: only a NullType is a doubt (the crate may leave the field out).
@@ -504,13 +312,15 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
             return None;
         }
         if let Some(i) = slot {
-            slots[i] = Some(text_of(v)?);
+            slots[i] = Some(v);
         }
     }
-    let mut data = Vec::with_capacity(slots.iter().flatten().count());
-    for (k, v) in SORTED_FIELDS.iter().zip(slots) {
+    // Written straight into the record's buffer (UTF-16 text takes at most its byte length).
+    let bytes = slots.iter().flatten().map(|v| v.1.len().max(38)).sum();
+    let mut data = Fields::with_capacity(slots.iter().flatten().count(), bytes);
+    for (slot, v) in slots.into_iter().enumerate() {
         if let Some(v) = v {
-            data.push(((*k).to_owned(), v));
+            data.push_slot_with(slot, |out| text_into(v, out))?;
         }
     }
     Some(WinRecord { provider, channel, event_id, computer, time_created, record_id, has_data: true, data })
@@ -536,6 +346,8 @@ mod tests {
 
     /// Every record read from its BinXML equals what the rendering path reads from the crate's
     /// JSON, on the fixture and (when it is there) every EVTX file of ../shared/data/windows.
+    /// One set of templates serves all files, as a reader's serves all chunks: a definition
+    /// found by its tokens in another chunk or file must read as the chunk's own would.
     #[test]
     fn fast_records_equal_rendered_records_on_real_files() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -543,12 +355,13 @@ mod tests {
         evtx_files(&root.join("../shared/data/windows"), &mut files);
         let settings = Arc::new(::evtx::ParserSettings::new().validate_checksums(true).indent(false));
         let (mut fast_total, mut all_total) = (0, 0);
+        let mut templates = Templates::default();
         for path in &files {
             let mut parser = ::evtx::EvtxParser::from_path(path).unwrap().with_configuration((*settings).clone());
             let (mut fast, mut all) = (0, 0);
             for mut data in parser.chunks().flatten() {
                 let Ok(mut chunk) = data.parse(Arc::clone(&settings)) else { continue };
-                let mut templates = Templates::default();
+                templates.clear();
                 for r in chunk.iter().flatten() {
                     all += 1;
                     let read = read(r.chunk.data, r.binxml_offset as usize, r.binxml_size as usize, &mut templates);
@@ -588,6 +401,54 @@ mod value_tests {
         assert_eq!(utf16(&units(&wide)).as_deref(), Some(text));
         assert_eq!(utf16(&units(&[b'a'.into(), 0xd800])), None);
         assert_eq!(utf16(&units(&[0, b'a'.into()])).as_deref(), Some(""));
+    }
+
+    proptest::proptest! {
+        /// The four-units-at-a-time ASCII loop decodes as the general decoder does: up to the
+        /// first NUL, `None` on a lone surrogate, odd trailing byte ignored.
+        #[test]
+        fn utf16_equals_the_general_decoder(
+            wide in proptest::collection::vec(
+                proptest::prop_oneof![40 => 1u16..0x80, 1 => proptest::strategy::Just(0u16), 1 => 0x80u16..0xe000, 1 => proptest::num::u16::ANY],
+                0..300,
+            ),
+            odd in proptest::bool::ANY,
+        ) {
+            let mut bytes = units(&wide);
+            if odd {
+                bytes.push(b'x');
+            }
+            let upto: Vec<u16> = wide.iter().copied().take_while(|&u| u != 0).collect();
+            proptest::prop_assert_eq!(utf16(&bytes), String::from_utf16(&upto).ok());
+        }
+    }
+
+    proptest::proptest! {
+        /// A common name is found in UTF-16 exactly where decoding gives it.
+        #[test]
+        fn common_log_names_match_as_decoded(
+            name in proptest::sample::select(vec!["Security", "Securit", "Securityx", "Microsoft-Windows-Sysmon", "Microsoft-Windows-Sysmon/Operational", "Linux-Sysmon", "", "Sécurity"]),
+            tail in proptest::sample::select(vec![vec![], vec![0u16], vec![0, 65], vec![65], vec![0xd800]]),
+            odd in proptest::bool::ANY,
+        ) {
+            let mut wide: Vec<u16> = name.encode_utf16().collect();
+            wide.extend(tail);
+            let mut bytes = units(&wide);
+            if odd {
+                bytes.push(0);
+            }
+            let decoded = utf16(&bytes);
+            let expected = decoded.as_deref().and_then(|d| COMMON_LOG_NAMES.iter().copied().find(|n| *n == d));
+            proptest::prop_assert_eq!(common_log_name(&bytes), expected);
+        }
+
+        /// An integer read as a number is the number its text says (and only integers are).
+        #[test]
+        fn integers_are_their_text(ty in 0u8..0x16, bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..9)) {
+            let v = (ty, &bytes[..]);
+            let from_text = text_of(v).filter(|_| (0x03..=0x0a).contains(&ty)).and_then(|t| t.parse::<i128>().ok());
+            proptest::prop_assert_eq!(integer_of(v), from_text);
+        }
     }
 
     #[test]

@@ -8,9 +8,11 @@
 //! * **E, XML in a JSON wrapper**: a string value holding an `<Event>` (`SyslogMessage`,
 //!   `event.original`, Splunk `_raw`).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
-use super::record::{is_mapped_field, parse_event_id, WinRecord};
+use super::record::{log_name, mapped_name, parse_event_id, Fields, LogName, WinRecord};
 use super::xml;
 use crate::error::RecordError;
 
@@ -19,63 +21,56 @@ use crate::error::RecordError;
 /// when they hold an escape), the rest skipped. `None` when the line is another shape (or not an
 /// object): the caller parses it as a `Value`.
 pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Error> {
-    use serde::de::Deserializer as _;
-    let mut de = serde_json::Deserializer::from_slice(line);
-    // Keys are borrowed: a key with escapes fails as a data error and the general path reads
-    // the line, as for valid JSON of another type (an array).
-    let flat = match de.deserialize_map(FlatVisitor).and_then(|f| de.end().map(|()| f)) {
-        Ok(f) => f,
-        Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
-        Err(e) => return Err(e),
+    let mut scanned = flat::Flat::default();
+    let parsed;
+    let flat = match flat::scan_into(line, &mut scanned) {
+        Some(()) => &scanned,
+        None => {
+            use serde::de::Deserializer as _;
+            let mut de = serde_json::Deserializer::from_slice(line);
+            // Keys are borrowed: a key with escapes fails as a data error and the general path
+            // reads the line, as for valid JSON of another type (an array).
+            parsed = match de.deserialize_map(flat::FlatVisitor).and_then(|f| de.end().map(|()| f)) {
+                Ok(f) => f,
+                Err(e) if e.classify() == serde_json::error::Category::Data => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            &parsed
+        }
     };
     let Some(id) = flat.event_id.or(flat.event_id_alt) else { return Ok(None) };
     if flat.other_shape {
         return Ok(None);
     }
-    let get = |r: Option<&RawValue>| r.and_then(raw_text).filter(|s| !s.is_empty());
-    let Some(event_id) = raw_text(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
-    let time = |r: Option<&RawValue>| get(r).and_then(|t| xml::parse_system_time(&t));
+    // Texts only read here are borrowed from the line (no copy unless unescaped).
+    fn borrow(r: Option<flat::Raw<'_>>) -> Option<Cow<'_, str>> {
+        r.and_then(raw_cow).filter(|s| !s.is_empty())
+    }
+    let get = |r| borrow(r).map(Cow::into_owned);
+    let Some(event_id) = raw_cow(id).as_deref().and_then(parse_event_id) else { return Ok(None) };
+    let time = |r| borrow(r).and_then(|t| xml::parse_system_time(&t));
     // In key order (the slots are sorted), as a map of the line would give them.
-    let mut data: Vec<(String, String)> = Vec::with_capacity(flat.data.iter().flatten().count());
-    for (k, r) in SORTED_FIELDS.iter().zip(flat.data) {
-        if let Some(r) = r {
-            data.push(((*k).to_owned(), raw_text(r).filter(|s| !s.is_empty()).unwrap_or_default()));
+    let bytes = flat.data.iter().flatten().map(|r| r.text.len()).sum();
+    let mut data = Fields::with_capacity(flat.data.iter().flatten().count(), bytes);
+    for (slot, r) in flat.data.iter().copied().enumerate() {
+        // A value with no text (`null`, an array) is an empty field, as a map of the line gives.
+        if r.is_some_and(|r| data.push_slot_with(slot, |out| raw_into(r, out)).is_none()) {
+            data.push_slot(slot, "");
         }
     }
     Ok(Some(WinRecord {
-        provider: get(flat.source_name).or_else(|| get(flat.provider_name)),
-        channel: get(flat.channel),
+        provider: borrow(flat.source_name).or_else(|| borrow(flat.provider_name)).map(|p| log_name(&p)),
+        channel: borrow(flat.channel).map(|c| log_name(&c)),
         event_id,
         computer: get(flat.hostname).or_else(|| get(flat.computer)),
         time_created: time(flat.time_created).or_else(|| time(flat.timestamp)),
-        record_id: get(flat.record_id).or_else(|| get(flat.record_number)).and_then(|t| t.parse().ok()),
+        record_id: borrow(flat.record_id).or_else(|| borrow(flat.record_number)).and_then(|t| t.parse().ok()),
         has_data: true,
         data,
     }))
 }
 
 use serde_json::value::RawValue;
-
-/// The keys of a flattened line that matter, as raw values borrowed from it (a repeated key:
-/// the last one, as a map would keep).
-#[derive(Default)]
-struct Flat<'a> {
-    event_id: Option<&'a RawValue>,
-    event_id_alt: Option<&'a RawValue>,
-    /// An `Event` or `winlog` key: another shape.
-    other_shape: bool,
-    source_name: Option<&'a RawValue>,
-    provider_name: Option<&'a RawValue>,
-    channel: Option<&'a RawValue>,
-    hostname: Option<&'a RawValue>,
-    computer: Option<&'a RawValue>,
-    time_created: Option<&'a RawValue>,
-    timestamp: Option<&'a RawValue>,
-    record_id: Option<&'a RawValue>,
-    record_number: Option<&'a RawValue>,
-    /// The mapped `EventData` fields, by their place in [`SORTED_FIELDS`].
-    data: [Option<&'a RawValue>; SORTED_FIELDS.len()],
-}
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
 pub(super) const SORTED_FIELDS: [&str; 18] = [
@@ -124,49 +119,6 @@ pub(super) fn mapped_slot(name: &str) -> Option<usize> {
     })
 }
 
-struct FlatVisitor;
-
-impl<'de> serde::de::Visitor<'de> for FlatVisitor {
-    type Value = Flat<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Flat<'de>, A::Error> {
-        let mut flat = Flat::default();
-        while let Some(key) = map.next_key::<&'de str>()? {
-            let slot = match key {
-                "EventID" => &mut flat.event_id,
-                "EventId" => &mut flat.event_id_alt,
-                "SourceName" => &mut flat.source_name,
-                "ProviderName" => &mut flat.provider_name,
-                "Channel" => &mut flat.channel,
-                "Hostname" => &mut flat.hostname,
-                "Computer" => &mut flat.computer,
-                "TimeCreated" => &mut flat.time_created,
-                "@timestamp" => &mut flat.timestamp,
-                "EventRecordID" => &mut flat.record_id,
-                "RecordNumber" => &mut flat.record_number,
-                "Event" | "winlog" => {
-                    flat.other_shape = true;
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    continue;
-                }
-                k => match mapped_slot(k) {
-                    Some(i) => &mut flat.data[i],
-                    None => {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                        continue;
-                    }
-                },
-            };
-            *slot = Some(map.next_value::<&'de RawValue>()?);
-        }
-        Ok(flat)
-    }
-}
-
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
 fn text(v: &Value) -> Option<String> {
     match v {
@@ -188,9 +140,8 @@ fn time_at(v: Option<&Value>) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// The fields the mapping reads, and whether there were any fields at all.
-fn fields(obj: &Map<String, Value>) -> (bool, Vec<(String, String)>) {
-    let data =
-        obj.iter().filter(|(k, _)| is_mapped_field(k)).filter_map(|(k, v)| text(v).map(|t| (k.clone(), t))).collect();
+fn fields(obj: &Map<String, Value>) -> (bool, Fields) {
+    let data = obj.iter().filter_map(|(k, v)| Some((mapped_name(k)?, text(v)?))).collect();
     (!obj.is_empty(), data)
 }
 
@@ -225,8 +176,8 @@ fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordEr
     let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
     let (has_data, data) = fields(obj);
     Ok(WinRecord {
-        provider: get("SourceName").or_else(|| get("ProviderName")),
-        channel: get("Channel"),
+        provider: get("SourceName").or_else(|| get("ProviderName")).map(LogName::Owned),
+        channel: get("Channel").map(LogName::Owned),
         event_id: event_id(id)?,
         computer: get("Hostname").or_else(|| get("Computer")),
         // `EventTime` (nxlog) is local time without a zone: never used.
@@ -246,13 +197,13 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
             if let Some(xml) = str_at(root, &["event", "original"]).and_then(Value::as_str) {
                 return xml::parse_event(xml);
             }
-            (false, Vec::new())
+            (false, Fields::default())
         }
     };
     let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
     Ok(WinRecord {
-        provider: get(winlog.get("provider_name")),
-        channel: get(winlog.get("channel")),
+        provider: get(winlog.get("provider_name")).map(LogName::Owned),
+        channel: get(winlog.get("channel")).map(LogName::Owned),
         event_id: event_id(&winlog["event_id"])?,
         computer: get(winlog.get("computer_name")).or_else(|| get(str_at(root, &["host", "name"]))),
         time_created: time_at(root.get("@timestamp")),
@@ -272,7 +223,7 @@ fn attribute<'a>(element: Option<&'a Value>, name: &str) -> Option<&'a Value> {
 fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
     let mut record = from_system(&event["System"])?;
     if let Some(ed) = event.get("EventData").and_then(Value::as_object) {
-        let named: Vec<(String, String)> = match ed.get("Data") {
+        let named: Vec<(&str, String)> = match ed.get("Data") {
             // Shape D: a list of named values (or one, when there is a single field).
             Some(Value::Array(items)) => items.iter().filter_map(named_value).collect(),
             Some(one @ Value::Object(o)) if o.contains_key("@Name") => named_value(one).into_iter().collect(),
@@ -283,7 +234,7 @@ fn from_event_object(event: &Value) -> Result<WinRecord, RecordError> {
         };
         if !named.is_empty() {
             record.has_data = true;
-            record.data = named.into_iter().filter(|(k, _)| is_mapped_field(k)).collect();
+            record.data = named.into_iter().filter_map(|(k, v)| Some((mapped_name(k)?, v))).collect();
         }
     }
     Ok(record)
@@ -299,14 +250,14 @@ fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
     let provider =
         attribute(system.get("Provider"), "Name").or_else(|| str_at(system, &["Provider_attributes", "Name"]));
     Ok(WinRecord {
-        provider: provider.and_then(text),
-        channel: get("Channel"),
+        provider: provider.and_then(text).map(LogName::Owned),
+        channel: get("Channel").map(LogName::Owned),
         event_id: event_id(id)?,
         computer: get("Computer"),
         time_created: time_at(created),
         record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
         has_data: false,
-        data: Vec::new(),
+        data: Fields::default(),
     })
 }
 
@@ -336,10 +287,11 @@ pub fn parse_evtx_json(text: &str) -> Result<WinRecord, RecordError> {
     let mut record = from_system(&doc.event.system.to_value())?;
     if let Some(map) = doc.event.event_data {
         record.has_data = map.any;
-        record.data = Vec::with_capacity(map.slots.iter().flatten().count());
-        for (k, raw) in SORTED_FIELDS.iter().zip(map.slots) {
-            if let Some(t) = raw.and_then(raw_text) {
-                record.data.push(((*k).to_owned(), t));
+        let bytes = map.slots.iter().flatten().map(|r| r.get().len()).sum();
+        record.data = Fields::with_capacity(map.slots.iter().flatten().count(), bytes);
+        for (slot, raw) in map.slots.into_iter().enumerate() {
+            if let Some(t) = raw.and_then(|r| raw_cow(flat::Raw { text: r.get(), plain: false })) {
+                record.data.push_slot(slot, &t);
             }
         }
     }
@@ -465,27 +417,62 @@ impl<'de> serde::Deserialize<'de> for FieldKey {
     }
 }
 
-/// A raw JSON value as the string Windows wrote (numbers and booleans as their text).
-fn raw_text(raw: &serde_json::value::RawValue) -> Option<String> {
-    let t = raw.get();
+/// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
+/// text).
+#[cfg(test)]
+fn raw_text(t: &str) -> Option<String> {
+    raw_cow(flat::Raw { text: t, plain: false }).map(Cow::into_owned)
+}
+
+/// [`raw_cow`], appended to `out` (part of it may be appended when it fails): an escaped
+/// string is unescaped straight into a record's buffer.
+fn raw_into(raw: flat::Raw<'_>, out: &mut String) -> Option<()> {
+    let t = raw.text;
+    match t.as_bytes().first() {
+        Some(b'"') if !raw.plain => unescape_into(t.get(1..t.len() - 1)?, out),
+        _ => {
+            out.push_str(&raw_cow(raw)?);
+            Some(())
+        }
+    }
+}
+
+/// A raw JSON value (valid JSON) as the string Windows wrote (numbers and booleans as their
+/// text), borrowed from the raw text where nothing is unescaped.
+fn raw_cow(raw: flat::Raw<'_>) -> Option<Cow<'_, str>> {
+    let t = raw.text;
     match t.as_bytes().first() {
         // A string without escapes is its text between the quotes.
-        Some(b'"') => t.get(1..t.len() - 1).and_then(unescape),
-        Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text),
+        Some(b'"') => {
+            let inner = t.get(1..t.len() - 1)?;
+            match raw.plain || memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                true => Some(Cow::Borrowed(inner)),
+                false => unescape(inner).map(Cow::Owned),
+            }
+        }
+        Some(b'{') => serde_json::from_str::<Value>(t).ok().as_ref().and_then(text).map(Cow::Owned),
         Some(b'[') | None => None,
         Some(_) if t == "null" => None,
-        Some(_) => Some(t.to_owned()),
+        Some(_) => Some(Cow::Borrowed(t)),
     }
 }
 
 /// The text of a JSON string's inside (valid JSON, as a `RawValue` holds): its escapes
 /// resolved, `\\uXXXX` ones by `serde_json`.
 fn unescape(inner: &str) -> Option<String> {
-    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else { return Some(inner.to_owned()) };
     let mut out = String::with_capacity(inner.len());
-    out.push_str(&inner[..first]);
-    let mut rest = &inner[first..];
-    while let Some(after) = rest.strip_prefix('\\') {
+    unescape_into(inner, &mut out)?;
+    Some(out)
+}
+
+/// [`unescape`], appended to `out` (part of it may be appended when it fails).
+fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
+    let start = out.len();
+    let mut rest = inner;
+    loop {
+        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
+        out.push_str(&rest[..next]);
+        let Some(after) = rest[next..].strip_prefix('\\') else { return Some(()) };
         let c = match after.as_bytes().first()? {
             b'"' => '"',
             b'\\' => '\\',
@@ -495,21 +482,22 @@ fn unescape(inner: &str) -> Option<String> {
             b'n' => '\n',
             b'r' => '\r',
             b't' => '\t',
-            // Surrogate pairs and the like: the general parser.
-            _ => return serde_json::from_str::<String>(&format!("\"{inner}\"")).ok(),
+            // Surrogate pairs and the like: the general parser, for the whole string.
+            _ => {
+                let whole = serde_json::from_str::<String>(&format!("\"{inner}\"")).ok()?;
+                out.truncate(start);
+                out.push_str(&whole);
+                return Some(());
+            }
         };
         out.push(c);
         rest = &after[1..];
-        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
-        out.push_str(&rest[..next]);
-        rest = &rest[next..];
     }
-    Some(out)
 }
 
-fn named_value(item: &Value) -> Option<(String, String)> {
+fn named_value(item: &Value) -> Option<(&str, String)> {
     let name = item.get("@Name")?.as_str()?;
-    Some((name.to_owned(), item.get("#text").and_then(text).unwrap_or_default()))
+    Some((name, item.get("#text").and_then(text).unwrap_or_default()))
 }
 
 /// Shape E: the first string value (top level, or `event.original`) holding an `<Event>`.
@@ -520,6 +508,8 @@ fn embedded_xml(obj: &Map<String, Value>) -> Option<&str> {
         .find(is_xml)
         .or_else(|| obj.get("event").and_then(|e| e.get("original")).and_then(Value::as_str).filter(is_xml))
 }
+
+mod flat;
 
 #[cfg(test)]
 mod tests;

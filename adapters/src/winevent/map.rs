@@ -74,11 +74,12 @@ fn no_event_data(r: &WinRecord, kind: &'static str) -> Result<(), RecordError> {
 
 /// A ProcessGuid as an identity: braces stripped, lowercase. The all-zero GUID names no process.
 pub fn guid(text: &str) -> Option<ProcKey> {
-    let g = text.trim().trim_start_matches('{').trim_end_matches('}').to_ascii_lowercase();
-    if g.is_empty() || g.bytes().all(|b| b == b'0' || b == b'-') {
+    let g = super::record::trim(text).trim_start_matches('{').trim_end_matches('}');
+    // Lowercasing leaves `0` and `-` (and nothing else) as they are: checked before copying.
+    if g.bytes().all(|b| b == b'0' || b == b'-') {
         return None;
     }
-    Some(ProcKey::Id(g))
+    Some(ProcKey::Id(g.to_ascii_lowercase()))
 }
 
 fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {

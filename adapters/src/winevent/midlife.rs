@@ -46,6 +46,11 @@ fn actor(kind: &EventKind) -> Option<&str> {
     }
 }
 
+/// Whether a start can ever be built before an event of this kind (else its image is not kept).
+pub fn may_build(kind: &EventKind) -> bool {
+    actor(kind).is_some()
+}
+
 impl MidLife {
     /// Notes an event as it is read (before reordering).
     pub fn read(&mut self, kind: &EventKind) {

@@ -23,12 +23,14 @@
 
 pub mod evtx;
 mod evtx_fast;
+mod evtx_template;
 pub mod json;
 mod json_source;
 pub mod map;
 pub mod midlife;
 pub mod partial;
 pub mod record;
+mod reorder;
 pub mod time;
 pub mod xml;
 
@@ -108,35 +110,18 @@ pub struct WinEventReader {
     /// An event held back while the start built for its process goes first.
     after_start: Option<Event>,
     /// Events waiting for their turn, earliest first (by time, then read order).
-    held: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
+    held: reorder::Reorder<(chrono::DateTime<chrono::Utc>, u64), WithImage>,
     seq: u64,
     tally: Tally,
+    /// Records read and not yet added to the tally (added in batches: a lock per record was
+    /// measurable; flushed at the end and on drop).
+    unflushed: u64,
     failed: bool,
     exhausted: bool,
 }
 
 /// A mapped event and the acting image its record named (for a start built later).
 type WithImage = (Event, Option<Box<str>>);
-
-/// An event in the reorder buffer (boxed: the heap moves entries on every push and pop).
-struct Held(chrono::DateTime<chrono::Utc>, u64, Box<Event>, Option<Box<str>>);
-
-impl PartialEq for Held {
-    fn eq(&self, other: &Self) -> bool {
-        (self.0, self.1) == (other.0, other.1)
-    }
-}
-impl Eq for Held {}
-impl PartialOrd for Held {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Held {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.0, self.1).cmp(&(other.0, other.1))
-    }
-}
 
 impl WinEventReader {
     fn with_source(input: impl Into<Arc<str>>, source: Box<dyn Iterator<Item = Raw> + Send>) -> Self {
@@ -153,6 +138,7 @@ impl WinEventReader {
             held: Default::default(),
             seq: 0,
             tally: Tally::default(),
+            unflushed: 0,
             failed: false,
             exhausted: false,
         }
@@ -266,13 +252,21 @@ impl WinEventReader {
         let mut kind = kind;
         self.partials.resolve(&mut kind, time);
         self.midlife.read(&kind);
-        let image = r.value("Image").map(Box::from);
+        let image = if midlife::may_build(&kind) { r.value("Image").map(Box::from) } else { None };
         let host = r.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
         Some(Ok((Event { time, host, os: Some(os), source: at, kind }, image)))
     }
 }
 
 impl WinEventReader {
+    /// Adds the records counted since the last flush to the tally.
+    fn flush(&mut self) {
+        let n = std::mem::take(&mut self.unflushed);
+        if n > 0 {
+            self.tally.with(|d| d.records += n);
+        }
+    }
+
     /// The next event or error in read order (before reordering).
     fn next_unordered(&mut self) -> Option<Result<WithImage, ReadError>> {
         if self.failed {
@@ -280,7 +274,10 @@ impl WinEventReader {
         }
         loop {
             let raw = self.next_raw()?;
-            self.tally.with(|d| d.records += u64::from(!matches!(raw, Raw::Io(_))));
+            self.unflushed += u64::from(!matches!(raw, Raw::Io(_)));
+            if self.unflushed >= 1024 {
+                self.flush();
+            }
             let at = |pos| SourceRef { input: Arc::clone(&self.input), pos };
             match raw {
                 Raw::Io(error) => {
@@ -313,19 +310,28 @@ impl Iterator for WinEventReader {
                 Some(Err(e)) => return Some(Err(e)),
                 Some(Ok((event, image))) => {
                     self.seq += 1;
-                    self.held.push(std::cmp::Reverse(Held(event.time, self.seq, Box::new(event), image)));
+                    self.held.push((event.time, self.seq), (event, image));
                 }
             }
         }
-        let std::cmp::Reverse(Held(_, _, event, image)) = self.held.pop()?;
+        let Some((event, image)) = self.held.pop() else {
+            self.flush();
+            return None;
+        };
         match self.midlife.start_for(&event, image.as_deref()) {
             Some(start) => {
                 self.tally.with(|d| d.starts_built += 1);
-                self.after_start = Some(*event);
+                self.after_start = Some(event);
                 Some(Ok(start))
             }
-            None => Some(Ok(*event)),
+            None => Some(Ok(event)),
         }
+    }
+}
+
+impl Drop for WinEventReader {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -57,16 +57,40 @@ fn split_into(path: &str, buf: &mut String) -> (usize, usize) {
     }
 }
 
+/// Whether a path's file name ends in a partial suffix, in any case: the same as its lowercase
+/// name ending in one (the suffixes are ASCII without separators, and the only other
+/// characters that lowercase to ASCII, `K` (Kelvin) and `İ`, give `k`, not in a suffix, and `i`
+/// followed by a combining dot).
+fn is_partial(path: &str) -> bool {
+    PARTIAL_SUFFIXES.iter().any(|s| {
+        path.len() >= s.len()
+            && path.is_char_boundary(path.len() - s.len())
+            && path[path.len() - s.len()..].eq_ignore_ascii_case(s)
+    })
+}
+
 impl Partials {
     /// Turns a create of a final name that follows a partial of the same process and folder
     /// into a rename from that partial (the one whose name is the final name plus a suffix if
     /// there is one, else the latest that is not a `.tmp`).
     pub fn resolve(&mut self, kind: &mut EventKind, time: DateTime<Utc>) {
         let EventKind::FileWrite { proc, path, op: op @ FileOp::Create, .. } = kind else { return };
+        let partial = is_partial(path);
+        if !partial {
+            if self.oldest.is_some_and(|o| (time - o).num_milliseconds() > MAX_AGE_MS) {
+                self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
+                self.oldest = self.pending.iter().map(|p| p.time).min();
+            }
+            // Nearly every write: no partial of this process waits (a candidate must be one),
+            // so the path is not split and lowercased.
+            if !self.pending.iter().any(|p| p.proc == *proc) {
+                return;
+            }
+        }
         let mut buf = std::mem::take(&mut self.scratch);
         let (at, name_at) = split_into(path, &mut buf);
         let (folder, name) = (&buf[..at], &buf[name_at..]);
-        if PARTIAL_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+        if partial {
             if self.pending.len() >= MAX_PENDING {
                 self.pending.pop_front();
                 self.oldest = self.pending.iter().map(|p| p.time).min();
@@ -74,14 +98,6 @@ impl Partials {
             self.oldest = Some(self.oldest.map_or(time, |o| o.min(time)));
             let (folder, name) = (folder.to_owned(), name.to_owned());
             self.pending.push_back(Pending { proc: proc.clone(), folder, path: path.clone(), name, time });
-            self.scratch = buf;
-            return;
-        }
-        if self.oldest.is_some_and(|o| (time - o).num_milliseconds() > MAX_AGE_MS) {
-            self.pending.retain(|p| (time - p.time).num_milliseconds() <= MAX_AGE_MS);
-            self.oldest = self.pending.iter().map(|p| p.time).min();
-        }
-        if self.pending.is_empty() {
             self.scratch = buf;
             return;
         }
@@ -192,6 +208,21 @@ mod tests {
         p.resolve(&mut b, t(3611));
         assert_eq!(op_of(&b), r"rename from C:\E\late.part");
         assert_eq!(p.oldest, None);
+    }
+
+    proptest::proptest! {
+        /// The suffix check on the path as written equals the check on its lowercase name.
+        #[test]
+        fn is_partial_equals_the_lowercase_name_check(
+            stem in "[a-zA-Z/\\\\. İK\u{212a}Σé]{0,8}",
+            suffix in proptest::sample::select(vec!["", ".crdownload", ".PART", ".Partial", ".download", ".TMP", ".pArT.x", "part", ".partİal", ".par\u{212a}"]),
+        ) {
+            let path = format!("{stem}{suffix}");
+            let mut buf = String::new();
+            let (_, name_at) = split_into(&path, &mut buf);
+            let name = &buf[name_at..];
+            proptest::prop_assert_eq!(is_partial(&path), PARTIAL_SUFFIXES.iter().any(|s| name.ends_with(s)), "{}", path);
+        }
     }
 
     #[test]

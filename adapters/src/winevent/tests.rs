@@ -216,3 +216,18 @@ fn stale_dns_query_time_gives_way_to_time_created() {
     let dns = results.iter().map(|r| r.as_ref().unwrap()).find(|e| e.kind.tag() == "dns_answer").unwrap();
     assert_eq!(dns.time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "2022-08-18 13:56:26.995");
 }
+
+/// Records are counted in batches: all of them are in the tally once the reader is done or
+/// dropped, whichever comes first.
+#[test]
+fn tally_counts_every_record_read_when_the_reader_ends_or_is_dropped() {
+    let line = r#"{"EventID":5,"Channel":"Microsoft-Windows-Sysmon/Operational","UtcTime":"2024-01-01 00:00:00.000","ProcessGuid":"{A}"}"#;
+    let input = format!("{line}\n").repeat(3000);
+    let mut reader = WinEventReader::json("x.jsonl", std::io::Cursor::new(input.clone().into_bytes()));
+    let tally = reader.tally();
+    assert!(reader.next().is_some());
+    drop(reader);
+    assert_eq!(tally.snapshot().records, 3000);
+    let (results, tally) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(input.into_bytes())));
+    assert_eq!((results.len(), tally.records), (3000, 3000));
+}

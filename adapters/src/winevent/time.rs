@@ -80,11 +80,14 @@ impl Clock {
         created: Option<DateTime<Utc>>,
         etw_time: bool,
     ) -> Option<DateTime<Utc>> {
-        let created = created.map(|c| c + self.offset());
+        // `TimeCreated` is corrected only where it can be the answer (this runs per record).
         match (utc, created) {
-            (Some(u), Some(c)) if etw_time && (u - c).num_milliseconds().abs() > SKEW_TOLERANCE_MS => Some(c),
+            (Some(u), Some(c)) if etw_time => {
+                let c = c + self.offset();
+                Some(if (u - c).num_milliseconds().abs() > SKEW_TOLERANCE_MS { c } else { u })
+            }
             (Some(u), _) => Some(u),
-            (None, c) => c,
+            (None, c) => c.map(|c| c + self.offset()),
         }
     }
 }

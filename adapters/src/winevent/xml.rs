@@ -9,7 +9,7 @@ use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
 
-use super::record::{is_mapped_field, parse_event_id, WinRecord};
+use super::record::{is_mapped_field, log_name, parse_event_id, LogName, WinRecord};
 use super::Raw;
 use crate::error::RecordError;
 use crate::event::Position;
@@ -33,8 +33,8 @@ pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
         .and_then(|t| parse_event_id(&t).ok_or(RecordError::BadValue { field: "EventID", message: t }))?;
     let time_created = child(system, "TimeCreated").and_then(|n| n.attribute("SystemTime")).and_then(parse_system_time);
     let mut record = WinRecord {
-        provider: child(system, "Provider").and_then(|n| n.attribute("Name")).map(str::to_owned),
-        channel: text_of("Channel"),
+        provider: child(system, "Provider").and_then(|n| n.attribute("Name")).map(log_name),
+        channel: text_of("Channel").map(LogName::Owned),
         event_id,
         computer: text_of("Computer"),
         time_created,
@@ -47,7 +47,7 @@ pub fn parse_event(text: &str) -> Result<WinRecord, RecordError> {
                 // A field may be split in several text nodes (entities); join them.
                 let value: String =
                     if is_mapped_field(name) { d.children().filter_map(|n| n.text()).collect() } else { String::new() };
-                record.push_field(name, value);
+                record.push_field(name, &value);
             }
         }
     }

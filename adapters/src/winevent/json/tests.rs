@@ -1,4 +1,7 @@
+use proptest::strategy::Strategy as _;
+
 use super::*;
+use crate::winevent::record::is_mapped_field;
 
 fn parse(text: &str) -> Result<WinRecord, RecordError> {
     parse_value(&serde_json::from_str(text).unwrap())
@@ -74,23 +77,63 @@ fn flat_fast_path_equals_the_value_path_on_real_lines() {
             continue;
         }
         for line in std::fs::read_to_string(&path).unwrap().lines() {
-            let fast = parse_flat_line(line.as_bytes()).unwrap().expect("a flattened record");
-            let slow = parse(line).unwrap();
-            let fields = |r: &WinRecord| {
-                let mut d: Vec<(String, String)> = r.data.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
-                d.sort();
-                d
-            };
-            assert_eq!(
-                (&fast.provider, &fast.channel, fast.event_id, &fast.computer, fast.time_created, fast.record_id),
-                (&slow.provider, &slow.channel, slow.event_id, &slow.computer, slow.time_created, slow.record_id),
-                "{line}"
-            );
-            assert_eq!(fields(&fast), fields(&slow), "{line}");
+            assert_flat_equals_value_path(line);
             checked += 1;
         }
     }
     assert_eq!(checked, 96 + 51 + 24 + 706);
+}
+
+/// `parse_flat_line` reads `line` as the `Value` path does (fields without text aside: the
+/// `Value` path leaves them out, the flat one keeps them empty).
+fn assert_flat_equals_value_path(line: &str) {
+    let fast = parse_flat_line(line.as_bytes()).unwrap().expect("a flattened record");
+    let slow = parse(line).unwrap();
+    let fields = |r: &WinRecord| {
+        let mut d: Vec<(&str, String)> =
+            r.data.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k, v.to_owned())).collect();
+        d.sort();
+        d
+    };
+    assert_eq!(
+        (&fast.provider, &fast.channel, fast.event_id, &fast.computer, fast.time_created, fast.record_id),
+        (&slow.provider, &slow.channel, slow.event_id, &slow.computer, slow.time_created, slow.record_id),
+        "{line}"
+    );
+    assert_eq!(fields(&fast), fields(&slow), "{line}");
+}
+
+proptest::proptest! {
+    /// Lines of any text (escapes of every kind, `\u` ones and surrogate pairs included),
+    /// numbers, booleans and nulls read the same through the flat paths (scan or serde) and
+    /// the `Value` path.
+    #[test]
+    fn flat_line_equals_the_value_path(
+        values in proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["Image", "CommandLine", "User", "ProcessId", "Channel", "Hostname", "TimeCreated", "Hashes", "UtcTime"]),
+                proptest::prop_oneof![
+                    "(\\PC|[\\\\\"/\u{8}\u{c}\n\r\t\u{1}\u{1F600}])*".prop_map(serde_json::Value::from),
+                    proptest::num::i64::ANY.prop_map(serde_json::Value::from),
+                    proptest::bool::ANY.prop_map(serde_json::Value::from),
+                    proptest::strategy::Just(serde_json::Value::Null),
+                    proptest::strategy::Just(serde_json::Value::from("2024-05-14T09:13:02.118Z")),
+                ],
+            ),
+            0..6,
+        ),
+        long_escapes in proptest::bool::ANY,
+    ) {
+        let mut line = String::from(r#"{"EventID":1"#);
+        for (k, v) in &values {
+            line.push_str(&format!(",{}:{}", serde_json::to_string(k).unwrap(), v));
+        }
+        line.push('}');
+        if long_escapes {
+            line = line.replace('A', "\\u0041").replace('/', "\\/");
+        }
+        assert_flat_equals_value_path(&line);
+    }
 }
 
 #[test]
@@ -145,7 +188,7 @@ proptest::proptest! {
     fn unescape_equals_serde(s in "(\\PC|[\\\\\"/\u{8}\u{c}\n\r\t\u{1}\u{1F600}])*") {
         let json = serde_json::to_string(&s).unwrap();
         let raw: &serde_json::value::RawValue = serde_json::from_str(&json).unwrap();
-        proptest::prop_assert_eq!(raw_text(raw), Some(s.clone()));
+        proptest::prop_assert_eq!(raw_text(raw.get()), Some(s.clone()));
         // Escapes written the long way (`\u0041`) too.
         let long: String = json.chars().map(|c| if c == 'A' { "\\u0041".to_owned() } else { c.to_string() }).collect();
         proptest::prop_assert_eq!(unescape(&long[1..long.len() - 1]), Some(s));

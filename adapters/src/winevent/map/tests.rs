@@ -1,11 +1,11 @@
 use super::*;
 
-fn sysmon(eid: u32, fields: &[(&str, &str)]) -> WinRecord {
+fn sysmon(eid: u32, fields: &[(&'static str, &str)]) -> WinRecord {
     WinRecord {
         provider: Some("Microsoft-Windows-Sysmon".into()),
         event_id: eid,
         has_data: !fields.is_empty(),
-        data: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        data: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
         ..WinRecord::default()
     }
 }
@@ -160,14 +160,14 @@ fn security_4688_uses_hex_pids() {
             ("TargetUserName", "-"),
         ]
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| (*k, v.to_string()))
         .collect(),
         ..WinRecord::default()
     };
     let EventKind::ProcessStart { proc, parent, command_line, user, .. } = kind(&r) else { panic!() };
     assert_eq!((proc, parent), (ProcKey::Pid(0x23a8), Some(ProcKey::Pid(0x2d4))));
     assert_eq!((command_line, user.as_deref()), (None, Some("pedro")));
-    let end = WinRecord { event_id: 4689, data: vec![("ProcessId".into(), "0xddc".into())], ..r.clone() };
+    let end = WinRecord { event_id: 4689, data: [("ProcessId", "0xddc")].into_iter().collect(), ..r.clone() };
     assert_eq!(kind(&end), EventKind::ProcessEnd { proc: ProcKey::Pid(0xddc) });
     let other = WinRecord { event_id: 4624, ..r };
     assert_eq!(skip(&other), "unmapped_event_id");
