@@ -293,6 +293,7 @@ impl Engine {
         }
     }
 
+    #[inline]
     fn process(&mut self, ev: Event, t: i64) {
         let b = t.div_euclid(self.batch);
         match self.bucket {

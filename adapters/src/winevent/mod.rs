@@ -30,7 +30,6 @@ pub mod map;
 pub mod midlife;
 pub mod partial;
 pub mod record;
-mod reorder;
 pub mod time;
 pub mod xml;
 
@@ -110,7 +109,7 @@ pub struct WinEventReader {
     /// An event held back while the start built for its process goes first.
     after_start: Option<Event>,
     /// Events waiting for their turn, earliest first (by time, then read order).
-    held: reorder::Reorder<(chrono::DateTime<chrono::Utc>, u64), WithImage>,
+    held: crate::reorder::Reorder<(chrono::DateTime<chrono::Utc>, u64), WithImage>,
     seq: u64,
     tally: Tally,
     /// Records read and not yet added to the tally (added in batches: a lock per record was

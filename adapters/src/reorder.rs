@@ -1,17 +1,30 @@
-//! The reader's reorder buffer: items leave in key order (a key is unique: it ends with the
-//! read sequence).
+//! A reorder buffer: items leave in key order (a key is unique: readers and the engine end it
+//! with an arrival sequence). The Windows reader sorts records by time with it, and the engine
+//! holds events in it until its watermark passes them.
 //!
 //! Most records arrive in order, so an item whose key is not below the last one queued in
 //! order joins a FIFO run (O(1) in and out, no allocation per item); only the others go to a
 //! heap of small keys, their items parked in a slab. A heap of whole events moved ~200 bytes
 //! per sift step and boxed every event (a `perf` profile had `BinaryHeap::pop` at 9 % and
 //! `memmove` at 9 % of the JSON reader).
+//!
+//! ```
+//! use clickchain_adapters::reorder::Reorder;
+//!
+//! let mut r = Reorder::default();
+//! for (seq, time) in [30, 10, 20].into_iter().enumerate() {
+//!     r.push((time, seq), "event");
+//! }
+//! assert_eq!(r.peek_key(), Some(&(10, 1)));
+//! assert_eq!(r.pop_keyed(), Some(((10, 1), "event")));
+//! assert_eq!(r.len(), 2);
+//! ```
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Items waiting for their turn, earliest key first.
-pub(super) struct Reorder<K, T> {
+pub struct Reorder<K, T> {
     /// Keys non-decreasing from front to back.
     run: VecDeque<(K, T)>,
     /// The items that arrived below the run's last key, by key, with their slab slot.
@@ -32,7 +45,13 @@ impl<K: Ord + Copy, T> Reorder<K, T> {
         self.run.len() + self.heap.len()
     }
 
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.run.is_empty() && self.heap.is_empty()
+    }
+
     /// Queues `item` under `key` (keys must be unique).
+    #[inline]
     pub fn push(&mut self, key: K, item: T) {
         if self.run.back().is_none_or(|(last, _)| *last <= key) {
             self.run.push_back((key, item));
@@ -44,7 +63,7 @@ impl<K: Ord + Copy, T> Reorder<K, T> {
                 i
             }
             None => {
-                // The reader holds at most `REORDER` items: a slot number always fits.
+                // Users bound what they hold (the reader's `REORDER`, the engine's `max_reorder`).
                 self.slab.push(Some(item));
                 (self.slab.len() - 1) as u32
             }
@@ -53,19 +72,38 @@ impl<K: Ord + Copy, T> Reorder<K, T> {
     }
 
     /// The item with the smallest key.
+    #[inline]
     pub fn pop(&mut self) -> Option<T> {
-        let heap_first = match (self.run.front(), self.heap.peek()) {
+        self.pop_keyed().map(|(_, item)| item)
+    }
+
+    /// Whether the smallest key is the heap's (else the run's); `None` when empty.
+    fn heap_first(&self) -> Option<bool> {
+        Some(match (self.run.front(), self.heap.peek()) {
             (None, None) => return None,
             (Some(_), None) => false,
             (None, Some(_)) => true,
             (Some((a, _)), Some(Reverse((b, _)))) => b < a,
-        };
-        if !heap_first {
-            return self.run.pop_front().map(|(_, item)| item);
+        })
+    }
+
+    /// The smallest key waiting.
+    pub fn peek_key(&self) -> Option<&K> {
+        match self.heap_first()? {
+            false => self.run.front().map(|(k, _)| k),
+            true => self.heap.peek().map(|Reverse((k, _))| k),
         }
-        let Reverse((_, slot)) = self.heap.pop()?;
+    }
+
+    /// The item with the smallest key, and its key.
+    #[inline]
+    pub fn pop_keyed(&mut self) -> Option<(K, T)> {
+        if !self.heap_first()? {
+            return self.run.pop_front();
+        }
+        let Reverse((key, slot)) = self.heap.pop()?;
         self.free.push(slot);
-        self.slab.get_mut(slot as usize).and_then(Option::take)
+        self.slab.get_mut(slot as usize).and_then(Option::take).map(|item| (key, item))
     }
 }
 
