@@ -172,7 +172,7 @@ pub fn render(r: &Results) -> String {
         o,
         "\nThe peers' semantics differ from clickchain's; `bench/peers/README.md` (EQL, DuckDB) and \
          `bench/README.md` (naive, imperative) list every difference. EQL and DuckDB read the ECS form, so \
-         they are compared with `clickchain scan (ECS)`."
+         they are compared with `clickchain scan (ECS)` and its `-j 2` row."
     );
     let _ = writeln!(o, "\n## Targets (issue #6), from the figures above\n");
     let _ = writeln!(o, "Why a target is missed: `bench/README.md`, section \"Why targets are missed\".\n");
