@@ -188,17 +188,18 @@ impl ProcTable {
             children: 0,
             pins: 0,
         });
-        let p = self.get(slot);
-        match (p.id.clone(), p.pid) {
-            (Some(id), None) => self.by_id.insert(&id, slot),
-            (None, Some(pid)) => {
+        // Fields, not `self.get`: the indices are written while the process is read.
+        let p = self.slots.get(slot as usize).expect("just stored");
+        if let Some(id) = &p.id {
+            self.by_id.insert(id, slot);
+        }
+        if let Some(pid) = p.pid {
+            // A key with an id only takes a free pid (the id decides who it is).
+            if p.id.is_some() {
+                self.by_pid.entry(pid).or_insert(slot);
+            } else {
                 self.by_pid.insert(pid, slot);
             }
-            (Some(id), Some(pid)) => {
-                self.by_id.insert(&id, slot);
-                self.by_pid.entry(pid).or_insert(slot);
-            }
-            (None, None) => {}
         }
         slot
     }
@@ -287,9 +288,8 @@ impl ProcTable {
                     self.by_pid.remove(&old);
                 }
             }
-            let (id, pid_of_key) = split_key(new.key);
-            let p = self.get_mut(slot);
-            (p.id, p.pid) = (id, pid_of_key);
+            // Its id is the key's already (the slot was found by it, or made from it).
+            self.get_mut(slot).pid = Some(*pid);
             // Starting makes it the pid's current holder, for sources that only know pids.
             self.take_pid(*pid, slot, new.time);
         }
