@@ -50,6 +50,9 @@ pub struct InputOptions {
     pub default_host: String,
     /// Corrects the `TimeCreated` of Windows inputs (see `winevent::time`).
     pub time_offset: Option<Duration>,
+    /// Threads that parse a line-per-record input (native, ECS or Windows JSON NDJSON; see
+    /// `clickchain_adapters::parallel`); 0 or 1 parse on the reading thread.
+    pub parse_threads: usize,
 }
 
 impl std::str::FromStr for InputFormat {
@@ -180,9 +183,22 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
         InputFormat::Auto => detect(&mut reader, &name)?,
         f => f,
     };
+    let threads = options.parse_threads;
+    // Pretty-printed JSON documents span lines: only NDJSON can be cut into blocks of lines.
+    let parallel =
+        threads > 1 && (matches!(format, InputFormat::Native | InputFormat::Auto) || first_line_whole(&mut reader));
     let windows = match format {
+        InputFormat::Native | InputFormat::Auto if parallel => {
+            let max = clickchain_adapters::native::DEFAULT_MAX_LINE;
+            let records = clickchain_adapters::native::parallel(name.as_str(), reader, threads, default_host, max);
+            return Ok(Opened::plain(Box::new(records)));
+        }
         InputFormat::Native | InputFormat::Auto => {
             return Ok(Opened::plain(Box::new(NativeReader::new(name.as_str(), reader).default_host(default_host))));
+        }
+        InputFormat::Ecs if parallel => {
+            let records = clickchain_adapters::ecs::parallel(name.as_str(), reader, threads, default_host);
+            return Ok(Opened::plain(Box::new(records)));
         }
         InputFormat::Auditd => {
             let r = AuditdReader::new(name.as_str(), reader).default_host(default_host);
@@ -199,6 +215,7 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
             return Ok(Opened::plain(Box::new(EcsReader::new(name.as_str(), reader).default_host(default_host))));
         }
         InputFormat::Xml => WinEventReader::xml(name.as_str(), reader),
+        InputFormat::WinJson if parallel => WinEventReader::json_parallel(name.as_str(), reader, threads),
         InputFormat::WinJson => WinEventReader::json(name.as_str(), reader),
         InputFormat::Evtx => {
             let opened = if path.as_os_str() == "-" {
@@ -217,6 +234,17 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
     let reader = windows.default_host(default_host).time_offset(options.time_offset);
     let tally = Some(reader.tally());
     Ok(Opened { records: Box::new(reader), tally, counters: None })
+}
+
+/// Whether the first non-blank line of what `reader` has buffered is a whole JSON value (an
+/// NDJSON input, not the start of a pretty-printed document).
+fn first_line_whole<R: BufRead>(reader: &mut R) -> bool {
+    let Ok(head) = reader.fill_buf() else { return false };
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let text = &text[start..];
+    let Some(end) = text.iter().position(|&b| b == b'\n') else { return false };
+    serde_json::from_slice::<serde::de::IgnoredAny>(&text[..end]).is_ok()
 }
 
 /// Sniffs the first bytes. An empty input is native (it has no records either way).

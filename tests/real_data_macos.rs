@@ -47,6 +47,9 @@ fn ecs_documents_are_read_and_the_six_broken_files_rejected_by_name() {
     assert_eq!(
         rejected,
         [
+            // Two broken documents: the first lacks its closing brace (cut where the second
+            // starts, at line 131), the second has an unterminated string at line 164.
+            "discovery_system_profile_sw_vers",
             "discovery_system_profile_sw_vers",
             "evasion_execution_electron_tcc_bypass_nodejs_childproc_osascript_apfell",
             "evasion_susp_zip_file_launchagent_for_office_sandbox_evasion",

@@ -46,6 +46,8 @@ pub struct JsonDocs<R> {
     start_line: u64,
     len: u64,
     over: bool,
+    /// Per depth (bit `depth - 1`, up to 64): whether that open container is an object.
+    objects: u64,
     ready: std::collections::VecDeque<Doc>,
 }
 
@@ -62,6 +64,7 @@ impl<R: BufRead> JsonDocs<R> {
             start_line: 0,
             len: 0,
             over: false,
+            objects: 0,
             ready: Default::default(),
         }
     }
@@ -83,8 +86,7 @@ impl<R: BufRead> JsonDocs<R> {
             let Some((line_no, line)) = self.lines.next_line()? else {
                 if self.depth > 0 {
                     // Cut by the end of input: hand over what there is; its parser says why.
-                    self.depth = 0;
-                    return Ok(Some(Some(self.finish())));
+                    return Ok(Some(Some(self.cut())));
                 }
                 return Ok(None);
             };
@@ -124,6 +126,13 @@ impl<R: BufRead> JsonDocs<R> {
     }
 
     fn scan(&mut self, line_no: u64, text: &[u8]) {
+        if self.depth > 0 && text.first() == Some(&b'{') && (self.in_string || self.innermost_is_object()) {
+            // No printer puts a value inside an object at column 0, and no string spans lines:
+            // the open value is a truncated record (an NDJSON line cut short), and this line
+            // starts the next one. Its parser reports it; it must not swallow what follows.
+            let doc = self.cut();
+            self.ready.push_back(doc);
+        }
         let mut i = 0;
         while i < text.len() {
             let c = text[i];
@@ -132,6 +141,7 @@ impl<R: BufRead> JsonDocs<R> {
                     b'{' | b'[' => {
                         self.start_line = line_no;
                         self.depth = 1;
+                        self.objects = u64::from(c == b'{');
                         self.push(&[c]);
                     }
                     b',' | b']' => {}
@@ -162,7 +172,13 @@ impl<R: BufRead> JsonDocs<R> {
                 } else {
                     match c {
                         b'"' => self.in_string = true,
-                        b'{' | b'[' => self.depth += 1,
+                        b'{' | b'[' => {
+                            if self.depth < 64 {
+                                let bit = 1u64 << self.depth;
+                                self.objects = if c == b'{' { self.objects | bit } else { self.objects & !bit };
+                            }
+                            self.depth += 1;
+                        }
                         b'}' | b']' => self.depth -= 1,
                         _ => {}
                     }
@@ -178,6 +194,20 @@ impl<R: BufRead> JsonDocs<R> {
         if self.depth > 0 {
             self.push(b"\n");
         }
+    }
+
+    /// Ends a value that did not close, without the line breaks after its last text (so that
+    /// its parser names the line where it stops).
+    fn cut(&mut self) -> Doc {
+        self.depth = 0;
+        while self.current.last().is_some_and(u8::is_ascii_whitespace) {
+            self.current.pop();
+        }
+        self.finish()
+    }
+
+    fn innermost_is_object(&self) -> bool {
+        self.depth <= 64 && self.objects & (1u64 << (self.depth - 1)) != 0
     }
 
     fn push(&mut self, bytes: &[u8]) {
@@ -223,7 +253,21 @@ mod tests {
     #[test]
     fn broken_value_is_cut_and_the_next_one_is_read() {
         let input = "{\"a\": 1 \"b\": 2}\nnot json\n{\"c\":3}\n{\"d\": [";
-        assert_eq!(docs(input, 1024), ["1:{\"a\": 1 \"b\": 2}", "2:junk not json", "3:{\"c\":3}", "4:{\"d\": [ "]);
+        assert_eq!(docs(input, 1024), ["1:{\"a\": 1 \"b\": 2}", "2:junk not json", "3:{\"c\":3}", "4:{\"d\": ["]);
+    }
+
+    #[test]
+    fn truncated_line_in_ndjson_does_not_swallow_the_rest() {
+        // A line starting with `{` inside an open object, or after an unterminated string,
+        // starts a new record: the open one was cut short.
+        let input = "{\"a\":1}\n{\"broken\": \n{\"b\":{\"c\":2}}\n{\"s\":\"unterminated\n{\"e\":3}\n";
+        assert_eq!(
+            docs(input, 1024),
+            ["1:{\"a\":1}", "2:{\"broken\":", "3:{\"b\":{\"c\":2}}", "4:{\"s\":\"unterminated", "5:{\"e\":3}"]
+        );
+        // An array of records, one per line, is still one value.
+        let array = "[\n{\"a\":1},\n{\"b\":2}\n]\n";
+        assert_eq!(docs(array, 1024), ["1:[ {\"a\":1}, {\"b\":2} ]"]);
     }
 
     #[test]

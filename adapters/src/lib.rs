@@ -29,6 +29,7 @@ mod event;
 pub mod jsondocs;
 pub mod lines;
 pub mod native;
+pub mod parallel;
 pub mod reorder;
 pub mod winevent;
 pub mod zeek;

@@ -240,7 +240,8 @@ pub fn scan(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut errors = 0u64;
-    let opened = input::open(path, &InputOptions::default(), Default::default())?;
+    let options = InputOptions { parse_threads: opts.threads, ..InputOptions::default() };
+    let opened = input::open(path, &options, Default::default())?;
     let events = opened.records.filter_map(|r| r.map_err(|_| errors += 1).ok());
     let mut samples = Vec::new();
     let n = run_engine(events, &mut engine, every, &mut samples);

@@ -26,12 +26,13 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
 use crate::jsondocs::{Doc, JsonDocs};
 use crate::native::DEFAULT_MAX_LINE;
+use crate::parallel::{ParallelLines, Piece};
 
 /// Reads ECS documents, yielding a `Result` per document that matters.
 pub struct EcsReader<R> {
@@ -59,93 +60,133 @@ impl<R: BufRead> EcsReader<R> {
         self.default_host = host.into();
         self
     }
+}
 
-    fn error(&self, line: u64, error: RecordError) -> Result<Event, ReadError> {
-        Err(ReadError::Record { at: SourceRef { input: Arc::clone(&self.input), pos: Position::Line(line) }, error })
+/// Where mapped results go: the reader's queue, or a parallel block's items.
+trait Out: Extend<Result<Event, ReadError>> {
+    fn put(&mut self, r: Result<Event, ReadError>) {
+        self.extend(Some(r));
     }
+}
 
-    /// Maps one parsed value: a document, a search hit, a search response, or an array of them.
-    fn value(&mut self, line: u64, value: Value, depth: u8) {
-        match value {
-            Value::Array(items) if depth < 4 => items.into_iter().for_each(|v| self.value(line, v, depth + 1)),
-            Value::Object(mut doc) => {
-                if let Some(Value::Object(source)) = doc.remove("_source") {
-                    return self.document(line, &source);
-                }
-                // Search responses: `hits.hits` (search API), `hits.events` and
-                // `hits.sequences[].events` (EQL API).
-                if let Some(Value::Object(mut hits)) = doc.remove("hits") {
-                    for list in ["hits", "events", "sequences"] {
-                        if let Some(v @ Value::Array(_)) = hits.remove(list) {
-                            self.value(line, v, depth + 1);
-                        }
-                    }
-                    return;
-                }
-                if let Some(events @ Value::Array(_)) = doc.remove("events").filter(|_| depth > 0) {
-                    return self.value(line, events, depth + 1);
-                }
-                self.document(line, &doc);
-            }
-            other => {
-                let error =
-                    RecordError::BadValue { field: "document", message: format!("expected an object, got {other}") };
-                let e = self.error(line, error);
-                self.queue.push_back(e);
-            }
+impl<T: Extend<Result<Event, ReadError>>> Out for T {}
+
+/// Maps one parsed value: a document, a search hit, a search response, or an array of them.
+fn value(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, value: Value, depth: u8) {
+    match value {
+        Value::Array(items) if depth < 4 => {
+            items.into_iter().for_each(|v| self::value(input, default_host, out, line, v, depth + 1))
         }
-    }
-
-    fn document(&mut self, line: u64, doc: &Map<String, Value>) {
-        emit(&self.input, &self.default_host, &mut self.queue, line, doc);
+        Value::Object(mut doc) => {
+            if let Some(Value::Object(source)) = doc.remove("_source") {
+                return emit(input, default_host, out, line, &source);
+            }
+            // Search responses: `hits.hits` (search API), `hits.events` and
+            // `hits.sequences[].events` (EQL API).
+            if let Some(Value::Object(mut hits)) = doc.remove("hits") {
+                for list in ["hits", "events", "sequences"] {
+                    if let Some(v @ Value::Array(_)) = hits.remove(list) {
+                        self::value(input, default_host, out, line, v, depth + 1);
+                    }
+                }
+                return;
+            }
+            if let Some(events @ Value::Array(_)) = doc.remove("events").filter(|_| depth > 0) {
+                return self::value(input, default_host, out, line, events, depth + 1);
+            }
+            emit(input, default_host, out, line, &doc);
+        }
+        other => {
+            let error =
+                RecordError::BadValue { field: "document", message: format!("expected an object, got {other}") };
+            let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line) };
+            out.put(Err(ReadError::Record { at, error }));
+        }
     }
 }
 
 /// Maps one document's fields and queues the result.
-fn emit(
-    input: &Arc<str>,
-    default_host: &str,
-    queue: &mut VecDeque<Result<Event, ReadError>>,
-    line: u64,
-    doc: &impl fields::Fields,
-) {
+fn emit(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, doc: &impl fields::Fields) {
     let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line) };
     match map::to_event(doc, default_host, at.clone()) {
-        Ok(Some(e)) => queue.push_back(Ok(e)),
+        Ok(Some(e)) => out.put(Ok(e)),
         Ok(None) => {}
-        Err(error) => queue.push_back(Err(ReadError::Record { at, error })),
+        Err(error) => out.put(Err(ReadError::Record { at, error })),
     }
 }
 
 /// The fast path for one document's text: maps it and returns true when it is a plain document
 /// that parses; false leaves it to the `Value` path (which reports any error).
-fn fast_document(
-    input: &Arc<str>,
-    default_host: &str,
-    queue: &mut VecDeque<Result<Event, ReadError>>,
-    line: u64,
-    text: &[u8],
-) -> bool {
+fn fast_document(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, text: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(text) else { return false };
     let Some(doc) = fast::capture(text) else { return false };
-    emit(input, default_host, queue, line, &doc);
+    emit(input, default_host, out, line, &doc);
     true
 }
 
 /// An NDJSON line holding one whole object (the splitter would yield it alone as it is): mapped
 /// by the fast path, without the splitter's copy.
-fn fast_line(
-    input: &Arc<str>,
-    default_host: &str,
-    queue: &mut VecDeque<Result<Event, ReadError>>,
-    line: u64,
-    text: &[u8],
-) -> bool {
+fn fast_line(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, text: &[u8]) -> bool {
     let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
     let end = text.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
     let text = &text[start..end];
     // A line that parses as one object is exactly the value the splitter would cut from it.
-    text.first() == Some(&b'{') && text.last() == Some(&b'}') && fast_document(input, default_host, queue, line, text)
+    text.first() == Some(&b'{') && text.last() == Some(&b'}') && fast_document(input, default_host, out, line, text)
+}
+
+/// A document's text that the fast path did not take: parsed as a `Value` and mapped, or
+/// reported with the file's line of the syntax error.
+fn slow_document(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, text: &[u8]) {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(v) => value(input, default_host, out, line, v, 0),
+        Err(e) => {
+            let error = match std::str::from_utf8(text) {
+                Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
+                // serde's line is relative to the document: make it the file's.
+                Ok(_) => RecordError::Json(format!("{} (line {} of the file)", e, line + e.line() as u64 - 1)),
+            };
+            let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line) };
+            out.put(Err(ReadError::Record { at, error }));
+        }
+    }
+}
+
+/// Reads ECS with one whole document per line (NDJSON, as the first line shows) as
+/// [`EcsReader`] does, parsing on `workers` threads ([`crate::parallel`]). A line that is not a
+/// whole document is an error here, where [`EcsReader`] would join it with the next lines.
+pub fn parallel(
+    input: impl Into<Arc<str>>,
+    reader: impl std::io::Read + Send + 'static,
+    workers: usize,
+    default_host: impl Into<String>,
+) -> ParallelLines<Result<Event, ReadError>> {
+    let (input, default_host) = (input.into(), default_host.into());
+    ParallelLines::new(reader, workers, DEFAULT_MAX_LINE, move |piece, out| match piece {
+        Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
+        Piece::Text { line, text } => {
+            if fast_line(&input, &default_host, out, line, text) {
+                return;
+            }
+            // Anything else is split as the sequential reader splits it (junk before a value,
+            // several values, a value cut short), with this line's number.
+            let mut docs = JsonDocs::new(text, DEFAULT_MAX_LINE);
+            while let Ok(Some(doc)) = docs.next_doc() {
+                let doc = match doc {
+                    Doc::Text { text, .. } => Doc::Text { line, text },
+                    Doc::TooLong { len, .. } => Doc::TooLong { line, len },
+                    Doc::Junk { head, .. } => Doc::Junk { line, head },
+                };
+                if let Some(e) = document(&input, &default_host, out, doc) {
+                    out.push(Err(e));
+                }
+            }
+        }
+        Piece::TooLong { line, len } => out.push(Err(ReadError::Record {
+            at: SourceRef { input: Arc::clone(&input), pos: Position::Line(line) },
+            error: RecordError::TooLong { len, max: DEFAULT_MAX_LINE },
+        })),
+        Piece::Io(error) => out.push(Err(ReadError::Io { input: input.to_string(), error })),
+    })
 }
 
 impl<R: BufRead> Iterator for EcsReader<R> {
@@ -168,31 +209,29 @@ impl<R: BufRead> Iterator for EcsReader<R> {
                     return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
                 }
                 Ok(None) => return None,
-                Ok(Some(Some(Doc::TooLong { line, len }))) => {
-                    return Some(self.error(line, RecordError::TooLong { len, max: DEFAULT_MAX_LINE }))
-                }
-                Ok(Some(Some(Doc::Junk { line, head }))) => {
-                    return Some(self.error(line, RecordError::Json(format!("not JSON: `{head}`"))))
-                }
-                Ok(Some(Some(Doc::Text { line, text })))
-                    if fast_document(&self.input, &self.default_host, &mut self.queue, line, &text) =>
-                {
-                    continue
-                }
-                Ok(Some(Some(Doc::Text { line, text }))) => match serde_json::from_slice::<Value>(&text) {
-                    Ok(v) => self.value(line, v, 0),
-                    Err(e) => {
-                        let error = match std::str::from_utf8(&text) {
-                            Err(u) => RecordError::InvalidUtf8(u.valid_up_to()),
-                            // serde's line is relative to the document: make it the file's.
-                            Ok(_) => {
-                                RecordError::Json(format!("{} (line {} of the file)", e, line + e.line() as u64 - 1))
-                            }
-                        };
-                        return Some(self.error(line, error));
+                Ok(Some(Some(doc))) => {
+                    if let Some(error) = document(&self.input, &self.default_host, &mut self.queue, doc) {
+                        return Some(Err(error));
                     }
-                },
+                }
             }
+        }
+    }
+}
+
+/// One value cut by the splitter: mapped into `out`, or the error that rejects it.
+fn document(input: &Arc<str>, default_host: &str, out: &mut impl Out, doc: Doc) -> Option<ReadError> {
+    let error = |line, error| {
+        Some(ReadError::Record { at: SourceRef { input: Arc::clone(input), pos: Position::Line(line) }, error })
+    };
+    match doc {
+        Doc::TooLong { line, len } => error(line, RecordError::TooLong { len, max: DEFAULT_MAX_LINE }),
+        Doc::Junk { line, head } => error(line, RecordError::Json(format!("not JSON: `{head}`"))),
+        Doc::Text { line, text } => {
+            if !fast_document(input, default_host, out, line, &text) {
+                slow_document(input, default_host, out, line, &text);
+            }
+            None
         }
     }
 }

@@ -377,3 +377,17 @@ fn ndjson_lines_and_split_documents_give_the_same_events() {
         .collect();
     assert_eq!(got, ["process_start line 1", "connect line 1", "process_end line 2"]);
 }
+
+#[test]
+fn truncated_ndjson_line_does_not_swallow_the_rest() {
+    // A line cut short (a crash mid-write) once made every later line part of one document,
+    // which then failed as too long: all events after it were lost.
+    let good = r#"{"@timestamp":"2024-05-14T09:12:38Z","event":{"category":["process"],"type":["end"]},"host":{"name":"h","os":{"type":"linux"}},"process":{"entity_id":"e1","pid":7}}"#;
+    let text = format!("{good}\n{{\"@timestamp\":\"2024-05-14T09:12:39Z\",\"event\":{{\n{good}\n{good}\n");
+    let results = read(&text);
+    assert_eq!(results.len(), 4, "{results:?}");
+    let err = results[1].as_ref().unwrap_err();
+    assert_eq!(err.reason(), "malformed_json");
+    assert!(err.to_string().contains(":line 2:"), "{err}");
+    assert!(results.iter().enumerate().all(|(i, r)| r.is_ok() == (i != 1)));
+}

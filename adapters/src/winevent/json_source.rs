@@ -7,6 +7,7 @@ use super::{json, Raw, MAX_DOCUMENT};
 use crate::error::RecordError;
 use crate::event::Position;
 use crate::lines::{Line, LineReader};
+use crate::parallel::{ParallelLines, Piece};
 
 /// JSON records: per line, or one document read whole when the first line is not a record.
 pub(super) struct JsonSource<R> {
@@ -115,17 +116,9 @@ impl<R: BufRead> Iterator for JsonSource<R> {
             }
             let first = !self.started;
             self.started = true;
-            // Most lines of a Sysmon export are flattened records: read those without a `Value`.
-            match json::parse_flat_line(text) {
-                Ok(Some(record)) => return Some(Raw::Record(at, record)),
-                Ok(None) => {}
-                Err(e) if first && e.is_eof() => {}
-                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
-            }
-            match serde_json::from_slice::<serde_json::Value>(text) {
-                // A line holding an array holds several records.
-                Ok(serde_json::Value::Array(items)) => {
-                    let records: Vec<Raw> = items.iter().map(|v| from_value(at, v)).collect();
+            match line_records(at, text, first) {
+                LineRecords::One(raw) => return Some(raw),
+                LineRecords::Many(records) => {
                     self.document = Some(records.into_iter());
                     match self.document.as_mut().and_then(Iterator::next) {
                         Some(r) => return Some(r),
@@ -135,18 +128,65 @@ impl<R: BufRead> Iterator for JsonSource<R> {
                         }
                     }
                 }
-                Ok(v) => return Some(from_value(at, &v)),
-                // A first line that is not a whole value starts a pretty-printed document.
-                Err(e) if first && e.is_eof() => {
+                LineRecords::StartsDocument => {
                     let owned = text.to_vec();
                     let doc = self.read_document(owned);
                     self.document = Some(doc.into_iter());
                     return self.document.as_mut().and_then(Iterator::next);
                 }
-                Err(e) => return Some(Raw::Bad(at, json_error(text, &e))),
             }
         }
     }
+}
+
+/// What one non-blank line holds.
+pub(super) enum LineRecords {
+    /// A record, or an error.
+    One(Raw),
+    /// An array's records.
+    Many(Vec<Raw>),
+    /// Not a whole value, on the input's first line: the start of a pretty-printed document.
+    StartsDocument,
+}
+
+/// The records of one non-blank line (`first`: the input's first).
+pub(super) fn line_records(at: Position, text: &[u8], first: bool) -> LineRecords {
+    // Most lines of a Sysmon export are flattened records: read those without a `Value`.
+    match json::parse_flat_line(text) {
+        Ok(Some(record)) => return LineRecords::One(Raw::Record(at, record)),
+        Ok(None) => {}
+        Err(e) if first && e.is_eof() => {}
+        Err(e) => return LineRecords::One(Raw::Bad(at, json_error(text, &e))),
+    }
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        // A line holding an array holds several records.
+        Ok(serde_json::Value::Array(items)) => LineRecords::Many(items.iter().map(|v| from_value(at, v)).collect()),
+        Ok(v) => LineRecords::One(from_value(at, &v)),
+        Err(e) if first && e.is_eof() => LineRecords::StartsDocument,
+        Err(e) => LineRecords::One(Raw::Bad(at, json_error(text, &e))),
+    }
+}
+
+/// JSON records one per line (or an array per line) as [`JsonSource`] reads them, parsed on
+/// `workers` threads; for inputs whose first line is a whole value (no pretty-printed document).
+pub(super) fn parallel(reader: impl std::io::Read + Send + 'static, workers: usize) -> ParallelLines<Raw> {
+    let max = crate::native::DEFAULT_MAX_LINE;
+    ParallelLines::new(reader, workers, max, move |piece, out: &mut Vec<Raw>| match piece {
+        Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
+        Piece::Text { line, text } => {
+            let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+            match line_records(Position::Line(line), text, false) {
+                LineRecords::One(raw) => out.push(raw),
+                LineRecords::Many(records) => out.extend(records),
+                // Not returned for a line that is not the first; an error if it were.
+                LineRecords::StartsDocument => {
+                    out.push(Raw::Bad(Position::Line(line), RecordError::Json("not a whole JSON value".into())))
+                }
+            }
+        }
+        Piece::TooLong { line, len } => out.push(Raw::Bad(Position::Line(line), RecordError::TooLong { len, max })),
+        Piece::Io(e) => out.push(Raw::Io(e)),
+    })
 }
 
 /// A line that is not JSON: invalid UTF-8 named as such, else the parser's message.

@@ -156,6 +156,13 @@ impl WinEventReader {
         Self::with_source(input, Box::new(json_source::JsonSource::new(reader)))
     }
 
+    /// JSON with a whole record (or array of records) on every line, as [`json`](Self::json)
+    /// reads it, parsed on `workers` threads ([`crate::parallel`]); a line that is not a whole
+    /// value is an error here (use [`json`](Self::json) for pretty-printed documents).
+    pub fn json_parallel<R: Read + Send + 'static>(input: impl Into<Arc<str>>, reader: R, workers: usize) -> Self {
+        Self::with_source(input, Box::new(json_source::parallel(reader, workers)))
+    }
+
     /// An EVTX file. Fails when the file header cannot be read.
     pub fn evtx<T: std::io::Read + std::io::Seek + Send + 'static>(
         input: impl Into<Arc<str>>,

@@ -56,9 +56,10 @@ pub struct ScanArgs {
     /// it, the offset is estimated per input from its process starts.
     #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]
     time_offset: Vec<String>,
-    /// Engine threads: 1 runs one engine on the reading thread; N > 1 runs N engines on
-    /// threads of their own, each owning a share of the hosts (records of different hosts may
-    /// then come out in another order); 0 uses one per core.
+    /// Threads: 1 reads and runs one engine on one thread; N > 1 runs N engines on threads of
+    /// their own, each owning a share of the hosts (records of different hosts may then come out
+    /// in another order), and parses NDJSON inputs (native, ECS, Windows JSON) on N threads; 0
+    /// uses one per core.
     #[arg(long, short = 'j', default_value_t = 1)]
     threads: usize,
 }
@@ -80,6 +81,14 @@ fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono
             Ok((path, d))
         })
         .collect()
+}
+
+/// `--threads` with 0 resolved to the number of cores.
+fn engine_threads(n: usize) -> usize {
+    match n {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
 }
 
 /// Rejected-record messages printed in full; the rest are only counted.
@@ -137,8 +146,12 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Arc::new(AtomicU64::new(0));
-    let options =
-        InputOptions { format: input_format, default_host: args.host.clone().unwrap_or_default(), time_offset: None };
+    let options = InputOptions {
+        format: input_format,
+        default_host: args.host.clone().unwrap_or_default(),
+        time_offset: None,
+        parse_threads: engine_threads(args.threads),
+    };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
     let mut tallies = Vec::new();

@@ -1,0 +1,134 @@
+use std::io::{self, Read};
+
+use proptest::prelude::*;
+
+use super::{ParallelLines, Piece};
+use crate::lines::{Line, LineReader};
+
+/// What a piece says, comparable across implementations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Text(u64, Vec<u8>),
+    TooLong(u64, u64),
+    Io(String),
+}
+
+fn record(piece: Piece<'_>, out: &mut Vec<Seen>) {
+    out.push(match piece {
+        Piece::Text { line, text } => Seen::Text(line, text.to_vec()),
+        Piece::TooLong { line, len } => Seen::TooLong(line, len),
+        Piece::Io(e) => Seen::Io(e.to_string()),
+    });
+}
+
+/// The sequential reader's view of the same input (BOM stripped on line 1, as `next_record`).
+fn sequential(input: &[u8], max: usize) -> Vec<Seen> {
+    let mut reader = LineReader::new(io::BufReader::with_capacity(7, input), max);
+    let mut out = Vec::new();
+    while let Some((n, line)) = reader.next_line().unwrap() {
+        out.push(match line {
+            Line::Text(t) if n == 1 => Seen::Text(n, t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t).to_vec()),
+            Line::Text(t) => Seen::Text(n, t.to_vec()),
+            Line::TooLong(len) => Seen::TooLong(n, len),
+        });
+    }
+    out
+}
+
+fn parallel(input: &[u8], workers: usize, max: usize, block: usize) -> Vec<Seen> {
+    ParallelLines::with_block(io::Cursor::new(input.to_vec()), workers, max, block, record).collect()
+}
+
+/// Inputs made of short and long lines, `\r\n` endings, blank lines and a BOM.
+fn input() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop_oneof![
+        4 => proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'{'), Just(b' ')], 0..12),
+        1 => (20usize..200).prop_map(|n| vec![b'x'; n]),
+        1 => Just(b"\xEF\xBB\xBF{}".to_vec()),
+    ];
+    let ending = prop_oneof![3 => Just(&b"\n"[..]), 1 => Just(&b"\r\n"[..])];
+    (proptest::collection::vec((line, ending), 0..40), any::<bool>()).prop_map(|(lines, last_terminated)| {
+        let mut out = Vec::new();
+        for (l, e) in &lines {
+            out.extend_from_slice(l);
+            out.extend_from_slice(e);
+        }
+        if !last_terminated && out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        out
+    })
+}
+
+proptest! {
+    /// The same lines, numbers and over-long verdicts as the sequential reader, whatever the
+    /// block size (seams inside lines, `\r\n` split across blocks) and the number of workers.
+    #[test]
+    fn same_lines_as_the_sequential_reader(
+        input in input(), workers in 1usize..4, max in 1usize..64, block in 1usize..48,
+    ) {
+        prop_assert_eq!(parallel(&input, workers, max, block), sequential(&input, max));
+    }
+}
+
+#[test]
+fn empty_input_has_no_lines() {
+    assert_eq!(parallel(b"", 2, 10, 4), []);
+}
+
+#[test]
+fn a_line_far_over_the_cap_is_skipped_without_losing_what_follows() {
+    let mut input = vec![b'x'; 300_000];
+    input.extend_from_slice(b"\nok\nlast");
+    let seen = parallel(&input, 2, 100, 64);
+    assert_eq!(seen, [Seen::TooLong(1, 300_001), Seen::Text(2, b"ok".to_vec()), Seen::Text(3, b"last".to_vec())]);
+}
+
+/// Fails after yielding `good` bytes.
+struct FailsAfter {
+    good: io::Cursor<Vec<u8>>,
+}
+
+impl Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.good.read(buf)? {
+            0 => Err(io::Error::other("disk on fire")),
+            n => Ok(n),
+        }
+    }
+}
+
+#[test]
+fn lines_read_before_a_failure_are_kept_and_the_failure_ends_the_input() {
+    let reader = FailsAfter { good: io::Cursor::new(b"a\nb\nc".to_vec()) };
+    let seen: Vec<Seen> = ParallelLines::with_block(reader, 2, 10, 3, record).collect();
+    assert_eq!(
+        seen,
+        [
+            Seen::Text(1, b"a".to_vec()),
+            Seen::Text(2, b"b".to_vec()),
+            Seen::Text(3, b"c".to_vec()),
+            Seen::Io("disk on fire".into())
+        ]
+    );
+}
+
+#[test]
+fn a_panicking_parser_panics_the_consumer_instead_of_hanging_it() {
+    let lines = ParallelLines::with_block(io::Cursor::new(b"1\n2\nboom\n4\n".to_vec()), 2, 10, 2, |p, out| {
+        if let Piece::Text { text: b"boom", .. } = p {
+            panic!("parser bug");
+        }
+        out.push(());
+    });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lines.count()));
+    assert!(result.is_err());
+}
+
+#[test]
+fn dropping_the_iterator_early_stops_its_threads() {
+    let input: Vec<u8> = (0..200_000).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+    let mut lines = ParallelLines::with_block(io::Cursor::new(input), 2, 100, 512, record);
+    assert_eq!(lines.next(), Some(Seen::Text(1, b"0".to_vec())));
+    drop(lines); // must return: the reader and workers see their channels close
+}

@@ -1,0 +1,143 @@
+//! Parsing on several threads (`InputOptions::parse_threads`, the CLI's `-j N`) yields exactly
+//! what parsing on one does: the same events and errors, in the same order, with the same line
+//! numbers, for every line-per-record input in the repository and for dirty ones.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clickchain::input::{self, InputFormat, InputOptions};
+
+/// Every result of `path`, as text (events by `Debug`, errors by message and reason).
+fn results(path: &Path, format: InputFormat, parse_threads: usize) -> Vec<String> {
+    let options = InputOptions { format, default_host: "fallback-host".into(), parse_threads, ..Default::default() };
+    let opened = input::open(path, &options, Default::default()).unwrap();
+    opened
+        .records
+        .map(|r| match r {
+            Ok(event) => format!("{event:?}"),
+            Err(e) => format!("error {}: {e}", e.reason()),
+        })
+        .collect()
+}
+
+fn assert_same(path: &Path, format: InputFormat) -> usize {
+    let one = results(path, format, 1);
+    for threads in [2, 3] {
+        let many = results(path, format, threads);
+        assert_eq!(many.len(), one.len(), "{}: {threads} threads", path.display());
+        for (i, (a, b)) in one.iter().zip(&many).enumerate() {
+            assert_eq!(a, b, "{}: result {i} with {threads} threads", path.display());
+        }
+    }
+    one.len()
+}
+
+fn files_under(dir: &str, suffixes: &[&str]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| suffixes.iter().any(|s| p.to_string_lossy().ends_with(s)))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
+    let mut files = files_under("tests/scenarios", &[".ndjson", ".jsonl"]);
+    files.extend(files_under("tests/data/windows", &[".jsonl"]));
+    files.push(PathBuf::from("data/samples/sample.ndjson"));
+    assert!(files.len() > 40, "the corpus is there: {}", files.len());
+    let mut results = 0;
+    for f in &files {
+        results += assert_same(f, InputFormat::Auto);
+    }
+    assert!(results > 1000, "{results} results compared");
+}
+
+/// A file of `lines` joined by `\n`.
+fn file(lines: &[&[u8]]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    for l in lines {
+        f.write_all(l).unwrap();
+        f.write_all(b"\n").unwrap();
+    }
+    f.flush().unwrap();
+    f
+}
+
+/// Bad lines common to every format: broken JSON, invalid UTF-8, blank lines, a CRLF ending,
+/// a non-object value and junk before a value.
+fn dirty(good: &[u8]) -> Vec<Vec<u8>> {
+    vec![
+        good.to_vec(),
+        b"{\"broken\": ".to_vec(),
+        b"".to_vec(),
+        b"  \t".to_vec(),
+        b"{\"x\":\"\xff\xfe\"}".to_vec(),
+        [good, b"\r"].concat(),
+        b"42".to_vec(),
+        [&b"junk "[..], good].concat(),
+        good.to_vec(),
+    ]
+}
+
+fn check_dirty(format: InputFormat, good: &[u8]) {
+    let lines = dirty(good);
+    let mut long = b"{\"pad\":\"".to_vec();
+    long.resize(1_100_000, b'x');
+    long.extend_from_slice(b"\"}");
+    // Many copies so that the input spans several blocks and every worker gets some, with a
+    // line over the 1 MiB cap at the start, in the middle and at the end.
+    let mut repeated: Vec<&[u8]> = vec![&long];
+    for i in 0..600 {
+        repeated.extend(lines.iter().map(Vec::as_slice));
+        if i == 300 {
+            repeated.push(&long);
+        }
+    }
+    repeated.push(&long);
+    let f = file(&repeated);
+    let one = results(f.path(), format, 1);
+    assert_eq!(one.iter().filter(|r| r.starts_with("error too_long")).count(), 3, "{format:?}: {:?}", &one[..9]);
+    assert!(one.iter().any(|r| !r.starts_with("error")), "{format:?}: {:?}", &one[..9]);
+    assert_same(f.path(), format);
+}
+
+#[test]
+fn dirty_native_reads_the_same_on_several_threads() {
+    let good = br#"{"time":"2024-05-14T09:12:38Z","host":"ws-1","kind":"process_end","proc":"p-1"}"#;
+    check_dirty(InputFormat::Native, good);
+}
+
+#[test]
+fn dirty_ecs_reads_the_same_on_several_threads() {
+    let good = br#"{"@timestamp":"2024-05-14T09:12:38.902Z","event":{"category":["network"],"type":["connection","start"]},"host":{"name":"WS-042","os":{"type":"windows"}},"process":{"entity_id":"3f1c","pid":8120},"destination":{"ip":"203.0.113.77","port":443,"domain":"files.example.org"}}"#;
+    check_dirty(InputFormat::Ecs, good);
+}
+
+#[test]
+fn dirty_sysmon_json_reads_the_same_on_several_threads() {
+    let good = br#"{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"ws-1","UtcTime":"2024-05-14 09:13:02.118","ProcessGuid":"{3F1C2B7A-2E2E-6643-B101-000000001A00}","Image":"C:\\Windows\\System32\\mshta.exe"}"#;
+    check_dirty(InputFormat::WinJson, good);
+    // A line holding an array holds several records.
+    let array = [&b"["[..], good, b",", good, b"]"].concat();
+    let f = file(&[good, &array, good]);
+    assert_eq!(assert_same(f.path(), InputFormat::WinJson), 4);
+}
+
+#[test]
+fn pretty_printed_documents_are_still_read_whole() {
+    // The first line is not a whole value, so the input is read on one thread as a document.
+    let ecs = b"{\n  \"@timestamp\": \"2024-05-14T09:12:38.902Z\",\n  \"event\": {\"category\": [\"process\"], \"type\": [\"end\"]},\n  \"host\": {\"name\": \"h\", \"os\": {\"type\": \"linux\"}},\n  \"process\": {\"entity_id\": \"e1\", \"pid\": 7}\n}\n";
+    let f = file(&[ecs]);
+    let many = results(f.path(), InputFormat::Ecs, 2);
+    assert_eq!(many, results(f.path(), InputFormat::Ecs, 1));
+    assert_eq!(many.len(), 1);
+    assert!(many[0].contains("ProcessEnd"), "{many:?}");
+    let sysmon = b"[\n {\"EventID\":5,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Hostname\":\"h\",\"UtcTime\":\"2024-05-14 09:13:02.118\",\"ProcessGuid\":\"{3F1C2B7A-2E2E-6643-B101-000000001A00}\"}\n]\n";
+    let f = file(&[sysmon]);
+    let many = results(f.path(), InputFormat::WinJson, 2);
+    assert_eq!(many, results(f.path(), InputFormat::WinJson, 1));
+    assert_eq!(many.len(), 1, "{many:?}");
+}
