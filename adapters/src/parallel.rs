@@ -58,6 +58,8 @@ pub enum Piece<'a> {
 struct Block {
     seq: u64,
     first_line: u64,
+    /// Lines in `body` (room for the items, which are about one per line).
+    lines: u64,
     body: Body,
 }
 
@@ -160,8 +162,9 @@ fn work<T, F: Fn(Piece<'_>, &mut Vec<T>)>(
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok(Block { seq, first_line, body }) = next else { return };
-        let mut out = Vec::new();
+        let Ok(Block { seq, first_line, lines, body }) = next else { return };
+        // Growing it item by item would copy every item again at each doubling.
+        let mut out = Vec::with_capacity(usize::try_from(lines).unwrap_or(0));
         let parsed = panic::catch_unwind(AssertUnwindSafe(|| parse_block(first_line, body, max_line, parse, &mut out)));
         let done = match parsed {
             Ok(()) => Done::Items(seq, out),
@@ -210,12 +213,18 @@ fn read_blocks(
 ) -> Option<u64> {
     let mut seq = 0u64;
     let mut line = 1u64;
-    let mut send = |first_line: u64, body: Body| -> bool {
+    // Sends a block starting at `line`; false when the consumer is gone.
+    let mut send = |body: Body| -> bool {
+        let lines = match &body {
+            Body::Lines(bytes) => count_lines(bytes),
+            Body::TooLong(_) | Body::Io(_) => 1,
+        };
         // A slot frees up when the consumer has taken an earlier block's items.
-        if slots.recv().is_err() || blocks.send(Block { seq, first_line, body }).is_err() {
+        if slots.recv().is_err() || blocks.send(Block { seq, first_line: line, lines, body }).is_err() {
             return false;
         }
         seq += 1;
+        line += lines;
         true
     };
     // Bytes read and not yet sent: whole lines, then the start of the next one.
@@ -228,16 +237,10 @@ fn read_blocks(
                 Ok(_) => continue,
                 Err(e) => {
                     // Lines read before the failure still count; then the input ends.
-                    if !buf.is_empty() {
-                        let lines = std::mem::take(&mut buf);
-                        let n = count_lines(&lines);
-                        if !send(line, Body::Lines(lines)) {
-                            return seq.checked_sub(1);
-                        }
-                        line += n;
+                    if buf.is_empty() || send(Body::Lines(std::mem::take(&mut buf))) {
+                        send(Body::Io(e));
                     }
-                    send(line, Body::Io(e));
-                    return seq.checked_sub(1);
+                    break;
                 }
             }
         }
@@ -251,46 +254,37 @@ fn read_blocks(
                     Ok(0) => eof = true,
                     Ok(_) => {}
                     Err(e) => {
-                        send(line, Body::Io(e));
-                        return seq.checked_sub(1);
+                        send(Body::Io(e));
+                        break;
                     }
                 }
                 continue;
             }
-            None => {
-                let skipped = match skip_line(&mut input, buf.len() as u64) {
-                    Ok((len, after, end)) => {
-                        eof = end;
-                        buf = after;
-                        len
+            None => match skip_line(&mut input, buf.len() as u64) {
+                Ok((len, after, end)) => {
+                    eof = end;
+                    buf = after;
+                    if !send(Body::TooLong(len)) {
+                        break;
                     }
-                    Err(e) => {
-                        send(line, Body::Io(e));
-                        return seq.checked_sub(1);
-                    }
-                };
-                if !send(line, Body::TooLong(skipped)) {
-                    return seq.checked_sub(1);
+                    continue;
                 }
-                line += 1;
-                continue;
-            }
+                Err(e) => {
+                    send(Body::Io(e));
+                    break;
+                }
+            },
         };
         if cut == 0 {
-            return seq.checked_sub(1);
+            break;
         }
         let rest = buf[cut..].to_vec();
         buf.truncate(cut);
-        let lines = std::mem::replace(&mut buf, rest);
-        let n = count_lines(&lines);
-        if !send(line, Body::Lines(lines)) {
-            return seq.checked_sub(1);
-        }
-        line += n;
-        if eof && buf.is_empty() {
-            return seq.checked_sub(1);
+        if !send(Body::Lines(std::mem::replace(&mut buf, rest))) || (eof && buf.is_empty()) {
+            break;
         }
     }
+    seq.checked_sub(1)
 }
 
 /// Lines in a block: its line breaks, plus an unterminated last line.

@@ -145,6 +145,9 @@ struct WindowsArgs {
     /// Where to write the Sysmon JSON [default: a file in the temp dir, removed afterwards].
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Runs of every measurement, interleaved; the report keeps each one's fastest.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 #[derive(Args)]
@@ -247,7 +250,7 @@ fn main() -> anyhow::Result<()> {
             let json = a.json.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("clickchain-sysmon-{}.jsonl", std::process::id()))
             });
-            let result = windows::report(&evtx, a.repeat, &json, &a.stream.params());
+            let result = windows::report(&evtx, a.repeat, a.runs, &json, &a.stream.params());
             if !keep {
                 let _ = fs::remove_file(&json);
             }
