@@ -58,10 +58,47 @@ pub const MAX_DOCUMENT: u64 = 256 << 20;
 pub enum Raw {
     /// A record and where it is.
     Record(Position, WinRecord),
+    /// A record already mapped where it was parsed (on a parsing thread), and where it is.
+    Mapped(Position, Box<Premapped>),
     /// A record that could not be read.
     Bad(Position, RecordError),
     /// The input cannot be read further.
     Io(std::io::Error),
+}
+
+/// The part of reading a record that needs nothing but the record ([`premap`]): its mapping
+/// and what the reader's sequential steps (clock, partial downloads, mid-life starts, default
+/// host) still need of it. Parsing threads do it, so the reading thread gets no `WinRecord`.
+#[derive(Debug)]
+pub struct Premapped {
+    mapped: Result<Mapped, RecordError>,
+    time_created: Option<chrono::DateTime<chrono::Utc>>,
+    computer: Option<String>,
+    /// The acting image, for an event a mid-life start may be built for.
+    image: Option<Box<str>>,
+    /// `UtcTime` as written, when the record has no usable time (for the error).
+    utc_text: Option<Box<str>>,
+    /// A process start's (`UtcTime`, `TimeCreated`), for the clock's estimate.
+    clock_sample: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// Maps a record: everything of reading it that does not depend on the records before it.
+pub fn premap(r: WinRecord) -> Premapped {
+    let mapped = map::map(&r);
+    let process_start = r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon);
+    let (utc_time, image) = match &mapped {
+        Ok(Mapped::Event { kind, utc_time, .. }) => {
+            (*utc_time, midlife::may_build(kind).then(|| r.value("Image").map(Box::from)).flatten())
+        }
+        _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
+        _ => (None, None),
+    };
+    let clock_sample = if process_start { utc_time.zip(r.time_created) } else { None };
+    let utc_text = match &mapped {
+        Ok(Mapped::Event { utc_time: None, .. }) if r.time_created.is_none() => r.get("UtcTime").map(Box::from),
+        _ => None,
+    };
+    Premapped { mapped, time_created: r.time_created, computer: r.computer, image, utc_text, clock_sample }
 }
 
 /// What a reader counted, shared with whoever opened it (the reader itself is consumed).
@@ -201,9 +238,12 @@ impl WinEventReader {
         self.primed = true;
         while !self.clock.settled() && self.ahead.len() < LOOKAHEAD {
             let Some(raw) = self.source.next() else { break };
-            if let Raw::Record(_, r) = &raw {
-                self.observe(r);
-            }
+            // Mapped now, so that its clock sample is there (and it is mapped once).
+            let raw = match raw {
+                Raw::Record(pos, r) => Raw::Mapped(pos, Box::new(premap(r))),
+                other => other,
+            };
+            self.observe(&raw);
             let stop = matches!(raw, Raw::Io(_));
             self.ahead.push_back(raw);
             if stop {
@@ -222,10 +262,9 @@ impl WinEventReader {
         }
     }
 
-    fn observe(&mut self, r: &WinRecord) {
-        if r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon) {
-            if let (Some(utc), Some(created)) = (r.value("UtcTime").and_then(crate::native::parse_time), r.time_created)
-            {
+    fn observe(&mut self, raw: &Raw) {
+        if let Raw::Mapped(_, p) = raw {
+            if let Some((utc, created)) = p.clock_sample {
                 self.clock.observe(utc, created);
             }
         }
@@ -238,10 +277,10 @@ impl WinEventReader {
         self.ahead.pop_front().or_else(|| self.source.next())
     }
 
-    /// Maps one record; `None` when it is skipped (and counted).
-    /// With the event, the acting image its record names (for a start built later).
-    fn map_record(&mut self, at: SourceRef, r: WinRecord) -> Option<Result<WithImage, ReadError>> {
-        let (kind, os, utc_time) = match map::map(&r) {
+    /// The sequential steps of reading one mapped record; `None` when it is skipped (and
+    /// counted). With the event, the acting image its record named (for a start built later).
+    fn finish_record(&mut self, at: SourceRef, p: Premapped) -> Option<Result<WithImage, ReadError>> {
+        let (kind, os, utc_time) = match p.mapped {
             Err(error) => return Some(Err(ReadError::Record { at, error })),
             Ok(Mapped::Skip(reason)) => {
                 self.tally.with(|d| *d.skipped.entry(reason).or_default() += 1);
@@ -251,16 +290,15 @@ impl WinEventReader {
         };
         // Both come from ETW sessions whose timestamps go stale after a snapshot restore.
         let etw_time = matches!(kind, EventKind::Connect { .. } | EventKind::DnsAnswer { .. });
-        let Some(time) = self.clock.pick(utc_time, r.time_created, etw_time) else {
-            let text = r.get("UtcTime").unwrap_or("(no UtcTime or TimeCreated)").to_owned();
+        let Some(time) = self.clock.pick(utc_time, p.time_created, etw_time) else {
+            let text = p.utc_text.map_or_else(|| "(no UtcTime or TimeCreated)".to_owned(), String::from);
             return Some(Err(ReadError::Record { at, error: RecordError::BadTimestamp(text) }));
         };
         let mut kind = kind;
         self.partials.resolve(&mut kind, time);
         self.midlife.read(&kind);
-        let image = if midlife::may_build(&kind) { r.value("Image").map(Box::from) } else { None };
-        let host = r.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
-        Some(Ok((Event { time, host, os: Some(os), source: at, kind }, image)))
+        let host = p.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
+        Some(Ok((Event { time, host, os: Some(os), source: at, kind }, p.image)))
     }
 }
 
@@ -292,8 +330,12 @@ impl WinEventReader {
                 }
                 Raw::Bad(pos, error) => return Some(Err(ReadError::Record { at: at(pos), error })),
                 Raw::Record(pos, r) => {
-                    let at = at(pos);
-                    if let Some(result) = self.map_record(at, r) {
+                    if let Some(result) = self.finish_record(at(pos), premap(r)) {
+                        return Some(result);
+                    }
+                }
+                Raw::Mapped(pos, p) => {
+                    if let Some(result) = self.finish_record(at(pos), *p) {
                         return Some(result);
                     }
                 }

@@ -247,7 +247,7 @@ mod tests {
         let got: Vec<&str> = raws(&input)
             .iter()
             .map(|r| match r {
-                Raw::Record(..) => "ok",
+                Raw::Record(..) | Raw::Mapped(..) => "ok",
                 Raw::Bad(_, e) => e.reason(),
                 Raw::Io(_) => "io",
             })

@@ -237,6 +237,8 @@ pub(super) fn scan(line: &[u8]) -> Option<Flat<'_>> {
 
 /// [`scan`] into `flat` (a fresh one; filled in part when the scan gives up): a `Flat` is
 /// some 700 bytes, not worth moving per line.
+// Kept out of line: inlined into its caller it ran ~4 % slower (callgrind, `windows-part reader`).
+#[inline(never)]
 pub(super) fn scan_into<'a>(line: &'a [u8], flat: &mut Flat<'a>) -> Option<()> {
     let text = std::str::from_utf8(line).ok()?;
     let mut c = Cursor { text, at: 0 };
