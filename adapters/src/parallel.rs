@@ -28,9 +28,12 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// Bytes read per block (a block ends at the last line break within it).
-pub const BLOCK: usize = 256 * 1024;
+///
+/// With [`IN_FLIGHT`], measured on 1M ECS events with `scan -j 2`: blocks of 64 KiB × 6 and
+/// 128 KiB × 8 ran as fast as 256 KiB × 16, at a peak RSS of 52-54 MiB against 71-78 MiB.
+pub const BLOCK: usize = 64 * 1024;
 /// Blocks that may exist at once: being read, parsed, or waiting for an earlier block.
-pub const IN_FLIGHT: usize = 16;
+pub const IN_FLIGHT: usize = 6;
 
 /// What the parse function is given.
 #[derive(Debug)]
