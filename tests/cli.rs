@@ -301,4 +301,12 @@ fn threads_give_the_same_records_and_summary() {
         let summary = String::from_utf8(out.stderr).unwrap();
         assert!(summary.contains("282 events read, 0 rejected, 0 late, 4 alerts, 6 follow-ons"), "-j {j}: {summary}");
     }
+    // From stdin too, where the input is parsed on several threads as well.
+    let from_stdin = |j: &str| {
+        let out = clickchain().args(["scan", "-q", "-j", j, "-"]).write_stdin(std::fs::read(SAMPLE).unwrap()).output();
+        sorted(String::from_utf8(out.unwrap().stdout).unwrap())
+    };
+    let stdin_one = from_stdin("1");
+    assert_eq!(stdin_one.len(), one.len());
+    assert_eq!(from_stdin("2"), stdin_one, "-j 2 from stdin");
 }
