@@ -181,6 +181,11 @@ pub fn render(r: &Results) -> String {
         let q = scan / floor;
         let _ = writeln!(o, "- scan / bare parse >= 0.70: {q:.2}, {}", verdict(q >= 0.70));
     }
+    if let (Some(scan), Some(floor)) = (rate("clickchain scan -j 2"), floor) {
+        let q = scan / floor;
+        let _ =
+            writeln!(o, "- scan -j 2 / bare parse (the parse on one thread) >= 0.70: {q:.2}, {}", verdict(q >= 0.70));
+    }
     let peak = |label: &str| row(&r.main, label).map(|x| x.m.peak_kib as f64);
     // DuckDB runs on 2 threads: clickchain is compared on 1 thread and with `-j 2`.
     for (runner, how) in [("clickchain scan (ECS)", "1 thread"), ("clickchain scan (ECS) -j 2", "`-j 2`")] {

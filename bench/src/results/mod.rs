@@ -236,14 +236,14 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     let stream_bytes = fs::metadata(&main.native)?.len();
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
-    let runners: [(&str, Format, &str, &str, &[&str]); 11] = [
+    let runners: [(&str, Format, &str, &str, &[&str]); 12] = [
         ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
         ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
         (
             "clickchain scan -j 2",
             Format::Native,
             "scan",
-            "file -> reader, routing to 2 engine threads by host",
+            "file -> reader parsing on 2 threads -> 2 engine threads by host",
             &["--threads", "2"],
         ),
         ("clickchain engine only", Format::Native, "engine", "events already in memory -> engine, 1 thread", &[]),
@@ -267,7 +267,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             "clickchain scan (ECS) -j 2",
             Format::Ecs,
             "scan",
-            "file -> ECS reader, routing to 2 engine threads by host",
+            "file -> ECS reader parsing on 2 threads -> 2 engine threads by host",
             &["--threads", "2"],
         ),
         (
@@ -278,6 +278,13 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             &[],
         ),
         ("clickchain scan (Sysmon JSON)", Format::Sysmon, "scan", "file -> Windows reader -> engine, 1 thread", &[]),
+        (
+            "clickchain scan (Sysmon JSON) -j 2",
+            Format::Sysmon,
+            "scan",
+            "file -> Windows reader parsing on 2 threads -> 2 engine threads by host",
+            &["--threads", "2"],
+        ),
     ];
     for (label, form, name, what, extra) in runners {
         eprintln!("{label} ...");
