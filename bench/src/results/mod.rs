@@ -144,18 +144,6 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
     Ok(serde_json::from_str(text.lines().last().context("phase printed nothing")?)?)
 }
 
-/// The fastest of `runs` runs of a phase (this VM's timings vary from run to run).
-fn best(runs: usize, name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::Result<Measured> {
-    let mut fastest: Option<Measured> = None;
-    for _ in 0..runs.max(1) {
-        let m = phase(name, file, alerts, extra)?;
-        if fastest.as_ref().is_none_or(|f| m.rate() > f.rate()) {
-            fastest = Some(m);
-        }
-    }
-    fastest.context("no run")
-}
-
 /// Alerts against the chains expected to alert in that form of the stream, and a line for each
 /// chain missed (host, domain, final path, evasions).
 fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<(Score, Vec<String>)> {
@@ -216,9 +204,20 @@ fn scan_point(
     if let Some(c) = config {
         extra = vec!["--config", c.to_str().context("config path")?];
     }
-    let scan = best(runs, "scan", &s.native, &alerts, &extra)?;
+    // Scan and parse interleaved, as the main table's runners (their ratio is reported).
+    let (mut scan, mut parse) = (None, None);
+    let faster = |best: Option<Measured>, m: Measured| match best {
+        Some(b) if b.rate() >= m.rate() => Some(b),
+        _ => Some(m),
+    };
+    for _ in 0..runs.max(1) {
+        scan = faster(scan, phase("scan", &s.native, &alerts, &extra)?);
+        if with_parse {
+            parse = faster(parse, phase("parse", &s.native, &dir.join("alerts-parse.ndjson"), &[])?);
+        }
+    }
+    let scan = scan.context("no run")?;
     let (score, missed) = scored(s, "native", &alerts)?;
-    let parse = if with_parse { Some(best(runs, "parse", &s.native, &alerts, &[])?) } else { None };
     Ok(Point { x, scan, parse, score, missed })
 }
 
@@ -286,11 +285,25 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             &["--threads", "2"],
         ),
     ];
-    for (label, form, name, what, extra) in runners {
-        eprintln!("{label} ...");
+    // Runs are interleaved (every runner once, then again) so that a slow spell of a shared
+    // machine falls on all runners alike instead of on one runner's every run.
+    let mut fastest: Vec<Option<Measured>> = runners.iter().map(|_| None).collect();
+    for run in 0..args.runs.max(1) {
+        for (i, (label, form, name, _, extra)) in runners.iter().enumerate() {
+            if run > 0 && *name == "naive" {
+                continue;
+            }
+            eprintln!("{label} (run {}) ...", run + 1);
+            let alerts = dir.join(format!("alerts-{i}.ndjson"));
+            let m = phase(name, &main.file(*form), &alerts, extra)?;
+            if fastest[i].as_ref().is_none_or(|f| m.rate() > f.rate()) {
+                fastest[i] = Some(m);
+            }
+        }
+    }
+    for ((label, form, name, what, _), m) in runners.into_iter().zip(fastest) {
         let alerts = dir.join(format!("alerts-{}.ndjson", rows.len()));
-        let runs = if name == "naive" { 1 } else { args.runs };
-        let m = best(runs, name, &main.file(form), &alerts, extra)?;
+        let m = m.context("no run")?;
         let floor = name.starts_with("parse");
         let (score, missed) = match floor {
             true => (None, Vec::new()),
