@@ -218,11 +218,12 @@ impl Phase {
     }
 }
 
-/// The same allocator as the `clickchain` binary, so that its phases measure what it runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The `clickchain` binary's allocator and its settings, so that the phases measure what it runs.
+#[path = "../../src/bin/clickchain/alloc.rs"]
+mod alloc;
 
 fn main() -> anyhow::Result<()> {
+    alloc::configure();
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
         Cmd::Results(a) => results::run(a),

@@ -1,5 +1,6 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
+mod alloc;
 mod scan;
 mod synth;
 
@@ -9,12 +10,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use clickchain::config::Config;
 use clickchain_adapters::Os;
-
-/// Readers allocate each event's strings and the engine frees them, on another thread with
-/// `--threads`: glibc's malloc serialises those frees on the reading thread's arena, mimalloc
-/// does not (bench/README.md, "Findings"). The library itself leaves the allocator to its user.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "clickchain", version, about = "Detect MITRE T1204.001 malicious-link chains (DET0066)")]
@@ -44,6 +39,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    alloc::configure();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("CLICKCHAIN_LOG"))
