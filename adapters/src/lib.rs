@@ -9,6 +9,9 @@
 //! Linux too), [`auditd`] (raw Linux audit logs), [`zeek`] (Zeek `dns.log`, the DNS answers
 //! auditd lacks), [`eslogger`] (macOS Endpoint Security) and [`ecs`] (Elastic Common Schema).
 //!
+//! [`parallel`] parses one-record-per-line inputs on several threads, records still in input
+//! order with their line numbers (the native, ECS and Windows JSON readers offer it).
+//!
 //! This crate knows nothing of the detection engine; the engine depends on it.
 //!
 //! ```
