@@ -50,8 +50,8 @@ pub struct InputOptions {
     pub default_host: String,
     /// Corrects the `TimeCreated` of Windows inputs (see `winevent::time`).
     pub time_offset: Option<Duration>,
-    /// Threads that parse a line-per-record input (native, ECS or Windows JSON NDJSON; see
-    /// `clickchain_adapters::parallel`); 0 or 1 parse on the reading thread.
+    /// Threads that parse an input (NDJSON: native, ECS or Windows JSON; EVTX, a chunk each at
+    /// a time; see `clickchain_adapters::parallel`); 0 or 1 parse on the reading thread.
     pub parse_threads: usize,
 }
 
@@ -220,9 +220,9 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
         InputFormat::Evtx => {
             let opened = if path.as_os_str() == "-" {
                 winevent::read_bounded(reader, MAX_EVTX_STDIN)
-                    .map(|b| WinEventReader::evtx(name.as_str(), io::Cursor::new(b)))
+                    .map(|b| WinEventReader::evtx_parallel(name.as_str(), io::Cursor::new(b), threads))
             } else {
-                File::open(path).map(|f| WinEventReader::evtx(name.as_str(), BufReader::new(f)))
+                File::open(path).map(|f| WinEventReader::evtx_parallel(name.as_str(), BufReader::new(f), threads))
             };
             match opened.map_err(|error| InputError::Io { path: name.clone(), error })? {
                 Ok(r) => r,

@@ -275,15 +275,18 @@ fn time_offset_for_an_input_replaces_the_estimate() {
 
 #[test]
 fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
-    let out = clickchain().args(["scan", "tests/data/windows/sysmon.evtx"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "rejected records make the exit code 2");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("sysmon.evtx:offset 593920: corrupt EVTX"), "{err}");
-    assert!(
-        err.contains("268 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
-        "{err}"
-    );
-    assert!(out.stdout.is_empty());
+    // On one thread, and with its chunks parsed on two.
+    for j in ["1", "2"] {
+        let out = clickchain().args(["scan", "-j", j, "tests/data/windows/sysmon.evtx"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "rejected records make the exit code 2");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("sysmon.evtx:offset 593920: corrupt EVTX"), "-j {j}: {err}");
+        assert!(
+            err.contains("268 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
+            "-j {j}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

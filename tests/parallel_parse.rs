@@ -1,23 +1,27 @@
 //! Parsing on several threads (`InputOptions::parse_threads`, the CLI's `-j N`) yields exactly
 //! what parsing on one does: the same events and errors, in the same order, with the same line
-//! numbers, for every line-per-record input in the repository and for dirty ones.
+//! numbers and counts, for every line-per-record input and EVTX file in the repository (and in
+//! ../shared/data when it is there) and for dirty ones.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clickchain::input::{self, InputFormat, InputOptions};
 
-/// Every result of `path`, as text (events by `Debug`, errors by message and reason).
+/// Every result of `path`, as text (events by `Debug`, errors by message and reason), then
+/// what a Windows reader counted (records, skips by reason, starts built, warnings).
 fn results(path: &Path, format: InputFormat, parse_threads: usize) -> Vec<String> {
     let options = InputOptions { format, default_host: "fallback-host".into(), parse_threads, ..Default::default() };
     let opened = input::open(path, &options, Default::default()).unwrap();
-    opened
+    let mut out: Vec<String> = opened
         .records
         .map(|r| match r {
             Ok(event) => format!("{event:?}"),
             Err(e) => format!("error {}: {e}", e.reason()),
         })
-        .collect()
+        .collect();
+    out.extend(opened.tally.map(|t| format!("tally {:?}", t.snapshot())));
+    out
 }
 
 fn assert_same(path: &Path, format: InputFormat) -> usize {
@@ -53,6 +57,57 @@ fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
         results += assert_same(f, InputFormat::Auto);
     }
     assert!(results > 1000, "{results} results compared");
+}
+
+#[test]
+fn every_evtx_file_reads_the_same_on_several_threads() {
+    let mut files = files_under("tests/data/windows", &[".evtx"]);
+    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/windows"));
+    if shared.is_dir() {
+        files.extend(evtx_under(shared));
+    } else {
+        eprintln!("skipped the shared EVTX files: {} is absent", shared.display());
+    }
+    let mut results = 0;
+    for f in &files {
+        results += assert_same(f, InputFormat::Evtx);
+    }
+    // The repository's sysmon.evtx alone: 268 events, 8 corrupt chunks and the tally.
+    assert!(results >= 277, "{results} results compared over {} files", files.len());
+}
+
+#[test]
+fn a_large_evtx_file_reads_the_same_on_several_threads() {
+    // Files under `PARALLEL_MIN_BYTES` are read on one thread: this one is over it, made of the
+    // repository's sysmon.evtx chunks (corrupt ones included) five times over.
+    let small = std::fs::read("tests/data/windows/sysmon.evtx").unwrap();
+    let (header, chunks) = small.split_at(4096);
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(header).unwrap();
+    for _ in 0..5 {
+        f.write_all(chunks).unwrap();
+    }
+    f.flush().unwrap();
+    let len = f.as_file().metadata().unwrap().len();
+    assert!(len >= clickchain_adapters::winevent::evtx::PARALLEL_MIN_BYTES, "{len} bytes");
+    let one = results(f.path(), InputFormat::Evtx, 1);
+    assert_eq!(one.iter().filter(|r| r.starts_with("error corrupt_evtx")).count(), 5 * 8, "{:?}", &one[..3]);
+    assert!(one.len() > 5 * 268, "{}", one.len());
+    assert_same(f.path(), InputFormat::Evtx);
+}
+
+fn evtx_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(evtx_under(&p));
+        } else if p.extension().is_some_and(|e| e == "evtx") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }
 
 /// A file of `lines` joined by `\n`.
@@ -123,7 +178,7 @@ fn dirty_sysmon_json_reads_the_same_on_several_threads() {
     // A line holding an array holds several records.
     let array = [&b"["[..], good, b",", good, b"]"].concat();
     let f = file(&[good, &array, good]);
-    assert_eq!(assert_same(f.path(), InputFormat::WinJson), 4);
+    assert_eq!(assert_same(f.path(), InputFormat::WinJson), 4 + 1, "4 records and the tally");
 }
 
 #[test]
@@ -139,5 +194,5 @@ fn pretty_printed_documents_are_still_read_whole() {
     let f = file(&[sysmon]);
     let many = results(f.path(), InputFormat::WinJson, 2);
     assert_eq!(many, results(f.path(), InputFormat::WinJson, 1));
-    assert_eq!(many.len(), 1, "{many:?}");
+    assert_eq!(many.len(), 1 + 1, "one record and the tally: {many:?}");
 }

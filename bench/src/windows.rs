@@ -209,21 +209,22 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, json_file: &Path, params:
     // One untimed pass of each over the small EVTX file first (page cache, allocator).
     evtx_floor(evtx, 1)?;
     scan(evtx, 1, "warm-up")?;
-    let mut best: [Option<Rate>; 7] = Default::default();
+    let mut best: [Option<Rate>; 8] = Default::default();
     let (mut evtx_events, mut json_events) = (0, 0);
     for _ in 0..runs.max(1) {
-        let [a, b, c, d, e, f, g] = &mut best;
+        let [a, b, c, h, d, e, f, g] = &mut best;
         *a = fastest(a.take(), evtx_floor(evtx, repeat)?);
         *b = fastest(b.take(), reader(evtx, repeat, "reader only (EVTX), no engine")?.0);
         let (rate, n) = scan(evtx, repeat, "scan (EVTX)")?;
         (*c, evtx_events) = (fastest(c.take(), rate), n);
+        *h = fastest(h.take(), scan_threads(evtx, repeat, "scan (EVTX), --threads 2", 2)?.0);
         *d = fastest(d.take(), json_floor(json_file)?);
         *e = fastest(e.take(), reader(json_file, 1, "reader only (Sysmon JSON), no engine")?.0);
         let (rate, n) = scan(json_file, 1, "scan (Sysmon JSON)")?;
         (*f, json_events) = (fastest(f.take(), rate), n);
         *g = fastest(g.take(), scan_threads(json_file, 1, "scan (Sysmon JSON), --threads 2", 2)?.0);
     }
-    let [Some(evtx_floor), Some(evtx_reader), Some(evtx_scan), Some(json_floor), Some(json_reader), Some(json_scan), Some(json_scan2)] =
+    let [Some(evtx_floor), Some(evtx_reader), Some(evtx_scan), Some(evtx_scan2), Some(json_floor), Some(json_reader), Some(json_scan), Some(json_scan2)] =
         best
     else {
         anyhow::bail!("no run");
@@ -236,7 +237,7 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, json_file: &Path, params:
         println!("| {input} | {} | {} | {:.3} | {:.0} |", r.what, r.items, r.secs, r.per_sec());
     };
     let name = evtx.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    for r in [&evtx_floor, &evtx_reader, &evtx_scan] {
+    for r in [&evtx_floor, &evtx_reader, &evtx_scan, &evtx_scan2] {
         row(format!("{name} ×{repeat}"), r);
     }
     for r in [&json_floor, &json_reader, &json_scan, &json_scan2] {
@@ -245,11 +246,13 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, json_file: &Path, params:
     println!();
     let ratio = |a: &Rate, b: &Rate| a.per_sec() / b.per_sec();
     println!(
-        "EVTX: scan / evtx crate = {:.2}, reader only / evtx crate = {:.2} ({evtx_events} events); \
+        "EVTX: scan / evtx crate = {:.2}, reader only / evtx crate = {:.2} ({evtx_events} events), \
+         scan --threads 2 / evtx crate (one thread) = {:.2}; \
          Sysmon JSON: scan / bare parse = {:.2}, reader only / bare parse = {:.2} ({json_events} events), \
          scan --threads 2 / bare parse (one thread) = {:.2}",
         ratio(&evtx_scan, &evtx_floor),
         ratio(&evtx_reader, &evtx_floor),
+        ratio(&evtx_scan2, &evtx_floor),
         ratio(&json_scan, &json_floor),
         ratio(&json_reader, &json_floor),
         ratio(&json_scan2, &json_floor),

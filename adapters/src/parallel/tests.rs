@@ -132,3 +132,21 @@ fn dropping_the_iterator_early_stops_its_threads() {
     assert_eq!(lines.next(), Some(Seen::Text(1, b"0".to_vec())));
     drop(lines); // must return: the reader and workers see their channels close
 }
+
+#[test]
+fn ordered_keeps_the_items_order_whatever_each_costs() {
+    use super::Ordered;
+    // Uneven work: later items often finish first on another worker.
+    let work = |i: u64, out: &mut Vec<u64>| {
+        let spin = (i * 7919) % 50_000;
+        let mut x = i;
+        for _ in 0..spin {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
+        }
+        let _ = x;
+        out.extend(std::iter::repeat_n(i, (i % 3) as usize));
+    };
+    let got: Vec<u64> = Ordered::new(0..2_000u64, 3, work).unwrap().collect();
+    let want: Vec<u64> = (0..2_000u64).flat_map(|i| std::iter::repeat_n(i, (i % 3) as usize)).collect();
+    assert_eq!(got, want);
+}

@@ -176,8 +176,8 @@ pub(super) fn parallel(reader: impl std::io::Read + Send + 'static, workers: usi
         Piece::Text { line, text } => {
             let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
             match line_records(Position::Line(line), text, false) {
-                LineRecords::One(raw) => out.push(premapped(raw)),
-                LineRecords::Many(records) => out.extend(records.into_iter().map(premapped)),
+                LineRecords::One(raw) => out.push(super::premapped(raw)),
+                LineRecords::Many(records) => out.extend(records.into_iter().map(super::premapped)),
                 // Not returned for a line that is not the first; an error if it were.
                 LineRecords::StartsDocument => {
                     out.push(Raw::Bad(Position::Line(line), RecordError::Json("not a whole JSON value".into())))
@@ -187,14 +187,6 @@ pub(super) fn parallel(reader: impl std::io::Read + Send + 'static, workers: usi
         Piece::TooLong { line, len } => out.push(Raw::Bad(Position::Line(line), RecordError::TooLong { len, max })),
         Piece::Io(e) => out.push(Raw::Io(e)),
     })
-}
-
-/// A record mapped here, on the parsing thread ([`super::premap`]).
-fn premapped(raw: Raw) -> Raw {
-    match raw {
-        Raw::Record(at, r) => Raw::Mapped(at, Box::new(super::premap(r))),
-        other => other,
-    }
 }
 
 /// A line that is not JSON: invalid UTF-8 named as such, else the parser's message.

@@ -101,6 +101,14 @@ pub fn premap(r: WinRecord) -> Premapped {
     Premapped { mapped, time_created: r.time_created, computer: r.computer, image, utc_text, clock_sample }
 }
 
+/// A record mapped where it was read (on a parsing thread); anything else as it is.
+fn premapped(raw: Raw) -> Raw {
+    match raw {
+        Raw::Record(at, r) => Raw::Mapped(at, Box::new(premap(r))),
+        other => other,
+    }
+}
+
 /// What a reader counted, shared with whoever opened it (the reader itself is consumed).
 #[derive(Debug, Clone, Default)]
 pub struct Tally(Arc<Mutex<TallyData>>);
@@ -205,8 +213,22 @@ impl WinEventReader {
         input: impl Into<Arc<str>>,
         data: T,
     ) -> Result<Self, ReadError> {
+        Self::evtx_parallel(input, data, 1)
+    }
+
+    /// An EVTX file read on `workers` threads (more than one, and a file of at least
+    /// [`evtx::PARALLEL_MIN_BYTES`]), a chunk each at a time: the same records as
+    /// [`evtx`](Self::evtx), in the same order. Fails when the file header cannot be read.
+    pub fn evtx_parallel<T: std::io::Read + std::io::Seek + Send + 'static>(
+        input: impl Into<Arc<str>>,
+        data: T,
+        workers: usize,
+    ) -> Result<Self, ReadError> {
         let input = input.into();
         match evtx::open(data) {
+            Ok(source) if workers > 1 && source.bytes >= evtx::PARALLEL_MIN_BYTES => {
+                Ok(Self::with_source(input, Box::new(evtx::parallel(source, workers))))
+            }
             Ok(source) => Ok(Self::with_source(input, Box::new(source))),
             Err(message) => Err(ReadError::Record {
                 at: SourceRef { input, pos: Position::Offset(0) },
@@ -239,10 +261,7 @@ impl WinEventReader {
         while !self.clock.settled() && self.ahead.len() < LOOKAHEAD {
             let Some(raw) = self.source.next() else { break };
             // Mapped now, so that its clock sample is there (and it is mapped once).
-            let raw = match raw {
-                Raw::Record(pos, r) => Raw::Mapped(pos, Box::new(premap(r))),
-                other => other,
-            };
+            let raw = premapped(raw);
             self.observe(&raw);
             let stop = matches!(raw, Raw::Io(_));
             self.ahead.push_back(raw);
