@@ -173,8 +173,12 @@ impl<R: Read> Iterator for Blocks<R> {
         }
         loop {
             if !self.eof && self.buf.len() < self.block {
+                let before = self.buf.len();
                 match fill(&mut self.input, &mut self.buf, self.block) {
                     Ok(0) => self.eof = true,
+                    // A short read (a pipe with nothing more yet) that completed a line: those
+                    // lines go now rather than when the block fills, so a live stream is not held.
+                    Ok(n) if n < self.block - before && self.buf[before..].contains(&b'\n') => {}
                     Ok(_) => continue,
                     // Lines read before the failure still count; then the input ends.
                     Err(e) if self.buf.is_empty() => return self.fail(e),

@@ -150,3 +150,42 @@ fn ordered_keeps_the_items_order_whatever_each_costs() {
     let want: Vec<u64> = (0..2_000u64).flat_map(|i| std::iter::repeat_n(i, (i % 3) as usize)).collect();
     assert_eq!(got, want);
 }
+
+/// Bytes as they are sent, blocking in between (a pipe with a slow writer).
+struct Pipe(std::sync::mpsc::Receiver<Vec<u8>>, Vec<u8>);
+
+impl Read for Pipe {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.1.is_empty() {
+            match self.0.recv() {
+                Ok(bytes) => self.1 = bytes,
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.1.len());
+        buf[..n].copy_from_slice(&self.1[..n]);
+        self.1.drain(..n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn lines_of_a_slow_pipe_come_out_before_the_block_fills() {
+    let (write, read) = std::sync::mpsc::channel();
+    let (got, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for item in ParallelLines::new(Pipe(read, Vec::new()), 2, 100, record) {
+            if got.send(item).is_err() {
+                return;
+            }
+        }
+    });
+    write.send(b"first\nsec".to_vec()).unwrap();
+    let wait = std::time::Duration::from_secs(20);
+    // The writer has not closed the pipe: the complete line must still come out.
+    assert_eq!(seen.recv_timeout(wait).unwrap(), Seen::Text(1, b"first".to_vec()));
+    write.send(b"ond\n".to_vec()).unwrap();
+    assert_eq!(seen.recv_timeout(wait).unwrap(), Seen::Text(2, b"second".to_vec()));
+    drop(write);
+    assert!(seen.recv_timeout(wait).is_err(), "the input ended");
+}
