@@ -185,8 +185,12 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
     };
     let threads = options.parse_threads;
     // Pretty-printed JSON documents span lines: only NDJSON can be cut into blocks of lines.
-    let parallel =
-        threads > 1 && (matches!(format, InputFormat::Native | InputFormat::Auto) || first_line_whole(&mut reader));
+    let parallel = threads > 1
+        && match format {
+            InputFormat::Native | InputFormat::Auto => true,
+            InputFormat::Ecs | InputFormat::WinJson => first_line_whole(&mut reader),
+            _ => false,
+        };
     let windows = match format {
         InputFormat::Native | InputFormat::Auto if parallel => {
             let max = clickchain_adapters::native::DEFAULT_MAX_LINE;

@@ -58,8 +58,8 @@ pub struct ScanArgs {
     time_offset: Vec<String>,
     /// Threads: 1 reads and runs one engine on one thread; N > 1 runs N engines on threads of
     /// their own, each owning a share of the hosts (records of different hosts may then come out
-    /// in another order), and parses NDJSON inputs (native, ECS, Windows JSON) on N threads; 0
-    /// uses one per core.
+    /// in another order), and parses NDJSON inputs (native, ECS, Windows JSON) and EVTX files of
+    /// 4 MiB or more on N threads; 0 uses one per core.
     #[arg(long, short = 'j', default_value_t = 1)]
     threads: usize,
 }
@@ -84,7 +84,7 @@ fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono
 }
 
 /// `--threads` with 0 resolved to the number of cores.
-fn engine_threads(n: usize) -> usize {
+fn resolved_threads(n: usize) -> usize {
     match n {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -150,7 +150,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         format: input_format,
         default_host: args.host.clone().unwrap_or_default(),
         time_offset: None,
-        parse_threads: engine_threads(args.threads),
+        parse_threads: resolved_threads(args.threads),
     };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
