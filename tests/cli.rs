@@ -309,6 +309,15 @@ fn threads_give_the_same_records_and_summary() {
         let out = clickchain().args(["scan", "-q", "-j", j, "-"]).write_stdin(std::fs::read(SAMPLE).unwrap()).output();
         sorted(String::from_utf8(out.unwrap().stdout).unwrap())
     };
+    // More inputs than are parsed on threads each (8): read on the reading thread, same records.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..10 {
+        std::fs::copy(SAMPLE, dir.path().join(format!("part-{i:02}.ndjson"))).unwrap();
+    }
+    let folder = dir.path().to_str().unwrap();
+    let many_one = sorted(stdout_of(&["scan", "--quiet", folder]));
+    assert!(!many_one.is_empty());
+    assert_eq!(sorted(stdout_of(&["scan", "--quiet", "-j", "2", folder])), many_one, "10 inputs, -j 2");
     let stdin_one = from_stdin("1");
     assert_eq!(stdin_one.len(), one.len());
     assert_eq!(from_stdin("2"), stdin_one, "-j 2 from stdin");

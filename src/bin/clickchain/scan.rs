@@ -59,7 +59,7 @@ pub struct ScanArgs {
     /// Threads: 1 reads and runs one engine on one thread; N > 1 runs N engines on threads of
     /// their own, each owning a share of the hosts (records of different hosts may then come out
     /// in another order), and parses NDJSON inputs (native, ECS, Windows JSON) and EVTX files of
-    /// 4 MiB or more on N threads; 0 uses one per core.
+    /// 4 MiB or more on N threads (when there are at most 8 inputs); 0 uses one per core.
     #[arg(long, short = 'j', default_value_t = 1)]
     threads: usize,
 }
@@ -90,6 +90,9 @@ fn resolved_threads(n: usize) -> usize {
         n => n,
     }
 }
+
+/// The most inputs of one scan that are each parsed on `--threads` threads.
+const MAX_PARALLEL_INPUTS: usize = 8;
 
 /// Rejected-record messages printed in full; the rest are only counted.
 const MAX_ERROR_LINES: u64 = 20;
@@ -150,7 +153,10 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         format: input_format,
         default_host: args.host.clone().unwrap_or_default(),
         time_offset: None,
-        parse_threads: resolved_threads(args.threads),
+        // Every input is open at once (they are merged by time), and each parsing on threads
+        // has its own threads and blocks in flight: past a few inputs, they parse on the
+        // reading thread instead of starting threads by the hundred.
+        parse_threads: if files.len() <= MAX_PARALLEL_INPUTS { resolved_threads(args.threads) } else { 1 },
     };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
