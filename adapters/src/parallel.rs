@@ -1,9 +1,9 @@
 //! Work on several threads with the results still in input order: [`Ordered`] maps the items
 //! of an iterator (read on a thread of its own) on `workers` threads and yields what each item
 //! gave, in the items' order; [`ParallelLines`] does it for the lines of a one-record-per-line
-//! input, every line keeping its number. At most [`IN_FLIGHT`] items exist at once (read,
-//! worked on, or waiting for an earlier one), so memory stays bounded however far one worker
-//! falls behind.
+//! input, every line keeping its number. At most [`IN_FLIGHT`] items are queued, worked on or
+//! waiting for an earlier one (besides the one being read and the one being yielded), so memory
+//! stays bounded however far one worker falls behind.
 //!
 //! ```
 //! use clickchain_adapters::parallel::{ParallelLines, Piece};
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 pub use lines::{ParallelLines, Piece, BLOCK};
 
-/// Items that may exist at once: being read, worked on, or waiting for an earlier one.
+/// Items that may be queued, worked on, or waiting for an earlier one at once.
 ///
 /// With [`BLOCK`], measured on 1M ECS events with `scan -j 2`: blocks of 64 KiB × 6 and
 /// 128 KiB × 8 ran as fast as 256 KiB × 16, at a peak RSS of 52-54 MiB against 71-78 MiB.
