@@ -52,6 +52,16 @@ fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
     files.extend(files_under("tests/data/windows", &[".jsonl"]));
     files.push(PathBuf::from("data/samples/sample.ndjson"));
     assert!(files.len() > 40, "the corpus is there: {}", files.len());
+    // Real recordings (OTRF Sysmon JSON, up to 4 MB), when ../shared/data is there.
+    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"));
+    if shared.is_dir() {
+        for dir in ["windows/otrf-security-datasets", "linux/otrf-security-datasets"] {
+            let dir = shared.join(dir);
+            files.extend(files_under(dir.to_str().unwrap(), &[".jsonl", ".json"]));
+        }
+    } else {
+        eprintln!("skipped the shared recordings: {} is absent", shared.display());
+    }
     let mut results = 0;
     for f in &files {
         results += assert_same(f, InputFormat::Auto);
