@@ -69,6 +69,10 @@ fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
     assert!(results > 1000, "{results} results compared");
 }
 
+/// Through `input::open`, as the CLI reads them: these files are under `PARALLEL_MIN_BYTES`, so
+/// they stay on one thread (the parallel chunk reader itself is checked on each of them in
+/// `winevent::tests::parallel_chunks_read_every_evtx_file_as_the_sequential_reader`, and on a
+/// large file below).
 #[test]
 fn every_evtx_file_reads_the_same_on_several_threads() {
     let mut files = files_under("tests/data/windows", &[".evtx"]);

@@ -27,7 +27,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-pub use lines::{ParallelLines, Piece, BLOCK};
+pub use lines::{event_lines, ParallelLines, Piece, BLOCK};
 
 /// Items that may be queued, worked on, or waiting for an earlier one at once.
 ///

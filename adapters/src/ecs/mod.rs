@@ -32,7 +32,7 @@ use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
 use crate::jsondocs::{Doc, JsonDocs};
 use crate::native::DEFAULT_MAX_LINE;
-use crate::parallel::{ParallelLines, Piece};
+use crate::parallel::{event_lines, ParallelLines};
 
 /// Reads ECS documents, yielding a `Result` per document that matters.
 pub struct EcsReader<R> {
@@ -161,31 +161,24 @@ pub fn parallel(
     default_host: impl Into<String>,
 ) -> ParallelLines<Result<Event, ReadError>> {
     let (input, default_host) = (input.into(), default_host.into());
-    ParallelLines::new(reader, workers, DEFAULT_MAX_LINE, move |piece, out| match piece {
-        Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
-        Piece::Text { line, text } => {
-            if fast_line(&input, &default_host, out, line, text) {
-                return;
-            }
-            // Anything else is split as the sequential reader splits it (junk before a value,
-            // several values, a value cut short), with this line's number.
-            let mut docs = JsonDocs::new(text, DEFAULT_MAX_LINE);
-            while let Ok(Some(doc)) = docs.next_doc() {
-                let doc = match doc {
-                    Doc::Text { text, .. } => Doc::Text { line, text },
-                    Doc::TooLong { len, .. } => Doc::TooLong { line, len },
-                    Doc::Junk { head, .. } => Doc::Junk { line, head },
-                };
-                if let Some(e) = document(&input, &default_host, out, doc) {
-                    out.push(Err(e));
-                }
+    let name = Arc::clone(&input);
+    event_lines(name, reader, workers, DEFAULT_MAX_LINE, move |line, text, out| {
+        if fast_line(&input, &default_host, out, line, text) {
+            return;
+        }
+        // Anything else is split as the sequential reader splits it (junk before a value,
+        // several values, a value cut short), with this line's number.
+        let mut docs = JsonDocs::new(text, DEFAULT_MAX_LINE);
+        while let Ok(Some(doc)) = docs.next_doc() {
+            let doc = match doc {
+                Doc::Text { text, .. } => Doc::Text { line, text },
+                Doc::TooLong { len, .. } => Doc::TooLong { line, len },
+                Doc::Junk { head, .. } => Doc::Junk { line, head },
+            };
+            if let Some(e) = document(&input, &default_host, out, doc) {
+                out.push(Err(e));
             }
         }
-        Piece::TooLong { line, len } => out.push(Err(ReadError::Record {
-            at: SourceRef { input: Arc::clone(&input), pos: Position::Line(line) },
-            error: RecordError::TooLong { len, max: DEFAULT_MAX_LINE },
-        })),
-        Piece::Io(error) => out.push(Err(ReadError::Io { input: input.to_string(), error })),
     })
 }
 

@@ -23,7 +23,7 @@ pub use time::parse_time;
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
 use crate::lines::LineReader;
-use crate::parallel::{ParallelLines, Piece};
+use crate::parallel::{event_lines, ParallelLines};
 use wire::Wire;
 
 /// The default longest line accepted: 1 MiB.
@@ -80,18 +80,9 @@ pub fn parallel(
     max_line: usize,
 ) -> ParallelLines<Result<Event, ReadError>> {
     let (input, default_host) = (input.into(), default_host.into());
-    ParallelLines::new(reader, workers, max_line, move |piece, out| match piece {
-        Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
-        Piece::Text { line, text } => out.push(parse_line(
-            text,
-            &default_host,
-            SourceRef { input: Arc::clone(&input), pos: Position::Line(line) },
-        )),
-        Piece::TooLong { line, len } => out.push(Err(ReadError::Record {
-            at: SourceRef { input: Arc::clone(&input), pos: Position::Line(line) },
-            error: RecordError::TooLong { len, max: max_line },
-        })),
-        Piece::Io(error) => out.push(Err(ReadError::Io { input: input.to_string(), error })),
+    let name = Arc::clone(&input);
+    event_lines(name, reader, workers, max_line, move |line, text, out| {
+        out.push(parse_line(text, &default_host, SourceRef { input: Arc::clone(&input), pos: Position::Line(line) }))
     })
 }
 

@@ -3,8 +3,11 @@
 //! past, as [`LineReader`](crate::lines::LineReader) does.
 
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use super::Ordered;
+use crate::error::{ReadError, RecordError};
+use crate::event::{Event, Position, SourceRef};
 
 /// Bytes read per block (a block ends at the last line break within it; see [`super::IN_FLIGHT`]).
 pub const BLOCK: usize = 64 * 1024;
@@ -91,6 +94,31 @@ impl<T: Send + 'static> ParallelLines<T> {
             Ordered::ready(out)
         }))
     }
+}
+
+/// The events of an input with one record per line, parsed on `workers` threads: each non-blank
+/// line goes to `parse` (its number and text), which pushes what it maps; an over-long line
+/// and a read failure become errors naming `input`, as the sequential readers report them.
+pub fn event_lines<R, F>(
+    input: Arc<str>,
+    reader: R,
+    workers: usize,
+    max_line: usize,
+    parse: F,
+) -> ParallelLines<Result<Event, ReadError>>
+where
+    R: Read + Send + 'static,
+    F: Fn(u64, &[u8], &mut Vec<Result<Event, ReadError>>) + Send + Sync + 'static,
+{
+    ParallelLines::new(reader, workers, max_line, move |piece, out| match piece {
+        Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
+        Piece::Text { line, text } => parse(line, text, out),
+        Piece::TooLong { line, len } => out.push(Err(ReadError::Record {
+            at: SourceRef { input: Arc::clone(&input), pos: Position::Line(line) },
+            error: RecordError::TooLong { len, max: max_line },
+        })),
+        Piece::Io(error) => out.push(Err(ReadError::Io { input: input.to_string(), error })),
+    })
 }
 
 impl<T> Iterator for ParallelLines<T> {

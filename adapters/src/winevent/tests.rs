@@ -231,3 +231,40 @@ fn tally_counts_every_record_read_when_the_reader_ends_or_is_dropped() {
     let (results, tally) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(input.into_bytes())));
     assert_eq!((results.len(), tally.records), (3000, 3000));
 }
+
+/// Every EVTX file at hand read through the parallel chunk reader (whatever its size, which
+/// `evtx_parallel` would keep on one thread below `PARALLEL_MIN_BYTES`) gives the sequential
+/// reader's events, errors and tally, in the same order.
+#[test]
+fn parallel_chunks_read_every_evtx_file_as_the_sequential_reader() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "evtx") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    files(&root.join("../tests/data/windows"), &mut paths);
+    files(&root.join("../../shared/data/windows"), &mut paths);
+    assert!(!paths.is_empty(), "the repository's sysmon.evtx");
+    let seen = |reader: WinEventReader| {
+        let (results, tally) = read(reader);
+        let mut lines: Vec<String> = results.iter().map(|r| format!("{r:?}")).collect();
+        lines.push(format!("{tally:?}"));
+        lines
+    };
+    for path in &paths {
+        let open = || std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        let one = seen(WinEventReader::evtx("f.evtx", open()).unwrap());
+        for workers in [2, 3] {
+            let source = evtx::parallel(evtx::open(open()).unwrap(), workers);
+            let many = seen(WinEventReader::with_source("f.evtx", Box::new(source)));
+            assert_eq!(many, one, "{} on {workers} threads", path.display());
+        }
+    }
+}

@@ -144,6 +144,14 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
     Ok(serde_json::from_str(text.lines().last().context("phase printed nothing")?)?)
 }
 
+/// The faster of the best run so far and another (this VM's timings vary from run to run).
+fn faster(best: Option<Measured>, m: Measured) -> Option<Measured> {
+    match best {
+        Some(b) if b.rate() >= m.rate() => Some(b),
+        _ => Some(m),
+    }
+}
+
 /// Alerts against the chains expected to alert in that form of the stream, and a line for each
 /// chain missed (host, domain, final path, evasions).
 fn scored(s: &OnDisk, form: &str, alerts: &Path) -> anyhow::Result<(Score, Vec<String>)> {
@@ -206,10 +214,6 @@ fn scan_point(
     }
     // Scan and parse interleaved, as the main table's runners (their ratio is reported).
     let (mut scan, mut parse) = (None, None);
-    let faster = |best: Option<Measured>, m: Measured| match best {
-        Some(b) if b.rate() >= m.rate() => Some(b),
-        _ => Some(m),
-    };
     for _ in 0..runs.max(1) {
         scan = faster(scan, phase("scan", &s.native, &alerts, &extra)?);
         if with_parse {
@@ -296,9 +300,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             eprintln!("{label} (run {}) ...", run + 1);
             let alerts = dir.join(format!("alerts-{i}.ndjson"));
             let m = phase(name, &main.file(*form), &alerts, extra)?;
-            if fastest[i].as_ref().is_none_or(|f| m.rate() > f.rate()) {
-                fastest[i] = Some(m);
-            }
+            fastest[i] = faster(fastest[i].take(), m);
         }
     }
     for ((label, form, name, what, _), m) in runners.into_iter().zip(fastest) {
