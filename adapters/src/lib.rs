@@ -29,6 +29,7 @@ pub mod ecs;
 mod error;
 pub mod eslogger;
 mod event;
+mod json_scan;
 pub mod jsondocs;
 pub mod lines;
 pub mod native;

@@ -1,23 +1,24 @@
-//! The fast path: one pass of the parser over a document that keeps only the fields the mapping
-//! reads ([`Field`]), borrowed from the text where it has no escapes, and skips the rest.
+//! The fast path: one pass of [`crate::json_scan`] over a document that keeps only the fields
+//! the mapping reads ([`Field`]), borrowed from the text where it has no escapes, and skips the
+//! rest.
 //!
 //! It reads exactly what [`super::fields::get`] would find in the parsed `Map`: nested objects
 //! and dotted keys are walked alike (`{"process":{"pid":1}}`, `{"process.pid":1}`,
 //! `{"process":{"parent.pid":1}}`), and when a field is reachable by several routes the one
-//! `get` tries first wins, wherever it stands in the document. Skipped values are still parsed
-//! in full (`deserialize_any`, not the lenient `IgnoredAny` skip), so a document is accepted
-//! exactly when `serde_json::Value` accepts it. Shapes it leaves to the `Value` path, by
-//! returning `None`: anything but an object, top-level `_source` or `hits` (search responses),
-//! and an object holding the same key on the way to a field twice (the `Map` keeps the last).
+//! `get` tries first wins, wherever it stands in the document. Skipped values are still checked
+//! in full, so it never accepts a document `serde_json::Value` rejects. Shapes it leaves to the
+//! `Value` path, by returning `None`: anything but an object, top-level `_source` or `hits`
+//! (search responses), an object holding the same key on the way to a field twice (the `Map`
+//! keeps the last), a key with escapes, a fraction, exponent or `-0` in a captured field, and
+//! an exponent anywhere (`Value` rejects one that overflows).
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::OnceLock;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
 use super::fields::{Field, Fields};
+use crate::json_scan::{Scan, Value};
 
 /// A captured scalar or array item: what the mapping can see of a `serde_json::Value`.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,15 +61,24 @@ pub(super) struct Capture<'a> {
 
 /// Parses `text` (one JSON document) and captures its fields; `None` when the text is not a
 /// plain ECS document that parses (the `Value` path then decides, and reports any error).
+#[cfg(test)]
 pub(super) fn capture(text: &str) -> Option<Capture<'_>> {
-    let mut cap = Capture { slots: [const { None }; Field::ALL.len()] };
-    let mut de = serde_json::Deserializer::from_str(text);
-    MapSeed { cap: &mut cap, node: 0, rank: 0, depth: 0 }.deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(cap)
+    let mut cap = Capture::new();
+    capture_into(text, &mut cap).map(|()| cap)
+}
+
+/// [`capture`] into `cap` (a fresh one: some 1.4 KiB, not worth moving per document).
+pub(super) fn capture_into<'a>(text: &'a str, cap: &mut Capture<'a>) -> Option<()> {
+    let mut s = Scan::new(text);
+    walk(&mut s, cap, 0, 0, 0)?;
+    s.end()
 }
 
 impl<'a> Capture<'a> {
+    pub(super) fn new() -> Self {
+        Capture { slots: [const { None }; Field::ALL.len()] }
+    }
+
     fn get(&self, f: Field) -> Option<&Val<'a>> {
         self.slots[f as usize].as_ref().map(|(_, v)| v)
     }
@@ -244,276 +254,108 @@ fn nodes() -> &'static [Node] {
     })
 }
 
-// ---- The visitors ---------------------------------------------------------------------------
+// ---- The walk ------------------------------------------------------------------------------
 
-/// An error that only says "leave this document to the `Value` path".
-fn decline<E: de::Error>() -> E {
-    E::custom("not for the fast path")
-}
+/// Deepest nesting the walk follows (`serde_json` stops at 128).
+const MAX_NESTING: u32 = 100;
 
-/// Walks an object reached by a node's prefix (non-objects there are parsed and skipped; at the
-/// top level they are declined).
-struct MapSeed<'c, 'a> {
-    cap: &'c mut Capture<'a>,
-    node: u16,
-    rank: u16,
-    /// Keys on the way here.
-    depth: u32,
-}
-
-impl<'de> DeserializeSeed<'de> for MapSeed<'_, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MapSeed<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an ECS document")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let node = &nodes()[self.node as usize];
-        let mut seen: u128 = 0;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if self.depth == 0 && (key == "_source" || key == "hits") {
-                return Err(decline());
-            }
-            let Some(i) = node.find(&key) else {
-                map.next_value::<Skip>()?;
-                continue;
-            };
-            if seen & (1 << i) != 0 || self.depth >= MAX_DEPTH {
-                return Err(decline());
-            }
-            seen |= 1 << i;
-            let e = node.entries[i];
-            let rank = self.rank | e.elem << (ELEM_BITS * (MAX_DEPTH - 1 - self.depth));
-            match (e.slot, e.child) {
-                (Some(slot), _) => {
-                    let v = map.next_value_seed(ValSeed)?;
-                    self.cap.set(slot, rank, v);
-                }
-                (None, Some(child)) => {
-                    map.next_value_seed(MapSeed { cap: &mut *self.cap, node: child, rank, depth: self.depth + 1 })?
-                }
-                (None, None) => {
-                    map.next_value::<Skip>()?;
-                }
-            }
+/// Walks an object reached by a node's prefix; values there that are not objects are checked
+/// and skipped.
+fn walk<'a>(s: &mut Scan<'a>, cap: &mut Capture<'a>, node: u16, rank: u16, depth: u32) -> Option<()> {
+    let table = &nodes()[node as usize];
+    let mut seen: u128 = 0;
+    s.object(|s, key| {
+        if depth == 0 && (key == "_source" || key == "hits") {
+            return None;
         }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        if self.depth == 0 {
-            return Err(decline());
+        let Some(i) = table.find(key) else { return skip(s, depth) };
+        if seen & (1 << i) != 0 || depth >= MAX_DEPTH {
+            return None;
         }
-        Skip.visit_seq(seq).map(drop)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.other()
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.other()
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.other()
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.other()
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.other()
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.other()
-    }
-}
-
-impl MapSeed<'_, '_> {
-    fn other<E: de::Error>(&self) -> Result<(), E> {
-        if self.depth == 0 {
-            Err(decline())
-        } else {
-            Ok(())
+        seen |= 1 << i;
+        let e = table.entries[i];
+        let rank = rank | e.elem << (ELEM_BITS * (MAX_DEPTH - 1 - depth));
+        match (e.slot, e.child) {
+            (Some(slot), _) => cap.set(slot, rank, val(s)?),
+            (None, Some(child)) if s.ws_peek()? == b'{' => walk(s, cap, child, rank, depth + 1)?,
+            _ => skip(s, depth)?,
         }
-    }
+        Some(())
+    })
 }
 
-/// A key, borrowed unless it has escapes.
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
+/// Checks any value as `serde_json::Value` would parse it, and keeps nothing.
+fn skip(s: &mut Scan<'_>, depth: u32) -> Option<()> {
+    if depth > MAX_NESTING {
+        return None;
     }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-}
-
-/// Parses any value in full (numbers, escapes and keys checked as `Value` checks them) and
-/// keeps nothing.
-struct Skip;
-
-impl<'de> de::Deserialize<'de> for Skip {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(Skip)
-    }
-}
-
-impl<'de> Visitor<'de> for Skip {
-    type Value = Skip;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any value")
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Skip)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        while map.next_key::<Skip>()?.is_some() {
-            map.next_value::<Skip>()?;
+    match s.ws_peek()? {
+        b'{' => s.object(|s, _| skip(s, depth + 1)),
+        b'[' => s.array(|s| skip(s, depth + 1)),
+        b'"' => s.skip_string(),
+        b'-' | b'0'..=b'9' => {
+            // `Value` turns an exponent's overflow into an error; without one, a float needs
+            // over 300 digits to overflow.
+            let number = s.raw_scalar()?;
+            (number.len() <= 300 && !number.contains(['e', 'E'])).then_some(())
         }
-        Ok(Skip)
+        _ => s.raw_scalar().map(drop),
     }
 }
 
-/// Captures a field's value.
-struct ValSeed;
-
-impl<'de> DeserializeSeed<'de> for ValSeed {
-    type Value = Val<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+/// Captures a field's value: an item, or an array of them.
+fn val<'a>(s: &mut Scan<'a>) -> Option<Val<'a>> {
+    if s.ws_peek()? != b'[' {
+        return item(s, 0).map(Val::Item);
     }
-}
-
-impl<'de> Visitor<'de> for ValSeed {
-    type Value = Val<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        ItemSeed.visit_bool(v).map(Val::Item)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        ItemSeed.visit_i64(v).map(Val::Item)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        ItemSeed.visit_u64(v).map(Val::Item)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        ItemSeed.visit_f64(v).map(Val::Item)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        ItemSeed.visit_borrowed_str(v).map(Val::Item)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        ItemSeed.visit_str(v).map(Val::Item)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        ItemSeed.visit_unit().map(Val::Item)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let Some(first) = seq.next_element_seed(ItemSeed)? else { return Ok(Val::Arr(Vec::new())) };
-        let Some(second) = seq.next_element_seed(ItemSeed)? else { return Ok(Val::One(first)) };
-        let mut items = vec![first, second];
-        while let Some(v) = seq.next_element_seed(ItemSeed)? {
-            items.push(v);
+    let (mut first, mut items) = (None, Vec::new());
+    s.array(|s| {
+        let it = item(s, 1)?;
+        match first.take() {
+            None if items.is_empty() => first = Some(it),
+            held => items.extend(held.into_iter().chain([it])),
         }
-        Ok(Val::Arr(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        ItemSeed.visit_map(map).map(Val::Item)
-    }
+        Some(())
+    })?;
+    Some(match first {
+        Some(one) => Val::One(one),
+        None => Val::Arr(items),
+    })
 }
 
 /// Captures a value, or an array item.
-struct ItemSeed;
-
-impl<'de> DeserializeSeed<'de> for ItemSeed {
-    type Value = Item<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemSeed {
-    type Value = Item<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Item::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Item::Num(v.into()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Item::Num(v.into()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Number::from_f64(v).map_or(Item::Null, Item::Num))
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Item::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Item::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Item::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Skip.visit_seq(seq).map(|_| Item::Arr)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut data = None;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if key == "data" {
-                data = match map.next_value_seed(ItemSeed)? {
-                    Item::Str(s) => Some(s),
+fn item<'a>(s: &mut Scan<'a>, depth: u32) -> Option<Item<'a>> {
+    Some(match s.ws_peek()? {
+        b'{' => {
+            let mut data = None;
+            s.object(|s, key| {
+                if key != "data" {
+                    return skip(s, depth + 1);
+                }
+                data = match item(s, depth + 1)? {
+                    Item::Str(t) => Some(t),
                     _ => None,
                 };
-            } else {
-                map.next_value::<Skip>()?;
-            }
+                Some(())
+            })?;
+            Item::Obj(data)
         }
-        Ok(Item::Obj(data))
-    }
+        b'[' => skip(s, depth).map(|()| Item::Arr)?,
+        b'"' => Item::Str(s.string()?),
+        b'-' => Item::Num(negative(s)?),
+        _ => match s.value()? {
+            Value::Uint(n) => Item::Num(n.into()),
+            Value::Bool(b) => Item::Bool(b),
+            Value::Null => Item::Null,
+            Value::Str(_) => return None,
+        },
+    })
+}
+
+/// A negative integer that `serde_json` reads as an `i64` (not `-0`, which it reads as a float).
+fn negative(s: &mut Scan<'_>) -> Option<Number> {
+    let text = s.raw_scalar()?;
+    let n: i64 = text.parse().ok().filter(|&n| n < 0)?;
+    // A fraction or exponent does not parse as an `i64`; leading zeros are not JSON.
+    (!text.starts_with("-0")).then(|| n.into())
 }

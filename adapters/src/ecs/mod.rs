@@ -119,7 +119,10 @@ fn emit(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, doc
 /// that parses; false leaves it to the `Value` path (which reports any error).
 fn fast_document(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, text: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(text) else { return false };
-    let Some(doc) = fast::capture(text) else { return false };
+    let mut doc = fast::Capture::new();
+    if fast::capture_into(text, &mut doc).is_none() {
+        return false;
+    }
     emit(input, default_host, out, line, &doc);
     true
 }

@@ -10,6 +10,7 @@
 //! assert_eq!(results[1].as_ref().unwrap_err().reason(), "malformed_json");
 //! ```
 
+mod fast;
 mod time;
 mod wire;
 
@@ -90,8 +91,9 @@ pub fn parallel(
 pub fn parse_line(text: &[u8], default_host: &str, at: SourceRef) -> Result<Event, ReadError> {
     let parsed = match std::str::from_utf8(text) {
         Err(e) => Err(RecordError::InvalidUtf8(e.valid_up_to())),
-        Ok(s) => serde_json::from_str::<Wire>(s)
-            .map_err(|e| RecordError::Json(e.to_string()))
+        // The scanner reads the common shapes; serde_json reads (and words the errors of) the rest.
+        Ok(s) => fast::wire(s)
+            .map_or_else(|| serde_json::from_str::<Wire>(s).map_err(|e| RecordError::Json(e.to_string())), Ok)
             .and_then(|w| w.into_event(default_host, at.clone())),
     };
     parsed.map_err(|error| ReadError::Record { at, error })

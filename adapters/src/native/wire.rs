@@ -19,7 +19,7 @@ use crate::event::{AttrChange, Event, EventKind, FileOp, Origin, Os, ProcKey, So
 ///
 /// serde's own `Cow<str>` always allocates; this visitor takes the borrowed case.
 #[derive(Default)]
-pub(crate) struct Str<'a>(Cow<'a, str>);
+pub(crate) struct Str<'a>(pub(super) Cow<'a, str>);
 
 impl<'a> Str<'a> {
     fn into_owned(self) -> String {
@@ -68,47 +68,47 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 #[derive(Deserialize, Serialize, Default)]
 pub(crate) struct Wire<'a> {
     #[serde(borrow)]
-    time: Option<WireTime<'a>>,
+    pub(super) time: Option<WireTime<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    host: Option<Str<'a>>,
+    pub(super) host: Option<Str<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    os: Option<Os>,
+    pub(super) os: Option<Os>,
     #[serde(borrow)]
-    kind: Option<Str<'a>>,
+    pub(super) kind: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    proc: Option<WireProc<'a>>,
+    pub(super) proc: Option<WireProc<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    parent: Option<WireProc<'a>>,
+    pub(super) parent: Option<WireProc<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    image: Option<Str<'a>>,
+    pub(super) image: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    command_line: Option<Str<'a>>,
+    pub(super) command_line: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    user: Option<Str<'a>>,
+    pub(super) user: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    url: Option<Str<'a>>,
+    pub(super) url: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    query: Option<Str<'a>>,
+    pub(super) query: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    answers: Option<Vec<Str<'a>>>,
+    pub(super) answers: Option<Vec<Str<'a>>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    dst_ip: Option<Str<'a>>,
+    pub(super) dst_ip: Option<Str<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    dst_port: Option<u16>,
+    pub(super) dst_port: Option<u16>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    domain: Option<Str<'a>>,
+    pub(super) domain: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    path: Option<Str<'a>>,
+    pub(super) path: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    op: Option<Str<'a>>,
+    pub(super) op: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    from: Option<Str<'a>>,
+    pub(super) from: Option<Str<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    origin: Option<Origin>,
+    pub(super) origin: Option<Origin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    attr: Option<AttrChange>,
+    pub(super) attr: Option<AttrChange>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    fork: bool,
+    pub(super) fork: bool,
 }
 
 /// Event time: an RFC 3339 string, or integer milliseconds since the Unix epoch.

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::record::{log_name, mapped_name, parse_event_id, Fields, LogName, WinRecord};
 use super::xml;
 use crate::error::RecordError;
+use crate::json_scan::{unescape, unescape_into};
 
 /// A flattened record (shape A) read without building a `Value` or a map: one pass over the
 /// line's keys, borrowed from it; values the mapping reads are taken as raw JSON (unescaped only
@@ -454,44 +455,6 @@ fn raw_cow(raw: flat::Raw<'_>) -> Option<Cow<'_, str>> {
         Some(b'[') | None => None,
         Some(_) if t == "null" => None,
         Some(_) => Some(Cow::Borrowed(t)),
-    }
-}
-
-/// The text of a JSON string's inside (valid JSON, as a `RawValue` holds): its escapes
-/// resolved, `\\uXXXX` ones by `serde_json`.
-fn unescape(inner: &str) -> Option<String> {
-    let mut out = String::with_capacity(inner.len());
-    unescape_into(inner, &mut out)?;
-    Some(out)
-}
-
-/// [`unescape`], appended to `out` (part of it may be appended when it fails).
-fn unescape_into(inner: &str, out: &mut String) -> Option<()> {
-    let start = out.len();
-    let mut rest = inner;
-    loop {
-        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
-        out.push_str(&rest[..next]);
-        let Some(after) = rest[next..].strip_prefix('\\') else { return Some(()) };
-        let c = match after.as_bytes().first()? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            // Surrogate pairs and the like: the general parser, for the whole string.
-            _ => {
-                let whole = serde_json::from_str::<String>(&format!("\"{inner}\"")).ok()?;
-                out.truncate(start);
-                out.push_str(&whole);
-                return Some(());
-            }
-        };
-        out.push(c);
-        rest = &after[1..];
     }
 }
 

@@ -11,6 +11,7 @@
 use serde_json::value::RawValue;
 
 use super::mapped_slot;
+use crate::json_scan::{Escapes, Scan};
 use crate::winevent::json::SORTED_FIELDS;
 
 /// A value as raw JSON text; `plain`: a string known to hold no escape (the scan saw none),
@@ -98,135 +99,6 @@ impl<'de> serde::de::Visitor<'de> for FlatVisitor {
     }
 }
 
-/// JSON white space.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// A cursor over a line known to be valid UTF-8.
-struct Cursor<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while self.peek().is_some_and(is_ws) {
-            self.at += 1;
-        }
-    }
-
-    fn eat(&mut self, b: u8) -> Option<()> {
-        self.skip_ws();
-        (self.peek()? == b).then(|| self.at += 1)
-    }
-
-    /// A string at the cursor (its quotes included); `escapes`: whether `\"`-style escapes
-    /// (not `\u`) may appear. Control characters end the fast path, as anything serde would
-    /// refuse or read differently does.
-    #[inline]
-    fn string(&mut self, escapes: bool) -> Option<Raw<'a>> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        if bytes.get(start) != Some(&b'"') {
-            return None;
-        }
-        let mut i = start + 1;
-        let mut plain = true;
-        loop {
-            i = special_at(bytes, i);
-            match *bytes.get(i)? {
-                b'"' => break,
-                b'\\'
-                    if escapes
-                        && matches!(bytes.get(i + 1)?, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') =>
-                {
-                    plain = false;
-                    i += 2
-                }
-                _ => return None,
-            }
-        }
-        self.at = i + 1;
-        Some(Raw { text: self.text.get(start..=i)?, plain })
-    }
-
-    /// A number, `true`, `false` or `null` at the cursor, as its text.
-    fn scalar(&mut self) -> Option<Raw<'a>> {
-        let rest = &self.text.as_bytes()[self.at..];
-        let len = match rest.first()? {
-            b'-' | b'0'..=b'9' => number_len(rest)?,
-            _ => ["true", "false", "null"].iter().find(|w| rest.starts_with(w.as_bytes()))?.len(),
-        };
-        // A scalar ends at a delimiter (`truex` or `1x` is not JSON).
-        if rest.get(len).is_some_and(|&b| !is_ws(b) && b != b',' && b != b'}') {
-            return None;
-        }
-        let text = self.text.get(self.at..self.at + len)?;
-        self.at += len;
-        Some(Raw { text, plain: false })
-    }
-}
-
-/// The index of the first byte of `b` at or after `i` that ends plain string content (`"`,
-/// `\`, or below 0x20), or `b.len()`; eight bytes at a time.
-fn special_at(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    while let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
-        let x = u64::from_le_bytes(word);
-        // Bytes below 0x20 (bytes of 0x80 and up, UTF-8, are masked out by `!x`), quotes,
-        // backslashes. A borrow can flag a byte above a flagged one, never below: the lowest
-        // flag is a real one.
-        let special = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
-            | has_zero(x ^ (ONES * u64::from(b'"')))
-            | has_zero(x ^ (ONES * u64::from(b'\\')));
-        if special != 0 {
-            return i + (special.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c < 0x20 || c == b'"' || c == b'\\' {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// The length of the JSON number at the start of `b` (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`).
-fn number_len(b: &[u8]) -> Option<usize> {
-    let digits = |from: usize| b.get(from..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
-    let mut i = usize::from(b.first() == Some(&b'-'));
-    match b.get(i)? {
-        b'0' => i += 1,
-        b'1'..=b'9' => i += digits(i),
-        _ => return None,
-    }
-    if b.get(i) == Some(&b'.') {
-        let n = digits(i + 1);
-        if n == 0 {
-            return None;
-        }
-        i += 1 + n;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1 + usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-        let n = digits(i);
-        if n == 0 {
-            return None;
-        }
-        i += n;
-    }
-    Some(i)
-}
-
 /// The fast path: a line that is one object of plain members, or `None` (the serde path
 /// reads it). Tests only: the reader scans into a `Flat` of its own ([`scan_into`]).
 #[cfg(test)]
@@ -240,35 +112,29 @@ pub(super) fn scan(line: &[u8]) -> Option<Flat<'_>> {
 // Kept out of line: inlined into its caller it ran ~4 % slower (callgrind, `windows-part reader`).
 #[inline(never)]
 pub(super) fn scan_into<'a>(line: &'a [u8], flat: &mut Flat<'a>) -> Option<()> {
-    let text = std::str::from_utf8(line).ok()?;
-    let mut c = Cursor { text, at: 0 };
+    let mut c = Scan::new(std::str::from_utf8(line).ok()?);
     c.eat(b'{')?;
-    c.skip_ws();
-    if c.peek()? != b'}' {
+    if c.ws_peek()? != b'}' {
         loop {
             c.skip_ws();
-            let name = c.string(false)?;
+            let (name, _) = c.raw_string(Escapes::None)?;
             c.eat(b':')?;
-            c.skip_ws();
-            let value = match c.peek()? {
-                b'"' => c.string(true)?,
-                _ => c.scalar()?,
+            let value = match c.ws_peek()? {
+                b'"' => c.raw_string(Escapes::OneLetter).map(|(text, plain)| Raw { text, plain })?,
+                _ => Raw { text: c.raw_scalar()?, plain: false },
             };
-            let name = &name.text[1..name.text.len() - 1];
-            if let Some(slot) = flat.slot(name) {
+            if let Some(slot) = flat.slot(&name[1..name.len() - 1]) {
                 *slot = Some(value);
             }
-            c.skip_ws();
-            match c.peek()? {
-                b',' => c.at += 1,
+            match c.ws_peek()? {
+                b',' => c.bump(),
                 b'}' => break,
                 _ => return None,
             }
         }
     }
-    c.at += 1;
-    c.skip_ws();
-    (c.at == text.len()).then_some(())
+    c.bump();
+    c.end()
 }
 
 #[cfg(test)]
@@ -313,35 +179,7 @@ mod tests {
         assert_eq!(scan(b"{\"Image\":\"\xff\"}"), None);
     }
 
-    #[test]
-    fn special_at_finds_quotes_backslashes_and_control_bytes() {
-        for (text, n) in [
-            (&b"abcdefghij\"k"[..], 10),
-            (b"abcdefgh\\", 8),
-            (b"abc\x1fdefghijk", 3),
-            ("héllo wörld, ok\"".as_bytes(), 17),
-            (b"\x7f\x80\xff abcdefgh", 12),
-            (b"", 0),
-        ] {
-            assert_eq!(special_at(text, 0), n, "{text:?}");
-            let mut padded = b"0123456789".to_vec();
-            padded.extend_from_slice(text);
-            assert_eq!(special_at(&padded, 10), 10 + n, "{text:?}");
-        }
-    }
-
     proptest::proptest! {
-        /// The word-at-a-time search finds what a byte loop finds.
-        #[test]
-        fn special_at_equals_a_byte_loop(
-            b in proptest::collection::vec(proptest::prop_oneof![4 => 0x20u8..0x7f, 1 => proptest::num::u8::ANY], 0..40),
-            from in 0usize..40,
-        ) {
-            let from = from.min(b.len());
-            let naive = b[from..].iter().position(|&c| c < 0x20 || c == b'"' || c == b'\\').map_or(b.len(), |p| from + p);
-            proptest::prop_assert_eq!(special_at(&b, from), naive);
-        }
-
         /// Wherever the scan answers, serde answers the same; on lines of plain members it
         /// always answers.
         #[test]
