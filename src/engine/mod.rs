@@ -295,14 +295,17 @@ impl Engine {
 
     #[inline]
     fn process(&mut self, ev: Event, t: i64) {
-        let b = t.div_euclid(self.batch);
-        match self.bucket {
-            Some(cur) if b > cur => {
-                self.close_batch(b * self.batch - 1, false);
-                self.bucket = Some(b);
+        // Most events fall in the current batch: no division (a 64-bit one is slow) for them.
+        if self.bucket.is_none_or(|cur| t >= cur.saturating_add(1).saturating_mul(self.batch)) {
+            let b = t.div_euclid(self.batch);
+            match self.bucket {
+                Some(cur) if b > cur => {
+                    self.close_batch(b * self.batch - 1, false);
+                    self.bucket = Some(b);
+                }
+                None => self.bucket = Some(b),
+                _ => {}
             }
-            None => self.bucket = Some(b),
-            _ => {}
         }
         let id = match self.host_ids.get(ev.host.as_str()) {
             Some(&id) => id,
@@ -330,7 +333,7 @@ impl Engine {
             limits: &self.limits,
             ended_before: t - ENDED_GRACE_MS,
         };
-        h.ingest(&mut ctx, ev);
+        h.ingest(&mut ctx, ev, t);
         self.stats.events_processed += 1;
         if !h.dirty {
             h.dirty = true;

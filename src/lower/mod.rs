@@ -18,7 +18,6 @@ use crate::engine::profile::{Limits, Profile};
 use crate::engine::state::{
     ClickEntry, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
 };
-use crate::paths::PathClassifier;
 use crate::stats::Stats;
 
 mod dest;
@@ -65,9 +64,9 @@ pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
 }
 
 impl Host {
-    /// Lowers one event (already accepted and in time order).
-    pub(crate) fn ingest(&mut self, ctx: &mut Ctx<'_>, ev: Event) {
-        let t = ev.time.timestamp_millis();
+    /// Lowers one event (already accepted and in time order) that happened at `t`, its time in
+    /// milliseconds (which the caller has computed already).
+    pub(crate) fn ingest(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
         let source = ev.source;
         match ev.kind {
             EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked } => {
@@ -325,7 +324,7 @@ impl Host {
                     f
                 }
             };
-            if !PathClassifier::may_matter(&flags, &paths.name_flags(name)) {
+            if !paths.write_may_matter(&flags, name) {
                 ctx.stats.classified.writes_ignored += 1;
                 return;
             }

@@ -30,6 +30,20 @@ pub struct NameFlags {
     pub partial: bool,
 }
 
+/// Calls `f` with `s` lowercased: on the stack when it is short ASCII (extensions are).
+fn with_lowercase<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 16];
+    match buf.get_mut(..s.len()).filter(|_| s.is_ascii()) {
+        Some(b) => {
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_lowercase();
+            // ASCII stays ASCII.
+            f(std::str::from_utf8(b).unwrap_or_default())
+        }
+        None => f(&s.to_lowercase()),
+    }
+}
+
 impl PathClassifier {
     /// Flags of a normalised folder path.
     pub(super) fn dir_flags_of(&self, norm_dir: &str) -> DirFlags {
@@ -61,10 +75,26 @@ impl PathClassifier {
         NameFlags {
             high_risk_ext: ext.is_some_and(|e| self.high_risk.contains(e)),
             executable_ext: ext.is_some_and(|e| self.executable.contains(e)),
-            partial: self.partial_suffixes.iter().any(|s| ends_with_ci(name, s))
-                || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p)),
+            partial: self.partial_name(name),
             extension,
         }
+    }
+
+    /// A partial-download name (suffix or Chromium temporary name).
+    fn partial_name(&self, name: &str) -> bool {
+        self.partial_suffixes.iter().any(|s| ends_with_ci(name, s))
+            || CHROMIUM_TEMP_PREFIXES.iter().any(|p| starts_with_ci(name, p))
+    }
+
+    /// [`Self::may_matter`] of a file named `name` in a folder with flags `dir`, without
+    /// building the name's flags: most writes are ruled out here, and a short extension is
+    /// lowercased on the stack rather than into a new `String`.
+    pub(crate) fn write_may_matter(&self, dir: &DirFlags, name: &str) -> bool {
+        dir.download_bundle
+            || dir.in_download_dir
+            || dir.archive_member
+            || self.partial_name(name)
+            || extension_of(name).is_some_and(|e| with_lowercase(e, |e| self.high_risk.contains(e)))
     }
 
     /// Whether a file with these flags can be download-like or partial (what
@@ -76,8 +106,8 @@ impl PathClassifier {
     /// An event's path split into its folder and plain file name, or `None` when the split is
     /// not that simple (no folder, or a name that is empty, `.` or `..`).
     pub fn split_raw<'a>(&self, path: &'a str) -> Option<(&'a str, &'a str)> {
-        let seps: &[char] = if self.os == clickchain_adapters::Os::Windows { &['\\', '/'] } else { &['/'] };
-        let i = path.rfind(seps)?;
+        let windows = self.os == clickchain_adapters::Os::Windows;
+        let i = path.bytes().rposition(|b| b == b'/' || (windows && b == b'\\'))?;
         let (dir, name) = (&path[..i], &path[i + 1..]);
         (!dir.is_empty() && !matches!(name, "" | "." | "..")).then_some((dir, name))
     }

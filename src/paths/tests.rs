@@ -363,3 +363,44 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The byte searches of `basename`, `extension_of` and `split_raw` cut where the `str`
+    /// searches they replaced cut.
+    #[test]
+    fn byte_searches_cut_where_str_searches_did(path in "[a-zA-Z./\\\\é ]{0,24}") {
+        let trimmed = path.trim_end_matches(['/', '\\']);
+        proptest::prop_assert_eq!(basename(&path), trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed));
+        let ext = match path.rfind('.') {
+            Some(i) if i > 0 && i + 1 < path.len() => Some(&path[i + 1..]),
+            _ => None,
+        };
+        proptest::prop_assert_eq!(super::extension_of(&path), ext);
+        for (os, seps) in [(Os::Windows, &['\\', '/'][..]), (Os::Linux, &['/'][..])] {
+            let m = classifier(os);
+            let want = path.rfind(seps).map(|i| (&path[..i], &path[i + 1..]));
+            let want = want.filter(|(dir, name)| !dir.is_empty() && !matches!(*name, "" | "." | ".."));
+            proptest::prop_assert_eq!(m.split_raw(&path), want);
+        }
+    }
+}
+
+proptest::proptest! {
+    /// The allocation-free check rules a write out exactly when the flags would.
+    #[test]
+    fn write_may_matter_equals_the_flags(
+        name in "[a-zA-Z0-9 ._~$-]{0,12}(\\.(EXE|exe|Iso|crdownload|part|tmp|zip|TXT|é|averyveryverylongextension))?",
+        bits in 0u8..16,
+    ) {
+        let dir = DirFlags {
+            in_download_dir: bits & 1 != 0,
+            archive_member: bits & 2 != 0,
+            app_bundle: bits & 4 != 0,
+            download_bundle: bits & 8 != 0,
+        };
+        for os in Os::ALL {
+            let m = classifier(os);
+            proptest::prop_assert_eq!(m.write_may_matter(&dir, &name), PathClassifier::may_matter(&dir, &m.name_flags(&name)));
+        }
+    }
+}
