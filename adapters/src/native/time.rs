@@ -34,49 +34,62 @@ fn parse_utc_shapes(text: &str) -> Option<DateTime<Utc>> {
 /// `YYYY-MM-DD?HH:MM:SS[.f{1,9}]` with any separator at byte 10 (checked by the caller), as
 /// UTC; seconds up to 59.
 fn utc_fields(b: &[u8]) -> Option<DateTime<Utc>> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let fields = date_time(b)?;
     let nanos = match b.get(19) {
         None => 0,
-        Some(b'.') if (21..=29).contains(&b.len()) => num(20..b.len())? * 10u32.pow(9 - (b.len() - 20) as u32),
+        Some(b'.') => fraction(&b[20..])?,
         _ => return None,
     };
-    if second > 59 {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    Some(Utc.from_utc_datetime(&date.and_hms_nano_opt(hour, minute, second, nanos)?))
+    utc(fields, nanos)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` without chrono's general parser; `None` for anything else
 /// (including leap seconds), which then takes the general path.
 fn parse_utc_z(text: &str) -> Option<DateTime<Utc>> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[b.len() - 1] != b'Z' {
+    let (b'Z', body) = b.split_last()? else { return None };
+    if !matches!(b.get(10)?, b'T' | b't') {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
-    };
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let nanos = match b[19] {
-        b'Z' if b.len() == 20 => 0,
-        b'.' if (22..=30).contains(&b.len()) => {
-            let digits = b.len() - 21;
-            num(20..b.len() - 1)? * 10u32.pow(9 - digits as u32)
-        }
+    let fields = date_time(body)?;
+    let nanos = match body.get(19) {
+        None => 0,
+        Some(b'.') => fraction(&body[20..])?,
         _ => return None,
     };
+    utc(fields, nanos)
+}
+
+/// Year, month, day, hour, minute and second of `YYYY-MM-DD?HH:MM:SS` at the start of `b`
+/// (the separator at byte 10 is the caller's to check). Each digit is checked and taken from
+/// its place: a fold over each field's digits cost half of a timestamp's parse.
+fn date_time(b: &[u8]) -> Option<[u32; 6]> {
+    let b: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let digit = |i: usize| u32::from(b[i].wrapping_sub(b'0'));
+    if DIGITS.iter().any(|&i| digit(i) > 9) {
+        return None;
+    }
+    let two = |i: usize| digit(i) * 10 + digit(i + 1);
+    Some([two(0) * 100 + two(2), two(5), two(8), two(11), two(14), two(17)])
+}
+
+/// Nanoseconds of 1 to 9 fraction digits.
+fn fraction(digits: &[u8]) -> Option<u32> {
+    const SCALE: [u32; 10] = [0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let scale = *SCALE.get(digits.len()).filter(|&&s| s > 0)?;
+    let value = digits.iter().try_fold(0u32, |n, &c| {
+        let d = c.wrapping_sub(b'0');
+        (d <= 9).then(|| n * 10 + u32::from(d))
+    })?;
+    Some(value * scale)
+}
+
+/// The UTC time of `[year, month, day, hour, minute, second]` and `nanos`; seconds up to 59.
+fn utc([year, month, day, hour, minute, second]: [u32; 6], nanos: u32) -> Option<DateTime<Utc>> {
     if second > 59 {
         return None;
     }
