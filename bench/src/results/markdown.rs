@@ -128,9 +128,9 @@ pub fn render(r: &Results) -> String {
         o,
         "Main stream: `clickchain-bench synth` seed {}, {} events on {} hosts, {:.1} min of event time, \
          {:.1} MB of native NDJSON, {} injected chains. Each runner is a child process; its peak RSS is its own. \
-         Each figure is the fastest of {} runs, except the naive peer, EQL, DuckDB and the long stream (one run); \
-         the runs are interleaved (every runner once, then again), so that a slow spell of the machine \
-         falls on all runners alike.\n",
+         Each figure is the fastest of {} runs, EQL's and DuckDB's too, except the naive peer's and the long \
+         stream's (one run); the runs are interleaved (every runner once, then again), so that a slow spell \
+         of the machine falls on all runners alike.\n",
         a.seed,
         thousands(a.events as u64),
         a.hosts,
