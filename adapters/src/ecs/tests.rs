@@ -1,5 +1,6 @@
 use super::*;
 use crate::event::{EventKind, FileOp, Os, ProcKey};
+use proptest::strategy::Strategy as _;
 
 /// The four example documents of FORMATS.md §5.
 const FORMATS_EXAMPLES: &str = r#"{"@timestamp":"2024-05-14T09:13:02.118Z","event":{"kind":"event","category":["process"],"type":["start"],"action":"exec","code":"1"},"host":{"name":"WS-042","os":{"type":"windows"}},"user":{"name":"alice","domain":"CORP"},"process":{"entity_id":"3f1c2b7a-2e2e-6643-b101-000000001a00","pid":5916,"executable":"C:\\Windows\\System32\\mshta.exe","name":"mshta.exe","command_line":"\"C:\\Windows\\System32\\mshta.exe\" \"E:\\Invoice_0514.hta\"","args":["C:\\Windows\\System32\\mshta.exe","E:\\Invoice_0514.hta"],"pe":{"original_file_name":"MSHTA.EXE"},"parent":{"entity_id":"3f1c2b7a-1f0a-6643-1c00-000000001a00","pid":4188,"executable":"C:\\Windows\\explorer.exe","name":"explorer.exe"}}}
@@ -400,4 +401,25 @@ fn truncated_ndjson_line_does_not_swallow_the_rest() {
     assert_eq!(err.reason(), "malformed_json");
     assert!(err.to_string().contains(":line 2:"), "{err}");
     assert!(results.iter().enumerate().all(|(i, r)| r.is_ok() == (i != 1)));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// Any text of JSON's alphabet and ECS's keys: no panic, and where the fast path answers,
+    /// the `Value` path answers the same.
+    #[test]
+    fn fast_path_on_arbitrary_text(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                r#"[{}\[\]:,"\\ut0-9a-f .eE+\-nlrs\x00-\x1f\u{e9}]{0,6}"#,
+                proptest::sample::select(KEYS).prop_map(|k| format!("{k:?}:")),
+                proptest::sample::select(LEAVES).prop_map(str::to_owned),
+            ],
+            0..16,
+        ),
+    ) {
+        let text = format!("{{{}}}", parts.concat());
+        assert_same(&text);
+    }
 }

@@ -156,3 +156,13 @@ fn repeated_fields_are_left_to_serde_which_rejects_them() {
     assert!(wire(line).is_none());
     assert!(by_serde(line).is_none());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Any text of JSON's alphabet: no panic, and never a line serde rejects.
+    #[test]
+    fn fast_path_on_arbitrary_text(line in r#"[{}\[\]:,"\\ut0-9a-f .eE+\-nlrs\x00-\x1f\u{e9}]{0,60}"#) {
+        check(&line)?;
+    }
+}
