@@ -230,9 +230,20 @@ impl<'a> Scan<'a> {
     /// A key: a string without escapes, then the `:`.
     pub(crate) fn key(&mut self) -> Option<&'a str> {
         self.skip_ws();
-        let (raw, _) = self.raw_string(Escapes::None)?;
+        let bytes = self.bytes();
+        if bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        // Keys are short and plain: their end is the first special byte, which must be a quote.
+        let start = self.at + 1;
+        let end = special_at(bytes, start);
+        if bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        let key = self.text.get(start..end)?;
+        self.at = end + 1;
         self.eat(b':')?;
-        Some(&raw[1..raw.len() - 1])
+        Some(key)
     }
 
     /// A non-negative integer up to `u64::MAX`, without fraction or exponent.
