@@ -51,13 +51,7 @@ fn parse_utc_z(text: &str) -> Option<DateTime<Utc>> {
     if !matches!(b.get(10)?, b'T' | b't') {
         return None;
     }
-    let fields = date_time(body)?;
-    let nanos = match body.get(19) {
-        None => 0,
-        Some(b'.') => fraction(&body[20..])?,
-        _ => return None,
-    };
-    utc(fields, nanos)
+    utc_fields(body)
 }
 
 /// Year, month, day, hour, minute and second of `YYYY-MM-DD?HH:MM:SS` at the start of `b`
