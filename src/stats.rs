@@ -91,6 +91,9 @@ pub struct Classified {
     pub partial_writes: u64,
     /// Writes that can never matter (not user paths, not download-like, not the lineage).
     pub writes_ignored: u64,
+    /// Process starts that a second source logged again (Sysmon EID 1 and Security 4688 of
+    /// one process), joined to the first.
+    pub joined_starts: u64,
 }
 
 impl Stats {
@@ -176,6 +179,7 @@ impl Classified {
             anchor_writes,
             partial_writes,
             writes_ignored,
+            joined_starts,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -184,5 +188,6 @@ impl Classified {
         self.anchor_writes += anchor_writes;
         self.partial_writes += partial_writes;
         self.writes_ignored += writes_ignored;
+        self.joined_starts += joined_starts;
     }
 }

@@ -9,7 +9,9 @@
 //!   `make_scenarios.py` in the same folder; or instead `<name>.audit.log`: raw auditd text,
 //!   written by hand;
 //! - `<name>.sysmon.jsonl` (optional): the same situation as a Windows host would have logged it
-//!   (flattened Sysmon and Security JSON), written by `make_sysmon_scenarios.py`. Every events
+//!   (flattened Sysmon and Security JSON), written by `make_sysmon_scenarios.py`, with
+//!   `<name>.sysmon-and-4688.jsonl` (every start and end logged by Sysmon and by Security) and
+//!   `<name>.4688-starts.jsonl` (starts and ends logged by Security only) beside it. Every events
 //!   file of a scenario goes through `--format auto` detection and must give the same records;
 //! - `<name>.expected`: the records the engine must emit, one summary line each, in emission
 //!   order (format below). An empty file means "no records". Written by hand from the detection
@@ -83,7 +85,8 @@ fn corpus() -> PathBuf {
 /// Extensions of events files, one scenario may have several (one per format). The first two
 /// stand alone (native, or raw auditd for situations only auditd can express); the others
 /// accompany a native file.
-const EVENT_EXTENSIONS: &[&str] = &["ndjson", "audit.log", "sysmon.jsonl"];
+const EVENT_EXTENSIONS: &[&str] =
+    &["ndjson", "audit.log", "sysmon.jsonl", "sysmon-and-4688.jsonl", "4688-starts.jsonl"];
 
 struct Scenario {
     name: String,
@@ -104,16 +107,17 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
         if matches!(file.as_str(), "README.md" | "make_scenarios.py" | "make_sysmon_scenarios.py") {
             continue;
         }
-        let split = ["sysmon.jsonl", "audit.log"]
+        let split = EVENT_EXTENSIONS
             .iter()
-            .find_map(|ext| file.strip_suffix(&format!(".{ext}")).map(|stem| (stem, *ext)))
-            .or_else(|| file.rsplit_once('.'));
+            .chain(&["expected", "toml"])
+            .find_map(|ext| file.strip_suffix(&format!(".{ext}")).map(|stem| (stem, *ext)));
         match split {
-            Some((stem, ext @ ("ndjson" | "audit.log" | "sysmon.jsonl" | "expected" | "toml"))) => {
+            Some((stem, ext)) => {
                 by_ext.entry(ext.to_owned()).or_default().insert(stem.to_owned());
             }
             _ => problems.push(format!(
-                "{file}: not part of a scenario (expected .ndjson, .audit.log, .sysmon.jsonl, .expected or .toml)"
+                "{file}: not part of a scenario (expected .{} or .expected or .toml)",
+                EVENT_EXTENSIONS.join(", .")
             )),
         }
     }
@@ -368,6 +372,12 @@ fn drop_and_anomaly_counters(stats: &Stats) -> BTreeMap<String, u64> {
     out
 }
 
+/// Lines of `path` holding `needle`.
+fn count_lines(path: &Path, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().filter(|l| l.contains(needle)).count() as u64
+}
+
 #[test]
 fn scenario_events_are_valid() {
     let (scenarios, _) = discover();
@@ -392,6 +402,14 @@ fn scenario_events_are_valid() {
             if value != allowed {
                 let _ = writeln!(failures, "[{label}] {counter} = {value}, expected {allowed}");
             }
+        }
+        // Each Sysmon start of a dual-logged file has its 4688 twin, which must join it; no
+        // other file has two records of one start.
+        let dual = events.to_string_lossy().ends_with(".sysmon-and-4688.jsonl");
+        let twins = if dual { count_lines(events, "\"EventID\":1,") } else { 0 };
+        if run.stats.classified.joined_starts != twins && !events.to_string_lossy().ends_with(".4688-starts.jsonl") {
+            let _ =
+                writeln!(failures, "[{label}] {} starts joined, expected {twins}", run.stats.classified.joined_starts);
         }
         let all_counted = run.stats.events_processed + run.stats.dropped.late + run.stats.dropped.implausible_time;
         if all_counted != run.stats.events_in {

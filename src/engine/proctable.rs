@@ -52,12 +52,20 @@ pub(crate) struct Proc {
     pins: u32,
 }
 
+/// Two starts of one process logged by two sources (Sysmon EID 1 with a GUID and pid, Security
+/// 4688 with the pid alone) are joined when they are this close in time. Security's
+/// `TimeCreated` trails Sysmon's `UtcTime` by up to 6.2 s in the OTRF covenant recording.
+pub(crate) const JOIN_START_MS: i64 = 10_000;
+
 /// What inserting a process start found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct StartOutcome {
     pub orphan: bool,
     pub cycle: bool,
     pub duplicate: bool,
+    /// The start was another source's record of a process already started (see
+    /// [`JOIN_START_MS`]); nothing changed but, for a pid-only process, its id.
+    pub joined: bool,
 }
 
 /// A process's place in its lineage, kept apart from the rest of its [`Proc`]: the walks up a
@@ -146,12 +154,39 @@ impl ProcTable {
     }
 
     /// The process a key names: by id; by the pid's current incarnation; or, for a key with
-    /// both, by id and else by pid (joining a source with ids to one with only pids).
+    /// both, by id and else by pid, when the pid's holder is known by its pid alone (joining a
+    /// source with ids to one with only pids). A holder with another id is another process:
+    /// the pid was reused (regression: id_and_pid_lookup_never_joins_another_id).
     pub fn lookup(&self, key: &ProcKey) -> Option<Slot> {
         match key {
             ProcKey::Id(id) => self.by_id.get(id),
             ProcKey::Pid(pid) => self.by_pid.get(pid).copied(),
-            ProcKey::IdAndPid(id, pid) => self.by_id.get(id).or_else(|| self.by_pid.get(pid).copied()),
+            ProcKey::IdAndPid(id, pid) => self.by_id.get(id).or_else(|| self.pid_only(*pid)),
+        }
+    }
+
+    /// The holder of `pid` when it has no id.
+    fn pid_only(&self, pid: u32) -> Option<Slot> {
+        self.by_pid.get(&pid).copied().filter(|&s| self.get(s).id.is_none())
+    }
+
+    /// [`Self::lookup`], noting the reference at `time`. A pid-only process found by a key
+    /// with an id takes that id, so that the id keeps naming it after its pid is reused.
+    pub fn find(&mut self, key: &ProcKey, time: i64) -> Option<Slot> {
+        let slot = self.lookup(key)?;
+        if let ProcKey::IdAndPid(id, _) = key {
+            self.adopt_id(slot, id);
+        }
+        self.touch(slot, time);
+        Some(slot)
+    }
+
+    /// Gives a pid-only process the id another source knows it by.
+    fn adopt_id(&mut self, slot: Slot, id: &str) {
+        if self.get(slot).id.is_none() {
+            let id = StoredId::new(id);
+            self.by_id.insert(&id, slot);
+            self.get_mut(slot).id = Some(id);
         }
     }
 
@@ -236,13 +271,38 @@ impl ProcTable {
 
     /// The process a record refers to, creating a placeholder for one never seen starting.
     pub fn resolve(&mut self, key: &ProcKey, time: i64) -> Slot {
-        match self.lookup(key) {
-            Some(s) => {
-                self.touch(s, time);
-                s
-            }
+        match self.find(key, time) {
+            Some(s) => s,
             None => self.placeholder(key, time),
         }
+    }
+
+    /// The process that a start of `new` from a second source records again, if any: Sysmon
+    /// logs a start with its GUID and pid, Security 4688 with the pid alone. They are one
+    /// process when the pid's holder is known to one source only (an id against none, or none
+    /// against an id), with the same image (in any case), no parent that says otherwise, and
+    /// started within [`JOIN_START_MS`]. A start with an id and no parent (the Windows reader
+    /// builds one for a Sysmon process first seen mid-life) joins a pid-only holder still
+    /// running whenever it started: it has no lineage that could be wrong. A reused pid fails
+    /// the image, time or parent test, or its holder has ended.
+    fn second_record_of(&self, new: &NewProc<'_>) -> Option<Slot> {
+        let (new_has_id, pid) = match new.key {
+            ProcKey::Pid(pid) => (false, *pid),
+            ProcKey::IdAndPid(_, pid) => (true, *pid),
+            ProcKey::Id(_) => return None,
+        };
+        let slot = *self.by_pid.get(&pid)?;
+        let p = self.get(slot);
+        let close = p.start.is_some_and(|s| {
+            (s - new.time).abs() <= JOIN_START_MS
+                || (new_has_id && new.parent.is_none() && s <= new.time && p.end.is_none())
+        });
+        let same = p.id.is_some() != new_has_id && close && p.image.eq_ignore_ascii_case(&new.image);
+        let parent_agrees = match (self.parent(slot), new.parent.and_then(|k| self.lookup(k))) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        (same && parent_agrees).then_some(slot)
     }
 
     /// Notes that a record referred to `slot` at `time`.
@@ -256,6 +316,19 @@ impl ProcTable {
         let mut outcome = StartOutcome::default();
         let mut exec_of = None;
         let existing = self.lookup_exact(new.key);
+        // A pid key finds the pid's holder, which may be this very process as another source
+        // logged it; a key with an id is only looked for when its id is new.
+        let may_be_second = matches!(new.key, ProcKey::Pid(_)) || existing.is_none();
+        if may_be_second {
+            if let Some(s) = self.second_record_of(&new) {
+                if let ProcKey::IdAndPid(id, _) = new.key {
+                    self.adopt_id(s, id);
+                }
+                self.touch(s, new.time);
+                outcome.joined = true;
+                return (s, outcome);
+            }
+        }
         let slot = match (new.key, existing) {
             // A source-unique id seen before: fill in a placeholder, or a duplicate start.
             (ProcKey::Id(_) | ProcKey::IdAndPid(..), Some(s)) => {

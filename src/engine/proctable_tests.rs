@@ -147,3 +147,109 @@ fn fork_then_exec_does_not_keep_the_copy() {
     let child = start(&mut t, ProcKey::Pid(200), Some(ProcKey::Pid(1)), 2);
     assert_eq!(t.ancestors(child).collect::<Vec<_>>(), vec![shell]);
 }
+
+/// Starts `key` with `image` at `time` (not a link source, an exec).
+fn start_image(
+    t: &mut ProcTable,
+    key: ProcKey,
+    parent: Option<ProcKey>,
+    image: &str,
+    time: i64,
+) -> (Slot, StartOutcome) {
+    let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+    let new = NewProc {
+        key: &key,
+        parent: parent.as_ref(),
+        image: Arc::from(image),
+        is_link_source: false,
+        lolbin: false,
+        forked: false,
+        time,
+        source,
+    };
+    t.start(new)
+}
+
+fn guid(g: &str, pid: u32) -> ProcKey {
+    ProcKey::IdAndPid(g.into(), pid)
+}
+
+#[test]
+fn id_and_pid_lookup_never_joins_another_id() {
+    // Sysmon process g1 held pid 40; an event of g2 (never seen starting) under the reused pid
+    // is another process, not g1.
+    let mut t = ProcTable::default();
+    let (g1, _) = start_image(&mut t, guid("g1", 40), None, r"C:\a.exe", 0);
+    assert_eq!(t.lookup(&guid("g2", 40)), None);
+    let g2 = t.resolve(&guid("g2", 40), 5);
+    assert_ne!(g2, g1);
+    assert_eq!(t.lookup(&ProcKey::Pid(40)), Some(g1), "a placeholder only takes a free pid");
+}
+
+#[test]
+fn sysmon_and_4688_records_of_one_start_join_in_either_order() {
+    let edge = r"C:\Program Files\Edge\msedge.exe";
+    for sysmon_first in [true, false] {
+        let mut t = ProcTable::default();
+        let (explorer, _) = start_image(&mut t, guid("ex", 100), None, r"C:\Windows\explorer.exe", 0);
+        let sysmon = (guid("ed", 200), Some(guid("ex", 100)), edge, 1_000);
+        // The Security log trails by 6 s and writes the image in another case.
+        let security = (ProcKey::Pid(200), Some(ProcKey::Pid(100)), r"C:\PROGRAM FILES\EDGE\MSEDGE.EXE", 7_000);
+        let (first, second) = if sysmon_first { (sysmon, security) } else { (security, sysmon) };
+        let (a, o1) = start_image(&mut t, first.0, first.1, first.2, first.3);
+        let (b, o2) = start_image(&mut t, second.0, second.1, second.2, second.3);
+        assert_eq!(a, b, "sysmon first: {sysmon_first}");
+        assert_eq!((o1.joined, o2.joined, o2.duplicate), (false, true, false));
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.parent(a), Some(explorer));
+        assert_eq!(t.lookup(&ProcKey::Id("ed".into())), Some(a));
+        assert_eq!(t.lookup(&ProcKey::Pid(200)), Some(a));
+        assert_eq!(t.get(a).start, Some(first.3), "the first record's start stands");
+    }
+}
+
+#[test]
+fn starts_of_another_image_later_or_under_another_parent_are_pid_reuse() {
+    let img = r"C:\x\backgroundTaskHost.exe";
+    let cases: [(&str, i64, Option<ProcKey>); 3] = [
+        (r"C:\x\RuntimeBroker.exe", 1_000, None),
+        (img, 1_000 + JOIN_START_MS + 1, None),
+        (img, 1_000, Some(ProcKey::Pid(9))),
+    ];
+    for (image, time, parent) in cases {
+        let mut t = ProcTable::default();
+        start_image(&mut t, ProcKey::Pid(7), None, r"C:\svchost.exe", 0);
+        start_image(&mut t, ProcKey::Pid(9), None, r"C:\other.exe", 0);
+        let (sysmon, _) = start_image(&mut t, guid("b1", 300), Some(guid("svc", 7)), img, 1_000);
+        let (security, o) = start_image(&mut t, ProcKey::Pid(300), parent.clone(), image, time);
+        assert_ne!(sysmon, security, "{image} at {time} under {parent:?}");
+        assert!(!o.joined);
+        assert_eq!(t.get(sysmon).end, Some(time), "the pid's previous holder ended");
+    }
+}
+
+#[test]
+fn parentless_start_joins_a_running_pid_only_process_whenever_it_started() {
+    // Security logged the start; Sysmon (without EID 1) first names the process an hour later,
+    // and the reader builds a start without a parent from that event.
+    let mut t = ProcTable::default();
+    let (shell, _) = start_image(&mut t, ProcKey::Pid(1), None, r"C:\Windows\explorer.exe", 0);
+    let (edge, _) = start_image(&mut t, ProcKey::Pid(2), Some(ProcKey::Pid(1)), r"C:\e\msedge.exe", 10);
+    let (built, o) = start_image(&mut t, guid("g", 2), None, r"C:\e\msedge.exe", 3_600_000);
+    assert_eq!((built, o.joined), (edge, true));
+    assert_eq!(t.parent(edge), Some(shell));
+    assert_eq!(t.lookup(&ProcKey::Id("g".into())), Some(edge));
+    // Once the pid-only process ended, a parentless start an hour later is another process.
+    t.end(&ProcKey::Pid(1), 20);
+    let (late, o) = start_image(&mut t, guid("h", 1), None, r"C:\Windows\explorer.exe", 3_600_000);
+    assert!(late != shell && !o.joined);
+}
+
+#[test]
+fn pid_only_process_found_by_id_and_pid_keeps_that_id_after_pid_reuse() {
+    let mut t = ProcTable::default();
+    let (old, _) = start_image(&mut t, ProcKey::Pid(5), None, r"C:\a.exe", 0);
+    assert_eq!(t.find(&guid("g5", 5), 1), Some(old));
+    start_image(&mut t, ProcKey::Pid(5), None, r"C:\b.exe", 100_000);
+    assert_eq!(t.lookup(&guid("g5", 5)), Some(old), "the id still names the first holder");
+}

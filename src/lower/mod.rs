@@ -93,8 +93,7 @@ impl Host {
 
     /// The process a record names, with a placeholder for one never seen starting.
     fn known(&mut self, ctx: &mut Ctx<'_>, key: &ProcKey, t: i64) -> Slot {
-        if let Some(slot) = self.procs.lookup(key) {
-            self.procs.touch(slot, t);
+        if let Some(slot) = self.procs.find(key, t) {
             return slot;
         }
         ctx.stats.anomalies.unknown_process += 1;
@@ -143,11 +142,19 @@ impl Host {
         ctx.stats.anomalies.orphan_parent += u64::from(outcome.orphan);
         ctx.stats.anomalies.parent_cycle += u64::from(outcome.cycle);
         ctx.stats.anomalies.duplicate_start += u64::from(outcome.duplicate);
+        ctx.stats.classified.joined_starts += u64::from(outcome.joined);
         if outcome.duplicate {
             return;
         }
         if let Some(url) = command_line.and_then(url_in_command_line) {
-            self.add_click(ctx, slot, t, url, source.clone());
+            // The first record of a joined start may have had no command line (4688 without
+            // the command-line audit policy): its URL counts once.
+            if !(outcome.joined && self.has_click(slot, url)) {
+                self.add_click(ctx, slot, t, url, source.clone());
+            }
+        }
+        if outcome.joined {
+            return;
         }
         if executed && !self.exec_watch.is_empty() {
             self.executed_download(ctx, t, image, source);
@@ -188,6 +195,12 @@ impl Host {
             self.procs.pin(slot);
             self.execs.push(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin });
         }
+    }
+
+    /// Whether `slot` already clicked `url`.
+    fn has_click(&self, slot: Slot, url: &str) -> bool {
+        let Some(root) = self.procs.root_of(slot) else { return false };
+        self.roots.get(&root).is_some_and(|r| r.clicks.iter().any(|c| c.proc == slot && &*c.url == url))
     }
 
     fn add_click(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, url: &str, source: SourceRef) {

@@ -10,8 +10,19 @@ a modify, or a rename from a file the same process did not create as a partial d
 Sysmon logs no renames: a rename carrying a MotW becomes an EID 15 on the final name's
 `:Zone.Identifier` (Contents CRLF- or, alternately, two-space-separated as nxlog writes them);
 one without becomes an EID 11 of the final name. Noise the adapter must skip is mixed in: a
-Security 4624 and an inbound EID 3.
+Security 4624 and an inbound EID 3. Every Sysmon record names its process by GUID, pid and image,
+as Sysmon does; each GUID gets its own pid (7000, 7004, ...: no native scenario uses those).
+
+Each scenario is written three times, differing only in who logs the process starts and ends:
+- `<name>.sysmon.jsonl`: Sysmon (EID 1 and 5);
+- `<name>.sysmon-and-4688.jsonl`: Sysmon and the Security log both (EID 1 and a 4688 with the
+  same pid, image and creator pid; EID 5 and 4689). Every other 4688 comes first at the same
+  time, the others 1.5 s after the EID 1 (the Security log trails Sysmon by up to 6.2 s in the
+  OTRF covenant recording);
+- `<name>.4688-starts.jsonl`: the Security log only (4688 and 4689; Sysmon configured without
+  EID 1 and 5), so that the Sysmon events join 4688's processes through their pids.
 """
+import datetime
 import glob
 import json
 import os
@@ -33,41 +44,81 @@ def base(e, eid, channel=SYSMON):
     return r
 
 
-def convert(events):
+STARTS = ("sysmon", "sysmon-and-4688", "4688-starts")
+
+
+def convert(events, starts="sysmon"):
     out, partials, n = [], set(), 0
+    pids, images = {}, {}
+
+    def pid_of(guid):
+        return pids.setdefault(guid, 7000 + 4 * len(pids))
+
+    def sysmon(e, eid, proc):
+        r = base(e, eid)
+        r.update(ProcessGuid=proc, ProcessId=str(pid_of(proc)))
+        if proc in images:
+            r["Image"] = images[proc]
+        return r
+
+    def security_start(e, proc, pid_parent, parent):
+        r = base(e, 4688, "Security")
+        r.update(NewProcessId=hex(proc if pid_parent else pid_of(proc)), NewProcessName=e["image"],
+                 CommandLine=e.get("command_line", ""), SubjectUserName="alice", TargetUserName="-")
+        if isinstance(parent, int):
+            r["ProcessId"] = hex(parent)
+        elif parent:
+            r["ProcessId"] = hex(pid_of(parent))
+        return r
+
     for e in events:
         k, proc = e["kind"], e.get("proc")
         pid = isinstance(proc, int)
         if k == "process_start":
             if pid:
-                r = base(e, 4688, "Security")
-                r.update(NewProcessId=hex(proc), NewProcessName=e["image"], CommandLine=e.get("command_line", ""),
-                         SubjectUserName="alice", TargetUserName="-")
-                if isinstance(e.get("parent"), int):
-                    r["ProcessId"] = hex(e["parent"])
+                out.append(security_start(e, proc, True, e.get("parent")))
+                continue
+            images[proc] = e["image"]
+            r = sysmon(e, 1, proc)
+            parent = e.get("parent")
+            r.update(CommandLine=e.get("command_line", ""), User=e.get("user", "-"),
+                     ParentProcessGuid=parent or "{00000000-0000-0000-0000-000000000000}")
+            if parent:
+                r["ParentProcessId"] = str(pid_of(parent))
+            security = security_start(e, proc, False, parent)
+            if starts == "sysmon":
+                out.append(r)
+            elif starts == "4688-starts":
+                out.append(security)
+            elif len(pids) % 2:
+                out += [security, r]
             else:
-                r = base(e, 1)
-                r.update(ProcessGuid=proc, ProcessId="1000", Image=e["image"], CommandLine=e.get("command_line", ""),
-                         User=e.get("user", "-"), ParentProcessGuid=e.get("parent") or "{00000000-0000-0000-0000-000000000000}")
+                later = datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")) + datetime.timedelta(seconds=1.5)
+                security["TimeCreated"] = later.strftime("%Y-%m-%dT%H:%M:%S.") + f"{later.microsecond // 1000:03d}Z"
+                out += [r, security]
+            continue
         elif k == "process_end":
             if pid:
                 r = base(e, 4689, "Security")
                 r["ProcessId"] = hex(proc)
             else:
-                r = base(e, 5)
-                r["ProcessGuid"] = proc
+                r = sysmon(e, 5, proc)
+                security = base(e, 4689, "Security")
+                security["ProcessId"] = hex(pid_of(proc))
+                out += {"sysmon": [r], "sysmon-and-4688": [r, security], "4688-starts": [security]}[starts]
+                continue
         elif k == "dns_answer":
             if proc is None or pid:
                 return None
             results = "".join(f"::ffff:{a};" if ":" not in a else f"{a};" for a in e["answers"])
-            r = base(e, 22)
-            r.update(ProcessGuid=proc, QueryName=e["query"], QueryStatus="0",
+            r = sysmon(e, 22, proc)
+            r.update(QueryName=e["query"], QueryStatus="0",
                      QueryResults="type:  5 edge.example-cdn.net;" + results)
         elif k == "connect":
             if pid or e.get("domain"):
                 return None
-            r = base(e, 3)
-            r.update(ProcessGuid=proc, Protocol="tcp", Initiated="true", DestinationIp=e["dst_ip"],
+            r = sysmon(e, 3, proc)
+            r.update(Protocol="tcp", Initiated="true", DestinationIp=e["dst_ip"],
                      DestinationPort=str(e["dst_port"]), DestinationHostname="-")
         elif k == "file_write":
             op = e.get("op", "create")
@@ -79,7 +130,7 @@ def convert(events):
                 partials.add((proc, e["path"]))
             origin = e.get("origin")
             if op == "rename" and origin:
-                r = base(e, 15)
+                r = sysmon(e, 15, proc)
                 lines = ["[ZoneTransfer]", f"ZoneId={origin.get('zone', 3)}"]
                 if origin.get("referrer"):
                     lines.append(f"ReferrerUrl={origin['referrer']}")
@@ -87,18 +138,18 @@ def convert(events):
                     lines.append(f"HostUrl={origin['url']}")
                 n += 1
                 sep = "\r\n" if n % 2 else "  "
-                r.update(ProcessGuid=proc, TargetFilename=e["path"] + ":Zone.Identifier", Contents=sep.join(lines) + sep,
+                r.update(TargetFilename=e["path"] + ":Zone.Identifier", Contents=sep.join(lines) + sep,
                          Hash="SHA256=0")
             elif origin:
                 return None
             else:
-                r = base(e, 11)
-                r.update(ProcessGuid=proc, TargetFilename=e["path"])
+                r = sysmon(e, 11, proc)
+                r["TargetFilename"] = e["path"]
         elif k == "file_attr":
             if pid or e["attr"] != "motw_removed":
                 return None
-            r = base(e, 23)
-            r.update(ProcessGuid=proc, TargetFilename=e["path"], IsExecutable="false", Archived="false")
+            r = sysmon(e, 23, proc)
+            r.update(TargetFilename=e["path"], IsExecutable="false", Archived="false")
         else:
             return None
         out.append(r)
@@ -113,8 +164,9 @@ def convert(events):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    for old in glob.glob(os.path.join(here, "*.sysmon.jsonl")):
-        os.remove(old)
+    for starts in STARTS:
+        for old in glob.glob(os.path.join(here, f"*.{starts}.jsonl")):
+            os.remove(old)
     written = []
     for path in sorted(glob.glob(os.path.join(here, "*.ndjson"))):
         events = [json.loads(l) for l in open(path) if l.strip()]
@@ -125,15 +177,17 @@ def main():
             continue  # variants run the native file; one format is enough for a config switch
         if os.path.basename(path).startswith("out-of-order"):
             continue  # about the engine's lateness rules: the Windows reader puts its input in order
-        records = convert(events)
-        if records is None:
-            continue
         name = os.path.basename(path)[: -len(".ndjson")]
-        with open(os.path.join(here, name + ".sysmon.jsonl"), "w", newline="\n") as f:
-            for r in records:
-                f.write(json.dumps(r, separators=(",", ":")) + "\n")
-        written.append(name)
-    print(f"{len(written)} scenarios written as Sysmon JSON: {', '.join(written)}")
+        for starts in STARTS:
+            records = convert(events, starts)
+            if records is None:
+                break
+            with open(os.path.join(here, f"{name}.{starts}.jsonl"), "w", newline="\n") as f:
+                for r in records:
+                    f.write(json.dumps(r, separators=(",", ":")) + "\n")
+        else:
+            written.append(name)
+    print(f"{len(written)} scenarios written as Sysmon JSON ({', '.join(STARTS)}): {', '.join(written)}")
 
 
 if __name__ == "__main__":

@@ -166,8 +166,9 @@ fn otrf_auditpol_motw_removed_then_payload_runs_from_downloads() {
     // once TimeCreated's local time (+7 h) is corrected the two agree to within a second.
     let runs = starts_of(&o.events, PAYLOAD);
     assert_eq!(runs.len(), 2, "{runs:?}");
-    assert!(runs.iter().any(|(_, k, _)| matches!(k, ProcKey::Id(_))));
-    assert!(runs.iter().any(|(_, k, _)| matches!(k, ProcKey::Pid(_))));
+    // Sysmon names it by GUID and pid (3432), Security by the pid alone (0xd68).
+    assert!(runs.iter().any(|(_, k, _)| matches!(k, ProcKey::IdAndPid(_, 3432))));
+    assert!(runs.iter().any(|(_, k, _)| matches!(k, ProcKey::Pid(3432))));
     for (time, _, _) in &runs {
         assert!((*time - t("2022-08-18 13:56:26.334")).num_milliseconds().abs() < 1000, "{time}");
     }
@@ -203,7 +204,7 @@ fn otrf_wevtutil_stale_connect_times_and_edge_background_noise() {
         [(t("2022-07-05 21:00:51.159"), format!("{PAYLOAD}:Zone.Identifier"))]
     );
     let runs = starts_of(&o.events, PAYLOAD);
-    let sysmon_run = runs.iter().find(|(_, k, _)| matches!(k, ProcKey::Id(_))).expect("payload.exe EID 1");
+    let sysmon_run = runs.iter().find(|(_, k, _)| matches!(k, ProcKey::IdAndPid(..))).expect("payload.exe EID 1");
     assert_eq!(sysmon_run.0, t("2022-07-05 21:00:55.183"));
     // payload.exe's connections carry UtcTime 2022-07-01 (stale after a snapshot restore); from
     // TimeCreated + the estimated +19 h they land after the process started, not 4 days before.
@@ -381,3 +382,27 @@ fn otrf_covenant_edge_backup_motw_is_parsed_and_quiet() {
 
 mod damaged;
 mod linux;
+
+/// Sysmon EID 1 and Security 4688 of one process become one process in the engine (joined by
+/// pid, image and time). The expected counts are the 4688 records with an EID 1 of the same pid
+/// and image within 10 s, once the file's clock shift is applied: counted from the JSON with a
+/// Python one-off, not from the engine (auditpol's audiodg.exe has no EID 1). covenant's
+/// Security log trails Sysmon by up to 6.2 s.
+#[test]
+fn otrf_sysmon_and_4688_starts_join_into_one_process() {
+    let covenant = shared("otrf-security-datasets/slim_covenant_dcom_iertutil_dll_hijack_2020-10-09183000.jsonl");
+    let files = [
+        (Some(fixture("slim_cmd_wevtutil_modify_security_eventlog_path.jsonl")), 7),
+        (Some(fixture("slim_auditpol_system_user_auditpolicy_modification.jsonl")), 19),
+        (Some(fixture("slim_cmd_disable_eventlog_service_startuptype_modification_via_registry.jsonl")), 8),
+        (Some(fixture("slim_cmd_mshta_javascript_getobject_sct_2020-10-2202214475.jsonl")), 5),
+        (covenant, 35),
+    ];
+    for (path, twins) in files {
+        let Some(path) = path else { continue };
+        let o = read(&path);
+        let (_, stats) = run_engine(&o.events);
+        assert_eq!(stats.classified.joined_starts, twins, "{}", path.display());
+        assert_eq!(stats.anomalies.duplicate_start, 0, "{}", path.display());
+    }
+}

@@ -74,7 +74,7 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 use serde_json::value::RawValue;
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(super) const SORTED_FIELDS: [&str; 18] = [
+pub(super) const SORTED_FIELDS: [&str; 19] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
@@ -84,6 +84,7 @@ pub(super) const SORTED_FIELDS: [&str; 18] = [
     "NewProcessId",
     "NewProcessName",
     "ParentProcessGuid",
+    "ParentProcessId",
     "ProcessGuid",
     "ProcessId",
     "QueryName",
@@ -107,15 +108,16 @@ pub(super) fn mapped_slot(name: &str) -> Option<usize> {
         "NewProcessId" => 6,
         "NewProcessName" => 7,
         "ParentProcessGuid" => 8,
-        "ProcessGuid" => 9,
-        "ProcessId" => 10,
-        "QueryName" => 11,
-        "QueryResults" => 12,
-        "SubjectUserName" => 13,
-        "TargetFilename" => 14,
-        "TargetUserName" => 15,
-        "User" => 16,
-        "UtcTime" => 17,
+        "ParentProcessId" => 9,
+        "ProcessGuid" => 10,
+        "ProcessId" => 11,
+        "QueryName" => 12,
+        "QueryResults" => 13,
+        "SubjectUserName" => 14,
+        "TargetFilename" => 15,
+        "TargetUserName" => 16,
+        "User" => 17,
+        "UtcTime" => 18,
         _ => return None,
     })
 }

@@ -7,7 +7,7 @@
 //!
 //! | source | event |
 //! |---|---|
-//! | Sysmon 1 / Security 4688 | `process_start` (4688 by hex pid: the engine resolves pids) |
+//! | Sysmon 1 / Security 4688 | `process_start` (4688 by hex pid: the engine resolves pids and joins the two records of one start) |
 //! | Sysmon 5 / Security 4689 | `process_end` |
 //! | Sysmon 3, `Initiated=true` | `connect` |
 //! | Sysmon 22 | `dns_answer` (`QueryResults`, CNAME entries dropped, `::ffff:` stripped) |
@@ -82,6 +82,15 @@ pub fn guid(text: &str) -> Option<ProcKey> {
     Some(ProcKey::Id(g.to_ascii_lowercase()))
 }
 
+/// A GUID identity with the process's pid beside it, when the record has a readable one: Security
+/// 4688/4689 name processes by pid alone, and the engine joins the two through it.
+fn with_pid(key: ProcKey, pid: Option<&str>) -> ProcKey {
+    match (key, pid.and_then(security_pid)) {
+        (ProcKey::Id(g), Some(pid)) => ProcKey::IdAndPid(g, pid),
+        (key, _) => key,
+    }
+}
+
 fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
     let kind = match r.event_id {
         1 => "sysmon 1",
@@ -100,10 +109,11 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
         // Sysmon writes the all-zero GUID when it could not tell the process (it had ended).
         return Ok(Err("no_process_guid"));
     };
+    let proc = with_pid(proc, r.value("ProcessId"));
     Ok(match r.event_id {
         1 => Ok(EventKind::ProcessStart {
             proc,
-            parent: r.value("ParentProcessGuid").and_then(guid),
+            parent: r.value("ParentProcessGuid").and_then(guid).map(|p| with_pid(p, r.value("ParentProcessId"))),
             image: need(r, kind, "Image")?.to_owned(),
             command_line: r.value("CommandLine").map(str::to_owned),
             user: r.value("User").map(str::to_owned),

@@ -28,8 +28,9 @@ fn remember(set: &mut HashSet<String>, guid: &str) {
     set.insert(guid.to_owned());
 }
 
-/// The process an event is about, when it is named by a GUID and the event is not its start.
-fn actor(kind: &EventKind) -> Option<&str> {
+/// The process an event is about (its key and GUID), when it is named by a GUID and the event
+/// is not its start.
+fn actor(kind: &EventKind) -> Option<(&ProcKey, &str)> {
     let proc = match kind {
         EventKind::ProcessStart { .. } | EventKind::ProcessEnd { .. } | EventKind::DnsAnswer { proc: None, .. } => {
             return None
@@ -40,7 +41,11 @@ fn actor(kind: &EventKind) -> Option<&str> {
         | EventKind::FileAttr { proc, .. }
         | EventKind::DnsAnswer { proc: Some(proc), .. } => proc,
     };
-    match proc {
+    guid_of(proc).map(|g| (proc, g))
+}
+
+fn guid_of(key: &ProcKey) -> Option<&str> {
+    match key {
         ProcKey::Id(g) | ProcKey::IdAndPid(g, _) => Some(g),
         ProcKey::Pid(_) => None,
     }
@@ -54,7 +59,10 @@ pub fn may_build(kind: &EventKind) -> bool {
 impl MidLife {
     /// Notes an event as it is read (before reordering).
     pub fn read(&mut self, kind: &EventKind) {
-        if let EventKind::ProcessStart { proc: ProcKey::Id(g), .. } = kind {
+        if let Some(g) = match kind {
+            EventKind::ProcessStart { proc, .. } => guid_of(proc),
+            _ => None,
+        } {
             remember(&mut self.started, g);
         }
     }
@@ -62,13 +70,15 @@ impl MidLife {
     /// The start to put before `event` (as it leaves the buffer), from the image its record named.
     pub fn start_for(&mut self, event: &Event, image: Option<&str>) -> Option<Event> {
         let image = image?;
-        let guid = actor(&event.kind)?;
+        let (key, guid) = actor(&event.kind)?;
         if self.started.contains(guid) || self.built.contains(guid) {
             return None;
         }
         remember(&mut self.built, guid);
         let kind = EventKind::ProcessStart {
-            proc: ProcKey::Id(guid.to_owned()),
+            // With its pid, when the record had one: the engine joins it to a process Security
+            // 4688 started under that pid and image (no parent: it has no lineage of its own).
+            proc: key.clone(),
             parent: None,
             image: image.to_owned(),
             command_line: None,

@@ -224,6 +224,7 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "UtcTime",
     "ProcessGuid",
     "ParentProcessGuid",
+    "ParentProcessId",
     "Image",
     "CommandLine",
     "User",
@@ -250,6 +251,7 @@ pub fn is_mapped_field(name: &str) -> bool {
         "UtcTime"
             | "ProcessGuid"
             | "ParentProcessGuid"
+            | "ParentProcessId"
             | "Image"
             | "CommandLine"
             | "User"

@@ -32,11 +32,12 @@ fn local_time_created_is_estimated_corrected_and_warned_about() {
         summary(&results),
         [
             "line 2 process_start 13:56:13.608",
-            // 4688 at TimeCreated + the median offset (7 h less 5 ms): now in time order.
-            "line 1 process_start 13:56:26.329",
+            // 4688 at TimeCreated + the median offset (7 h less 5 ms, to the quarter hour):
+            // now in time order, at the same time as Sysmon's record of that start.
+            "line 1 process_start 13:56:26.334",
             "line 3 process_start 13:56:26.334",
             // The stale EID 3 UtcTime (4 days earlier) gives way to TimeCreated + offset.
-            "line 4 connect 13:56:27.857",
+            "line 4 connect 13:56:27.862",
             "line 5 process_start 13:57:16.613",
         ]
     );
@@ -214,7 +215,7 @@ fn stale_dns_query_time_gives_way_to_time_created() {
     let (results, _) =
         read(WinEventReader::json("x.jsonl", std::io::Cursor::new(format!("{SHIFTED}{stale}").into_bytes())));
     let dns = results.iter().map(|r| r.as_ref().unwrap()).find(|e| e.kind.tag() == "dns_answer").unwrap();
-    assert_eq!(dns.time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "2022-08-18 13:56:26.995");
+    assert_eq!(dns.time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "2022-08-18 13:56:27.000");
 }
 
 /// Records are counted in batches: all of them are in the tally once the reader is done or

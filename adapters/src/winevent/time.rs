@@ -6,7 +6,8 @@
 //! after a snapshot restore (in the OTRF wevtutil recording every EID 3 and EID 22 is 4 days
 //! behind, the other events are not). Some exports write
 //! local time into `TimeCreated` and mark it UTC: the per-input offset (given, or estimated from
-//! the `UtcTime − TimeCreated` of process starts) is added to every `TimeCreated`.
+//! the `UtcTime − TimeCreated` of process starts, to the nearest quarter hour) is added to every
+//! `TimeCreated`.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -18,6 +19,9 @@ const MAX_SAMPLES: usize = 31;
 pub const SKEW_TOLERANCE_MS: i64 = 60_000;
 /// An offset this large is a wrong clock (local time), not write or ingest latency: warned about.
 pub const SHIFT_WARNING_MS: i64 = 10 * 60_000;
+/// Estimates are whole multiples of this: a clock written in local time is off by its time
+/// zone, and every zone is a whole number of quarter hours from UTC.
+const ZONE_STEP_MS: i64 = 15 * 60_000;
 
 /// The per-input clock correction.
 #[derive(Debug, Default)]
@@ -49,8 +53,12 @@ impl Clock {
         self.given.is_some() || self.estimate.is_some()
     }
 
-    /// Fixes the estimate from the samples so far: their median. Small ones are write latency
-    /// (or, for `@timestamp`, ingest latency), large ones a local clock; both are corrected.
+    /// Fixes the estimate from the samples so far: their median, to the nearest quarter hour.
+    /// Large samples are a local clock; small ones are write latency (or, for `@timestamp`,
+    /// ingest latency), which differs per record and is not corrected: in the OTRF covenant
+    /// recording it is 135 s for the first starts and 1-27 s later, so a constant taken from
+    /// the first ones put every later record two minutes off (regression:
+    /// ingest_backlog_at_start_is_not_a_clock_shift).
     pub fn settle(&mut self) {
         if self.settled() || self.samples.is_empty() {
             return;
@@ -58,7 +66,8 @@ impl Clock {
         let mut s = self.samples.clone();
         s.sort_unstable();
         let median = s[s.len() / 2];
-        self.estimate = Some(median);
+        let quarters = (median + median.signum() * ZONE_STEP_MS / 2) / ZONE_STEP_MS;
+        self.estimate = Some(quarters * ZONE_STEP_MS);
     }
 
     /// The estimated shift when it is a wrong clock (beyond [`SHIFT_WARNING_MS`]), with the
@@ -144,9 +153,23 @@ mod tests {
         ] {
             c.observe(t(u), t(cr));
         }
-        // The median sample: 7 h less 0.8 s.
-        assert_eq!(c.estimated_shift(), Some((7 * 3_600_000 - 800, 3)));
-        assert_eq!(c.pick(None, Some(t("2022-08-18T13:56:13.800Z")), false), Some(t("2022-08-18T20:56:13Z")));
+        // The median sample, 7 h less 0.8 s, to the quarter hour.
+        assert_eq!(c.estimated_shift(), Some((7 * 3_600_000, 3)));
+        assert_eq!(c.pick(None, Some(t("2022-08-18T13:56:13.800Z")), false), Some(t("2022-08-18T20:56:13.800Z")));
+    }
+
+    #[test]
+    fn zones_off_by_quarter_hours_and_negative_shifts_round_to_their_zone() {
+        for (utc, created, shift) in [
+            ("2024-05-14 09:00:00.000", "2024-05-14T03:15:00.400Z", (5 * 60 + 45) * 60_000),
+            ("2024-05-14 09:00:00.000", "2024-05-14T12:30:02.000Z", -(3 * 60 + 30) * 60_000),
+        ] {
+            let mut c = Clock::new(None);
+            for _ in 0..3 {
+                c.observe(t(utc), t(created));
+            }
+            assert_eq!(c.estimated_shift(), Some((shift, 3)), "{created}");
+        }
     }
 
     #[test]
@@ -156,7 +179,25 @@ mod tests {
             c.observe(t("2024-05-14 09:00:00.000"), t("2024-05-14T09:00:01.500Z"));
         }
         assert_eq!(c.estimated_shift(), None);
-        assert_eq!(c.offset(), Duration::milliseconds(-1500));
+        assert_eq!(c.offset(), Duration::zero());
+    }
+
+    #[test]
+    fn ingest_backlog_at_start_is_not_a_clock_shift() {
+        // The OTRF covenant recording's first process starts reached `@timestamp` 133-136 s
+        // after their `UtcTime`; later records 1-27 s after it. A connect 3 s behind must keep
+        // its `UtcTime` (it was re-timed 135 s early when the first samples set the offset).
+        let mut c = Clock::new(None);
+        for (u, ts) in [
+            ("2020-10-09 22:28:04.800", "2020-10-09T22:30:17.640Z"),
+            ("2020-10-09 22:28:05.100", "2020-10-09T22:30:19.962Z"),
+            ("2020-10-09 22:28:06.000", "2020-10-09T22:30:21.690Z"),
+        ] {
+            c.observe(t(u), t(ts));
+        }
+        assert_eq!(c.offset(), Duration::zero());
+        let connect = t("2020-10-09 22:31:00.000");
+        assert_eq!(c.pick(Some(connect), Some(t("2020-10-09T22:31:03.000Z")), true), Some(connect));
     }
 
     #[test]

@@ -49,6 +49,35 @@ fn process_create_normalises_guids() {
 }
 
 #[test]
+fn sysmon_names_processes_by_guid_and_pid_when_it_has_the_pid() {
+    let r = sysmon(
+        1,
+        &[
+            ("ProcessGuid", G),
+            ("ProcessId", "3432"),
+            ("Image", "a.exe"),
+            ("ParentProcessGuid", G),
+            ("ParentProcessId", "x"),
+        ],
+    );
+    let EventKind::ProcessStart { proc, parent, .. } = kind(&r) else { panic!() };
+    assert_eq!(proc, ProcKey::IdAndPid("3f1c2b7a-2e11-6643-9a01-000000001a00".into(), 3432));
+    // An unreadable pid leaves the GUID alone.
+    assert_eq!(parent, Some(ProcKey::Id("3f1c2b7a-2e11-6643-9a01-000000001a00".into())));
+    let r = sysmon(
+        3,
+        &[
+            ("ProcessGuid", G),
+            ("ProcessId", "8120"),
+            ("Initiated", "true"),
+            ("DestinationIp", "192.0.2.7"),
+            ("DestinationPort", "443"),
+        ],
+    );
+    assert!(matches!(kind(&r), EventKind::Connect { proc: ProcKey::IdAndPid(_, 8120), .. }));
+}
+
+#[test]
 fn zero_parent_guid_is_no_parent_and_zero_process_guid_is_skipped() {
     let r = sysmon(
         1,
