@@ -372,6 +372,18 @@ fn drop_and_anomaly_counters(stats: &Stats) -> BTreeMap<String, u64> {
     out
 }
 
+/// The processes that Sysmon records of `path` name (the generator's inbound-flow noise aside).
+fn sysmon_processes(path: &Path) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let guids: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["Initiated"] != "false")
+        .filter_map(|r| r["ProcessGuid"].as_str().map(str::to_owned))
+        .collect();
+    guids.len() as u64
+}
+
 /// Lines of `path` holding `needle`.
 fn count_lines(path: &Path, needle: &str) -> u64 {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -403,11 +415,18 @@ fn scenario_events_are_valid() {
                 let _ = writeln!(failures, "[{label}] {counter} = {value}, expected {allowed}");
             }
         }
-        // Each Sysmon start of a dual-logged file has its 4688 twin, which must join it; no
-        // other file has two records of one start.
-        let dual = events.to_string_lossy().ends_with(".sysmon-and-4688.jsonl");
-        let twins = if dual { count_lines(events, "\"EventID\":1,") } else { 0 };
-        if run.stats.classified.joined_starts != twins && !events.to_string_lossy().ends_with(".4688-starts.jsonl") {
+        // Each Sysmon start of a dual-logged file has its 4688 twin, which must join it. Where
+        // only 4688 logs starts, each Sysmon process gets a start built from its first event,
+        // which must join the 4688 process. No other file has two records of one start.
+        let file = events.to_string_lossy();
+        let twins = if file.ends_with(".sysmon-and-4688.jsonl") {
+            count_lines(events, "\"EventID\":1,")
+        } else if file.ends_with(".4688-starts.jsonl") {
+            sysmon_processes(events)
+        } else {
+            0
+        };
+        if run.stats.classified.joined_starts != twins {
             let _ =
                 writeln!(failures, "[{label}] {} starts joined, expected {twins}", run.stats.classified.joined_starts);
         }
