@@ -187,8 +187,94 @@ fn sharded_records(shards: usize, events: impl IntoIterator<Item = Event>) -> (V
     (out, engine.stats().clone())
 }
 
+/// The pid a generated id stands for (`g-<episode>-<i>`; pid-keyed episodes use 1000 + 10n + i
+/// too, but never on the same host at once with the same image and parent).
+fn pid_of(id: &str) -> u32 {
+    let mut parts = id.split('-').skip(1).map(|p| p.parse::<u32>().expect("generated id"));
+    let (n, i) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    50_000 + n * 10 + i
+}
+
+/// Id keys become id-and-pid keys, as Sysmon names processes.
+fn with_pids(events: Vec<Event>) -> Vec<Event> {
+    let key = |k: &mut ProcKey| {
+        if let ProcKey::Id(id) = k {
+            *k = ProcKey::IdAndPid(id.clone(), pid_of(id));
+        }
+    };
+    let mut events = events;
+    for e in &mut events {
+        match &mut e.kind {
+            EventKind::ProcessStart { proc, parent, .. } => {
+                key(proc);
+                parent.as_mut().map(key);
+            }
+            EventKind::ProcessEnd { proc }
+            | EventKind::Connect { proc, .. }
+            | EventKind::FileWrite { proc, .. }
+            | EventKind::FileAttr { proc, .. }
+            | EventKind::UrlOpen { proc, .. } => key(proc),
+            EventKind::DnsAnswer { proc, .. } => {
+                proc.as_mut().map(key);
+            }
+        }
+    }
+    events
+}
+
+/// Each start with an id and pid logged again by a pid-only source (Security 4688) `lag` ms
+/// later, with the creator's pid: the twins, time-sorted into the stream. Twins get lines of
+/// their own, after the stream's.
+fn with_twins(events: &[Event], lags: &[i64]) -> (Vec<Event>, u64) {
+    let mut out = events.to_vec();
+    let mut twins = 0;
+    for (i, e) in events.iter().enumerate() {
+        let EventKind::ProcessStart { proc: ProcKey::IdAndPid(_, pid), parent, image, command_line, .. } = &e.kind
+        else {
+            continue;
+        };
+        let parent = parent.as_ref().map(|p| match p {
+            ProcKey::IdAndPid(_, pp) | ProcKey::Pid(pp) => ProcKey::Pid(*pp),
+            ProcKey::Id(id) => ProcKey::Id(id.clone()),
+        });
+        let kind = EventKind::ProcessStart {
+            proc: ProcKey::Pid(*pid),
+            parent,
+            image: image.to_uppercase(),
+            command_line: command_line.clone(),
+            user: None,
+            forked: false,
+        };
+        let time = e.time + chrono::Duration::milliseconds(lags[i % lags.len()]);
+        let source = SourceRef { input: Arc::clone(&e.source.input), pos: Position::Line(1_000_000 + i as u64) };
+        out.push(Event { time, host: e.host.clone(), os: e.os, source, kind });
+        twins += 1;
+    }
+    out.sort_by_key(|e| e.time);
+    (out, twins)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Sysmon and Security 4688 both logging the starts (the Security record up to 6.5 s
+    /// later, its image in another case) gives the records Sysmon alone gives, and every twin
+    /// joins its process.
+    #[test]
+    fn second_source_logging_the_starts_changes_nothing(eps in prop::collection::vec(episode(), 1..8), lags in prop::collection::vec(0i64..6_500, 50)) {
+        let sysmon = with_pids(stream(&eps));
+        let expected = records(engine(1_000), sysmon.clone());
+        let (both, twins) = with_twins(&sysmon, &lags);
+        let mut e = engine(1_000);
+        for ev in both {
+            e.push(ev);
+        }
+        e.finish();
+        prop_assert_eq!(e.stats().classified.joined_starts, twins);
+        let mut got: Vec<String> = e.drain().iter().map(Record::to_json).collect();
+        got.sort();
+        prop_assert_eq!(got, expected);
+    }
 
     #[test]
     fn sharded_equals_one_engine(eps in prop::collection::vec(episode(), 1..8), delays in prop::collection::vec(0i64..LATENESS_MS, 200), shards in 1usize..4) {
