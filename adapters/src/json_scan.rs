@@ -130,6 +130,16 @@ impl<'a> Scan<'a> {
         self.bytes().get(self.at).copied()
     }
 
+    /// The cursor's offset.
+    pub(crate) fn at(&self) -> usize {
+        self.at
+    }
+
+    /// The text from offset `start` to the cursor.
+    pub(crate) fn since(&self, start: usize) -> Option<&'a str> {
+        self.text.get(start..self.at)
+    }
+
     /// Moves past the byte [`Self::peek`] returned.
     pub(crate) fn bump(&mut self) {
         self.at += 1;
