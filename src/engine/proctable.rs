@@ -50,6 +50,9 @@ pub(crate) struct Proc {
     children: u32,
     /// Carried facts that refer to this process.
     pins: u32,
+    /// Its start was logged by both kinds of source (an id and a pid-only one): a third start
+    /// under its pid is another process.
+    joined: bool,
 }
 
 /// Two starts of one process logged by two sources (Sysmon EID 1 with a GUID and pid, Security
@@ -252,6 +255,7 @@ impl ProcTable {
             serial: 0,
             children: 0,
             pins: 0,
+            joined: false,
         });
         // Fields, not `self.get`: the indices are written while the process is read.
         let p = self.slots.get(slot as usize).expect("just stored");
@@ -280,7 +284,8 @@ impl ProcTable {
     /// The process that a start of `new` from a second source records again, if any: Sysmon
     /// logs a start with its GUID and pid, Security 4688 with the pid alone. They are one
     /// process when the pid's holder is known to one source only (an id against none, or none
-    /// against an id), with the same image (in any case), no parent that says otherwise, and
+    /// against an id) and was not joined already, with the same image (in any case), no parent
+    /// that says otherwise, and
     /// started within [`JOIN_START_MS`]. A start with an id and no parent (the Windows reader
     /// builds one for a Sysmon process first seen mid-life) joins a pid-only holder still
     /// running whenever it started: it has no lineage that could be wrong. A reused pid fails
@@ -297,7 +302,7 @@ impl ProcTable {
             (s - new.time).abs() <= JOIN_START_MS
                 || (new_has_id && new.parent.is_none() && s <= new.time && p.end.is_none())
         });
-        let same = p.id.is_some() != new_has_id && close && p.image.eq_ignore_ascii_case(&new.image);
+        let same = !p.joined && p.id.is_some() != new_has_id && close && p.image.eq_ignore_ascii_case(&new.image);
         let parent_agrees = match (self.parent(slot), new.parent.and_then(|k| self.lookup(k))) {
             (Some(a), Some(b)) => a == b,
             _ => true,
@@ -325,6 +330,7 @@ impl ProcTable {
                     self.adopt_id(s, id);
                 }
                 self.touch(s, new.time);
+                self.get_mut(s).joined = true;
                 outcome.joined = true;
                 return (s, outcome);
             }

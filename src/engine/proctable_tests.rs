@@ -253,3 +253,17 @@ fn pid_only_process_found_by_id_and_pid_keeps_that_id_after_pid_reuse() {
     start_image(&mut t, ProcKey::Pid(5), None, r"C:\b.exe", 100_000);
     assert_eq!(t.lookup(&guid("g5", 5)), Some(old), "the id still names the first holder");
 }
+
+#[test]
+fn a_second_pid_only_start_after_a_join_is_pid_reuse() {
+    // conhost.exe started twice by one parent within seconds, the pid reused: Sysmon and 4688
+    // logged the first, 4688 the second (its EID 1 not yet read).
+    let mut t = ProcTable::default();
+    start_image(&mut t, guid("cmd", 10), None, r"C:\cmd.exe", 0);
+    let conhost = r"C:\Windows\System32\conhost.exe";
+    let (first, _) = start_image(&mut t, guid("c1", 20), Some(guid("cmd", 10)), conhost, 1_000);
+    let (twin, o) = start_image(&mut t, ProcKey::Pid(20), Some(ProcKey::Pid(10)), conhost, 1_200);
+    assert_eq!((twin, o.joined), (first, true));
+    let (second, o) = start_image(&mut t, ProcKey::Pid(20), Some(ProcKey::Pid(10)), conhost, 3_000);
+    assert!(second != first && !o.joined);
+}
