@@ -110,6 +110,9 @@ pub(crate) struct NewProc<'a> {
     pub is_link_source: bool,
     pub lolbin: bool,
     pub forked: bool,
+    /// A start under a running process's pid may be that process exec'ing (see
+    /// [`super::profile::Profile::exec_in_place`]).
+    pub exec_in_place: bool,
     pub time: i64,
     pub source: SourceRef,
 }
@@ -380,7 +383,13 @@ impl ProcTable {
         // wrapper's click (a `firefox` script exec'ing the binary) keeps its root. A fork's copy
         // is not kept: fork-then-exec is how every child starts, and the copy adds nothing.
         let parent = match exec_of {
-            Some(old) if old != slot && parent.is_some() && !self.get(old).forked && self.parent(old) == parent => {
+            Some(old)
+                if new.exec_in_place
+                    && old != slot
+                    && parent.is_some()
+                    && !self.get(old).forked
+                    && self.parent(old) == parent =>
+            {
                 Some(old)
             }
             _ => parent,

@@ -24,6 +24,7 @@ fn start_as(
         is_link_source: link,
         lolbin: false,
         forked,
+        exec_in_place: true,
         time,
         source,
     })
@@ -164,6 +165,7 @@ fn start_image(
         is_link_source: false,
         lolbin: false,
         forked: false,
+        exec_in_place: true,
         time,
         source,
     };
@@ -266,4 +268,33 @@ fn a_second_pid_only_start_after_a_join_is_pid_reuse() {
     assert_eq!((twin, o.joined), (first, true));
     let (second, o) = start_image(&mut t, ProcKey::Pid(20), Some(ProcKey::Pid(10)), conhost, 3_000);
     assert!(second != first && !o.joined);
+}
+
+#[test]
+fn windows_start_under_a_running_pid_is_never_an_exec() {
+    // A 4689 was not logged; Windows then reused the pid for another child of the same parent.
+    // Linux would call it an exec in place (the old image stays as the parent); Windows has none.
+    let mut t = ProcTable::default();
+    let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+    let start_windows = |t: &mut ProcTable, key: ProcKey, image: &str, time: i64| {
+        let parent = ProcKey::Pid(1);
+        let new = NewProc {
+            key: &key,
+            parent: Some(&parent),
+            image: Arc::from(image),
+            is_link_source: false,
+            lolbin: false,
+            forked: false,
+            exec_in_place: false,
+            time,
+            source: source.clone(),
+        };
+        t.start(new).0
+    };
+    let explorer = start_windows(&mut t, ProcKey::Pid(1), r"C:\Windows\explorer.exe", 0);
+    let chrome = start_windows(&mut t, ProcKey::Pid(300), r"C:\chrome.exe", 10);
+    let payload = start_windows(&mut t, ProcKey::Pid(300), r"C:\Users\u\Downloads\x.exe", 60_000);
+    assert_ne!(payload, chrome);
+    assert_eq!(t.ancestors(payload).collect::<Vec<_>>(), vec![explorer], "not below chrome");
+    assert_eq!(t.get(chrome).end, Some(60_000));
 }

@@ -45,6 +45,9 @@ pub(crate) struct Profile {
     pub params: Params,
     pub dns_ttl_ms: i64,
     pub quarantine_enabled: bool,
+    /// An exec keeps its pid (Linux, macOS). On Windows none does: a start under the pid of a
+    /// process still running means that process's end was not logged.
+    pub exec_in_place: bool,
 }
 
 impl Profile {
@@ -63,6 +66,7 @@ impl Profile {
             },
             dns_ttl_ms: config.engine.dns_ttl_ms(),
             quarantine_enabled: quarantine.is_some(),
+            exec_in_place: os != Os::Windows,
         })
     }
 

@@ -135,6 +135,7 @@ impl Host {
             is_link_source,
             lolbin,
             forked: !executed,
+            exec_in_place: ctx.profile.exec_in_place,
             time: t,
             source: source.clone(),
         };
