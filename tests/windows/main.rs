@@ -279,7 +279,13 @@ fn sysmon_evtx_corrupt_tail_chunks_and_benign_firefox_download() {
     // 227 logged + 4 built: Firefox ran before the log starts, so its writes count as a
     // browser's (3 download-like writes reach the engine; none follows an untrusted egress).
     assert_eq!(o.tally.starts_built, 4);
-    assert_eq!(starts_of(&o.events, r"\firefox.exe").len(), 1);
+    let firefox = starts_of(&o.events, r"\firefox.exe");
+    assert_eq!(firefox.len(), 1);
+    // EVTX's Sysmon records name processes by GUID and pid, as the JSON shapes do.
+    assert!(matches!(firefox[0].1, ProcKey::IdAndPid(..)), "{:?}", firefox[0].1);
+    let starts = o.events.iter().filter(|e| matches!(e.kind, EventKind::ProcessStart { .. }));
+    assert!(starts.clone().all(|e| matches!(&e.kind, EventKind::ProcessStart { proc: ProcKey::IdAndPid(..), .. })));
+    assert_eq!(starts.count(), 231);
     // The download: Firefox writes ProcessMonitor.zip in Downloads, then its MotW stream.
     let zip = r"C:\Users\tony\Downloads\ProcessMonitor.zip";
     let writes: Vec<DateTime<Utc>> = o
