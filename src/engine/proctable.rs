@@ -288,11 +288,10 @@ impl ProcTable {
     /// logs a start with its GUID and pid, Security 4688 with the pid alone. They are one
     /// process when the pid's holder is known to one source only (an id against none, or none
     /// against an id) and was not joined already, with the same image (in any case), no parent
-    /// that says otherwise, and
-    /// started within [`JOIN_START_MS`]. A start with an id and no parent (the Windows reader
-    /// builds one for a Sysmon process first seen mid-life) joins a pid-only holder still
-    /// running whenever it started: it has no lineage that could be wrong. A reused pid fails
-    /// the image, time or parent test, or its holder has ended.
+    /// that says otherwise, and started within [`JOIN_START_MS`]. A start with an id and no
+    /// parent (the Windows reader builds one for a Sysmon process first seen mid-life) joins a
+    /// pid-only holder still running whenever it started: it has no lineage that could be
+    /// wrong. A reused pid fails the image, time or parent test, or its holder has ended.
     fn second_record_of(&self, new: &NewProc<'_>) -> Option<Slot> {
         let (new_has_id, pid) = match new.key {
             ProcKey::Pid(pid) => (false, *pid),

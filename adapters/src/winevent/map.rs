@@ -7,7 +7,7 @@
 //!
 //! | source | event |
 //! |---|---|
-//! | Sysmon 1 / Security 4688 | `process_start` (4688 by hex pid: the engine resolves pids and joins the two records of one start) |
+//! | Sysmon 1 / Security 4688 | `process_start` (4688 by hex pid; the engine joins the two of one start) |
 //! | Sysmon 5 / Security 4689 | `process_end` |
 //! | Sysmon 3, `Initiated=true` | `connect` |
 //! | Sysmon 22 | `dns_answer` (`QueryResults`, CNAME entries dropped, `::ffff:` stripped) |
