@@ -118,7 +118,7 @@ pub(super) fn capture(text: &str) -> Option<Capture<'_>> {
     capture_into(text, &mut cap).map(|()| cap)
 }
 
-/// [`capture`] into `cap` (a fresh one: 1,440 bytes, not worth moving per document).
+/// `capture` into `cap` (a fresh one: 1,440 bytes, not worth moving per document).
 pub(super) fn capture_into<'a>(text: &'a str, cap: &mut Capture<'a>) -> Option<()> {
     let mut s = Scan::new(text);
     walk(&mut s, cap, 0, 0, 0)?;

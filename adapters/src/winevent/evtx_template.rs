@@ -49,7 +49,7 @@ pub(super) enum Data {
 }
 
 /// Every `<Data Name>` of an `EventData`: its substitution and its place in
-/// [`SORTED_FIELDS`] when the mapping reads it; and the substitutions its elements depend on.
+/// [`SORTED_FIELDS`](super::json::SORTED_FIELDS) when the mapping reads it; and the substitutions its elements depend on.
 #[derive(Debug, Default)]
 pub struct DataTemplate {
     pub(super) fields: Vec<(u16, Option<usize>)>,

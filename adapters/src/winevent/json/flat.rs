@@ -1,8 +1,8 @@
 //! The keys of a flattened line (shape A) that matter, as raw JSON texts borrowed from it.
 //!
-//! Two readers fill the same [`Flat`]: [`scan`], a hand-written pass over a line of plain JSON
+//! Two readers fill the same [`Flat`]: [`scan_into`], a hand-written pass over a line of plain JSON
 //! (one object of strings, numbers, booleans and nulls, keys without escapes), and the serde
-//! visitor for every other line. `scan` gives up (`None`) on anything it does not take for
+//! visitor for every other line. `scan_into` gives up (`None`) on anything it does not take for
 //! certain — invalid UTF-8, a `\u` escape, a nested value, a number or token off the JSON
 //! grammar, trailing text — and the serde path then reads the line (with its own errors). Where
 //! `scan` answers, it answers as the serde path does (a property test compares them); it costs
@@ -107,7 +107,7 @@ pub(super) fn scan(line: &[u8]) -> Option<Flat<'_>> {
     scan_into(line, &mut flat).map(|()| flat)
 }
 
-/// [`scan`] into `flat` (a fresh one; filled in part when the scan gives up): a `Flat` is
+/// `scan` into `flat` (a fresh one; filled in part when the scan gives up): a `Flat` is
 /// some 700 bytes, not worth moving per line.
 // Kept out of line: inlined into its caller it ran ~4 % slower (callgrind, `windows-part reader`).
 #[inline(never)]

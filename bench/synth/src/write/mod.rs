@@ -1,5 +1,5 @@
 //! Writers of a [`Stream`](crate::Stream) in the formats clickchain reads, so that adapters are
-//! measured too: flattened Sysmon JSON ([`sysmon`], the Windows events) and ECS NDJSON ([`ecs`],
+//! measured too: flattened Sysmon JSON ([`sysmon()`], the Windows events) and ECS NDJSON ([`ecs()`],
 //! every host). The native NDJSON writer is [`Stream::write_ndjson`](crate::Stream::write_ndjson).
 //!
 //! A format cannot carry every native event: each writer counts what it left out, by reason.
