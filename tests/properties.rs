@@ -187,8 +187,8 @@ fn sharded_records(shards: usize, events: impl IntoIterator<Item = Event>) -> (V
     (out, engine.stats().clone())
 }
 
-/// The pid a generated id stands for (`g-<episode>-<i>`; pid-keyed episodes use 1000 + 10n + i
-/// too, but never on the same host at once with the same image and parent).
+/// The pid a generated id `g-<n>-<i>` stands for: 50,000 + 10n + i, apart from the 1,000 + 10n + i
+/// of pid-keyed episodes.
 fn pid_of(id: &str) -> u32 {
     let mut parts = id.split('-').skip(1).map(|p| p.parse::<u32>().expect("generated id"));
     let (n, i) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
@@ -196,13 +196,12 @@ fn pid_of(id: &str) -> u32 {
 }
 
 /// Id keys become id-and-pid keys, as Sysmon names processes.
-fn with_pids(events: Vec<Event>) -> Vec<Event> {
+fn with_pids(mut events: Vec<Event>) -> Vec<Event> {
     let key = |k: &mut ProcKey| {
         if let ProcKey::Id(id) = k {
             *k = ProcKey::IdAndPid(id.clone(), pid_of(id));
         }
     };
-    let mut events = events;
     for e in &mut events {
         match &mut e.kind {
             EventKind::ProcessStart { proc, parent, .. } => {
