@@ -256,7 +256,7 @@ fn windows_json_is_detected_skips_are_summarised_and_a_shifted_clock_warned_abou
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("TimeCreated is +7.00h off UtcTime in 3 process starts"), "{err}");
     assert!(
-        err.contains("85 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
+        err.contains("86 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
         "{err}"
     );
 }
@@ -282,7 +282,7 @@ fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains("sysmon.evtx:offset 593920: corrupt EVTX"), "-j {j}: {err}");
         assert!(
-            err.contains("268 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
+            err.contains("275 events read, 94 records skipped (stream_create=1, unmapped_event_id=93), 8 rejected (corrupt_evtx=8), 0 late, 0 alerts"),
             "-j {j}: {err}"
         );
         assert!(out.stdout.is_empty());

@@ -312,6 +312,21 @@ impl ProcTable {
         (same && parent_agrees).then_some(slot)
     }
 
+    /// For a start with an id and no parent (built by the Windows reader for a process first
+    /// seen mid-life, or for a parent from its child's `ParentImage`): the process a pid-only
+    /// source referred to under its pid without seeing it start (a 4688's creator), still
+    /// running. It takes the id, and the start fills it in.
+    fn referenced_by_pid(&mut self, new: &NewProc<'_>) -> Option<Slot> {
+        let (ProcKey::IdAndPid(id, pid), None) = (new.key, new.parent) else { return None };
+        let slot = self.pid_only(*pid)?;
+        let p = self.get(slot);
+        if p.start.is_some() || p.end.is_some() {
+            return None;
+        }
+        self.adopt_id(slot, id);
+        Some(slot)
+    }
+
     /// Notes that a record referred to `slot` at `time`.
     pub fn touch(&mut self, slot: Slot, time: i64) {
         let p = self.get_mut(slot);
@@ -322,7 +337,7 @@ impl ProcTable {
     pub fn start(&mut self, new: NewProc<'_>) -> (Slot, StartOutcome) {
         let mut outcome = StartOutcome::default();
         let mut exec_of = None;
-        let existing = self.lookup_exact(new.key);
+        let existing = self.lookup_exact(new.key).or_else(|| self.referenced_by_pid(&new));
         // A pid key finds the pid's holder, which may be this very process as another source
         // logged it; a key with an id is only looked for when its id is new.
         let may_be_second = matches!(new.key, ProcKey::Pid(_)) || existing.is_none();

@@ -11,7 +11,8 @@ Sysmon logs no renames: a rename carrying a MotW becomes an EID 15 on the final 
 `:Zone.Identifier` (Contents CRLF- or, alternately, two-space-separated as nxlog writes them);
 one without becomes an EID 11 of the final name. Noise the adapter must skip is mixed in: a
 Security 4624 and an inbound EID 3. Every Sysmon record names its process by GUID, pid and image,
-as Sysmon does; each GUID gets its own pid (7000, 7004, ...: no native scenario uses those).
+and an EID 1 its parent's too, as Sysmon does; each GUID gets its own pid (7000, 7004, ...: no
+native scenario uses those).
 
 Each scenario is written three times, differing only in who logs the process starts and ends:
 - `<name>.sysmon.jsonl`: Sysmon (EID 1 and 5);
@@ -85,6 +86,7 @@ def convert(events, starts="sysmon"):
                      ParentProcessGuid=parent or "{00000000-0000-0000-0000-000000000000}")
             if parent:
                 r["ParentProcessId"] = str(pid_of(parent))
+                r["ParentImage"] = images.get(parent, "-")
             security = security_start(e, proc, False, parent)
             if starts == "sysmon":
                 out.append(r)

@@ -12,7 +12,9 @@ fn linux_sysmon_xml_lines_and_azure_syslog_wrapper_map_with_os_linux() {
     if let Some(p) = shared_linux("splunk-attack-data/linux_post_exploitation_linpeasdataset.log") {
         let o = read(&p);
         assert_eq!((o.tally.records, o.rejected.len()), (114, 0));
-        assert_eq!(o.kinds(), BTreeMap::from([("process_start", 114)]));
+        // 114 logged + 2 built for parents first named by a child's `ParentImage` (BUILT_BY).
+        assert_eq!(o.kinds(), BTreeMap::from([("process_start", 116)]));
+        assert_eq!(o.tally.starts_built, 2);
         assert!(o.events.iter().all(|e| e.os == Some(clickchain_adapters::Os::Linux) && e.host == "sysmonlinux-51"));
     }
     let Some(p) = shared_linux(
@@ -26,8 +28,9 @@ fn linux_sysmon_xml_lines_and_azure_syslog_wrapper_map_with_os_linux() {
     assert_eq!(o.rejected_by_reason, BTreeMap::from([("malformed_xml", 1)]));
     assert!(o.rejected[0].contains(".json:line 8: malformed XML"), "{:?}", o.rejected);
     assert_eq!(o.skipped(), [("file_delete", 2), ("no_process_guid", 2)]);
-    // 88 mapped records + 4 starts built for processes first seen mid-life (java among them).
-    assert_eq!((o.events.len(), o.tally.starts_built), (92, 4));
+    // 88 mapped records + 6 starts built: 4 for processes first seen mid-life (java among
+    // them), 2 for parents first named by a child's `ParentImage` (BUILT_BY).
+    assert_eq!((o.events.len(), o.tally.starts_built), (94, 6));
     // java's connection to the attacker's LDAP server (the Log4Shell callback).
     let java = o.events.iter().any(
         |e| matches!(&e.kind, EventKind::Connect { dst_ip, dst_port: 1389, .. } if dst_ip.to_string() == "192.168.2.6"),

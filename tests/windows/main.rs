@@ -5,7 +5,8 @@
 //! there). The Sigma regression events (DRL 1.1) and the larger OTRF recording are read from
 //! `../shared/data/windows` when it exists; those tests say so and pass when it does not.
 //!
-//! `damaged.rs`: EVTX files cut short or corrupted; `linux.rs`: Sysmon for Linux.
+//! `damaged.rs`: EVTX files cut short or corrupted; `linux.rs`: Sysmon for Linux;
+//! `lineage.rs`: parents that started before the log.
 //!
 //! Pinned counts were checked against an independent count of the same files (a Python pass
 //! over the raw records by EventID, Channel, `Initiated`, `QueryResults` and `TargetFilename`).
@@ -137,6 +138,10 @@ fn motw_removals(events: &[Event]) -> Vec<(DateTime<Utc>, &str, Option<&str>)> {
         .collect()
 }
 
+/// BUILT_BY: the expected counts of built starts were computed apart from the reader, by a
+/// Python one-off over each file's records: (GUIDs of mapped non-start Sysmon events that name
+/// an `Image`, plus parent GUIDs of EID 1 records that name a `ParentImage`) less the GUIDs of
+/// EID 1 records. Its actor-only counts equal the counts pinned before parents were built.
 const PAYLOAD: &str = r"C:\Users\pedro\Downloads\payload.exe";
 
 #[test]
@@ -152,11 +157,12 @@ fn otrf_auditpol_motw_removed_then_payload_runs_from_downloads() {
             ("file_attr", 1),
             ("file_write", 14),
             ("process_end", 26),
-            ("process_start", 42)
+            ("process_start", 43)
         ])
     );
-    // 39 starts logged + 3 built for processes first seen mid-life (Explorer among them).
-    assert_eq!(o.tally.starts_built, 3);
+    // 39 starts logged + 4 built: 3 for processes first seen mid-life (Explorer among them), 1
+    // for a parent first seen in its child's `ParentImage` (BUILT_BY below).
+    assert_eq!(o.tally.starts_built, 4);
     // Step: Explorer deletes the MotW (SmartScreen / "Unblock") …
     let removals = motw_removals(&o.events);
     assert_eq!(removals.len(), 1);
@@ -195,7 +201,7 @@ fn otrf_wevtutil_stale_connect_times_and_edge_background_noise() {
             ("file_attr", 1),
             ("file_write", 318),
             ("process_end", 42),
-            ("process_start", 58)
+            ("process_start", 63)
         ])
     );
     let removals = motw_removals(&o.events);
@@ -242,10 +248,11 @@ fn otrf_cmd_disable_payload_seen_by_sysmon_and_4688() {
             ("file_attr", 1),
             ("file_write", 14),
             ("process_end", 10),
-            ("process_start", 20)
+            ("process_start", 22)
         ])
     );
-    assert_eq!(o.tally.starts_built, 4);
+    // 4 for actors first seen mid-life, 2 for parents (BUILT_BY below).
+    assert_eq!(o.tally.starts_built, 6);
     let runs = starts_of(&o.events, PAYLOAD);
     assert_eq!(runs.len(), 2);
     assert!((runs[0].0 - runs[1].0).num_milliseconds().abs() < 1000, "{runs:?}");
@@ -259,7 +266,7 @@ fn otrf_mshta_lolbin_without_link_or_download_is_quiet() {
     assert_eq!(o.tally.records, 24);
     assert!(o.rejected.is_empty(), "{:?}", o.rejected);
     assert_eq!(o.skipped(), [("file_delete", 1), ("no_process_guid", 2)]);
-    assert_eq!(o.kinds(), BTreeMap::from([("file_write", 5), ("process_end", 6), ("process_start", 11)]));
+    assert_eq!(o.kinds(), BTreeMap::from([("file_write", 5), ("process_end", 6), ("process_start", 14)]));
     assert!(alerts(&o.events).is_empty());
 }
 
@@ -275,17 +282,18 @@ fn sysmon_evtx_corrupt_tail_chunks_and_benign_firefox_download() {
     assert_eq!(offsets[7], "sysmon.evtx:offset 1052672");
     // 1=227 mapped; 10, 12, 13, 16 (93) not; EID 11 on the MotW stream is not a file.
     assert_eq!(o.skipped(), [("stream_create", 1), ("unmapped_event_id", 93)]);
-    assert_eq!(o.kinds(), BTreeMap::from([("connect", 2), ("file_write", 35), ("process_start", 231)]));
-    // 227 logged + 4 built: Firefox ran before the log starts, so its writes count as a
-    // browser's (3 download-like writes reach the engine; none follows an untrusted egress).
-    assert_eq!(o.tally.starts_built, 4);
+    assert_eq!(o.kinds(), BTreeMap::from([("connect", 2), ("file_write", 35), ("process_start", 238)]));
+    // 227 logged + 11 built (BUILT_BY below): 4 for actors first seen mid-life (Firefox ran
+    // before the log starts, so its writes count as a browser's: 3 download-like writes reach
+    // the engine; none follows an untrusted egress) and 7 for parents.
+    assert_eq!(o.tally.starts_built, 11);
     let firefox = starts_of(&o.events, r"\firefox.exe");
     assert_eq!(firefox.len(), 1);
     // EVTX's Sysmon records name processes by GUID and pid, as the JSON shapes do.
     assert!(matches!(firefox[0].1, ProcKey::IdAndPid(..)), "{:?}", firefox[0].1);
     let starts = o.events.iter().filter(|e| matches!(e.kind, EventKind::ProcessStart { .. }));
     assert!(starts.clone().all(|e| matches!(&e.kind, EventKind::ProcessStart { proc: ProcKey::IdAndPid(..), .. })));
-    assert_eq!(starts.count(), 231);
+    assert_eq!(starts.count(), 238);
     // The download: Firefox writes ProcessMonitor.zip in Downloads, then its MotW stream.
     let zip = r"C:\Users\tony\Downloads\ProcessMonitor.zip";
     let writes: Vec<DateTime<Utc>> = o
@@ -361,7 +369,11 @@ fn sigma_browser_handling_a_link_is_an_observed_click_url() {
         .find(|p| p.extension().is_some_and(|x| x == "json"))
         .unwrap();
     let o = read(&json);
-    let EventKind::ProcessStart { image, command_line: Some(cmd), parent: Some(_), .. } = &o.events[0].kind else {
+    // The one record, after the start built for its parent from its `ParentImage`.
+    assert_eq!(o.events.len(), 2);
+    let EventKind::ProcessStart { image: parent_image, parent: None, .. } = &o.events[0].kind else { panic!() };
+    assert_eq!(parent_image, r"C:\Windows\System32\cmd.exe");
+    let EventKind::ProcessStart { image, command_line: Some(cmd), parent: Some(_), .. } = &o.events[1].kind else {
         panic!()
     };
     assert!(image.ends_with("msedge.exe"));
@@ -387,6 +399,7 @@ fn otrf_covenant_edge_backup_motw_is_parsed_and_quiet() {
 }
 
 mod damaged;
+mod lineage;
 mod linux;
 
 /// Sysmon EID 1 and Security 4688 of one process become one process in the engine (joined by

@@ -74,7 +74,7 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 use serde_json::value::RawValue;
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(super) const SORTED_FIELDS: [&str; 19] = [
+pub(super) const SORTED_FIELDS: [&str; 20] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
@@ -83,6 +83,7 @@ pub(super) const SORTED_FIELDS: [&str; 19] = [
     "Initiated",
     "NewProcessId",
     "NewProcessName",
+    "ParentImage",
     "ParentProcessGuid",
     "ParentProcessId",
     "ProcessGuid",
@@ -107,17 +108,18 @@ pub(super) fn mapped_slot(name: &str) -> Option<usize> {
         "Initiated" => 5,
         "NewProcessId" => 6,
         "NewProcessName" => 7,
-        "ParentProcessGuid" => 8,
-        "ParentProcessId" => 9,
-        "ProcessGuid" => 10,
-        "ProcessId" => 11,
-        "QueryName" => 12,
-        "QueryResults" => 13,
-        "SubjectUserName" => 14,
-        "TargetFilename" => 15,
-        "TargetUserName" => 16,
-        "User" => 17,
-        "UtcTime" => 18,
+        "ParentImage" => 8,
+        "ParentProcessGuid" => 9,
+        "ParentProcessId" => 10,
+        "ProcessGuid" => 11,
+        "ProcessId" => 12,
+        "QueryName" => 13,
+        "QueryResults" => 14,
+        "SubjectUserName" => 15,
+        "TargetFilename" => 16,
+        "TargetUserName" => 17,
+        "User" => 18,
+        "UtcTime" => 19,
         _ => return None,
     })
 }

@@ -1,6 +1,8 @@
 //! Processes first seen mid-life: a browser that ran before logging began has no EID 1, but
 //! Sysmon names the acting image (`Image`) in every event. Such a process gets a start built
-//! from its first event, so that it can be a link root (its egress and writes count).
+//! from its first event, so that it can be a link root (its egress and writes count). A parent
+//! never seen starting gets one from its first child's EID 1 (`ParentImage`): a mail client
+//! started at logon, before the log, is still the link source above the browser it opened.
 //!
 //! The start is built when the event leaves the reorder buffer, and only if no EID 1 for that
 //! GUID was read by then (Sysmon can write an EID 3 a few seconds before the EID 1 of its
@@ -51,9 +53,26 @@ fn guid_of(key: &ProcKey) -> Option<&str> {
     }
 }
 
-/// Whether a start can ever be built before an event of this kind (else its image is not kept).
-pub fn may_build(kind: &EventKind) -> bool {
-    actor(kind).is_some()
+/// The field naming the image of the process a start may be built for before an event of this
+/// kind: the actor's `Image`, or a start's `ParentImage` (else no image is kept).
+pub fn image_field(kind: &EventKind) -> Option<&'static str> {
+    if actor(kind).is_some() {
+        return Some("Image");
+    }
+    parent_of_start(kind).map(|_| "ParentImage")
+}
+
+/// The parent a start names by GUID (and its GUID).
+fn parent_of_start(kind: &EventKind) -> Option<(&ProcKey, &str)> {
+    match kind {
+        EventKind::ProcessStart { parent: Some(p), .. } => guid_of(p).map(|g| (p, g)),
+        _ => None,
+    }
+}
+
+/// An image a start can be built with: Sysmon writes `-` for one it does not know.
+fn known_image(image: Option<&str>) -> Option<&str> {
+    image.map(str::trim).filter(|i| !i.is_empty() && *i != "-")
 }
 
 impl MidLife {
@@ -67,10 +86,11 @@ impl MidLife {
         }
     }
 
-    /// The start to put before `event` (as it leaves the buffer), from the image its record named.
+    /// The start to put before `event` (as it leaves the buffer), from the image its record named
+    /// (see [`image_field`]).
     pub fn start_for(&mut self, event: &Event, image: Option<&str>) -> Option<Event> {
-        let image = image?;
-        let (key, guid) = actor(&event.kind)?;
+        let image = known_image(image)?;
+        let (key, guid) = actor(&event.kind).or_else(|| parent_of_start(&event.kind))?;
         if self.started.contains(guid) || self.built.contains(guid) {
             return None;
         }

@@ -88,7 +88,7 @@ pub fn premap(r: WinRecord) -> Premapped {
     let process_start = r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon);
     let (utc_time, image) = match &mapped {
         Ok(Mapped::Event { kind, utc_time, .. }) => {
-            (*utc_time, midlife::may_build(kind).then(|| r.value("Image").map(Box::from)).flatten())
+            (*utc_time, midlife::image_field(kind).and_then(|f| r.value(f)).map(Box::from))
         }
         _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
         _ => (None, None),

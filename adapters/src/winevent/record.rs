@@ -225,6 +225,7 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "ProcessGuid",
     "ParentProcessGuid",
     "ParentProcessId",
+    "ParentImage",
     "Image",
     "CommandLine",
     "User",
@@ -252,6 +253,7 @@ pub fn is_mapped_field(name: &str) -> bool {
             | "ProcessGuid"
             | "ParentProcessGuid"
             | "ParentProcessId"
+            | "ParentImage"
             | "Image"
             | "CommandLine"
             | "User"
