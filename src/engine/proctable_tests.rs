@@ -298,3 +298,24 @@ fn windows_start_under_a_running_pid_is_never_an_exec() {
     assert_eq!(t.ancestors(payload).collect::<Vec<_>>(), vec![explorer], "not below chrome");
     assert_eq!(t.get(chrome).end, Some(60_000));
 }
+
+#[test]
+fn parentless_start_with_an_id_fills_the_placeholder_a_creator_pid_made() {
+    // A 4688's creator pid (Outlook, started before the log) is a pid-only placeholder; the start
+    // built from a Sysmon child's ParentImage names it by GUID and that pid.
+    let mut t = ProcTable::default();
+    let (edge, _) = start_image(&mut t, ProcKey::Pid(20), Some(ProcKey::Pid(10)), r"C:\e\msedge.exe", 1_000);
+    let outlook = t.parent(edge).expect("a placeholder for the creator");
+    let (built, o) = start_image(&mut t, guid("ol", 10), None, r"C:\o\OUTLOOK.EXE", 1_000);
+    assert_eq!(built, outlook);
+    assert_eq!(o, StartOutcome::default(), "its first start: not a join, not a duplicate");
+    assert_eq!(&*t.get(outlook).image, r"C:\o\OUTLOOK.EXE");
+    assert_eq!(t.lookup(&ProcKey::Id("ol".into())), Some(outlook));
+    // A start with a parent is not filled in this way: a later start under a referenced pid is
+    // another process.
+    let mut t = ProcTable::default();
+    let (child, _) = start_image(&mut t, ProcKey::Pid(21), Some(ProcKey::Pid(11)), r"C:\a.exe", 1_000);
+    let referenced = t.parent(child).expect("placeholder");
+    let (real, _) = start_image(&mut t, guid("x", 11), Some(guid("y", 3)), r"C:\b.exe", 2_000);
+    assert_ne!(real, referenced);
+}
