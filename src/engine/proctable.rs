@@ -315,12 +315,13 @@ impl ProcTable {
     /// For a start with an id and no parent (built by the Windows reader for a process first
     /// seen mid-life, or for a parent from its child's `ParentImage`): the process a pid-only
     /// source referred to under its pid without seeing it start (a 4688's creator), still
-    /// running. It takes the id, and the start fills it in.
+    /// running and referred to within [`JOIN_START_MS`]. It takes the id, and the start fills it
+    /// in. (A reference long before a start names the pid's previous holder.)
     fn referenced_by_pid(&mut self, new: &NewProc<'_>) -> Option<Slot> {
         let (ProcKey::IdAndPid(id, pid), None) = (new.key, new.parent) else { return None };
         let slot = self.pid_only(*pid)?;
         let p = self.get(slot);
-        if p.start.is_some() || p.end.is_some() {
+        if p.start.is_some() || p.end.is_some() || p.last_seen < new.time - JOIN_START_MS {
             return None;
         }
         self.adopt_id(slot, id);

@@ -311,6 +311,13 @@ fn parentless_start_with_an_id_fills_the_placeholder_a_creator_pid_made() {
     assert_eq!(o, StartOutcome::default(), "its first start: not a join, not a duplicate");
     assert_eq!(&*t.get(outlook).image, r"C:\o\OUTLOOK.EXE");
     assert_eq!(t.lookup(&ProcKey::Id("ol".into())), Some(outlook));
+    // Nor is a placeholder last referred to long before the start: that was the pid's previous
+    // holder.
+    let mut t = ProcTable::default();
+    let (child, _) = start_image(&mut t, ProcKey::Pid(22), Some(ProcKey::Pid(12)), r"C:\a.exe", 0);
+    let old = t.parent(child).expect("placeholder");
+    let (late, _) = start_image(&mut t, guid("z", 12), None, r"C:\c.exe", JOIN_START_MS + 1);
+    assert_ne!(late, old);
     // A start with a parent is not filled in this way: a later start under a referenced pid is
     // another process.
     let mut t = ProcTable::default();
