@@ -256,7 +256,7 @@ fn windows_json_is_detected_skips_are_summarised_and_a_shifted_clock_warned_abou
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("TimeCreated is +7.00h off UtcTime in 3 process starts"), "{err}");
     assert!(
-        err.contains("86 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
+        err.contains("89 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
         "{err}"
     );
 }

@@ -288,10 +288,11 @@ impl ProcTable {
     /// logs a start with its GUID and pid, Security 4688 with the pid alone. They are one
     /// process when the pid's holder is known to one source only (an id against none, or none
     /// against an id) and was not joined already, with the same image (in any case), no parent
-    /// that says otherwise, and started within [`JOIN_START_MS`]. A start with an id and no
-    /// parent (the Windows reader builds one for a Sysmon process first seen mid-life) joins a
-    /// pid-only holder still running whenever it started: it has no lineage that could be
-    /// wrong. A reused pid fails the image, time or parent test, or its holder has ended.
+    /// that says otherwise, and started within [`JOIN_START_MS`]. A start with no parent (the
+    /// Windows reader builds one for a process first seen mid-life, with an id from Sysmon or
+    /// a pid alone from a 4688's creator) joins a holder still running whenever it started: it
+    /// has no lineage that could be wrong. A reused pid fails the image, time or parent test,
+    /// or its holder has ended.
     fn second_record_of(&self, new: &NewProc<'_>) -> Option<Slot> {
         let (new_has_id, pid) = match new.key {
             ProcKey::Pid(pid) => (false, *pid),
@@ -301,8 +302,7 @@ impl ProcTable {
         let slot = *self.by_pid.get(&pid)?;
         let p = self.get(slot);
         let close = p.start.is_some_and(|s| {
-            (s - new.time).abs() <= JOIN_START_MS
-                || (new_has_id && new.parent.is_none() && s <= new.time && p.end.is_none())
+            (s - new.time).abs() <= JOIN_START_MS || (new.parent.is_none() && s <= new.time && p.end.is_none())
         });
         let same = !p.joined && p.id.is_some() != new_has_id && close && p.image.eq_ignore_ascii_case(&new.image);
         let parent_agrees = match (self.parent(slot), new.parent.and_then(|k| self.lookup(k))) {

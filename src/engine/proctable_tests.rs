@@ -215,7 +215,7 @@ fn starts_of_another_image_later_or_under_another_parent_are_pid_reuse() {
     let img = r"C:\x\backgroundTaskHost.exe";
     let cases: [(&str, i64, Option<ProcKey>); 3] = [
         (r"C:\x\RuntimeBroker.exe", 1_000, None),
-        (img, 1_000 + JOIN_START_MS + 1, None),
+        (img, 1_000 + JOIN_START_MS + 1, Some(ProcKey::Pid(7))),
         (img, 1_000, Some(ProcKey::Pid(9))),
     ];
     for (image, time, parent) in cases {
@@ -245,6 +245,32 @@ fn parentless_start_joins_a_running_pid_only_process_whenever_it_started() {
     t.end(&ProcKey::Pid(1), 20);
     let (late, o) = start_image(&mut t, guid("h", 1), None, r"C:\Windows\explorer.exe", 3_600_000);
     assert!(late != shell && !o.joined);
+}
+
+#[test]
+fn parentless_pid_only_start_joins_a_running_process_with_an_id_whenever_it_started() {
+    // Sysmon logged Outlook's start; Security's log begins an hour later, and the reader builds
+    // a pid-only start for a 4688's creator from its `ParentProcessName`.
+    let mut t = ProcTable::default();
+    let (shell, _) = start_image(&mut t, guid("ex", 1), None, r"C:\Windows\explorer.exe", 0);
+    let outlook = r"C:\o\OUTLOOK.EXE";
+    let (mail, _) = start_image(&mut t, guid("ol", 2), Some(guid("ex", 1)), outlook, 10);
+    let (built, o) = start_image(&mut t, ProcKey::Pid(2), None, r"c:\o\outlook.exe", 3_600_000);
+    assert_eq!((built, o.joined), (mail, true));
+    assert_eq!(t.parent(mail), Some(shell), "the lineage Sysmon logged stands");
+    // Of another image, or once the holder ended, it is another process.
+    let (other, o) = start_image(
+        &mut t,
+        ProcKey::Pid(1),
+        None,
+        r"C:\Windows
+otepad.exe",
+        3_600_000,
+    );
+    assert!(other != shell && !o.joined);
+    t.end(&guid("ol", 2), 3_600_001);
+    let (late, o) = start_image(&mut t, ProcKey::Pid(2), None, outlook, 3_600_002);
+    assert!(late != mail && !o.joined);
 }
 
 #[test]

@@ -22,6 +22,8 @@ Each scenario is written three times, differing only in who logs the process sta
   OTRF covenant recording);
 - `<name>.4688-starts.jsonl`: the Security log only (4688 and 4689; Sysmon configured without
   EID 1 and 5), so that the Sysmon events join 4688's processes through their pids.
+A 4688 names its creator's image (`ParentProcessName`, Windows 10 and later) when the scenario
+started the creator.
 """
 import datetime
 import glob
@@ -70,6 +72,8 @@ def convert(events, starts="sysmon"):
             r["ProcessId"] = hex(parent)
         elif parent:
             r["ProcessId"] = hex(pid_of(parent))
+        if parent in images:
+            r["ParentProcessName"] = images[parent]
         return r
 
     for e in events:
@@ -78,6 +82,7 @@ def convert(events, starts="sysmon"):
         if k == "process_start":
             if pid:
                 out.append(security_start(e, proc, True, e.get("parent")))
+                images[proc] = e["image"]
                 continue
             images[proc] = e["image"]
             r = sysmon(e, 1, proc)

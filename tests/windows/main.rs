@@ -142,6 +142,10 @@ fn motw_removals(events: &[Event]) -> Vec<(DateTime<Utc>, &str, Option<&str>)> {
 /// Python one-off over each file's records: (GUIDs of mapped non-start Sysmon events that name
 /// an `Image`, plus parent GUIDs of EID 1 records that name a `ParentImage`) less the GUIDs of
 /// EID 1 records. Its actor-only counts equal the counts pinned before parents were built.
+/// Creators from a 4688's `ParentProcessName`: another one-off, over the 4688s in time order
+/// (`TimeCreated` plus the file's clock offset), counts the creator pids that no record named
+/// at or before that time (a Sysmon record's `ProcessId` or EID 1 `ParentProcessId`, a 4688's
+/// `NewProcessId`, a 4689's `ProcessId`, an earlier creator): auditpol 3, the others none.
 const PAYLOAD: &str = r"C:\Users\pedro\Downloads\payload.exe";
 
 #[test]
@@ -157,12 +161,25 @@ fn otrf_auditpol_motw_removed_then_payload_runs_from_downloads() {
             ("file_attr", 1),
             ("file_write", 14),
             ("process_end", 26),
-            ("process_start", 43)
+            ("process_start", 46)
         ])
     );
-    // 39 starts logged + 4 built: 3 for processes first seen mid-life (Explorer among them), 1
-    // for a parent first seen in its child's `ParentImage` (BUILT_BY below).
-    assert_eq!(o.tally.starts_built, 4);
+    // 39 starts logged + 7 built: 3 for processes first seen mid-life (Explorer among them), 1
+    // for a parent first seen in its child's `ParentImage`, 3 for creators first seen in their
+    // child's 4688 (`ParentProcessName`; BUILT_BY below).
+    assert_eq!(o.tally.starts_built, 7);
+    let creators: Vec<(u32, &str)> = o
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProcessStart { proc: ProcKey::Pid(pid), parent: None, image, .. } => {
+                Some((*pid, image.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let svchost = r"C:\Windows\System32\svchost.exe";
+    assert_eq!(creators, [(768, svchost), (600, r"C:\Windows\System32\services.exe"), (1696, svchost)]);
     // Step: Explorer deletes the MotW (SmartScreen / "Unblock") …
     let removals = motw_removals(&o.events);
     assert_eq!(removals.len(), 1);

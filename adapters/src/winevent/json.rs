@@ -74,7 +74,7 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 use serde_json::value::RawValue;
 
 /// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(super) const SORTED_FIELDS: [&str; 20] = [
+pub(super) const SORTED_FIELDS: [&str; 21] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
@@ -86,6 +86,7 @@ pub(super) const SORTED_FIELDS: [&str; 20] = [
     "ParentImage",
     "ParentProcessGuid",
     "ParentProcessId",
+    "ParentProcessName",
     "ProcessGuid",
     "ProcessId",
     "QueryName",
@@ -111,15 +112,16 @@ pub(super) fn mapped_slot(name: &str) -> Option<usize> {
         "ParentImage" => 8,
         "ParentProcessGuid" => 9,
         "ParentProcessId" => 10,
-        "ProcessGuid" => 11,
-        "ProcessId" => 12,
-        "QueryName" => 13,
-        "QueryResults" => 14,
-        "SubjectUserName" => 15,
-        "TargetFilename" => 16,
-        "TargetUserName" => 17,
-        "User" => 18,
-        "UtcTime" => 19,
+        "ParentProcessName" => 11,
+        "ProcessGuid" => 12,
+        "ProcessId" => 13,
+        "QueryName" => 14,
+        "QueryResults" => 15,
+        "SubjectUserName" => 16,
+        "TargetFilename" => 17,
+        "TargetUserName" => 18,
+        "User" => 19,
+        "UtcTime" => 20,
         _ => return None,
     })
 }

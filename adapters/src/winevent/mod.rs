@@ -120,8 +120,9 @@ pub struct TallyData {
     pub records: u64,
     /// Records that are fine but say nothing the engine uses, by reason.
     pub skipped: BTreeMap<&'static str, u64>,
-    /// Processes first seen mid-life that got a start built from their first event's `Image`
-    /// (see [`midlife`]); these starts are among the events, not among the records.
+    /// Processes first seen mid-life that got a start built from their first event's `Image`,
+    /// or from their first child's `ParentImage` or `ParentProcessName` (see [`midlife`]);
+    /// these starts are among the events, not among the records.
     pub starts_built: u64,
     /// Things about the input a person should know (a shifted clock).
     pub warnings: Vec<String>,
@@ -315,9 +316,10 @@ impl WinEventReader {
         };
         let mut kind = kind;
         self.partials.resolve(&mut kind, time);
-        self.midlife.read(&kind);
         let host = p.computer.filter(|c| !c.is_empty()).unwrap_or_else(|| self.default_host.clone());
-        Some(Ok((Event { time, host, os: Some(os), source: at, kind }, p.image)))
+        let event = Event { time, host, os: Some(os), source: at, kind };
+        self.midlife.read(&event);
+        Some(Ok((event, p.image)))
     }
 }
 

@@ -226,6 +226,7 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "ParentProcessGuid",
     "ParentProcessId",
     "ParentImage",
+    "ParentProcessName",
     "Image",
     "CommandLine",
     "User",
@@ -254,6 +255,7 @@ pub fn is_mapped_field(name: &str) -> bool {
             | "ParentProcessGuid"
             | "ParentProcessId"
             | "ParentImage"
+            | "ParentProcessName"
             | "Image"
             | "CommandLine"
             | "User"

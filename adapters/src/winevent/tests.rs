@@ -269,3 +269,45 @@ fn parallel_chunks_read_every_evtx_file_as_the_sequential_reader() {
         }
     }
 }
+
+/// A 4688 line on host `host` at second `s`: pid `new` of `image` created by `creator`.
+fn security_start(host: &str, s: u32, new: u32, creator: u32, image: &str, parent_image: &str) -> String {
+    format!(
+        r#"{{"Channel":"Security","EventID":4688,"TimeCreated":"2024-01-01T10:00:{s:02}.000Z","Hostname":"{host}","NewProcessId":"{new:#x}","ProcessId":"{creator:#x}","NewProcessName":"{image}","ParentProcessName":"{parent_image}"}}"#
+    )
+}
+
+#[test]
+fn creator_named_by_no_earlier_record_gets_a_start_from_parent_process_name() {
+    let lines = [
+        // Outlook (pid 8) started before the log: built from Edge's `ParentProcessName`.
+        security_start("a", 1, 20, 8, r"C:\\e\\msedge.exe", r"C:\\o\\OUTLOOK.EXE"),
+        // Edge (20) was logged starting: nothing built for its child.
+        security_start("a", 2, 21, 20, r"C:\\e\\msedge.exe", r"C:\\e\\msedge.exe"),
+        // Pid 8 on another host is another process.
+        security_start("b", 3, 30, 8, r"C:\\x\\cmd.exe", r"C:\\x\\explorer.exe"),
+        // Outlook's second child: built once.
+        security_start("a", 4, 22, 8, r"C:\\x\\winword.exe", r"C:\\o\\OUTLOOK.EXE"),
+        // Pid 40 is named only later (by a 4689, then reused): the creator at 5 s is another,
+        // earlier holder, and gets its start.
+        security_start("a", 5, 41, 40, r"C:\\x\\conhost.exe", r"C:\\x\\svchost.exe"),
+        r#"{"Channel":"Security","EventID":4689,"TimeCreated":"2024-01-01T10:00:06.000Z","Hostname":"a","ProcessId":"0x28"}"#.to_owned(),
+        security_start("a", 7, 40, 20, r"C:\\x\\notepad.exe", r"C:\\e\\msedge.exe"),
+        // No `ParentProcessName` (before Windows 10), or `-`: nothing to build from.
+        security_start("a", 8, 51, 50, r"C:\\x\\a.exe", "-"),
+        r#"{"Channel":"Security","EventID":4688,"TimeCreated":"2024-01-01T10:00:09.000Z","Hostname":"a","NewProcessId":"0x3d","ProcessId":"0x3c","NewProcessName":"C:\\x\\b.exe"}"#.to_owned(),
+    ];
+    let text = lines.join("\n") + "\n";
+    let (results, tally) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(text)));
+    let built: Vec<String> = results
+        .iter()
+        .filter_map(|r| match &r.as_ref().unwrap().kind {
+            EventKind::ProcessStart { proc, parent: None, image, .. } => {
+                Some(format!("{} {proc} {image}", r.as_ref().unwrap().host))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(built, [r"a pid:8 C:\o\OUTLOOK.EXE", r"b pid:8 C:\x\explorer.exe", r"a pid:40 C:\x\svchost.exe"]);
+    assert_eq!((tally.records, tally.starts_built), (9, 3));
+}
