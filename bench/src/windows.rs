@@ -164,6 +164,12 @@ struct Bare<'a> {
     target_user: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "SubjectUserName")]
     subject_user: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "ParentProcessId")]
+    parent_process_id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "ParentImage")]
+    parent_image: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "ParentProcessName")]
+    parent_process_name: Option<Cow<'a, str>>,
 }
 
 /// Bare parse of every line of a JSON-lines file.

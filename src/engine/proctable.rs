@@ -304,7 +304,12 @@ impl ProcTable {
         let close = p.start.is_some_and(|s| {
             (s - new.time).abs() <= JOIN_START_MS || (new.parent.is_none() && s <= new.time && p.end.is_none())
         });
-        let same = !p.joined && p.id.is_some() != new_has_id && close && p.image.eq_ignore_ascii_case(&new.image);
+        // A parentless start says nothing new of a running process of its image: it joins one
+        // joined already, and a pid-only one too when it has no id either (a 4688's creator
+        // built again after the reader forgot it; two live processes never share a pid).
+        let parentless = new.parent.is_none();
+        let sources_differ = p.id.is_some() != new_has_id || (parentless && !new_has_id);
+        let same = (!p.joined || parentless) && sources_differ && close && p.image.eq_ignore_ascii_case(&new.image);
         let parent_agrees = match (self.parent(slot), new.parent.and_then(|k| self.lookup(k))) {
             (Some(a), Some(b)) => a == b,
             _ => true,

@@ -274,6 +274,29 @@ otepad.exe",
 }
 
 #[test]
+fn creator_start_built_again_joins_the_running_process() {
+    // Regression (creator_built_again_after_the_reader_forgot_its_pid): a reader that forgot
+    // which pids it saw builds a creator's start again, with no parent. It is the running
+    // process of that pid and image, whether Security alone logged it or both sources did.
+    let mut t = ProcTable::default();
+    let (shell, _) = start_image(&mut t, ProcKey::Pid(1), None, r"C:\Windows\explorer.exe", 0);
+    let outlook = r"C:\o\OUTLOOK.EXE";
+    let (mail, _) = start_image(&mut t, ProcKey::Pid(2), Some(ProcKey::Pid(1)), outlook, 10);
+    let (again, o) = start_image(&mut t, ProcKey::Pid(2), None, outlook, 3_600_000);
+    assert_eq!((again, o.joined), (mail, true));
+    assert_eq!(t.parent(mail), Some(shell));
+    let (twin, o) = start_image(&mut t, guid("ex", 1), None, r"C:\Windows\explorer.exe", 5);
+    assert!(o.joined && twin == shell);
+    let (again, o) = start_image(&mut t, ProcKey::Pid(1), None, r"C:\Windows\explorer.exe", 3_600_000);
+    assert_eq!((again, o.joined), (shell, true), "joined before, and joined again");
+    // Processes with ids are told apart by them: a parentless start of another id under the
+    // pid of a running one of the same image is another process.
+    let (a, _) = start_image(&mut t, guid("a", 9), None, r"C:\x\svchost.exe", 0);
+    let (b, o) = start_image(&mut t, guid("b", 9), None, r"C:\x\svchost.exe", 60_000);
+    assert!(a != b && !o.joined);
+}
+
+#[test]
 fn pid_only_process_found_by_id_and_pid_keeps_that_id_after_pid_reuse() {
     let mut t = ProcTable::default();
     let (old, _) = start_image(&mut t, ProcKey::Pid(5), None, r"C:\a.exe", 0);

@@ -12,35 +12,63 @@
 //! creator gets a start only when no record read so far named its pid at or before the 4688's
 //! time: a later holder of the pid is another process.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::event::{Event, EventKind, ProcKey};
 
-/// GUIDs remembered at most; the sets are cleared when full (a process then may get a second
-/// start, which the engine counts as a duplicate and ignores).
-const MAX_REMEMBERED: usize = 1 << 16;
+/// Entries each generation of a [`Recent`] holds: a process used in neither of the last two
+/// is forgotten (it then may get a second start, which the engine joins or counts as a
+/// duplicate and ignores).
+const GENERATION: usize = 1 << 15;
+
+/// A bounded map that keeps what was inserted or found in its last two generations.
+struct Recent<K, V> {
+    now: FxHashMap<K, V>,
+    before: FxHashMap<K, V>,
+}
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Recent { now: FxHashMap::default(), before: FxHashMap::default() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Copy> Recent<K, V> {
+    /// The value of `key`, moved into the current generation when found in the last.
+    fn get<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(&v) = self.now.get(key) {
+            return Some(v);
+        }
+        let v = self.before.remove(key)?;
+        self.insert(key.to_owned(), v);
+        Some(v)
+    }
+
+    fn insert(&mut self, key: K, v: V) {
+        if self.now.len() >= GENERATION {
+            self.before = std::mem::take(&mut self.now);
+        }
+        self.now.insert(key, v);
+    }
+}
 
 /// Which processes were seen starting, and which got a start built.
 #[derive(Default)]
 pub struct MidLife {
-    started: FxHashSet<String>,
-    built: FxHashSet<String>,
-    /// Per host (by `host_index`), per pid: the earliest time (ms) a record named a process
-    /// under it (a built start included). A 4688's creator reference is not a naming: it is
-    /// what is asked.
-    pids: Vec<(String, FxHashMap<u32, i64>)>,
-    host_index: FxHashMap<String, usize>,
-    /// The index of the last record's host (runs of records share a host).
-    last_host: usize,
-    /// Hosts and pids in `pids`.
-    pid_entries: usize,
-}
-
-fn remember(set: &mut FxHashSet<String>, guid: &str) {
-    if set.len() >= MAX_REMEMBERED {
-        set.clear();
-    }
-    set.insert(guid.to_owned());
+    started: Recent<String, ()>,
+    built: Recent<String, ()>,
+    /// Per (host, pid): the earliest time (ms) a record named a process under that pid (a
+    /// built start included). A 4688's creator reference is not a naming: it is what is asked.
+    pids: Recent<(u32, u32), i64>,
+    /// Host names by their number in `pids` (cleared with `pids` when full).
+    host_index: FxHashMap<String, u32>,
+    hosts: Vec<String>,
+    /// The number of the last record's host (runs of records share a host).
+    last_host: u32,
 }
 
 /// The process an event is about (its key and GUID), when it is named by a GUID and the event
@@ -130,54 +158,47 @@ impl MidLife {
             EventKind::ProcessStart { proc, .. } => guid_of(proc),
             _ => None,
         } {
-            remember(&mut self.started, g);
+            self.started.insert(g.to_owned(), ());
         }
         for pid in named_pids(&event.kind).into_iter().flatten() {
             self.name_pid(&event.host, pid, event.time.timestamp_millis());
         }
     }
 
-    /// The index of `host`'s pids.
-    fn host(&mut self, host: &str) -> usize {
-        if self.pids.get(self.last_host).is_some_and(|(name, _)| name == host) {
+    /// The number of `host` in `pids`.
+    fn host(&mut self, host: &str) -> u32 {
+        if self.hosts.get(self.last_host as usize).is_some_and(|name| name == host) {
             return self.last_host;
         }
         self.last_host = match self.host_index.get(host) {
             Some(&i) => i,
             None => {
-                self.make_room();
-                self.pid_entries += 1;
-                self.pids.push((host.to_owned(), FxHashMap::default()));
-                self.host_index.insert(host.to_owned(), self.pids.len() - 1);
-                self.pids.len() - 1
+                if self.hosts.len() >= GENERATION {
+                    // A stream of that many host names: forget them and their pids.
+                    self.hosts.clear();
+                    self.host_index.clear();
+                    self.pids = Recent::default();
+                }
+                self.hosts.push(host.to_owned());
+                self.host_index.insert(host.to_owned(), self.hosts.len() as u32 - 1);
+                self.hosts.len() as u32 - 1
             }
         };
         self.last_host
     }
 
-    /// Forgets every pid (and host) when full.
-    fn make_room(&mut self) {
-        if self.pid_entries >= MAX_REMEMBERED {
-            self.pids.clear();
-            self.host_index.clear();
-            self.pid_entries = 0;
-        }
-    }
-
     fn name_pid(&mut self, host: &str, pid: u32, time: i64) {
-        self.make_room();
-        let i = self.host(host);
-        let first = self.pids[i].1.entry(pid).or_insert_with(|| {
-            self.pid_entries += 1;
-            time
-        });
-        *first = (*first).min(time);
+        let key = (self.host(host), pid);
+        match self.pids.get(&key) {
+            Some(first) if first <= time => {}
+            first => self.pids.insert(key, first.map_or(time, |f| f.min(time))),
+        }
     }
 
     /// Whether a record read so far named a process under `pid` of `host` at or before `time`.
     fn pid_named_by(&mut self, host: &str, pid: u32, time: i64) -> bool {
-        let i = self.host(host);
-        self.pids[i].1.get(&pid).is_some_and(|&first| first <= time)
+        let key = (self.host(host), pid);
+        self.pids.get(&key).is_some_and(|first| first <= time)
     }
 
     /// The start to put before `event` (as it leaves the buffer), from the image its record named
@@ -186,10 +207,10 @@ impl MidLife {
         let image = known_image(image)?;
         let key = match actor(&event.kind).or_else(|| parent_of_start(&event.kind)) {
             Some((key, guid)) => {
-                if self.started.contains(guid) || self.built.contains(guid) {
+                if self.started.get(guid).is_some() || self.built.get(guid).is_some() {
                     return None;
                 }
-                remember(&mut self.built, guid);
+                self.built.insert(guid.to_owned(), ());
                 key.clone()
             }
             None => {
@@ -213,5 +234,25 @@ impl MidLife {
             forked: false,
         };
         Some(Event { kind, ..event.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_keeps_what_is_used_and_forgets_the_rest_after_two_generations() {
+        let mut r: Recent<String, ()> = Recent::default();
+        r.insert("explorer".to_owned(), ());
+        r.insert("once".to_owned(), ());
+        for i in 0..5 * GENERATION {
+            r.insert(i.to_string(), ());
+            if i % (GENERATION / 2) == 0 {
+                assert!(r.get("explorer").is_some(), "used every half generation: kept ({i})");
+            }
+        }
+        assert!(r.get("once").is_none(), "unused for five generations: forgotten");
+        assert!(r.now.len() + r.before.len() <= 2 * GENERATION);
     }
 }

@@ -311,3 +311,32 @@ fn creator_named_by_no_earlier_record_gets_a_start_from_parent_process_name() {
     assert_eq!(built, [r"a pid:8 C:\o\OUTLOOK.EXE", r"b pid:8 C:\x\explorer.exe", r"a pid:40 C:\x\svchost.exe"]);
     assert_eq!((tally.records, tally.starts_built), (9, 3));
 }
+
+/// Regression (long_running_process_built_again_once_the_guid_set_was_full): the reader
+/// cleared its set of started GUIDs at 65,536, and every long-running process then got a
+/// second start built from its next event (233 duplicate starts on a 1M-event synthetic
+/// stream). Processes it keeps seeing are remembered now.
+#[test]
+fn long_running_process_is_not_built_again_after_many_starts() {
+    let line = |s: u64, eid: u32, guid: &str, extra: &str| {
+        format!(
+            r#"{{"EventID":{eid},"Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"h","UtcTime":"2024-01-01 10:{:02}:{:02}.{:03}","ProcessGuid":"{{{guid}}}","Image":"C:\\x\\{guid}.exe"{extra}}}"#,
+            s / 60_000 % 60,
+            s / 1000 % 60,
+            s % 1000
+        )
+    };
+    let connect = r#","Initiated":"true","DestinationIp":"192.0.2.1","DestinationPort":"443""#;
+    let mut text = line(0, 1, "explorer", "") + "\n";
+    for i in 1..=80_000u64 {
+        text += &line(i * 10, 1, &format!("p{i}"), "");
+        text.push('\n');
+        if i % 5_000 == 0 {
+            text += &line(i * 10, 3, "explorer", connect);
+            text.push('\n');
+        }
+    }
+    let (results, tally) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(text)));
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 0);
+    assert_eq!((tally.records, tally.starts_built), (80_017, 0));
+}

@@ -1,6 +1,7 @@
 //! Flattened Sysmon JSON (one record per line, the `EventData` fields beside `EventID`,
 //! `Channel`, `Hostname`, `TimeCreated`: the OTRF/nxlog shape) of the Windows events.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -107,14 +108,62 @@ pub fn to_sysmon(e: &Event) -> Result<Value, &'static str> {
     Ok(r)
 }
 
+/// Each Sysmon process's pid and image, per host and GUID: Sysmon names them in every record
+/// (`ProcessId`, `Image`) and a start's parent too (`ParentProcessId`, `ParentImage`). Pids
+/// are given in start order, 4 apart as Windows gives them, from 1000 on each host.
+fn pids_and_images(stream: &Stream) -> HashMap<(&str, &str), (u32, &str)> {
+    let mut known = HashMap::new();
+    let mut next: HashMap<&str, u32> = HashMap::new();
+    for e in &stream.events {
+        if let (Some(Os::Windows), EventKind::ProcessStart { proc: ProcKey::Id(guid), image, .. }) = (e.os, &e.kind) {
+            let n = next.entry(e.host.as_str()).or_insert(1000);
+            known.insert((e.host.as_str(), guid.as_str()), (*n, image.as_str()));
+            // Wraps below 2^22, as Windows pids stay small (a wrapped pid is a reused one).
+            *n = if *n >= (1 << 22) { 1000 } else { *n + 4 };
+        }
+    }
+    known
+}
+
+/// Adds the pid and image Sysmon names a record's process (and a start's parent) by.
+fn name_processes(r: &mut Value, e: &Event, known: &HashMap<(&str, &str), (u32, &str)>) {
+    let of = |k: &ProcKey| match k {
+        ProcKey::Id(guid) => known.get(&(e.host.as_str(), guid.as_str())).copied(),
+        _ => None,
+    };
+    let (proc, parent) = match &e.kind {
+        EventKind::ProcessStart { proc, parent, .. } => (Some(proc), parent.as_ref()),
+        EventKind::ProcessEnd { proc }
+        | EventKind::Connect { proc, .. }
+        | EventKind::FileWrite { proc, .. }
+        | EventKind::FileAttr { proc, .. }
+        | EventKind::DnsAnswer { proc: Some(proc), .. } => (Some(proc), None),
+        _ => (None, None),
+    };
+    if r.get("ProcessGuid").is_none() {
+        return;
+    }
+    if let Some((pid, image)) = proc.and_then(of) {
+        r["ProcessId"] = json!(pid.to_string());
+        r["Image"] = json!(image);
+    }
+    if let Some((pid, image)) = parent.and_then(of) {
+        r["ParentProcessId"] = json!(pid.to_string());
+        r["ParentImage"] = json!(image);
+    }
+}
+
 /// Writes the Windows events of `stream` as flattened Sysmon JSON, one record per line, in the
-/// stream's order; events it cannot carry are counted in [`Written::dropped`].
+/// stream's order; events it cannot carry are counted in [`Written::dropped`]. Unlike
+/// [`to_sysmon`] of one event, every record names its process's pid and image, as Sysmon's do.
 pub fn sysmon(stream: &Stream, w: &mut dyn Write) -> io::Result<Written> {
     let mut w = io::BufWriter::with_capacity(1 << 20, w);
     let mut out = Written::default();
+    let known = pids_and_images(stream);
     for e in &stream.events {
         match to_sysmon(e) {
-            Ok(r) => {
+            Ok(mut r) => {
+                name_processes(&mut r, e, &known);
                 serde_json::to_writer(&mut w, &r)?;
                 w.write_all(b"\n")?;
                 out.records += 1;

@@ -122,13 +122,27 @@ fn sysmon_writes_the_windows_events_and_counts_the_rest() {
     assert_eq!(written.dropped.get("url_open").copied().unwrap_or(0), url_opens);
     assert_eq!(written.records + written.dropped_total(), s.events.len() as u64);
     assert!(written.summary().contains("not_windows"));
+    // As Sysmon's, every record names its process's pid and image, and a start its parent's.
+    let lines: Vec<Value> =
+        buf.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let sysmon_records = lines.iter().filter(|r| r.get("ProcessGuid").is_some());
+    for r in sysmon_records {
+        assert!(r["ProcessId"].as_str().is_some_and(|p| p.parse::<u32>().is_ok()) && r["Image"].is_string(), "{r}");
+        if r["EventID"] == 1 && r.get("ParentProcessGuid").is_some() {
+            assert!(r["ParentProcessId"].is_string() && r["ParentImage"].is_string(), "{r}");
+        }
+    }
+    let reader = WinEventReader::json("sysmon", Cursor::new(buf));
+    let tally = reader.tally();
     let mut n = 0;
-    for r in WinEventReader::json("sysmon", Cursor::new(buf)) {
+    for r in reader {
         let e = r.unwrap();
         assert!(e.host.starts_with("WS-"), "{e:?}");
         n += 1;
     }
     assert!(n > 0);
+    // Every process is logged starting: the reader builds no start.
+    assert_eq!(tally.snapshot().starts_built, 0);
 }
 
 #[test]
