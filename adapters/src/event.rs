@@ -57,15 +57,27 @@ impl fmt::Display for Os {
     }
 }
 
+impl Os {
+    /// The OS a name stands for, in any case: `windows`/`win`, `linux`, `macos`/`mac`/`darwin`/`osx`.
+    pub fn from_name(name: &str) -> Option<Os> {
+        let is = |words: &[&str]| words.iter().any(|w| name.eq_ignore_ascii_case(w));
+        if is(&["windows", "win"]) {
+            Some(Os::Windows)
+        } else if is(&["linux"]) {
+            Some(Os::Linux)
+        } else if is(&["macos", "mac", "darwin", "osx"]) {
+            Some(Os::Macos)
+        } else {
+            None
+        }
+    }
+}
+
 impl std::str::FromStr for Os {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "windows" | "win" => Ok(Os::Windows),
-            "linux" => Ok(Os::Linux),
-            "macos" | "mac" | "darwin" | "osx" => Ok(Os::Macos),
-            other => Err(format!("unknown OS `{other}` (expected windows, linux or macos)")),
-        }
+        Os::from_name(s)
+            .ok_or_else(|| format!("unknown OS `{}` (expected windows, linux or macos)", s.to_ascii_lowercase()))
     }
 }
 

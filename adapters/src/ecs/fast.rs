@@ -170,6 +170,13 @@ impl Fields for Capture<'_> {
         }
     }
 
+    fn with_string<R>(&self, f: Field, g: impl FnOnce(&str) -> R) -> Option<R> {
+        match scalar(self.get(f)?)? {
+            Item::Str(s) if !s.is_empty() => Some(s.with(g)),
+            _ => self.string(f).map(|s| g(&s)),
+        }
+    }
+
     fn number(&self, f: Field) -> Option<u64> {
         match scalar(self.get(f)?)? {
             Item::Num(Int::U(n)) => Some(n),
@@ -229,6 +236,8 @@ impl Fields for Capture<'_> {
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: &'static str,
+    /// `words(key)`: compared before the key itself.
+    words: (u64, u64),
     /// The field the key completes.
     slot: Option<u8>,
     /// The node of the object under the key.
@@ -247,6 +256,22 @@ struct Node {
     by_len: Vec<u16>,
 }
 
+/// A key's fingerprint: exact among keys of one length up to 16 bytes (the loads overlap to
+/// cover every byte), so that such a key is found without `memcmp` (callgrind, 50k-document
+/// ECS `phase scan`: `Node::find` 50.4 M → 41.6 M instructions).
+fn words(key: &str) -> (u64, u64) {
+    let b = key.as_bytes();
+    let n = b.len();
+    let load8 = |i: usize| b.get(i..i + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_le_bytes);
+    let load4 = |i: usize| b.get(i..i + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_le_bytes);
+    match n {
+        0 => (0, 0),
+        1..=3 => (u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16, 0),
+        4..=7 => (u64::from(load4(0)) | u64::from(load4(n - 4)) << 32, 0),
+        _ => (load8(0), load8(n - 8)),
+    }
+}
+
 impl Node {
     fn find(&self, key: &str) -> Option<usize> {
         let n = key.len();
@@ -254,7 +279,11 @@ impl Node {
             return None;
         }
         let (start, end) = (self.by_len[n] as usize, self.by_len[n + 1] as usize);
-        (start..end).find(|&i| self.entries[i].key == key)
+        if start == end {
+            return None;
+        }
+        let w = words(key);
+        (start..end).find(|&i| self.entries[i].words == w && (n <= 16 || self.entries[i].key == key))
     }
 }
 
@@ -291,10 +320,10 @@ fn nodes() -> &'static [Node] {
                         &path[offset..offset + len]
                     };
                     let entry = if end == segments.len() {
-                        Entry { key, slot: Some(f as u8), child: None, elem: 0 }
+                        Entry { key, words: words(key), slot: Some(f as u8), child: None, elem: 0 }
                     } else {
                         let child = node_of(&segments[..end].join("."), &mut prefixes, &mut nodes);
-                        Entry { key, slot: None, child: Some(child), elem: (end - start) as u16 }
+                        Entry { key, words: words(key), slot: None, child: Some(child), elem: (end - start) as u16 }
                     };
                     let list = &mut nodes[from as usize];
                     match list.iter_mut().find(|e| e.key == key) {
@@ -432,4 +461,37 @@ fn negative(s: &mut Scan<'_>) -> Option<i64> {
     let n: i64 = text.parse().ok().filter(|&n| n < 0)?;
     // A fraction or exponent does not parse as an `i64`; leading zeros are not JSON.
     (!text.starts_with("-0")).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Keys of one length up to 16 bytes have the same fingerprint only when equal.
+        #[test]
+        fn key_fingerprints_are_exact_up_to_16_bytes(
+            a in proptest::collection::vec(proptest::prop_oneof![0x61u8..0x64, 0x20u8..0x7f], 0..=16),
+            flips in proptest::collection::vec(0usize..16, 0..3),
+        ) {
+            let mut b = a.clone();
+            for i in flips {
+                if let Some(byte) = b.get_mut(i) {
+                    *byte ^= 1;
+                }
+            }
+            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+            proptest::prop_assert_eq!(words(&a) == words(&b), a == b, "{:?} {:?}", a, b);
+        }
+    }
+
+    #[test]
+    fn every_field_key_is_found_where_it_leads_from() {
+        for node in nodes() {
+            for (i, e) in node.entries.iter().enumerate() {
+                assert_eq!(node.find(e.key), Some(i), "{}", e.key);
+                assert_eq!(node.find(&format!("{}x", e.key)), None);
+            }
+        }
+    }
 }

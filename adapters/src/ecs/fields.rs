@@ -64,6 +64,10 @@ fields! {
 pub(super) trait Fields {
     /// A string field (numbers and booleans are written out); `None` when empty.
     fn string(&self, f: Field) -> Option<String>;
+    /// [`Self::string`], lent to `g` (without a copy where the document's text can be lent).
+    fn with_string<R>(&self, f: Field, g: impl FnOnce(&str) -> R) -> Option<R> {
+        self.string(f).map(|s| g(&s))
+    }
     /// An unsigned integer field (also from a numeric string).
     fn number(&self, f: Field) -> Option<u64>;
     /// A list of strings (a lone string counts as a list of one).

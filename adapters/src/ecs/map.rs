@@ -26,7 +26,7 @@ const PROCESS: (F, F) = (F::ProcessEntityId, F::ProcessPid);
 const PARENT: (F, F) = (F::ParentEntityId, F::ParentPid);
 
 fn os_of(doc: &impl Fields) -> Option<Os> {
-    [F::HostOsType, F::HostOsPlatform, F::HostOsFamily].iter().find_map(|&f| doc.string(f)?.parse().ok())
+    [F::HostOsType, F::HostOsPlatform, F::HostOsFamily].iter().find_map(|&f| doc.with_string(f, Os::from_name)?)
 }
 
 fn ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
@@ -35,8 +35,10 @@ fn ip(text: &str, field: &'static str) -> Result<IpAddr, RecordError> {
 
 /// Maps a document; `Ok(None)` for documents clickchain does not use.
 pub(super) fn to_event(doc: &impl Fields, host: &str, source: SourceRef) -> Result<Option<Event>, RecordError> {
-    let text = doc.string(F::Timestamp).ok_or(missing("@timestamp"))?;
-    let time = parse_time(&text).ok_or(RecordError::BadTimestamp(text))?;
+    let time = match doc.with_string(F::Timestamp, parse_time).ok_or(missing("@timestamp"))? {
+        Some(time) => time,
+        None => return Err(RecordError::BadTimestamp(doc.string(F::Timestamp).unwrap_or_default())),
+    };
     let host = doc.string(F::HostName).or_else(|| doc.string(F::HostHostname)).unwrap_or_else(|| host.to_owned());
     let Some(kind) = kind(doc)? else { return Ok(None) };
     Ok(Some(Event { time, host, os: os_of(doc), source, kind }))
