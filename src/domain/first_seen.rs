@@ -118,6 +118,31 @@ impl FirstSeen {
     pub fn dropped_full(&self) -> u64 {
         self.dropped_full
     }
+
+    /// Every stored domain with its first sighting, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.seen.iter().map(|(d, &t)| (d.as_str(), t))
+    }
+
+    /// Takes a stream start from a saved store: the earlier one wins.
+    pub(super) fn merge_start(&mut self, start_ms: i64) {
+        self.start_ms = Some(self.start_ms.map_or(start_ms, |s| s.min(start_ms)));
+    }
+
+    /// Takes a domain from a saved store: the earlier first sighting wins. `false` (and
+    /// counted as dropped) when it is new and the store is full.
+    pub(super) fn merge(&mut self, registrable: &str, first_ms: i64) -> bool {
+        if let Some(first) = self.seen.get_mut(registrable) {
+            *first = (*first).min(first_ms);
+            return true;
+        }
+        if self.seen.len() >= self.cap {
+            self.dropped_full += 1;
+            return false;
+        }
+        self.seen.insert(registrable.to_owned(), first_ms);
+        true
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@
 //! 2. [`RiskPolicy`] (built from plain [`RiskSettings`] data) decides whether a [`Destination`]
 //!    (IP and/or name) is allowlisted, scores it with a documented additive heuristic and says
 //!    whether it is *untrusted* in the sense of DET0066 step 2, with stable [`Reason`] names.
-//! 3. [`FirstSeen`] is the bounded, deterministic newly-observed-domain store with a warm-up.
+//! 3. [`FirstSeen`] is the bounded, deterministic newly-observed-domain store with a warm-up;
+//!    [`FirstSeen::save`] and [`FirstSeen::load`] keep it in a file across runs.
 //!
 //! [`host_of_url`] extracts the host from a URL without pulling in a URL parser, and
 //! [`VENDORED_PSL_COMMIT`] / [`VENDORED_PSL_DATE`] record where the vendored list comes from.
@@ -51,6 +52,7 @@
 
 mod defaults;
 mod first_seen;
+mod first_seen_file;
 mod lexical;
 mod net;
 mod psl;
@@ -65,6 +67,7 @@ pub use defaults::{
     DEFAULT_RISK_THRESHOLD,
 };
 pub use first_seen::FirstSeen;
+pub use first_seen_file::{FirstSeenFileError, FirstSeenLineError, FirstSeenLoad, FIRST_SEEN_VERSION, MAX_LINE_ERRORS};
 pub use psl::{DomainName, Psl, VENDORED_PSL_COMMIT, VENDORED_PSL_DATE};
 pub use risk::{Destination, Reason, RiskPolicy, RiskSettings, Verdict};
 pub use url::host_of_url;

@@ -8,7 +8,7 @@ use clickchain_adapters::Event;
 use super::{BatchLatency, Engine, EngineError, ShardedEngine};
 use crate::alert::Record;
 use crate::config::Config;
-use crate::domain::Psl;
+use crate::domain::{FirstSeen, Psl};
 use crate::sink::Sink;
 use crate::stats::Stats;
 
@@ -43,6 +43,14 @@ impl AnyEngine {
             (n, None) => AnyEngine::Sharded(Box::new(ShardedEngine::new(config, n)?)),
             (n, Some(psl)) => AnyEngine::Sharded(Box::new(ShardedEngine::with_psl(config, n, psl)?)),
         })
+    }
+
+    /// As [`Engine::with_first_seen`].
+    pub fn with_first_seen<R>(&mut self, f: impl FnOnce(&mut FirstSeen) -> R) -> R {
+        match self {
+            AnyEngine::One(e) => e.with_first_seen(f),
+            AnyEngine::Sharded(e) => e.with_first_seen(f),
+        }
     }
 
     /// As [`Engine::push`].

@@ -193,6 +193,12 @@ impl Engine {
         self.naive = naive;
     }
 
+    /// The newly-observed-domain store: to load a saved one ([`FirstSeen::load`]) before the
+    /// first event, or to save it ([`FirstSeen::save`]) after [`Engine::finish`].
+    pub fn with_first_seen<R>(&mut self, f: impl FnOnce(&mut FirstSeen) -> R) -> R {
+        self.first_seen.with(f)
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> &Stats {
         &self.stats

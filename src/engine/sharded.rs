@@ -9,7 +9,7 @@
 //! newly-observed-domain store, shared by all shards, answers in the order the shards ask it.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use super::{nod, BatchLatency, Engine, EngineError, PslHandle, NOT_BEFORE_MS};
 use crate::alert::Record;
 use crate::config::Config;
-use crate::domain::Psl;
+use crate::domain::{FirstSeen, Psl};
 use crate::sink::Sink;
 use crate::stats::Stats;
 
@@ -75,6 +75,8 @@ pub struct ShardedEngine {
     out: Vec<Record>,
     stats: Stats,
     latency: BatchLatency,
+    /// The newly-observed-domain store the shards share.
+    nod: Arc<Mutex<FirstSeen>>,
 }
 
 impl ShardedEngine {
@@ -116,7 +118,13 @@ impl ShardedEngine {
             out: Vec::new(),
             stats: Stats::default(),
             latency: BatchLatency::default(),
+            nod,
         })
+    }
+
+    /// As [`Engine::with_first_seen`]: the store all shards share.
+    pub fn with_first_seen<R>(&mut self, f: impl FnOnce(&mut FirstSeen) -> R) -> R {
+        f(&mut self.nod.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Number of shards (threads).

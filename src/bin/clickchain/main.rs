@@ -1,6 +1,7 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
 mod alloc;
+mod nod_store;
 mod scan;
 mod synth;
 

@@ -18,6 +18,8 @@ use clickchain::AnyEngine;
 use clickchain_adapters::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::nod_store;
+
 #[derive(Args)]
 pub struct ScanArgs {
     /// Files, folders (recursive) or `-` for stdin.
@@ -42,6 +44,11 @@ pub struct ScanArgs {
     /// A newer Public Suffix List file instead of the vendored one.
     #[arg(long, value_name = "FILE")]
     psl: Option<PathBuf>,
+    /// Newly-observed-domain store: read before the run when FILE exists, written after it
+    /// (replaced whole), so that the next run knows the domains this one saw and is not warmed
+    /// up again.
+    #[arg(long, value_name = "FILE")]
+    nod_store: Option<PathBuf>,
     /// Exit with 1 when alerts fired.
     #[arg(long)]
     fail_on_alert: bool,
@@ -95,7 +102,7 @@ fn resolved_threads(n: usize) -> usize {
 const MAX_PARALLEL_INPUTS: usize = 8;
 
 /// Rejected-record messages printed in full; the rest are only counted.
-const MAX_ERROR_LINES: u64 = 20;
+pub const MAX_ERROR_LINES: u64 = 20;
 
 pub fn run(args: ScanArgs) -> ExitCode {
     match scan(args) {
@@ -132,10 +139,16 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut engine = AnyEngine::new(config, psl, args.threads)?;
+    let mut errors: BTreeMap<&'static str, u64> = BTreeMap::new();
+    if let Some(path) = &args.nod_store {
+        let bad = nod_store::load(&mut engine, path, args.quiet)?;
+        if bad > 0 {
+            errors.insert("bad_nod_store_line", bad);
+        }
+    }
 
     let offsets = parse_offsets(&args.time_offset)?;
     let (files, open_errors) = input::expand(&args.paths);
-    let mut errors: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut printed = 0u64;
     let mut report = |e: &dyn std::fmt::Display, reason: &'static str, quiet: bool| {
         *errors.entry(reason).or_default() += 1;
@@ -208,6 +221,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     bar.finish_and_clear();
+    if let Some(path) = &args.nod_store {
+        if let Err(e) = nod_store::save(&mut engine, path) {
+            report(&format!("{e:#}"), "nod_store_unwritable", false);
+        }
+    }
     let stats = engine.stats();
     let rejected: u64 = errors.values().sum();
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();

@@ -1,0 +1,315 @@
+//! The newly-observed-domain store on disk (DESIGN §6: a first-seen store that persists), so
+//! that a restarted agent, or the next replay, does not call every domain new again.
+//!
+//! The file is NDJSON: a header, then one line per domain, sorted by name (the same store
+//! always writes the same bytes):
+//!
+//! ```text
+//! {"clickchain_first_seen":1,"start_ms":1717401600000}
+//! {"domain":"example.org","first_ms":1717401601234}
+//! ```
+//!
+//! A bad domain line is reported with its line number and skipped; a file whose header is not
+//! this one is refused whole. Loading merges: the earlier of two first sightings wins.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use clickchain_adapters::lines::Line::{Text, TooLong};
+use clickchain_adapters::lines::LineReader;
+
+use super::FirstSeen;
+
+/// The format version this build writes and reads.
+pub const FIRST_SEEN_VERSION: u64 = 1;
+
+/// Why a first-seen store file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FirstSeenFileError {
+    /// The file could not be opened, read, written or renamed into place.
+    #[error("{path}: {source}")]
+    Io {
+        /// The store file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// Its first line is not the header of a store of this version.
+    #[error("{path}: line 1: {message}")]
+    Header {
+        /// The store file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A domain line that was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstSeenLineError {
+    /// 1-based line number.
+    pub line: u64,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl std::fmt::Display for FirstSeenLineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// What a load read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FirstSeenLoad {
+    /// Domain lines taken into the store (a domain it already held counts too).
+    pub domains: u64,
+    /// Domain lines left out because the store was full (counted in
+    /// [`FirstSeen::dropped_full`] too).
+    pub over_cap: u64,
+    /// Domain lines skipped.
+    pub bad_lines: u64,
+    /// The first [`MAX_LINE_ERRORS`] of them, each with its line number and what is wrong.
+    pub errors: Vec<FirstSeenLineError>,
+}
+
+/// Bad lines described in a [`FirstSeenLoad`] at most (the rest are counted).
+pub const MAX_LINE_ERRORS: usize = 100;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    clickchain_first_seen: u64,
+    start_ms: Option<i64>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line<'a> {
+    #[serde(borrow)]
+    domain: std::borrow::Cow<'a, str>,
+    first_ms: i64,
+}
+
+/// Lines longer than this are not domain lines (a registrable domain has at most 253 bytes):
+/// they are skipped as they stream past, never held whole.
+const MAX_LINE: usize = 1024;
+
+/// A domain line, checked: a lower-case ASCII name of at most 253 bytes.
+fn domain_line(text: &[u8]) -> Result<Line<'_>, String> {
+    let l: Line<'_> = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+    let valid = !l.domain.is_empty()
+        && l.domain.len() <= 253
+        && l.domain.bytes().all(|b| b.is_ascii_graphic() && !b.is_ascii_uppercase());
+    if valid {
+        Ok(l)
+    } else {
+        Err(format!("`{}` is not a lower-case ASCII domain", l.domain))
+    }
+}
+
+impl FirstSeen {
+    /// Writes the store (start and domains, sorted by name) to `w`.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        let header = Header { clickchain_first_seen: FIRST_SEEN_VERSION, start_ms: self.start_ms() };
+        serde_json::to_writer(&mut *w, &header)?;
+        w.write_all(b"\n")?;
+        let sorted: BTreeMap<&str, i64> = self.entries().collect();
+        for (domain, first_ms) in sorted {
+            serde_json::to_writer(&mut *w, &Line { domain: domain.into(), first_ms })?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()
+    }
+
+    /// Reads a store written by [`FirstSeen::write_to`] into this one (`origin` names it in
+    /// errors). The earlier start and the earlier first sighting of each domain win; the warm-up,
+    /// window and capacity stay this store's.
+    pub fn read_from(&mut self, r: impl BufRead, origin: &Path) -> Result<FirstSeenLoad, FirstSeenFileError> {
+        let io_error = |source| FirstSeenFileError::Io { path: origin.to_owned(), source };
+        let header_error = |message: String| FirstSeenFileError::Header { path: origin.to_owned(), message };
+        let mut lines = LineReader::new(r, MAX_LINE);
+        let header = match lines.next_line().map_err(io_error)? {
+            Some((_, Text(first))) => serde_json::from_slice::<Header>(first).map_err(|e| e.to_string()),
+            Some((_, TooLong(len))) => Err(format!("a line of {len} bytes")),
+            None => Err("an empty file".to_owned()),
+        }
+        .map_err(|e| {
+            header_error(format!(
+                "not a clickchain first-seen store (expected {{\"clickchain_first_seen\":1,...}}): {e}"
+            ))
+        })?;
+        if header.clickchain_first_seen != FIRST_SEEN_VERSION {
+            return Err(header_error(format!(
+                "first-seen store version {}, this build reads version {FIRST_SEEN_VERSION}",
+                header.clickchain_first_seen
+            )));
+        }
+        if let Some(start) = header.start_ms {
+            self.merge_start(start);
+        }
+        let mut load = FirstSeenLoad::default();
+        while let Some((n, line)) = lines.next_line().map_err(io_error)? {
+            let parsed = match line {
+                TooLong(len) => Err(format!("{len} bytes, longer than {MAX_LINE}")),
+                Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
+                Text(text) => domain_line(text),
+            };
+            match parsed {
+                Ok(l) if self.merge(&l.domain, l.first_ms) => load.domains += 1,
+                Ok(_) => load.over_cap += 1,
+                Err(message) => {
+                    load.bad_lines += 1;
+                    if load.errors.len() < MAX_LINE_ERRORS {
+                        load.errors.push(FirstSeenLineError { line: n, message });
+                    }
+                }
+            }
+        }
+        Ok(load)
+    }
+
+    /// Loads the store file at `path` into this one (see [`FirstSeen::read_from`]).
+    pub fn load(&mut self, path: &Path) -> Result<FirstSeenLoad, FirstSeenFileError> {
+        let file =
+            std::fs::File::open(path).map_err(|source| FirstSeenFileError::Io { path: path.to_owned(), source })?;
+        self.read_from(io::BufReader::new(file), path)
+    }
+
+    /// Saves the store to `path`: written to a temporary file beside it, then renamed over it,
+    /// so that a crash leaves the old file or the new one, never half of one.
+    pub fn save(&self, path: &Path) -> Result<(), FirstSeenFileError> {
+        let io_error = |source| FirstSeenFileError::Io { path: path.to_owned(), source };
+        let name = path.file_name().ok_or_else(|| io_error(io::Error::other("not a file name")))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{}.tmp", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let written = std::fs::File::create(&tmp).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            self.write_to(&mut w)?;
+            w.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io_error(e));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> FirstSeen {
+        FirstSeen::new(1_000, 10).window(5_000)
+    }
+
+    fn read(text: &str, into: &mut FirstSeen) -> Result<FirstSeenLoad, FirstSeenFileError> {
+        into.read_from(text.as_bytes(), Path::new("nod.ndjson"))
+    }
+
+    #[test]
+    fn a_saved_store_reads_back_the_same_and_keeps_the_warm_up_done() {
+        let mut s = store();
+        s.observe("b.example", 0);
+        s.observe("a.example", 500);
+        assert!(s.observe("c.example", 2_000));
+        let mut bytes = Vec::new();
+        s.write_to(&mut bytes).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            "{\"clickchain_first_seen\":1,\"start_ms\":0}\n{\"domain\":\"a.example\",\"first_ms\":500}\n\
+             {\"domain\":\"b.example\",\"first_ms\":0}\n{\"domain\":\"c.example\",\"first_ms\":2000}\n"
+        );
+        let mut again = store();
+        let load = again.read_from(&bytes[..], Path::new("x")).unwrap();
+        assert_eq!(load, FirstSeenLoad { domains: 3, ..FirstSeenLoad::default() });
+        // The restarted store knows the warm-up's domains, and is past its warm-up.
+        assert!(!again.observe("a.example", 3_000));
+        assert!(again.observe("c.example", 3_000), "still within its window");
+        assert!(again.observe("d.example", 3_000), "new: the warm-up ended before the restart");
+        let mut twice = Vec::new();
+        again.write_to(&mut twice).unwrap();
+        let mut third = store();
+        third.read_from(&twice[..], Path::new("x")).unwrap();
+        assert_eq!(third.entries().count(), 4);
+    }
+
+    #[test]
+    fn bad_lines_are_skipped_with_their_numbers_and_the_rest_is_read() {
+        let text = "{\"clickchain_first_seen\":1,\"start_ms\":10}\n\
+                    {\"domain\":\"ok.example\",\"first_ms\":20}\n\
+                    not json\n\
+                    \n\
+                    {\"domain\":\"UPPER.example\",\"first_ms\":1}\n\
+                    {\"domain\":\"x.example\"}\n\
+                    {\"domain\":\"late.example\",\"first_ms\":30}";
+        let mut s = store();
+        let load = read(text, &mut s).unwrap();
+        assert_eq!((load.domains, load.bad_lines), (2, 3));
+        let lines: Vec<u64> = load.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 5, 6]);
+        assert!(load.errors[1].to_string().starts_with("line 5: `UPPER.example`"), "{}", load.errors[1]);
+        assert_eq!((s.start_ms(), s.first_seen_ms("late.example")), (Some(10), Some(30)));
+    }
+
+    #[test]
+    fn a_file_of_garbage_costs_bounded_memory() {
+        let mut text = String::from("{\"clickchain_first_seen\":1,\"start_ms\":null}\n");
+        for _ in 0..1000 {
+            text.push_str("junk\n");
+        }
+        text.push_str(&"x".repeat(1 << 20));
+        let load = read(&text, &mut store()).unwrap();
+        assert_eq!((load.bad_lines, load.errors.len()), (1001, MAX_LINE_ERRORS));
+    }
+
+    #[test]
+    fn another_header_is_refused_whole() {
+        for (text, want) in [
+            ("", "line 1: not a clickchain first-seen store"),
+            ("{\"domain\":\"a.example\",\"first_ms\":1}\n", "line 1: not a clickchain first-seen store"),
+            ("{\"clickchain_first_seen\":2,\"start_ms\":null}\n", "version 2, this build reads version 1"),
+        ] {
+            let err = read(text, &mut store()).unwrap_err().to_string();
+            assert!(err.starts_with("nod.ndjson: line 1:") && err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn loading_merges_keeping_earlier_sightings_within_the_cap() {
+        let mut s = FirstSeen::new(0, 2);
+        s.observe("a.example", 100);
+        let text = "{\"clickchain_first_seen\":1,\"start_ms\":50}\n\
+                    {\"domain\":\"a.example\",\"first_ms\":60}\n\
+                    {\"domain\":\"b.example\",\"first_ms\":200}\n\
+                    {\"domain\":\"c.example\",\"first_ms\":300}\n";
+        let load = read(text, &mut s).unwrap();
+        assert_eq!((load.domains, load.over_cap), (2, 1));
+        assert_eq!((s.start_ms(), s.first_seen_ms("a.example")), (Some(50), Some(60)));
+        assert_eq!((s.len(), s.dropped_full()), (2, 1));
+    }
+
+    #[test]
+    fn save_replaces_the_file_whole_and_load_reports_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nod.ndjson");
+        let mut s = store();
+        s.observe("a.example", 0);
+        s.save(&path).unwrap();
+        s.observe("b.example", 1);
+        s.save(&path).unwrap();
+        let mut back = store();
+        assert_eq!(back.load(&path).unwrap().domains, 2);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["nod.ndjson"], "no temporary file left");
+        let missing = back.load(&dir.path().join("none.ndjson")).unwrap_err();
+        assert!(matches!(&missing, FirstSeenFileError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound));
+        assert!(s.save(&dir.path().join("no-such-dir").join("nod.ndjson")).is_err());
+    }
+}
