@@ -57,18 +57,28 @@ impl<K: std::hash::Hash + Eq, V: Copy> Recent<K, V> {
 }
 
 /// Which processes were seen starting, and which got a start built.
-#[derive(Default)]
 pub struct MidLife {
     started: Recent<String, ()>,
     built: Recent<String, ()>,
     /// Per (host, pid): the earliest time (ms) a record named a process under that pid (a
     /// built start included). A 4688's creator reference is not a naming: it is what is asked.
-    pids: Recent<(u32, u32), i64>,
-    /// Host names by their number in `pids` (cleared with `pids` when full).
-    host_index: FxHashMap<String, u32>,
-    hosts: Vec<String>,
-    /// The number of the last record's host (runs of records share a host).
-    last_host: u32,
+    /// Hosts are keyed by a 64-bit hash of their name under this reader's random `seed`: a
+    /// table of names cost a second lookup per record, and names cannot be chosen to collide
+    /// without the seed.
+    pids: Recent<(u64, u32), i64>,
+    seed: u64,
+}
+
+impl Default for MidLife {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        MidLife {
+            started: Recent::default(),
+            built: Recent::default(),
+            pids: Recent::default(),
+            seed: std::collections::hash_map::RandomState::new().hash_one(0u8),
+        }
+    }
 }
 
 /// The process an event is about (its key and GUID), when it is named by a GUID and the event
@@ -165,30 +175,17 @@ impl MidLife {
         }
     }
 
-    /// The number of `host` in `pids`.
-    fn host(&mut self, host: &str) -> u32 {
-        if self.hosts.get(self.last_host as usize).is_some_and(|name| name == host) {
-            return self.last_host;
-        }
-        self.last_host = match self.host_index.get(host) {
-            Some(&i) => i,
-            None => {
-                if self.hosts.len() >= GENERATION {
-                    // A stream of that many host names: forget them and their pids.
-                    self.hosts.clear();
-                    self.host_index.clear();
-                    self.pids = Recent::default();
-                }
-                self.hosts.push(host.to_owned());
-                self.host_index.insert(host.to_owned(), self.hosts.len() as u32 - 1);
-                self.hosts.len() as u32 - 1
-            }
-        };
-        self.last_host
+    /// The key of `pid` on `host` in `pids`.
+    fn pid_key(&self, host: &str, pid: u32) -> (u64, u32) {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        h.write_u64(self.seed);
+        host.hash(&mut h);
+        (h.finish(), pid)
     }
 
     fn name_pid(&mut self, host: &str, pid: u32, time: i64) {
-        let key = (self.host(host), pid);
+        let key = self.pid_key(host, pid);
         match self.pids.get(&key) {
             Some(first) if first <= time => {}
             first => self.pids.insert(key, first.map_or(time, |f| f.min(time))),
@@ -197,7 +194,7 @@ impl MidLife {
 
     /// Whether a record read so far named a process under `pid` of `host` at or before `time`.
     fn pid_named_by(&mut self, host: &str, pid: u32, time: i64) -> bool {
-        let key = (self.host(host), pid);
+        let key = self.pid_key(host, pid);
         self.pids.get(&key).is_some_and(|first| first <= time)
     }
 
