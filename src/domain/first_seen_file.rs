@@ -181,6 +181,25 @@ impl FirstSeen {
 
     /// Saves the store to `path`: written to a temporary file beside it, then renamed over it,
     /// so that a crash leaves the old file or the new one, never half of one.
+    ///
+    /// ```
+    /// use clickchain::domain::FirstSeen;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("clickchain-nod-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("nod.ndjson");
+    /// let mut seen = FirstSeen::new(3_600_000, 100_000);
+    /// seen.observe("example.org", 0); // during the warm-up: recorded, not new
+    /// seen.save(&path)?;
+    ///
+    /// // The next run knows example.org, and its warm-up is over.
+    /// let mut next = FirstSeen::new(3_600_000, 100_000);
+    /// assert_eq!(next.load(&path)?.domains, 1);
+    /// assert!(!next.observe("example.org", 7_200_000));
+    /// assert!(next.observe("example.net", 7_200_000));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, path: &Path) -> Result<(), FirstSeenFileError> {
         let io_error = |source| FirstSeenFileError::Io { path: path.to_owned(), source };
         let name = path.file_name().ok_or_else(|| io_error(io::Error::other("not a file name")))?;
