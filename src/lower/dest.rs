@@ -10,7 +10,8 @@ use crate::engine::state::Dest;
 /// Classifies a destination: PSL parse and risk verdict, cached per (name, allowlisted IP).
 ///
 /// A cached verdict equals a fresh one: names and lists do not change, and a name's "newly
-/// observed" reason can only be true on its first sighting, so such verdicts are not cached.
+/// observed" reason lapses (its window after the first sighting ends), so such verdicts are not
+/// cached. The newly-observed store is loaded before the first event, never mid-run.
 pub(super) fn classify(ctx: &mut Ctx<'_>, ip: IpAddr, name: Option<&str>, t: i64) -> Arc<Dest> {
     let ip_allowed = ctx.profile.risk.is_allowed_ip(ip);
     if let Some(n) = name {
