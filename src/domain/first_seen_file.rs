@@ -111,6 +111,16 @@ fn domain_line(text: &[u8]) -> Result<Line<'_>, String> {
     }
 }
 
+/// Creates `path` readable by its owner only (on Unix): the store is a list of the domains
+/// the hosts visited.
+fn create_private(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 impl FirstSeen {
     /// Writes the store (start and domains, sorted by name) to `w`.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
@@ -207,7 +217,7 @@ impl FirstSeen {
         tmp_name.push(name);
         tmp_name.push(format!(".{}.tmp", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
-        let written = std::fs::File::create(&tmp).and_then(|f| {
+        let written = create_private(&tmp).and_then(|f| {
             let mut w = io::BufWriter::new(f);
             self.write_to(&mut w)?;
             w.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
@@ -327,6 +337,12 @@ mod tests {
         assert_eq!(back.load(&path).unwrap().domains, 2);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["nod.ndjson"], "no temporary file left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the owner's only: {mode:o}");
+        }
         let missing = back.load(&dir.path().join("none.ndjson")).unwrap_err();
         assert!(matches!(&missing, FirstSeenFileError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound));
         assert!(s.save(&dir.path().join("no-such-dir").join("nod.ndjson")).is_err());
