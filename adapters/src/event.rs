@@ -141,6 +141,24 @@ pub enum ProcKey {
     IdAndPid(String, u32),
 }
 
+impl ProcKey {
+    /// The source-unique identity, when the key has one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            ProcKey::Id(id) | ProcKey::IdAndPid(id, _) => Some(id),
+            ProcKey::Pid(_) => None,
+        }
+    }
+
+    /// The pid, when the key has one.
+    pub fn pid(&self) -> Option<u32> {
+        match self {
+            ProcKey::Pid(pid) | ProcKey::IdAndPid(_, pid) => Some(*pid),
+            ProcKey::Id(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for ProcKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

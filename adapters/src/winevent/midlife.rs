@@ -94,14 +94,7 @@ fn actor(kind: &EventKind) -> Option<(&ProcKey, &str)> {
         | EventKind::FileAttr { proc, .. }
         | EventKind::DnsAnswer { proc: Some(proc), .. } => proc,
     };
-    guid_of(proc).map(|g| (proc, g))
-}
-
-fn guid_of(key: &ProcKey) -> Option<&str> {
-    match key {
-        ProcKey::Id(g) | ProcKey::IdAndPid(g, _) => Some(g),
-        ProcKey::Pid(_) => None,
-    }
+    proc.id().map(|g| (proc, g))
 }
 
 /// The field naming the image of the process a start may be built for before an event of this
@@ -120,15 +113,8 @@ pub fn image_field(kind: &EventKind) -> Option<&'static str> {
 /// The creator a start names by pid alone (a 4688's), unless it names the start itself.
 fn creator_pid(kind: &EventKind) -> Option<u32> {
     match kind {
-        EventKind::ProcessStart { proc, parent: Some(ProcKey::Pid(p)), .. } if pid_of(proc) != Some(*p) => Some(*p),
+        EventKind::ProcessStart { proc, parent: Some(ProcKey::Pid(p)), .. } if proc.pid() != Some(*p) => Some(*p),
         _ => None,
-    }
-}
-
-fn pid_of(key: &ProcKey) -> Option<u32> {
-    match key {
-        ProcKey::Pid(p) | ProcKey::IdAndPid(_, p) => Some(*p),
-        ProcKey::Id(_) => None,
     }
 }
 
@@ -136,14 +122,14 @@ fn pid_of(key: &ProcKey) -> Option<u32> {
 fn named_pids(kind: &EventKind) -> [Option<u32>; 2] {
     match kind {
         EventKind::ProcessStart { proc, parent, .. } => {
-            [pid_of(proc), parent.as_ref().filter(|p| matches!(p, ProcKey::IdAndPid(..))).and_then(pid_of)]
+            [proc.pid(), parent.as_ref().filter(|p| matches!(p, ProcKey::IdAndPid(..))).and_then(ProcKey::pid)]
         }
         EventKind::ProcessEnd { proc }
         | EventKind::UrlOpen { proc, .. }
         | EventKind::Connect { proc, .. }
         | EventKind::FileWrite { proc, .. }
         | EventKind::FileAttr { proc, .. }
-        | EventKind::DnsAnswer { proc: Some(proc), .. } => [pid_of(proc), None],
+        | EventKind::DnsAnswer { proc: Some(proc), .. } => [proc.pid(), None],
         EventKind::DnsAnswer { proc: None, .. } => [None, None],
     }
 }
@@ -151,7 +137,7 @@ fn named_pids(kind: &EventKind) -> [Option<u32>; 2] {
 /// The parent a start names by GUID (and its GUID).
 fn parent_of_start(kind: &EventKind) -> Option<(&ProcKey, &str)> {
     match kind {
-        EventKind::ProcessStart { parent: Some(p), .. } => guid_of(p).map(|g| (p, g)),
+        EventKind::ProcessStart { parent: Some(p), .. } => p.id().map(|g| (p, g)),
         _ => None,
     }
 }
@@ -165,7 +151,7 @@ impl MidLife {
     /// Notes an event as it is read (before reordering).
     pub fn read(&mut self, event: &Event) {
         if let Some(g) = match &event.kind {
-            EventKind::ProcessStart { proc, .. } => guid_of(proc),
+            EventKind::ProcessStart { proc, .. } => proc.id(),
             _ => None,
         } {
             self.started.insert(g.to_owned(), ());

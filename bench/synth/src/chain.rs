@@ -222,7 +222,7 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
         h.delay(dl_connect, write_ms - (egress_ms + gap + 200) + 2);
     }
 
-    if let (Some(pid), Some(life)) = (reused.and(pid_of(&proc)), life) {
+    if let (Some(pid), Some(life)) = (reused.and(proc.pid()), life) {
         pid_reuse_decoy(h, life, pid);
     }
     let executed = h.rng.chance(p.mix.follow_on);
@@ -252,13 +252,6 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
     Injected { chain, seqs }
 }
 
-fn pid_of(k: &ProcKey) -> Option<u32> {
-    match k {
-        ProcKey::Pid(p) | ProcKey::IdAndPid(_, p) => Some(*p),
-        ProcKey::Id(_) => None,
-    }
-}
-
 /// After a chain's browser ended, an unrelated process takes its pid and copies a file into
 /// Downloads: a detector that resolved the pid to the ended browser would alert on it.
 fn pid_reuse_decoy(h: &mut HostSim, ended: i64, pid: u32) {
@@ -268,7 +261,7 @@ fn pid_reuse_decoy(h: &mut HostSim, ended: i64, pid: u32) {
     let term = h.terminal.clone();
     h.reuse_pid = Some(pid);
     let cp = h.spawn(ended + 500, Some(ended + 900), &term, "/usr/bin/cp", Some(format!("cp {src} {dst}")), false);
-    debug_assert_eq!(pid_of(&cp), Some(pid), "the pid is free once the browser ended");
+    debug_assert_eq!(cp.pid(), Some(pid), "the pid is free once the browser ended");
     h.write(ended + 700, &cp, dst.clone(), FileOp::Create, None);
     h.decoys.push(Decoy { host: h.name.clone(), path: dst, kind: DecoyKind::PidReuse, time_ms: ended + 700 });
 }
