@@ -51,7 +51,8 @@ pub struct InputOptions {
     /// Corrects the `TimeCreated` of Windows inputs (see `winevent::time`).
     pub time_offset: Option<Duration>,
     /// Threads that parse an input (NDJSON: native, ECS or Windows JSON; EVTX, a chunk each at
-    /// a time; see `clickchain_adapters::parallel`); 0 or 1 parse on the reading thread.
+    /// a time; see `clickchain_adapters::parallel`), apart from the thread that takes its
+    /// events; 0 parses on that thread. The events are the same either way.
     pub parse_threads: usize,
 }
 
@@ -185,7 +186,7 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
     };
     let threads = options.parse_threads;
     // Pretty-printed JSON documents span lines: only NDJSON can be cut into blocks of lines.
-    let parallel = threads > 1
+    let parallel = threads >= 1
         && match format {
             InputFormat::Native | InputFormat::Auto => true,
             InputFormat::Ecs | InputFormat::WinJson => first_line_whole(&mut reader),

@@ -289,6 +289,24 @@ fn evtx_with_corrupt_chunks_is_read_and_exits_2() {
     }
 }
 
+/// Without `--threads`, inputs are parsed beside the engine (on a machine of two cores or more):
+/// the output is that of one thread, byte for byte and in its order.
+#[test]
+fn threads_unset_give_the_output_of_one_thread_in_its_order() {
+    let sysmon = "tests/scenarios/an0178-archive-member-7zip.sysmon.jsonl";
+    for input in [SAMPLE, sysmon, "tests/data/windows/sysmon.evtx"] {
+        let default = clickchain().args(["scan", input]).output().unwrap();
+        let one = clickchain().args(["scan", "-j", "1", input]).output().unwrap();
+        assert_eq!(default.stdout, one.stdout, "{input}");
+        assert_eq!(default.status.code(), one.status.code(), "{input}");
+        let summary = |out: &[u8]| {
+            String::from_utf8_lossy(out).lines().last().map(|l| l.split(", ").take(5).collect::<Vec<_>>().join(", "))
+        };
+        assert_eq!(summary(&default.stderr), summary(&one.stderr), "{input}");
+    }
+    assert!(!stdout_of(&["scan", "--quiet", sysmon]).is_empty(), "the scenario's alert");
+}
+
 #[test]
 fn threads_give_the_same_records_and_summary() {
     let sorted = |s: String| {

@@ -1,5 +1,5 @@
-//! Parsing on several threads (`InputOptions::parse_threads`, the CLI's `-j N`) yields exactly
-//! what parsing on one does: the same events and errors, in the same order, with the same line
+//! Parsing on threads of its own (`InputOptions::parse_threads`: one, as the CLI does by
+//! default, or several, as with `-j N`) yields exactly what parsing on the reading thread does: the same events and errors, in the same order, with the same line
 //! numbers and counts, for every line-per-record input and EVTX file in the repository (and in
 //! ../shared/data when it is there) and for dirty ones.
 
@@ -25,8 +25,8 @@ fn results(path: &Path, format: InputFormat, parse_threads: usize) -> Vec<String
 }
 
 fn assert_same(path: &Path, format: InputFormat) -> usize {
-    let one = results(path, format, 1);
-    for threads in [2, 3] {
+    let one = results(path, format, 0);
+    for threads in [1, 2, 3] {
         let many = results(path, format, threads);
         assert_eq!(many.len(), one.len(), "{}: {threads} threads", path.display());
         for (i, (a, b)) in one.iter().zip(&many).enumerate() {
@@ -92,7 +92,7 @@ fn every_evtx_file_reads_the_same_on_several_threads() {
 
 #[test]
 fn a_large_evtx_file_reads_the_same_on_several_threads() {
-    // Files under `PARALLEL_MIN_BYTES` are read on one thread: this one is over it, made of the
+    // Files under `PARALLEL_MIN_BYTES` are read on the reading thread: this one is over it, made of the
     // repository's sysmon.evtx chunks (corrupt ones included) five times over.
     let small = std::fs::read("tests/data/windows/sysmon.evtx").unwrap();
     let (header, chunks) = small.split_at(4096);
@@ -104,7 +104,7 @@ fn a_large_evtx_file_reads_the_same_on_several_threads() {
     f.flush().unwrap();
     let len = f.as_file().metadata().unwrap().len();
     assert!(len >= clickchain_adapters::winevent::evtx::PARALLEL_MIN_BYTES, "{len} bytes");
-    let one = results(f.path(), InputFormat::Evtx, 1);
+    let one = results(f.path(), InputFormat::Evtx, 0);
     assert_eq!(one.iter().filter(|r| r.starts_with("error corrupt_evtx")).count(), 5 * 8, "{:?}", &one[..3]);
     assert!(one.len() > 5 * 268, "{}", one.len());
     assert_same(f.path(), InputFormat::Evtx);
@@ -167,7 +167,7 @@ fn check_dirty(format: InputFormat, good: &[u8]) {
     }
     repeated.push(&long);
     let f = file(&repeated);
-    let one = results(f.path(), format, 1);
+    let one = results(f.path(), format, 0);
     assert_eq!(one.iter().filter(|r| r.starts_with("error too_long")).count(), 3, "{format:?}: {:?}", &one[..9]);
     assert!(one.iter().any(|r| !r.starts_with("error")), "{format:?}: {:?}", &one[..9]);
     assert_same(f.path(), format);
@@ -197,16 +197,16 @@ fn dirty_sysmon_json_reads_the_same_on_several_threads() {
 
 #[test]
 fn pretty_printed_documents_are_still_read_whole() {
-    // The first line is not a whole value, so the input is read on one thread as a document.
+    // The first line is not a whole value, so the input is read on the reading thread as a document.
     let ecs = b"{\n  \"@timestamp\": \"2024-05-14T09:12:38.902Z\",\n  \"event\": {\"category\": [\"process\"], \"type\": [\"end\"]},\n  \"host\": {\"name\": \"h\", \"os\": {\"type\": \"linux\"}},\n  \"process\": {\"entity_id\": \"e1\", \"pid\": 7}\n}\n";
     let f = file(&[ecs]);
     let many = results(f.path(), InputFormat::Ecs, 2);
-    assert_eq!(many, results(f.path(), InputFormat::Ecs, 1));
+    assert_eq!(many, results(f.path(), InputFormat::Ecs, 0));
     assert_eq!(many.len(), 1);
     assert!(many[0].contains("ProcessEnd"), "{many:?}");
     let sysmon = b"[\n {\"EventID\":5,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Hostname\":\"h\",\"UtcTime\":\"2024-05-14 09:13:02.118\",\"ProcessGuid\":\"{3F1C2B7A-2E2E-6643-B101-000000001A00}\"}\n]\n";
     let f = file(&[sysmon]);
     let many = results(f.path(), InputFormat::WinJson, 2);
-    assert_eq!(many, results(f.path(), InputFormat::WinJson, 1));
+    assert_eq!(many, results(f.path(), InputFormat::WinJson, 0));
     assert_eq!(many.len(), 1 + 1, "one record and the tally: {many:?}");
 }

@@ -1,6 +1,6 @@
-//! Work on several threads with the results still in input order: [`Ordered`] maps the items
-//! of an iterator (read on a thread of its own) on `workers` threads and yields what each item
-//! gave, in the items' order; [`ParallelLines`] does it for the lines of a one-record-per-line
+//! Work on other threads with the results still in input order: [`Ordered`] maps the items
+//! of an iterator (read on a thread of its own, or by the worker when there is one) on
+//! `workers` threads and yields what each item gave, in the items' order; [`ParallelLines`] does it for the lines of a one-record-per-line
 //! input, every line keeping its number. At most [`IN_FLIGHT`] items are queued, worked on or
 //! waiting for an earlier one (besides the one being read and the one being yielded), so memory
 //! stays bounded however far one worker falls behind.
@@ -55,8 +55,8 @@ pub struct Ordered<T> {
 
 impl<T: Send + 'static> Ordered<T> {
     /// Pulls `items` on a thread of its own and hands each to `work` on one of `workers`
-    /// threads (at least one); `work` pushes the item's results. A panic in `work` is raised
-    /// again by the iterator. Fails when no thread can be started.
+    /// threads (one worker pulls them itself); `work` pushes the item's results. A panic in
+    /// `work` is raised again by the iterator. Fails when no thread can be started.
     pub fn new<W, I, F>(items: I, workers: usize, work: F) -> io::Result<Self>
     where
         W: Send + 'static,
@@ -67,8 +67,15 @@ impl<T: Send + 'static> Ordered<T> {
         for _ in 0..IN_FLIGHT {
             let _ = slots.send(());
         }
-        let (item_tx, item_rx) = mpsc::sync_channel::<(u64, W)>(IN_FLIGHT);
         let (result_tx, results) = mpsc::sync_channel(IN_FLIGHT + 1);
+        if workers <= 1 {
+            // One worker reads its items itself: a reading thread besides it would only take
+            // turns with it and the consumer for the cores.
+            let worker = std::thread::Builder::new().name("clickchain-parse-0".into());
+            worker.spawn(move || read_and_work(items, &work, &slot_rx, &result_tx))?;
+            return Ok(Ordered::with(results, slots));
+        }
+        let (item_tx, item_rx) = mpsc::sync_channel::<(u64, W)>(IN_FLIGHT);
         let item_rx = Arc::new(Mutex::new(item_rx));
         let work = Arc::new(work);
         let mut started: io::Result<()> = Err(io::Error::other("no worker thread could be started"));
@@ -124,6 +131,35 @@ fn feed<W>(items: impl Iterator<Item = W>, slots: &Receiver<()>, out: &SyncSende
     seq.checked_sub(1)
 }
 
+/// What `work` gave for item `seq`, or its panic.
+fn work_on<W, T, F: Fn(W, &mut Vec<T>)>(seq: u64, item: W, work: &F) -> Done<T> {
+    let mut out = Vec::new();
+    match panic::catch_unwind(AssertUnwindSafe(|| work(item, &mut out))) {
+        Ok(()) => Done::Items(seq, out),
+        Err(payload) => Done::Panicked(payload),
+    }
+}
+
+/// Works on `items` in order on this thread, each once a slot is free; then the end.
+fn read_and_work<W, T, F: Fn(W, &mut Vec<T>)>(
+    items: impl Iterator<Item = W>,
+    work: &F,
+    slots: &Receiver<()>,
+    results: &SyncSender<Done<T>>,
+) {
+    let mut seq = 0u64;
+    for item in items {
+        if slots.recv().is_err() {
+            return;
+        }
+        if results.send(work_on(seq, item, work)).is_err() {
+            return;
+        }
+        seq += 1;
+    }
+    let _ = results.send(Done::End(seq.checked_sub(1)));
+}
+
 fn run_worker<W, T, F: Fn(W, &mut Vec<T>)>(items: &Mutex<Receiver<(u64, W)>>, work: &F, results: &SyncSender<Done<T>>) {
     loop {
         // The lock is held only while waiting for the next item, not while working on it.
@@ -132,12 +168,7 @@ fn run_worker<W, T, F: Fn(W, &mut Vec<T>)>(items: &Mutex<Receiver<(u64, W)>>, wo
             Err(_) => return,
         };
         let Ok((seq, item)) = next else { return };
-        let mut out = Vec::new();
-        let done = match panic::catch_unwind(AssertUnwindSafe(|| work(item, &mut out))) {
-            Ok(()) => Done::Items(seq, out),
-            Err(payload) => Done::Panicked(payload),
-        };
-        if results.send(done).is_err() {
+        if results.send(work_on(seq, item, work)).is_err() {
             return;
         }
     }

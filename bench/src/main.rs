@@ -184,6 +184,10 @@ struct PhaseArgs {
     /// Engine threads (as `clickchain scan --threads`).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Threads that parse the input, apart from the engine's (default: none for one engine,
+    /// else one per engine; `clickchain scan` without `--threads` parses on 1 beside 1 engine).
+    #[arg(long)]
+    parse_threads: Option<usize>,
     /// Configuration file for the engine.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -266,7 +270,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Phase(a) => {
-            let opts = phases::EngineOpts { threads: a.threads, config: a.config.clone() };
+            let opts =
+                phases::EngineOpts { threads: a.threads, parse_threads: a.parse_threads, config: a.config.clone() };
             let m = match a.phase {
                 Phase::Parse => phases::parse(&a.file)?,
                 Phase::ParseAny => phases::parse_any(&a.file)?,

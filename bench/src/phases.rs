@@ -23,11 +23,13 @@ use serde::{Deserialize, Serialize};
 /// Read buffer for the input file (the CLI's size).
 const READ_BUF: usize = 256 * 1024;
 
-/// How the engine phases run: engine threads (as `clickchain scan --threads`) and a
-/// configuration file (default: the built-in configuration).
+/// How the engine phases run: engine threads (as `clickchain scan --threads`), threads that
+/// parse the input (default: none for one engine, else one per engine) and a configuration
+/// file (default: the built-in configuration).
 #[derive(Debug, Clone, Default)]
 pub struct EngineOpts {
     pub threads: usize,
+    pub parse_threads: Option<usize>,
     pub config: Option<std::path::PathBuf>,
 }
 
@@ -37,6 +39,11 @@ impl EngineOpts {
             Some(path) => Config::load(path)?,
             None => Config::default(),
         })
+    }
+
+    /// `InputOptions::parse_threads` for these options.
+    pub fn parse_threads(&self) -> usize {
+        self.parse_threads.unwrap_or(if self.threads <= 1 { 0 } else { self.threads })
     }
 
     fn engine(&self) -> anyhow::Result<AnyEngine> {
@@ -240,7 +247,7 @@ pub fn scan(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -
     let before = rss::read().unwrap_or_default();
     let start = Instant::now();
     let mut errors = 0u64;
-    let options = InputOptions { parse_threads: opts.threads, ..InputOptions::default() };
+    let options = InputOptions { parse_threads: opts.parse_threads(), ..InputOptions::default() };
     let opened = input::open(path, &options, Default::default())?;
     let events = opened.records.filter_map(|r| r.map_err(|_| errors += 1).ok());
     let mut samples = Vec::new();

@@ -52,18 +52,31 @@ pub fn evtx_floor(path: &Path, repeat: usize) -> anyhow::Result<Rate> {
     Ok(Rate { what: "evtx crate records_json", items: n, secs: start.elapsed().as_secs_f64() })
 }
 
-/// `scan`'s path over a file, `repeat` times: records read (events + skips + rejections).
-pub fn scan(path: &Path, repeat: usize, what: &'static str) -> anyhow::Result<(Rate, u64)> {
-    scan_threads(path, repeat, what, 1)
+/// Engines, and threads that parse the input apart from the engine's (0: on its thread).
+#[derive(Clone, Copy)]
+pub struct Threads {
+    pub engines: usize,
+    pub parse: usize,
 }
 
-/// As [`scan`] with `clickchain scan --threads N`: N engines, and NDJSON parsed on N threads.
-pub fn scan_threads(path: &Path, repeat: usize, what: &'static str, threads: usize) -> anyhow::Result<(Rate, u64)> {
+/// `clickchain scan --threads 1`: everything on one thread.
+pub const ONE: Threads = Threads { engines: 1, parse: 0 };
+/// `clickchain scan` without `--threads` on a machine of two cores or more.
+pub const DEFAULT: Threads = Threads { engines: 1, parse: 1 };
+
+/// `scan`'s path over a file on one thread, `repeat` times: records read (events + skips +
+/// rejections).
+pub fn scan(path: &Path, repeat: usize, what: &'static str) -> anyhow::Result<(Rate, u64)> {
+    scan_with(path, repeat, what, ONE)
+}
+
+/// As [`scan`] on `threads`.
+pub fn scan_with(path: &Path, repeat: usize, what: &'static str, threads: Threads) -> anyhow::Result<(Rate, u64)> {
     let start = Instant::now();
     let (mut records, mut events) = (0u64, 0u64);
-    let options = InputOptions { parse_threads: threads, ..InputOptions::default() };
+    let options = InputOptions { parse_threads: threads.parse, ..InputOptions::default() };
     for _ in 0..repeat {
-        let mut engine = AnyEngine::new(Config::default(), None, threads)?;
+        let mut engine = AnyEngine::new(Config::default(), None, threads.engines)?;
         let opened = input::open(path, &options, Arc::new(AtomicU64::new(0)))?;
         for e in opened.records.flatten() {
             events += 1;
@@ -106,7 +119,9 @@ pub fn part(which: &str, path: &Path, repeat: usize) -> anyhow::Result<()> {
         }
         "reader" => reader(path, repeat, "reader only")?.0,
         "scan" => scan(path, repeat, "scan")?.0,
-        other => anyhow::bail!("unknown part `{other}` (evtx-floor, json-floor, reader, scan)"),
+        "scan-default" => scan_with(path, repeat, "scan, parsing beside the engine", DEFAULT)?.0,
+        "scan-j2" => scan_with(path, repeat, "scan --threads 2", Threads { engines: 2, parse: 2 })?.0,
+        other => anyhow::bail!("unknown part `{other}` (evtx-floor, json-floor, reader, scan, scan-default, scan-j2)"),
     };
     println!("{}: {} records in {:.3} s = {:.0} records/s", rate.what, rate.items, rate.secs, rate.per_sec());
     Ok(())
@@ -200,68 +215,94 @@ pub fn write_sysmon_json(params: &Params, out: &Path) -> anyhow::Result<u64> {
     Ok(written.records)
 }
 
-/// The faster of two measurements of the same thing.
-fn fastest(a: Option<Rate>, b: Rate) -> Option<Rate> {
-    Some(match a {
-        Some(a) if a.secs <= b.secs => a,
-        _ => b,
-    })
+/// What one round measures of one input: its floor, then each way of reading it.
+struct Runs {
+    rates: Vec<Rate>,
+    rounds: Vec<Vec<f64>>,
 }
 
-/// The report: each floor, each scan, their ratio; every measurement run `runs` times,
-/// interleaved (so that a slow spell of a shared machine hits all of them), keeping the fastest.
+impl Runs {
+    fn new() -> Runs {
+        Runs { rates: Vec::new(), rounds: Vec::new() }
+    }
+
+    /// Adds one round's rates (the floor first), keeping the fastest of each.
+    fn add(&mut self, round: Vec<Rate>) {
+        self.rounds.push(round.iter().map(Rate::per_sec).collect());
+        if self.rates.is_empty() {
+            self.rates = round;
+            return;
+        }
+        for (best, r) in self.rates.iter_mut().zip(round) {
+            if r.secs < best.secs {
+                *best = r;
+            }
+        }
+    }
+
+    /// Measurement `i` against the floor: fastest against fastest, and the median of the
+    /// rounds' own ratios (each round measures the floor and the rest back to back, so a slow
+    /// spell of a shared machine hits both sides of its ratio).
+    fn ratios(&self, i: usize) -> (f64, f64) {
+        let fastest = self.rates[i].per_sec() / self.rates[0].per_sec();
+        let mut per_round: Vec<f64> = self.rounds.iter().map(|r| r[i] / r[0]).collect();
+        per_round.sort_by(f64::total_cmp);
+        let n = per_round.len();
+        let median = if n % 2 == 1 { per_round[n / 2] } else { (per_round[n / 2 - 1] + per_round[n / 2]) / 2.0 };
+        (fastest, median)
+    }
+}
+
+/// The report: each floor, each way of reading, their ratio; every measurement run `runs`
+/// times, interleaved (so that a slow spell of a shared machine hits all of them).
 pub fn report(evtx: &Path, repeat: usize, runs: usize, json_file: &Path, params: &Params) -> anyhow::Result<()> {
     let records = write_sysmon_json(params, json_file)?;
     // One untimed pass of each over the small EVTX file first (page cache, allocator).
     evtx_floor(evtx, 1)?;
     scan(evtx, 1, "warm-up")?;
-    let mut best: [Option<Rate>; 8] = Default::default();
+    let two = Threads { engines: 2, parse: 2 };
+    let (mut on_evtx, mut on_json) = (Runs::new(), Runs::new());
     let (mut evtx_events, mut json_events) = (0, 0);
     for _ in 0..runs.max(1) {
-        let [a, b, c, h, d, e, f, g] = &mut best;
-        *a = fastest(a.take(), evtx_floor(evtx, repeat)?);
-        *b = fastest(b.take(), reader(evtx, repeat, "reader only (EVTX), no engine")?.0);
-        let (rate, n) = scan(evtx, repeat, "scan (EVTX)")?;
-        (*c, evtx_events) = (fastest(c.take(), rate), n);
-        *h = fastest(h.take(), scan_threads(evtx, repeat, "scan (EVTX), --threads 2", 2)?.0);
-        *d = fastest(d.take(), json_floor(json_file)?);
-        *e = fastest(e.take(), reader(json_file, 1, "reader only (Sysmon JSON), no engine")?.0);
-        let (rate, n) = scan(json_file, 1, "scan (Sysmon JSON)")?;
-        (*f, json_events) = (fastest(f.take(), rate), n);
-        *g = fastest(g.take(), scan_threads(json_file, 1, "scan (Sysmon JSON), --threads 2", 2)?.0);
+        let (one, n) = scan(evtx, repeat, "scan --threads 1")?;
+        evtx_events = n;
+        on_evtx.add(vec![
+            evtx_floor(evtx, repeat)?,
+            reader(evtx, repeat, "reader only, no engine")?.0,
+            one,
+            scan_with(evtx, repeat, "scan (default: parsing beside the engine)", DEFAULT)?.0,
+            scan_with(evtx, repeat, "scan --threads 2", two)?.0,
+        ]);
+        let (one, n) = scan(json_file, 1, "scan --threads 1")?;
+        json_events = n;
+        on_json.add(vec![
+            json_floor(json_file)?,
+            reader(json_file, 1, "reader only, no engine")?.0,
+            one,
+            scan_with(json_file, 1, "scan (default: parsing beside the engine)", DEFAULT)?.0,
+            scan_with(json_file, 1, "scan --threads 2", two)?.0,
+        ]);
     }
-    let [Some(evtx_floor), Some(evtx_reader), Some(evtx_scan), Some(evtx_scan2), Some(json_floor), Some(json_reader), Some(json_scan), Some(json_scan2)] =
-        best
-    else {
-        anyhow::bail!("no run");
-    };
     println!("Fastest of {} interleaved runs each.", runs.max(1));
     println!();
-    println!("| input | measured | records | seconds | records/s |");
-    println!("|---|---|---:|---:|---:|");
-    let row = |input: String, r: &Rate| {
-        println!("| {input} | {} | {} | {:.3} | {:.0} |", r.what, r.items, r.secs, r.per_sec());
-    };
+    println!("| input | measured | records | seconds | records/s | / floor, fastest | / floor, median of rounds |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
     let name = evtx.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    for r in [&evtx_floor, &evtx_reader, &evtx_scan, &evtx_scan2] {
-        row(format!("{name} ×{repeat}"), r);
-    }
-    for r in [&json_floor, &json_reader, &json_scan, &json_scan2] {
-        row(format!("synthetic Sysmon JSON ({records} records)"), r);
+    let inputs =
+        [(format!("{name} ×{repeat}"), &on_evtx), (format!("synthetic Sysmon JSON ({records} records)"), &on_json)];
+    for (input, runs) in inputs {
+        for (i, r) in runs.rates.iter().enumerate() {
+            let (fastest, median) = runs.ratios(i);
+            println!(
+                "| {input} | {} | {} | {:.3} | {:.0} | {fastest:.2} | {median:.2} |",
+                r.what,
+                r.items,
+                r.secs,
+                r.per_sec()
+            );
+        }
     }
     println!();
-    let ratio = |a: &Rate, b: &Rate| a.per_sec() / b.per_sec();
-    println!(
-        "EVTX: scan / evtx crate = {:.2}, reader only / evtx crate = {:.2} ({evtx_events} events), \
-         scan --threads 2 / evtx crate (one thread) = {:.2}; \
-         Sysmon JSON: scan / bare parse = {:.2}, reader only / bare parse = {:.2} ({json_events} events), \
-         scan --threads 2 / bare parse (one thread) = {:.2}",
-        ratio(&evtx_scan, &evtx_floor),
-        ratio(&evtx_reader, &evtx_floor),
-        ratio(&evtx_scan2, &evtx_floor),
-        ratio(&json_scan, &json_floor),
-        ratio(&json_reader, &json_floor),
-        ratio(&json_scan2, &json_floor),
-    );
+    println!("Events: {evtx_events} from EVTX, {json_events} from Sysmon JSON.");
     Ok(())
 }

@@ -100,22 +100,31 @@ impl Read for FailsAfter {
 
 #[test]
 fn lines_read_before_a_failure_are_kept_and_the_failure_ends_the_input() {
-    let reader = FailsAfter { good: io::Cursor::new(b"a\nb\nc".to_vec()) };
-    let seen: Vec<Seen> = ParallelLines::with_block(reader, 2, 10, 3, record).collect();
-    assert_eq!(
-        seen,
-        [
-            Seen::Text(1, b"a".to_vec()),
-            Seen::Text(2, b"b".to_vec()),
-            Seen::Text(3, b"c".to_vec()),
-            Seen::Io("disk on fire".into())
-        ]
-    );
+    for workers in [1, 2] {
+        let reader = FailsAfter { good: io::Cursor::new(b"a\nb\nc".to_vec()) };
+        let seen: Vec<Seen> = ParallelLines::with_block(reader, workers, 10, 3, record).collect();
+        assert_eq!(
+            seen,
+            [
+                Seen::Text(1, b"a".to_vec()),
+                Seen::Text(2, b"b".to_vec()),
+                Seen::Text(3, b"c".to_vec()),
+                Seen::Io("disk on fire".into())
+            ],
+            "{workers} workers"
+        );
+    }
 }
 
 #[test]
 fn a_panicking_parser_panics_the_consumer_instead_of_hanging_it() {
-    let lines = ParallelLines::with_block(io::Cursor::new(b"1\n2\nboom\n4\n".to_vec()), 2, 10, 2, |p, out| {
+    for workers in [1, 2] {
+        a_panicking_parser_panics_the_consumer(workers);
+    }
+}
+
+fn a_panicking_parser_panics_the_consumer(workers: usize) {
+    let lines = ParallelLines::with_block(io::Cursor::new(b"1\n2\nboom\n4\n".to_vec()), workers, 10, 2, |p, out| {
         if let Piece::Text { text: b"boom", .. } = p {
             panic!("parser bug");
         }
@@ -127,10 +136,12 @@ fn a_panicking_parser_panics_the_consumer_instead_of_hanging_it() {
 
 #[test]
 fn dropping_the_iterator_early_stops_its_threads() {
-    let input: Vec<u8> = (0..200_000).flat_map(|i| format!("{i}\n").into_bytes()).collect();
-    let mut lines = ParallelLines::with_block(io::Cursor::new(input), 2, 100, 512, record);
-    assert_eq!(lines.next(), Some(Seen::Text(1, b"0".to_vec())));
-    drop(lines); // must return: the reader and workers see their channels close
+    for workers in [1, 2] {
+        let input: Vec<u8> = (0..200_000).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+        let mut lines = ParallelLines::with_block(io::Cursor::new(input), workers, 100, 512, record);
+        assert_eq!(lines.next(), Some(Seen::Text(1, b"0".to_vec())));
+        drop(lines); // must return: the reader and workers see their channels close
+    }
 }
 
 #[test]
@@ -146,9 +157,11 @@ fn ordered_keeps_the_items_order_whatever_each_costs() {
         let _ = x;
         out.extend(std::iter::repeat_n(i, (i % 3) as usize));
     };
-    let got: Vec<u64> = Ordered::new(0..2_000u64, 3, work).unwrap().collect();
     let want: Vec<u64> = (0..2_000u64).flat_map(|i| std::iter::repeat_n(i, (i % 3) as usize)).collect();
-    assert_eq!(got, want);
+    for workers in [1, 3] {
+        let got: Vec<u64> = Ordered::new(0..2_000u64, workers, work).unwrap().collect();
+        assert_eq!(got, want, "{workers} workers");
+    }
 }
 
 /// Bytes as they are sent, blocking in between (a pipe with a slow writer).
@@ -171,10 +184,16 @@ impl Read for Pipe {
 
 #[test]
 fn lines_of_a_slow_pipe_come_out_before_the_block_fills() {
+    for workers in [1, 2] {
+        lines_of_a_slow_pipe_come_out_with(workers);
+    }
+}
+
+fn lines_of_a_slow_pipe_come_out_with(workers: usize) {
     let (write, read) = std::sync::mpsc::channel();
     let (got, seen) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for item in ParallelLines::new(Pipe(read, Vec::new()), 2, 100, record) {
+        for item in ParallelLines::new(Pipe(read, Vec::new()), workers, 100, record) {
             if got.send(item).is_err() {
                 return;
             }

@@ -214,12 +214,13 @@ impl WinEventReader {
         input: impl Into<Arc<str>>,
         data: T,
     ) -> Result<Self, ReadError> {
-        Self::evtx_parallel(input, data, 1)
+        Self::evtx_parallel(input, data, 0)
     }
 
-    /// An EVTX file read on `workers` threads (more than one, and a file of at least
-    /// [`evtx::PARALLEL_MIN_BYTES`]), a chunk each at a time: the same records as
-    /// [`evtx`](Self::evtx), in the same order. Fails when the file header cannot be read.
+    /// An EVTX file read on `workers` threads (one or more, and a file of at least
+    /// [`evtx::PARALLEL_MIN_BYTES`]; 0 reads on the calling thread), a chunk each at a time:
+    /// the same records as [`evtx`](Self::evtx), in the same order. Fails when the file header
+    /// cannot be read.
     pub fn evtx_parallel<T: std::io::Read + std::io::Seek + Send + 'static>(
         input: impl Into<Arc<str>>,
         data: T,
@@ -227,7 +228,7 @@ impl WinEventReader {
     ) -> Result<Self, ReadError> {
         let input = input.into();
         match evtx::open(data) {
-            Ok(source) if workers > 1 && source.bytes >= evtx::PARALLEL_MIN_BYTES => {
+            Ok(source) if workers >= 1 && source.bytes >= evtx::PARALLEL_MIN_BYTES => {
                 Ok(Self::with_source(input, Box::new(evtx::parallel(source, workers))))
             }
             Ok(source) => Ok(Self::with_source(input, Box::new(source))),

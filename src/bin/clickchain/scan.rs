@@ -63,12 +63,14 @@ pub struct ScanArgs {
     /// it, the offset is estimated per input from its process starts.
     #[arg(long, value_name = "[PATH=]OFFSET", allow_hyphen_values = true)]
     time_offset: Vec<String>,
-    /// Threads: 1 reads and runs one engine on one thread; N > 1 runs N engines on threads of
-    /// their own, each owning a share of the hosts (records of different hosts may then come out
-    /// in another order), and parses NDJSON inputs (native, ECS, Windows JSON) and EVTX files of
-    /// 4 MiB or more on N threads (when there are at most 8 inputs); 0 uses one per core.
-    #[arg(long, short = 'j', default_value_t = 1)]
-    threads: usize,
+    /// Threads. Unset: one engine, and NDJSON inputs (native, ECS, Windows JSON) and EVTX
+    /// files of 4 MiB or more parsed on a thread of their own when the machine has two cores or
+    /// more (the same output as with 1). 1: reading and the engine on one thread. N > 1: N
+    /// engines on threads of their own, each owning a share of the hosts (records of different
+    /// hosts may then come out in another order), and those inputs parsed on N threads. 0: N is
+    /// the number of cores. Inputs are parsed apart only when there are at most 8.
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
 }
 
 /// The `--time-offset` for one input: the last matching `PATH=` entry, else a bare offset.
@@ -90,11 +92,26 @@ fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono
         .collect()
 }
 
-/// `--threads` with 0 resolved to the number of cores.
-fn resolved_threads(n: usize) -> usize {
-    match n {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+/// What `--threads` asks for: engines, and threads that parse each input (0: on the thread
+/// that runs the engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Threads {
+    engines: usize,
+    parse: usize,
+}
+
+impl Threads {
+    /// `--threads` on a machine of `cores` cores.
+    fn new(arg: Option<usize>, cores: usize) -> Threads {
+        match arg {
+            // Parsing beside the engine needs no sharding: the events, and so the output, are
+            // those of one thread.
+            None => Threads { engines: 1, parse: usize::from(cores > 1) },
+            Some(0) if cores <= 1 => Threads { engines: 1, parse: 0 },
+            Some(0) => Threads { engines: cores, parse: cores },
+            Some(1) => Threads { engines: 1, parse: 0 },
+            Some(n) => Threads { engines: n, parse: n },
+        }
     }
 }
 
@@ -138,7 +155,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
         None => None,
     };
-    let mut engine = AnyEngine::new(config, psl, args.threads)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = Threads::new(args.threads, cores);
+    let mut engine = AnyEngine::new(config, psl, threads.engines)?;
     let mut errors: BTreeMap<&'static str, u64> = BTreeMap::new();
     if let Some(path) = &args.nod_store {
         let bad = nod_store::load(&mut engine, path, args.quiet)?;
@@ -169,7 +188,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         // Every input is open at once (they are merged by time), and each parsing on threads
         // has its own threads and blocks in flight: past a few inputs, they parse on the
         // reading thread instead of starting threads by the hundred.
-        parse_threads: if files.len() <= MAX_PARALLEL_INPUTS { resolved_threads(args.threads) } else { 1 },
+        parse_threads: if files.len() <= MAX_PARALLEL_INPUTS { threads.parse } else { 0 },
     };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
@@ -304,4 +323,19 @@ fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Threads;
+
+    #[test]
+    fn threads_unset_parse_beside_one_engine_when_there_is_a_second_core() {
+        assert_eq!(Threads::new(None, 2), Threads { engines: 1, parse: 1 });
+        assert_eq!(Threads::new(None, 1), Threads { engines: 1, parse: 0 });
+        assert_eq!(Threads::new(Some(1), 8), Threads { engines: 1, parse: 0 });
+        assert_eq!(Threads::new(Some(3), 2), Threads { engines: 3, parse: 3 });
+        assert_eq!(Threads::new(Some(0), 4), Threads { engines: 4, parse: 4 });
+        assert_eq!(Threads::new(Some(0), 1), Threads { engines: 1, parse: 0 });
+    }
 }
