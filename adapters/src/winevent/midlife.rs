@@ -57,9 +57,12 @@ impl<K: std::hash::Hash + Eq, V: Copy> Recent<K, V> {
 }
 
 /// Which processes were seen starting, and which got a start built.
+///
+/// GUIDs, like hosts, are keyed by a 64-bit hash under this reader's random `seed` (owned GUID
+/// strings cost an allocation per start and a string compare per lookup, on every event).
 pub struct MidLife {
-    started: Recent<String, ()>,
-    built: Recent<String, ()>,
+    started: Recent<u64, ()>,
+    built: Recent<u64, ()>,
     /// Per (host, pid): the earliest time (ms) a record named a process under that pid (a
     /// built start included). A 4688's creator reference is not a naming: it is what is asked.
     /// Hosts are keyed by a 64-bit hash of their name under this reader's random `seed`: a
@@ -154,20 +157,31 @@ impl MidLife {
             EventKind::ProcessStart { proc, .. } => proc.id(),
             _ => None,
         } {
-            self.started.insert(g.to_owned(), ());
+            let key = self.guid_key(g);
+            self.started.insert(key, ());
         }
         for pid in named_pids(&event.kind).into_iter().flatten() {
             self.name_pid(&event.host, pid, event.time.timestamp_millis());
         }
     }
 
-    /// The key of `pid` on `host` in `pids`.
-    fn pid_key(&self, host: &str, pid: u32) -> (u64, u32) {
+    /// The seeded hash of a text (a host name or a GUID).
+    fn key_of(&self, text: &str) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = rustc_hash::FxHasher::default();
         h.write_u64(self.seed);
-        host.hash(&mut h);
-        (h.finish(), pid)
+        text.hash(&mut h);
+        h.finish()
+    }
+
+    /// The key of a process GUID in `started` and `built`.
+    fn guid_key(&self, guid: &str) -> u64 {
+        self.key_of(guid)
+    }
+
+    /// The key of `pid` on `host` in `pids`.
+    fn pid_key(&self, host: &str, pid: u32) -> (u64, u32) {
+        (self.key_of(host), pid)
     }
 
     fn name_pid(&mut self, host: &str, pid: u32, time: i64) {
@@ -190,10 +204,11 @@ impl MidLife {
         let image = known_image(image)?;
         let key = match actor(&event.kind).or_else(|| parent_of_start(&event.kind)) {
             Some((key, guid)) => {
-                if self.started.get(guid).is_some() || self.built.get(guid).is_some() {
+                let guid = self.guid_key(guid);
+                if self.started.get(&guid).is_some() || self.built.get(&guid).is_some() {
                     return None;
                 }
-                self.built.insert(guid.to_owned(), ());
+                self.built.insert(guid, ());
                 key.clone()
             }
             None => {
