@@ -239,9 +239,18 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
     let stream_bytes = fs::metadata(&main.native)?.len();
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
-    let runners: [(&str, Format, &str, &str, &[&str]); 12] = [
+    // `-j 1` runs one thread; the CLI's default (2+ cores) parses beside one engine.
+    let default: &[&str] = &["--parse-threads", "1"];
+    let runners: [(&str, Format, &str, &str, &[&str]); 15] = [
         ("parse floor", Format::Native, "parse", "bare `serde_json` parse of each line into a borrowed struct", &[]),
-        ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread", &[]),
+        ("clickchain scan", Format::Native, "scan", "file -> reader -> engine, 1 thread (`-j 1`)", &[]),
+        (
+            "clickchain scan (default)",
+            Format::Native,
+            "scan",
+            "file -> reader parsing on a thread of its own -> engine (the CLI's default)",
+            default,
+        ),
         (
             "clickchain scan -j 2",
             Format::Native,
@@ -265,7 +274,14 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             &[],
         ),
         ("parse floor (ECS)", Format::Ecs, "parse-any", "bare `serde_json` parse of each line (`IgnoredAny`)", &[]),
-        ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread", &[]),
+        ("clickchain scan (ECS)", Format::Ecs, "scan", "file -> ECS reader -> engine, 1 thread (`-j 1`)", &[]),
+        (
+            "clickchain scan (ECS, default)",
+            Format::Ecs,
+            "scan",
+            "file -> ECS reader parsing on a thread of its own -> engine (the CLI's default)",
+            default,
+        ),
         (
             "clickchain scan (ECS) -j 2",
             Format::Ecs,
@@ -280,7 +296,20 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
             "bare `serde_json` parse of each line (`IgnoredAny`)",
             &[],
         ),
-        ("clickchain scan (Sysmon JSON)", Format::Sysmon, "scan", "file -> Windows reader -> engine, 1 thread", &[]),
+        (
+            "clickchain scan (Sysmon JSON)",
+            Format::Sysmon,
+            "scan",
+            "file -> Windows reader -> engine, 1 thread (`-j 1`)",
+            &[],
+        ),
+        (
+            "clickchain scan (Sysmon JSON, default)",
+            Format::Sysmon,
+            "scan",
+            "file -> Windows reader parsing on a thread of its own -> engine (the CLI's default)",
+            default,
+        ),
         (
             "clickchain scan (Sysmon JSON) -j 2",
             Format::Sysmon,
