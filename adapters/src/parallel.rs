@@ -1,9 +1,10 @@
 //! Work on other threads with the results still in input order: [`Ordered`] maps the items
 //! of an iterator (read on a thread of its own, or by the worker when there is one) on
-//! `workers` threads and yields what each item gave, in the items' order; [`ParallelLines`] does it for the lines of a one-record-per-line
-//! input, every line keeping its number. At most [`IN_FLIGHT`] items are queued, worked on or
-//! waiting for an earlier one (besides the one being read and the one being yielded), so memory
-//! stays bounded however far one worker falls behind.
+//! `workers` threads and yields what each item gave, in the items' order; [`ParallelLines`]
+//! does it for the lines of a one-record-per-line input, every line keeping its number. At most
+//! [`IN_FLIGHT`] items are queued, worked on or waiting for an earlier one (besides the one
+//! being read and the one being yielded), so memory stays bounded however far one worker falls
+//! behind.
 //!
 //! ```
 //! use clickchain_adapters::parallel::{ParallelLines, Piece};
