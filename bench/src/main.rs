@@ -43,7 +43,8 @@ enum Cmd {
     Windows(WindowsArgs),
     /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
-    /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan), for profilers.
+    /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
+    /// scan-j2), for profilers.
     #[command(hide = true)]
     WindowsPart(WindowsPartArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
@@ -152,7 +153,7 @@ struct WindowsArgs {
 
 #[derive(Args)]
 struct WindowsPartArgs {
-    /// evtx-floor, json-floor, reader or scan.
+    /// evtx-floor, json-floor, reader, scan (`-j 1`), scan-default or scan-j2.
     part: String,
     file: PathBuf,
     #[arg(long, default_value_t = 1)]

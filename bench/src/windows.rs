@@ -8,7 +8,8 @@
 //!   borrowed struct of the fields the mapping reads.
 //!
 //! Each input is also read by the reader alone (records to events, no engine), to tell the
-//! adapter's share from the engine's.
+//! adapter's share from the engine's, and by `scan` as the CLI runs it: on one thread (`-j 1`),
+//! by default (the input parsed on a thread of its own beside one engine) and with `-j 2`.
 
 use std::borrow::Cow;
 use std::fs::File;
