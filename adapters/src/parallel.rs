@@ -25,6 +25,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
@@ -35,6 +36,27 @@ pub use lines::{event_lines, ParallelLines, Piece, BLOCK};
 /// With [`BLOCK`], measured on 1M ECS events with `scan -j 2`: blocks of 64 KiB × 6 and
 /// 128 KiB × 8 ran as fast as 256 KiB × 16, at a peak RSS of 52-54 MiB against 71-78 MiB.
 pub const IN_FLIGHT: usize = 6;
+
+/// How many worked items wait for the consumer to take them. A work function that can leave
+/// part of its work to the consumer reads it to share the work out: a backlog means the
+/// consumer is the slower side, none that it waits for the workers.
+#[derive(Debug, Clone, Default)]
+pub struct Backlog(Arc<AtomicUsize>);
+
+impl Backlog {
+    /// Items worked on and not yet taken by the consumer.
+    pub fn waiting(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn take(&self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 enum Done<T> {
     Items(u64, Vec<T>),
@@ -49,6 +71,7 @@ pub struct Ordered<T> {
     /// Returns an item's slot to the reading thread once its results are taken.
     slots: SyncSender<()>,
     waiting: BTreeMap<u64, Vec<T>>,
+    backlog: Backlog,
     current: std::vec::IntoIter<T>,
     next_seq: u64,
     last_seq: Option<Option<u64>>,
@@ -64,6 +87,16 @@ impl<T: Send + 'static> Ordered<T> {
         I: Iterator<Item = W> + Send + 'static,
         F: Fn(W, &mut Vec<T>) + Send + Sync + 'static,
     {
+        Self::with_backlog(items, workers, Backlog::default(), work)
+    }
+
+    /// As [`new`](Self::new), keeping `backlog` up to date (`work` may hold a clone of it).
+    pub fn with_backlog<W, I, F>(items: I, workers: usize, backlog: Backlog, work: F) -> io::Result<Self>
+    where
+        W: Send + 'static,
+        I: Iterator<Item = W> + Send + 'static,
+        F: Fn(W, &mut Vec<T>) + Send + Sync + 'static,
+    {
         let (slots, slot_rx) = mpsc::sync_channel(IN_FLIGHT);
         for _ in 0..IN_FLIGHT {
             let _ = slots.send(());
@@ -73,8 +106,9 @@ impl<T: Send + 'static> Ordered<T> {
             // One worker reads its items itself: a reading thread besides it would only take
             // turns with it and the consumer for the cores.
             let worker = std::thread::Builder::new().name("clickchain-parse-0".into());
-            worker.spawn(move || read_and_work(items, &work, &slot_rx, &result_tx))?;
-            return Ok(Ordered::with(results, slots));
+            let done = backlog.clone();
+            worker.spawn(move || read_and_work(items, &work, &done, &slot_rx, &result_tx))?;
+            return Ok(Ordered::with(results, slots, backlog));
         }
         let (item_tx, item_rx) = mpsc::sync_channel::<(u64, W)>(IN_FLIGHT);
         let item_rx = Arc::new(Mutex::new(item_rx));
@@ -82,8 +116,9 @@ impl<T: Send + 'static> Ordered<T> {
         let mut started: io::Result<()> = Err(io::Error::other("no worker thread could be started"));
         for i in 0..workers.max(1) {
             let (items, work, results) = (Arc::clone(&item_rx), Arc::clone(&work), result_tx.clone());
+            let done = backlog.clone();
             let worker = std::thread::Builder::new().name(format!("clickchain-parse-{i}"));
-            match worker.spawn(move || run_worker(&items, &*work, &results)) {
+            match worker.spawn(move || run_worker(&items, &*work, &done, &results)) {
                 Ok(_) => started = Ok(()),
                 Err(e) if started.is_err() => started = Err(e),
                 Err(_) => {}
@@ -95,7 +130,7 @@ impl<T: Send + 'static> Ordered<T> {
             let last = feed(items, &slot_rx, &item_tx);
             let _ = result_tx.send(Done::End(last));
         })?;
-        Ok(Ordered::with(results, slots))
+        Ok(Ordered::with(results, slots, backlog))
     }
 
     /// An iterator over `items` alone, with no thread (what a failed start falls back to).
@@ -104,14 +139,17 @@ impl<T: Send + 'static> Ordered<T> {
         let (result_tx, results) = mpsc::sync_channel(2);
         let _ = result_tx.send(Done::Items(0, items));
         let _ = result_tx.send(Done::End(Some(0)));
-        Ordered::with(results, slots)
+        let backlog = Backlog::default();
+        backlog.add();
+        Ordered::with(results, slots, backlog)
     }
 
-    fn with(results: Receiver<Done<T>>, slots: SyncSender<()>) -> Self {
+    fn with(results: Receiver<Done<T>>, slots: SyncSender<()>, backlog: Backlog) -> Self {
         Ordered {
             results,
             slots,
             waiting: BTreeMap::new(),
+            backlog,
             current: Vec::new().into_iter(),
             next_seq: 0,
             last_seq: None,
@@ -132,11 +170,14 @@ fn feed<W>(items: impl Iterator<Item = W>, slots: &Receiver<()>, out: &SyncSende
     seq.checked_sub(1)
 }
 
-/// What `work` gave for item `seq`, or its panic.
-fn work_on<W, T, F: Fn(W, &mut Vec<T>)>(seq: u64, item: W, work: &F) -> Done<T> {
+/// What `work` gave for item `seq` (counted in `done`), or its panic.
+fn work_on<W, T, F: Fn(W, &mut Vec<T>)>(seq: u64, item: W, work: &F, done: &Backlog) -> Done<T> {
     let mut out = Vec::new();
     match panic::catch_unwind(AssertUnwindSafe(|| work(item, &mut out))) {
-        Ok(()) => Done::Items(seq, out),
+        Ok(()) => {
+            done.add();
+            Done::Items(seq, out)
+        }
         Err(payload) => Done::Panicked(payload),
     }
 }
@@ -145,6 +186,7 @@ fn work_on<W, T, F: Fn(W, &mut Vec<T>)>(seq: u64, item: W, work: &F) -> Done<T> 
 fn read_and_work<W, T, F: Fn(W, &mut Vec<T>)>(
     items: impl Iterator<Item = W>,
     work: &F,
+    done: &Backlog,
     slots: &Receiver<()>,
     results: &SyncSender<Done<T>>,
 ) {
@@ -153,7 +195,7 @@ fn read_and_work<W, T, F: Fn(W, &mut Vec<T>)>(
         if slots.recv().is_err() {
             return;
         }
-        if results.send(work_on(seq, item, work)).is_err() {
+        if results.send(work_on(seq, item, work, done)).is_err() {
             return;
         }
         seq += 1;
@@ -161,7 +203,12 @@ fn read_and_work<W, T, F: Fn(W, &mut Vec<T>)>(
     let _ = results.send(Done::End(seq.checked_sub(1)));
 }
 
-fn run_worker<W, T, F: Fn(W, &mut Vec<T>)>(items: &Mutex<Receiver<(u64, W)>>, work: &F, results: &SyncSender<Done<T>>) {
+fn run_worker<W, T, F: Fn(W, &mut Vec<T>)>(
+    items: &Mutex<Receiver<(u64, W)>>,
+    work: &F,
+    done: &Backlog,
+    results: &SyncSender<Done<T>>,
+) {
     loop {
         // The lock is held only while waiting for the next item, not while working on it.
         let next = match items.lock() {
@@ -169,7 +216,7 @@ fn run_worker<W, T, F: Fn(W, &mut Vec<T>)>(items: &Mutex<Receiver<(u64, W)>>, wo
             Err(_) => return,
         };
         let Ok((seq, item)) = next else { return };
-        if results.send(work_on(seq, item, work)).is_err() {
+        if results.send(work_on(seq, item, work, done)).is_err() {
             return;
         }
     }
@@ -180,6 +227,7 @@ impl<T> Ordered<T> {
         loop {
             if let Some(items) = self.waiting.remove(&self.next_seq) {
                 self.next_seq += 1;
+                self.backlog.take();
                 let _ = self.slots.send(());
                 return Some(items);
             }

@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use super::Ordered;
+use super::{Backlog, Ordered};
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, Position, SourceRef};
 
@@ -62,8 +62,26 @@ impl<T: Send + 'static> ParallelLines<T> {
         Self::with_block(input, workers, max_line, BLOCK, parse)
     }
 
+    /// As [`new`](Self::new), keeping `backlog` (blocks parsed and not yet taken) up to date:
+    /// `parse` may hold a clone of it to leave work to the consumer while the consumer waits.
+    pub fn with_backlog<R, F>(input: R, workers: usize, max_line: usize, backlog: Backlog, parse: F) -> Self
+    where
+        R: Read + Send + 'static,
+        F: Fn(Piece<'_>, &mut Vec<T>) + Send + Sync + 'static,
+    {
+        Self::build(input, workers, max_line, BLOCK, backlog, parse)
+    }
+
     /// As [`new`](Self::new) with blocks of `block` bytes (small ones test the seams).
     pub fn with_block<R, F>(input: R, workers: usize, max_line: usize, block: usize, parse: F) -> Self
+    where
+        R: Read + Send + 'static,
+        F: Fn(Piece<'_>, &mut Vec<T>) + Send + Sync + 'static,
+    {
+        Self::build(input, workers, max_line, block, Backlog::default(), parse)
+    }
+
+    fn build<R, F>(input: R, workers: usize, max_line: usize, block: usize, backlog: Backlog, parse: F) -> Self
     where
         R: Read + Send + 'static,
         F: Fn(Piece<'_>, &mut Vec<T>) + Send + Sync + 'static,
@@ -87,7 +105,7 @@ impl<T: Send + 'static> ParallelLines<T> {
                 parse_block(b.first_line, b.body, max_line, &*parse, out)
             }
         };
-        ParallelLines(Ordered::new(blocks, workers, work).unwrap_or_else(|e| {
+        ParallelLines(Ordered::with_backlog(blocks, workers, backlog, work).unwrap_or_else(|e| {
             // No thread to read or parse with: the input ends at once with that error.
             let mut out = Vec::new();
             parse(Piece::Io(e), &mut out);

@@ -2,7 +2,7 @@ use std::io::{self, Read};
 
 use proptest::prelude::*;
 
-use super::{ParallelLines, Piece};
+use super::{Backlog, Ordered, ParallelLines, Piece, IN_FLIGHT};
 use crate::lines::{Line, LineReader};
 
 /// What a piece says, comparable across implementations.
@@ -146,7 +146,6 @@ fn dropping_the_iterator_early_stops_its_threads() {
 
 #[test]
 fn ordered_keeps_the_items_order_whatever_each_costs() {
-    use super::Ordered;
     // Uneven work: later items often finish first on another worker.
     let work = |i: u64, out: &mut Vec<u64>| {
         let spin = (i * 7919) % 50_000;
@@ -207,4 +206,22 @@ fn lines_of_a_slow_pipe_come_out_with(workers: usize) {
     assert_eq!(seen.recv_timeout(wait).unwrap(), Seen::Text(2, b"second".to_vec()));
     drop(write);
     assert!(seen.recv_timeout(wait).is_err(), "the input ended");
+}
+
+#[test]
+fn backlog_counts_the_results_waiting_for_the_consumer() {
+    for workers in [1, 2] {
+        let backlog = Backlog::default();
+        let mut items = Ordered::with_backlog(0..10u64, workers, backlog.clone(), |i, out: &mut Vec<u64>| out.push(i))
+            .expect("threads start");
+        // Nothing is taken yet: the workers stop once every slot holds a result.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while backlog.waiting() < IN_FLIGHT && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(backlog.waiting(), IN_FLIGHT, "{workers} workers");
+        assert_eq!(items.next(), Some(0));
+        assert_eq!(items.collect::<Vec<_>>(), (1..10).collect::<Vec<_>>());
+        assert_eq!(backlog.waiting(), 0, "{workers} workers");
+    }
 }

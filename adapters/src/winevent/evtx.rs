@@ -104,8 +104,8 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
 }
 
 /// The records of an EVTX file read on `workers` threads, a chunk at a time ([`crate::parallel`]):
-/// the same records and errors, in the same order, as [`EvtxSource`]; each record is also mapped
-/// there ([`super::premap`]).
+/// the same records and errors, in the same order, as [`EvtxSource`]; records are also mapped
+/// there ([`super::premap`]) as [`super::MapWhere`] shares that work out.
 pub fn parallel<T: Read + Seek + Send + 'static>(
     source: EvtxSource<T>,
     workers: usize,
@@ -117,15 +117,17 @@ pub fn parallel<T: Read + Seek + Send + 'static>(
         .flatten()
         .map(|c| Item::Chunk(Box::new(c)))
         .chain(truncated.map(|t| Item::Tail(Box::new(t))));
+    let backlog = crate::parallel::Backlog::default();
+    let map_where = super::MapWhere::new(workers, backlog.clone());
     let work = move |item: Item, out: &mut Vec<Raw>| match item {
         Item::Tail(raw) => out.push(*raw),
         Item::Chunk(chunk) => {
             let (mut templates, mut raws) = (super::evtx_template::Templates::default(), Vec::new());
             chunk_records(*chunk, &settings, &mut templates, &mut raws);
-            out.extend(raws.into_iter().map(super::premapped));
+            out.extend(raws.into_iter().map(|r| map_where.premapped(r)));
         }
     };
-    crate::parallel::Ordered::new(items, workers, work)
+    crate::parallel::Ordered::with_backlog(items, workers, backlog, work)
         .unwrap_or_else(|e| crate::parallel::Ordered::ready(vec![Raw::Io(e)]))
 }
 

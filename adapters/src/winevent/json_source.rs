@@ -171,13 +171,15 @@ pub(super) fn line_records(at: Position, text: &[u8], first: bool) -> LineRecord
 /// `workers` threads; for inputs whose first line is a whole value (no pretty-printed document).
 pub(super) fn parallel(reader: impl std::io::Read + Send + 'static, workers: usize) -> ParallelLines<Raw> {
     let max = crate::native::DEFAULT_MAX_LINE;
-    ParallelLines::new(reader, workers, max, move |piece, out: &mut Vec<Raw>| match piece {
+    let backlog = crate::parallel::Backlog::default();
+    let map_where = super::MapWhere::new(workers, backlog.clone());
+    ParallelLines::with_backlog(reader, workers, max, backlog, move |piece, out: &mut Vec<Raw>| match piece {
         Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
         Piece::Text { line, text } => {
             let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
             match line_records(Position::Line(line), text, false) {
-                LineRecords::One(raw) => out.push(super::premapped(raw)),
-                LineRecords::Many(records) => out.extend(records.into_iter().map(super::premapped)),
+                LineRecords::One(raw) => out.push(map_where.premapped(raw)),
+                LineRecords::Many(records) => out.extend(records.into_iter().map(|r| map_where.premapped(r))),
                 // Not returned for a line that is not the first; an error if it were.
                 LineRecords::StartsDocument => {
                     out.push(Raw::Bad(Position::Line(line), RecordError::Json("not a whole JSON value".into())))

@@ -68,7 +68,7 @@ pub enum Raw {
 
 /// The part of reading a record that needs nothing but the record ([`premap`]): its mapping
 /// and what the reader's sequential steps (clock, partial downloads, mid-life starts, default
-/// host) still need of it. Parsing threads do it, so the reading thread gets no `WinRecord`.
+/// host) still need of it. Parsing threads do it, or share it with the reading thread.
 #[derive(Debug)]
 pub struct Premapped {
     mapped: Result<Mapped, RecordError>,
@@ -106,6 +106,37 @@ fn premapped(raw: Raw) -> Raw {
     match raw {
         Raw::Record(at, r) => Raw::Mapped(at, Box::new(premap(r))),
         other => other,
+    }
+}
+
+/// Where a parsing thread's records get mapped. Several parsing threads map what they parse
+/// (the reading thread serves them all). A single one shares the mapping with the reading
+/// thread: it maps only while finished blocks wait for that thread, so each side takes
+/// whatever work the other has no time for. On a Sysmon JSON `scan` (`perf record`, parsing
+/// thread / reading thread), mapping every record there split the samples 62 / 38 %, mapping
+/// none there 40 / 60 %, and this 51 / 49 %.
+pub(super) struct MapWhere {
+    several: bool,
+    backlog: crate::parallel::Backlog,
+}
+
+/// Blocks waiting from which a single parsing thread maps its records. On 300,000 Sysmon JSON
+/// lines 1 and 2 ran alike; mapping none there took 8 % longer, mapping all 13 % longer.
+const MAP_FROM_BACKLOG: usize = 2;
+
+impl MapWhere {
+    pub(super) fn new(workers: usize, backlog: crate::parallel::Backlog) -> Self {
+        MapWhere { several: workers > 1, backlog }
+    }
+
+    /// `raw`, mapped here when this thread should.
+    #[inline]
+    pub(super) fn premapped(&self, raw: Raw) -> Raw {
+        if self.several || self.backlog.waiting() >= MAP_FROM_BACKLOG {
+            premapped(raw)
+        } else {
+            raw
+        }
     }
 }
 

@@ -262,7 +262,7 @@ fn parallel_chunks_read_every_evtx_file_as_the_sequential_reader() {
     for path in &paths {
         let open = || std::io::BufReader::new(std::fs::File::open(path).unwrap());
         let one = seen(WinEventReader::evtx("f.evtx", open()).unwrap());
-        for workers in [2, 3] {
+        for workers in [1, 2, 3] {
             let source = evtx::parallel(evtx::open(open()).unwrap(), workers);
             let many = seen(WinEventReader::with_source("f.evtx", Box::new(source)));
             assert_eq!(many, one, "{} on {workers} threads", path.display());
@@ -339,4 +339,52 @@ fn long_running_process_is_not_built_again_after_many_starts() {
     let (results, tally) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(text)));
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 0);
     assert_eq!((tally.records, tally.starts_built), (80_017, 0));
+}
+
+#[test]
+fn a_single_parsing_thread_maps_only_while_blocks_wait_for_the_reader() {
+    let record = || Raw::Record(Position::Line(1), WinRecord::default());
+    let backlog = crate::parallel::Backlog::default();
+    let one = MapWhere::new(1, backlog.clone());
+    for waiting in 0..MAP_FROM_BACKLOG {
+        assert!(matches!(one.premapped(record()), Raw::Record(..)), "{waiting} blocks waiting");
+        backlog.add();
+    }
+    assert!(matches!(one.premapped(record()), Raw::Mapped(..)));
+    let several = MapWhere::new(2, crate::parallel::Backlog::default());
+    assert!(matches!(several.premapped(record()), Raw::Mapped(..)));
+}
+
+#[test]
+fn records_mapped_on_the_parsing_thread_or_the_reading_one_read_the_same() {
+    // A single parsing thread maps some records and leaves the others to the reader, as its
+    // backlog goes (`MapWhere`): any split must give the same events, errors and counts.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = ["../tests/scenarios", "../tests/data/windows"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten())
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 10, "the scenario corpus's Windows JSON files: {}", paths.len());
+    let seen = |path: &std::path::Path, map_here: &dyn Fn(usize) -> bool| {
+        let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        let raws: Vec<Raw> = json_source::JsonSource::new(file)
+            .enumerate()
+            .map(|(i, raw)| if map_here(i) { premapped(raw) } else { raw })
+            .collect();
+        let (results, tally) = read(WinEventReader::with_source("f.jsonl", Box::new(raws.into_iter())));
+        let mut lines: Vec<String> = results.iter().map(|r| format!("{r:?}")).collect();
+        lines.push(format!("{tally:?}"));
+        lines
+    };
+    for path in &paths {
+        let on_reader = seen(path, &|_| false);
+        assert!(on_reader.len() > 1, "{} has records", path.display());
+        let splits: [&dyn Fn(usize) -> bool; 3] = [&|_| true, &|i| i % 2 == 0, &|i| i % 3 == 1];
+        for (n, map_here) in splits.iter().enumerate() {
+            assert_eq!(seen(path, map_here), on_reader, "{} split {n}", path.display());
+        }
+    }
 }
