@@ -105,7 +105,7 @@ impl<T: Read + Seek> Iterator for EvtxSource<T> {
 
 /// The records of an EVTX file read on `workers` threads, a chunk at a time ([`crate::parallel`]):
 /// the same records and errors, in the same order, as [`EvtxSource`]; records are also mapped
-/// there ([`super::premap`]) as [`super::MapWhere`] shares that work out.
+/// there ([`super::premap()`]) as `MapWhere` shares that work out.
 pub fn parallel<T: Read + Seek + Send + 'static>(
     source: EvtxSource<T>,
     workers: usize,

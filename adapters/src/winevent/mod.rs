@@ -29,6 +29,7 @@ mod json_source;
 pub mod map;
 pub mod midlife;
 pub mod partial;
+mod premap;
 pub mod record;
 pub mod time;
 pub mod xml;
@@ -42,7 +43,9 @@ use chrono::Duration;
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, EventKind, Position, SourceRef};
 use map::Mapped;
-use record::{Provider, WinRecord};
+pub use premap::{premap, Premapped};
+use premap::{premapped, MapWhere};
+use record::WinRecord;
 
 /// Records read before the first event to estimate the input's clock offset.
 pub const LOOKAHEAD: usize = 2048;
@@ -64,80 +67,6 @@ pub enum Raw {
     Bad(Position, RecordError),
     /// The input cannot be read further.
     Io(std::io::Error),
-}
-
-/// The part of reading a record that needs nothing but the record ([`premap`]): its mapping
-/// and what the reader's sequential steps (clock, partial downloads, mid-life starts, default
-/// host) still need of it. Parsing threads do it, or share it with the reading thread.
-#[derive(Debug)]
-pub struct Premapped {
-    mapped: Result<Mapped, RecordError>,
-    time_created: Option<chrono::DateTime<chrono::Utc>>,
-    computer: Option<String>,
-    /// The acting image, for an event a mid-life start may be built for.
-    image: Option<Box<str>>,
-    /// `UtcTime` as written, when the record has no usable time (for the error).
-    utc_text: Option<Box<str>>,
-    /// A process start's (`UtcTime`, `TimeCreated`), for the clock's estimate.
-    clock_sample: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
-}
-
-/// Maps a record: everything of reading it that does not depend on the records before it.
-pub fn premap(r: WinRecord) -> Premapped {
-    let mapped = map::map(&r);
-    let process_start = r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon);
-    let (utc_time, image) = match &mapped {
-        Ok(Mapped::Event { kind, utc_time, .. }) => {
-            (*utc_time, midlife::image_field(kind).and_then(|f| r.value(f)).map(Box::from))
-        }
-        _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
-        _ => (None, None),
-    };
-    let clock_sample = if process_start { utc_time.zip(r.time_created) } else { None };
-    let utc_text = match &mapped {
-        Ok(Mapped::Event { utc_time: None, .. }) if r.time_created.is_none() => r.get("UtcTime").map(Box::from),
-        _ => None,
-    };
-    Premapped { mapped, time_created: r.time_created, computer: r.computer, image, utc_text, clock_sample }
-}
-
-/// A record mapped where it was read (on a parsing thread); anything else as it is.
-fn premapped(raw: Raw) -> Raw {
-    match raw {
-        Raw::Record(at, r) => Raw::Mapped(at, Box::new(premap(r))),
-        other => other,
-    }
-}
-
-/// Where a parsing thread's records get mapped. Several parsing threads map what they parse
-/// (the reading thread serves them all). A single one shares the mapping with the reading
-/// thread: it maps only while finished blocks wait for that thread, so each side takes
-/// whatever work the other has no time for. On a Sysmon JSON `scan` (`perf record`, parsing
-/// thread / reading thread), mapping every record there split the samples 62 / 38 %, mapping
-/// none there 40 / 60 %, and this 51 / 49 %.
-pub(super) struct MapWhere {
-    several: bool,
-    backlog: crate::parallel::Backlog,
-}
-
-/// Blocks waiting from which a single parsing thread maps its records. On 300,000 Sysmon JSON
-/// lines 1 and 2 ran alike; mapping none there took 8 % longer, mapping all 13 % longer.
-const MAP_FROM_BACKLOG: usize = 2;
-
-impl MapWhere {
-    pub(super) fn new(workers: usize, backlog: crate::parallel::Backlog) -> Self {
-        MapWhere { several: workers > 1, backlog }
-    }
-
-    /// `raw`, mapped here when this thread should.
-    #[inline]
-    pub(super) fn premapped(&self, raw: Raw) -> Raw {
-        if self.several || self.backlog.waiting() >= MAP_FROM_BACKLOG {
-            premapped(raw)
-        } else {
-            raw
-        }
-    }
 }
 
 /// What a reader counted, shared with whoever opened it (the reader itself is consumed).

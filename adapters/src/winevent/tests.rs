@@ -342,20 +342,6 @@ fn long_running_process_is_not_built_again_after_many_starts() {
 }
 
 #[test]
-fn a_single_parsing_thread_maps_only_while_blocks_wait_for_the_reader() {
-    let record = || Raw::Record(Position::Line(1), WinRecord::default());
-    let backlog = crate::parallel::Backlog::default();
-    let one = MapWhere::new(1, backlog.clone());
-    for waiting in 0..MAP_FROM_BACKLOG {
-        assert!(matches!(one.premapped(record()), Raw::Record(..)), "{waiting} blocks waiting");
-        backlog.add();
-    }
-    assert!(matches!(one.premapped(record()), Raw::Mapped(..)));
-    let several = MapWhere::new(2, crate::parallel::Backlog::default());
-    assert!(matches!(several.premapped(record()), Raw::Mapped(..)));
-}
-
-#[test]
 fn records_mapped_on_the_parsing_thread_or_the_reading_one_read_the_same() {
     // A single parsing thread maps some records and leaves the others to the reader, as its
     // backlog goes (`MapWhere`): any split must give the same events, errors and counts.
