@@ -44,7 +44,7 @@ enum Cmd {
     /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
-    /// scan-j2), for profilers.
+    /// scan-p2, scan-j2), for profilers.
     #[command(hide = true)]
     WindowsPart(WindowsPartArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
@@ -149,11 +149,16 @@ struct WindowsArgs {
     /// Runs of every measurement, interleaved; the report keeps each one's fastest.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Copies of the EVTX file's chunks in the large EVTX file (written to the temp dir and
+    /// removed afterwards).
+    #[arg(long, default_value_t = 100)]
+    evtx_copies: usize,
 }
 
 #[derive(Args)]
 struct WindowsPartArgs {
-    /// evtx-floor, json-floor, reader, scan (`-j 1`), scan-default or scan-j2.
+    /// evtx-floor, json-floor, reader, scan (`-j 1`), scan-default, scan-p2 (one engine, two
+    /// parsing threads) or scan-j2.
     part: String,
     file: PathBuf,
     #[arg(long, default_value_t = 1)]
@@ -256,10 +261,13 @@ fn main() -> anyhow::Result<()> {
             let json = a.json.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("clickchain-sysmon-{}.jsonl", std::process::id()))
             });
-            let result = windows::report(&evtx, a.repeat, a.runs, &json, &a.stream.params());
+            let big_evtx = std::env::temp_dir().join(format!("clickchain-large-{}.evtx", std::process::id()));
+            let files = windows::Files { json, big_evtx, evtx_copies: a.evtx_copies };
+            let result = windows::report(&evtx, a.repeat, a.runs, &files, &a.stream.params());
             if !keep {
-                let _ = fs::remove_file(&json);
+                let _ = fs::remove_file(&files.json);
             }
+            let _ = fs::remove_file(&files.big_evtx);
             result
         }
         Cmd::WindowsPart(a) => windows::part(&a.part, &a.file, a.repeat),

@@ -119,11 +119,20 @@ pub fn parallel<T: Read + Seek + Send + 'static>(
         .chain(truncated.map(|t| Item::Tail(Box::new(t))));
     let backlog = crate::parallel::Backlog::default();
     let map_where = super::MapWhere::new(workers, backlog.clone());
+    // Template definitions are kept across chunks, as the sequential reader keeps them: one
+    // set per worker at a time, taken from this pool for a chunk and put back after it (a
+    // fresh set per chunk parsed every definition again, and left one parsing thread no
+    // faster than none).
+    let pool: std::sync::Mutex<Vec<super::evtx_template::Templates>> = Default::default();
     let work = move |item: Item, out: &mut Vec<Raw>| match item {
         Item::Tail(raw) => out.push(*raw),
         Item::Chunk(chunk) => {
-            let (mut templates, mut raws) = (super::evtx_template::Templates::default(), Vec::new());
+            let mut templates = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+            let mut raws = Vec::new();
             chunk_records(*chunk, &settings, &mut templates, &mut raws);
+            if let Ok(mut p) = pool.lock() {
+                p.push(templates);
+            }
             out.extend(raws.into_iter().map(|r| map_where.premapped(r)));
         }
     };
