@@ -44,7 +44,7 @@ enum Cmd {
     /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
-    /// scan-p2, scan-j2), for profilers.
+    /// scan-p1, scan-p2, scan-j2), for profilers.
     #[command(hide = true)]
     WindowsPart(WindowsPartArgs),
     /// Measure one phase on an NDJSON file in this process; prints one JSON line (internal).
@@ -157,8 +157,8 @@ struct WindowsArgs {
 
 #[derive(Args)]
 struct WindowsPartArgs {
-    /// evtx-floor, json-floor, reader, scan (`-j 1`), scan-default, scan-p2 (one engine, two
-    /// parsing threads) or scan-j2.
+    /// evtx-floor, json-floor, reader, scan (`-j 1`), scan-default, scan-p1 / scan-p2 (one
+    /// engine, one / two parsing threads for every format) or scan-j2.
     part: String,
     file: PathBuf,
     #[arg(long, default_value_t = 1)]

@@ -98,19 +98,23 @@ fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono
 struct Threads {
     engines: usize,
     parse: usize,
+    /// Threads parsing EVTX chunks (see `InputOptions::evtx_parse_threads`).
+    evtx_parse: usize,
 }
 
 impl Threads {
     /// `--threads` on a machine of `cores` cores.
     fn new(arg: Option<usize>, cores: usize) -> Threads {
+        let same = |engines, parse| Threads { engines, parse, evtx_parse: parse };
         match arg {
             // Parsing beside the engine needs no sharding: the events, and so the output, are
             // those of one thread.
-            None => Threads { engines: 1, parse: usize::from(cores > 1) },
-            Some(0) if cores <= 1 => Threads { engines: 1, parse: 0 },
-            Some(0) => Threads { engines: cores, parse: cores },
-            Some(1) => Threads { engines: 1, parse: 0 },
-            Some(n) => Threads { engines: n, parse: n },
+            None if cores > 1 => Threads { engines: 1, parse: 1, evtx_parse: 2 },
+            None => same(1, 0),
+            Some(0) if cores <= 1 => same(1, 0),
+            Some(0) => same(cores, cores),
+            Some(1) => same(1, 0),
+            Some(n) => same(n, n),
         }
     }
 }
@@ -189,6 +193,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         // has its own threads and blocks in flight: past a few inputs, they parse on the
         // reading thread instead of starting threads by the hundred.
         parse_threads: if files.len() <= MAX_PARALLEL_INPUTS { threads.parse } else { 0 },
+        evtx_parse_threads: Some(if files.len() <= MAX_PARALLEL_INPUTS { threads.evtx_parse } else { 0 }),
     };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
@@ -331,11 +336,12 @@ mod tests {
 
     #[test]
     fn threads_unset_parse_beside_one_engine_when_there_is_a_second_core() {
-        assert_eq!(Threads::new(None, 2), Threads { engines: 1, parse: 1 });
-        assert_eq!(Threads::new(None, 1), Threads { engines: 1, parse: 0 });
-        assert_eq!(Threads::new(Some(1), 8), Threads { engines: 1, parse: 0 });
-        assert_eq!(Threads::new(Some(3), 2), Threads { engines: 3, parse: 3 });
-        assert_eq!(Threads::new(Some(0), 4), Threads { engines: 4, parse: 4 });
-        assert_eq!(Threads::new(Some(0), 1), Threads { engines: 1, parse: 0 });
+        let t = |engines, parse, evtx_parse| Threads { engines, parse, evtx_parse };
+        assert_eq!(Threads::new(None, 2), t(1, 1, 2), "EVTX chunks on two threads");
+        assert_eq!(Threads::new(None, 1), t(1, 0, 0));
+        assert_eq!(Threads::new(Some(1), 8), t(1, 0, 0));
+        assert_eq!(Threads::new(Some(3), 2), t(3, 3, 3));
+        assert_eq!(Threads::new(Some(0), 4), t(4, 4, 4));
+        assert_eq!(Threads::new(Some(0), 1), t(1, 0, 0));
     }
 }
