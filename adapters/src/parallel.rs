@@ -4,7 +4,8 @@
 //! does it for the lines of a one-record-per-line input, every line keeping its number. At most
 //! [`IN_FLIGHT`] items are queued, worked on or waiting for an earlier one (besides the one
 //! being read and the one being yielded), so memory stays bounded however far one worker falls
-//! behind.
+//! behind. A [`Backlog`] tells a work function how many results wait for the consumer, so that
+//! it can leave part of its work to the consumer while the consumer would otherwise wait.
 //!
 //! ```
 //! use clickchain_adapters::parallel::{ParallelLines, Piece};
