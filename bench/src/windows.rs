@@ -320,7 +320,9 @@ pub struct Files {
 pub fn report(evtx: &Path, repeat: usize, runs: usize, files: &Files, params: &Params) -> anyhow::Result<()> {
     let json_file = files.json.as_path();
     let records = write_sysmon_json(params, json_file)?;
-    let big_bytes = write_repeated_evtx(evtx, files.evtx_copies, &files.big_evtx)?;
+    // At least one copy: an EVTX file of no chunk has no rate to compare.
+    let copies = files.evtx_copies.max(1);
+    let big_bytes = write_repeated_evtx(evtx, copies, &files.big_evtx)?;
     let big = files.big_evtx.as_path();
     // One untimed pass of each over the small EVTX file first (page cache, allocator).
     evtx_floor(evtx, 1)?;
@@ -361,8 +363,7 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, files: &Files, params: &P
     println!("| input | measured | records | seconds | records/s | / floor, fastest | / floor, median of rounds |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     let name = evtx.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let big_name =
-        format!("{name}'s chunks ×{} in one file ({:.1} MiB)", files.evtx_copies, big_bytes as f64 / 1048576.0);
+    let big_name = format!("{name}'s chunks ×{copies} in one file ({:.1} MiB)", big_bytes as f64 / 1048576.0);
     let inputs = [
         (format!("{name} ×{repeat}"), &on_evtx),
         (big_name, &on_big),

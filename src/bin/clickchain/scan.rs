@@ -185,6 +185,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Arc::new(AtomicU64::new(0));
+    let parallel_inputs = files.len() <= MAX_PARALLEL_INPUTS;
     let options = InputOptions {
         format: input_format,
         default_host: args.host.clone().unwrap_or_default(),
@@ -192,8 +193,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         // Every input is open at once (they are merged by time), and each parsing on threads
         // has its own threads and blocks in flight: past a few inputs, they parse on the
         // reading thread instead of starting threads by the hundred.
-        parse_threads: if files.len() <= MAX_PARALLEL_INPUTS { threads.parse } else { 0 },
-        evtx_parse_threads: Some(if files.len() <= MAX_PARALLEL_INPUTS { threads.evtx_parse } else { 0 }),
+        parse_threads: if parallel_inputs { threads.parse } else { 0 },
+        evtx_parse_threads: Some(if parallel_inputs { threads.evtx_parse } else { 0 }),
     };
     let mut sources = Vec::new();
     let mut adapter_counters = Vec::new();
