@@ -6,6 +6,7 @@
 //! report on stdout.
 
 mod auditd;
+mod paired;
 mod phases;
 mod report;
 mod results;
@@ -149,6 +150,10 @@ struct WindowsArgs {
     /// Runs of every measurement, interleaved; the report keeps each one's fastest.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Back-to-back pairs of each floor and `scan` after the rounds (their median ratio is the
+    /// figure the targets are judged by: steadier than the rounds' on a shared machine).
+    #[arg(long, default_value_t = 15)]
+    pairs: usize,
     /// Copies of the EVTX file's chunks in the large EVTX file (written to the temp dir and
     /// removed afterwards).
     #[arg(long, default_value_t = 100)]
@@ -263,7 +268,7 @@ fn main() -> anyhow::Result<()> {
             });
             let big_evtx = std::env::temp_dir().join(format!("clickchain-large-{}.evtx", std::process::id()));
             let files = windows::Files { json, big_evtx, evtx_copies: a.evtx_copies };
-            let result = windows::report(&evtx, a.repeat, a.runs, &files, &a.stream.params());
+            let result = windows::report(&evtx, a.repeat, a.runs, a.pairs, &files, &a.stream.params());
             if !keep {
                 let _ = fs::remove_file(&files.json);
             }

@@ -14,6 +14,9 @@
 //! Each input is also read by the reader alone (records to events, no engine), to tell the
 //! adapter's share from the engine's, and by `scan` as the CLI runs it: on one thread (`-j 1`),
 //! by default (the input parsed on a thread of its own beside one engine) and with `-j 2`.
+//!
+//! Then each floor and the default `scan` are timed in back-to-back pairs ([`Paired`]), the
+//! figures issue #3's targets are judged by.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -28,6 +31,8 @@ use anyhow::Context;
 use clickchain::input::{self, InputOptions};
 use clickchain::{AnyEngine, Config};
 use clickchain_bench::synth::{generate, write, Params};
+
+use crate::paired::Paired;
 
 /// One timed pass: records (or events) handled and seconds.
 pub struct Rate {
@@ -317,7 +322,14 @@ pub struct Files {
 
 /// The report: each floor, each way of reading, their ratio; every measurement run `runs`
 /// times, interleaved (so that a slow spell of a shared machine hits all of them).
-pub fn report(evtx: &Path, repeat: usize, runs: usize, files: &Files, params: &Params) -> anyhow::Result<()> {
+pub fn report(
+    evtx: &Path,
+    repeat: usize,
+    runs: usize,
+    pairs: usize,
+    files: &Files,
+    params: &Params,
+) -> anyhow::Result<()> {
     let json_file = files.json.as_path();
     let records = write_sysmon_json(params, json_file)?;
     // At least one copy: an EVTX file of no chunk has no rate to compare.
@@ -366,7 +378,7 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, files: &Files, params: &P
     let big_name = format!("{name}'s chunks ×{copies} in one file ({:.1} MiB)", big_bytes as f64 / 1048576.0);
     let inputs = [
         (format!("{name} ×{repeat}"), &on_evtx),
-        (big_name, &on_big),
+        (big_name.clone(), &on_big),
         (format!("synthetic Sysmon JSON ({records} records)"), &on_json),
     ];
     for (input, runs) in inputs {
@@ -383,6 +395,71 @@ pub fn report(evtx: &Path, repeat: usize, runs: usize, files: &Files, params: &P
     }
     println!();
     println!("Events: {evtx_events} from EVTX, {big_events} from the large EVTX, {json_events} from Sysmon JSON.");
+    println!();
+    paired_report(evtx, repeat, pairs, &name, (big, &big_name), (json_file, records))
+}
+
+/// Each floor and `scan` as the CLI runs it (by default; on Sysmon JSON with `-j 1` too), in
+/// `pairs` back-to-back pairs ([`Paired`]), against issue #3's targets (point 6).
+fn paired_report(
+    evtx: &Path,
+    repeat: usize,
+    pairs: usize,
+    name: &str,
+    (big, big_name): (&Path, &str),
+    (json_file, records): (&Path, u64),
+) -> anyhow::Result<()> {
+    fn default(path: &Path, repeat: usize) -> impl FnMut() -> anyhow::Result<Rate> + '_ {
+        move || scan_with(path, repeat, "scan", DEFAULT).map(|r| r.0)
+    }
+    let rows = [
+        (
+            format!("{name} ×{repeat}"),
+            "scan (default)",
+            Some(0.80),
+            Paired::measure(pairs, || evtx_floor(evtx, repeat), default(evtx, repeat))?,
+        ),
+        (
+            big_name.to_owned(),
+            "scan (default)",
+            Some(0.80),
+            Paired::measure(pairs, || evtx_floor(big, 1), default(big, 1))?,
+        ),
+        (
+            format!("synthetic Sysmon JSON ({records} records)"),
+            "scan (default)",
+            Some(0.70),
+            Paired::measure(pairs, || json_floor(json_file), default(json_file, 1))?,
+        ),
+        (
+            format!("synthetic Sysmon JSON ({records} records)"),
+            "scan --threads 1",
+            None,
+            Paired::measure(pairs, || json_floor(json_file), || scan(json_file, 1, "scan").map(|r| r.0))?,
+        ),
+    ];
+    println!(
+        "Paired: each floor and `scan`, back to back, {} times, the floor first in every other pair; \
+         rate / floor's rate per pair.",
+        pairs.max(1)
+    );
+    println!();
+    println!("| input | measured | median | quartiles | lowest-highest | target (#3 point 6) |");
+    println!("|---|---|---:|---:|---:|---|");
+    for (input, what, target, p) in rows {
+        let (low, high) = p.range();
+        let target = match target {
+            Some(t) if p.median() >= t => format!("{t:.2}: met by the median"),
+            Some(t) => format!("{t:.2}: **not met** by the median"),
+            None => "-".to_owned(),
+        };
+        println!(
+            "| {input} | {what} | {:.2} | {:.2}-{:.2} | {low:.2}-{high:.2} | {target} |",
+            p.median(),
+            p.quantile(0.25),
+            p.quantile(0.75)
+        );
+    }
     Ok(())
 }
 
