@@ -203,6 +203,49 @@ impl<'a> Scan<'a> {
         Some((self.text.get(start..=i)?, plain))
     }
 
+    /// An array or object at the cursor, checked as JSON and skipped: its raw text. Its strings
+    /// may hold one-letter escapes; a `\u` escape, anything off the grammar, or nesting deeper
+    /// than [`MAX_NESTING`] gives up (`serde_json` then decides).
+    pub(crate) fn raw_nested(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        self.skip_nested(MAX_NESTING)?;
+        self.text.get(start..self.at)
+    }
+
+    fn skip_nested(&mut self, depth: usize) -> Option<()> {
+        let close = match self.peek()? {
+            b'[' => b']',
+            b'{' => b'}',
+            _ => return None,
+        };
+        let depth = depth.checked_sub(1)?;
+        self.bump();
+        if self.ws_peek()? == close {
+            self.bump();
+            return Some(());
+        }
+        loop {
+            if close == b'}' {
+                self.skip_ws();
+                self.raw_string(Escapes::OneLetter)?;
+                self.eat(b':')?;
+            }
+            match self.ws_peek()? {
+                b'"' => drop(self.raw_string(Escapes::OneLetter)?),
+                b'[' | b'{' => self.skip_nested(depth)?,
+                _ => drop(self.raw_scalar()?),
+            }
+            match self.ws_peek()? {
+                b',' => self.bump(),
+                c if c == close => {
+                    self.bump();
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// A number, `true`, `false` or `null` at the cursor, as its text.
     pub(crate) fn raw_scalar(&mut self) -> Option<&'a str> {
         let rest = &self.bytes()[self.at..];
@@ -333,6 +376,9 @@ impl<'a> Scan<'a> {
         }
     }
 }
+
+/// The deepest nesting [`Scan::raw_nested`] checks itself (`serde_json` allows 128).
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// The escapes a string may hold for [`Scan::raw_string`] to take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

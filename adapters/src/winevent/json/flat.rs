@@ -1,7 +1,8 @@
 //! The keys of a flattened line (shape A) that matter, as raw JSON texts borrowed from it.
 //!
 //! Two readers fill the same [`Flat`]: [`scan_into`], a hand-written pass over a line of plain JSON
-//! (one object of strings, numbers, booleans and nulls, keys without escapes), and the serde
+//! (one object of strings, numbers, booleans, nulls and nested arrays or objects, keys without
+//! escapes), and the serde
 //! visitor for every other line. `scan_into` gives up (`None`) on anything it does not take for
 //! certain — invalid UTF-8, a `\u` escape, a nested value, a number or token off the JSON
 //! grammar, trailing text — and the serde path then reads the line (with its own errors). Where
@@ -11,6 +12,8 @@
 use serde_json::value::RawValue;
 
 use super::mapped_slot;
+#[cfg(test)]
+use crate::json_scan::MAX_NESTING;
 use crate::json_scan::{Escapes, Scan};
 use crate::winevent::json::SORTED_FIELDS;
 
@@ -121,6 +124,9 @@ pub(super) fn scan_into<'a>(line: &'a [u8], flat: &mut Flat<'a>) -> Option<()> {
             c.eat(b':')?;
             let value = match c.ws_peek()? {
                 b'"' => c.raw_string(Escapes::OneLetter).map(|(text, plain)| Raw { text, plain })?,
+                // Logstash's `tags` array, a shipper's nested `host` object: checked and skipped
+                // (or, under a mapped name, kept as raw text, as the serde path does).
+                b'[' | b'{' => Raw { text: c.raw_nested()?, plain: false },
                 _ => Raw { text: c.raw_scalar()?, plain: false },
             };
             if let Some(slot) = flat.slot(&name[1..name.len() - 1]) {
@@ -161,9 +167,26 @@ mod tests {
         assert_eq!((channel.text, channel.plain), (r#""Security""#, true));
         assert_eq!(Some(flat), serde_flat(line));
         assert_eq!(scan(b"{}"), Some(Flat::default()));
+        // Nested values: skipped, or kept as raw text under a mapped name; `Event` marks
+        // another shape.
+        let nested =
+            r#"{"EventID":1,"tags":["a",{"b":[1,-2.5e3,true,null,"c\"d"]}],"Image":{"x":[]},"host":{ "name" : "h" } }"#;
+        let flat = scan(nested.as_bytes()).expect("nested values are taken");
+        assert_eq!(flat.data[mapped_slot("Image").unwrap()].map(|r| r.text), Some(r#"{"x":[]}"#));
+        assert_eq!(Some(flat), serde_flat(nested));
+        assert!(scan(br#"{"EventID":1,"Event":{"System":{}}}"#).unwrap().other_shape);
+        let deep = format!("{{\"EventID\":1,\"x\":{}{}}}", "[".repeat(MAX_NESTING + 1), "]".repeat(MAX_NESTING + 1));
+        let shallow = format!("{{\"EventID\":1,\"x\":{}{}}}", "[".repeat(MAX_NESTING), "]".repeat(MAX_NESTING));
+        assert_eq!((scan(deep.as_bytes()).is_some(), scan(shallow.as_bytes()).is_some()), (false, true));
         for other in [
             r#"{"EventID":1,"Image":"\u00e9"}"#,
-            r#"{"EventID":1,"Event":{"System":{}}}"#,
+            r#"{"EventID":1,"tags":["\u00e9"]}"#,
+            r#"{"EventID":1,"tags":[1,]}"#,
+            r#"{"EventID":1,"tags":{"a"}}"#,
+            r#"{"EventID":1,"tags":{1:2}}"#,
+            r#"{"EventID":1,"tags":[01]}"#,
+            r#"{"EventID":1,"tags":[1 2]}"#,
+            r#"{"EventID":1,"tags":[1}"#,
             r#"{"Event\u0049D":1}"#,
             r#"{"EventID":01}"#,
             r#"{"EventID":1.}"#,
@@ -179,22 +202,49 @@ mod tests {
         assert_eq!(scan(b"{\"Image\":\"\xff\"}"), None);
     }
 
+    /// A JSON value and whether the scan takes it (valid, no `\u` escape): strings with
+    /// one-letter escapes, numbers, literals, arrays and objects of them nested three deep, and
+    /// values it leaves to serde (valid or not).
+    fn value() -> impl proptest::strategy::Strategy<Value = (String, bool)> {
+        use proptest::prelude::*;
+        let owned = |v: Vec<&'static str>| proptest::sample::select(v).prop_map(str::to_owned);
+        let leaf = prop_oneof![
+            r#""([ !#-\[\]-~é😀]|\\["\\/bfnrt])*""#.prop_map(|s| (s, true)),
+            "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?".prop_map(|s| (s, true)),
+            owned(vec!["true", "false", "null"]).prop_map(|s| (s, true)),
+            owned(vec!["\"\\u00e9\"", "01", "tru", "[1,]", "{\"a\"}", "{1:2}", "[1 2]", "[1}"])
+                .prop_map(|s| (s, false)),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            let space = proptest::sample::select(vec!["", " ", "\r\n"]);
+            prop_oneof![
+                (proptest::collection::vec(inner.clone(), 0..4), space.clone()).prop_map(|(items, sp)| {
+                    let texts: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+                    (format!("[{sp}{}{sp}]", texts.join(&format!("{sp},{sp}"))), items.iter().all(|i| i.1))
+                }),
+                (proptest::collection::vec(("[ -~é]{0,4}", inner), 0..4), space).prop_map(|(members, sp)| {
+                    let texts: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("{sp}{}{sp}:{sp}{}", serde_json::to_string(k).unwrap(), v.0))
+                        .collect();
+                    (format!("{{{}{sp}}}", texts.join(",")), members.iter().all(|(_, v)| v.1))
+                }),
+            ]
+        })
+    }
+
     proptest::proptest! {
-        /// Wherever the scan answers, serde answers the same; on lines of plain members it
+        /// Wherever the scan answers, serde answers the same; on lines of members it takes it
         /// always answers.
         #[test]
         fn scan_equals_serde(
             members in proptest::collection::vec(
                 (
                     proptest::prop_oneof![
-                        proptest::sample::select(vec!["EventID", "EventId", "Channel", "Hostname", "Image", "User", "UtcTime", "Hashes", "Event", "TimeCreated", "x"]).prop_map(str::to_owned),
+                        proptest::sample::select(vec!["EventID", "EventId", "Channel", "Hostname", "Image", "User", "UtcTime", "Hashes", "Event", "TimeCreated", "tags", "x"]).prop_map(str::to_owned),
                         "[ -~é]{0,6}",
                     ],
-                    proptest::prop_oneof![
-                        r#""([ !#-\[\]-~é😀]|\\["\\/bfnrt])*""#,
-                        "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
-                        proptest::sample::select(vec!["true", "false", "null", "{}", "[1]", "\"\\u00e9\"", "01", "tru"]).prop_map(str::to_owned),
-                    ],
+                    value(),
                 ),
                 0..8,
             ),
@@ -203,7 +253,7 @@ mod tests {
         ) {
             let body: Vec<String> = members
                 .iter()
-                .map(|(k, v)| format!("{}{}{}:{}{}", spaces[0], serde_json::to_string(k).unwrap(), spaces[1], spaces[2], v))
+                .map(|(k, v)| format!("{}{}{}:{}{}", spaces[0], serde_json::to_string(k).unwrap(), spaces[1], spaces[2], v.0))
                 .collect();
             let line = format!("{}{{{}{}}}{}", spaces[3], body.join(","), spaces[0], tail);
             let fast = scan(line.as_bytes());
@@ -211,9 +261,8 @@ mod tests {
             if fast.is_some() {
                 proptest::prop_assert_eq!(&fast, &slow, "{}", line);
             }
-            let plain = |v: &str| !v.starts_with('{') && !v.starts_with('[') && !v.contains("\\u") && v != "01" && v != "tru";
             let keys_plain = members.iter().all(|(k, _)| !serde_json::to_string(k).unwrap().contains('\\'));
-            if members.iter().all(|(_, v)| plain(v)) && keys_plain && tail.trim().is_empty() {
+            if members.iter().all(|(_, v)| v.1) && keys_plain && tail.trim().is_empty() {
                 proptest::prop_assert!(fast.is_some(), "{}", line);
             }
         }
