@@ -154,6 +154,14 @@ struct WindowsArgs {
     /// figure the targets are judged by: steadier than the rounds' on a shared machine).
     #[arg(long, default_value_t = 15)]
     pairs: usize,
+    /// A real flattened Sysmon JSON recording, read `--real-repeat` times [default: OTRF's
+    /// Logstash-shaped `slim_covenant_dcom_iertutil_dll_hijack_2020-10-09183000.jsonl` in
+    /// ../shared/data/windows, when there].
+    #[arg(long)]
+    real_json: Option<PathBuf>,
+    /// Passes over the real Sysmon JSON (each `scan` pass with a fresh engine).
+    #[arg(long, default_value_t = 20)]
+    real_repeat: usize,
     /// Copies of the EVTX file's chunks in the large EVTX file (written to the temp dir and
     /// removed afterwards).
     #[arg(long, default_value_t = 100)]
@@ -267,7 +275,13 @@ fn main() -> anyhow::Result<()> {
                 std::env::temp_dir().join(format!("clickchain-sysmon-{}.jsonl", std::process::id()))
             });
             let big_evtx = std::env::temp_dir().join(format!("clickchain-large-{}.evtx", std::process::id()));
-            let files = windows::Files { json, big_evtx, evtx_copies: a.evtx_copies };
+            let real_json = a.real_json.unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../shared/data/windows/otrf-security-datasets")
+                    .join("slim_covenant_dcom_iertutil_dll_hijack_2020-10-09183000.jsonl")
+            });
+            let files =
+                windows::Files { json, big_evtx, evtx_copies: a.evtx_copies, real_json, real_repeat: a.real_repeat };
             let result = windows::report(&evtx, a.repeat, a.runs, a.pairs, &files, &a.stream.params());
             if !keep {
                 let _ = fs::remove_file(&files.json);

@@ -15,8 +15,13 @@
 //! adapter's share from the engine's, and by `scan` as the CLI runs it: on one thread (`-j 1`),
 //! by default (the input parsed on a thread of its own beside one engine) and with `-j 2`.
 //!
-//! Then each floor and the default `scan` are timed in back-to-back pairs ([`Paired`]), the
-//! figures issue #3's targets are judged by.
+//! * A real flattened Sysmon JSON recording, when at hand (OTRF's Logstash-shaped covenant
+//!   recording in ../shared by default: 2,356 records of 1.7 KB on average, each with a rendered
+//!   `Message` and Logstash's `tags` array), read `--real-repeat` times, each `scan` pass with a
+//!   fresh engine.
+//!
+//! Then each floor and the default `scan` (on JSON also `-j 1`) are timed in back-to-back pairs
+//! (`crate::paired::Paired`), the figures issue #3's targets are judged by.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -32,7 +37,8 @@ use clickchain::input::{self, InputOptions};
 use clickchain::{AnyEngine, Config};
 use clickchain_bench::synth::{generate, write, Params};
 
-use crate::paired::Paired;
+mod report;
+pub use report::{report, Files};
 
 /// One timed pass: records (or events) handled and seconds.
 pub struct Rate {
@@ -146,15 +152,7 @@ pub fn reader(path: &Path, repeat: usize, what: &'static str) -> anyhow::Result<
 pub fn part(which: &str, path: &Path, repeat: usize) -> anyhow::Result<()> {
     let rate = match which {
         "evtx-floor" => evtx_floor(path, repeat)?,
-        "json-floor" => {
-            let mut r = json_floor(path)?;
-            for _ in 1..repeat {
-                let more = json_floor(path)?;
-                r.items += more.items;
-                r.secs += more.secs;
-            }
-            r
-        }
+        "json-floor" => json_floor(path, repeat)?,
         "reader" => reader(path, repeat, "reader only")?.0,
         "scan" => scan(path, repeat, "scan")?.0,
         "scan-default" => scan_with(path, repeat, "scan, parsing beside the engine", DEFAULT)?.0,
@@ -245,19 +243,21 @@ struct Bare<'a> {
     parent_process_name: Option<Cow<'a, str>>,
 }
 
-/// Bare parse of every line of a JSON-lines file.
-pub fn json_floor(path: &Path) -> anyhow::Result<Rate> {
+/// Bare parse of every line of a JSON-lines file, `passes` times.
+pub fn json_floor(path: &Path, passes: usize) -> anyhow::Result<Rate> {
     let start = Instant::now();
     let mut n = 0u64;
-    let mut reader = BufReader::with_capacity(256 * 1024, File::open(path)?);
     let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        if black_box(serde_json::from_slice::<Bare>(&line)).is_ok() {
-            n += 1;
+    for _ in 0..passes {
+        let mut reader = BufReader::with_capacity(256 * 1024, File::open(path)?);
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            if black_box(serde_json::from_slice::<Bare>(&line)).is_ok() {
+                n += 1;
+            }
         }
     }
     Ok(Rate { what: "serde_json into a borrowed struct", items: n, secs: start.elapsed().as_secs_f64() })
@@ -271,196 +271,6 @@ pub fn write_sysmon_json(params: &Params, out: &Path) -> anyhow::Result<u64> {
     let written = write::sysmon(&stream, &mut w)?;
     w.flush()?;
     Ok(written.records)
-}
-
-/// What one round measures of one input: its floor, then each way of reading it.
-struct Runs {
-    rates: Vec<Rate>,
-    rounds: Vec<Vec<f64>>,
-}
-
-impl Runs {
-    fn new() -> Runs {
-        Runs { rates: Vec::new(), rounds: Vec::new() }
-    }
-
-    /// Adds one round's rates (the floor first), keeping the fastest of each.
-    fn add(&mut self, round: Vec<Rate>) {
-        self.rounds.push(round.iter().map(Rate::per_sec).collect());
-        if self.rates.is_empty() {
-            self.rates = round;
-            return;
-        }
-        for (best, r) in self.rates.iter_mut().zip(round) {
-            if r.secs < best.secs {
-                *best = r;
-            }
-        }
-    }
-
-    /// Measurement `i` against the floor: fastest against fastest, and the median of the
-    /// rounds' own ratios (each round measures the floor and the rest back to back, so a slow
-    /// spell of a shared machine hits both sides of its ratio).
-    fn ratios(&self, i: usize) -> (f64, f64) {
-        let fastest = self.rates[i].per_sec() / self.rates[0].per_sec();
-        let mut per_round: Vec<f64> = self.rounds.iter().map(|r| r[i] / r[0]).collect();
-        per_round.sort_by(f64::total_cmp);
-        let n = per_round.len();
-        let median = if n % 2 == 1 { per_round[n / 2] } else { (per_round[n / 2 - 1] + per_round[n / 2]) / 2.0 };
-        (fastest, median)
-    }
-}
-
-/// The files the report writes (and its caller removes).
-pub struct Files {
-    /// The Sysmon JSON.
-    pub json: std::path::PathBuf,
-    /// The large EVTX file, and how many copies of the small one's chunks it holds.
-    pub big_evtx: std::path::PathBuf,
-    pub evtx_copies: usize,
-}
-
-/// The report: each floor, each way of reading, their ratio; every measurement run `runs`
-/// times, interleaved (so that a slow spell of a shared machine hits all of them).
-pub fn report(
-    evtx: &Path,
-    repeat: usize,
-    runs: usize,
-    pairs: usize,
-    files: &Files,
-    params: &Params,
-) -> anyhow::Result<()> {
-    let json_file = files.json.as_path();
-    let records = write_sysmon_json(params, json_file)?;
-    // At least one copy: an EVTX file of no chunk has no rate to compare.
-    let copies = files.evtx_copies.max(1);
-    let big_bytes = write_repeated_evtx(evtx, copies, &files.big_evtx)?;
-    let big = files.big_evtx.as_path();
-    // One untimed pass of each over the small EVTX file first (page cache, allocator).
-    evtx_floor(evtx, 1)?;
-    scan(evtx, 1, "warm-up")?;
-    let (mut on_evtx, mut on_big, mut on_json) = (Runs::new(), Runs::new(), Runs::new());
-    let (mut evtx_events, mut big_events, mut json_events) = (0, 0, 0);
-    for _ in 0..runs.max(1) {
-        let (one, n) = scan(evtx, repeat, "scan --threads 1")?;
-        evtx_events = n;
-        on_evtx.add(vec![
-            evtx_floor(evtx, repeat)?,
-            reader(evtx, repeat, "reader only, no engine")?.0,
-            one,
-            scan_with(evtx, repeat, "scan (default: parsing beside the engine)", DEFAULT)?.0,
-            scan_with(evtx, repeat, "scan --threads 2", TWO)?.0,
-        ]);
-        let (one, n) = scan(big, 1, "scan --threads 1")?;
-        big_events = n;
-        on_big.add(vec![
-            evtx_floor(big, 1)?,
-            reader(big, 1, "reader only, no engine")?.0,
-            one,
-            scan_with(big, 1, "scan (default: parsing beside the engine)", DEFAULT)?.0,
-            scan_with(big, 1, "scan --threads 2", TWO)?.0,
-        ]);
-        let (one, n) = scan(json_file, 1, "scan --threads 1")?;
-        json_events = n;
-        on_json.add(vec![
-            json_floor(json_file)?,
-            reader(json_file, 1, "reader only, no engine")?.0,
-            one,
-            scan_with(json_file, 1, "scan (default: parsing beside the engine)", DEFAULT)?.0,
-            scan_with(json_file, 1, "scan --threads 2", TWO)?.0,
-        ]);
-    }
-    println!("Fastest of {} interleaved runs each.", runs.max(1));
-    println!();
-    println!("| input | measured | records | seconds | records/s | / floor, fastest | / floor, median of rounds |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    let name = evtx.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let big_name = format!("{name}'s chunks ×{copies} in one file ({:.1} MiB)", big_bytes as f64 / 1048576.0);
-    let inputs = [
-        (format!("{name} ×{repeat}"), &on_evtx),
-        (big_name.clone(), &on_big),
-        (format!("synthetic Sysmon JSON ({records} records)"), &on_json),
-    ];
-    for (input, runs) in inputs {
-        for (i, r) in runs.rates.iter().enumerate() {
-            let (fastest, median) = runs.ratios(i);
-            println!(
-                "| {input} | {} | {} | {:.3} | {:.0} | {fastest:.2} | {median:.2} |",
-                r.what,
-                r.items,
-                r.secs,
-                r.per_sec()
-            );
-        }
-    }
-    println!();
-    println!("Events: {evtx_events} from EVTX, {big_events} from the large EVTX, {json_events} from Sysmon JSON.");
-    println!();
-    paired_report(evtx, repeat, pairs, &name, (big, &big_name), (json_file, records))
-}
-
-/// Each floor and `scan` as the CLI runs it (by default; on Sysmon JSON with `-j 1` too), in
-/// `pairs` back-to-back pairs ([`Paired`]), against issue #3's targets (point 6).
-fn paired_report(
-    evtx: &Path,
-    repeat: usize,
-    pairs: usize,
-    name: &str,
-    (big, big_name): (&Path, &str),
-    (json_file, records): (&Path, u64),
-) -> anyhow::Result<()> {
-    fn default(path: &Path, repeat: usize) -> impl FnMut() -> anyhow::Result<Rate> + '_ {
-        move || scan_with(path, repeat, "scan", DEFAULT).map(|r| r.0)
-    }
-    let rows = [
-        (
-            format!("{name} ×{repeat}"),
-            "scan (default)",
-            Some(0.80),
-            Paired::measure(pairs, || evtx_floor(evtx, repeat), default(evtx, repeat))?,
-        ),
-        (
-            big_name.to_owned(),
-            "scan (default)",
-            Some(0.80),
-            Paired::measure(pairs, || evtx_floor(big, 1), default(big, 1))?,
-        ),
-        (
-            format!("synthetic Sysmon JSON ({records} records)"),
-            "scan (default)",
-            Some(0.70),
-            Paired::measure(pairs, || json_floor(json_file), default(json_file, 1))?,
-        ),
-        (
-            format!("synthetic Sysmon JSON ({records} records)"),
-            "scan --threads 1",
-            None,
-            Paired::measure(pairs, || json_floor(json_file), || scan(json_file, 1, "scan").map(|r| r.0))?,
-        ),
-    ];
-    println!(
-        "Paired: each floor and `scan`, back to back, {} times, the floor first in every other pair; \
-         rate / floor's rate per pair.",
-        pairs.max(1)
-    );
-    println!();
-    println!("| input | measured | median | quartiles | lowest-highest | target (#3 point 6) |");
-    println!("|---|---|---:|---:|---:|---|");
-    for (input, what, target, p) in rows {
-        let (low, high) = p.range();
-        let target = match target {
-            Some(t) if p.median() >= t => format!("{t:.2}: met by the median"),
-            Some(t) => format!("{t:.2}: **not met** by the median"),
-            None => "-".to_owned(),
-        };
-        println!(
-            "| {input} | {what} | {:.2} | {:.2}-{:.2} | {low:.2}-{high:.2} | {target} |",
-            p.median(),
-            p.quantile(0.25),
-            p.quantile(0.75)
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]
