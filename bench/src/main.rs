@@ -242,7 +242,7 @@ impl Phase {
 }
 
 /// The `clickchain` binary's allocator and its settings, so that the phases measure what it runs.
-#[path = "../../src/bin/clickchain/alloc.rs"]
+#[path = "../../cli/src/alloc.rs"]
 mod alloc;
 
 fn main() -> anyhow::Result<()> {

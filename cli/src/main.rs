@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use clickchain::config::Config;
-use clickchain_adapters::Os;
+use clickchain::Os;
 
 #[derive(Parser)]
 #[command(name = "clickchain", version, about = "Detect MITRE T1204.001 malicious-link chains (DET0066)")]

@@ -5,11 +5,13 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// The repository root: the samples and test data live there, and the commands run in it.
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const SCENARIO: &str = "tests/scenarios/newly-observed-domain.ndjson";
 
 fn clickchain() -> Command {
     let mut c = Command::cargo_bin("clickchain").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.current_dir(REPO);
     c
 }
 
@@ -17,7 +19,7 @@ fn clickchain() -> Command {
 /// 90 minutes later, with the shell and mail client started again a minute before it, so that
 /// a store that starts with that run is still warming up at the download.
 fn split(dir: &Path) -> (String, String) {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO)).unwrap();
+    let text = std::fs::read_to_string(Path::new(REPO).join(SCENARIO)).unwrap();
     let (mut browsing, mut download) = (String::new(), String::new());
     for line in text.lines() {
         let time = &line[9..33];

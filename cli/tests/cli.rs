@@ -7,11 +7,13 @@ use std::process::{Command as StdCommand, Stdio};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// The repository root: the samples and test data live there, and the commands run in it.
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const SAMPLE: &str = "data/samples/sample.ndjson";
 
 fn clickchain() -> Command {
     let mut c = Command::cargo_bin("clickchain").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.current_dir(REPO);
     c
 }
 
@@ -53,7 +55,7 @@ fn fail_on_alert_exits_1() {
 
 #[test]
 fn stdin_equals_file() {
-    let sample = std::fs::read(format!("{}/{SAMPLE}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let sample = std::fs::read(format!("{}/{SAMPLE}", REPO)).unwrap();
     let from_stdin = clickchain().args(["scan", "-q", "-"]).write_stdin(sample).output().unwrap();
     let from_file = stdout_of(&["scan", "-q", SAMPLE]);
     // Same records; only the input name in the evidence differs.
@@ -66,7 +68,7 @@ fn stdin_equals_file() {
 #[test]
 fn inputs_split_by_host_merge_to_the_same_alerts() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = std::fs::read_to_string(format!("{}/{SAMPLE}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let sample = std::fs::read_to_string(format!("{}/{SAMPLE}", REPO)).unwrap();
     for host in ["WS-042", "dev-laptop", "mbp-7"] {
         let sub = dir.path().join(if host == "mbp-7" { "nested/deeper" } else { "" });
         std::fs::create_dir_all(&sub).unwrap();
@@ -93,8 +95,7 @@ fn inputs_split_by_host_merge_to_the_same_alerts() {
 
 #[test]
 fn bad_records_are_named_counted_and_the_rest_is_kept() {
-    let sample =
-        std::fs::read_to_string(format!("{}/data/samples/quickstart.ndjson", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let sample = std::fs::read_to_string(format!("{}/data/samples/quickstart.ndjson", REPO)).unwrap();
     let mut f = tempfile::Builder::new().suffix(".ndjson").tempfile().unwrap();
     let mut lines: Vec<&str> = sample.lines().collect();
     lines.insert(2, "{\"time\":\"2024-05-14T09:00:06Z\",\"kind\":\"teleport\",\"proc\":\"x\"}");
@@ -143,8 +144,7 @@ fn auditd_is_detected_and_bad_records_are_named() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     writeln!(f, "type=SYSCALL msg=audit(1715678001.204:88120): arch=c000003e").unwrap();
     writeln!(f, "type=EOE msg=audit(1715678001.204:88120):").unwrap();
-    let events = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    let events = Path::new(REPO).join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
     clickchain()
         .arg("scan")
         .arg(f.path())
@@ -159,7 +159,7 @@ fn auditd_is_detected_and_bad_records_are_named() {
 #[test]
 fn closed_stdout_is_not_an_error() {
     let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("clickchain"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(REPO)
         .args(["scan", "-q", SAMPLE, SAMPLE, SAMPLE])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -210,7 +210,7 @@ fn a_config_variant_changes_the_result() {
 /// by the DNS answer (`domain_source: dns`) instead of the click URL.
 #[test]
 fn auditd_with_zeek_dns_names_the_egress_from_dns() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(REPO);
     let audit = root.join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
     let dns = root.join("tests/data/zeek/dns-invoice-share.log");
     clickchain()
@@ -235,8 +235,7 @@ fn auditd_with_zeek_dns_names_the_egress_from_dns() {
 /// attribute and value auditd does not log.
 #[test]
 fn stats_show_auditd_skips_by_reason() {
-    let audit = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    let audit = Path::new(REPO).join("tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
     clickchain()
         .args(["scan", "--stats"])
         .arg(&audit)
@@ -314,6 +313,7 @@ fn threads_give_the_same_records_and_summary() {
         lines.sort();
         lines
     };
+    let sample = Path::new(REPO).join(SAMPLE);
     let one = sorted(stdout_of(&["scan", "--quiet", SAMPLE]));
     assert!(one.len() >= 4, "the sample alerts");
     for j in ["2", "3", "0"] {
@@ -324,13 +324,13 @@ fn threads_give_the_same_records_and_summary() {
     }
     // From stdin too, where the input is parsed on several threads as well.
     let from_stdin = |j: &str| {
-        let out = clickchain().args(["scan", "-q", "-j", j, "-"]).write_stdin(std::fs::read(SAMPLE).unwrap()).output();
+        let out = clickchain().args(["scan", "-q", "-j", j, "-"]).write_stdin(std::fs::read(&sample).unwrap()).output();
         sorted(String::from_utf8(out.unwrap().stdout).unwrap())
     };
     // More inputs than are parsed on threads each (8): read on the reading thread, same records.
     let dir = tempfile::tempdir().unwrap();
     for i in 0..10 {
-        std::fs::copy(SAMPLE, dir.path().join(format!("part-{i:02}.ndjson"))).unwrap();
+        std::fs::copy(&sample, dir.path().join(format!("part-{i:02}.ndjson"))).unwrap();
     }
     let folder = dir.path().to_str().unwrap();
     let many_one = sorted(stdout_of(&["scan", "--quiet", folder]));

@@ -15,7 +15,7 @@ use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
 use clickchain::sink::{JsonLines, Sink, Text};
 use clickchain::AnyEngine;
-use clickchain_adapters::{Os, ReadError};
+use clickchain::{Os, ReadError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::nod_store;
@@ -85,7 +85,7 @@ fn parse_offsets(args: &[String]) -> anyhow::Result<Vec<(Option<PathBuf>, chrono
                 Some((p, t)) => (Some(PathBuf::from(p)), t),
                 None => (None, a.as_str()),
             };
-            let d = clickchain_adapters::winevent::time::parse_offset(text)
+            let d = clickchain::adapters::winevent::time::parse_offset(text)
                 .map_err(|e| anyhow::anyhow!("--time-offset: {e}"))?;
             Ok((path, d))
         })
