@@ -29,7 +29,7 @@ pub enum InputFormat {
     Evtx,
     /// Rendered Windows event XML (`<Event>` per record; also syslog lines carrying one).
     Xml,
-    /// Windows events as JSON, in any of the shapes of FORMATS.md §1.2, detected per record.
+    /// Windows events as JSON, in any of the shapes the Windows reader knows, detected per record.
     WinJson,
     /// Raw auditd text (`audit.log`, `ausearch --raw`).
     Auditd,
@@ -56,7 +56,7 @@ pub struct InputOptions {
     pub parse_threads: usize,
     /// EVTX files: threads that parse their chunks, when other than `parse_threads`. A chunk is
     /// far more work than a line: beside one engine on two cores, two threads read a large
-    /// EVTX file faster than one, where NDJSON ran fastest with one (bench/README Findings 18).
+    /// EVTX file faster than one, where NDJSON ran fastest with one (`docs/performance.md`).
     pub evtx_parse_threads: Option<usize>,
 }
 

@@ -1,7 +1,7 @@
 //! # Path patterns and classification at ingest
 //!
 //! A [`PathClassifier`] is built once per OS profile and answers, per file event and without
-//! compiling anything, what DESIGN §4 step 3 needs to know about a path: is it in a user-writable
+//! compiling anything, what a file write's classification needs to know about a path: is it in a user-writable
 //! folder, in a browser's own profile or cache, in a Downloads folder, an unpacked archive
 //! member, a download in progress; what is its extension and is that high-risk.
 //!
@@ -49,7 +49,7 @@ use rustc_hash::FxHashSet;
 use crate::config::{ConfigError, OsProfile};
 use pattern::Pattern;
 
-/// What a path is, for DESIGN §4 step 3 (see [`PathClassifier::classify`]).
+/// What a path is, for classifying a file write (see [`PathClassifier::classify`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PathClass {
     /// The path normalised by this OS's rules (see [`PathClassifier::normalize`]).

@@ -1,5 +1,5 @@
 //! How long the engine keeps processes: ended ones that nothing refers to leave after a short
-//! grace, whatever the correlation window, so memory does not grow with the window (issue #6);
+//! grace, whatever the correlation window, so memory does not grow with the window;
 //! the processes a chain needs are kept by its facts and still alert.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The scenario corpus (issue #2 item 11): one set of data files that every rule and variant
+//! The scenario corpus: one set of data files that every rule and variant
 //! runs, in the spirit of the regex crate's `testdata`.
 //!
 //! # Layout
@@ -15,7 +15,7 @@
 //!   file of a scenario goes through `--format auto` detection and must give the same records;
 //! - `<name>.expected`: the records the engine must emit, one summary line each, in emission
 //!   order (format below). An empty file means "no records". Written by hand from the detection
-//!   semantics (DESIGN §4), never copied from engine output;
+//!   semantics (`docs/design.md` "Detection semantics"), never copied from engine output;
 //! - `<name>.toml` (optional): a configuration file loaded with `Config::load` instead of the
 //!   defaults. This is how variants run: the same events with e.g. `min_strength = "weak"`.
 //!

@@ -1,4 +1,4 @@
-//! The OS-neutral event model every adapter produces (DESIGN §3).
+//! The OS-neutral event model every adapter produces (`docs/design.md` "Architecture").
 //!
 //! Its serde form is the documented "native" NDJSON schema: one flat JSON object per line with a
 //! `kind` tag (see [`crate::native`] and the README). Serialisation goes through the same wire

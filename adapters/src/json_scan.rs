@@ -170,8 +170,8 @@ impl<'a> Scan<'a> {
     /// A string at the cursor as its raw text, quotes included, and whether it is plain (holds
     /// no escape), when its escapes are of the kinds `escapes` lets through. A control
     /// character, like anything serde would refuse or read differently, ends the fast path.
-    // Inlined into each reader's loop: called out of line, the Sysmon JSON reader ran 2.4 %
-    // more instructions (callgrind, `windows-part reader`).
+    // Inlined into each reader's loop: called out of line, the Sysmon JSON reader ran more
+    // instructions (`docs/performance.md`).
     #[inline(always)]
     pub(crate) fn raw_string(&mut self, escapes: Escapes) -> Option<(&'a str, bool)> {
         let bytes = self.bytes();

@@ -34,8 +34,8 @@ pub use lines::{event_lines, ParallelLines, Piece, BLOCK};
 
 /// Items that may be queued, worked on, or waiting for an earlier one at once.
 ///
-/// With [`BLOCK`], measured on 1M ECS events with `scan -j 2`: blocks of 64 KiB × 6 and
-/// 128 KiB × 8 ran as fast as 256 KiB × 16, at a peak RSS of 52-54 MiB against 71-78 MiB.
+/// With [`BLOCK`], as fast as more and larger blocks in flight, at a lower peak RSS
+/// (`docs/performance.md`).
 pub const IN_FLIGHT: usize = 6;
 
 /// How many worked items wait for the consumer to take them. A work function that can leave

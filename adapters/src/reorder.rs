@@ -5,8 +5,7 @@
 //! Most records arrive in order, so an item whose key is not below the last one queued in
 //! order joins a FIFO run (O(1) in and out, no allocation per item); only the others go to a
 //! heap of small keys, their items parked in a slab. A heap of whole events moved ~200 bytes
-//! per sift step and boxed every event (a `perf` profile had `BinaryHeap::pop` at 9 % and
-//! `memmove` at 9 % of the JSON reader).
+//! per sift step and boxed every event (`docs/performance.md`).
 //!
 //! ```
 //! use clickchain_adapters::reorder::Reorder;

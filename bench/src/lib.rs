@@ -1,6 +1,6 @@
 //! # clickchain-bench
 //!
-//! Benchmarks for the clickchain engine on synthetic event streams (DESIGN §8):
+//! Benchmarks for the clickchain engine on synthetic event streams (`docs/performance.md`):
 //!
 //! - [`synth`]: the `clickchain-synth` crate (re-exported): a seeded, deterministic generator
 //!   of realistic event streams for a fleet of Windows, Linux and macOS hosts, with the injected
@@ -10,7 +10,7 @@
 //! - [`rng`]: the small PRNG the generator uses (no `rand` dependency; from `clickchain-synth`);
 //! - [`peers`]: other implementations of the same detection, measured against the engine.
 //!
-//! The `clickchain-bench` binary ties them together; see the crate README.
+//! The `clickchain-bench` binary ties them together; see `bench/README.md`.
 #![deny(missing_docs)]
 
 pub mod peers;

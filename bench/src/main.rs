@@ -42,7 +42,7 @@ enum Cmd {
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
-    /// Everything of issue #6 in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
+    /// Every measurement in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
     /// scan-p1, scan-p2, scan-j2), for profilers.

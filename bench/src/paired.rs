@@ -3,7 +3,7 @@
 //! quartiles.
 //!
 //! On this project's 2-core VMs one process's rate swings by a third from one second to the
-//! next (a 100,000-line Sysmon JSON floor took 0.16-0.28 s in 16 runs back to back). The two
+//! next (`docs/performance.md`). The two
 //! sides of a pair run within a few seconds of each other, so a slow spell mostly hits both; the
 //! median of many pairs is steady where the ratio of three rounds' fastest runs is not. Taking
 //! the floor first in one pair and second in the next cancels a drift in either direction.

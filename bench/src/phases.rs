@@ -114,7 +114,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// The parse floor (DESIGN §8): a small typed struct borrowing from the line. Fields it does not
+/// The parse floor: a small typed struct borrowing from the line. Fields it does not
 /// name are skipped by the parser; nothing is converted (no time, IP or process-key parsing).
 #[derive(Deserialize)]
 #[allow(dead_code)]
@@ -292,7 +292,7 @@ pub fn engine(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts)
 }
 
 /// As [`engine`], with one engine (no shards) in its naive evaluation mode: crepe over the
-/// whole window of each host every batch (the peer of issue #6).
+/// whole window of each host every batch (a peer).
 pub fn naive(path: &Path, alerts: Option<&Path>, every: u64, opts: &EngineOpts) -> anyhow::Result<Measured> {
     let (events, errors) = load(path)?;
     let mut one = Engine::new(opts.config()?)?;

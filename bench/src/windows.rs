@@ -19,7 +19,7 @@
 //! by default (the input parsed on a thread of its own beside one engine) and with `-j 2`.
 //!
 //! Then each floor and the default `scan` (on JSON also `-j 1`) are timed in back-to-back pairs
-//! (`crate::paired::Paired`), the figures issue #3's targets are judged by.
+//! (`crate::paired::Paired`), the figures the Windows targets are judged by.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -209,8 +209,8 @@ struct Bare<'a> {
     dst_ip: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "QueryResults")]
     query_results: Option<Cow<'a, str>>,
-    // The rest of what the mapping reads (the floor once left these out, though the synthetic
-    // lines carry most of them: it was faster than the work the mapping cannot skip).
+    // The rest of what the mapping reads: without them the floor would do less than the work
+    // the mapping cannot skip.
     #[serde(borrow, rename = "SourceName")]
     source_name: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "User")]

@@ -1,4 +1,4 @@
-//! The peers of issue #6 on small generated streams: the naive evaluation must give exactly the
+//! The peers on small generated streams: the naive evaluation must give exactly the
 //! streaming engine's records (equivalent implementations checked against each other), and the
 //! imperative correlator must find every injected chain.
 

@@ -3,7 +3,7 @@
 //!
 //! Readers allocate each event's strings and the engine frees them, on another thread with
 //! `--threads`: glibc's malloc serialises those frees on the reading thread's arena, mimalloc
-//! does not (bench/README.md, "Findings").
+//! does not (`docs/performance.md` "Measurements behind the code").
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -14,9 +14,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const PURGE_DELAY_DEFAULT: std::ffi::c_long = 1000;
 
 /// Returns freed memory to the OS at once instead of after a second: with `--threads 2` the
-/// parsing threads' pages, freed by the engine threads, otherwise raise the peak RSS (scan
-/// `-j 2` of 1M native events: 53.0-53.2 against 49.4-50.3 MiB; one thread 44.2 against 43.3,
-/// times within the runs' spread). Left alone if the option is not where this expects it.
+/// parsing threads' pages, freed by the engine threads, otherwise raise the peak RSS, with no
+/// cost in time (`docs/performance.md`). Left alone if the option is not where this expects it.
 pub fn configure() {
     // SAFETY: reading and setting a mimalloc option is thread-safe and has no preconditions.
     unsafe {

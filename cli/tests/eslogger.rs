@@ -1,6 +1,6 @@
 //! AN0180 end to end from eslogger JSON joined with a second (network/DNS) source on
 //! (host, pid, time): Endpoint Security has no network events, so a real macOS deployment
-//! always joins two inputs. Scenarios written from FORMATS.md §4.
+//! always joins two inputs.
 
 use std::io::Write;
 

@@ -1,4 +1,5 @@
-//! Stage 2: follow-on activity for chains that already alerted (enrichment, DESIGN §4).
+//! Stage 2: follow-on activity for chains that already alerted (enrichment; `docs/design.md`
+//! "Follow-ons").
 //!
 //! Stage 1's alerts come back in as [`Alerted`] facts; this program never re-derives a chain.
 

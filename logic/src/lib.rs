@@ -46,7 +46,7 @@ pub type Time = i64;
 /// "No value" for optional identifiers in facts (crepe facts are plain `Copy` tuples).
 pub const NONE: Id = u32::MAX;
 
-/// How strongly a written file is tied to an untrusted egress (DESIGN §4).
+/// How strongly a written file is tied to an untrusted egress (`docs/design.md` "Detection semantics").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Strength {
     /// Only the window ties them.

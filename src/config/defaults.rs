@@ -224,7 +224,7 @@ impl Default for EngineSettings {
 }
 
 impl OsProfile {
-    /// clickchain's default profile for `os` (DET0066 + DESIGN §4).
+    /// clickchain's default profile for `os` (DET0066's elements and clickchain's own lists).
     pub fn default_for(os: Os) -> OsProfile {
         let (minutes, parents, user, excluded, cdns, lolbins) = match os {
             Os::Windows => (

@@ -4,7 +4,7 @@
 //! attribution, newly-observed-domain warm-up, table bounds) and one [`OsProfile`] per analytic
 //! (AN0178 Windows, AN0179 Linux, AN0180 macOS) with the seed's mutable elements: `TimeWindow`,
 //! `BrowserParents`, `UserPaths`, `SuspiciousTLDs`, `AllowedCDNs`, `HighRiskExtensions`,
-//! `DomainRiskScore` and, on macOS, `QuarantinePolicy`, plus the lists DESIGN §4 adds
+//! `DomainRiskScore` and, on macOS, `QuarantinePolicy`, plus clickchain's own lists
 //! (excluded profile folders, partial-download names, LOLBins, allowlisted ranges, …).
 //!
 //! The file format is TOML. A file may hold any subset of the sections `[engine]`, `[windows]`,

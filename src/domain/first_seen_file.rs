@@ -1,4 +1,4 @@
-//! The newly-observed-domain store on disk (DESIGN §6: a first-seen store that persists), so
+//! The newly-observed-domain store on disk, so
 //! that a restarted agent, or the next replay, does not call every domain new again.
 //!
 //! The file is NDJSON: a header, then one line per domain, sorted by name (the same store

@@ -1,5 +1,5 @@
 //! Domain risk: name normalisation against the Public Suffix List, allowlists and a risk score
-//! (DESIGN §6).
+//! (`docs/design.md` "Domain risk").
 //!
 //! This module is the stateless (plus one bounded store) classification that the lowering step
 //! runs at ingest for every egress destination:

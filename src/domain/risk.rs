@@ -1,4 +1,4 @@
-//! Allowlists, the risk score and the untrusted-destination verdict (DESIGN §2, §4, §6).
+//! Allowlists, the risk score and the untrusted-destination verdict (`docs/design.md` "Domain risk").
 
 use std::collections::HashSet;
 use std::fmt;

@@ -145,7 +145,7 @@ fn url_host(url: &str) -> &str {
 }
 
 impl Stream {
-    /// The ground truth as a JSON value (the content of `labels.json`; see the crate README).
+    /// The ground truth as a JSON value (the content of `labels.json`; see `bench/README.md`).
     pub fn labels(&self) -> Value {
         let chains: Vec<Value> = self
             .chains

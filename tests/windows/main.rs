@@ -1,4 +1,4 @@
-//! Issue #3 on real Windows logs: each input goes through `--format auto` detection
+//! Real Windows logs: each input goes through `--format auto` detection
 //! (`clickchain::input::open`), the Windows adapter and the engine at default settings.
 //!
 //! Fixtures in `tests/data/windows/` are permissively licensed copies (see ATTRIBUTION.md

@@ -1,4 +1,5 @@
-//! One grouped audit event → at most one clickchain [`Event`] (FORMATS.md §3.1).
+//! One grouped audit event → at most one clickchain [`Event`] (the syscall table in
+//! `docs/formats.md` "Linux: raw auditd").
 
 use std::sync::Arc;
 

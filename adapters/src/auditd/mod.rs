@@ -1,5 +1,5 @@
 //! Raw auditd logs (`/var/log/audit/audit.log`, `ausearch --raw`): records grouped into events,
-//! events mapped onto clickchain's [`Event`]s (FORMATS.md §3.1, AN0179).
+//! events mapped onto clickchain's [`Event`]s (AN0179; `docs/formats.md` "Linux: raw auditd").
 //!
 //! ```
 //! use clickchain_adapters::auditd::AuditdReader;

@@ -175,8 +175,8 @@ fn parse_block<T, F: Fn(Piece<'_>, &mut Vec<T>)>(
 }
 
 /// The lines of `bytes`, each with its `\n` (the last one may have none), as
-/// `split_inclusive` gives them but found with `memchr` (a byte at a time, splitting was 5 %
-/// of a Sysmon JSON scan parsing beside the engine).
+/// `split_inclusive` gives them but found with `memchr` (a byte at a time, splitting showed in
+/// a Sysmon JSON scan's profile: `docs/performance.md`).
 fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1).chain(Some(bytes.len()));

@@ -23,10 +23,9 @@ const CHUNK: u64 = 65536;
 
 use std::io::{Read, Seek};
 
-/// Files smaller than this are read on one thread even when more are offered. In the windows
-/// bench (a 1.1 MB file, 100 passes, a fresh engine each) a pass took 1.7 ms on one thread and
-/// 3.0 ms with its chunks and engine on two: starting threads and handing work over cost about
-/// what parsing 1 MB of chunks does. 4 MiB leaves a margin.
+/// Files smaller than this are read on one thread even when more are offered: starting threads
+/// and handing work over cost about what parsing 1 MB of chunks does (`docs/performance.md`).
+/// 4 MiB leaves a margin.
 pub const PARALLEL_MIN_BYTES: u64 = 4 << 20;
 
 /// The records of an EVTX file.

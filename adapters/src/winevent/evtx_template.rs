@@ -2,7 +2,7 @@
 //! `<Data Name>` of `EventData` (see [`super::evtx_fast`]).
 //!
 //! A definition is stored in each chunk that uses it, at an offset of that chunk. Parsing one
-//! cost ~25 k instructions (a third of the EVTX reader's own work), and a Sysmon file repeats
+//! is a large share of the EVTX reader's own work, and a Sysmon file repeats
 //! the same few definitions in every chunk; so a definition is parsed once per reader: it is
 //! looked up by its token stream with names and texts resolved (not by offset, GUID or hash,
 //! which could name another definition), which is all the parse reads.

@@ -1,4 +1,4 @@
-//! The JSON shapes Windows events come in (FORMATS.md §1.2), detected per record by key presence:
+//! The JSON shapes Windows events come in, detected per record by key presence:
 //!
 //! * **A, flattened** (OTRF/Logstash, nxlog `im_msvistalog`): `EventID` and every `EventData`
 //!   field at the top level;

@@ -1,4 +1,4 @@
-//! Sysmon and Security records → [`EventKind`] (FORMATS.md §1.1, §2).
+//! Sysmon and Security records → [`EventKind`].
 //!
 //! What a record cannot contribute to DET0066 (another provider, an event id not listed below,
 //! an inbound connection, a failed DNS query) is a [`Mapped::Skip`] with a reason, counted by

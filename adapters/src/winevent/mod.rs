@@ -1,5 +1,6 @@
 //! Windows event logs: Sysmon (also Sysmon for Linux) and Security 4688/4689, from EVTX files,
-//! rendered XML and the JSON shapes of FORMATS.md §1.2, mapped onto [`Event`].
+//! rendered XML and several JSON shapes, mapped onto [`Event`] (`docs/formats.md`
+//! "Windows: Sysmon and Security 4688").
 //!
 //! ```
 //! use clickchain_adapters::winevent::WinEventReader;

@@ -53,16 +53,15 @@ pub(super) fn premapped(raw: Raw) -> Raw {
 /// Where a parsing thread's records get mapped. Several parsing threads map what they parse
 /// (the reading thread serves them all). A single one shares the mapping with the reading
 /// thread: it maps only while finished blocks wait for that thread, so each side takes
-/// whatever work the other has no time for. On a Sysmon JSON `scan` (`perf record`, parsing
-/// thread / reading thread), mapping every record there split the samples 62 / 38 %, mapping
-/// none there 40 / 60 %, and this 51 / 49 %.
+/// whatever work the other has no time for: of the three ways, this one shares the work most
+/// evenly (`docs/performance.md`).
 pub(super) struct MapWhere {
     several: bool,
     backlog: crate::parallel::Backlog,
 }
 
-/// Blocks waiting from which a single parsing thread maps its records. On 300,000 Sysmon JSON
-/// lines 1 and 2 ran alike; mapping none there took 8 % longer, mapping all 13 % longer.
+/// Blocks waiting from which a single parsing thread maps its records (the fastest setting
+/// measured: `docs/performance.md`).
 pub(super) const MAP_FROM_BACKLOG: usize = 2;
 
 impl MapWhere {

@@ -1,4 +1,4 @@
-//! Which timestamp a record's event gets (FORMATS.md §1.1, §7.1).
+//! Which timestamp a record's event gets.
 //!
 //! `UtcTime` (the activity) is preferred. `TimeCreated` (when the record was written) is used
 //! where there is no `UtcTime` (Security events) and for a Sysmon 3 or 22 whose `UtcTime` is more

@@ -1,4 +1,4 @@
-//! External peers (issue #6, point 3 c and d): Endgame EQL's Python engine and DuckDB SQL, run
+//! External peers: Endgame EQL's Python engine and DuckDB SQL, run
 //! as child processes of the virtual environment that `bench/peers/install.sh` creates.
 //!
 //! Each peer is a script in `bench/peers/` (`eql_peer.py`, `duckdb_peer.py`) that reads an ECS

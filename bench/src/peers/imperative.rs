@@ -1,4 +1,4 @@
-//! A hand-written imperative correlator for the same chain (issue #6, point 3b): the practical
+//! A hand-written imperative correlator for the same chain: the practical
 //! speed limit for this logic, with no Datalog, no reorder buffer and no micro-batches.
 //!
 //! It consumes the same [`Event`]s as the engine, in order, and keeps per-host hash maps:
@@ -10,7 +10,7 @@
 //! [`RiskPolicy::assess`] with a [`FirstSeen`] store (untrusted destinations) and
 //! [`host_of_url`]; the parameters come from the same default [`Config`].
 //!
-//! Differences in semantics from the engine (also in bench/README.md):
+//! Differences in semantics from the engine (also in `docs/performance.md` "Peers"):
 //!
 //! - the input must be in time order (no reorder buffer, no AllowedLateness);
 //! - a process's link root is fixed at its start (the engine walks the lineage at use, so a

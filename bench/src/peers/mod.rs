@@ -1,4 +1,4 @@
-//! Peers of the engine (issue #6, point 3), measured on the same synthetic stream in the same
+//! Peers of the engine, measured on the same synthetic stream in the same
 //! run:
 //!
 //! - the naive design, crepe re-run over the whole window each batch, is the engine itself in

@@ -173,11 +173,11 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(
         o,
         "\nThe peers' semantics differ from clickchain's; `bench/peers/README.md` (EQL, DuckDB) and \
-         `bench/README.md` (naive, imperative) list every difference. EQL and DuckDB read the ECS form, so \
+         `docs/performance.md` (naive, imperative) list every difference. EQL and DuckDB read the ECS form, so \
          they are compared with `clickchain scan (ECS)` and its `-j 2` row."
     );
-    let _ = writeln!(o, "\n## Targets (issue #6), from the figures above\n");
-    let _ = writeln!(o, "Why a target is missed: `bench/README.md`, section \"Why targets are missed\".\n");
+    let _ = writeln!(o, "\n## Targets, from the figures above\n");
+    let _ = writeln!(o, "Why a target is missed: `docs/performance.md`, section \"What limits them\".\n");
     let rate = |label: &str| row(&r.main, label).map(|x| x.m.rate());
     if let (Some(scan), Some(floor)) = (rate("clickchain scan"), floor) {
         let q = scan / floor;

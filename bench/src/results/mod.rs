@@ -1,4 +1,4 @@
-//! `clickchain-bench results`: every measurement of issue #6 in one run, written to
+//! `clickchain-bench results`: every benchmark measurement in one run, written to
 //! bench/RESULTS.md with its SVG plots.
 //!
 //! One synthetic stream is measured by every runner (the bare-parse floor, clickchain's `scan` on

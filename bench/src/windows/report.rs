@@ -1,5 +1,5 @@
 //! The `windows` report: every input against its floor in interleaved rounds, then in
-//! back-to-back pairs ([`Paired`]) against issue #3's targets.
+//! back-to-back pairs ([`Paired`]) against the Windows targets (`docs/performance.md` "Goals").
 
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,7 @@ impl Input<'_> {
         }
     }
 
-    /// Issue #3's target for `scan` against this input's floor (point 6).
+    /// The target for `scan` against this input's floor.
     fn target(&self) -> f64 {
         if self.json {
             0.70
@@ -170,7 +170,7 @@ pub fn report(
 }
 
 /// Each floor and `scan` as the CLI runs it by default (on JSON with `-j 1` too), in `pairs`
-/// back-to-back pairs, against issue #3's targets (point 6).
+/// back-to-back pairs, against the Windows targets.
 fn paired_report(inputs: &[Input], pairs: usize) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for input in inputs {
@@ -187,7 +187,7 @@ fn paired_report(inputs: &[Input], pairs: usize) -> anyhow::Result<()> {
         pairs.max(1)
     );
     println!();
-    println!("| input | measured | median | quartiles | lowest-highest | target (#3 point 6) |");
+    println!("| input | measured | median | quartiles | lowest-highest | target |");
     println!("|---|---|---:|---:|---:|---|");
     for (input, what, target, p) in rows {
         let (low, high) = p.range();

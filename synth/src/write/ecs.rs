@@ -1,6 +1,6 @@
 //! ECS NDJSON (Elastic Common Schema, nested objects, one document per line) of every host.
 //!
-//! Field names (shared with the Python peer; see the crate README): `@timestamp`, `host.name`,
+//! Field names (shared with the Python peer; see `bench/peers/README.md`): `@timestamp`, `host.name`,
 //! `host.os.type`, `event.category`, `event.type`, `event.action`, `process.entity_id`,
 //! `process.pid`, `process.executable`, `process.command_line`, `process.parent.entity_id`,
 //! `process.parent.pid`, `user.name`, `destination.ip`, `destination.port`,

@@ -112,7 +112,7 @@ pub(super) fn scan(line: &[u8]) -> Option<Flat<'_>> {
 
 /// `scan` into `flat` (a fresh one; filled in part when the scan gives up): a `Flat` is
 /// some 700 bytes, not worth moving per line.
-// Kept out of line: inlined into its caller it ran ~4 % slower (callgrind, `windows-part reader`).
+// Kept out of line: inlined into its caller it ran slower (`docs/performance.md`).
 #[inline(never)]
 pub(super) fn scan_into<'a>(line: &'a [u8], flat: &mut Flat<'a>) -> Option<()> {
     let mut c = Scan::new(std::str::from_utf8(line).ok()?);
