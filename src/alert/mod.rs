@@ -36,7 +36,19 @@ impl Record {
         serde_json::to_string(self).expect("records always serialise")
     }
 
-    /// Reads back one line written by [`Record::to_json`] (or a JSON sink).
+    /// Reads back one line written by [`Record::to_json`] (or a JSON sink); a line that is not
+    /// such a record is an error.
+    ///
+    /// ```
+    /// use clickchain::alert::{Analytic, FollowOnKind};
+    /// use clickchain::Record;
+    ///
+    /// let line = r#"{"type":"follow_on","alert_id":"e3cd44141ae4b9f8","analytic":"AN0178","host":"WS-042","time":"2024-05-14T09:11:40.000Z","kind":"executed","process":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","path":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","evidence":[{"input":"data/samples/sample.ndjson","line":234}]}"#;
+    /// let Ok(Record::FollowOn(f)) = Record::from_json(line) else { panic!("a follow-on record") };
+    /// assert_eq!((f.analytic, f.kind), (Analytic::An0178, FollowOnKind::Executed));
+    /// assert_eq!(Record::FollowOn(f).to_json(), line);
+    /// assert!(Record::from_json(r#"{"type":"alarm"}"#).is_err());
+    /// ```
     pub fn from_json(line: &str) -> Result<Record, serde_json::Error> {
         serde_json::from_str(line)
     }
