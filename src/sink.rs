@@ -22,7 +22,7 @@ impl Sink for Vec<Record> {
     }
 }
 
-/// Writes one JSON object per line.
+/// Writes one JSON object per line; [`Record::from_json`] reads each line back.
 pub struct JsonLines<W: Write>(pub W);
 
 impl<W: Write> Sink for JsonLines<W> {

@@ -83,7 +83,7 @@ fn a_chain_whose_processes_ended_long_ago_still_alerts() {
         .iter()
         .map(|r| match r {
             Record::Alert(a) => a.lineage.join(" > "),
-            Record::FollowOn(f) => f.kind.to_owned(),
+            Record::FollowOn(f) => f.kind.to_string(),
         })
         .collect();
     assert_eq!(

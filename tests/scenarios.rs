@@ -58,7 +58,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use clickchain::alert::Alert;
+use clickchain::alert::{Alert, Strength};
 use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine, Record, Stats};
 
@@ -214,17 +214,17 @@ fn alert_line(a: &Alert) -> String {
     let click = a.click.as_ref().map(|c| if c.observed { "observed" } else { "inferred" });
     let egress = a.egress.as_ref();
     let domain = egress.map(|e| e.domain.clone().unwrap_or_else(|| e.ip.clone()));
-    let reasons = egress.map(|e| e.reasons.join(","));
+    let reasons = egress.map(|e| e.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","));
     let lineage: Vec<&str> = a.lineage.iter().map(|i| basename(i)).collect();
     format!(
         "alert {} {} {} host={} click={} domain={} via={} reasons={} lineage={} path={}",
         a.analytic,
         a.finding,
-        or_dash(a.strength),
+        or_dash(a.strength.map(Strength::as_str)),
         a.host,
         or_dash(click),
         or_dash(domain.as_deref()),
-        or_dash(egress.map(|e| e.domain_source)),
+        or_dash(egress.map(|e| e.domain_source.as_str())),
         or_dash(reasons.as_deref()),
         lineage.join(">"),
         a.write.path

@@ -62,7 +62,9 @@ pub struct FollowOnFacts {
 }
 
 /// What kind of follow-on activity was seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FollowOnKind {
     /// The written file itself ran.
     Executed,
@@ -92,6 +94,12 @@ impl FollowOnKind {
             2 => FollowOnKind::LolbinChild,
             _ => FollowOnKind::ProtectionRemoved,
         }
+    }
+}
+
+impl std::fmt::Display for FollowOnKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

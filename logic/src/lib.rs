@@ -47,7 +47,8 @@ pub type Time = i64;
 pub const NONE: Id = u32::MAX;
 
 /// How strongly a written file is tied to an untrusted egress (`docs/design.md` "Detection semantics").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Strength {
     /// Only the window ties them.
     #[default]

@@ -97,7 +97,8 @@ impl Verdict {
 /// "Label" is the registrable label (`example` in `www.example.co.uk`; the leftmost label when
 /// the name is itself a public suffix). The lexical checks (entropy, digits, hyphens) skip
 /// punycode labels, whose encoding makes them look random. The sum is capped at 100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Reason {
     /// The name matches the trusted-domain list.
@@ -161,12 +162,6 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for Reason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
 

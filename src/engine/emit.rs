@@ -11,7 +11,7 @@ use super::evaluate::{Chosen, Emitted};
 use super::proctable::{Slot, MAX_DEPTH};
 use super::profile::Profile;
 use super::state::{AlertedFile, Host, PendingWrite};
-use crate::alert::{Alert, ClickInfo, EgressInfo, Record, WriteInfo, STRATEGY, TECHNIQUE};
+use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
 
 pub(super) fn emit_alert(
     host: &mut Host,
@@ -64,16 +64,15 @@ pub(super) fn emit_alert(
     let score =
         score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
     let alert = Alert {
-        record_type: "alert",
         id: id.clone(),
         analytic: profile.analytic,
-        technique: TECHNIQUE,
-        strategy: STRATEGY,
-        finding: if c.quarantine_missing { "quarantine_missing" } else { "chain" },
+        technique: TECHNIQUE.to_owned(),
+        strategy: STRATEGY.to_owned(),
+        finding: if c.quarantine_missing { Finding::QuarantineMissing } else { Finding::Chain },
         host: host.name.to_string(),
         time: ms(w.time),
         score,
-        strength: c.strength.map(Strength::as_str),
+        strength: c.strength,
         click: click_time.map(|t| ClickInfo {
             time: ms(t),
             url: click.map(|k| k.url.to_string()),
@@ -85,7 +84,7 @@ pub(super) fn emit_alert(
             ip: e.ip.to_string(),
             port: e.port,
             domain: e.dest.domain.clone(),
-            domain_source: e.source.as_str(),
+            domain_source: e.source,
             registrable_domain: e.dest.registrable.clone(),
             suffix: e.dest.suffix.clone(),
             risk: e.dest.risk,

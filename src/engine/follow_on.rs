@@ -56,12 +56,11 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
                 .extend(host.removals.iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()));
         }
         let record = FollowOn {
-            record_type: "follow_on",
             alert_id: a.alert_id.to_string(),
             analytic: a.analytic,
             host: host.name.to_string(),
             time: ms(m.time),
-            kind: m.kind.as_str(),
+            kind: m.kind,
             process: image_label(host, slot),
             path: a.path.clone(),
             evidence,

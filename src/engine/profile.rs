@@ -5,17 +5,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use clickchain_adapters::Os;
 use clickchain_logic::Params;
 
+use crate::alert::Analytic;
 use crate::config::{duration_ms, Config, ConfigError, OsProfile};
 use crate::domain::{DomainError, RiskPolicy};
 use crate::paths::PathClassifier;
 
-/// The analytic DET0066 names for each OS.
-pub fn analytic(os: Os) -> &'static str {
-    match os {
-        Os::Windows => "AN0178",
-        Os::Linux => "AN0179",
-        Os::Macos => "AN0180",
-    }
+/// The analytic DET0066 names for each OS (as [`Analytic::for_os`]).
+pub fn analytic(os: Os) -> Analytic {
+    Analytic::for_os(os)
 }
 
 /// Why an engine could not be built from a configuration.
@@ -39,7 +36,7 @@ pub enum EngineError {
 }
 
 pub(crate) struct Profile {
-    pub analytic: &'static str,
+    pub analytic: Analytic,
     pub paths: PathClassifier,
     pub risk: RiskPolicy,
     pub params: Params,

@@ -9,28 +9,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::dns::DnsCache;
 use super::proctable::{ProcTable, Slot};
+use crate::alert::{Analytic, Reason};
 use crate::intern::Interner;
 use crate::paths::DirFlags;
 
-/// Where an egress destination's name came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum DomainSource {
-    Event,
-    Dns,
-    ClickUrl,
-    None,
-}
-
-impl DomainSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DomainSource::Event => "event",
-            DomainSource::Dns => "dns",
-            DomainSource::ClickUrl => "click_url",
-            DomainSource::None => "none",
-        }
-    }
-}
+pub(crate) use crate::alert::DomainSource;
 
 /// A classified destination, shared by the egress entries that reach it (and cached by name).
 #[derive(Debug)]
@@ -42,7 +25,7 @@ pub(crate) struct Dest {
     pub suffix: Option<String>,
     pub untrusted: bool,
     pub risk: u8,
-    pub reasons: Vec<&'static str>,
+    pub reasons: Vec<Reason>,
 }
 
 #[derive(Debug)]
@@ -110,7 +93,7 @@ pub(crate) struct Partial {
 #[derive(Debug)]
 pub(crate) struct AlertedFile {
     pub alert_id: Arc<str>,
-    pub analytic: &'static str,
+    pub analytic: Analytic,
     pub root: Slot,
     pub path: String,
     pub norm: String,

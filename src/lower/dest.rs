@@ -33,7 +33,7 @@ pub(super) fn classify(ctx: &mut Ctx<'_>, ip: IpAddr, name: Option<&str>, t: i64
         suffix: parsed.as_ref().map(|d| d.suffix.clone()),
         untrusted: verdict.untrusted,
         risk: verdict.score,
-        reasons: verdict.reasons.iter().map(|r| r.as_str()).collect(),
+        reasons: verdict.reasons.clone(),
     });
     if let Some(n) = name {
         if !verdict.has(Reason::NewlyObserved) {

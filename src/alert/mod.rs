@@ -1,20 +1,28 @@
-//! Output records: alerts and the follow-on records that reference them (DESIGN §7).
+//! Output records: alerts and the follow-on records that reference them. Every field and
+//! value is described in `docs/alerts.md`; records are written and read back with serde.
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use clickchain_adapters::{Position, SourceRef};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use chrono::{DateTime, Utc};
+use clickchain_adapters::SourceRef;
+use serde::{Deserialize, Serialize};
+
+mod kinds;
+#[cfg(test)]
+mod tests;
+mod wire;
+
+pub use kinds::{Analytic, DomainSource, Finding, FollowOnKind, Reason, Strength};
+pub use wire::fmt_time;
 
 /// MITRE ATT&CK technique every alert is about.
 pub const TECHNIQUE: &str = "T1204.001";
 /// MITRE detection strategy the analytics come from.
 pub const STRATEGY: &str = "DET0066";
 
-/// One output record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+/// One output record; its JSON `type` is `alert` or `follow_on`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
     /// A detection.
     Alert(Box<Alert>),
@@ -28,6 +36,23 @@ impl Record {
         serde_json::to_string(self).expect("records always serialise")
     }
 
+    /// Reads back one line written by [`Record::to_json`] (or a JSON sink); a line that is not
+    /// such a record is an error.
+    ///
+    /// ```
+    /// use clickchain::alert::{Analytic, FollowOnKind};
+    /// use clickchain::Record;
+    ///
+    /// let line = r#"{"type":"follow_on","alert_id":"e3cd44141ae4b9f8","analytic":"AN0178","host":"WS-042","time":"2024-05-14T09:11:40.000Z","kind":"executed","process":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","path":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","evidence":[{"input":"data/samples/sample.ndjson","line":234}]}"#;
+    /// let Ok(Record::FollowOn(f)) = Record::from_json(line) else { panic!("a follow-on record") };
+    /// assert_eq!((f.analytic, f.kind), (Analytic::An0178, FollowOnKind::Executed));
+    /// assert_eq!(Record::FollowOn(f).to_json(), line);
+    /// assert!(Record::from_json(r#"{"type":"alarm"}"#).is_err());
+    /// ```
+    pub fn from_json(line: &str) -> Result<Record, serde_json::Error> {
+        serde_json::from_str(line)
+    }
+
     /// The record for people: a few indented lines.
     pub fn to_text(&self) -> String {
         match self {
@@ -38,30 +63,27 @@ impl Record {
 }
 
 /// A fired DET0066 chain (or macOS quarantine finding).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
-    /// Always `"alert"`.
-    #[serde(rename = "type")]
-    pub record_type: &'static str,
     /// Stable id: a hash of host, link root, final path and write time.
     pub id: String,
     /// AN0178 (Windows), AN0179 (Linux), AN0180 (macOS).
-    pub analytic: &'static str,
-    /// Always [`TECHNIQUE`].
-    pub technique: &'static str,
-    /// Always [`STRATEGY`].
-    pub strategy: &'static str,
+    pub analytic: Analytic,
+    /// [`TECHNIQUE`] in alerts this engine writes.
+    pub technique: String,
+    /// [`STRATEGY`] in alerts this engine writes.
+    pub strategy: String,
     /// `chain`, or `quarantine_missing` for AN0180's QuarantinePolicy.
-    pub finding: &'static str,
+    pub finding: Finding,
     /// The host.
     pub host: String,
     /// When the file landed (the alert's event time).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(with = "wire::time")]
     pub time: DateTime<Utc>,
-    /// 0–100; see the README for how it is built.
+    /// 0–100; `docs/alerts.md` says how it is built.
     pub score: u8,
     /// `strong`, `medium` or `weak`; absent for a quarantine finding without a chain.
-    pub strength: Option<&'static str>,
+    pub strength: Option<Strength>,
     /// Step 1.
     pub click: Option<ClickInfo>,
     /// Step 2.
@@ -71,15 +93,15 @@ pub struct Alert {
     /// Images from the link root down to the writing process.
     pub lineage: Vec<String>,
     /// Every record a fact of this alert came from.
-    #[serde(serialize_with = "ser_sources")]
+    #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
 }
 
 /// Step 1 of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClickInfo {
     /// When the link was handled (or, inferred, the first untrusted egress).
-    #[serde(serialize_with = "ser_time")]
+    #[serde(with = "wire::time")]
     pub time: DateTime<Utc>,
     /// The link, when observed.
     pub url: Option<String>,
@@ -88,10 +110,10 @@ pub struct ClickInfo {
 }
 
 /// Step 2 of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EgressInfo {
     /// When.
-    #[serde(serialize_with = "ser_time")]
+    #[serde(with = "wire::time")]
     pub time: DateTime<Utc>,
     /// Image of the connecting process.
     pub process: String,
@@ -101,8 +123,8 @@ pub struct EgressInfo {
     pub port: u16,
     /// The destination's name, when known.
     pub domain: Option<String>,
-    /// Where the name came from: `event`, `dns`, or `click_url` (inferred).
-    pub domain_source: &'static str,
+    /// Where the name came from: `event`, `dns`, `click_url` (inferred), or `none`.
+    pub domain_source: DomainSource,
     /// eTLD+1 of the name.
     pub registrable_domain: Option<String>,
     /// Public suffix of the name.
@@ -110,14 +132,14 @@ pub struct EgressInfo {
     /// Domain risk score (0–100).
     pub risk: u8,
     /// Why the destination is untrusted.
-    pub reasons: Vec<&'static str>,
+    pub reasons: Vec<Reason>,
 }
 
 /// Step 3 of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WriteInfo {
     /// When the file got its final name.
-    #[serde(serialize_with = "ser_time")]
+    #[serde(with = "wire::time")]
     pub time: DateTime<Utc>,
     /// Image of the writing process.
     pub process: String,
@@ -134,57 +156,26 @@ pub struct WriteInfo {
 }
 
 /// Activity after an alert: the file ran, a LOLBIN used it, its protection was removed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowOn {
-    /// Always `"follow_on"`.
-    #[serde(rename = "type")]
-    pub record_type: &'static str,
     /// The alert this belongs to.
     pub alert_id: String,
     /// The alert's analytic.
-    pub analytic: &'static str,
+    pub analytic: Analytic,
     /// The host.
     pub host: String,
     /// When.
-    #[serde(serialize_with = "ser_time")]
+    #[serde(with = "wire::time")]
     pub time: DateTime<Utc>,
     /// `executed`, `lolbin_with_file`, `lolbin_child` or `protection_removed`.
-    pub kind: &'static str,
+    pub kind: FollowOnKind,
     /// Image of the process that did it.
     pub process: String,
     /// The alerted file.
     pub path: String,
     /// The records it came from.
-    #[serde(serialize_with = "ser_sources")]
+    #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
-}
-
-/// Formats a time as RFC 3339 UTC with milliseconds.
-pub fn fmt_time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&fmt_time(t))
-}
-
-struct Source<'a>(&'a SourceRef);
-
-impl Serialize for Source<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("input", &*self.0.input)?;
-        match self.0.pos {
-            Position::Line(n) => m.serialize_entry("line", &n)?,
-            Position::Record(n) => m.serialize_entry("record", &n)?,
-            Position::Offset(n) => m.serialize_entry("offset", &n)?,
-        }
-        m.end()
-    }
-}
-
-fn ser_sources<S: Serializer>(v: &[SourceRef], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(Source))
 }
 
 impl Alert {
@@ -198,7 +189,7 @@ impl Alert {
             self.finding,
             self.host,
             self.score,
-            self.strength.unwrap_or("-"),
+            self.strength.map_or("-", Strength::as_str),
             self.id
         );
         if let Some(c) = &self.click {
@@ -216,7 +207,7 @@ impl Alert {
                 e.domain.as_deref().unwrap_or("-"),
                 e.domain_source,
                 e.risk,
-                e.reasons.join(",")
+                e.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
             );
         }
         let w = &self.write;
