@@ -381,11 +381,6 @@ mod tests {
         // The fixture's Sysmon records all take the fast path.
         assert!(fast_total * 10 >= all_total * 9, "{fast_total} of {all_total}");
     }
-}
-
-#[cfg(test)]
-mod value_tests {
-    use super::*;
 
     fn units(s: &[u16]) -> Vec<u8> {
         s.iter().flat_map(|u| u.to_le_bytes()).collect()
