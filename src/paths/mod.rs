@@ -46,7 +46,6 @@ pub use flags::{DirFlags, NameFlags};
 use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashSet;
 
-use crate::config::{ConfigError, OsProfile};
 use pattern::Pattern;
 
 /// What a path is, for DESIGN §4 step 3 (see [`PathClassifier::classify`]).
@@ -92,6 +91,34 @@ impl PathClass {
 const CHROMIUM_TEMP_PREFIXES: &[&str] =
     &[".com.google.chrome.", ".org.chromium.chromium.", ".com.microsoft.edge.", ".com.brave.browser."];
 
+/// The lists a [`PathClassifier`] is built from (an OS profile's, as plain slices).
+pub(crate) struct PathLists<'a> {
+    pub(crate) user_paths: &'a [String],
+    pub(crate) excluded_paths: &'a [String],
+    pub(crate) quarantine_paths: &'a [String],
+    pub(crate) download_dirs: &'a [String],
+    pub(crate) high_risk_extensions: &'a [String],
+    pub(crate) archive_extensions: &'a [String],
+    pub(crate) executable_extensions: &'a [String],
+    pub(crate) partial_suffixes: &'a [String],
+    pub(crate) browser_parents: &'a [String],
+    pub(crate) lolbins: &'a [String],
+}
+
+/// A folder pattern that does not compile: which list, which entry, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{list}[{index}] = {pattern:?}: {reason}")]
+pub(crate) struct PatternError {
+    /// The list's key in an OS profile (`user_paths`, `quarantine_policy.paths`).
+    pub(crate) list: &'static str,
+    /// The pattern's position in its list.
+    pub(crate) index: usize,
+    /// The pattern as given.
+    pub(crate) pattern: String,
+    /// Why it does not compile (an unknown variable, a relative path, …).
+    pub(crate) reason: String,
+}
+
 /// Classifies paths and process images by one OS profile's lists and this OS's path rules.
 #[derive(Debug, Clone)]
 pub struct PathClassifier {
@@ -109,38 +136,35 @@ pub struct PathClassifier {
 }
 
 impl PathClassifier {
-    /// Compiles `profile`'s patterns and lists for `os`. Fails (naming the key, such as
-    /// `windows.user_paths[2]`) on a pattern that does not compile, e.g. an unknown `%VAR%`.
-    pub fn new(os: Os, profile: &OsProfile) -> Result<Self, ConfigError> {
-        let compile = |key: &str, list: &[String]| -> Result<Vec<Pattern>, ConfigError> {
+    /// Compiles `lists`' patterns for `os`; fails on the first pattern that does not compile.
+    /// (The public constructor from an OS profile, [`PathClassifier::new`], is in `config`.)
+    pub(crate) fn from_lists(os: Os, lists: &PathLists<'_>) -> Result<Self, PatternError> {
+        let compile = |list: &'static str, raw: &[String]| -> Result<Vec<Pattern>, PatternError> {
             let mut out = Vec::new();
-            for (i, raw) in list.iter().enumerate() {
-                let patterns = pattern::compile(os, raw).map_err(|reason| ConfigError::InvalidValue {
-                    origin: format!("{os} profile"),
-                    key: format!("{os}.{key}[{i}]"),
-                    value: format!("{raw:?}"),
+            for (index, pattern) in raw.iter().enumerate() {
+                let compiled = pattern::compile(os, pattern).map_err(|reason| PatternError {
+                    list,
+                    index,
+                    pattern: pattern.clone(),
                     reason,
-                    location: None,
                 })?;
-                out.extend(patterns);
+                out.extend(compiled);
             }
             Ok(out)
         };
         let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
-        let policy = profile.quarantine_policy.as_ref();
-        let no_list = Vec::new();
         Ok(PathClassifier {
             os,
-            user: compile("user_paths", &profile.user_paths)?,
-            excluded: compile("excluded_paths", &profile.excluded_paths)?,
-            quarantine: compile("quarantine_policy.paths", policy.map_or(&no_list, |q| &q.paths))?,
-            download_dirs: profile.download_dirs.iter().map(|d| fold(os, d)).collect(),
-            high_risk: lower(&profile.high_risk_extensions),
-            archive: profile.archive_extensions.iter().map(|s| s.to_lowercase()).collect(),
-            executable: lower(policy.map_or(&no_list, |q| &q.executable_extensions)),
-            partial_suffixes: profile.partial_suffixes.iter().map(|s| s.to_lowercase()).collect(),
-            browsers: lower(&profile.browser_parents),
-            lolbins: lower(&profile.lolbins),
+            user: compile("user_paths", lists.user_paths)?,
+            excluded: compile("excluded_paths", lists.excluded_paths)?,
+            quarantine: compile("quarantine_policy.paths", lists.quarantine_paths)?,
+            download_dirs: lists.download_dirs.iter().map(|d| fold(os, d)).collect(),
+            high_risk: lower(lists.high_risk_extensions),
+            archive: lists.archive_extensions.iter().map(|s| s.to_lowercase()).collect(),
+            executable: lower(lists.executable_extensions),
+            partial_suffixes: lists.partial_suffixes.iter().map(|s| s.to_lowercase()).collect(),
+            browsers: lower(lists.browser_parents),
+            lolbins: lower(lists.lolbins),
         })
     }
 

@@ -21,6 +21,7 @@
 //! `TimeCreated` offset, holds [`REORDER`] events to emit them in time order, and builds a start
 //! for a process first seen mid-life ([`midlife`]). Every record is counted in the [`Tally`].
 
+mod binxml_bytes;
 pub mod evtx;
 mod evtx_fast;
 mod evtx_template;
