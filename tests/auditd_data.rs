@@ -1,14 +1,18 @@
 //! The auditd adapter on real logs, with record and event counts pinned.
 //!
 //! Apache-2.0 / MIT logs are copied under `tests/data/auditd` (see PROVENANCE.md there); GPL
-//! ones (laurel's test data) and the larger ones are read from `../shared/data/linux` and skipped
-//! with a message when it is absent.
+//! ones (laurel's test data) and the larger ones are read from `../shared/data/linux` (see
+//! `tests/common/shared_data.rs` for when they are skipped).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clickchain_adapters::auditd::AuditdReader;
 use clickchain_adapters::{Event, EventKind};
+use shared_data::shared_data;
+
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 /// What reading one log gave.
 #[derive(Debug, Default)]
@@ -44,15 +48,9 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/auditd").join(name)
 }
 
-/// `../shared/data/linux/<rel>`, or `None` (with a message) when that folder is absent.
+/// `../shared/data/linux/<rel>` (see `shared_data`).
 fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/linux").join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is absent (the shared data set is not next to this checkout)", p.display());
-        None
-    }
+    shared_data(&format!("linux/{rel}"))
 }
 
 fn map<const N: usize>(pairs: [(&'static str, u64); N]) -> BTreeMap<&'static str, u64> {

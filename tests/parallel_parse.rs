@@ -7,6 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clickchain::input::{self, InputFormat, InputOptions};
+use shared_data::shared_data;
+
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 /// Every result of `path`, as text (events by `Debug`, errors by message and reason), then
 /// what a Windows reader counted (records, skips by reason, starts built, warnings).
@@ -53,14 +57,12 @@ fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
     files.push(PathBuf::from("data/samples/sample.ndjson"));
     assert!(files.len() > 40, "the corpus is there: {}", files.len());
     // Real recordings (OTRF Sysmon JSON, up to 4 MB), when ../shared/data is there.
-    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"));
-    if shared.is_dir() {
-        for dir in ["windows/otrf-security-datasets", "linux/otrf-security-datasets"] {
-            let dir = shared.join(dir);
-            files.extend(files_under(dir.to_str().unwrap(), &[".jsonl", ".json"]));
+    for dir in ["windows/otrf-security-datasets", "linux/otrf-security-datasets"] {
+        if let Some(dir) = shared_data(dir) {
+            let found = files_under(dir.to_str().unwrap(), &[".jsonl", ".json"]);
+            assert!(!found.is_empty(), "recordings in {}", dir.display());
+            files.extend(found);
         }
-    } else {
-        eprintln!("skipped the shared recordings: {} is absent", shared.display());
     }
     let mut results = 0;
     for f in &files {
@@ -76,11 +78,10 @@ fn every_ndjson_file_in_the_repository_reads_the_same_on_several_threads() {
 #[test]
 fn every_evtx_file_reads_the_same_on_several_threads() {
     let mut files = files_under("tests/data/windows", &[".evtx"]);
-    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/windows"));
-    if shared.is_dir() {
-        files.extend(evtx_under(shared));
-    } else {
-        eprintln!("skipped the shared EVTX files: {} is absent", shared.display());
+    if let Some(dir) = shared_data("windows") {
+        let found = evtx_under(&dir);
+        assert!(!found.is_empty(), "EVTX files under {}", dir.display());
+        files.extend(found);
     }
     let mut results = 0;
     for f in &files {

@@ -1,27 +1,20 @@
 //! The macOS ECS dataset in ../shared/data (GPL: read from there, never copied into the repo).
-//! Skipped, with a message, when ../shared is absent.
+//! See `tests/common/shared_data.rs` for when it is skipped.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use clickchain::input::{self, InputFormat, InputOptions};
 use clickchain::merge::Merge;
+use shared_data::shared_data;
 
-fn dataset() -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/macos/macos-attack-dataset"));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
-}
+#[path = "common/shared_data.rs"]
+mod shared_data;
 
 #[test]
 fn ecs_documents_are_read_and_the_six_broken_files_rejected_by_name() {
-    let Some(dir) = dataset() else { return };
+    let Some(dir) = shared_data("macos/macos-attack-dataset") else { return };
     let (files, open_errors) = input::expand(&[dir]);
     assert!(open_errors.is_empty());
     assert_eq!(files.len(), 66);

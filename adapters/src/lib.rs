@@ -38,5 +38,10 @@ pub mod reorder;
 pub mod winevent;
 pub mod zeek;
 
+// One helper for every test of the workspace that reads the data set beside it.
+#[cfg(test)]
+#[path = "../../tests/common/shared_data.rs"]
+mod shared_data;
+
 pub use error::{ReadError, RecordError};
 pub use event::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};

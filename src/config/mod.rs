@@ -42,6 +42,7 @@
 //! # Ok::<(), clickchain::config::ConfigError>(())
 //! ```
 
+mod classifier;
 mod defaults;
 mod error;
 mod parse;

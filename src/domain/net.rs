@@ -54,46 +54,6 @@ pub(crate) fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_address_classification() {
-        for ip in ["203.0.113.1", "8.8.8.8", "2001:db8::1", "2606:4700::1111"] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "10.0.0.1",
-            "172.31.255.255",
-            "100.127.0.1",
-            "240.0.0.1",
-            "0.1.2.3",
-            "fc00::1",
-            "febf::1",
-            "::ffff:192.168.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
-    #[test]
-    fn cidr_entries() {
-        let net = parse_cidr(" 10.1.2.3/8 ").unwrap();
-        assert_eq!(net.to_string(), "10.0.0.0/8");
-        assert_eq!(parse_cidr("203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
-        assert_eq!(parse_cidr("2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
-        for bad in ["", "bogus", "10.0.0.0/33", "::/129", "10.0.0/8"] {
-            match parse_cidr(bad) {
-                Err(e @ DomainError::BadCidr { .. }) => assert!(e.to_string().contains(bad)),
-                other => panic!("{bad:?}: {other:?}"),
-            }
-        }
-        assert_eq!(canonical("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1".parse::<IpAddr>().unwrap());
-        assert_eq!(canonical("::1".parse().unwrap()), "::1".parse::<IpAddr>().unwrap());
-    }
-}
-
 /// CIDRs as sorted, merged address ranges: a lookup is a binary search instead of a scan of
 /// every CIDR (it runs for every egress).
 #[derive(Debug, Clone, Default)]
@@ -145,8 +105,43 @@ fn within<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
 }
 
 #[cfg(test)]
-mod range_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn public_address_classification() {
+        for ip in ["203.0.113.1", "8.8.8.8", "2001:db8::1", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "10.0.0.1",
+            "172.31.255.255",
+            "100.127.0.1",
+            "240.0.0.1",
+            "0.1.2.3",
+            "fc00::1",
+            "febf::1",
+            "::ffff:192.168.0.1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn cidr_entries() {
+        let net = parse_cidr(" 10.1.2.3/8 ").unwrap();
+        assert_eq!(net.to_string(), "10.0.0.0/8");
+        assert_eq!(parse_cidr("203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
+        assert_eq!(parse_cidr("2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
+        for bad in ["", "bogus", "10.0.0.0/33", "::/129", "10.0.0/8"] {
+            match parse_cidr(bad) {
+                Err(e @ DomainError::BadCidr { .. }) => assert!(e.to_string().contains(bad)),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        assert_eq!(canonical("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(canonical("::1".parse().unwrap()), "::1".parse::<IpAddr>().unwrap());
+    }
 
     #[test]
     fn range_set_matches_a_scan_of_the_cidrs() {

@@ -2,7 +2,8 @@
 //! every file written there, so the engine caches it per folder and rules most writes out
 //! (cache and log files) without normalising the path or matching any folder pattern.
 
-use super::{ends_with_ci, extension_of, starts_with_ci, PathClassifier, CHROMIUM_TEMP_PREFIXES};
+use super::normalize::{ends_with_ci, starts_with_ci};
+use super::{extension_of, PathClassifier, CHROMIUM_TEMP_PREFIXES};
 
 /// What a file's folders say (computed on the normalised folder path).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use clickchain_adapters::Os;
 
-use super::normalize_for;
+use super::normalize::normalize_for;
 
 /// One precompiled pattern segment (already normalised for the OS: lowercase where it is
 /// case-insensitive).

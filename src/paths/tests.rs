@@ -1,5 +1,6 @@
 use clickchain_adapters::Os;
 
+use super::normalize::{normalize_general, normalize_simple};
 use super::*;
 use crate::config::{Config, OsProfile};
 
@@ -305,7 +306,7 @@ fn every_default_profile_compiles() {
 #[test]
 fn macos_tmp_alias_with_double_slash_or_capitals() {
     for path in ["//tmp/", "/TMP/x", "//Var//folders"] {
-        assert!(super::normalize_simple(Os::Macos, path).is_none(), "{path}");
+        assert!(normalize_simple(Os::Macos, path).is_none(), "{path}");
         assert!(normalize_for(Os::Macos, path).starts_with("/private/"), "{path}");
     }
 }
@@ -318,8 +319,8 @@ proptest::proptest! {
         os in 0usize..3,
     ) {
         let os = [Os::Windows, Os::Linux, Os::Macos][os];
-        if let Some(fast) = super::normalize_simple(os, &path) {
-            proptest::prop_assert_eq!(fast, super::normalize_general(os, &path), "{:?} on {}", path, os);
+        if let Some(fast) = normalize_simple(os, &path) {
+            proptest::prop_assert_eq!(fast, normalize_general(os, &path), "{:?} on {}", path, os);
         }
     }
 }

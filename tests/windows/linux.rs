@@ -2,9 +2,9 @@
 
 use super::*;
 
-/// A file of ../shared/data/linux, or `None` (with a message) when it is not there.
+/// A file of ../shared/data/linux (see `shared_data`).
 fn shared_linux(rel: &str) -> Option<PathBuf> {
-    shared(&format!("../linux/{rel}"))
+    shared_data(&format!("linux/{rel}"))
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //!
 //! Fixtures in `tests/data/windows/` are permissively licensed copies (see ATTRIBUTION.md
 //! there). The Sigma regression events (DRL 1.1) and the larger OTRF recording are read from
-//! `../shared/data/windows` when it exists; those tests say so and pass when it does not.
+//! `../shared/data/windows` (see `tests/common/shared_data.rs` for when they are skipped).
 //!
 //! `damaged.rs`: EVTX files cut short or corrupted; `linux.rs`: Sysmon for Linux;
 //! `lineage.rs`: parents that started before the log.
@@ -21,20 +21,18 @@ use clickchain::input::{self, InputOptions};
 use clickchain::{Config, Engine, Record};
 use clickchain_adapters::winevent::TallyData;
 use clickchain_adapters::{AttrChange, Event, EventKind, ProcKey};
+use shared_data::shared_data;
+
+#[path = "../common/shared_data.rs"]
+mod shared_data;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/windows").join(name)
 }
 
-/// A file of ../shared/data/windows, or `None` (with a message) when it is not there.
+/// A file of ../shared/data/windows (see `shared_data`).
 fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/windows").join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} not found (../shared/data is only on the development machine)", p.display());
-        None
-    }
+    shared_data(&format!("windows/{rel}"))
 }
 
 /// Everything one input gave.

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::group::{Group, RecordKind};
+use super::group::{at, Fail, Group, RecordKind};
 use super::line::{field, fields};
-use super::map::{at, Fail};
 use super::values;
 
 /// argv from the EXECVE records: whole `aN` values, or `aN[i]` pieces of long ones.

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use crate::error::RecordError;
+
 /// The record types the mapping reads; any other type only marks its event as "not a syscall".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
@@ -51,6 +53,14 @@ pub struct Record {
     pub body: Box<str>,
     /// The ENRICHED fields (empty in RAW logs).
     pub enriched: Box<str>,
+}
+
+/// A mapping failure and the line of the record it is about.
+pub(super) type Fail = (u64, RecordError);
+
+/// Turns an error about record `r` into a [`Fail`] at its line.
+pub(super) fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
+    move |e| (r.line, e)
 }
 
 /// The records of one audit event.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ::evtx::{EvtxParser, IntoIterChunks, ParserSettings};
 
 use super::json;
-use super::Raw;
+use super::premap::{MapWhere, Raw};
 use crate::error::RecordError;
 use crate::event::Position;
 
@@ -117,7 +117,7 @@ pub fn parallel<T: Read + Seek + Send + 'static>(
         .map(|c| Item::Chunk(Box::new(c)))
         .chain(truncated.map(|t| Item::Tail(Box::new(t))));
     let backlog = crate::parallel::Backlog::default();
-    let map_where = super::MapWhere::new(workers, backlog.clone());
+    let map_where = MapWhere::new(workers, backlog.clone());
     // Template definitions are kept across chunks, as the sequential reader keeps them: one
     // set per worker at a time, taken from this pool for a chunk and put back after it (a
     // fresh set per chunk parsed every definition again, and left one parsing thread no

@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::evtx_fast::{u16_at, u32_at, utf16};
-use super::json::mapped_slot;
+use super::binxml_bytes::{u16_at, u32_at, utf16};
+use super::record::mapped_slot;
 
 /// Definitions remembered across chunks at most (both kinds); then the memory is cleared.
 const MAX_KNOWN: usize = 1024;
@@ -49,7 +49,7 @@ pub(super) enum Data {
 }
 
 /// Every `<Data Name>` of an `EventData`: its substitution and its place in
-/// [`SORTED_FIELDS`](super::json::SORTED_FIELDS) when the mapping reads it; and the substitutions its elements depend on.
+/// [`SORTED_FIELDS`](super::record::SORTED_FIELDS) when the mapping reads it; and the substitutions its elements depend on.
 #[derive(Debug, Default)]
 pub struct DataTemplate {
     pub(super) fields: Vec<(u16, Option<usize>)>,

@@ -3,11 +3,15 @@
 
 use std::io::BufRead;
 
-use super::{json, Raw, MAX_DOCUMENT};
+use super::json;
+use super::premap::{MapWhere, Raw};
 use crate::error::RecordError;
 use crate::event::Position;
 use crate::lines::{Line, LineReader};
 use crate::parallel::{ParallelLines, Piece};
+
+/// The largest JSON document read whole (a pretty-printed file or an array of records).
+pub const MAX_DOCUMENT: u64 = 256 << 20;
 
 /// JSON records: per line, or one document read whole when the first line is not a record.
 pub(super) struct JsonSource<R> {
@@ -172,7 +176,7 @@ pub(super) fn line_records(at: Position, text: &[u8], first: bool) -> LineRecord
 pub(super) fn parallel(reader: impl std::io::Read + Send + 'static, workers: usize) -> ParallelLines<Raw> {
     let max = crate::native::DEFAULT_MAX_LINE;
     let backlog = crate::parallel::Backlog::default();
-    let map_where = super::MapWhere::new(workers, backlog.clone());
+    let map_where = MapWhere::new(workers, backlog.clone());
     ParallelLines::with_backlog(reader, workers, max, backlog, move |piece, out: &mut Vec<Raw>| match piece {
         Piece::Text { text, .. } if text.iter().all(u8::is_ascii_whitespace) => {}
         Piece::Text { line, text } => {

@@ -22,6 +22,7 @@
 //! `TimeCreated` offset, holds [`REORDER`] events to emit them in time order, and builds a start
 //! for a process first seen mid-life ([`midlife`]). Every record is counted in the [`Tally`].
 
+mod binxml_bytes;
 pub mod evtx;
 mod evtx_fast;
 mod evtx_template;
@@ -43,10 +44,10 @@ use chrono::Duration;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, EventKind, Position, SourceRef};
+pub use json_source::MAX_DOCUMENT;
 use map::Mapped;
-pub use premap::{premap, Premapped};
-use premap::{premapped, MapWhere};
-use record::WinRecord;
+use premap::premapped;
+pub use premap::{premap, Premapped, Raw};
 
 /// Records read before the first event to estimate the input's clock offset.
 pub const LOOKAHEAD: usize = 2048;
@@ -54,21 +55,6 @@ pub const LOOKAHEAD: usize = 2048;
 /// records, then all Sysmon ones) and Sysmon writes some events late. An input whose disorder
 /// spans fewer events than this comes out sorted; beyond it the engine's lateness rules apply.
 pub const REORDER: usize = 8192;
-/// The largest JSON document read whole (a pretty-printed file or an array of records).
-pub const MAX_DOCUMENT: u64 = 256 << 20;
-
-/// One record out of a source, before mapping.
-#[derive(Debug)]
-pub enum Raw {
-    /// A record and where it is.
-    Record(Position, WinRecord),
-    /// A record already mapped where it was parsed (on a parsing thread), and where it is.
-    Mapped(Position, Box<Premapped>),
-    /// A record that could not be read.
-    Bad(Position, RecordError),
-    /// The input cannot be read further.
-    Io(std::io::Error),
-}
 
 /// What a reader counted, shared with whoever opened it (the reader itself is consumed).
 #[derive(Debug, Clone, Default)]

@@ -1,11 +1,24 @@
-//! Mapping a record apart from the reader's sequential steps ([`premap`]), and where a parsing
-//! thread leaves that work to the reading thread ([`MapWhere`]).
+//! A record out of a source ([`Raw`]), mapping it apart from the reader's sequential steps
+//! ([`premap`]), and where a parsing thread leaves that work to the reading thread ([`MapWhere`]).
 
 use super::map::{self, Mapped};
 use super::midlife;
 use super::record::{Provider, WinRecord};
-use super::Raw;
 use crate::error::RecordError;
+use crate::event::Position;
+
+/// One record out of a source, before mapping.
+#[derive(Debug)]
+pub enum Raw {
+    /// A record and where it is.
+    Record(Position, WinRecord),
+    /// A record already mapped where it was parsed (on a parsing thread), and where it is.
+    Mapped(Position, Box<Premapped>),
+    /// A record that could not be read.
+    Bad(Position, RecordError),
+    /// The input cannot be read further.
+    Io(std::io::Error),
+}
 
 /// The part of reading a record that needs nothing but the record ([`premap`]): its mapping
 /// and what the reader's sequential steps (clock, partial downloads, mid-life starts, default

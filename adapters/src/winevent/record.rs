@@ -5,8 +5,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::json::{mapped_slot, SORTED_FIELDS};
-
 /// Which log a record belongs to, from its provider or channel name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
@@ -317,6 +315,59 @@ pub fn parse_event_id(text: &str) -> Option<u32> {
     text.trim().parse().ok()
 }
 
+/// [`MAPPED_FIELDS`] in byte order (a unit test checks that).
+pub(crate) const SORTED_FIELDS: [&str; 21] = [
+    "CommandLine",
+    "Contents",
+    "DestinationIp",
+    "DestinationPort",
+    "Image",
+    "Initiated",
+    "NewProcessId",
+    "NewProcessName",
+    "ParentImage",
+    "ParentProcessGuid",
+    "ParentProcessId",
+    "ParentProcessName",
+    "ProcessGuid",
+    "ProcessId",
+    "QueryName",
+    "QueryResults",
+    "SubjectUserName",
+    "TargetFilename",
+    "TargetUserName",
+    "User",
+    "UtcTime",
+];
+
+/// The place of a mapped field in [`SORTED_FIELDS`].
+pub(crate) fn mapped_slot(name: &str) -> Option<usize> {
+    Some(match name {
+        "CommandLine" => 0,
+        "Contents" => 1,
+        "DestinationIp" => 2,
+        "DestinationPort" => 3,
+        "Image" => 4,
+        "Initiated" => 5,
+        "NewProcessId" => 6,
+        "NewProcessName" => 7,
+        "ParentImage" => 8,
+        "ParentProcessGuid" => 9,
+        "ParentProcessId" => 10,
+        "ParentProcessName" => 11,
+        "ProcessGuid" => 12,
+        "ProcessId" => 13,
+        "QueryName" => 14,
+        "QueryResults" => 15,
+        "SubjectUserName" => 16,
+        "TargetFilename" => 17,
+        "TargetUserName" => 18,
+        "User" => 19,
+        "UtcTime" => 20,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +432,18 @@ mod tests {
         }
         f.push("Image", "x.exe");
         assert_eq!((f.get("Image"), f.get("User"), f.get("CommandLine")), (Some("x.exe"), Some("u"), None));
+    }
+
+    #[test]
+    fn sorted_fields_are_the_mapped_fields_in_order() {
+        let mut mapped = MAPPED_FIELDS.to_vec();
+        mapped.sort_unstable();
+        assert_eq!(SORTED_FIELDS.to_vec(), mapped);
+        for (i, f) in SORTED_FIELDS.iter().enumerate() {
+            assert_eq!(mapped_slot(f), Some(i));
+            assert!(is_mapped_field(f));
+        }
+        assert_eq!(mapped_slot("Hashes"), None);
+        assert!(!is_mapped_field("Hashes"));
     }
 }

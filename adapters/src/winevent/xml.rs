@@ -9,8 +9,8 @@ use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
 
+use super::premap::Raw;
 use super::record::{is_mapped_field, log_name, parse_event_id, LogName, WinRecord};
-use super::Raw;
 use crate::error::RecordError;
 use crate::event::Position;
 use crate::lines::{Line, LineReader};

@@ -11,11 +11,10 @@
 
 use serde_json::value::RawValue;
 
-use super::mapped_slot;
 #[cfg(test)]
 use crate::json_scan::MAX_NESTING;
 use crate::json_scan::{Escapes, Scan};
-use crate::winevent::json::SORTED_FIELDS;
+use crate::winevent::record::{mapped_slot, SORTED_FIELDS};
 
 /// A value as raw JSON text; `plain`: a string known to hold no escape (the scan saw none),
 /// so its text is what is between the quotes.

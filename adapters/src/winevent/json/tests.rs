@@ -1,7 +1,6 @@
 use proptest::strategy::Strategy as _;
 
 use super::*;
-use crate::winevent::record::is_mapped_field;
 
 fn parse(text: &str) -> Result<WinRecord, RecordError> {
     parse_value(&serde_json::from_str(text).unwrap())
@@ -167,19 +166,6 @@ fn evtx_json_fast_path_equals_the_value_path() {
         assert_eq!(sorted(parse_evtx_json(t).unwrap()), sorted(parse(t).unwrap()), "{t}");
     }
     assert_eq!(parse_evtx_json("{not json").unwrap_err().reason(), "malformed_json");
-}
-
-#[test]
-fn sorted_fields_are_the_mapped_fields_in_order() {
-    let mut mapped = crate::winevent::record::MAPPED_FIELDS.to_vec();
-    mapped.sort_unstable();
-    assert_eq!(SORTED_FIELDS.to_vec(), mapped);
-    for (i, f) in SORTED_FIELDS.iter().enumerate() {
-        assert_eq!(mapped_slot(f), Some(i));
-        assert!(is_mapped_field(f));
-    }
-    assert_eq!(mapped_slot("Hashes"), None);
-    assert!(!is_mapped_field("Hashes"));
 }
 
 proptest::proptest! {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::record::{log_name, mapped_name, parse_event_id, Fields, LogName, WinRecord};
+use super::record::{log_name, mapped_name, mapped_slot, parse_event_id, Fields, LogName, WinRecord, SORTED_FIELDS};
 use super::xml;
 use crate::error::RecordError;
 use crate::json_scan::{unescape, unescape_into};
@@ -72,59 +72,6 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 }
 
 use serde_json::value::RawValue;
-
-/// [`super::record::MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(super) const SORTED_FIELDS: [&str; 21] = [
-    "CommandLine",
-    "Contents",
-    "DestinationIp",
-    "DestinationPort",
-    "Image",
-    "Initiated",
-    "NewProcessId",
-    "NewProcessName",
-    "ParentImage",
-    "ParentProcessGuid",
-    "ParentProcessId",
-    "ParentProcessName",
-    "ProcessGuid",
-    "ProcessId",
-    "QueryName",
-    "QueryResults",
-    "SubjectUserName",
-    "TargetFilename",
-    "TargetUserName",
-    "User",
-    "UtcTime",
-];
-
-/// The place of a mapped field in [`SORTED_FIELDS`].
-pub(super) fn mapped_slot(name: &str) -> Option<usize> {
-    Some(match name {
-        "CommandLine" => 0,
-        "Contents" => 1,
-        "DestinationIp" => 2,
-        "DestinationPort" => 3,
-        "Image" => 4,
-        "Initiated" => 5,
-        "NewProcessId" => 6,
-        "NewProcessName" => 7,
-        "ParentImage" => 8,
-        "ParentProcessGuid" => 9,
-        "ParentProcessId" => 10,
-        "ParentProcessName" => 11,
-        "ProcessGuid" => 12,
-        "ProcessId" => 13,
-        "QueryName" => 14,
-        "QueryResults" => 15,
-        "SubjectUserName" => 16,
-        "TargetFilename" => 17,
-        "TargetUserName" => 18,
-        "User" => 19,
-        "UtcTime" => 20,
-        _ => return None,
-    })
-}
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
 fn text(v: &Value) -> Option<String> {

@@ -340,5 +340,4 @@ fn domain_set(list: &'static str, entries: &[String]) -> Result<HashSet<String>,
 }
 
 #[cfg(test)]
-#[path = "risk_tests.rs"]
 mod tests;

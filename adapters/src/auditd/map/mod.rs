@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::argv::{argv, command_line, proctitle};
-use super::group::{Group, Record, RecordKind};
+use super::group::{at, Fail, Group, Record, RecordKind};
 use super::line::{field, fields};
 use super::sockaddr::{self, SockAddr};
 use super::syscalls::{self, Syscall, CLONE_THREAD};
@@ -97,14 +97,8 @@ pub fn map(g: &Group, input: &Arc<str>, default_host: &str) -> Mapped {
     }
 }
 
-pub(super) type Fail = (u64, RecordError);
-
 fn need<'a>(r: &Record, raw: Option<&'a str>, key: &'static str) -> Result<&'a str, Fail> {
     raw.ok_or((r.line, RecordError::MissingField { kind: "SYSCALL", field: key }))
-}
-
-pub(super) fn at(r: &Record) -> impl Fn(RecordError) -> Fail + '_ {
-    move |e| (r.line, e)
 }
 
 fn map_call(g: &Group, sys: &Record, input: &Arc<str>, default_host: &str) -> Result<Mapped, Fail> {

@@ -37,6 +37,7 @@
 //! ```
 
 mod flags;
+mod normalize;
 mod pattern;
 #[cfg(test)]
 mod tests;
@@ -46,7 +47,7 @@ pub use flags::{DirFlags, NameFlags};
 use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashSet;
 
-use crate::config::{ConfigError, OsProfile};
+use normalize::{ends_with_ci, normalize_for, strip_prefix_ci, strip_suffix_ci};
 use pattern::Pattern;
 
 /// What a path is, for classifying a file write (see [`PathClassifier::classify`]).
@@ -92,6 +93,34 @@ impl PathClass {
 const CHROMIUM_TEMP_PREFIXES: &[&str] =
     &[".com.google.chrome.", ".org.chromium.chromium.", ".com.microsoft.edge.", ".com.brave.browser."];
 
+/// The lists a [`PathClassifier`] is built from (an OS profile's, as plain slices).
+pub(crate) struct PathLists<'a> {
+    pub(crate) user_paths: &'a [String],
+    pub(crate) excluded_paths: &'a [String],
+    pub(crate) quarantine_paths: &'a [String],
+    pub(crate) download_dirs: &'a [String],
+    pub(crate) high_risk_extensions: &'a [String],
+    pub(crate) archive_extensions: &'a [String],
+    pub(crate) executable_extensions: &'a [String],
+    pub(crate) partial_suffixes: &'a [String],
+    pub(crate) browser_parents: &'a [String],
+    pub(crate) lolbins: &'a [String],
+}
+
+/// A folder pattern that does not compile: which list, which entry, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{list}[{index}] = {pattern:?}: {reason}")]
+pub(crate) struct PatternError {
+    /// The list's key in an OS profile (`user_paths`, `quarantine_policy.paths`).
+    pub(crate) list: &'static str,
+    /// The pattern's position in its list.
+    pub(crate) index: usize,
+    /// The pattern as given.
+    pub(crate) pattern: String,
+    /// Why it does not compile (an unknown variable, a relative path, …).
+    pub(crate) reason: String,
+}
+
 /// Classifies paths and process images by one OS profile's lists and this OS's path rules.
 #[derive(Debug, Clone)]
 pub struct PathClassifier {
@@ -109,38 +138,35 @@ pub struct PathClassifier {
 }
 
 impl PathClassifier {
-    /// Compiles `profile`'s patterns and lists for `os`. Fails (naming the key, such as
-    /// `windows.user_paths[2]`) on a pattern that does not compile, e.g. an unknown `%VAR%`.
-    pub fn new(os: Os, profile: &OsProfile) -> Result<Self, ConfigError> {
-        let compile = |key: &str, list: &[String]| -> Result<Vec<Pattern>, ConfigError> {
+    /// Compiles `lists`' patterns for `os`; fails on the first pattern that does not compile.
+    /// (The public constructor from an OS profile, [`PathClassifier::new`], is in `config`.)
+    pub(crate) fn from_lists(os: Os, lists: &PathLists<'_>) -> Result<Self, PatternError> {
+        let compile = |list: &'static str, raw: &[String]| -> Result<Vec<Pattern>, PatternError> {
             let mut out = Vec::new();
-            for (i, raw) in list.iter().enumerate() {
-                let patterns = pattern::compile(os, raw).map_err(|reason| ConfigError::InvalidValue {
-                    origin: format!("{os} profile"),
-                    key: format!("{os}.{key}[{i}]"),
-                    value: format!("{raw:?}"),
+            for (index, pattern) in raw.iter().enumerate() {
+                let compiled = pattern::compile(os, pattern).map_err(|reason| PatternError {
+                    list,
+                    index,
+                    pattern: pattern.clone(),
                     reason,
-                    location: None,
                 })?;
-                out.extend(patterns);
+                out.extend(compiled);
             }
             Ok(out)
         };
         let lower = |list: &[String]| list.iter().map(|s| s.to_lowercase()).collect();
-        let policy = profile.quarantine_policy.as_ref();
-        let no_list = Vec::new();
         Ok(PathClassifier {
             os,
-            user: compile("user_paths", &profile.user_paths)?,
-            excluded: compile("excluded_paths", &profile.excluded_paths)?,
-            quarantine: compile("quarantine_policy.paths", policy.map_or(&no_list, |q| &q.paths))?,
-            download_dirs: profile.download_dirs.iter().map(|d| fold(os, d)).collect(),
-            high_risk: lower(&profile.high_risk_extensions),
-            archive: profile.archive_extensions.iter().map(|s| s.to_lowercase()).collect(),
-            executable: lower(policy.map_or(&no_list, |q| &q.executable_extensions)),
-            partial_suffixes: profile.partial_suffixes.iter().map(|s| s.to_lowercase()).collect(),
-            browsers: lower(&profile.browser_parents),
-            lolbins: lower(&profile.lolbins),
+            user: compile("user_paths", lists.user_paths)?,
+            excluded: compile("excluded_paths", lists.excluded_paths)?,
+            quarantine: compile("quarantine_policy.paths", lists.quarantine_paths)?,
+            download_dirs: lists.download_dirs.iter().map(|d| fold(os, d)).collect(),
+            high_risk: lower(lists.high_risk_extensions),
+            archive: lists.archive_extensions.iter().map(|s| s.to_lowercase()).collect(),
+            executable: lower(lists.executable_extensions),
+            partial_suffixes: lists.partial_suffixes.iter().map(|s| s.to_lowercase()).collect(),
+            browsers: lower(lists.browser_parents),
+            lolbins: lower(lists.lolbins),
         })
     }
 
@@ -295,140 +321,6 @@ fn app_bundle(image: &str) -> Option<&str> {
     strip_suffix_ci(app, ".app").filter(|a| ok && !a.is_empty())
 }
 
-/// Normalises `path` by `os`'s rules (see the module documentation).
-pub(crate) fn normalize_for(os: Os, path: &str) -> String {
-    normalize_simple(os, path).unwrap_or_else(|| normalize_general(os, path))
-}
-
-/// [`normalize_for`] by the general rules.
-fn normalize_general(os: Os, path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 8);
-    let mut rest = path;
-    if os == Os::Windows {
-        if let Some(r) = strip_prefix_ci(rest, r"\\?\UNC\").or_else(|| strip_prefix_ci(rest, "//?/UNC/")) {
-            out.push_str(r"\\");
-            rest = r;
-        } else if let Some(r) =
-            [r"\\?\", r"\??\", r"\\.\", "//?/", "//./"].iter().find_map(|p| strip_prefix_ci(rest, p))
-        {
-            rest = r;
-        } else if rest.starts_with(r"\\") || rest.starts_with("//") {
-            out.push_str(r"\\");
-        } else if rest.starts_with(['\\', '/']) {
-            out.push('\\');
-        }
-    } else if rest.starts_with('/') {
-        out.push('/');
-    }
-    let (sep, fold_case) = match os {
-        Os::Windows => ('\\', true),
-        Os::Linux => ('/', false),
-        Os::Macos => ('/', true),
-    };
-    let is_sep = |c: char| c == '/' || (os == Os::Windows && c == '\\');
-    let mut floor = out.len();
-    for seg in rest.split(is_sep) {
-        match seg {
-            "" | "." => continue,
-            ".." => {
-                let cut = out[floor..].rfind(sep).map_or(floor, |i| floor + i);
-                out.truncate(cut);
-                continue;
-            }
-            _ => {}
-        }
-        let first = out.is_empty();
-        if !(first || out.ends_with(sep)) {
-            out.push(sep);
-        }
-        if fold_case {
-            push_lower(&mut out, seg);
-        } else {
-            out.push_str(seg);
-        }
-        if first && os == Os::Windows && seg.ends_with(':') {
-            floor = out.len();
-        }
-    }
-    if os == Os::Macos {
-        for link in ["/var", "/tmp", "/etc"] {
-            if out.starts_with(link) && matches!(out.as_bytes().get(link.len()), None | Some(b'/')) {
-                out.insert_str(0, "/private");
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The common case in one pass over the bytes: an ASCII path that starts at a root or drive,
-/// with no `.` or `..` segments, no device or UNC prefix and (on macOS) no `/var`, `/tmp`,
-/// `/etc` alias. `None` sends the path to the general rules.
-fn normalize_simple(os: Os, path: &str) -> Option<String> {
-    let b = path.as_bytes();
-    if !path.is_ascii() || b.is_empty() {
-        return None;
-    }
-    let is_sep = |c: u8| c == b'/' || (os == Os::Windows && c == b'\\');
-    match os {
-        // `C:` then a separator, or a single leading separator (not UNC / device paths).
-        Os::Windows => {
-            let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && is_sep(b[2]);
-            if !drive {
-                return None;
-            }
-        }
-        Os::Linux | Os::Macos => {
-            if b[0] != b'/' {
-                return None;
-            }
-        }
-    }
-    // `.` and `..` segments need the general rules.
-    let dot_segment = b.split(|&c| is_sep(c)).any(|seg| seg == b"." || seg == b"..");
-    if dot_segment {
-        return None;
-    }
-    let (sep, fold) = match os {
-        Os::Windows => (b'\\', true),
-        Os::Linux => (b'/', false),
-        Os::Macos => (b'/', true),
-    };
-    let mut out = Vec::with_capacity(b.len());
-    for &c in b {
-        if is_sep(c) {
-            if out.last() != Some(&sep) {
-                out.push(sep);
-            }
-        } else {
-            out.push(if fold { c.to_ascii_lowercase() } else { c });
-        }
-    }
-    if out.len() > 1 && out.last() == Some(&sep) {
-        out.pop();
-    }
-    // macOS's /var, /tmp and /etc aliases of /private: checked on the collapsed path, since
-    // `//tmp` is `/tmp` too (regression: macos_alias_after_collapsed_separators).
-    if os == Os::Macos
-        && [&b"/var"[..], b"/tmp", b"/etc"]
-            .iter()
-            .any(|a| out.starts_with(a) && matches!(out.get(a.len()), None | Some(b'/')))
-    {
-        return None;
-    }
-    String::from_utf8(out).ok()
-}
-
-fn push_lower(out: &mut String, s: &str) {
-    for c in s.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-}
-
 /// A folder name as compared on `os` (lowercase where paths are case-insensitive).
 fn fold(os: Os, name: &str) -> String {
     if os == Os::Linux {
@@ -445,25 +337,6 @@ fn extension_of(name: &str) -> Option<&str> {
         Some(i) if i > 0 && i + 1 < name.len() => Some(&name[i + 1..]),
         _ => None,
     }
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
-}
-
-fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
-    let at = s.len().checked_sub(suffix.len())?;
-    let tail = s.get(at..)?;
-    tail.eq_ignore_ascii_case(suffix).then(|| &s[..at])
-}
-
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    strip_prefix_ci(s, prefix).is_some()
-}
-
-fn ends_with_ci(s: &str, suffix: &str) -> bool {
-    strip_suffix_ci(s, suffix).is_some()
 }
 
 /// Guesses a host's OS from the paths in an event (image or file path), for sources that do

@@ -10,7 +10,7 @@ use publicsuffix::{List, Psl as _, Type};
 use super::{excerpt, DomainError};
 
 /// The vendored list (`data/psl/public_suffix_list.dat`, see `data/psl/PROVENANCE.md`).
-const VENDORED_PSL: &[u8] = include_bytes!("../../data/psl/public_suffix_list.dat");
+const VENDORED_PSL: &[u8] = include_bytes!("../../../data/psl/public_suffix_list.dat");
 
 /// Commit of `publicsuffix/list` the vendored list was taken from.
 pub const VENDORED_PSL_COMMIT: &str = "e8c9a2b2b2856b6449999dd0ec0d118f364ed0cd";
@@ -207,5 +207,4 @@ pub(crate) fn normalize(input: &str) -> Result<String, DomainError> {
 }
 
 #[cfg(test)]
-#[path = "psl_tests.rs"]
 mod tests;

@@ -240,5 +240,4 @@ pub fn evaluate_chain(facts: &ChainFacts) -> ChainOutput {
 }
 
 #[cfg(test)]
-#[path = "chain/tests.rs"]
 mod tests;
