@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::notifier::{folder_to_watch, Notifier};
 use crate::resume::{Resume, Start};
 use crate::scan::{Found, Watch};
-use crate::tracked::{find_in_folder, starts_mid_line, Tracked};
+use crate::tracked::{find_in_folder, starts_mid_line, ReadOutcome, Tracked};
 use crate::{
     Checkpoint, FileFilter, FileId, FollowConfig, FollowError, FollowStats, Line, Position, WatchMode,
     CHECKPOINT_VERSION,
@@ -164,15 +164,15 @@ impl Follower {
         }
         self.settle_resume(emit);
         self.more = false;
-        let ids: Vec<FileId> = self.files.keys().copied().collect();
-        for id in ids {
-            if self.files.get(&id).is_some_and(|t| t.at_watched_path) {
-                if grown.contains(&id) {
-                    self.read_watched(id, emit);
-                }
-            } else {
-                self.drain_released(id, emit);
-            }
+        // Files that left their path first: their lines are older than their successors'.
+        let (watched, released): (Vec<&Tracked>, Vec<&Tracked>) = self.files.values().partition(|t| t.at_watched_path);
+        let watched: Vec<FileId> = watched.iter().map(|t| t.id).filter(|id| grown.contains(id)).collect();
+        let released: Vec<FileId> = released.iter().map(|t| t.id).collect();
+        for id in released {
+            self.drain_released(id, emit);
+        }
+        for id in watched {
+            self.read_watched(id, emit);
         }
         (self.stats.lines - lines_before) as usize
     }
@@ -191,6 +191,8 @@ impl Follower {
             if !self.files.contains_key(&id) {
                 let tracked = self.start_tracking(id, &path, size, watch, emit);
                 self.files.insert(id, tracked);
+                // Opened at once: a file held open keeps its inode from being reused if deleted.
+                grown.insert(id);
             }
             let Some(tracked) = self.files.get_mut(&id) else { continue };
             tracked.at_watched_path = true;
@@ -208,8 +210,13 @@ impl Follower {
         }
         for tracked in self.files.values_mut() {
             if !tracked.at_watched_path && was_at_path.contains(&tracked.id) {
-                // It just left its path: its writer may still finish lines in it.
+                // It just left its path: its writer may still finish lines in it. Its new name,
+                // if it stayed in its folder, is what its lines and its checkpoint carry.
                 tracked.last_active = now;
+                let folder = tracked.path.parent().unwrap_or(Path::new("."));
+                if let Some(renamed) = find_in_folder(folder, tracked.id) {
+                    tracked.path = Arc::from(renamed.as_path());
+                }
             }
         }
         grown
@@ -321,27 +328,27 @@ impl Follower {
                 return;
             }
         }
-        let bytes = self.read(id, emit);
+        let at_end = self.read(id, emit).is_some_and(|outcome| !outcome.more);
         let Some(tracked) = self.files.get_mut(&id) else { return };
-        if bytes == 0 && !self.more && tracked.last_active.elapsed() >= self.config.release_after {
+        if at_end && tracked.last_active.elapsed() >= self.config.release_after {
             tracked.flush_partial(&mut self.stats, emit);
             self.files.remove(&id);
             self.stats.files_released += 1;
         }
     }
 
-    /// Reads an open file up to the per-scan budget; returns the bytes read.
-    fn read(&mut self, id: FileId, emit: &mut dyn FnMut(FollowEvent)) -> u64 {
-        let Some(tracked) = self.files.get_mut(&id) else { return 0 };
+    /// Reads an open file up to the per-scan budget; `None` after a read error.
+    fn read(&mut self, id: FileId, emit: &mut dyn FnMut(FollowEvent)) -> Option<ReadOutcome> {
+        let tracked = self.files.get_mut(&id)?;
         match tracked.read_new(&mut self.buf, self.config.max_read_per_scan, &mut self.stats, emit) {
             Ok(outcome) => {
                 self.more |= outcome.more;
-                outcome.bytes
+                Some(outcome)
             }
             Err(error) => {
                 tracked.handle = None;
                 self.report_io(error, emit);
-                0
+                None
             }
         }
     }
