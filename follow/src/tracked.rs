@@ -25,14 +25,6 @@ pub(crate) struct Tracked {
     pub(crate) last_active: Instant,
 }
 
-/// What reading a file to its end (or to the per-scan budget) came to.
-pub(crate) struct ReadOutcome {
-    /// Bytes read.
-    pub(crate) bytes: u64,
-    /// Stopped at the budget with more to read.
-    pub(crate) more: bool,
-}
-
 impl Tracked {
     pub(crate) fn new(id: FileId, path: Arc<Path>, offset: u64, skip_first: bool, max_line: usize) -> Tracked {
         Tracked {
@@ -60,19 +52,20 @@ impl Tracked {
         Ok(())
     }
 
-    /// Reads new bytes from the open handle, at most `budget`, cutting them into lines.
+    /// Reads new bytes from the open handle, at most `budget`, cutting them into lines. Returns
+    /// whether it stopped at the budget with more to read.
     pub(crate) fn read_new(
         &mut self,
         buf: &mut [u8],
         budget: u64,
         stats: &mut FollowStats,
         emit: &mut dyn FnMut(FollowEvent),
-    ) -> Result<ReadOutcome, FollowError> {
-        let Some(file) = self.handle.as_mut() else { return Ok(ReadOutcome { bytes: 0, more: false }) };
+    ) -> Result<bool, FollowError> {
+        let Some(file) = self.handle.as_mut() else { return Ok(false) };
         let mut total = 0u64;
         loop {
             if total >= budget {
-                return Ok(ReadOutcome { bytes: total, more: true });
+                return Ok(true);
             }
             let want = buf.len().min((budget - total) as usize);
             let n = match file.read(&mut buf[..want]) {
@@ -88,7 +81,7 @@ impl Tracked {
         if total > 0 {
             self.last_active = Instant::now();
         }
-        Ok(ReadOutcome { bytes: total, more: false })
+        Ok(false)
     }
 
     /// Starts over at offset 0 after a truncation found at `size`.

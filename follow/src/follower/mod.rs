@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::notifier::{folder_to_watch, Notifier};
+use crate::notifier::Notifier;
 use crate::resume::{Resume, Start};
 use crate::scan::{Found, Watch};
-use crate::tracked::{find_in_folder, starts_mid_line, ReadOutcome, Tracked};
+use crate::tracked::{find_in_folder, starts_mid_line, Tracked};
 use crate::{
     Checkpoint, FileFilter, FileId, FollowConfig, FollowError, FollowStats, Line, Position, WatchMode,
     CHECKPOINT_VERSION,
@@ -38,6 +38,8 @@ pub struct Follower {
     more: bool,
     last_scan: Option<Instant>,
 }
+
+mod waiting;
 
 /// Size of the read buffer, shared by all files.
 const READ_CHUNK: usize = 64 * 1024;
@@ -114,33 +116,6 @@ impl Follower {
         }
         let watched = self.watches.iter().map(|watch| watch.path.clone()).collect();
         Checkpoint { version: CHECKPOINT_VERSION, watched, files }
-    }
-
-    /// Waits until files may have changed (a notification, or `poll_interval` since the last
-    /// scan), but no longer than `timeout`, then scans as [`Follower::poll_once`]. Returns the
-    /// number of lines delivered; 0 without a scan when `timeout` ran out first.
-    pub fn wait_and_poll(&mut self, timeout: Duration, emit: impl FnMut(FollowEvent)) -> usize {
-        let give_up = Instant::now() + timeout;
-        loop {
-            let now = Instant::now();
-            let next_scan = self.last_scan.map_or(now, |last| last + self.config.poll_interval);
-            if self.more || now >= next_scan {
-                break;
-            }
-            if now >= give_up {
-                return 0;
-            }
-            let wait = next_scan.min(give_up) - now;
-            match self.notifier.as_mut() {
-                Some(notifier) => {
-                    if notifier.wait(wait, &mut self.stats.notify_errors) {
-                        break;
-                    }
-                }
-                None => std::thread::sleep(wait),
-            }
-        }
-        self.poll_once(emit)
     }
 
     /// Scans every watched path now, reads what is new and delivers it: each file's lines in
@@ -328,7 +303,7 @@ impl Follower {
                 return;
             }
         }
-        let at_end = self.read(id, emit).is_some_and(|outcome| !outcome.more);
+        let at_end = self.read(id, emit) == Some(false);
         let Some(tracked) = self.files.get_mut(&id) else { return };
         if at_end && tracked.last_active.elapsed() >= self.config.release_after {
             tracked.flush_partial(&mut self.stats, emit);
@@ -337,13 +312,13 @@ impl Follower {
         }
     }
 
-    /// Reads an open file up to the per-scan budget; `None` after a read error.
-    fn read(&mut self, id: FileId, emit: &mut dyn FnMut(FollowEvent)) -> Option<ReadOutcome> {
+    /// Reads an open file up to the per-scan budget: whether more is left, `None` after an error.
+    fn read(&mut self, id: FileId, emit: &mut dyn FnMut(FollowEvent)) -> Option<bool> {
         let tracked = self.files.get_mut(&id)?;
         match tracked.read_new(&mut self.buf, self.config.max_read_per_scan, &mut self.stats, emit) {
-            Ok(outcome) => {
-                self.more |= outcome.more;
-                Some(outcome)
+            Ok(more) => {
+                self.more |= more;
+                Some(more)
             }
             Err(error) => {
                 tracked.handle = None;
@@ -365,32 +340,6 @@ impl Follower {
         if let Some(tracked) = oldest {
             tracked.handle = None;
             self.stats.handles_closed += 1;
-        }
-    }
-
-    /// Watches the folders of watched paths that are not watched yet, or were replaced.
-    fn refresh_notifications(&mut self, emit: &mut dyn FnMut(FollowEvent)) {
-        let Some(notifier) = self.notifier.as_mut() else { return };
-        for watch in &mut self.watches {
-            let folder = folder_to_watch(&watch.path, watch.folder.is_some());
-            let current = std::fs::metadata(&folder).ok().map(|meta| FileId::of(&meta, &folder));
-            if current.is_none() || current == watch.notified_folder {
-                continue;
-            }
-            match notifier.watch(&folder) {
-                Ok(()) => {
-                    watch.notified_folder = current;
-                    watch.notify_failed = false;
-                }
-                Err(error) => {
-                    // Polled meanwhile; tried again at the next scan, reported once.
-                    if !watch.notify_failed {
-                        watch.notify_failed = true;
-                        self.stats.notify_errors += 1;
-                        emit(FollowEvent::Error(error));
-                    }
-                }
-            }
         }
     }
 
