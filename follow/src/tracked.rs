@@ -93,7 +93,10 @@ impl Tracked {
         }
         let max = self.cutter.max();
         self.cutter = LineCutter::new(0, false, max);
-        self.handle = None;
+        // The handle stays: the same file is read again (its inode cannot be reused meanwhile).
+        if self.handle.as_mut().is_some_and(|file| file.seek(SeekFrom::Start(0)).is_err()) {
+            self.handle = None;
+        }
         error
     }
 
