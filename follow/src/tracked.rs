@@ -19,6 +19,8 @@ pub(crate) struct Tracked {
     pub(crate) cutter: LineCutter,
     /// Whether the last scan found it at a watched path; if not, it is drained and let go.
     pub(crate) at_watched_path: bool,
+    /// An open or read error was reported and no read has succeeded since.
+    pub(crate) failing: bool,
     /// Its size when a scan last saw it at a watched path.
     pub(crate) last_size: u64,
     /// When it last grew or was last seen at its path (for `release_after` and open-file LRU).
@@ -33,6 +35,7 @@ impl Tracked {
             handle: None,
             cutter: LineCutter::new(offset, skip_first, max_line),
             at_watched_path: true,
+            failing: false,
             last_size: offset,
             last_active: Instant::now(),
         }

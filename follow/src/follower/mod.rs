@@ -73,7 +73,9 @@ impl Follower {
     }
 
     /// Follows `path`: a folder's files (as [`Follower::add_folder`] with every file), or a file,
-    /// which need not exist yet. Adding a path twice changes nothing.
+    /// which need not exist yet (a path that does not exist is taken for a file; a folder that
+    /// will appear later is added with [`Follower::add_folder`]). Adding a path twice changes
+    /// nothing.
     pub fn add(&mut self, path: impl Into<PathBuf>) {
         let path = path.into();
         let folder = path.is_dir().then(FileFilter::all);
@@ -270,7 +272,7 @@ impl Follower {
             self.make_room_for_handle();
             let Some(tracked) = self.files.get_mut(&id) else { return };
             if let Err(error) = tracked.open_at(&path) {
-                self.report_io(error, emit);
+                self.report_file_error(id, error, emit);
                 return;
             }
         }
@@ -317,12 +319,13 @@ impl Follower {
         let tracked = self.files.get_mut(&id)?;
         match tracked.read_new(&mut self.buf, self.config.max_read_per_scan, &mut self.stats, emit) {
             Ok(more) => {
+                tracked.failing = false;
                 self.more |= more;
                 Some(more)
             }
             Err(error) => {
                 tracked.handle = None;
-                self.report_io(error, emit);
+                self.report_file_error(id, error, emit);
                 None
             }
         }
@@ -343,9 +346,13 @@ impl Follower {
         }
     }
 
-    fn report_io(&mut self, error: FollowError, emit: &mut dyn FnMut(FollowEvent)) {
-        self.stats.io_errors += 1;
-        emit(FollowEvent::Error(error));
+    /// Reports an open or read error of a file once, not at every scan, until a read succeeds.
+    fn report_file_error(&mut self, id: FileId, error: FollowError, emit: &mut dyn FnMut(FollowEvent)) {
+        let Some(tracked) = self.files.get_mut(&id) else { return };
+        if !std::mem::replace(&mut tracked.failing, true) {
+            self.stats.io_errors += 1;
+            emit(FollowEvent::Error(error));
+        }
     }
 
     fn queue_notify_error(&mut self, error: FollowError) {
