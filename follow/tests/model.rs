@@ -179,7 +179,7 @@ fn run(ops: Vec<Op>) {
                 scan(&mut follower, &mut model, &mut delivered);
                 let copy = model.fresh_name(file);
                 fs::copy(model.path(file), copy).unwrap();
-                fs::OpenOptions::new().write(true).open(model.path(file)).unwrap().set_len(0).unwrap();
+                common::truncate(&model.path(file));
                 if let Some(inc) = model.live[file].as_mut() {
                     inc.partial.clear();
                     inc.skip_first = false;

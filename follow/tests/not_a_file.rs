@@ -17,8 +17,7 @@ fn make_fifo(path: &Path) {
 
 #[test]
 fn a_file_replaced_by_a_directory_is_reported_once_and_the_file_that_returns_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (dir, log) = common::temp_log();
     let other = dir.path().join("other.log");
     append(&log, b"");
     let mut follower = following(&[&log, &other], |_| {});
@@ -37,8 +36,7 @@ fn a_file_replaced_by_a_directory_is_reported_once_and_the_file_that_returns_is_
 
 #[test]
 fn a_fifo_at_a_watched_path_is_reported_and_never_blocks() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     append(&log, b"a\n");
     let mut follower = following(&[&log], |_| {});
     fs::remove_file(&log).unwrap();

@@ -27,8 +27,7 @@ fn read_then_checkpoint(log: &std::path::Path, content: &[u8]) -> Checkpoint {
 
 #[test]
 fn a_restart_continues_where_the_last_complete_line_ended() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let checkpoint = read_then_checkpoint(&log, b"a\nhal");
     assert_eq!(checkpoint.files[0].offset, 2);
     append(&log, b"f\nb\n");
@@ -38,8 +37,7 @@ fn a_restart_continues_where_the_last_complete_line_ended() {
 
 #[test]
 fn a_file_rotated_while_stopped_is_drained_under_its_new_name_and_the_new_file_read_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (dir, log) = common::temp_log();
     let checkpoint = read_then_checkpoint(&log, b"a\n");
     append(&log, b"b\n");
     fs::rename(&log, dir.path().join("app.log.1")).unwrap();
@@ -53,10 +51,9 @@ fn a_file_rotated_while_stopped_is_drained_under_its_new_name_and_the_new_file_r
 
 #[test]
 fn a_file_copy_truncated_while_stopped_is_read_from_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let checkpoint = read_then_checkpoint(&log, b"a long first line\n");
-    fs::OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    common::truncate(&log);
     append(&log, b"new\n");
     let mut follower = resumed(checkpoint, &[&log]);
     let polled = poll(&mut follower);
@@ -78,8 +75,7 @@ fn new_files_in_a_folder_watched_at_the_checkpoint_are_read_whole() {
 
 #[test]
 fn a_file_gone_while_stopped_is_a_lost_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let checkpoint = read_then_checkpoint(&log, b"a\n");
     fs::remove_file(&log).unwrap();
     let mut follower = resumed(checkpoint, &[&log]);

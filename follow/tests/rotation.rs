@@ -10,8 +10,7 @@ use common::{append, following, poll};
 
 #[test]
 fn rename_and_create_drains_the_old_file_then_reads_the_new_one_from_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"a\n");
     assert_eq!(poll(&mut follower).texts(), ["a"]);
@@ -47,13 +46,12 @@ fn a_renamed_file_is_followed_for_release_after_in_case_its_writer_finishes_a_li
 
 #[test]
 fn copy_truncate_reads_the_file_again_from_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"a\nb\n");
     assert_eq!(poll(&mut follower).texts(), ["a", "b"]);
     fs::copy(&log, dir.path().join("app.log.1")).unwrap();
-    fs::OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    common::truncate(&log);
     append(&log, b"c\n");
     let polled = poll(&mut follower);
     assert_eq!(polled.texts(), ["c"]);
@@ -63,12 +61,11 @@ fn copy_truncate_reads_the_file_again_from_its_start() {
 
 #[test]
 fn a_partial_line_cut_by_truncation_is_counted_and_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"whole\nhalf");
     poll(&mut follower);
-    fs::OpenOptions::new().write(true).open(&log).unwrap().set_len(0).unwrap();
+    common::truncate(&log);
     append(&log, b"z\n");
     assert_eq!(poll(&mut follower).texts(), ["z"]);
     assert_eq!(follower.stats().partial_lines_truncated, 1);
@@ -76,8 +73,7 @@ fn a_partial_line_cut_by_truncation_is_counted_and_dropped() {
 
 #[test]
 fn a_deleted_file_is_drained_then_let_go_and_a_file_that_comes_back_is_read_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"a\n");
     poll(&mut follower);

@@ -7,8 +7,7 @@ use common::{append, following, poll};
 
 #[test]
 fn existing_content_is_skipped_unless_from_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     append(&log, b"old 1\nold 2\n");
     let mut tail = following(&[&log], |_| {});
     let mut whole = Follower::new(FollowConfig { from_start: true, ..common::config() }).unwrap();
@@ -20,8 +19,7 @@ fn existing_content_is_skipped_unless_from_start() {
 
 #[test]
 fn starting_at_the_end_inside_a_line_skips_that_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     append(&log, b"done\nhalf writ");
     let mut follower = following(&[&log], |_| {});
     append(&log, b"ten\nnext\n");
@@ -31,8 +29,7 @@ fn starting_at_the_end_inside_a_line_skips_that_line() {
 
 #[test]
 fn a_partial_line_waits_for_its_newline_and_comes_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"first\npar");
     let polled = poll(&mut follower);
@@ -57,8 +54,7 @@ fn a_missing_file_is_read_from_its_start_when_it_appears() {
 
 #[test]
 fn bytes_pass_unchanged_and_crlf_loses_its_cr() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"caf\xe9\r\nplain\n");
     let polled = poll(&mut follower);
@@ -68,8 +64,7 @@ fn bytes_pass_unchanged_and_crlf_loses_its_cr() {
 
 #[test]
 fn a_100_mb_line_is_skipped_with_a_counted_error_and_reading_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     append(&log, b"before\n");
     let block = vec![b'x'; 1 << 20];
@@ -92,8 +87,7 @@ fn a_100_mb_line_is_skipped_with_a_counted_error_and_reading_goes_on() {
 
 #[test]
 fn counters_start_at_zero_and_count_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = common::temp_log();
     let mut follower = following(&[&log], |_| {});
     assert_eq!(follower.stats().lines, 0);
     append(&log, b"abc\nde\n");

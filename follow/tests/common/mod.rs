@@ -26,6 +26,13 @@ impl Polled {
     }
 }
 
+/// A fresh temporary folder and the path of `app.log` in it (not created).
+pub fn temp_log() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let log = dir.path().join("app.log");
+    (dir, log)
+}
+
 /// Scans once and collects what came out.
 pub fn poll(follower: &mut Follower) -> Polled {
     let mut polled = Polled::default();
@@ -40,6 +47,11 @@ pub fn poll(follower: &mut Follower) -> Polled {
 pub fn append(path: &Path, bytes: &[u8]) {
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open for append");
     file.write_all(bytes).expect("append");
+}
+
+/// Truncates `path` to nothing, as copy-truncate rotation does after its copy.
+pub fn truncate(path: &Path) {
+    std::fs::OpenOptions::new().write(true).open(path).expect("open for truncation").set_len(0).expect("truncate");
 }
 
 /// A follower of the given paths with [`config`] changed by `adjust`, scanned once.
