@@ -50,3 +50,48 @@ impl Resume {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resume_of(path: &str, dev: u64, ino: u64, watched: &str) -> Resume {
+        let position = Position { path: PathBuf::from(path), file: FileId { dev, ino }, offset: 7 };
+        let checkpoint =
+            Checkpoint { version: CHECKPOINT_VERSION, watched: vec![PathBuf::from(watched)], files: vec![position] };
+        Resume::new(checkpoint).unwrap()
+    }
+
+    #[test]
+    fn a_saved_file_is_known_by_identity_under_a_new_name() {
+        let mut resume = resume_of("/l/app.log", 1, 42, "/l");
+        assert!(matches!(
+            resume.start_for(FileId { dev: 1, ino: 42 }, Path::new("/l/app.log.1"), Path::new("/l")),
+            Start::Resumed(7)
+        ));
+        assert!(resume.unclaimed.is_empty(), "taken up once");
+    }
+
+    #[test]
+    fn a_saved_file_is_known_by_path_and_inode_when_its_device_was_renumbered() {
+        let mut resume = resume_of("/l/app.log", 1, 42, "/l/app.log");
+        let renumbered = FileId { dev: 9, ino: 42 };
+        assert!(matches!(
+            resume.start_for(renumbered, Path::new("/l/app.log"), Path::new("/l/app.log")),
+            Start::Resumed(7)
+        ));
+    }
+
+    #[test]
+    fn other_files_are_new_under_a_watched_path_and_unknown_elsewhere() {
+        let mut resume = resume_of("/l/app.log", 1, 42, "/l/app.log");
+        let other = FileId { dev: 1, ino: 43 };
+        assert!(matches!(resume.start_for(other, Path::new("/l/app.log"), Path::new("/l/app.log")), Start::New));
+        assert!(matches!(resume.start_for(other, Path::new("/m/x.log"), Path::new("/m/x.log")), Start::Unknown));
+        let renamed_elsewhere = FileId { dev: 9, ino: 42 };
+        assert!(matches!(
+            resume.start_for(renamed_elsewhere, Path::new("/l/b.log"), Path::new("/l/b.log")),
+            Start::Unknown
+        ));
+    }
+}

@@ -105,8 +105,10 @@ impl Follower {
         self.notifier.is_some()
     }
 
-    /// Where the follower stands, to pass as [`FollowConfig::resume`] after a restart. Positions
-    /// of a checkpoint this follower resumed from that no file took up yet are kept.
+    /// Where the follower stands, to pass as [`FollowConfig::resume`] after a restart: just past
+    /// the last line delivered from each file. Take it between scans, once the lines delivered
+    /// so far are processed, and save it with what they produced. Positions of a checkpoint this
+    /// follower resumed from that no file took up yet are kept.
     pub fn checkpoint(&self) -> Checkpoint {
         let mut files: Vec<Position> = self
             .files
