@@ -64,7 +64,8 @@
 //! - **Open files.** At most [`FollowConfig::max_open_files`] handles are held; a file still at
 //!   its path is closed first and reopened by its path when it grows. A file that is renamed away
 //!   while closed is looked for by identity in its folder; if it is not there, what it held past
-//!   the offset is lost ([`FollowError::Lost`]).
+//!   the offset is lost ([`FollowError::Lost`]); and a closed file deleted and its inode reused by
+//!   a new file before the next scan passes for the old one.
 //! - **Resume.** [`Follower::checkpoint`] gives every file's position (the offset of its first
 //!   byte not delivered in a complete line). Given back as [`FollowConfig::resume`], a saved file
 //!   is recognised by its identity under whatever name a watched path shows it now, or by its
