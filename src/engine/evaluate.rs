@@ -72,21 +72,30 @@ pub(crate) struct Emitted<'a> {
     pub stats: &'a mut Stats,
     /// Most alerted files kept per host for follow-on matching.
     pub max_alerted: usize,
-    /// Naive evaluation (bench peer, see [`super::naive`]): stage 1 over the whole window.
-    pub naive: bool,
 }
 
+/// One streaming evaluation of `host` at a batch ending at `until`: the writes that became ready
+/// are evaluated with the lineage and carried summaries they reach, then follow-ons.
 pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_end: bool, emit: &mut Emitted<'_>) {
+    let ready = take_ready(host, until, at_end);
+    if !ready.is_empty() {
+        evaluate_chains(host, profile, &ready, emit);
+    }
+    after_chains(host, profile, ready, emit);
+}
+
+/// The pending writes ready at `until` (all of them at the end of input), taken from `host`.
+pub(super) fn take_ready(host: &mut Host, until: i64, at_end: bool) -> Vec<PendingWrite> {
     let (ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
         std::mem::take(&mut host.pending).into_iter().partition(|p| at_end || p.ready <= until);
     host.pending = waiting;
-    if emit.naive {
-        super::naive::evaluate_window(host, profile, &ready, until, emit);
-    }
+    ready
+}
+
+/// What follows the chain rules in every mode: evaluated writes leave (or are watched for a
+/// later exec), then follow-on activity of alerted files is matched.
+pub(super) fn after_chains(host: &mut Host, profile: &Profile, ready: Vec<PendingWrite>, emit: &mut Emitted<'_>) {
     if !ready.is_empty() {
-        if !emit.naive {
-            evaluate_chains(host, profile, &ready, emit);
-        }
         for w in ready {
             let watch = profile.quarantine_enabled
                 && w.quarantine_path

@@ -9,7 +9,31 @@ mod emit;
 mod evaluate;
 mod follow_on;
 mod latency;
+#[cfg(feature = "naive")]
 mod naive;
+/// Without the `naive` feature no engine evaluates naively: the windows cannot exist.
+#[cfg(not(feature = "naive"))]
+mod naive {
+    use super::evaluate::Emitted;
+    use super::profile::Profile;
+    use super::state::Host;
+
+    pub(super) enum NaiveWindows {}
+
+    impl NaiveWindows {
+        pub(super) fn evaluate_host(
+            &mut self,
+            _: u32,
+            _: &mut Host,
+            _: &Profile,
+            _: i64,
+            _: bool,
+            _: &mut Emitted<'_>,
+        ) {
+            match *self {}
+        }
+    }
+}
 pub(crate) mod nod;
 mod proc_ids;
 pub(crate) mod proctable;
@@ -107,7 +131,7 @@ pub struct Engine {
     stats: Stats,
     latency: BatchLatency,
     /// Naive evaluation (bench peer): see [`Engine::set_naive_evaluation`].
-    naive: bool,
+    naive: Option<naive::NaiveWindows>,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -175,7 +199,7 @@ impl Engine {
             out: Vec::new(),
             stats: Stats::default(),
             latency: BatchLatency::default(),
-            naive: false,
+            naive: None,
         })
     }
 
@@ -185,12 +209,13 @@ impl Engine {
         self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
     }
 
-    /// Benchmark peer only (issue #6): re-runs the chain rules over the whole window of each
-    /// host every batch instead of anchoring on new writes (see `src/engine/naive.rs`). The
-    /// alerts are the same; it is far slower. Set it before the first event.
+    /// Benchmark peer only (feature `naive`): re-runs the chain rules over the whole window of
+    /// each host every batch instead of anchoring on new writes (see `src/engine/naive.rs`).
+    /// The alerts are the same; it is far slower. Set it before the first event.
+    #[cfg(feature = "naive")]
     #[doc(hidden)]
     pub fn set_naive_evaluation(&mut self, naive: bool) {
-        self.naive = naive;
+        self.naive = naive.then(naive::NaiveWindows::default);
     }
 
     /// The newly-observed-domain store: to load a saved one ([`FirstSeen::load`]) before the
@@ -360,13 +385,12 @@ impl Engine {
             let host = &mut self.hosts[id as usize];
             host.dirty = false;
             let profile = &self.profiles[os_index(host.os.unwrap_or(Os::Linux))];
-            if self.naive || host.has_work(until, at_end) {
-                let mut emit = Emitted {
-                    out: &mut self.out,
-                    stats: &mut self.stats,
-                    max_alerted: self.limits.max_pending_per_host,
-                    naive: self.naive,
-                };
+            let mut emit =
+                Emitted { out: &mut self.out, stats: &mut self.stats, max_alerted: self.limits.max_pending_per_host };
+            if let Some(windows) = self.naive.as_mut() {
+                windows.evaluate_host(id, host, profile, until, at_end, &mut emit);
+                evaluated = true;
+            } else if host.has_work(until, at_end) {
                 evaluate_host(host, profile, until, at_end, &mut emit);
                 evaluated = true;
             }

@@ -32,15 +32,43 @@
 
 use clickchain_logic::{ChainFacts, Id};
 
-use super::evaluate::{choose_and_emit, run_chain, write_facts, Emitted, Local};
+use super::evaluate::{after_chains, choose_and_emit, run_chain, take_ready, write_facts, Emitted, Local};
 use super::proctable::Slot;
 use super::profile::Profile;
 use super::state::{Host, PendingWrite};
 
+/// The writes of each host's window (by host index), kept for naive evaluation.
+#[derive(Default)]
+pub(super) struct NaiveWindows(Vec<Vec<PendingWrite>>);
+
+impl NaiveWindows {
+    /// One naive evaluation of host `id` at a batch ending at `until`, then the follow-ons as
+    /// in the streaming engine.
+    pub(super) fn evaluate_host(
+        &mut self,
+        id: u32,
+        host: &mut Host,
+        profile: &Profile,
+        until: i64,
+        at_end: bool,
+        emit: &mut Emitted<'_>,
+    ) {
+        let id = id as usize;
+        if self.0.len() <= id {
+            self.0.resize_with(id + 1, Vec::new);
+        }
+        let ready = take_ready(host, until, at_end);
+        evaluate_window(host, &mut self.0[id], profile, &ready, until, emit);
+        after_chains(host, profile, ready, emit);
+    }
+}
+
 /// One naive evaluation of `host` at a batch ending at `until`; `ready` are the writes that
-/// became ready in this batch (possibly none).
-pub(super) fn evaluate_window(
+/// became ready in this batch (possibly none); `window` every write evaluated within the last
+/// `time_window` (their processes pinned).
+fn evaluate_window(
     host: &mut Host,
+    window: &mut Vec<PendingWrite>,
     profile: &Profile,
     ready: &[PendingWrite],
     until: i64,
@@ -50,10 +78,10 @@ pub(super) fn evaluate_window(
     // bounded by the engine's per-host cap (dropping a past write changes no alert: its matches
     // would be dropped as already derived).
     let from = until.saturating_sub(profile.params.window);
-    let excess = (host.naive_window.len() + ready.len()).saturating_sub(emit.max_alerted);
+    let excess = (window.len() + ready.len()).saturating_sub(emit.max_alerted);
     let mut n = 0;
     let procs = &mut host.procs;
-    host.naive_window.retain(|w| {
+    window.retain(|w| {
         n += 1;
         let keep = w.time >= from && n > excess;
         if !keep {
@@ -65,7 +93,7 @@ pub(super) fn evaluate_window(
     let mut local = Local::default();
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     // New writes first: their ids index `ready`, as the reduction expects.
-    for (i, w) in ready.iter().chain(host.naive_window.iter()).enumerate() {
+    for (i, w) in ready.iter().chain(window.iter()).enumerate() {
         write_facts(host, &mut local, &mut facts, i as Id, w);
     }
     // The whole process table.
@@ -86,6 +114,6 @@ pub(super) fn evaluate_window(
     }
     for w in ready {
         host.procs.pin(w.proc);
-        host.naive_window.push(w.clone());
+        window.push(w.clone());
     }
 }

@@ -142,6 +142,7 @@ impl ProcTable {
     }
 
     /// Every process held, by slot (the naive evaluation feeds them all to the rules).
+    #[cfg(feature = "naive")]
     pub fn live_slots(&self) -> impl Iterator<Item = Slot> + '_ {
         self.slots.iter().map(|(s, _)| s as Slot)
     }

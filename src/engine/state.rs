@@ -169,9 +169,6 @@ pub(crate) struct Host {
     pub dir_flags: FxHashMap<Box<str>, DirFlags>,
     /// Basenames of pending and alerted files -> their normalised paths (follow-on matching).
     pub interest: FxHashMap<String, Vec<String>>,
-    /// Naive evaluation only (bench peer, `super::naive`): every write evaluated within the
-    /// window, fed to the rules again each batch (their processes pinned).
-    pub naive_window: Vec<PendingWrite>,
 }
 
 impl Host {
@@ -195,7 +192,6 @@ impl Host {
             interest: FxHashMap::default(),
             exec_watch: FxHashMap::default(),
             dir_flags: FxHashMap::default(),
-            naive_window: Vec::new(),
         }
     }
 
