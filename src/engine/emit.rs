@@ -7,11 +7,21 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
-use super::evaluate::{Chosen, Emitted};
-use super::proctable::{Slot, MAX_DEPTH};
-use super::profile::Profile;
-use super::state::{AlertedFile, Host, PendingWrite};
+use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Record, WriteInfo, STRATEGY, TECHNIQUE};
+use crate::host::proctable::{Slot, MAX_DEPTH};
+use crate::host::{AlertedFile, Host, PendingWrite};
+use crate::profile::Profile;
+
+/// A chosen chain for one (link root, file).
+pub(super) struct Chosen {
+    pub(super) write: usize,
+    pub(super) root: Slot,
+    pub(super) egress: Option<(Slot, usize)>,
+    pub(super) click: Option<(Slot, usize)>,
+    pub(super) strength: Option<Strength>,
+    pub(super) quarantine_missing: bool,
+}
 
 pub(super) fn emit_alert(
     host: &mut Host,

@@ -5,9 +5,9 @@ use clickchain_logic::{self as logic, FollowOnFacts, Id, NONE};
 use rustc_hash::FxHashMap;
 
 use super::emit::{image_label, ms};
-use super::evaluate::{Emitted, Local};
-use super::state::Host;
+use super::local::{Emitted, Local};
 use crate::alert::{FollowOn, Record};
+use crate::host::Host;
 
 pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
     let mut local = Local::default();

@@ -32,10 +32,12 @@
 
 use clickchain_logic::{ChainFacts, Id};
 
-use super::evaluate::{after_chains, choose_and_emit, run_chain, take_ready, write_facts, Emitted, Local};
-use super::proctable::Slot;
-use super::profile::Profile;
-use super::state::{Host, PendingWrite};
+use super::chain::{choose_and_emit, run_chain, write_facts};
+use super::evaluate::{after_chains, take_ready};
+use super::local::{Emitted, Local};
+use crate::host::proctable::Slot;
+use crate::host::{Host, PendingWrite};
+use crate::profile::Profile;
 
 /// The writes of each host's window (by host index), kept for naive evaluation.
 #[derive(Default)]

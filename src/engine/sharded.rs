@@ -16,10 +16,13 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::Event;
 use rustc_hash::FxHashMap;
 
-use super::{nod, BatchLatency, Engine, EngineError, PslHandle, NOT_BEFORE_MS};
+use super::latency::BatchLatency;
+use super::streaming::{Engine, PslHandle, NOT_BEFORE_MS};
 use crate::alert::Record;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
+use crate::lower::nod;
+use crate::profile::EngineError;
 use crate::sink::Sink;
 use crate::stats::Stats;
 
@@ -289,7 +292,7 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
         }
         engine.finish();
         let _ = records.send(engine.drain());
-        (engine.stats, engine.latency)
+        engine.into_totals()
     })?;
     Ok(Shard { tx: Some(tx), buf: Vec::with_capacity(BATCH), sent: i64::MIN, thread: Some(thread) })
 }

@@ -3,26 +3,25 @@
 //! Everything stateless is decided here, once per event: is the process in a link lineage,
 //! is the path a user path and download-like, is the destination untrusted. What can never
 //! matter is dropped (and counted); what may matter is carried as a compact summary for the
-//! rules in [`crate::engine`] to evaluate.
+//! rules of the engine to evaluate.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, DomainError, Psl};
-use crate::engine::dns::DnsEntry;
-use crate::engine::nod::NodStore;
-use crate::engine::proctable::{NewProc, Slot};
-use crate::engine::profile::{Limits, Profile};
-use crate::engine::state::{
+use crate::domain::{host_of_url, DomainError};
+use crate::host::dns::DnsEntry;
+use crate::host::proctable::{NewProc, Slot};
+use crate::host::{
     ClickEntry, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
 };
-use crate::stats::Stats;
 
+mod ctx;
 mod dest;
+pub(crate) mod nod;
 
-use dest::classify;
+pub(crate) use ctx::Ctx;
 pub(crate) use dest::DestCache;
 
 /// Two connects of one process to one destination closer than this are one egress.
@@ -33,18 +32,6 @@ const MAX_PARTIALS: usize = 10_000;
 const DIR_FLAGS_CACHE: usize = 4096;
 /// Most observed clicks carried per link root.
 const MAX_CLICKS_PER_ROOT: usize = 256;
-
-/// What lowering needs besides the host.
-pub(crate) struct Ctx<'a> {
-    pub profile: &'a Profile,
-    pub psl: &'a Psl,
-    pub first_seen: &'a mut NodStore,
-    pub dests: &'a mut DestCache,
-    pub stats: &'a mut Stats,
-    pub limits: &'a Limits,
-    /// Ended processes that nothing refers to may leave when they ended before this.
-    pub ended_before: i64,
-}
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value). A
 /// headless browser is automation, not a user handling a link (regression:
@@ -264,7 +251,7 @@ impl Host {
             (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
             (None, None, None) => (None, DomainSource::None),
         };
-        let dest = classify(ctx, ip, name, t);
+        let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
             return;

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use clickchain_adapters::{Origin, Os, SourceRef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::dns::DnsCache;
-use super::proctable::{ProcTable, Slot};
 use crate::intern::Interner;
 use crate::paths::DirFlags;
+use dns::DnsCache;
+use proctable::{ProcTable, Slot};
+
+pub(crate) mod dns;
+pub(crate) mod proctable;
 
 /// Where an egress destination's name came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

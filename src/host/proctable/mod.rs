@@ -11,11 +11,14 @@ use std::sync::Arc;
 use clickchain_adapters::{ProcKey, SourceRef};
 use rustc_hash::FxHashMap;
 
-use super::proc_ids::{IdIndex, StoredId};
-use super::slab::Slab;
+use ids::{IdIndex, StoredId};
+use slab::Slab;
+
+mod ids;
+mod slab;
 
 /// Index of a process in its host's table.
-pub(crate) type Slot = u32;
+pub(crate) use slab::Slot;
 
 /// A slot with the serial of the process in it (see [`Proc::serial`]).
 pub(crate) type Tagged = (Slot, u64);
@@ -111,7 +114,7 @@ pub(crate) struct NewProc<'a> {
     pub lolbin: bool,
     pub forked: bool,
     /// A start under a running process's pid may be that process exec'ing (see
-    /// [`super::profile::Profile::exec_in_place`]).
+    /// [`crate::profile::Profile::exec_in_place`]).
     pub exec_in_place: bool,
     pub time: i64,
     pub source: SourceRef,
@@ -546,5 +549,4 @@ impl ProcTable {
 }
 
 #[cfg(test)]
-#[path = "proctable_tests.rs"]
 mod tests;
