@@ -28,7 +28,7 @@ pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts
         quarantine_candidate: w.quarantine_candidate,
     });
     if w.quarantine_candidate {
-        if let Some(&tq) = host.quarantined.get(&w.norm) {
+        if let Some(tq) = host.anchors.quarantined(&w.norm) {
             facts.quarantine_seen.push((id, tq));
         }
         if w.origin.as_ref().and_then(|o| o.quarantine) == Some(true) {
@@ -55,14 +55,14 @@ pub(super) fn run_chain(
 ) -> (logic::ChainOutput, Refs) {
     let mut refs = Refs { egress: Vec::new(), clicks: Vec::new() };
     for &r in roots {
-        let Some(state) = host.roots.get(&r) else { continue };
-        for (j, e) in state.egress.iter().enumerate() {
+        let Some(state) = host.roots.get(r) else { continue };
+        for (j, e) in state.egress().iter().enumerate() {
             let proc = local.lineage(host, e.proc);
             let domain = local.name(&e.dest.key);
             facts.egress.push(logic::Egress { id: refs.egress.len() as Id, proc, time: e.time, domain });
             refs.egress.push((r, j));
         }
-        for (j, c) in state.clicks.iter().enumerate() {
+        for (j, c) in state.clicks().iter().enumerate() {
             let proc = local.lineage(host, c.proc);
             facts.click.push(logic::Click { id: refs.clicks.len() as Id, proc, time: c.time });
             refs.clicks.push((r, j));
@@ -137,14 +137,14 @@ pub(super) fn choose_and_emit(
     for (_, mut cands) in groups {
         cands.sort_by_key(|c| {
             let w = &ready[c.write];
-            let e = c.egress.map(|(r, j)| &host.roots[&r].egress[j]);
+            let e = c.egress.map(|(r, j)| host.roots.egress_at(r, j));
             (
                 w.time,
                 std::cmp::Reverse(c.strength),
                 c.click.is_none(),
                 std::cmp::Reverse(e.map(|e| e.time)),
                 e.map(|e| Arc::clone(&e.dest.key)),
-                c.click.map(|(r, j)| std::cmp::Reverse(host.roots[&r].clicks[j].time)),
+                c.click.map(|(r, j)| std::cmp::Reverse(host.roots.click_at(r, j).time)),
                 c.write,
             )
         });

@@ -7,7 +7,6 @@
 use super::chain::evaluate_chains;
 use super::follow_on::evaluate_follow_ons;
 use super::local::Emitted;
-use crate::host::proctable::Slot;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
 
@@ -23,48 +22,22 @@ pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_e
 
 /// The pending writes ready at `until` (all of them at the end of input), taken from `host`.
 pub(super) fn take_ready(host: &mut Host, until: i64, at_end: bool) -> Vec<PendingWrite> {
-    let (ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
-        std::mem::take(&mut host.pending).into_iter().partition(|p| at_end || p.ready <= until);
-    host.pending = waiting;
-    ready
+    host.anchors.take_ready(until, at_end)
 }
 
 /// What follows the chain rules in every mode: evaluated writes leave (or are watched for a
 /// later exec), then follow-on activity of alerted files is matched.
 pub(super) fn after_chains(host: &mut Host, profile: &Profile, ready: Vec<PendingWrite>, emit: &mut Emitted<'_>) {
     if !ready.is_empty() {
-        for w in ready {
-            let watch = profile.quarantine_enabled
-                && w.quarantine_path
-                && !w.quarantine_candidate
-                && !host.quarantined.contains_key(&w.norm)
-                && host.exec_watch.len() < emit.max_alerted;
-            if watch {
-                // Keeps its pin: the process stays while the file is watched.
-                if let Some(old) = host.exec_watch.insert(w.norm.clone(), w) {
-                    host.procs.unpin(old.proc);
-                }
-            } else {
-                host.procs.unpin(w.proc);
-            }
-        }
+        host.anchors.settle(&mut host.procs, ready, profile.quarantine_enabled, emit.max_alerted);
         host.rebuild_interest();
     }
-    if !host.alerted.is_empty() && (!host.execs.is_empty() || !host.removals.is_empty()) {
+    if host.follow.has_work() {
         evaluate_follow_ons(host, emit);
     }
     // Candidates stay while a write that may still alert (waiting out its quarantine grace)
     // is older than them: its alert can claim them later (regression:
     // follow_on_kept_during_quarantine_grace).
-    let first = host.pending.iter().map(|p| p.time).min().unwrap_or(i64::MAX);
-    let procs = &mut host.procs;
-    let mut keep = |time: i64, proc: Slot| {
-        let keep = time >= first;
-        if !keep {
-            procs.unpin(proc);
-        }
-        keep
-    };
-    host.execs.retain(|e| keep(e.time, e.proc));
-    host.removals.retain(|r| keep(r.time, r.proc));
+    let first = host.anchors.first_pending().unwrap_or(i64::MAX);
+    host.follow.release_candidates_before(&mut host.procs, first);
 }

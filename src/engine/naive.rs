@@ -35,7 +35,6 @@ use clickchain_logic::{ChainFacts, Id};
 use super::chain::{choose_and_emit, run_chain, write_facts};
 use super::evaluate::{after_chains, take_ready};
 use super::local::{Emitted, Local};
-use crate::host::proctable::Slot;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
 
@@ -103,8 +102,7 @@ fn evaluate_window(
         local.lineage(host, slot);
     }
     // Every link root's egress and clicks (in root order, each root's in time order).
-    let mut roots: Vec<Slot> = host.roots.keys().copied().collect();
-    roots.sort_unstable();
+    let roots = host.roots.sorted_roots();
     let (mut result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
 
     // Dedup against earlier batches: only the new writes' matches are new.

@@ -252,9 +252,7 @@ impl Engine {
         self.dirty = (0..self.hosts.len() as u32).collect();
         for h in &mut self.hosts {
             h.dirty = true;
-            for p in h.pending.iter_mut().filter(|p| p.ready > self.max_seen) {
-                p.quarantine_candidate = false;
-            }
+            h.anchors.end_of_input(self.max_seen);
         }
         self.close_batch(until, true);
     }
@@ -329,7 +327,7 @@ impl Engine {
             limits: &self.limits,
             ended_before: t - ENDED_GRACE_MS,
         };
-        h.ingest(&mut ctx, ev, t);
+        crate::lower::ingest(h, &mut ctx, ev, t);
         self.stats.events_processed += 1;
         if !h.dirty {
             h.dirty = true;
@@ -359,7 +357,7 @@ impl Engine {
                 evaluate_host(host, profile, until, at_end, &mut emit);
                 evaluated = true;
             }
-            if !host.pending.is_empty() {
+            if !host.anchors.pending().is_empty() {
                 host.dirty = true;
                 still.push(id);
             }
