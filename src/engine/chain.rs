@@ -16,7 +16,7 @@ use crate::profile::Profile;
 
 /// The facts of one write (`id`): the write, and the quarantine flags seen on its file.
 pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts, id: Id, w: &PendingWrite) {
-    let proc = local.lineage(host, w.proc);
+    let proc = local.rooted(host, w.proc);
     let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
     let t = w.time;
     facts.write.push(logic::Write {
@@ -57,13 +57,13 @@ pub(super) fn run_chain(
     for &r in roots {
         let Some(state) = host.roots.get(r) else { continue };
         for (j, e) in state.egress().iter().enumerate() {
-            let proc = local.lineage(host, e.proc);
+            let proc = local.rooted(host, e.proc);
             let domain = local.name(&e.dest.key);
             facts.egress.push(logic::Egress { id: refs.egress.len() as Id, proc, time: e.time, domain });
             refs.egress.push((r, j));
         }
         for (j, c) in state.clicks().iter().enumerate() {
-            let proc = local.lineage(host, c.proc);
+            let proc = local.rooted(host, c.proc);
             facts.click.push(logic::Click { id: refs.clicks.len() as Id, proc, time: c.time });
             refs.clicks.push((r, j));
         }

@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 
 use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Record, WriteInfo, STRATEGY, TECHNIQUE};
-use crate::host::proctable::{Slot, MAX_DEPTH};
+use crate::host::proctable::Slot;
 use crate::host::{AlertedFile, Host, PendingWrite};
 use crate::profile::Profile;
 
@@ -137,7 +137,7 @@ pub(super) fn emit_alert(
 pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec<SourceRef>) -> Vec<String> {
     let mut chain = vec![proc];
     if proc != root {
-        for a in host.procs.ancestors(proc).take(MAX_DEPTH) {
+        for a in host.procs.ancestors(proc) {
             chain.push(a);
             if a == root {
                 break;

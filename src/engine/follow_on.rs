@@ -40,6 +40,7 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
         }
     }
     facts.parent = std::mem::take(&mut local.parent);
+    emit.stats.anomalies.lineage_truncated += local.truncated;
     let mut found = logic::evaluate_follow_on(&facts);
     found.sort_by_key(|m| (m.time, m.kind, m.alert, m.proc));
     emit.stats.follow_on_evaluations += 1;

@@ -7,7 +7,7 @@ use clickchain_logic::Id;
 use rustc_hash::FxHashMap;
 
 use crate::alert::Record;
-use crate::host::proctable::Slot;
+use crate::host::proctable::{Slot, MAX_DEPTH};
 use crate::host::Host;
 use crate::stats::Stats;
 
@@ -20,17 +20,24 @@ pub(super) struct Local {
     pub(super) names: FxHashMap<Arc<str>, Id>,
     pub(super) parent: Vec<(Id, Id)>,
     pub(super) image: Vec<(Id, Id)>,
+    /// Lineage walks cut at [`MAX_DEPTH`].
+    pub(super) truncated: u64,
 }
 
 impl Local {
-    /// The local id of `slot`, adding it and its ancestors (edges and images) on first sight.
+    /// The local id of `slot`, adding it and its ancestors (edges and images, at most
+    /// [`MAX_DEPTH`] generations up; a cut walk is counted) on first sight.
     pub(super) fn lineage(&mut self, host: &Host, slot: Slot) -> Id {
         if let Some(&id) = self.procs.get(&slot) {
             return id;
         }
         let first = self.add(host, slot);
         let mut child = first;
-        for anc in host.procs.ancestors(slot) {
+        for (depth, anc) in host.procs.ancestors(slot).enumerate() {
+            if depth == MAX_DEPTH {
+                self.truncated += 1;
+                break;
+            }
             let known = self.procs.contains_key(&anc);
             let id = if known { self.procs[&anc] } else { self.add(host, anc) };
             self.parent.push((child, id));
@@ -40,6 +47,24 @@ impl Local {
             child = id;
         }
         first
+    }
+
+    /// The local id of `slot`, adding it (edge and image) on first sight with one edge to its
+    /// link root, if it has another: what the chain rules need of a lineage, whatever its depth
+    /// (they derive the same root from it as from the whole lineage).
+    pub(super) fn rooted(&mut self, host: &Host, slot: Slot) -> Id {
+        if let Some(&id) = self.procs.get(&slot) {
+            return id;
+        }
+        let id = self.add(host, slot);
+        if let Some(root) = host.procs.root_of(slot).filter(|&r| r != slot) {
+            let root = match self.procs.get(&root) {
+                Some(&r) => r,
+                None => self.add(host, root),
+            };
+            self.parent.push((id, root));
+        }
+        id
     }
 
     fn add(&mut self, host: &Host, slot: Slot) -> Id {

@@ -40,6 +40,8 @@ mod naive {
 mod reorder;
 mod sharded;
 mod streaming;
+#[cfg(test)]
+mod tests;
 
 pub use any::AnyEngine;
 pub use latency::BatchLatency;

@@ -99,7 +99,7 @@ fn evaluate_window(
     }
     // The whole process table.
     for slot in host.procs.live_slots() {
-        local.lineage(host, slot);
+        local.rooted(host, slot);
     }
     // Every link root's egress and clicks (in root order, each root's in time order).
     let roots = host.roots.sorted_roots();

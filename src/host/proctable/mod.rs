@@ -6,6 +6,7 @@
 //! alive at that time: a new start under a pid ends the previous incarnation, so pid reuse never
 //! joins strangers.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use clickchain_adapters::{ProcKey, SourceRef};
@@ -29,7 +30,8 @@ pub(crate) type Tagged = (Slot, u64);
 /// process, and a pinned process's parents are held by their children.
 pub(crate) const ENDED_GRACE_MS: i64 = 120_000;
 
-/// Lineage walks stop here, whatever the input claims.
+/// Lineage walks that hand a process's ancestors to the follow-on rules stop here (a cut walk
+/// is counted); link roots are carried, so no depth limits the chain rules.
 pub(crate) const MAX_DEPTH: usize = 64;
 
 #[derive(Debug)]
@@ -74,21 +76,32 @@ pub(crate) struct StartOutcome {
     pub joined: bool,
 }
 
-/// A process's place in its lineage, kept apart from the rest of its [`Proc`]: the walks up a
-/// lineage (the link root of every write and connect) then read 8 bytes a process, not the
-/// ~150 of a `Proc` spread over three cache lines (`root_of` was the engine's largest source
-/// of L1 misses after copying events).
-#[derive(Debug, Clone, Copy)]
+/// A process's place in its lineage, kept apart from the rest of its [`Proc`] (walks up a
+/// lineage read these few bytes a process, not the ~150 of a `Proc`).
+///
+/// Its link root (the top-most link source among it and its ancestors) is carried from its
+/// start: its parent's root, else itself if it is a link source. A start that gives a process
+/// with children a parent or a link-source image (a placeholder filled in late) may change the
+/// roots below it: it moves the table to a new epoch, and a root carried from an older epoch is
+/// worked out again (from the nearest ancestor with a current one) when next asked for.
+#[derive(Debug, Clone)]
 struct Link {
-    /// The parent's slot, or [`Link::NO_PARENT`].
+    /// The parent's slot, or [`NO_SLOT`].
     parent: Slot,
     /// Its image is a link source (BrowserParents).
     link_source: bool,
+    /// The link root, or [`NO_SLOT`]; valid while `epoch` is the table's.
+    root: Cell<Slot>,
+    epoch: Cell<u64>,
 }
 
+/// No process: a parent or link root that is not there.
+const NO_SLOT: Slot = Slot::MAX;
+
 impl Link {
-    const NO_PARENT: Slot = Slot::MAX;
-    const NONE: Link = Link { parent: Link::NO_PARENT, link_source: false };
+    fn new(parent: Slot, link_source: bool, root: Slot, epoch: u64) -> Link {
+        Link { parent, link_source, root: Cell::new(root), epoch: Cell::new(epoch) }
+    }
 }
 
 #[derive(Default)]
@@ -104,6 +117,8 @@ pub(crate) struct ProcTable {
     next_serial: u64,
     /// The image of a process never seen starting (shared, not allocated per placeholder).
     no_image: Arc<str>,
+    /// Carried link roots are current when of this epoch (see [`Link`]).
+    epoch: u64,
 }
 
 pub(crate) struct NewProc<'a> {
@@ -229,9 +244,10 @@ impl ProcTable {
             }
             None => self.slots.push(p) as Slot,
         };
+        let link = Link::new(NO_SLOT, false, NO_SLOT, self.epoch);
         match self.links.get_mut(slot as usize) {
-            Some(link) => *link = Link::NONE,
-            None => self.links.push(Link::NONE),
+            Some(l) => *l = link,
+            None => self.links.push(link),
         }
         slot
     }
@@ -239,12 +255,7 @@ impl ProcTable {
     /// The parent of a live process.
     pub fn parent(&self, slot: Slot) -> Option<Slot> {
         let parent = self.links[slot as usize].parent;
-        (parent != Link::NO_PARENT).then_some(parent)
-    }
-
-    /// Whether a live process's image is a link source (BrowserParents).
-    pub fn is_link_source(&self, slot: Slot) -> bool {
-        self.links[slot as usize].link_source
+        (parent != NO_SLOT).then_some(parent)
     }
 
     fn placeholder(&mut self, key: &ProcKey, time: i64) -> Slot {
@@ -393,7 +404,7 @@ impl ProcTable {
                 }
                 let ps = self.resolve(pk, new.time);
                 // Only a process with children can be an ancestor (a new one never is).
-                if ps == slot || (self.get(slot).children > 0 && self.ancestors(ps).any(|a| a == slot)) {
+                if ps == slot || (self.get(slot).children > 0 && self.is_ancestor(slot, ps)) {
                     outcome.cycle = true;
                     None
                 } else {
@@ -435,7 +446,13 @@ impl ProcTable {
             // Starting makes it the pid's current holder, for sources that only know pids.
             self.take_pid(*pid, slot, new.time);
         }
-        self.links[slot as usize] = Link { parent: parent.unwrap_or(Link::NO_PARENT), link_source: new.is_link_source };
+        let root = parent.and_then(|ps| self.root_of(ps)).or(new.is_link_source.then_some(slot));
+        self.links[slot as usize] =
+            Link::new(parent.unwrap_or(NO_SLOT), new.is_link_source, root.unwrap_or(NO_SLOT), self.epoch);
+        if self.get(slot).children > 0 {
+            // Its descendants' carried roots may have changed.
+            self.epoch += 1;
+        }
         let p = self.get_mut(slot);
         p.image = new.image;
         p.start = Some(new.time);
@@ -454,7 +471,9 @@ impl ProcTable {
         }
     }
 
-    /// Parents of `slot`, nearest first, at most [`MAX_DEPTH`].
+    /// Parents of `slot`, nearest first, up to the top of its lineage. (Starts never make a
+    /// process its own ancestor; were the input to manage it, the walk still ends: no lineage
+    /// is longer than the table.)
     pub fn ancestors(&self, slot: Slot) -> impl Iterator<Item = Slot> + '_ {
         let mut cur = self.parent(slot);
         std::iter::from_fn(move || {
@@ -462,15 +481,53 @@ impl ProcTable {
             cur = self.parent(s);
             Some(s)
         })
-        .take(MAX_DEPTH)
+        .take(self.len)
+    }
+
+    /// Whether `a` is `slot` or one of its ancestors.
+    fn is_ancestor(&self, a: Slot, slot: Slot) -> bool {
+        slot == a || self.ancestors(slot).any(|s| s == a)
     }
 
     /// The top-most link-source process among `slot` and its ancestors: which carried summaries
-    /// an event is filed under. Walked at use, so a parent filled in late still counts (crepe
-    /// derives the same from the parent facts).
+    /// an event is filed under, and the root the chain rules derive from the lineage. Carried
+    /// from the start, so that no walk is needed and no depth is too deep; a parent filled in
+    /// late still counts (see [`Link`]).
     pub fn root_of(&self, slot: Slot) -> Option<Slot> {
-        let own = self.is_link_source(slot).then_some(slot);
-        self.ancestors(slot).filter(|&a| self.is_link_source(a)).last().or(own)
+        let link = &self.links[slot as usize];
+        if link.epoch.get() != self.epoch {
+            self.refresh_roots(slot);
+        }
+        let root = link.root.get();
+        (root != NO_SLOT).then_some(root)
+    }
+
+    /// Works out again the roots of `slot` and of its ancestors up to the nearest one whose
+    /// root is current.
+    fn refresh_roots(&self, slot: Slot) {
+        let mut stale = vec![slot];
+        let mut above = NO_SLOT;
+        let mut cur = slot;
+        while let Some(p) = self.parent(cur) {
+            let link = &self.links[p as usize];
+            if link.epoch.get() == self.epoch {
+                above = link.root.get();
+                break;
+            }
+            if stale.len() > self.len {
+                break;
+            }
+            stale.push(p);
+            cur = p;
+        }
+        for &s in stale.iter().rev() {
+            let link = &self.links[s as usize];
+            if above == NO_SLOT && link.link_source {
+                above = s;
+            }
+            link.root.set(above);
+            link.epoch.set(self.epoch);
+        }
     }
 
     pub fn pin(&mut self, slot: Slot) {

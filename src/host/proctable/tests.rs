@@ -60,6 +60,37 @@ fn root_is_the_top_most_link_source() {
 }
 
 #[test]
+fn a_root_carried_from_the_start_follows_a_parent_filled_in_late() {
+    let mut t = ProcTable::default();
+    let id = |s: &str| ProcKey::Id(s.into());
+    // The child's parent is known only by reference at first (a placeholder, no link source).
+    let (shell, _) = start_as(&mut t, id("shell"), Some(id("browser")), false, false, 1);
+    let (leaf, _) = start_as(&mut t, id("leaf"), Some(id("shell")), false, false, 2);
+    assert_eq!(t.root_of(leaf), None);
+    // Then the placeholder's start (a browser, under a mail client) is seen.
+    let (mail, _) = start_as(&mut t, id("mail"), None, true, false, 0);
+    let (browser, _) = start_as(&mut t, id("browser"), Some(id("mail")), true, false, 0);
+    assert_eq!(t.parent(shell), Some(browser));
+    assert_eq!(t.root_of(leaf), Some(mail), "the roots below the filled-in process follow");
+    assert_eq!(t.root_of(shell), Some(mail));
+    let (late, _) = start_as(&mut t, id("late"), Some(id("leaf")), false, false, 3);
+    assert_eq!(t.root_of(late), Some(mail));
+}
+
+#[test]
+fn any_depth_keeps_its_root() {
+    let mut t = ProcTable::default();
+    let id = |n: u32| ProcKey::Id(format!("p{n}").into());
+    let (browser, _) = start_as(&mut t, id(0), None, true, false, 0);
+    for n in 1..=10_000 {
+        start(&mut t, id(n), Some(id(n - 1)), n.into());
+    }
+    let leaf = t.lookup(&id(10_000)).unwrap();
+    assert_eq!(t.root_of(leaf), Some(browser));
+    assert_eq!(t.ancestors(leaf).count(), 10_000);
+}
+
+#[test]
 fn sweep_removes_ended_leaves_then_their_parents_but_not_pinned_ones() {
     let mut t = ProcTable::default();
     let id = |s: &str| ProcKey::Id(s.into());
