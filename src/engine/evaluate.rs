@@ -1,8 +1,8 @@
 //! One host's micro-batch: carried state -> crepe facts -> matches -> alerts and follow-ons.
 //!
 //! Anchored on deltas (`docs/design.md`, "Streaming"): only the writes that became ready in this
-//! batch are evaluated, with the lineage walked up from them and the summaries carried for their
-//! link roots. Identifiers handed to crepe are local to the evaluation.
+//! batch are evaluated, with their link roots and the summaries carried for those roots.
+//! Identifiers handed to crepe are local to the evaluation.
 
 use super::chain::evaluate_chains;
 use super::follow_on::evaluate_follow_ons;

@@ -1,13 +1,14 @@
-//! Naive evaluation: the benchmark peer of issue #6 (point 3a), never used by `scan` or live.
+//! Naive evaluation (feature `naive`): a benchmark peer and a test oracle, never used by `scan`
+//! or live.
 //!
 //! The streaming engine anchors each evaluation on the writes that became ready in the batch and
-//! seeds the rules with only the lineage walked up from them and the summaries carried for their
-//! link roots (DESIGN §5). This mode is the design DESIGN §5 rejected: every batch, every host
-//! that had events gets the same crepe chain program run over *all* facts of its last window
+//! seeds the rules with only their processes, their link roots and the summaries carried for
+//! those roots (`docs/design.md`, "Streaming"). This mode is the design rejected there: every
+//! batch, every host that had events gets the same crepe chain program run over *all* facts of its last window
 //! of event time, and the result is deduplicated against what earlier batches derived:
 //!
-//! - every process held in the host's table (all `(child, parent)` edges and images), not the
-//!   lineage of the new writes;
+//! - every process held in the host's table (each with an edge to its link root, and images),
+//!   not only the processes of the new writes;
 //! - every untrusted egress and observed click the host holds (those of all link roots, not
 //!   only the roots of the new writes);
 //! - every download-like write evaluated within the last `time_window` (kept here, with its

@@ -1,5 +1,6 @@
-//! Host-partitioned engines on threads (issue #6, DESIGN §8): hosts are independent, so each
-//! shard is a whole [`Engine`] that owns some hosts, and the caller's thread only routes events.
+//! Host-partitioned engines on threads (`docs/design.md`, "Streaming"): hosts are independent,
+//! so each shard is a whole [`Engine`] that owns some hosts, and the caller's thread only routes
+//! events.
 //!
 //! The router applies the same global watermark as one engine would (late and implausible
 //! events are dropped before routing, with the watermark of the whole stream) and forwards it

@@ -157,6 +157,11 @@ impl AlertDedup {
     pub fn insert(&mut self, key: (String, String), time: i64) {
         self.0.insert(key, time);
     }
+
+    /// Forgets alerts written before `horizon`.
+    pub fn expire(&mut self, horizon: i64) {
+        self.0.retain(|_, t| *t >= horizon);
+    }
 }
 
 /// Folders whose flags are cached per host.
@@ -234,6 +239,6 @@ impl Host {
             self.rebuild_interest();
         }
         self.anchors.expire(&mut self.procs, horizon);
-        self.emitted.0.retain(|_, t| *t >= horizon);
+        self.emitted.expire(horizon);
     }
 }
