@@ -415,10 +415,13 @@ impl ProcTable {
                 None
             }
             Some(pk) => {
-                if self.lookup(pk).is_none() {
-                    outcome.orphan = true;
-                }
-                let ps = self.resolve(pk, new.time);
+                let ps = match self.find(pk, new.time) {
+                    Some(ps) => ps,
+                    None => {
+                        outcome.orphan = true;
+                        self.placeholder(pk, new.time)
+                    }
+                };
                 // Only a process with children can be an ancestor (a new one never is).
                 if ps == slot || (self.get(slot).children > 0 && self.is_ancestor(slot, ps)) {
                     outcome.cycle = true;

@@ -80,7 +80,7 @@ fn a_root_carried_from_the_start_follows_a_parent_filled_in_late() {
 #[test]
 fn any_depth_keeps_its_root() {
     let mut t = ProcTable::default();
-    let id = |n: u32| ProcKey::Id(format!("p{n}").into());
+    let id = |n: u32| ProcKey::Id(format!("p{n}"));
     let (browser, _) = start_as(&mut t, id(0), None, true, false, 0);
     for n in 1..=10_000 {
         start(&mut t, id(n), Some(id(n - 1)), n.into());
