@@ -164,7 +164,8 @@ impl Lowering<'_> {
                 click = self.click(slot, t, url, source.clone());
             }
         }
-        if outcome.joined || !executed {
+        // Most starts concern no download: the image's path is not even normalised for them.
+        if outcome.joined || !executed || !(self.anchors.watching() || self.follow.interested()) {
             return Lowered::Start { click, ran_watched: None, exec: None };
         }
         let image_norm = ctx.profile.paths.normalize(image);
