@@ -86,7 +86,7 @@ pub struct Engine {
     out: Vec<Record>,
     stats: Stats,
     latency: BatchLatency,
-    /// Naive evaluation (bench peer): see [`Engine::set_naive_evaluation`].
+    /// Naive evaluation (bench peer, feature `naive`): see `Engine::set_naive_evaluation`.
     naive: Option<naive::NaiveWindows>,
 }
 
