@@ -1,4 +1,12 @@
-//! Per-host state carried between evaluations: compact summaries, never the raw window.
+//! Per-host state carried between evaluations: compact summaries, never the raw window
+//! (`docs/design.md`, "State and memory bounds").
+//!
+//! It comes in parts that own their data: the process table ([`proctable`]: identities,
+//! lineage, link roots, and when a process may leave), recent DNS answers ([`dns`]), the
+//! summaries carried per link root ([`roots`]), the writes waiting for evaluation (`anchors`),
+//! what follow-on matching watches (`follow_on`), and, here, alert dedup and a folder-flag
+//! cache. Lowering reports what an event adds as a [`lowered::Lowered`] value, which
+//! [`Host::apply`] hands to the part that keeps it.
 
 use std::net::IpAddr;
 use std::sync::Arc;
