@@ -36,7 +36,8 @@ pub(crate) struct RanWatched {
     pub source: SourceRef,
 }
 
-/// What one event adds to its host's carried state (beyond the process table, which lowering
+/// What one event adds to its host's carried state (the rare large findings boxed, so that
+/// what most events return stays small) (beyond the process table, which lowering
 /// updates itself: which process an event is about is part of classifying it).
 #[derive(Debug)]
 pub(crate) enum Lowered {
@@ -47,9 +48,9 @@ pub(crate) enum Lowered {
         /// A URL on its command line.
         click: Option<Click>,
         /// It ran a download watched for a later exec.
-        ran_watched: Option<RanWatched>,
+        ran_watched: Option<Box<RanWatched>>,
         /// It may be follow-on activity of an alerted file.
-        exec: Option<ExecCandidate>,
+        exec: Option<Box<ExecCandidate>>,
     },
     Click(Click),
     /// Answers of a DNS query.
@@ -65,12 +66,12 @@ pub(crate) enum Lowered {
     /// A partial download (by its normalised path), waiting for its final name.
     Partial {
         norm: String,
-        partial: Partial,
+        partial: Box<Partial>,
     },
     /// A download-like write to evaluate; `renamed_from`, the normalised path it was renamed
     /// from (a partial download it finishes).
     Anchor {
-        write: PendingWrite,
+        write: Box<PendingWrite>,
         renamed_from: Option<String>,
     },
     /// The quarantine flag was set on a file.
@@ -98,13 +99,13 @@ impl Host {
                 if let Some(click) = click {
                     self.keep_click(click, stats);
                 }
-                if let Some(r) = ran_watched {
+                if let Some(r) = ran_watched.map(|r| *r) {
                     if let Some(norm) = self.anchors.executed(&r.norm, r.time, r.grace, r.source) {
                         self.follow.add_interest(norm);
                     }
                 }
                 if let Some(exec) = exec {
-                    if !self.follow.add_exec(&mut self.procs, exec, limits.max_pending_per_host) {
+                    if !self.follow.add_exec(&mut self.procs, *exec, limits.max_pending_per_host) {
                         stats.dropped.follow_on_cap += 1;
                     }
                 }
@@ -123,7 +124,7 @@ impl Host {
                 }
             }
             Lowered::Partial { norm, partial } => {
-                stats.dropped.partial_evicted += self.anchors.add_partial(norm, partial) as u64;
+                stats.dropped.partial_evicted += self.anchors.add_partial(norm, *partial) as u64;
                 stats.classified.partial_writes += 1;
             }
             Lowered::Anchor { write, renamed_from } => {
@@ -131,7 +132,7 @@ impl Host {
                     self.anchors.renamed(&from, &write.norm);
                 }
                 let norm = write.norm.clone();
-                if self.anchors.push(&mut self.procs, write, limits.max_pending_per_host) {
+                if self.anchors.push(&mut self.procs, *write, limits.max_pending_per_host) {
                     stats.classified.anchor_writes += 1;
                     self.follow.add_interest(&norm);
                 } else {

@@ -51,7 +51,7 @@ impl Lowering<'_> {
         let norm = std::mem::take(&mut class.norm);
         if class.partial {
             if class.user_path && !class.excluded {
-                return Lowered::Partial { norm, partial: Partial { time: t, source, origin } };
+                return Lowered::Partial { norm, partial: Box::new(Partial { time: t, source, origin }) };
             }
             return Lowered::Nothing;
         }
@@ -80,7 +80,7 @@ impl Lowering<'_> {
             };
         let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
         let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
-        let write = PendingWrite {
+        let write = Box::new(PendingWrite {
             time: t,
             ready,
             proc: slot,
@@ -96,7 +96,7 @@ impl Lowering<'_> {
             quarantine_path: class.quarantine_path,
             quarantine_candidate,
             evidence,
-        };
+        });
         Lowered::Anchor { write, renamed_from: from_norm }
     }
 

@@ -172,11 +172,13 @@ impl Lowering<'_> {
         // A watched download from a quarantine folder runs: it was an executable after all,
         // so it goes back for evaluation as a QuarantinePolicy candidate (and is of interest
         // to follow-on matching from now on).
-        let ran_watched = (self.anchors.watching() && self.anchors.is_watched(&image_norm)).then(|| RanWatched {
-            norm: image_norm.clone(),
-            time: t,
-            grace: ctx.profile.params.quarantine_grace,
-            source,
+        let ran_watched = (self.anchors.watching() && self.anchors.is_watched(&image_norm)).then(|| {
+            Box::new(RanWatched {
+                norm: image_norm.clone(),
+                time: t,
+                grace: ctx.profile.params.quarantine_grace,
+                source,
+            })
         });
         let newly_wanted = ran_watched.as_ref().map(|r| r.norm.as_str());
         let exec = if self.follow.interested() || newly_wanted.is_some() {
@@ -198,7 +200,7 @@ impl Lowering<'_> {
         image_norm: String,
         cmd: Option<&str>,
         newly_wanted: Option<&str>,
-    ) -> Option<ExecCandidate> {
+    ) -> Option<Box<ExecCandidate>> {
         let paths = &ctx.profile.paths;
         let lolbin = self.procs.get(slot).lolbin;
         let named = |base: &str| {
@@ -217,7 +219,7 @@ impl Lowering<'_> {
             mentions.extend(named(&base));
         }
         let runs_file = newly_wanted == Some(image_norm.as_str()) || self.follow.wants(&image_norm);
-        (runs_file || lolbin).then_some(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin })
+        (runs_file || lolbin).then(|| Box::new(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin }))
     }
 
     /// Whether `slot` already clicked `url`.

@@ -513,6 +513,7 @@ impl ProcTable {
     /// an event is filed under, and the root the chain rules derive from the lineage. Carried
     /// from the start, so that no walk is needed and no depth is too deep; a parent filled in
     /// late still counts (see [`Link`]).
+    #[inline]
     pub fn root_of(&self, slot: Slot) -> Option<Slot> {
         let link = &self.links[slot as usize];
         if link.epoch.get() != self.epoch {
@@ -524,6 +525,7 @@ impl ProcTable {
 
     /// Works out again the roots of `slot` and of its ancestors up to the nearest one whose
     /// root is current.
+    #[cold]
     fn refresh_roots(&self, slot: Slot) {
         let mut stale = vec![slot];
         let mut above = NO_SLOT;
