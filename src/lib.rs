@@ -34,12 +34,14 @@ pub mod alert;
 pub mod config;
 pub mod domain;
 mod engine;
+mod host;
 pub mod input;
 mod intern;
 pub mod live;
 mod lower;
 pub mod merge;
 pub mod paths;
+mod profile;
 pub mod sink;
 pub mod stats;
 

@@ -72,6 +72,9 @@ pub struct Anomalies {
     pub unknown_process: u64,
     /// Released events forced out of a full reorder buffer.
     pub reorder_overflow: u64,
+    /// Lineages handed to the follow-on rules cut 64 generations up (an ancestor further up
+    /// is not matched as the alert's root or payload).
+    pub lineage_truncated: u64,
 }
 
 /// What ingest made of the events.
@@ -160,12 +163,20 @@ impl Drops {
 
 impl Anomalies {
     fn merge(&mut self, other: &Anomalies) {
-        let Anomalies { orphan_parent, parent_cycle, duplicate_start, unknown_process, reorder_overflow } = other;
+        let Anomalies {
+            orphan_parent,
+            parent_cycle,
+            duplicate_start,
+            unknown_process,
+            reorder_overflow,
+            lineage_truncated,
+        } = other;
         self.orphan_parent += orphan_parent;
         self.parent_cycle += parent_cycle;
         self.duplicate_start += duplicate_start;
         self.unknown_process += unknown_process;
         self.reorder_overflow += reorder_overflow;
+        self.lineage_truncated += lineage_truncated;
     }
 }
 

@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use clickchain_adapters::Event;
 
-use super::{BatchLatency, Engine, EngineError, ShardedEngine};
+use super::latency::BatchLatency;
+use super::sharded::ShardedEngine;
+use super::streaming::Engine;
 use crate::alert::Record;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
+use crate::profile::EngineError;
 use crate::sink::Sink;
 use crate::stats::Stats;
 

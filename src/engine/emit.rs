@@ -7,11 +7,21 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
-use super::evaluate::{Chosen, Emitted};
-use super::proctable::{Slot, MAX_DEPTH};
-use super::profile::Profile;
-use super::state::{AlertedFile, Host, PendingWrite};
+use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
+use crate::host::proctable::Slot;
+use crate::host::{AlertedFile, Host, PendingWrite};
+use crate::profile::Profile;
+
+/// A chosen chain for one (link root, file).
+pub(super) struct Chosen {
+    pub(super) write: usize,
+    pub(super) root: Slot,
+    pub(super) egress: Option<(Slot, usize)>,
+    pub(super) click: Option<(Slot, usize)>,
+    pub(super) strength: Option<Strength>,
+    pub(super) quarantine_missing: bool,
+}
 
 pub(super) fn emit_alert(
     host: &mut Host,
@@ -26,17 +36,17 @@ pub(super) fn emit_alert(
     let root = host.procs.get(c.root);
     let root_key = format!("{}@{}", root.key_label(), root.start.unwrap_or(i64::MIN));
     let dedup = (root_key.clone(), w.norm.clone());
-    if host.emitted.contains_key(&dedup) {
+    if host.emitted.contains(&dedup) {
         emit.stats.duplicates_suppressed += 1;
         return;
     }
-    let state = host.roots.get(&c.root);
-    let egress = c.egress.map(|(r, j)| &host.roots[&r].egress[j]);
-    let click = c.click.map(|(r, j)| &host.roots[&r].clicks[j]);
+    let state = host.roots.get(c.root);
+    let egress = c.egress.map(|(r, j)| host.roots.egress_at(r, j));
+    let click = c.click.map(|(r, j)| host.roots.click_at(r, j));
     let window = profile.params.window;
     // An inferred click sits at the root's first untrusted egress within the window.
     let inferred_at =
-        state.and_then(|s| s.egress.iter().map(|e| e.time).filter(|&te| te <= w.time && w.time - te <= window).min());
+        state.and_then(|s| s.egress().iter().map(|e| e.time).filter(|&te| te <= w.time && w.time - te <= window).min());
     let click_time = click.map(|k| k.time).or(inferred_at);
 
     let mut evidence: Vec<SourceRef> = Vec::new();
@@ -58,7 +68,7 @@ pub(super) fn emit_alert(
     let quarantine = if c.quarantine_missing {
         Some(false)
     } else {
-        w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.quarantined.get(&w.norm).map(|_| true))
+        w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.anchors.quarantined(&w.norm).map(|_| true))
     };
     let id = alert_id(&host.name, &root_key, &w.norm, w.time);
     let score =
@@ -105,13 +115,8 @@ pub(super) fn emit_alert(
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
-    if host.alerted.len() >= emit.max_alerted {
-        emit.stats.dropped.alerted_cap += 1;
-        return;
-    }
-    host.procs.pin(c.root);
     let deadline = click_time.unwrap_or(w.time) + window;
-    host.alerted.push(AlertedFile {
+    let file = AlertedFile {
         alert_id: Arc::from(id),
         analytic: profile.analytic,
         root: c.root,
@@ -121,14 +126,17 @@ pub(super) fn emit_alert(
         deadline: deadline.max(w.time),
         payload: Vec::new(),
         reported: FxHashSet::default(),
-    });
+    };
+    if !host.follow.add_alerted(&mut host.procs, file, emit.max_alerted) {
+        emit.stats.dropped.alerted_cap += 1;
+    }
 }
 
 /// Images from `root` down to `proc` (root first); adds their start records to `evidence`.
 pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec<SourceRef>) -> Vec<String> {
     let mut chain = vec![proc];
     if proc != root {
-        for a in host.procs.ancestors(proc).take(MAX_DEPTH) {
+        for a in host.procs.ancestors(proc) {
             chain.push(a);
             if a == root {
                 break;

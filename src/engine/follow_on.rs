@@ -5,15 +5,15 @@ use clickchain_logic::{self as logic, FollowOnFacts, Id, NONE};
 use rustc_hash::FxHashMap;
 
 use super::emit::{image_label, ms};
-use super::evaluate::{Emitted, Local};
-use super::state::Host;
+use super::local::{Emitted, Local};
 use crate::alert::{FollowOn, Record};
+use crate::host::Host;
 
 pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
     let mut local = Local::default();
     let mut facts = FollowOnFacts::default();
     let mut files: FxHashMap<&str, Id> = FxHashMap::default();
-    for (i, a) in host.alerted.iter().enumerate() {
+    for (i, a) in host.follow.alerted().iter().enumerate() {
         let next = files.len() as Id;
         let file = *files.entry(a.norm.as_str()).or_insert(next);
         let root = local.lineage(host, a.root);
@@ -23,7 +23,7 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
             facts.payload.push((i as Id, p));
         }
     }
-    for e in &host.execs {
+    for e in host.follow.execs() {
         let proc = local.lineage(host, e.proc);
         let image_file = files.get(e.image_norm.as_str()).copied().unwrap_or(NONE);
         facts.exec.push(logic::Exec { proc, time: e.time, image_file, lolbin: e.lolbin });
@@ -33,27 +33,29 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
             }
         }
     }
-    for r in &host.removals {
+    for r in host.follow.removals() {
         if let Some(&file) = files.get(r.norm.as_str()) {
             let proc = local.lineage(host, r.proc);
             facts.removal.push(logic::Removal { file, proc, time: r.time });
         }
     }
     facts.parent = std::mem::take(&mut local.parent);
+    emit.stats.anomalies.lineage_truncated += local.truncated;
     let mut found = logic::evaluate_follow_on(&facts);
     found.sort_by_key(|m| (m.time, m.kind, m.alert, m.proc));
     emit.stats.follow_on_evaluations += 1;
     for m in found {
         let slot = local.slots[m.proc as usize];
-        let a = &host.alerted[m.alert as usize];
+        let a = &host.follow.alerted()[m.alert as usize];
         let serial = host.procs.get(slot).serial;
         if a.reported.contains(&(m.kind as u8, serial)) {
             continue;
         }
         let mut evidence: Vec<SourceRef> = host.procs.get(slot).source.iter().cloned().collect();
         if m.kind == logic::FollowOnKind::ProtectionRemoved {
-            evidence
-                .extend(host.removals.iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()));
+            evidence.extend(
+                host.follow.removals().iter().filter(|r| r.proc == slot && r.norm == a.norm).map(|r| r.source.clone()),
+            );
         }
         let record = FollowOn {
             alert_id: a.alert_id.to_string(),
@@ -67,11 +69,7 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
         };
         emit.stats.follow_ons += 1;
         emit.out.push(Record::FollowOn(record));
-        let a = &mut host.alerted[m.alert as usize];
-        a.reported.insert((m.kind as u8, serial));
-        if matches!(m.kind, logic::FollowOnKind::Executed | logic::FollowOnKind::LolbinWithFile) {
-            a.payload.push(slot);
-            host.procs.pin(slot);
-        }
+        let payload = matches!(m.kind, logic::FollowOnKind::Executed | logic::FollowOnKind::LolbinWithFile);
+        host.follow.reported(&mut host.procs, m.alert as usize, m.kind as u8, slot, payload);
     }
 }

@@ -1,5 +1,5 @@
-//! Wall-clock time of each micro-batch evaluation, as a log-scale histogram (DESIGN §8 asks for
-//! per-batch latency p99). Kept apart from [`crate::Stats`], which stays deterministic.
+//! Wall-clock time of each micro-batch evaluation, as a log-scale histogram (for the per-batch
+//! latency p99 of `docs/performance.md`). Kept apart from [`crate::Stats`], which stays deterministic.
 
 use std::time::Duration;
 

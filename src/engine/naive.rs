@@ -1,13 +1,14 @@
-//! Naive evaluation: the benchmark peer of issue #6 (point 3a), never used by `scan` or live.
+//! Naive evaluation (feature `naive`): a benchmark peer and a test oracle, never used by `scan`
+//! or live.
 //!
 //! The streaming engine anchors each evaluation on the writes that became ready in the batch and
-//! seeds the rules with only the lineage walked up from them and the summaries carried for their
-//! link roots (DESIGN §5). This mode is the design DESIGN §5 rejected: every batch, every host
-//! that had events gets the same crepe chain program run over *all* facts of its last window
+//! seeds the rules with only their processes, their link roots and the summaries carried for
+//! those roots (`docs/design.md`, "Streaming"). This mode is the design rejected there: every
+//! batch, every host that had events gets the same crepe chain program run over *all* facts of its last window
 //! of event time, and the result is deduplicated against what earlier batches derived:
 //!
-//! - every process held in the host's table (all `(child, parent)` edges and images), not the
-//!   lineage of the new writes;
+//! - every process held in the host's table (each with an edge to its link root, and images),
+//!   not only the processes of the new writes;
 //! - every untrusted egress and observed click the host holds (those of all link roots, not
 //!   only the roots of the new writes);
 //! - every download-like write evaluated within the last `time_window` (kept here, with its
@@ -32,15 +33,44 @@
 
 use clickchain_logic::{ChainFacts, Id};
 
-use super::evaluate::{choose_and_emit, run_chain, write_facts, Emitted, Local};
-use super::proctable::Slot;
-use super::profile::Profile;
-use super::state::{Host, PendingWrite};
+use super::chain::{choose_and_emit, run_chain, write_facts};
+use super::evaluate::{after_chains, take_ready};
+use super::local::{Emitted, Local};
+use crate::host::{Host, PendingWrite};
+use crate::profile::Profile;
+
+/// The writes of each host's window (by host index), kept for naive evaluation.
+#[derive(Default)]
+pub(super) struct NaiveWindows(Vec<Vec<PendingWrite>>);
+
+impl NaiveWindows {
+    /// One naive evaluation of host `id` at a batch ending at `until`, then the follow-ons as
+    /// in the streaming engine.
+    pub(super) fn evaluate_host(
+        &mut self,
+        id: u32,
+        host: &mut Host,
+        profile: &Profile,
+        until: i64,
+        at_end: bool,
+        emit: &mut Emitted<'_>,
+    ) {
+        let id = id as usize;
+        if self.0.len() <= id {
+            self.0.resize_with(id + 1, Vec::new);
+        }
+        let ready = take_ready(host, until, at_end);
+        evaluate_window(host, &mut self.0[id], profile, &ready, until, emit);
+        after_chains(host, profile, ready, emit);
+    }
+}
 
 /// One naive evaluation of `host` at a batch ending at `until`; `ready` are the writes that
-/// became ready in this batch (possibly none).
-pub(super) fn evaluate_window(
+/// became ready in this batch (possibly none); `window` every write evaluated within the last
+/// `time_window` (their processes pinned).
+fn evaluate_window(
     host: &mut Host,
+    window: &mut Vec<PendingWrite>,
     profile: &Profile,
     ready: &[PendingWrite],
     until: i64,
@@ -50,10 +80,10 @@ pub(super) fn evaluate_window(
     // bounded by the engine's per-host cap (dropping a past write changes no alert: its matches
     // would be dropped as already derived).
     let from = until.saturating_sub(profile.params.window);
-    let excess = (host.naive_window.len() + ready.len()).saturating_sub(emit.max_alerted);
+    let excess = (window.len() + ready.len()).saturating_sub(emit.max_alerted);
     let mut n = 0;
     let procs = &mut host.procs;
-    host.naive_window.retain(|w| {
+    window.retain(|w| {
         n += 1;
         let keep = w.time >= from && n > excess;
         if !keep {
@@ -65,16 +95,15 @@ pub(super) fn evaluate_window(
     let mut local = Local::default();
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     // New writes first: their ids index `ready`, as the reduction expects.
-    for (i, w) in ready.iter().chain(host.naive_window.iter()).enumerate() {
+    for (i, w) in ready.iter().chain(window.iter()).enumerate() {
         write_facts(host, &mut local, &mut facts, i as Id, w);
     }
     // The whole process table.
     for slot in host.procs.live_slots() {
-        local.lineage(host, slot);
+        local.rooted(host, slot);
     }
     // Every link root's egress and clicks (in root order, each root's in time order).
-    let mut roots: Vec<Slot> = host.roots.keys().copied().collect();
-    roots.sort_unstable();
+    let roots = host.roots.sorted_roots();
     let (mut result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
 
     // Dedup against earlier batches: only the new writes' matches are new.
@@ -86,6 +115,6 @@ pub(super) fn evaluate_window(
     }
     for w in ready {
         host.procs.pin(w.proc);
-        host.naive_window.push(w.clone());
+        window.push(w.clone());
     }
 }

@@ -1,5 +1,6 @@
-//! Host-partitioned engines on threads (issue #6, DESIGN §8): hosts are independent, so each
-//! shard is a whole [`Engine`] that owns some hosts, and the caller's thread only routes events.
+//! Host-partitioned engines on threads (`docs/design.md`, "Streaming"): hosts are independent,
+//! so each shard is a whole [`Engine`] that owns some hosts, and the caller's thread only routes
+//! events.
 //!
 //! The router applies the same global watermark as one engine would (late and implausible
 //! events are dropped before routing, with the watermark of the whole stream) and forwards it
@@ -16,10 +17,13 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::Event;
 use rustc_hash::FxHashMap;
 
-use super::{nod, BatchLatency, Engine, EngineError, PslHandle, NOT_BEFORE_MS};
+use super::latency::BatchLatency;
+use super::streaming::{Engine, PslHandle, NOT_BEFORE_MS};
 use crate::alert::Record;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
+use crate::lower::nod;
+use crate::profile::EngineError;
 use crate::sink::Sink;
 use crate::stats::Stats;
 
@@ -289,7 +293,7 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
         }
         engine.finish();
         let _ = records.send(engine.drain());
-        (engine.stats, engine.latency)
+        engine.into_totals()
     })?;
     Ok(Shard { tx: Some(tx), buf: Vec::with_capacity(BATCH), sent: i64::MIN, thread: Some(thread) })
 }

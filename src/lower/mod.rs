@@ -1,50 +1,32 @@
-//! Lowering: one event into its host's classified state (DESIGN §2, "classify at ingest").
+//! Lowering: one event into what its host keeps of it (`docs/design.md`, "Lowering": classify at
+//! ingest).
 //!
 //! Everything stateless is decided here, once per event: is the process in a link lineage,
 //! is the path a user path and download-like, is the destination untrusted. What can never
-//! matter is dropped (and counted); what may matter is carried as a compact summary for the
-//! rules in [`crate::engine`] to evaluate.
+//! matter is dropped (and counted); what may matter comes back as a [`Lowered`] value, a
+//! compact summary that the host keeps for the rules of the engine to evaluate. Lowering
+//! updates the process table itself: which process an event is about is part of classifying
+//! it.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, ProcKey, SourceRef};
+use clickchain_adapters::{Event, EventKind, ProcKey, SourceRef};
 
-use crate::domain::{host_of_url, DomainError, Psl};
-use crate::engine::dns::DnsEntry;
-use crate::engine::nod::NodStore;
-use crate::engine::proctable::{NewProc, Slot};
-use crate::engine::profile::{Limits, Profile};
-use crate::engine::state::{
-    ClickEntry, DomainSource, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate,
-};
-use crate::stats::Stats;
+use crate::domain::host_of_url;
+use crate::host::dns::{DnsCache, DnsEntry};
+use crate::host::lowered::{Click, Lowered, RanWatched};
+use crate::host::proctable::{NewProc, ProcTable, Slot};
+use crate::host::roots::Roots;
+use crate::host::{Anchors, DirFlagsCache, DomainSource, EgressEntry, ExecCandidate, FollowOnWatch, Host};
+use crate::intern::Interner;
 
+mod ctx;
 mod dest;
+mod files;
+pub(crate) mod nod;
 
-use dest::classify;
+pub(crate) use ctx::Ctx;
 pub(crate) use dest::DestCache;
-
-/// Two connects of one process to one destination closer than this are one egress.
-const EGRESS_COALESCE_MS: i64 = 1_000;
-/// Most partial downloads remembered per host.
-const MAX_PARTIALS: usize = 10_000;
-/// Folders whose flags are cached per host.
-const DIR_FLAGS_CACHE: usize = 4096;
-/// Most observed clicks carried per link root.
-const MAX_CLICKS_PER_ROOT: usize = 256;
-
-/// What lowering needs besides the host.
-pub(crate) struct Ctx<'a> {
-    pub profile: &'a Profile,
-    pub psl: &'a Psl,
-    pub first_seen: &'a mut NodStore,
-    pub dests: &'a mut DestCache,
-    pub stats: &'a mut Stats,
-    pub limits: &'a Limits,
-    /// Ended processes that nothing refers to may leave when they ended before this.
-    pub ended_before: i64,
-}
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value). A
 /// headless browser is automation, not a user handling a link (regression:
@@ -63,10 +45,36 @@ pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
         .find(|t| has_prefix(t, "http://") || has_prefix(t, "https://"))
 }
 
-impl Host {
-    /// Lowers one event (already accepted and in time order) that happened at `t`, its time in
-    /// milliseconds (which the caller has computed already).
-    pub(crate) fn ingest(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
+/// Lowers one event (already accepted and in time order) that happened at `t`, its time in
+/// milliseconds (which the caller has computed already), and has `host` keep what was found.
+pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
+    let mut view = Lowering {
+        procs: &mut host.procs,
+        images: &mut host.images,
+        dir_flags: &mut host.dir_flags,
+        dns: &host.dns,
+        roots: &host.roots,
+        anchors: &host.anchors,
+        follow: &host.follow,
+    };
+    let found = view.lower(ctx, ev, t);
+    host.apply(found, ctx.limits, ctx.stats);
+}
+
+/// A host as lowering sees it: the process table and caches it updates, and the carried state
+/// it reads.
+struct Lowering<'h> {
+    procs: &'h mut ProcTable,
+    images: &'h mut Interner,
+    dir_flags: &'h mut DirFlagsCache,
+    dns: &'h DnsCache,
+    roots: &'h Roots,
+    anchors: &'h Anchors,
+    follow: &'h FollowOnWatch,
+}
+
+impl Lowering<'_> {
+    fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
             EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked } => {
@@ -75,14 +83,15 @@ impl Host {
                 let command_line = if forked { None } else { command_line };
                 self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), !forked)
             }
-            EventKind::ProcessEnd { proc } => self.procs.end(&proc, t),
+            EventKind::ProcessEnd { proc } => {
+                self.procs.end(&proc, t);
+                Lowered::Nothing
+            }
             EventKind::UrlOpen { proc, url } => {
                 let slot = self.known(ctx, &proc, t);
-                self.add_click(ctx, slot, t, &url, source);
+                self.click(slot, t, &url, source).map_or(Lowered::Nothing, Lowered::Click)
             }
-            EventKind::DnsAnswer { proc, query, answers } => {
-                self.on_dns(ctx, t, source, proc.as_ref(), &query, answers)
-            }
+            EventKind::DnsAnswer { proc, query, answers } => self.on_dns(t, source, proc.as_ref(), &query, answers),
             EventKind::Connect { proc, dst_ip, dst_port, domain } => {
                 self.on_connect(ctx, t, source, &proc, dst_ip, dst_port, domain.as_deref())
             }
@@ -121,10 +130,10 @@ impl Host {
         image: &str,
         command_line: Option<&str>,
         executed: bool,
-    ) {
+    ) -> Lowered {
         if !self.make_room(ctx) {
             ctx.stats.dropped.process_cap += 1;
-            return;
+            return Lowered::Nothing;
         }
         let paths = &ctx.profile.paths;
         let (_, is_link_source, lolbin) = paths.image_flags(image);
@@ -145,94 +154,97 @@ impl Host {
         ctx.stats.anomalies.duplicate_start += u64::from(outcome.duplicate);
         ctx.stats.classified.joined_starts += u64::from(outcome.joined);
         if outcome.duplicate {
-            return;
+            return Lowered::Nothing;
         }
+        let mut click = None;
         if let Some(url) = command_line.and_then(url_in_command_line) {
             // The first record of a joined start may have had no command line (4688 without
             // the command-line audit policy): its URL counts once.
             if !(outcome.joined && self.has_click(slot, url)) {
-                self.add_click(ctx, slot, t, url, source.clone());
+                click = self.click(slot, t, url, source.clone());
             }
         }
-        if outcome.joined {
-            return;
+        // Most starts concern no download: the image's path is not even normalised for them.
+        if outcome.joined || !executed || !(self.anchors.watching() || self.follow.interested()) {
+            return Lowered::Start { click, ran_watched: None, exec: None };
         }
-        if executed && !self.exec_watch.is_empty() {
-            self.executed_download(ctx, t, image, source);
-        }
-        if executed && !self.interest.is_empty() {
-            self.exec_candidate(ctx, slot, t, image, command_line);
-        }
+        let image_norm = ctx.profile.paths.normalize(image);
+        // A watched download from a quarantine folder runs: it was an executable after all,
+        // so it goes back for evaluation as a QuarantinePolicy candidate (and is of interest
+        // to follow-on matching from now on).
+        let ran_watched = (self.anchors.watching() && self.anchors.is_watched(&image_norm)).then(|| {
+            Box::new(RanWatched {
+                norm: image_norm.clone(),
+                time: t,
+                grace: ctx.profile.params.quarantine_grace,
+                source,
+            })
+        });
+        let newly_wanted = ran_watched.as_ref().map(|r| r.norm.as_str());
+        let exec = if self.follow.interested() || newly_wanted.is_some() {
+            self.exec_candidate(ctx, slot, t, image_norm.clone(), command_line, newly_wanted)
+        } else {
+            None
+        };
+        Lowered::Start { click, ran_watched, exec }
     }
 
-    /// A watched download from a quarantine folder runs: it was an executable after all, so it
-    /// goes back for evaluation as a QuarantinePolicy candidate.
-    fn executed_download(&mut self, ctx: &mut Ctx<'_>, t: i64, image: &str, source: SourceRef) {
-        let norm = ctx.profile.paths.normalize(image);
-        let Some(mut w) = self.exec_watch.remove(&norm) else { return };
-        w.quarantine_candidate = true;
-        w.ready = t.max(w.time + ctx.profile.params.quarantine_grace);
-        w.evidence.push(source);
-        self.add_interest(&w.norm);
-        self.pending.push(w);
-    }
-
-    fn exec_candidate(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, image: &str, cmd: Option<&str>) {
+    /// A start that may be follow-on activity: it runs a file of interest (or `newly_wanted`,
+    /// a file that becomes one with this start), or it is a lolbin, with the files of interest
+    /// its command line mentions.
+    fn exec_candidate(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        slot: Slot,
+        t: i64,
+        image_norm: String,
+        cmd: Option<&str>,
+        newly_wanted: Option<&str>,
+    ) -> Option<Box<ExecCandidate>> {
         let paths = &ctx.profile.paths;
-        let image_norm = paths.normalize(image);
         let lolbin = self.procs.get(slot).lolbin;
+        let named = |base: &str| {
+            let mut files: Vec<String> = self.follow.named(base).cloned().unwrap_or_default();
+            if let Some(n) = newly_wanted.filter(|n| crate::paths::basename(n) == base) {
+                if !files.iter().any(|f| f == n) {
+                    files.push(n.to_owned());
+                }
+            }
+            files
+        };
         let mut mentions = Vec::new();
         for token in cmd.unwrap_or("").split_ascii_whitespace() {
             let token = token.trim_matches(|c| c == '"' || c == '\'');
             let base = paths.normalize(crate::paths::basename(token));
-            if let Some(files) = self.interest.get(&base) {
-                mentions.extend(files.iter().cloned());
-            }
+            mentions.extend(named(&base));
         }
-        let runs_file = self.interest.get(crate::paths::basename(&image_norm)).is_some_and(|v| v.contains(&image_norm));
-        if (runs_file || lolbin) && self.execs.len() >= ctx.limits.max_pending_per_host {
-            ctx.stats.dropped.follow_on_cap += 1;
-        } else if runs_file || lolbin {
-            self.procs.pin(slot);
-            self.execs.push(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin });
-        }
+        let runs_file = newly_wanted == Some(image_norm.as_str()) || self.follow.wants(&image_norm);
+        (runs_file || lolbin).then(|| Box::new(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin }))
     }
 
     /// Whether `slot` already clicked `url`.
     fn has_click(&self, slot: Slot, url: &str) -> bool {
-        let Some(root) = self.procs.root_of(slot) else { return false };
-        self.roots.get(&root).is_some_and(|r| r.clicks.iter().any(|c| c.proc == slot && &*c.url == url))
+        self.procs.root_of(slot).is_some_and(|root| self.roots.has_click(root, slot, url))
     }
 
-    fn add_click(&mut self, ctx: &mut Ctx<'_>, slot: Slot, t: i64, url: &str, source: SourceRef) {
-        let Some(root) = self.procs.root_of(slot) else { return };
-        let clicks = &mut self.roots.entry(root).or_default().clicks;
-        if clicks.len() >= MAX_CLICKS_PER_ROOT {
-            ctx.stats.dropped.click_cap += 1;
-            return;
-        }
-        ctx.stats.classified.clicks += 1;
-        self.procs.pin(slot);
-        let url = self.images.intern(url);
-        self.roots.entry(root).or_default().clicks.push_back(ClickEntry { time: t, proc: slot, url, source });
+    /// A click by `slot`, if it is in a link lineage.
+    fn click(&self, slot: Slot, t: i64, url: &str, source: SourceRef) -> Option<Click> {
+        let root = self.procs.root_of(slot)?;
+        Some(Click { root, proc: slot, time: t, url: url.to_owned(), source })
     }
 
     fn on_dns(
         &mut self,
-        ctx: &mut Ctx<'_>,
         t: i64,
         source: SourceRef,
         proc: Option<&ProcKey>,
         query: &str,
         answers: Vec<IpAddr>,
-    ) {
+    ) -> Lowered {
         let root =
             proc.and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.root_of(s)).map(|r| self.procs.tagged(r));
         let name = self.images.intern(query.trim_end_matches('.'));
-        for ip in answers {
-            let entry = DnsEntry { name: Arc::clone(&name), time: t, root, source: source.clone() };
-            ctx.stats.dropped.dns_evicted += self.dns.insert(ip, entry, ctx.limits.max_dns_per_host);
-        }
+        Lowered::Dns { answers, entry: DnsEntry { name, time: t, root, source } }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -245,11 +257,11 @@ impl Host {
         ip: IpAddr,
         port: u16,
         domain: Option<&str>,
-    ) {
+    ) -> Lowered {
         let slot = self.known(ctx, proc, t);
         let Some(root) = self.procs.root_of(slot) else {
             ctx.stats.classified.egress_outside_lineage += 1;
-            return;
+            return Lowered::Nothing;
         };
         // Most connects go to trusted destinations: nothing is allocated before the verdict.
         let answer = if domain.is_none() {
@@ -264,192 +276,21 @@ impl Host {
             (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
             (None, None, None) => (None, DomainSource::None),
         };
-        let dest = classify(ctx, ip, name, t);
+        let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
-            return;
+            return Lowered::Nothing;
         }
         let mut evidence = vec![source];
         evidence.extend(answer.map(|e| e.source.clone()));
         let source = if dest.domain.is_some() { how } else { DomainSource::None };
-        let state = self.roots.entry(root).or_default();
-        // A browser opens many sockets to one destination at once: keep the first of a burst.
-        if state
-            .egress
-            .iter()
-            .rev()
-            .take(8)
-            .any(|e| e.proc == slot && e.dest.key == dest.key && t - e.time < EGRESS_COALESCE_MS)
-        {
-            return;
-        }
-        if self.egress_len >= ctx.limits.max_egress_per_host {
-            ctx.stats.dropped.egress_cap += 1;
-            return;
-        }
-        ctx.stats.classified.egress_untrusted += 1;
-        state.egress.push_back(EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence });
-        self.egress_len += 1;
-        self.procs.pin(slot);
+        Lowered::Egress { root, egress: EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence } }
     }
 
     /// The host part of the latest click URL of `root` at or before `t`.
     fn click_host(&self, root: Slot, t: i64) -> Option<String> {
-        let clicks = &self.roots.get(&root)?.clicks;
-        let c = clicks.iter().rev().find(|c| c.time <= t)?;
+        let c = self.roots.latest_click(root, t)?;
         host_of_url(&c.url).map(str::to_owned)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn on_write(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        t: i64,
-        source: SourceRef,
-        proc: &ProcKey,
-        path: String,
-        op: FileOp,
-        origin: Option<Origin>,
-    ) {
-        let paths = &ctx.profile.paths;
-        let renamed_from = match op {
-            FileOp::Modify => {
-                ctx.stats.classified.writes_ignored += 1;
-                return;
-            }
-            FileOp::Create => None,
-            FileOp::Rename { from } => Some(from),
-        };
-        let slot = self.known(ctx, proc, t);
-        let Some(root) = self.procs.root_of(slot) else {
-            ctx.stats.classified.writes_ignored += 1;
-            return;
-        };
-        // Most writes (caches, logs) are ruled out by their folder (cached per folder) and name.
-        if let Some((dir, name)) = paths.split_raw(&path) {
-            let flags = match self.dir_flags.get(dir) {
-                Some(f) => *f,
-                None => {
-                    if self.dir_flags.len() >= DIR_FLAGS_CACHE {
-                        self.dir_flags.clear();
-                    }
-                    let f = paths.dir_flags(dir);
-                    self.dir_flags.insert(dir.into(), f);
-                    f
-                }
-            };
-            if !paths.write_may_matter(&flags, name) {
-                ctx.stats.classified.writes_ignored += 1;
-                return;
-            }
-        }
-        let Some(mut class) = paths.classify_write(&path) else {
-            ctx.stats.classified.writes_ignored += 1;
-            return;
-        };
-        let norm = std::mem::take(&mut class.norm);
-        if class.partial {
-            if class.user_path && !class.excluded {
-                if self.partials.len() >= MAX_PARTIALS {
-                    self.partials.clear();
-                    ctx.stats.dropped.partial_evicted += MAX_PARTIALS as u64;
-                }
-                ctx.stats.classified.partial_writes += 1;
-                self.partials.insert(norm, Partial { time: t, source, origin });
-            }
-            return;
-        }
-        if !class.download_like() {
-            ctx.stats.classified.writes_ignored += 1;
-            return;
-        }
-        let mut evidence = vec![source];
-        let mut origin = origin;
-        if let Some(from) = &renamed_from {
-            let from_norm = paths.normalize(from);
-            if let Some(p) = self.partials.remove(&from_norm) {
-                evidence.insert(0, p.source);
-                origin = origin.or(p.origin);
-            }
-            // A quarantine flag set on the partial travels with the rename.
-            if let Some(q) = self.quarantined.remove(&from_norm) {
-                self.quarantined.insert(norm.clone(), q);
-            }
-        }
-        if self.pending.len() >= ctx.limits.max_pending_per_host {
-            ctx.stats.dropped.pending_cap += 1;
-            return;
-        }
-        // Where the file says it came from: its registrable domain (or IP), and whether that is
-        // an allowlisted destination.
-        let risk = &ctx.profile.risk;
-        let (origin_key, origin_trusted) =
-            match origin.as_ref().and_then(|o| o.url.as_deref()).and_then(host_of_url).map(|h| ctx.psl.parse(h)) {
-                Some(Ok(d)) => {
-                    let trusted = risk.is_allowed_cdn(&d);
-                    (Some(Arc::from(d.registrable.unwrap_or(d.name))), trusted)
-                }
-                Some(Err(DomainError::IpLiteral { ip })) => (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip)),
-                _ => (None, false),
-            };
-        let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
-        let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
-        ctx.stats.classified.anchor_writes += 1;
-        self.procs.pin(slot);
-        self.add_interest(&norm);
-        self.pending.push(PendingWrite {
-            time: t,
-            ready,
-            proc: slot,
-            root,
-            path,
-            norm,
-            extension: class.extension,
-            high_risk_ext: class.high_risk_ext,
-            renamed_from,
-            origin,
-            origin_key,
-            origin_trusted,
-            quarantine_path: class.quarantine_path,
-            quarantine_candidate,
-            evidence,
-        });
-    }
-
-    fn on_attr(&mut self, ctx: &mut Ctx<'_>, t: i64, source: SourceRef, proc: &ProcKey, path: &str, attr: AttrChange) {
-        // The MotW lives in an alternate data stream of the file it marks.
-        let file = path.strip_suffix(":Zone.Identifier").unwrap_or(path);
-        let norm = ctx.profile.paths.normalize(file);
-        match attr {
-            AttrChange::QuarantineSet => {
-                if self.quarantined.len() < ctx.limits.max_pending_per_host {
-                    self.quarantined.insert(norm, t);
-                } else {
-                    ctx.stats.dropped.quarantine_cap += 1;
-                }
-            }
-            AttrChange::Executable => {
-                // Made executable (mode bits): a download in a quarantine folder becomes a
-                // QuarantinePolicy candidate even without an executable extension. The flag comes
-                // with the write, before the batch that evaluates it closes.
-                let grace = ctx.profile.params.quarantine_grace;
-                let enabled = ctx.profile.quarantine_enabled;
-                for w in self.pending.iter_mut().filter(|w| w.norm == norm && w.quarantine_path && enabled) {
-                    w.quarantine_candidate = true;
-                    w.ready = w.time + grace;
-                }
-            }
-            AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {
-                let wanted = self.interest.get(crate::paths::basename(&norm)).is_some_and(|v| v.contains(&norm));
-                if wanted && self.removals.len() >= ctx.limits.max_pending_per_host {
-                    ctx.stats.dropped.follow_on_cap += 1;
-                } else if wanted {
-                    let slot = self.known(ctx, proc, t);
-                    self.procs.pin(slot);
-                    self.removals.push(RemovalCandidate { proc: slot, time: t, norm, source });
-                }
-            }
-        }
     }
 }
 

@@ -4,6 +4,9 @@
 //! doubles when full, so up to half of its capacity sits unused and each doubling copies the
 //! whole table; chunks bound the slack to one chunk and never move what is stored.
 
+/// Index of a value in a [`Slab`].
+pub(crate) type Slot = u32;
+
 /// Slots per chunk.
 const CHUNK: usize = 512;
 

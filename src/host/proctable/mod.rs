@@ -6,16 +6,22 @@
 //! alive at that time: a new start under a pid ends the previous incarnation, so pid reuse never
 //! joins strangers.
 
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use clickchain_adapters::{ProcKey, SourceRef};
 use rustc_hash::FxHashMap;
 
-use super::proc_ids::{IdIndex, StoredId};
-use super::slab::Slab;
+use ids::{IdIndex, StoredId};
+use slab::Slab;
+
+mod ids;
+mod slab;
 
 /// Index of a process in its host's table.
-pub(crate) type Slot = u32;
+pub(crate) use slab::Slot;
 
 /// A slot with the serial of the process in it (see [`Proc::serial`]).
 pub(crate) type Tagged = (Slot, u64);
@@ -26,7 +32,8 @@ pub(crate) type Tagged = (Slot, u64);
 /// process, and a pinned process's parents are held by their children.
 pub(crate) const ENDED_GRACE_MS: i64 = 120_000;
 
-/// Lineage walks stop here, whatever the input claims.
+/// Lineage walks that hand a process's ancestors to the follow-on rules stop here (a cut walk
+/// is counted); link roots are carried, so no depth limits the chain rules.
 pub(crate) const MAX_DEPTH: usize = 64;
 
 #[derive(Debug)]
@@ -71,21 +78,32 @@ pub(crate) struct StartOutcome {
     pub joined: bool,
 }
 
-/// A process's place in its lineage, kept apart from the rest of its [`Proc`]: the walks up a
-/// lineage (the link root of every write and connect) then read 8 bytes a process, not the
-/// ~150 of a `Proc` spread over three cache lines (`root_of` was the engine's largest source
-/// of L1 misses after copying events).
-#[derive(Debug, Clone, Copy)]
+/// A process's place in its lineage, kept apart from the rest of its [`Proc`] (walks up a
+/// lineage read these few bytes a process, not the ~150 of a `Proc`).
+///
+/// Its link root (the top-most link source among it and its ancestors) is carried from its
+/// start: its parent's root, else itself if it is a link source. A start that gives a process
+/// with children a parent or a link-source image (a placeholder filled in late) may change the
+/// roots below it: it moves the table to a new epoch, and a root carried from an older epoch is
+/// worked out again (from the nearest ancestor with a current one) when next asked for.
+#[derive(Debug, Clone)]
 struct Link {
-    /// The parent's slot, or [`Link::NO_PARENT`].
+    /// The parent's slot, or [`NO_SLOT`].
     parent: Slot,
     /// Its image is a link source (BrowserParents).
     link_source: bool,
+    /// The link root, or [`NO_SLOT`]; valid while `epoch` is the table's.
+    root: Cell<Slot>,
+    epoch: Cell<u64>,
 }
 
+/// No process: a parent or link root that is not there.
+const NO_SLOT: Slot = Slot::MAX;
+
 impl Link {
-    const NO_PARENT: Slot = Slot::MAX;
-    const NONE: Link = Link { parent: Link::NO_PARENT, link_source: false };
+    fn new(parent: Slot, link_source: bool, root: Slot, epoch: u64) -> Link {
+        Link { parent, link_source, root: Cell::new(root), epoch: Cell::new(epoch) }
+    }
 }
 
 #[derive(Default)]
@@ -101,6 +119,20 @@ pub(crate) struct ProcTable {
     next_serial: u64,
     /// The image of a process never seen starting (shared, not allocated per placeholder).
     no_image: Arc<str>,
+    /// Carried link roots are current when of this epoch (see [`Link`]).
+    epoch: u64,
+    /// Ended processes that may be removable, by when they may leave (their end or last
+    /// mention, whichever is later): see [`Self::sweep`].
+    expiry: BinaryHeap<Reverse<Expiry>>,
+}
+
+/// An entry of the expiry queue: a process (its slot and serial, so that an entry for a slot
+/// reused since is ignored) that may leave once the sweep horizon passes `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Expiry {
+    at: i64,
+    slot: Slot,
+    serial: u64,
 }
 
 pub(crate) struct NewProc<'a> {
@@ -111,7 +143,7 @@ pub(crate) struct NewProc<'a> {
     pub lolbin: bool,
     pub forked: bool,
     /// A start under a running process's pid may be that process exec'ing (see
-    /// [`super::profile::Profile::exec_in_place`]).
+    /// [`crate::profile::Profile::exec_in_place`]).
     pub exec_in_place: bool,
     pub time: i64,
     pub source: SourceRef,
@@ -142,6 +174,7 @@ impl ProcTable {
     }
 
     /// Every process held, by slot (the naive evaluation feeds them all to the rules).
+    #[cfg(feature = "naive")]
     pub fn live_slots(&self) -> impl Iterator<Item = Slot> + '_ {
         self.slots.iter().map(|(s, _)| s as Slot)
     }
@@ -210,6 +243,7 @@ impl ProcTable {
             let p = self.get_mut(old);
             if p.end.is_none() {
                 p.end = Some(time);
+                self.may_expire(old);
             }
         }
     }
@@ -225,9 +259,10 @@ impl ProcTable {
             }
             None => self.slots.push(p) as Slot,
         };
+        let link = Link::new(NO_SLOT, false, NO_SLOT, self.epoch);
         match self.links.get_mut(slot as usize) {
-            Some(link) => *link = Link::NONE,
-            None => self.links.push(Link::NONE),
+            Some(l) => *l = link,
+            None => self.links.push(link),
         }
         slot
     }
@@ -235,12 +270,7 @@ impl ProcTable {
     /// The parent of a live process.
     pub fn parent(&self, slot: Slot) -> Option<Slot> {
         let parent = self.links[slot as usize].parent;
-        (parent != Link::NO_PARENT).then_some(parent)
-    }
-
-    /// Whether a live process's image is a link source (BrowserParents).
-    pub fn is_link_source(&self, slot: Slot) -> bool {
-        self.links[slot as usize].link_source
+        (parent != NO_SLOT).then_some(parent)
     }
 
     fn placeholder(&mut self, key: &ProcKey, time: i64) -> Slot {
@@ -373,6 +403,7 @@ impl ProcTable {
                 if p.end.is_none() {
                     p.end = Some(new.time);
                     exec_of = Some(old);
+                    self.may_expire(old);
                 }
                 self.placeholder(new.key, new.time)
             }
@@ -384,12 +415,15 @@ impl ProcTable {
                 None
             }
             Some(pk) => {
-                if self.lookup(pk).is_none() {
-                    outcome.orphan = true;
-                }
-                let ps = self.resolve(pk, new.time);
+                let ps = match self.find(pk, new.time) {
+                    Some(ps) => ps,
+                    None => {
+                        outcome.orphan = true;
+                        self.placeholder(pk, new.time)
+                    }
+                };
                 // Only a process with children can be an ancestor (a new one never is).
-                if ps == slot || (self.get(slot).children > 0 && self.ancestors(ps).any(|a| a == slot)) {
+                if ps == slot || (self.get(slot).children > 0 && self.is_ancestor(slot, ps)) {
                     outcome.cycle = true;
                     None
                 } else {
@@ -431,7 +465,13 @@ impl ProcTable {
             // Starting makes it the pid's current holder, for sources that only know pids.
             self.take_pid(*pid, slot, new.time);
         }
-        self.links[slot as usize] = Link { parent: parent.unwrap_or(Link::NO_PARENT), link_source: new.is_link_source };
+        let root = parent.and_then(|ps| self.root_of(ps)).or(new.is_link_source.then_some(slot));
+        self.links[slot as usize] =
+            Link::new(parent.unwrap_or(NO_SLOT), new.is_link_source, root.unwrap_or(NO_SLOT), self.epoch);
+        if self.get(slot).children > 0 {
+            // Its descendants' carried roots may have changed.
+            self.epoch += 1;
+        }
         let p = self.get_mut(slot);
         p.image = new.image;
         p.start = Some(new.time);
@@ -447,10 +487,13 @@ impl ProcTable {
             let p = self.get_mut(s);
             p.end = Some(p.end.map_or(time, |e| e.min(time)));
             p.last_seen = p.last_seen.max(time);
+            self.may_expire(s);
         }
     }
 
-    /// Parents of `slot`, nearest first, at most [`MAX_DEPTH`].
+    /// Parents of `slot`, nearest first, up to the top of its lineage. (Starts never make a
+    /// process its own ancestor; were the input to manage it, the walk still ends: no lineage
+    /// is longer than the table.)
     pub fn ancestors(&self, slot: Slot) -> impl Iterator<Item = Slot> + '_ {
         let mut cur = self.parent(slot);
         std::iter::from_fn(move || {
@@ -458,15 +501,55 @@ impl ProcTable {
             cur = self.parent(s);
             Some(s)
         })
-        .take(MAX_DEPTH)
+        .take(self.len)
+    }
+
+    /// Whether `a` is `slot` or one of its ancestors.
+    fn is_ancestor(&self, a: Slot, slot: Slot) -> bool {
+        slot == a || self.ancestors(slot).any(|s| s == a)
     }
 
     /// The top-most link-source process among `slot` and its ancestors: which carried summaries
-    /// an event is filed under. Walked at use, so a parent filled in late still counts (crepe
-    /// derives the same from the parent facts).
+    /// an event is filed under, and the root the chain rules derive from the lineage. Carried
+    /// from the start, so that no walk is needed and no depth is too deep; a parent filled in
+    /// late still counts (see [`Link`]).
+    #[inline]
     pub fn root_of(&self, slot: Slot) -> Option<Slot> {
-        let own = self.is_link_source(slot).then_some(slot);
-        self.ancestors(slot).filter(|&a| self.is_link_source(a)).last().or(own)
+        let link = &self.links[slot as usize];
+        if link.epoch.get() != self.epoch {
+            self.refresh_roots(slot);
+        }
+        let root = link.root.get();
+        (root != NO_SLOT).then_some(root)
+    }
+
+    /// Works out again the roots of `slot` and of its ancestors up to the nearest one whose
+    /// root is current.
+    #[cold]
+    fn refresh_roots(&self, slot: Slot) {
+        let mut stale = vec![slot];
+        let mut above = NO_SLOT;
+        let mut cur = slot;
+        while let Some(p) = self.parent(cur) {
+            let link = &self.links[p as usize];
+            if link.epoch.get() == self.epoch {
+                above = link.root.get();
+                break;
+            }
+            if stale.len() > self.len {
+                break;
+            }
+            stale.push(p);
+            cur = p;
+        }
+        for &s in stale.iter().rev() {
+            let link = &self.links[s as usize];
+            if above == NO_SLOT && link.link_source {
+                above = s;
+            }
+            link.root.set(above);
+            link.epoch.set(self.epoch);
+        }
     }
 
     pub fn pin(&mut self, slot: Slot) {
@@ -476,20 +559,54 @@ impl ProcTable {
     pub fn unpin(&mut self, slot: Slot) {
         let p = self.get_mut(slot);
         p.pins = p.pins.saturating_sub(1);
+        if p.pins == 0 {
+            self.may_expire(slot);
+        }
     }
 
     fn removable(p: &Proc, horizon: i64) -> bool {
         p.pins == 0 && p.children == 0 && p.end.is_some_and(|e| e < horizon) && p.last_seen < horizon
     }
 
+    /// Queues an ended process for the sweep, at the time it may leave. Called whenever that
+    /// time may have come earlier (its end recorded) or what held it went (its last pin, its
+    /// last child), so that every removable process has an entry no later than its own.
+    fn may_expire(&mut self, slot: Slot) {
+        let p = self.get(slot);
+        if let Some(end) = p.end {
+            if p.pins == 0 && p.children == 0 {
+                self.expiry.push(Reverse(Expiry { at: end.max(p.last_seen), slot, serial: p.serial }));
+            }
+        }
+    }
+
     /// Removes processes that ended before `horizon` and that nothing refers to any more.
     /// Leaves go first, which may free their parents in the same sweep.
+    ///
+    /// Only the queued processes due before `horizon` are looked at, not the whole table; one
+    /// still mentioned since goes back in the queue at its new time. They are removed in slot
+    /// order, as a scan of the table would (which slots are freed first decides which are
+    /// reused first).
     pub fn sweep(&mut self, horizon: i64) -> usize {
-        let mut dead: Vec<Slot> =
-            self.slots.iter().filter(|(_, p)| Self::removable(p, horizon)).map(|(s, _)| s as Slot).collect();
+        let mut dead: Vec<Slot> = Vec::new();
+        while let Some(&Reverse(e)) = self.expiry.peek() {
+            if e.at >= horizon {
+                break;
+            }
+            self.expiry.pop();
+            let Some(p) = self.slots.get(e.slot as usize).filter(|p| p.serial == e.serial) else { continue };
+            if Self::removable(p, horizon) {
+                dead.push(e.slot);
+            } else if p.pins == 0 && p.children == 0 {
+                // Mentioned after its end: due later.
+                self.may_expire(e.slot);
+            }
+        }
+        dead.sort_unstable();
+        dead.dedup();
         let mut removed = 0;
-        // One pass over the table: a parent whose last child leaves is checked right then (it
-        // was not removable before, so it is not listed twice).
+        // A parent whose last child leaves is checked right then (it was not removable before,
+        // so it is not listed twice).
         while let Some(s) = dead.pop() {
             removed += 1;
             if let Some(parent) = self.remove_quiet(s) {
@@ -498,7 +615,16 @@ impl ProcTable {
                 }
             }
         }
+        self.shrink_expiry();
         removed
+    }
+
+    /// Entries of processes long gone (evicted, or queued again) are dropped at their time;
+    /// this keeps a queue that grew in a burst from holding its memory.
+    fn shrink_expiry(&mut self) {
+        if self.expiry.capacity() > 4 * self.expiry.len() + 1024 {
+            self.expiry.shrink_to_fit();
+        }
     }
 
     /// Makes room when the table is full: first a sweep, then the least recently seen processes
@@ -540,10 +666,12 @@ impl ProcTable {
         let ps = self.parent(slot)?;
         let parent = self.get_mut(ps);
         parent.children = parent.children.saturating_sub(1);
+        if parent.children == 0 {
+            self.may_expire(ps);
+        }
         Some(ps)
     }
 }
 
 #[cfg(test)]
-#[path = "proctable_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
 //! The newly-observed-domain store of an engine: its own, or one shared by the shards of a
-//! [`super::ShardedEngine`] (newly observed means new to the fleet, not to one shard).
+//! [`crate::ShardedEngine`] (newly observed means new to the fleet, not to one shard).
 
 use std::sync::{Arc, Mutex, PoisonError};
 

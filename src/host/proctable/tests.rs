@@ -60,6 +60,37 @@ fn root_is_the_top_most_link_source() {
 }
 
 #[test]
+fn a_root_carried_from_the_start_follows_a_parent_filled_in_late() {
+    let mut t = ProcTable::default();
+    let id = |s: &str| ProcKey::Id(s.into());
+    // The child's parent is known only by reference at first (a placeholder, no link source).
+    let (shell, _) = start_as(&mut t, id("shell"), Some(id("browser")), false, false, 1);
+    let (leaf, _) = start_as(&mut t, id("leaf"), Some(id("shell")), false, false, 2);
+    assert_eq!(t.root_of(leaf), None);
+    // Then the placeholder's start (a browser, under a mail client) is seen.
+    let (mail, _) = start_as(&mut t, id("mail"), None, true, false, 0);
+    let (browser, _) = start_as(&mut t, id("browser"), Some(id("mail")), true, false, 0);
+    assert_eq!(t.parent(shell), Some(browser));
+    assert_eq!(t.root_of(leaf), Some(mail), "the roots below the filled-in process follow");
+    assert_eq!(t.root_of(shell), Some(mail));
+    let (late, _) = start_as(&mut t, id("late"), Some(id("leaf")), false, false, 3);
+    assert_eq!(t.root_of(late), Some(mail));
+}
+
+#[test]
+fn any_depth_keeps_its_root() {
+    let mut t = ProcTable::default();
+    let id = |n: u32| ProcKey::Id(format!("p{n}"));
+    let (browser, _) = start_as(&mut t, id(0), None, true, false, 0);
+    for n in 1..=10_000 {
+        start(&mut t, id(n), Some(id(n - 1)), n.into());
+    }
+    let leaf = t.lookup(&id(10_000)).unwrap();
+    assert_eq!(t.root_of(leaf), Some(browser));
+    assert_eq!(t.ancestors(leaf).count(), 10_000);
+}
+
+#[test]
 fn sweep_removes_ended_leaves_then_their_parents_but_not_pinned_ones() {
     let mut t = ProcTable::default();
     let id = |s: &str| ProcKey::Id(s.into());
@@ -374,4 +405,76 @@ fn parentless_start_with_an_id_fills_the_placeholder_a_creator_pid_made() {
     let referenced = t.parent(child).expect("placeholder");
     let (real, _) = start_image(&mut t, guid("x", 11), Some(guid("y", 3)), r"C:\b.exe", 2_000);
     assert_ne!(real, referenced);
+}
+
+/// What a scan of the whole table would remove at `horizon`: every removable process, then
+/// parents freed by their last child, in the order the scan removes them.
+fn removed_by_scan(t: &ProcTable, horizon: i64) -> Vec<Slot> {
+    let mut children: std::collections::HashMap<Slot, u32> =
+        t.slots.iter().map(|(s, p)| (s as Slot, p.children)).collect();
+    let removable = |s: Slot, children: &std::collections::HashMap<Slot, u32>| {
+        let p = t.get(s);
+        p.pins == 0 && children[&s] == 0 && p.end.is_some_and(|e| e < horizon) && p.last_seen < horizon
+    };
+    let mut dead: Vec<Slot> = t.slots.iter().map(|(s, _)| s as Slot).filter(|&s| removable(s, &children)).collect();
+    let mut order = Vec::new();
+    while let Some(s) = dead.pop() {
+        order.push(s);
+        if let Some(ps) = t.parent(s) {
+            let c = children.get_mut(&ps).expect("live parent");
+            *c = c.saturating_sub(1);
+            if removable(ps, &children) {
+                dead.push(ps);
+            }
+        }
+    }
+    order
+}
+
+proptest::proptest! {
+    /// The sweep from the expiry queue removes what a scan of the whole table would, in the
+    /// same order (so the same slots are reused next).
+    #[test]
+    fn sweep_from_the_queue_equals_a_scan(ops in proptest::collection::vec((0u8..6, 0u32..24, 0u32..24), 0..300)) {
+        let mut t = ProcTable::default();
+        let mut now = 0i64;
+        let mut pinned: Vec<Slot> = Vec::new();
+        for (op, a, b) in ops {
+            now += 7;
+            match op {
+                0 => {
+                    let parent = (b % 3 != 0).then_some(ProcKey::Pid(b));
+                    start_as(&mut t, ProcKey::Pid(a), parent, a % 5 == 0, false, now);
+                }
+                1 => t.end(&ProcKey::Pid(a), now - i64::from(b)),
+                2 => {
+                    if let Some(s) = t.find(&ProcKey::Pid(a), now) {
+                        t.pin(s);
+                        pinned.push(s);
+                    }
+                }
+                3 => {
+                    if !pinned.is_empty() {
+                        let s = pinned.swap_remove(a as usize % pinned.len());
+                        if t.slots.get(s as usize).is_some() {
+                            t.unpin(s);
+                        }
+                    }
+                }
+                4 => {
+                    let horizon = now - i64::from(b) * 10;
+                    let expected = removed_by_scan(&t, horizon);
+                    let before: Vec<Slot> = t.slots.iter().map(|(s, _)| s as Slot).collect();
+                    let free_before = t.free.len();
+                    proptest::prop_assert_eq!(t.sweep(horizon), expected.len());
+                    proptest::prop_assert_eq!(&t.free[free_before..], &expected[..]);
+                    let after: Vec<Slot> = t.slots.iter().map(|(s, _)| s as Slot).collect();
+                    proptest::prop_assert_eq!(before.len() - after.len(), expected.len());
+                }
+                _ => {
+                    t.resolve(&ProcKey::Pid(a), now);
+                }
+            }
+        }
+    }
 }

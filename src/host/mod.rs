@@ -1,17 +1,34 @@
-//! Per-host state carried between evaluations: compact summaries, never the raw window.
+//! Per-host state carried between evaluations: compact summaries, never the raw window
+//! (`docs/design.md`, "State and memory bounds").
+//!
+//! It comes in parts that own their data: the process table ([`proctable`]: identities,
+//! lineage, link roots, and when a process may leave), recent DNS answers ([`dns`]), the
+//! summaries carried per link root ([`roots`]), the writes waiting for evaluation (`anchors`),
+//! what follow-on matching watches (`follow_on`), and, here, alert dedup and a folder-flag
+//! cache. Lowering reports what an event adds as a [`lowered::Lowered`] value, which
+//! [`Host::apply`] hands to the part that keeps it.
 
-use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use clickchain_adapters::{Origin, Os, SourceRef};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::dns::DnsCache;
-use super::proctable::{ProcTable, Slot};
 use crate::alert::{Analytic, Reason};
 use crate::intern::Interner;
 use crate::paths::DirFlags;
+pub(crate) use anchors::Anchors;
+use dns::DnsCache;
+pub(crate) use follow_on::FollowOnWatch;
+use proctable::{ProcTable, Slot};
+use roots::Roots;
+
+mod anchors;
+pub(crate) mod dns;
+mod follow_on;
+pub(crate) mod lowered;
+pub(crate) mod proctable;
+pub(crate) mod roots;
 
 pub(crate) use crate::alert::DomainSource;
 
@@ -49,12 +66,6 @@ pub(crate) struct ClickEntry {
 }
 
 /// Carried summaries of one link root.
-#[derive(Debug, Default)]
-pub(crate) struct RootState {
-    pub clicks: VecDeque<ClickEntry>,
-    pub egress: VecDeque<EgressEntry>,
-}
-
 /// A download-like write by a lineage, waiting for evaluation.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingWrite {
@@ -125,6 +136,51 @@ pub(crate) struct RemovalCandidate {
     pub source: SourceRef,
 }
 
+/// Alerts already raised, by (link root incarnation, normalised path), with their write time.
+#[derive(Default)]
+pub(crate) struct AlertDedup(FxHashMap<(String, String), i64>);
+
+impl AlertDedup {
+    pub fn contains(&self, key: &(String, String)) -> bool {
+        self.0.contains_key(key)
+    }
+
+    pub fn insert(&mut self, key: (String, String), time: i64) {
+        self.0.insert(key, time);
+    }
+
+    /// Forgets alerts written before `horizon`.
+    pub fn expire(&mut self, horizon: i64) {
+        self.0.retain(|_, t| *t >= horizon);
+    }
+}
+
+/// Folders whose flags are cached per host.
+const DIR_FLAGS_CACHE: usize = 4096;
+
+/// Folder flags by folder as written in events (bounded: cleared when full).
+#[derive(Default)]
+pub(crate) struct DirFlagsCache(FxHashMap<Box<str>, DirFlags>);
+
+impl DirFlagsCache {
+    /// The flags of `dir`, computed by `flags` on first sight.
+    pub fn get(&mut self, dir: &str, flags: impl FnOnce(&str) -> DirFlags) -> DirFlags {
+        if let Some(f) = self.0.get(dir) {
+            return *f;
+        }
+        if self.0.len() >= DIR_FLAGS_CACHE {
+            self.0.clear();
+        }
+        let f = flags(dir);
+        self.0.insert(dir.into(), f);
+        f
+    }
+}
+
+/// One host's state, in parts that own their data. Every part that keeps a process (by its
+/// slot) pins it in the process table while kept and releases it when dropped; the table
+/// removes a process only when it ended, has no children and no pins: that is where a
+/// process's lifetime is decided.
 pub(crate) struct Host {
     pub name: Arc<str>,
     /// Listed in the engine's hosts to evaluate at the next batch boundary.
@@ -133,28 +189,11 @@ pub(crate) struct Host {
     pub procs: ProcTable,
     pub images: Interner,
     pub dns: DnsCache,
-    pub roots: FxHashMap<Slot, RootState>,
-    pub egress_len: usize,
-    pub pending: Vec<PendingWrite>,
-    pub partials: FxHashMap<String, Partial>,
-    /// Normalised path -> when `com.apple.quarantine` was set.
-    pub quarantined: FxHashMap<String, i64>,
-    pub alerted: Vec<AlertedFile>,
-    /// (link root key, normalised path) -> write time of the alert.
-    pub emitted: FxHashMap<(String, String), i64>,
-    pub execs: Vec<ExecCandidate>,
-    pub removals: Vec<RemovalCandidate>,
-    /// Writes into a quarantine folder that were not executables by name or mode, kept (with
-    /// their process pinned) until the window closes: if one is executed, it is re-evaluated as
-    /// a QuarantinePolicy candidate ("executable by a later exec").
-    pub exec_watch: FxHashMap<String, PendingWrite>,
-    /// Folder flags by folder as written in events (bounded: cleared when full).
-    pub dir_flags: FxHashMap<Box<str>, DirFlags>,
-    /// Basenames of pending and alerted files -> their normalised paths (follow-on matching).
-    pub interest: FxHashMap<String, Vec<String>>,
-    /// Naive evaluation only (bench peer, `super::naive`): every write evaluated within the
-    /// window, fed to the rules again each batch (their processes pinned).
-    pub naive_window: Vec<PendingWrite>,
+    pub roots: Roots,
+    pub anchors: Anchors,
+    pub follow: FollowOnWatch,
+    pub emitted: AlertDedup,
+    pub dir_flags: DirFlagsCache,
 }
 
 impl Host {
@@ -166,87 +205,31 @@ impl Host {
             procs: ProcTable::default(),
             images: Interner::new(4096),
             dns: DnsCache::default(),
-            roots: FxHashMap::default(),
-            egress_len: 0,
-            pending: Vec::new(),
-            partials: FxHashMap::default(),
-            quarantined: FxHashMap::default(),
-            alerted: Vec::new(),
-            emitted: FxHashMap::default(),
-            execs: Vec::new(),
-            removals: Vec::new(),
-            interest: FxHashMap::default(),
-            exec_watch: FxHashMap::default(),
-            dir_flags: FxHashMap::default(),
-            naive_window: Vec::new(),
-        }
-    }
-
-    pub fn add_interest(&mut self, norm: &str) {
-        let base = crate::paths::basename(norm).to_owned();
-        let v = self.interest.entry(base).or_default();
-        if !v.iter().any(|p| p == norm) {
-            v.push(norm.to_owned());
+            roots: Roots::default(),
+            anchors: Anchors::default(),
+            follow: FollowOnWatch::default(),
+            emitted: AlertDedup::default(),
+            dir_flags: DirFlagsCache::default(),
         }
     }
 
     /// Rebuilds the follow-on interest index from pending and alerted files.
     pub fn rebuild_interest(&mut self) {
-        let mut paths: Vec<String> = self.pending.iter().map(|p| p.norm.clone()).collect();
-        paths.extend(self.alerted.iter().map(|a| a.norm.clone()));
-        self.interest.clear();
-        for p in paths {
-            self.add_interest(&p);
-        }
+        self.follow.rebuild_interest(self.anchors.pending().iter().map(|p| p.norm.as_str()));
     }
 
     /// Whether anything needs evaluating at a batch ending at `until` (or at the end of input).
     pub fn has_work(&self, until: i64, at_end: bool) -> bool {
-        (!self.alerted.is_empty() && (!self.execs.is_empty() || !self.removals.is_empty()))
-            || self.pending.iter().any(|p| at_end || p.ready <= until)
+        self.follow.has_work() || self.anchors.any_ready(until, at_end)
     }
 
     /// Drops carried state older than `horizon` and releases the processes it pinned.
     pub fn expire(&mut self, horizon: i64, now: i64) {
-        let procs = &mut self.procs;
-        let mut removed = 0;
-        self.roots.retain(|_, r| {
-            while r.egress.front().is_some_and(|e| e.time < horizon) {
-                let e = r.egress.pop_front().expect("front exists");
-                procs.unpin(e.proc);
-                removed += 1;
-            }
-            while r.clicks.front().is_some_and(|c| c.time < horizon) {
-                let c = r.clicks.pop_front().expect("front exists");
-                procs.unpin(c.proc);
-            }
-            !(r.egress.is_empty() && r.clicks.is_empty())
-        });
-        self.egress_len -= removed;
-        let before = self.alerted.len();
-        self.alerted.retain(|a| {
-            let keep = a.deadline >= now;
-            if !keep {
-                procs.unpin(a.root);
-                for &p in &a.payload {
-                    procs.unpin(p);
-                }
-            }
-            keep
-        });
-        if self.alerted.len() != before {
+        self.roots.expire(&mut self.procs, horizon);
+        if self.follow.expire(&mut self.procs, now) {
             self.rebuild_interest();
         }
-        let procs = &mut self.procs;
-        self.exec_watch.retain(|_, w| {
-            let keep = w.time >= horizon;
-            if !keep {
-                procs.unpin(w.proc);
-            }
-            keep
-        });
-        self.emitted.retain(|_, t| *t >= horizon);
-        self.partials.retain(|_, p| p.time >= horizon);
-        self.quarantined.retain(|_, t| *t >= horizon);
+        self.anchors.expire(&mut self.procs, horizon);
+        self.emitted.expire(horizon);
     }
 }

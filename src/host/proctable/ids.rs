@@ -11,7 +11,7 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
-use super::proctable::Slot;
+use super::slab::Slot;
 
 /// A GUID-shaped identity: its value and how it was spelled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -1,0 +1,157 @@
+//! Stage 1 for one host: the writes ready in a batch, their lineage and their link roots'
+//! carried summaries as crepe facts, one run of the chain program, and the reduction of its
+//! matches to one alert per (link root, file).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use clickchain_logic::{self as logic, ChainFacts, Id, NONE};
+use rustc_hash::FxHashSet;
+
+use super::emit::{emit_alert, Chosen};
+use super::local::{Emitted, Local};
+use crate::host::proctable::Slot;
+use crate::host::{Host, PendingWrite};
+use crate::profile::Profile;
+
+/// The facts of one write (`id`): the write, and the quarantine flags seen on its file.
+pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts, id: Id, w: &PendingWrite) {
+    let proc = local.rooted(host, w.proc);
+    let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
+    let t = w.time;
+    facts.write.push(logic::Write {
+        id,
+        proc,
+        time: t,
+        origin_domain,
+        origin_trusted: w.origin_trusted,
+        quarantine_candidate: w.quarantine_candidate,
+    });
+    if w.quarantine_candidate {
+        if let Some(tq) = host.anchors.quarantined(&w.norm) {
+            facts.quarantine_seen.push((id, tq));
+        }
+        if w.origin.as_ref().and_then(|o| o.quarantine) == Some(true) {
+            facts.quarantine_seen.push((id, t));
+        }
+    }
+}
+
+/// Fact ids back to carried state: (link root, index in that root's egress or clicks).
+pub(super) struct Refs {
+    pub egress: Vec<(Slot, usize)>,
+    pub clicks: Vec<(Slot, usize)>,
+}
+
+/// Completes `facts` (whose writes are in) with the carried egress and clicks of `roots`, the
+/// lineage edges and images gathered in `local`, and runs the chain program once.
+pub(super) fn run_chain(
+    host: &Host,
+    profile: &Profile,
+    local: &mut Local,
+    mut facts: ChainFacts,
+    roots: &[Slot],
+    emit: &mut Emitted<'_>,
+) -> (logic::ChainOutput, Refs) {
+    let mut refs = Refs { egress: Vec::new(), clicks: Vec::new() };
+    for &r in roots {
+        let Some(state) = host.roots.get(r) else { continue };
+        for (j, e) in state.egress().iter().enumerate() {
+            let proc = local.rooted(host, e.proc);
+            let domain = local.name(&e.dest.key);
+            facts.egress.push(logic::Egress { id: refs.egress.len() as Id, proc, time: e.time, domain });
+            refs.egress.push((r, j));
+        }
+        for (j, c) in state.clicks().iter().enumerate() {
+            let proc = local.rooted(host, c.proc);
+            facts.click.push(logic::Click { id: refs.clicks.len() as Id, proc, time: c.time });
+            refs.clicks.push((r, j));
+        }
+    }
+    facts.link_source_image =
+        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
+    facts.parent = std::mem::take(&mut local.parent);
+    facts.image = std::mem::take(&mut local.image);
+    let result = logic::evaluate_chain(&facts);
+    emit.stats.chain_evaluations += 1;
+    (result, refs)
+}
+
+pub(super) fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], emit: &mut Emitted<'_>) {
+    let mut local = Local::default();
+    let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
+    let mut roots: Vec<Slot> = Vec::new();
+    for (i, w) in ready.iter().enumerate() {
+        write_facts(host, &mut local, &mut facts, i as Id, w);
+        if !roots.contains(&w.root) {
+            roots.push(w.root);
+        }
+    }
+    let (result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
+    choose_and_emit(host, profile, ready, &result, &local.slots, &refs.egress, &refs.clicks, emit);
+}
+
+/// Reduce: one alert per (link root, final file); the earliest write wins, then the strongest
+/// link, an observed click, the egress closest to the write, and a stable tie-break. Write ids
+/// in `result` index `ready`; process, egress and click ids index `slots` and the refs.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn choose_and_emit(
+    host: &mut Host,
+    profile: &Profile,
+    ready: &[PendingWrite],
+    result: &logic::ChainOutput,
+    slots: &[Slot],
+    egress_refs: &[(Slot, usize)],
+    click_refs: &[(Slot, usize)],
+    emit: &mut Emitted<'_>,
+) {
+    let missing: FxHashSet<(Id, Id)> = result.quarantine_missing.iter().copied().collect();
+    let mut groups: BTreeMap<(Slot, &str), Vec<Chosen>> = BTreeMap::new();
+    for m in &result.matches {
+        let w = m.write as usize;
+        let root = slots[m.root as usize];
+        groups.entry((root, ready[w].norm.as_str())).or_default().push(Chosen {
+            write: w,
+            root,
+            egress: Some(egress_refs[m.egress as usize]),
+            click: m.click.map(|c| click_refs[c as usize]),
+            strength: Some(m.strength),
+            quarantine_missing: missing.contains(&(m.write, m.root)),
+        });
+    }
+    for &(w, r) in &result.quarantine_missing {
+        let root = slots[r as usize];
+        let group = groups.entry((root, ready[w as usize].norm.as_str())).or_default();
+        if group.is_empty() {
+            group.push(Chosen {
+                write: w as usize,
+                root,
+                egress: None,
+                click: None,
+                strength: None,
+                quarantine_missing: true,
+            });
+        }
+    }
+    let mut chosen: Vec<Chosen> = Vec::new();
+    for (_, mut cands) in groups {
+        cands.sort_by_key(|c| {
+            let w = &ready[c.write];
+            let e = c.egress.map(|(r, j)| host.roots.egress_at(r, j));
+            (
+                w.time,
+                std::cmp::Reverse(c.strength),
+                c.click.is_none(),
+                std::cmp::Reverse(e.map(|e| e.time)),
+                e.map(|e| Arc::clone(&e.dest.key)),
+                c.click.map(|(r, j)| std::cmp::Reverse(host.roots.click_at(r, j).time)),
+                c.write,
+            )
+        });
+        chosen.push(cands.swap_remove(0));
+    }
+    chosen.sort_by_key(|c| (ready[c.write].time, c.write));
+    for c in chosen {
+        emit_alert(host, profile, ready, c, emit);
+    }
+}

@@ -1,0 +1,170 @@
+//! Download-like writes waiting for evaluation (the anchors of the chain rules), and what they
+//! draw on: partial downloads waiting for their final name, quarantine flags seen on files,
+//! and quarantine-folder writes watched for a later exec. A pending or watched write pins its
+//! process for as long as it is kept.
+
+use clickchain_adapters::SourceRef;
+use rustc_hash::FxHashMap;
+
+use super::proctable::ProcTable;
+use super::{Partial, PendingWrite};
+
+/// Most partial downloads remembered per host.
+const MAX_PARTIALS: usize = 10_000;
+
+#[derive(Default)]
+pub(crate) struct Anchors {
+    pending: Vec<PendingWrite>,
+    partials: FxHashMap<String, Partial>,
+    /// Normalised path -> when `com.apple.quarantine` was set.
+    quarantined: FxHashMap<String, i64>,
+    /// Writes into a quarantine folder that were not executables by name or mode, kept (with
+    /// their process pinned) until the window closes: if one is executed, it is re-evaluated as
+    /// a QuarantinePolicy candidate ("executable by a later exec").
+    exec_watch: FxHashMap<String, PendingWrite>,
+}
+
+impl Anchors {
+    pub fn pending(&self) -> &[PendingWrite] {
+        &self.pending
+    }
+
+    /// Whether a write is ready for evaluation at a batch ending at `until` (or at the end).
+    pub fn any_ready(&self, until: i64, at_end: bool) -> bool {
+        self.pending.iter().any(|p| at_end || p.ready <= until)
+    }
+
+    /// Time of the oldest pending write.
+    pub fn first_pending(&self) -> Option<i64> {
+        self.pending.iter().map(|p| p.time).min()
+    }
+
+    /// Adds a write to evaluate (at most `cap` pending), pinning its process.
+    pub fn push(&mut self, procs: &mut ProcTable, w: PendingWrite, cap: usize) -> bool {
+        if self.pending.len() >= cap {
+            return false;
+        }
+        procs.pin(w.proc);
+        self.pending.push(w);
+        true
+    }
+
+    /// Takes the writes ready at `until` (all at the end of input). They stay pinned until
+    /// handed back to [`Self::settle`].
+    pub fn take_ready(&mut self, until: i64, at_end: bool) -> Vec<PendingWrite> {
+        let (ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|p| at_end || p.ready <= until);
+        self.pending = waiting;
+        ready
+    }
+
+    /// Evaluated writes leave, releasing their processes; a quarantine-folder write that was no
+    /// QuarantinePolicy candidate and has no flag is watched instead (at most `cap`), in case
+    /// it is executed later.
+    pub fn settle(&mut self, procs: &mut ProcTable, ready: Vec<PendingWrite>, quarantine_enabled: bool, cap: usize) {
+        for w in ready {
+            let watch = quarantine_enabled
+                && w.quarantine_path
+                && !w.quarantine_candidate
+                && !self.quarantined.contains_key(&w.norm)
+                && self.exec_watch.len() < cap;
+            if watch {
+                // Keeps its pin: the process stays while the file is watched.
+                if let Some(old) = self.exec_watch.insert(w.norm.clone(), w) {
+                    procs.unpin(old.proc);
+                }
+            } else {
+                procs.unpin(w.proc);
+            }
+        }
+    }
+
+    /// At the end of input: a write still inside its quarantine grace (ready after `last`, the
+    /// latest event) is not reported as `quarantine_missing`, its flag may not be logged yet.
+    pub fn end_of_input(&mut self, last: i64) {
+        for p in self.pending.iter_mut().filter(|p| p.ready > last) {
+            p.quarantine_candidate = false;
+        }
+    }
+
+    pub fn watching(&self) -> bool {
+        !self.exec_watch.is_empty()
+    }
+
+    /// Whether a write of `norm` is watched for a later exec.
+    pub fn is_watched(&self, norm: &str) -> bool {
+        self.exec_watch.contains_key(norm)
+    }
+
+    /// A watched download runs: it goes back for evaluation as a QuarantinePolicy candidate,
+    /// ready after its grace. Its pin passes to the pending write. Returns its path.
+    pub fn executed(&mut self, norm: &str, t: i64, grace: i64, source: SourceRef) -> Option<&str> {
+        let mut w = self.exec_watch.remove(norm)?;
+        w.quarantine_candidate = true;
+        w.ready = t.max(w.time + grace);
+        w.evidence.push(source);
+        self.pending.push(w);
+        self.pending.last().map(|w| w.norm.as_str())
+    }
+
+    /// A file was made executable (mode bits): its pending writes in a quarantine folder become
+    /// QuarantinePolicy candidates.
+    pub fn made_executable(&mut self, norm: &str, grace: i64) {
+        for w in self.pending.iter_mut().filter(|w| w.norm == norm && w.quarantine_path) {
+            w.quarantine_candidate = true;
+            w.ready = w.time + grace;
+        }
+    }
+
+    /// Remembers a partial download; how many were forgotten to make room (the store starts
+    /// over when full).
+    pub fn add_partial(&mut self, norm: String, partial: Partial) -> usize {
+        let forgotten = if self.partials.len() >= MAX_PARTIALS { self.partials.len() } else { 0 };
+        if forgotten > 0 {
+            self.partials.clear();
+        }
+        self.partials.insert(norm, partial);
+        forgotten
+    }
+
+    /// The partial download a rename finishes, if remembered.
+    pub fn partial(&self, norm: &str) -> Option<&Partial> {
+        self.partials.get(norm)
+    }
+
+    /// A rename of `from` to `to` finishes a download: the partial leaves, and a quarantine
+    /// flag set on it travels with the file.
+    pub fn renamed(&mut self, from: &str, to: &str) {
+        self.partials.remove(from);
+        if let Some(q) = self.quarantined.remove(from) {
+            self.quarantined.insert(to.to_owned(), q);
+        }
+    }
+
+    /// When the quarantine flag was set on `norm`.
+    pub fn quarantined(&self, norm: &str) -> Option<i64> {
+        self.quarantined.get(norm).copied()
+    }
+
+    /// Records a quarantine flag (at most `cap` files); whether it was kept.
+    pub fn set_quarantined(&mut self, norm: String, t: i64, cap: usize) -> bool {
+        if self.quarantined.len() >= cap {
+            return false;
+        }
+        self.quarantined.insert(norm, t);
+        true
+    }
+
+    /// Drops what is older than `horizon`, releasing watched writes' processes.
+    pub fn expire(&mut self, procs: &mut ProcTable, horizon: i64) {
+        self.exec_watch.retain(|_, w| {
+            let keep = w.time >= horizon;
+            if !keep {
+                procs.unpin(w.proc);
+            }
+            keep
+        });
+        self.partials.retain(|_, p| p.time >= horizon);
+        self.quarantined.retain(|_, t| *t >= horizon);
+    }
+}

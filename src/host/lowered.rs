@@ -1,0 +1,164 @@
+//! What lowering found in one event, and how a host keeps it. Lowering classifies (it decides
+//! which process an event is about and what of it may matter); the host applies the result to
+//! the part that owns it, within that part's cap, and counts what a cap turned away.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use clickchain_adapters::SourceRef;
+
+use super::dns::DnsEntry;
+use super::proctable::Slot;
+use super::{ClickEntry, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate};
+use crate::profile::Limits;
+use crate::stats::Stats;
+
+/// Most observed clicks carried per link root.
+const MAX_CLICKS_PER_ROOT: usize = 256;
+
+/// A click (a URL opened) by a process of a link lineage.
+#[derive(Debug)]
+pub(crate) struct Click {
+    pub root: Slot,
+    pub proc: Slot,
+    pub time: i64,
+    pub url: String,
+    pub source: SourceRef,
+}
+
+/// A process start ran a download watched for a later exec (by its normalised path): the
+/// download goes back for evaluation, ready after its quarantine grace.
+#[derive(Debug)]
+pub(crate) struct RanWatched {
+    pub norm: String,
+    pub time: i64,
+    pub grace: i64,
+    pub source: SourceRef,
+}
+
+/// What one event adds to its host's carried state (the rare large findings boxed, so that
+/// what most events return stays small) (beyond the process table, which lowering
+/// updates itself: which process an event is about is part of classifying it).
+#[derive(Debug)]
+pub(crate) enum Lowered {
+    /// Nothing to carry.
+    Nothing,
+    /// A process started.
+    Start {
+        /// A URL on its command line.
+        click: Option<Click>,
+        /// It ran a download watched for a later exec.
+        ran_watched: Option<Box<RanWatched>>,
+        /// It may be follow-on activity of an alerted file.
+        exec: Option<Box<ExecCandidate>>,
+    },
+    Click(Click),
+    /// Answers of a DNS query.
+    Dns {
+        answers: Vec<IpAddr>,
+        entry: DnsEntry,
+    },
+    /// An untrusted egress of a link lineage.
+    Egress {
+        root: Slot,
+        egress: EgressEntry,
+    },
+    /// A partial download (by its normalised path), waiting for its final name.
+    Partial {
+        norm: String,
+        partial: Box<Partial>,
+    },
+    /// A download-like write to evaluate; `renamed_from`, the normalised path it was renamed
+    /// from (a partial download it finishes).
+    Anchor {
+        write: Box<PendingWrite>,
+        renamed_from: Option<String>,
+    },
+    /// The quarantine flag was set on a file.
+    Quarantined {
+        norm: String,
+        time: i64,
+    },
+    /// A file was made executable: its pending writes in a quarantine folder become
+    /// candidates, ready after `grace`.
+    MadeExecutable {
+        norm: String,
+        grace: i64,
+    },
+    /// A protection removal on a file of interest.
+    Removal(RemovalCandidate),
+}
+
+impl Host {
+    /// Keeps what lowering found, within the caps of `limits`; what a cap turns away is
+    /// counted in `stats`.
+    pub(crate) fn apply(&mut self, found: Lowered, limits: &Limits, stats: &mut Stats) {
+        match found {
+            Lowered::Nothing => {}
+            Lowered::Start { click, ran_watched, exec } => {
+                if let Some(click) = click {
+                    self.keep_click(click, stats);
+                }
+                if let Some(r) = ran_watched.map(|r| *r) {
+                    if let Some(norm) = self.anchors.executed(&r.norm, r.time, r.grace, r.source) {
+                        self.follow.add_interest(norm);
+                    }
+                }
+                if let Some(exec) = exec {
+                    if !self.follow.add_exec(&mut self.procs, *exec, limits.max_pending_per_host) {
+                        stats.dropped.follow_on_cap += 1;
+                    }
+                }
+            }
+            Lowered::Click(click) => self.keep_click(click, stats),
+            Lowered::Dns { answers, entry } => {
+                for ip in answers {
+                    stats.dropped.dns_evicted += self.dns.insert(ip, entry.clone(), limits.max_dns_per_host);
+                }
+            }
+            Lowered::Egress { root, egress } => {
+                match self.roots.add_egress(&mut self.procs, root, egress, limits.max_egress_per_host) {
+                    Ok(()) => stats.classified.egress_untrusted += 1,
+                    Err(super::roots::NotCarried::Full) => stats.dropped.egress_cap += 1,
+                    Err(super::roots::NotCarried::Coalesced) => {}
+                }
+            }
+            Lowered::Partial { norm, partial } => {
+                stats.dropped.partial_evicted += self.anchors.add_partial(norm, *partial) as u64;
+                stats.classified.partial_writes += 1;
+            }
+            Lowered::Anchor { write, renamed_from } => {
+                if let Some(from) = renamed_from {
+                    self.anchors.renamed(&from, &write.norm);
+                }
+                let norm = write.norm.clone();
+                if self.anchors.push(&mut self.procs, *write, limits.max_pending_per_host) {
+                    stats.classified.anchor_writes += 1;
+                    self.follow.add_interest(&norm);
+                } else {
+                    stats.dropped.pending_cap += 1;
+                }
+            }
+            Lowered::Quarantined { norm, time } => {
+                if !self.anchors.set_quarantined(norm, time, limits.max_pending_per_host) {
+                    stats.dropped.quarantine_cap += 1;
+                }
+            }
+            Lowered::MadeExecutable { norm, grace } => self.anchors.made_executable(&norm, grace),
+            Lowered::Removal(removal) => {
+                if !self.follow.add_removal(&mut self.procs, removal, limits.max_pending_per_host) {
+                    stats.dropped.follow_on_cap += 1;
+                }
+            }
+        }
+    }
+
+    fn keep_click(&mut self, c: Click, stats: &mut Stats) {
+        let url: Arc<str> = self.images.intern(&c.url);
+        let click = ClickEntry { time: c.time, proc: c.proc, url, source: c.source };
+        match self.roots.add_click(&mut self.procs, c.root, click, MAX_CLICKS_PER_ROOT) {
+            Ok(()) => stats.classified.clicks += 1,
+            Err(_) => stats.dropped.click_cap += 1,
+        }
+    }
+}
