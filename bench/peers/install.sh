@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the external peers of the benchmark (issue #6, point 3 c and d) into a virtual
+# Installs the external peers of the benchmark into a virtual
 # environment beside this script: bench/peers/.venv (gitignored).
 #
 #   Endgame EQL (Python engine) ... eql==1.0.1 (pulls lark==1.3.1)

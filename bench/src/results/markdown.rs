@@ -117,9 +117,8 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(
         o,
         "Written by `cargo run --release -p clickchain-bench -- results` (all of it, plots included, \
-         in {:.0} s), commit `{}`, {}. Machine: {}; {}.\n",
+         in {:.0} s) on {}. Machine: {}; {}.\n",
         r.secs,
-        first_line_of("git", &["rev-parse", "--short", "HEAD"]),
         first_line_of("date", &["-u", "+%Y-%m-%d"]),
         machine(),
         first_line_of("rustc", &["-V"])
