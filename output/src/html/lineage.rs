@@ -116,15 +116,24 @@ fn draw(nodes: &[Node], marks: &[Mark]) -> String {
             Escaped(&note)
         );
     }
-    for (i, m) in marks.iter().enumerate() {
+    let mut marks_on_row = vec![0usize; nodes.len()];
+    for m in marks {
         let (mx, my) = (x(m.time), y(m.row));
         let label = shortened(&m.label, 28);
         let title = format!("{} at {}", m.label, fmt_time(&m.time));
-        // Labels alternate above and below the row so marks close in time stay readable.
-        let ly = if i % 2 == 0 { my - 9 } else { my + 16 };
+        // The first mark of a row is labelled above it, a second below, so two marks of one
+        // process close in time stay readable; labels near an edge grow inwards.
+        let seen = &mut marks_on_row[m.row];
+        let ly = if *seen % 2 == 0 { my - 9 } else { my + 17 };
+        *seen += 1;
+        let anchor = match mx - TREE_WIDTH {
+            dx if dx < PLOT_WIDTH / 4 => "start",
+            dx if dx > PLOT_WIDTH * 3 / 4 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             s,
-            r#"<g class="mark {}"><title>{}</title><line class="drop" x1="{mx}" y1="{my}" x2="{mx}" y2="{axis_y}"/><circle cx="{mx}" cy="{my}" r="6"/><text x="{mx}" y="{ly}">{}</text></g>"#,
+            r#"<g class="mark {}"><title>{}</title><line class="drop" x1="{mx}" y1="{my}" x2="{mx}" y2="{axis_y}"/><circle cx="{mx}" cy="{my}" r="6"/><text x="{mx}" y="{ly}" text-anchor="{anchor}">{}</text></g>"#,
             m.class,
             Escaped(&title),
             Escaped(&label)
@@ -137,9 +146,10 @@ fn draw(nodes: &[Node], marks: &[Mark]) -> String {
         let offset = span_ms * k / 4;
         let _ = write!(
             s,
-            r#"<line class="tick" x1="{tx}" y1="{axis_y}" x2="{tx}" y2="{}"/><text class="tick" x="{tx}" y="{}">+{}.{:01}s</text>"#,
+            r#"<line class="tick" x1="{tx}" y1="{axis_y}" x2="{tx}" y2="{}"/><text class="tick" x="{tx}" y="{}" text-anchor="{}">+{}.{:01}s</text>"#,
             axis_y + 5,
             axis_y + 18,
+            if k == 4 { "end" } else { "middle" },
             offset / 1000,
             offset % 1000 / 100
         );

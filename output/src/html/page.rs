@@ -71,7 +71,7 @@ fn table(p: &mut String, alerts: &[Alert], by_alert: &HashMap<&str, Vec<&FollowO
         let follow_ons = by_alert.get(a.id.as_str()).map_or(0, Vec::len);
         let _ = write!(
             p,
-            "<tr class=\"alert-row\" data-alert-id=\"{id}\"><td>{time}</td><td>{host}</td><td>{analytic}</td>\
+            "<tr class=\"alert-row\" data-alert-id=\"{id}\"><td class=\"time\">{time}</td><td>{host}</td><td>{analytic}</td>\
              <td class=\"num\">{score}</td><td>{strength}</td><td>{domain}</td><td class=\"path\">{path}</td>\
              <td class=\"num\">{follow_ons}</td><td><a href=\"#alert-{id}\">{id}</a></td></tr>",
             id = Escaped(&a.id),
