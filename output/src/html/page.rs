@@ -72,7 +72,7 @@ fn table(p: &mut String, alerts: &[Alert], by_alert: &HashMap<&str, Vec<&FollowO
         let _ = write!(
             p,
             "<tr class=\"alert-row\" data-alert-id=\"{id}\"><td class=\"time\">{time}</td><td>{host}</td><td>{analytic}</td>\
-             <td class=\"num\">{score}</td><td>{strength}</td><td>{domain}</td><td class=\"path\">{path}</td>\
+             <td class=\"num\">{score}</td><td>{strength}</td><td class=\"domain\">{domain}</td><td class=\"path\">{path}</td>\
              <td class=\"num\">{follow_ons}</td><td><a href=\"#alert-{id}\">{id}</a></td></tr>",
             id = Escaped(&a.id),
             time = fmt_time(&a.time),
