@@ -55,3 +55,16 @@ fn hostile_cells_are_neutralised_and_quoted() {
     // One physical line per record: no raw line breaks survive.
     assert_eq!(text.lines().count(), 2);
 }
+
+#[test]
+fn the_columns_are_documented_in_order() {
+    let doc = include_str!("../../docs/alerts.md");
+    let section = doc.split("### CSV columns").nth(1).expect("docs/alerts.md has a CSV columns section");
+    let documented: Vec<&str> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| `record_type`"))
+        .take_while(|l| l.starts_with("| `"))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    assert_eq!(documented, COLUMNS);
+}

@@ -98,7 +98,7 @@ fn chromium(profile: &Path) -> Option<Command> {
             std::env::var_os("CLICKCHAIN_REQUIRE_CHROMIUM").is_none_or(|v| v != "1"),
             "{CHROMIUM} not found but CLICKCHAIN_REQUIRE_CHROMIUM=1 (run .ci/install-chromium.sh)"
         );
-        eprintln!("skipped: {CHROMIUM} not found: chromium not found (install it with .ci/install-chromium.sh)");
+        eprintln!("skipped: HTML browser test, chromium not found at {CHROMIUM} (.ci/install-chromium.sh installs it)");
         return None;
     }
     let mut c = Command::new(CHROMIUM);
