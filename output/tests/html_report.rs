@@ -15,16 +15,17 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn html_of(records: Vec<Record>, caps: Option<(usize, usize)>) -> String {
     let mut out = Vec::new();
-    let mut sink = match caps {
-        Some((alerts, follow_ons)) => HtmlReport::with_caps(&mut out, alerts, follow_ons),
-        None => HtmlReport::new(&mut out),
-    };
-    for r in records {
-        sink.emit(r).unwrap();
+    {
+        let mut sink = match caps {
+            Some((alerts, follow_ons)) => HtmlReport::with_caps(&mut out, alerts, follow_ons),
+            None => HtmlReport::new(&mut out),
+        };
+        for r in records {
+            sink.emit(r).unwrap();
+        }
+        sink.flush().unwrap();
+        FinishSink::finish(&mut sink).unwrap();
     }
-    sink.flush().unwrap();
-    FinishSink::finish(&mut sink).unwrap();
-    drop(sink);
     String::from_utf8(out).unwrap()
 }
 

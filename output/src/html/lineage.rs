@@ -124,7 +124,7 @@ fn draw(nodes: &[Node], marks: &[Mark]) -> String {
         // The first mark of a row is labelled above it, a second below, so two marks of one
         // process close in time stay readable; labels near an edge grow inwards.
         let seen = &mut marks_on_row[m.row];
-        let ly = if *seen % 2 == 0 { my - 9 } else { my + 17 };
+        let ly = if seen.is_multiple_of(2) { my - 9 } else { my + 17 };
         *seen += 1;
         let anchor = match mx - TREE_WIDTH {
             dx if dx < PLOT_WIDTH / 4 => "start",

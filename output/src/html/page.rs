@@ -53,7 +53,7 @@ pub(super) fn render(report: &Report) -> String {
     for a in &report.alerts {
         section(&mut p, a, by_alert.get(a.id.as_str()).map_or(&[][..], Vec::as_slice));
     }
-    let _ = write!(p, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(p, "<script>{SCRIPT}</script></body></html>");
     p
 }
 

@@ -27,12 +27,13 @@ fn schema() -> (Schema, ClassRules) {
 
 fn sample_findings() -> Vec<Value> {
     let mut out = Vec::new();
-    let mut sink = OcsfFindings::new(&mut out);
-    for r in sample::sample_records() {
-        sink.emit(r).unwrap();
+    {
+        let mut sink = OcsfFindings::new(&mut out);
+        for r in sample::sample_records() {
+            sink.emit(r).unwrap();
+        }
+        FinishSink::finish(&mut sink).unwrap();
     }
-    FinishSink::finish(&mut sink).unwrap();
-    drop(sink);
     String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 

@@ -46,7 +46,7 @@ fn read_json(path: &Path) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn object_of<'a>(v: &'a Value, key: &str) -> Map<String, Value> {
+fn object_of(v: &Value, key: &str) -> Map<String, Value> {
     v.get(key).and_then(Value::as_object).cloned().unwrap_or_default()
 }
 
