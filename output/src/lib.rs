@@ -70,6 +70,11 @@ impl<W: Write + Send> FinishSink for Text<W> {
     }
 }
 
+/// The last component of a Windows or Unix path (a process image's or a file's name).
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
 /// The writer for `format`, writing to `out` through a buffer.
 pub fn writer(format: OutputFormat, out: Box<dyn Write + Send>) -> Box<dyn FinishSink> {
     let out = BufWriter::new(out);
@@ -79,5 +84,51 @@ pub fn writer(format: OutputFormat, out: Box<dyn Write + Send>) -> Box<dyn Finis
         OutputFormat::Csv => Box::new(CsvTimeline::new(out)),
         OutputFormat::Ocsf => Box::new(OcsfFindings::new(out)),
         OutputFormat::Html => Box::new(HtmlReport::new(out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A writer the test can read after the sink is done with it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().map_err(|_| io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn file_names_of_windows_and_unix_paths() {
+        assert_eq!(file_name(r"C:\Users\a\Downloads\x.pdf.exe"), "x.pdf.exe");
+        assert_eq!(file_name("/usr/lib/firefox/firefox"), "firefox");
+        assert_eq!(file_name("plain"), "plain");
+    }
+
+    #[test]
+    fn each_format_writes_its_own_shape_on_an_empty_run() {
+        for (format, start) in [
+            (OutputFormat::Ndjson, ""),
+            (OutputFormat::Text, ""),
+            (OutputFormat::Csv, "record_type,time,alert_id"),
+            (OutputFormat::Ocsf, ""),
+            (OutputFormat::Html, "<!DOCTYPE html>"),
+        ] {
+            let out = Shared::default();
+            let mut sink = writer(format, Box::new(out.clone()));
+            sink.finish().unwrap();
+            drop(sink);
+            let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+            assert!(text.starts_with(start) && (start.is_empty() == text.is_empty()), "{format}: {text:?}");
+        }
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use clickchain::alert::{fmt_time, Alert, FollowOn};
 
 use super::escape::{shortened, Escaped};
+use crate::file_name;
 
 const ROW: i64 = 30;
 const TOP: i64 = 34;
@@ -30,10 +31,6 @@ struct Mark {
     time: DateTime<Utc>,
     class: &'static str,
     label: String,
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
 /// The row of `image`: its last place in the lineage, or a new row under the lineage's end.

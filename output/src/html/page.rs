@@ -105,22 +105,14 @@ fn section(p: &mut String, a: &Alert, follow_ons: &[&FollowOn]) {
     row(p, "finding", a.finding.as_str());
     if let Some(c) = &a.click {
         let how = if c.observed { "observed" } else { "inferred" };
-        row(p, "click", &format!("{} {how} {}", fmt_time(&c.time), c.url.as_deref().unwrap_or("")));
+        row(p, "click", &format!("{} ({how}) {}", fmt_time(&c.time), c.url.as_deref().unwrap_or("")));
     }
     if let Some(e) = &a.egress {
+        row(p, "egress", &format!("{} {} → {}:{}", fmt_time(&e.time), e.process, e.ip, e.port));
+        let name = e.domain.as_deref().unwrap_or("(no name)");
+        row(p, "destination", &format!("{name}, name from {}", e.domain_source));
         let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
-        let to = format!(
-            "{} {} → {}:{} {} (name from {}; risk {}; {})",
-            fmt_time(&e.time),
-            e.process,
-            e.ip,
-            e.port,
-            e.domain.as_deref().unwrap_or("-"),
-            e.domain_source,
-            e.risk,
-            reasons.join(", ")
-        );
-        row(p, "egress", &to);
+        row(p, "untrusted", &format!("risk {}: {}", e.risk, reasons.join(", ")));
     }
     let w = &a.write;
     row(p, "write", &format!("{} {} → {}", fmt_time(&w.time), w.process, w.path));

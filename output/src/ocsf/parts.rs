@@ -104,10 +104,7 @@ pub(super) fn analytic(analytic: Analytic) -> Value {
     })
 }
 
-/// The last component of a Windows or Unix path.
-pub(super) fn file_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
-}
+pub(super) use crate::file_name;
 
 /// An observable: `name` is where the value sits in the finding, `type_id` the OCSF type.
 pub(super) fn observable(name: &str, type_id: u8, type_name: &str, value: &str) -> Value {
