@@ -172,7 +172,14 @@ fn the_validator_rejects_broken_findings() {
         &errors_after(|f| f["finding_info"]["titel"] = json!("typo")),
         "finding_info.titel: not an attribute of finding_info",
     );
-    assert_rejected(&errors_after(|f| f["evidences"][1]["dst_endpoint"]["port"] = json!(70000)), "is not a port");
+    assert_rejected(
+        &errors_after(|f| f["evidences"][1]["dst_endpoint"]["port"] = json!(70000)),
+        "70000 breaks port_t.range",
+    );
+    assert_rejected(
+        &errors_after(|f| f["evidences"][1]["dst_endpoint"]["ip"] = json!("203.0.113.300")),
+        "breaks ip_t.regex",
+    );
     // A profile's required attribute becomes required once the profile is applied.
     assert_rejected(
         &errors_after(|f| f["metadata"]["profiles"] = json!(["cloud"])),

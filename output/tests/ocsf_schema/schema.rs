@@ -94,6 +94,23 @@ impl Schema {
         Some(name)
     }
 
+    /// The constraints of a scalar type and the types it derives from: each `regex`, `range`
+    /// (`[min, max]`) and `max_len`, with the name of the type that sets it.
+    pub fn scalar_rules(&self, type_name: &str) -> Vec<(String, Value)> {
+        let mut rules = Vec::new();
+        let mut name = Some(type_name.to_owned());
+        while let Some(n) = name {
+            let t = self.types.get(&n);
+            for key in ["regex", "range", "max_len"] {
+                if let Some(rule) = t.and_then(|t| t.get(key)) {
+                    rules.push((format!("{n}.{key}"), rule.clone()));
+                }
+            }
+            name = t.and_then(|t| t.get("type")).and_then(Value::as_str).map(str::to_owned);
+        }
+        rules
+    }
+
     /// The event class in `events/<path>.json`, with its `extends` chain resolved.
     pub fn class(&self, path: &str) -> Result<Shape, String> {
         self.resolve(

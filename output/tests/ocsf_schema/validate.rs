@@ -134,8 +134,10 @@ impl Validator<'_> {
             self.errors.push(format!("{path}: {value} is not a {} ({base})", attr.type_name));
             return;
         }
-        if attr.type_name == "port_t" && !value.as_i64().is_some_and(|p| (0..=65535).contains(&p)) {
-            self.errors.push(format!("{path}: {value} is not a port"));
+        for (rule, spec) in self.schema.scalar_rules(&attr.type_name) {
+            if !obeys(value, &spec, &rule) {
+                self.errors.push(format!("{path}: {value} breaks {rule} {spec}"));
+            }
         }
         let is_observable_type = path.ends_with("type_id") && path.contains("observables[");
         if is_observable_type {
@@ -172,5 +174,24 @@ impl Validator<'_> {
             Ok(shape) => self.shape(&shape, map, path),
             Err(e) => self.errors.push(format!("{path}: {e}")),
         }
+    }
+}
+
+/// Whether `value` obeys a type's `regex`, `range` or `max_len` (`rule` ends with which).
+fn obeys(value: &Value, spec: &Value, rule: &str) -> bool {
+    if rule.ends_with(".regex") {
+        let (Some(text), Some(pattern)) = (value.as_str(), spec.as_str()) else { return true };
+        return regex::Regex::new(pattern).is_ok_and(|re| re.is_match(text));
+    }
+    if rule.ends_with(".range") {
+        let bounds: Vec<i64> = spec.as_array().into_iter().flatten().filter_map(Value::as_i64).collect();
+        return match (value.as_i64(), bounds.as_slice()) {
+            (Some(n), [min, max]) => (*min..=*max).contains(&n),
+            _ => false,
+        };
+    }
+    match (value.as_str(), spec.as_u64()) {
+        (Some(text), Some(max)) => text.chars().count() as u64 <= max,
+        _ => true,
     }
 }
