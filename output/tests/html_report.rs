@@ -7,6 +7,7 @@ mod sample;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use clickchain::alert::fmt_time;
 use clickchain::sink::Sink;
 use clickchain::Record;
 use clickchain_output::{FinishSink, HtmlReport};
@@ -118,19 +119,21 @@ fn chromium(profile: &Path) -> Option<Command> {
     Some(c)
 }
 
-fn write_report(dir: &Path) -> (PathBuf, Vec<String>) {
+/// The page's file, and each alert's time and id in the order they were written.
+fn write_report(dir: &Path) -> (PathBuf, Vec<(String, String)>) {
     let records = records_with_hostile();
-    let ids = alert_ids(&records);
+    let alerts = sample::sample_alerts(&records).iter().map(|a| (fmt_time(&a.time), a.id.clone())).collect();
     let page = dir.join("report.html");
     std::fs::write(&page, html_of(records, None)).unwrap();
-    (page, ids)
+    (page, alerts)
 }
 
 #[test]
 fn chromium_shows_every_alert() {
     let dir = tempfile::tempdir().unwrap();
     let Some(mut chromium) = chromium(&dir.path().join("profile")) else { return };
-    let (page, ids) = write_report(dir.path());
+    let (page, times) = write_report(dir.path());
+    let ids: Vec<&String> = times.iter().map(|(_, id)| id).collect();
     let out = chromium.arg("--dump-dom").arg(format!("file://{}", page.display())).output().unwrap();
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
     let dom = String::from_utf8_lossy(&out.stdout);
@@ -142,6 +145,11 @@ fn chromium_shows_every_alert() {
         assert_eq!(dom.matches(&format!("id=\"alert-{id}\"")).count(), 1, "section for {id}");
     }
     assert_eq!(dom.matches("<svg class=\"lineage\"").count(), ids.len());
+    // ... in time order (the hostile alert, written last, shares the first alert's time) ...
+    let shown: Vec<&str> = dom.split("data-alert-id=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    let mut by_time = times;
+    by_time.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(shown, by_time.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>());
     // ... and no hostile string became markup or ran.
     assert!(!dom.contains("pwned\""), "an injected script or handler ran");
     assert_eq!(dom.matches("<script").count(), 1);
