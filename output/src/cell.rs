@@ -1,0 +1,56 @@
+//! Making an attacker-controlled string safe as a spreadsheet cell.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// The cell for `text`: a leading `'` when it starts with a character a spreadsheet reads as a
+/// formula (`=`, `+`, `-`, `@`, tab, carriage return), and control characters written as `\xNN`
+/// (`\u{NNNN}` for C1 controls) so a cell stays on one line and shows what was there.
+pub(crate) fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !formula && !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut cell = String::with_capacity(text.len() + 4);
+    if formula {
+        cell.push('\'');
+    }
+    for c in text.chars() {
+        match c {
+            c if (c as u32) < 0x80 && c.is_control() => {
+                let _ = write!(cell, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(cell, "\\u{{{:04x}}}", c as u32);
+            }
+            c => cell.push(c),
+        }
+    }
+    Cow::Owned(cell)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_get_a_leading_quote() {
+        for (raw, cell) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\\x09=1"),
+            ("\r=1", "'\\x0d=1"),
+        ] {
+            assert_eq!(spreadsheet_safe(raw), cell, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_kept() {
+        assert_eq!(spreadsheet_safe("a\nb\u{1b}[31m\u{7f}\u{85}"), "a\\x0ab\\x1b[31m\\x7f\\u{0085}");
+        assert_eq!(spreadsheet_safe(r"C:\Users\alice\Downloads\a b,c.exe"), r"C:\Users\alice\Downloads\a b,c.exe");
+        assert_eq!(spreadsheet_safe("in-the=middle"), "in-the=middle");
+    }
+}
