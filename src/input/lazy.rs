@@ -213,7 +213,8 @@ impl Pool {
         if self.open.len() >= self.max_open {
             let lru = self.open.iter().enumerate().filter(|(_, o)| !o.keep).min_by_key(|(_, o)| o.last_used);
             if let Some((at, _)) = lru {
-                self.open.swap_remove(at);
+                let closed = self.open.swap_remove(at);
+                tracing::debug!(input = %self.reports[closed.id].path.display(), "closed for now: {} inputs open", self.max_open);
             }
         }
         let options = InputOptions { time_offset: input.time_offset, ..self.options.clone() };
@@ -227,6 +228,9 @@ impl Pool {
                 return None;
             }
         };
+        if input.consumed > 0 {
+            tracing::debug!(input = %input.path.display(), skip = input.consumed, "reopened");
+        }
         let mut records = opened.records;
         // Read again up to where it was: the same bytes give the same items (a file that
         // grew gives more after them).

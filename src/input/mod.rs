@@ -192,7 +192,8 @@ impl Opened {
 /// The longest EVTX read from stdin (a file is read in place).
 const MAX_EVTX_STDIN: u64 = 4 << 30;
 
-/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
+/// Opens one input: detects its compression (gzip, zstd) and format and returns its records.
+/// `progress` counts bytes read (compressed bytes, for a compressed input).
 pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Opened, InputError> {
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
@@ -206,7 +207,16 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
         return open_plain(path, reader, options, None);
     };
     let (decoded, failure) = compress::decoder(reader, compression);
-    let mut opened = open_plain(path, BufReader::with_capacity(BUFFER, decoded), options, Some(compression))?;
+    let mut decoded = BufReader::with_capacity(BUFFER, decoded);
+    // A stream that breaks off before its first byte (a gzip header before garbage) gives
+    // nothing to read: the input cannot be opened.
+    if decoded.fill_buf().is_ok_and(|b| b.is_empty()) {
+        if let Some(error) = failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(InputError::Io { path: name, error });
+        }
+    }
+    tracing::debug!(input = %name, compression = compression.name(), "decompressing");
+    let mut opened = open_plain(path, decoded, options, Some(compression))?;
     let records = std::mem::replace(&mut opened.records, Box::new(std::iter::empty()));
     opened.records = Box::new(compress::ThenFailure { records, failure, input: name });
     Ok(opened)
@@ -234,6 +244,7 @@ fn open_plain<R: Read + Send + 'static>(
         })?,
         f => f,
     };
+    tracing::debug!(input = %name, ?format, "opened");
     let threads = options.parse_threads;
     // Pretty-printed JSON documents span lines: only NDJSON can be cut into blocks of lines.
     let parallel = threads >= 1
