@@ -103,3 +103,30 @@ fn verbose_logs_decisions_and_without_a_terminal_has_no_colour() {
         assert!(!err.contains('\u{1b}'), "no colour codes on a pipe: {err:?}");
     }
 }
+
+#[test]
+fn config_settings_valid_but_almost_surely_wrong_are_warned_about() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"[windows]\nbrowser_parents = [\"chrome\", \"msedge.exe\"]\n[linux]\nuser_paths = []\n",
+    )
+    .unwrap();
+    let chrome = "windows.browser_parents: `chrome` has no `.exe`";
+    let empty = "linux.user_paths is empty";
+    clickchain()
+        .args(["config", "--check"])
+        .arg(f.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(chrome))
+        .stderr(predicate::str::contains(empty))
+        .stderr(predicate::str::contains(": ok (2 warnings)"));
+    clickchain()
+        .args(["scan", "--config"])
+        .arg(f.path())
+        .arg(SAMPLE)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!("warning: config: {chrome}")));
+}

@@ -159,7 +159,7 @@ struct OpenInput {
     id: usize,
     records: Records,
     last_used: u64,
-    /// stdin cannot be read again: it stays open.
+    /// stdin or a FIFO cannot be read again: it stays open.
     keep: bool,
 }
 
@@ -242,7 +242,7 @@ impl Pool {
         // The counts of the reader that read from the start again cover everything.
         report.tally = opened.tally;
         report.counters = opened.counters;
-        let keep = input.path.as_os_str() == "-";
+        let keep = input.path.as_os_str() == "-" || !std::fs::metadata(&input.path).is_ok_and(|m| m.is_file());
         self.open.push(OpenInput { id: input.id, records, last_used: self.clock, keep });
         Some(self.open.len() - 1)
     }
@@ -251,6 +251,7 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     /// Files of `lines` each, one event per line, times interleaved across files.
     fn files(dir: &std::path::Path, n: usize, lines: usize) -> Vec<(PathBuf, Option<Duration>)> {
@@ -312,5 +313,20 @@ mod tests {
             })
             .collect();
         assert_eq!(items, ["unknown_format", "unreadable_input", "1000", "1001", "1002", "1003"]);
+    }
+
+    #[test]
+    fn an_input_that_grew_while_closed_is_read_to_its_new_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |t: i64| format!("{{\"time\":{t},\"kind\":\"process_end\",\"proc\":1}}\n");
+        let (a, b) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+        std::fs::write(&a, line(1000) + &line(3000)).unwrap();
+        std::fs::write(&b, line(2000)).unwrap();
+        let mut inputs = Inputs::new(vec![(a.clone(), None), (b, None)], InputOptions::default(), Arc::default(), 1);
+        let first = inputs.next();
+        assert!(matches!(&first, Some(InputItem::Event(e)) if e.time.timestamp_millis() == 1000), "{first:?}");
+        // `a` was closed to open `b`: what is appended to it now is read when it is reopened.
+        std::fs::OpenOptions::new().append(true).open(&a).unwrap().write_all(line(4000).as_bytes()).unwrap();
+        assert_eq!(times(inputs), [2000, 3000, 4000]);
     }
 }
