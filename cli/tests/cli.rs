@@ -135,7 +135,7 @@ fn missing_input_is_a_warning_and_others_still_run() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("warning: no/such/file.ndjson: No such file"))
-        .stderr(predicate::str::contains("(1 left out: unreadable_input=1)"))
+        .stderr(predicate::str::contains("clickchain: 1 inputs, 1 left out (unreadable_input=1), 282 events read"))
         .stdout(predicate::str::contains("AN0180"));
     clickchain()
         .args(["scan", "-q", "no/such/file.ndjson"])

@@ -32,7 +32,7 @@ fn zero_the_run_completed_warnings_counted() {
         .arg("no/such/input.ndjson")
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("(1 left out: unreadable_input=1)"))
+        .stderr(predicate::str::contains("1 inputs, 1 left out (unreadable_input=1)"))
         .stderr(predicate::str::contains("1 rejected (malformed_json=1)"));
 }
 

@@ -147,13 +147,13 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     counts.add_reports(&reports);
     let stats = engine.stats();
     let filtered = filter.min_score > 0 || filter.from.is_some() || filter.to.is_some();
+    let opened = reports.iter().filter(|r| r.opened).count();
     if !args.quiet {
-        counts.print_summary(files.len(), events, stats, filtered.then_some(shown), started.elapsed());
+        counts.print_summary(opened, events, stats, filtered.then_some(shown), started.elapsed());
     }
     if args.stats {
         report::print_stats(stats, &reports);
     }
-    let opened = reports.iter().filter(|r| r.opened).count();
     Ok(counts.exit_code(opened, files.len(), args.fail_on_alert && shown > 0))
 }
 

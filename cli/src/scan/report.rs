@@ -81,8 +81,8 @@ impl Counts {
         }
     }
 
-    /// The summary line: `shown` is the alerts written when `--min-score`/`--from`/`--to`
-    /// left some out.
+    /// The summary line: `inputs` is the inputs read, `shown` the alerts written when
+    /// `--min-score`/`--from`/`--to` left some out.
     pub fn print_summary(&self, inputs: usize, events: u64, stats: &Stats, shown: Option<u64>, elapsed: Duration) {
         if self.messages > MAX_ERROR_LINES {
             say!("… {} more rejected records not shown", self.messages - MAX_ERROR_LINES);
@@ -90,7 +90,7 @@ impl Counts {
         let list = |m: &BTreeMap<&str, u64>| m.iter().map(|(r, n)| format!("{r}={n}")).collect::<Vec<_>>().join(", ");
         let left_out = match self.left_out.values().sum::<u64>() {
             0 => String::new(),
-            n => format!(" ({n} left out: {})", list(&self.left_out)),
+            n => format!(", {n} left out ({})", list(&self.left_out)),
         };
         // Records that are fine but not relevant (other channels, inbound flows …) are not errors.
         let skipped = match self.skipped.values().sum::<u64>() {
