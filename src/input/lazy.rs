@@ -77,6 +77,7 @@ impl Inputs {
             open: Vec::new(),
             clock: 0,
             reports: reports.collect(),
+            ended: vec![false; files.len()],
             unopened: Vec::new(),
             unopened_waiting: Arc::clone(&unopened_waiting),
         };
@@ -151,6 +152,8 @@ struct Pool {
     /// Counts uses, to find the input used least recently.
     clock: u64,
     reports: Vec<InputReport>,
+    /// Inputs read to their end.
+    ended: Vec<bool>,
     unopened: Vec<InputError>,
     unopened_waiting: Arc<AtomicBool>,
 }
@@ -158,6 +161,8 @@ struct Pool {
 struct OpenInput {
     id: usize,
     records: Records,
+    /// The item after the one given last (dropped when the input is closed: it is read again).
+    ahead: Option<Result<Event, ReadError>>,
     last_used: u64,
     /// stdin or a FIFO cannot be read again: it stays open.
     keep: bool,
@@ -193,6 +198,9 @@ impl Iterator for Lazy {
 impl Pool {
     /// The next item of `input`, opening (or reopening) it if it is not open.
     fn next_of(&mut self, input: &Lazy) -> Option<Result<Event, ReadError>> {
+        if self.ended[input.id] {
+            return None;
+        }
         self.clock += 1;
         let at = match self.open.iter().position(|o| o.id == input.id) {
             Some(at) => at,
@@ -200,10 +208,13 @@ impl Pool {
         };
         let open = &mut self.open[at];
         open.last_used = self.clock;
-        let item = open.records.next();
-        if item.is_none() {
-            // Its end: the file is closed now.
+        let item = open.ahead.take().or_else(|| open.records.next());
+        // One item read ahead tells the end at once: a file of one record is closed after it,
+        // not kept open (or reopened) only to find that nothing follows.
+        open.ahead = item.as_ref().and_then(|_| open.records.next());
+        if open.ahead.is_none() {
             self.open.swap_remove(at);
+            self.ended[input.id] = true;
         }
         item
     }
@@ -243,7 +254,7 @@ impl Pool {
         report.tally = opened.tally;
         report.counters = opened.counters;
         let keep = input.path.as_os_str() == "-" || !std::fs::metadata(&input.path).is_ok_and(|m| m.is_file());
-        self.open.push(OpenInput { id: input.id, records, last_used: self.clock, keep });
+        self.open.push(OpenInput { id: input.id, records, ahead: None, last_used: self.clock, keep });
         Some(self.open.len() - 1)
     }
 }
