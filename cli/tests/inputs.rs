@@ -249,13 +249,14 @@ fn split_sample(dir: &Path, files: usize) -> PathBuf {
 
 #[cfg(unix)]
 #[test]
-fn ten_thousand_files_under_ulimit_256_give_the_alerts_of_the_files_merged() {
+fn ten_thousand_files_under_ulimit_256_and_1_gib_give_the_alerts_of_the_files_merged() {
     let dir = tempfile::tempdir().unwrap();
     let folder = split_sample(dir.path(), 10_000);
     let bin = assert_cmd::cargo::cargo_bin("clickchain");
     let out = StdCommand::new("sh")
         .arg("-c")
-        .arg("ulimit -n 256 && exec \"$0\" scan -j 1 \"$1\"")
+        // 1 GiB of address space too: a buffer per file (256 KiB) would need 2.5 GiB.
+        .arg("ulimit -n 256 && ulimit -v 1048576 && exec \"$0\" scan -j 1 \"$1\"")
         .arg(&bin)
         .arg(&folder)
         .output()
