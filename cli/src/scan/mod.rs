@@ -146,10 +146,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let reports = inputs.reports();
     counts.add_reports(&reports);
     let stats = engine.stats();
-    let filtered = filter.min_score > 0 || filter.from.is_some() || filter.to.is_some();
     let opened = reports.iter().filter(|r| r.opened).count();
     if !args.quiet {
-        counts.print_summary(opened, events, stats, filtered.then_some(shown), started.elapsed());
+        counts.print_summary(opened, events, stats, filter.filters().then_some(shown), started.elapsed());
     }
     if args.stats {
         report::print_stats(stats, &reports);

@@ -100,7 +100,8 @@ pub struct AlertFilter {
 }
 
 impl AlertFilter {
-    fn filters(&self) -> bool {
+    /// Whether any alert may be left out.
+    pub fn filters(&self) -> bool {
         self.min_score > 0 || self.from.is_some() || self.to.is_some()
     }
 
