@@ -1,34 +1,29 @@
 //! Merging several inputs by event time (k-way), so that a scan over many files replays one
 //! stream in time order. Errors pass through at once; they carry their own input and position.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use chrono::{DateTime, Utc};
 use clickchain_adapters::{Event, ReadError};
 
 /// Yields the earliest head event among several record streams.
 pub struct Merge<I: Iterator<Item = Result<Event, ReadError>>> {
     sources: Vec<I>,
     heads: Vec<Option<Event>>,
+    /// The sources that have a head, earliest first (ties: the earlier source); a heap, as a
+    /// scan may merge many thousand files.
+    order: BinaryHeap<Reverse<(DateTime<Utc>, usize)>>,
+    /// Sources whose head is to be read, the next one last.
+    unfilled: Vec<usize>,
 }
 
 impl<I: Iterator<Item = Result<Event, ReadError>>> Merge<I> {
     /// Merges `sources`; ties go to the earlier source.
     pub fn new(sources: Vec<I>) -> Self {
         let heads = sources.iter().map(|_| None).collect();
-        Merge { sources, heads }
-    }
-
-    /// Fills the head of source `i`; returns an error met on the way.
-    fn fill(&mut self, i: usize) -> Option<ReadError> {
-        if self.heads[i].is_some() {
-            return None;
-        }
-        match self.sources[i].next() {
-            Some(Ok(e)) => {
-                self.heads[i] = Some(e);
-                None
-            }
-            Some(Err(e)) => Some(e),
-            None => None,
-        }
+        let unfilled = (0..sources.len()).rev().collect();
+        Merge { sources, heads, order: BinaryHeap::new(), unfilled }
     }
 }
 
@@ -36,12 +31,21 @@ impl<I: Iterator<Item = Result<Event, ReadError>>> Iterator for Merge<I> {
     type Item = Result<Event, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        for i in 0..self.sources.len() {
-            if let Some(err) = self.fill(i) {
-                return Some(Err(err));
+        // Every source with no head (all of them at first, then the one whose head was taken)
+        // reads its next record; an error comes out at once, and that source reads again next time.
+        while let Some(&i) = self.unfilled.last() {
+            match self.sources[i].next() {
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(e)) => {
+                    self.order.push(Reverse((e.time, i)));
+                    self.heads[i] = Some(e);
+                }
+                None => {}
             }
+            self.unfilled.pop();
         }
-        let best = self.heads.iter().enumerate().filter_map(|(i, h)| h.as_ref().map(|e| (e.time, i))).min()?.1;
+        let Reverse((_, best)) = self.order.pop()?;
+        self.unfilled.push(best);
         self.heads[best].take().map(Ok)
     }
 }

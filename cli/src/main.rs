@@ -1,6 +1,7 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
 mod alloc;
+mod log;
 mod nod_store;
 mod scan;
 mod synth;
@@ -17,6 +18,10 @@ use clickchain::Os;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More log on stderr: -v debug (why a decision went as it did), -vv trace. Without it,
+    /// CLICKCHAIN_LOG (an env-filter: `debug`, `clickchain=trace`, …) sets the level.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
 }
 
 #[derive(Subcommand)]
@@ -42,10 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     alloc::configure();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CLICKCHAIN_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    log::init(cli.verbose);
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Synth(args) => synth::run(args),
@@ -56,20 +58,26 @@ fn main() -> ExitCode {
 fn config(print_default: bool, os: Option<Os>, check: Option<PathBuf>) -> ExitCode {
     if let Some(path) = check {
         return match Config::load(&path) {
-            Ok(_) => {
-                eprintln!("{}: ok", path.display());
+            Ok(config) => {
+                let warnings = config.warnings();
+                for w in &warnings {
+                    say!("warning: {w}");
+                }
+                let note = if warnings.is_empty() { String::new() } else { format!(" ({} warnings)", warnings.len()) };
+                say!("{}: ok{note}", path.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 ExitCode::from(2)
             }
         };
     }
     if !print_default {
-        eprintln!("error: nothing to do: use --print-default [--os windows|linux|macos] or --check FILE");
+        say!("error: nothing to do: use --print-default [--os windows|linux|macos] or --check FILE");
         return ExitCode::from(2);
     }
-    print!("{}", Config::default().to_toml(os));
+    // A closed stdout ends the output; it is no error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), Config::default().to_toml(os).as_bytes());
     ExitCode::SUCCESS
 }

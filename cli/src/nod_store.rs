@@ -16,7 +16,7 @@ pub fn load(engine: &mut AnyEngine, path: &Path, quiet: bool) -> anyhow::Result<
         Ok(load) => load,
         Err(FirstSeenFileError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
             if !quiet {
-                eprintln!("nod store {}: not there yet, starting empty", path.display());
+                crate::say!("nod store {}: not there yet, starting empty", path.display());
             }
             return Ok(0);
         }
@@ -24,11 +24,11 @@ pub fn load(engine: &mut AnyEngine, path: &Path, quiet: bool) -> anyhow::Result<
     };
     if !quiet {
         for e in load.errors.iter().take(super::scan::MAX_ERROR_LINES as usize) {
-            eprintln!("error: nod store {}: {e}", path.display());
+            crate::say!("warning: nod store {}: {e}", path.display());
         }
         let over =
             if load.over_cap > 0 { format!(", {} over the store's capacity", load.over_cap) } else { String::new() };
-        eprintln!("nod store {}: {} domains read{over}", path.display(), load.domains);
+        crate::say!("nod store {}: {} domains read{over}", path.display(), load.domains);
     }
     Ok(load.bad_lines)
 }

@@ -83,14 +83,14 @@ pub fn run(a: SynthArgs) -> ExitCode {
     let evasions = match evasions(&a.evasions, a.evasion_share) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: --evasions: {e}");
+            crate::say!("error: --evasions: {e}");
             return ExitCode::from(2);
         }
     };
     let mix = match a.mix.as_deref().map(mix).transpose() {
         Ok(m) => m.unwrap_or_default(),
         Err(e) => {
-            eprintln!("error: --mix: {e}");
+            crate::say!("error: --mix: {e}");
             return ExitCode::from(2);
         }
     };
@@ -110,7 +110,7 @@ pub fn run(a: SynthArgs) -> ExitCode {
     let rate_ok = a.rate > 0.0 && a.rate.is_finite();
     let chains_ok = a.chains_per_million.is_finite() && a.chains_per_million >= 0.0;
     if !rate_ok || !chains_ok || total < 64 * params.hosts {
-        eprintln!(
+        crate::say!(
             "error: need a positive rate, chains per million >= 0 and at least 64 events per host ({total} events for {} hosts)",
             params.hosts
         );
@@ -119,13 +119,15 @@ pub fn run(a: SynthArgs) -> ExitCode {
     let stream = generate(&params);
     match write::to_dir(&stream, &a.out, &a.format) {
         Ok(files) => {
+            // A closed stdout ends the listing; it is no error.
+            let mut out = std::io::stdout().lock();
             for f in files {
-                println!("{}: {}", f.path.display(), f.summary);
+                let _ = std::io::Write::write_fmt(&mut out, format_args!("{}: {}\n", f.path.display(), f.summary));
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::say!("error: {e}");
             ExitCode::from(2)
         }
     }

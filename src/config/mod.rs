@@ -50,6 +50,7 @@ mod parse;
 mod tests;
 mod tree;
 mod validate;
+mod warnings;
 mod write;
 
 use std::path::Path;
@@ -63,6 +64,7 @@ pub use defaults::{
     PARTIAL_SUFFIXES, PARTIAL_SUFFIXES_WINDOWS,
 };
 pub use error::{ConfigError, Location};
+pub use warnings::ConfigWarning;
 
 /// The whole configuration: engine settings and one profile per OS.
 #[derive(Debug, Clone, PartialEq, Eq)]

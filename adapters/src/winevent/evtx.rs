@@ -2,9 +2,12 @@
 //! Records are read from their BinXML where `evtx_fast` can (Sysmon, Security), else
 //! rendered to JSON by the crate and read back ([`super::json::parse_evtx_json`]).
 //!
-//! A chunk that cannot be read (bad magic, bad checksum, cut short) is one error naming its
-//! file offset; a record that cannot be rendered is one error naming its record id. Both are
-//! counted and reading goes on with the next record or chunk.
+//! A chunk without the chunk magic was never written: the log service preallocates a file and
+//! fills it a chunk at a time, so the space past the last chunk it used holds zeros or old
+//! bytes. Such a chunk is counted as skipped (`unused_evtx_chunk`), not rejected. A chunk that
+//! cannot be read otherwise (bad checksum, cut short) is one error naming its file offset; a
+//! record that cannot be rendered is one error naming its record id. Both are counted and
+//! reading goes on with the next record or chunk.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -147,6 +150,20 @@ enum Item {
     Tail(Box<Raw>),
 }
 
+/// The skip reason of a chunk that was never written.
+pub const UNUSED_CHUNK: &str = "unused_evtx_chunk";
+
+/// Whether a chunk failed only for want of the chunk magic (zeros or old bytes: never written).
+fn never_written(e: &::evtx::err::EvtxError) -> bool {
+    use ::evtx::err::{ChunkError, DeserializationError, EvtxError};
+    match e {
+        EvtxError::FailedToParseChunk { source, .. } => {
+            matches!(**source, ChunkError::FailedToParseChunkHeader(DeserializationError::InvalidEvtxChunkMagic { .. }))
+        }
+        _ => false,
+    }
+}
+
 /// One chunk's records (or the error that loses the chunk) into `out`, in record order.
 fn chunk_records(
     chunk: Result<::evtx::EvtxChunkData, ::evtx::err::EvtxError>,
@@ -155,6 +172,7 @@ fn chunk_records(
     out: &mut impl Extend<Raw>,
 ) {
     let mut data = match chunk {
+        Err(e) if never_written(&e) => return out.extend(Some(Raw::Skip(UNUSED_CHUNK))),
         Err(e) => {
             let number = match &e {
                 ::evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => Some(*chunk_id),

@@ -298,6 +298,7 @@ impl WinEventReader {
                     return Some(Err(ReadError::Io { input: self.input.to_string(), error }));
                 }
                 Raw::Bad(pos, error) => return Some(Err(ReadError::Record { at: at(pos), error })),
+                Raw::Skip(reason) => self.tally.with(|d| *d.skipped.entry(reason).or_default() += 1),
                 Raw::Record(pos, r) => {
                     if let Some(result) = self.finish_record(at(pos), premap(r)) {
                         return Some(result);

@@ -16,6 +16,8 @@ pub enum Raw {
     Mapped(Position, Box<Premapped>),
     /// A record that could not be read.
     Bad(Position, RecordError),
+    /// Not a record: a part of the input that holds none (counted as skipped, by reason).
+    Skip(&'static str),
     /// The input cannot be read further.
     Io(std::io::Error),
 }

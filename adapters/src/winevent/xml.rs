@@ -250,6 +250,7 @@ mod tests {
                 Raw::Record(..) | Raw::Mapped(..) => "ok",
                 Raw::Bad(_, e) => e.reason(),
                 Raw::Io(_) => "io",
+                Raw::Skip(reason) => reason,
             })
             .collect();
         assert_eq!(got, ["malformed_xml", "ok", "malformed_xml"]);

@@ -1,5 +1,16 @@
-//! Opening inputs: files, folders (recursive, in name order) and `-` for stdin, with the
-//! format detected per input.
+//! Opening inputs: files, folders (recursive, in name order) and `-` for stdin, gzip or zstd
+//! compressed or not, with the format detected per input; and reading many of them merged by
+//! time with a bounded number of files open ([`Inputs`]).
+
+mod compress;
+mod detect;
+mod folder;
+mod lazy;
+
+pub use compress::Compression;
+pub use detect::detect;
+pub use folder::{expand_filtered, Expanded, Filter};
+pub use lazy::{InputItem, InputReport, Inputs, MAX_OPEN};
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -65,10 +76,10 @@ impl std::str::FromStr for InputFormat {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "auto" => Ok(InputFormat::Auto),
-            "native" | "ndjson" => Ok(InputFormat::Native),
+            "native" => Ok(InputFormat::Native),
             "evtx" => Ok(InputFormat::Evtx),
             "xml" => Ok(InputFormat::Xml),
-            "sysmon-json" | "winjson" | "json" => Ok(InputFormat::WinJson),
+            "sysmon-json" => Ok(InputFormat::WinJson),
             "auditd" => Ok(InputFormat::Auditd),
             "zeek-dns" => Ok(InputFormat::ZeekDns),
             "eslogger" => Ok(InputFormat::Eslogger),
@@ -94,45 +105,52 @@ pub enum InputError {
         error: io::Error,
     },
     /// No known format matches the input's first record.
-    #[error("{path}: unrecognised input format (first bytes: {head:?})")]
+    #[error("{path}: unrecognised input format (first bytes: {head}); skipped (name its format with --format)")]
     UnknownFormat {
         /// The path.
         path: String,
         /// The first bytes, for the message.
         head: String,
     },
+    /// A folder met again below itself through a symbolic link.
+    #[error("{path}: symlink loop (a folder inside itself); not followed")]
+    SymlinkLoop {
+        /// The path of the link.
+        path: String,
+    },
+    /// A FIFO, socket or device inside a folder.
+    #[error("{path}: {kind}, not a file; skipped")]
+    NotAFile {
+        /// The path.
+        path: String,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A path that is not valid UTF-8 (it is read; records name it with those bytes replaced).
+    #[error("{path}: path is not valid UTF-8; read, and named with the bad bytes replaced")]
+    NonUtf8Path {
+        /// The path, with the bytes that are not UTF-8 replaced.
+        path: String,
+    },
+}
+
+impl InputError {
+    /// The count this belongs to in a scan's summary.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            InputError::Io { .. } => "unreadable_input",
+            InputError::UnknownFormat { .. } => "unknown_format",
+            InputError::SymlinkLoop { .. } => "symlink_loop",
+            InputError::NotAFile { .. } => "not_a_file",
+            InputError::NonUtf8Path { .. } => "non_utf8_path",
+        }
+    }
 }
 
 /// Expands folders into the files below them (sorted by path); `-` stays as stdin.
 pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" {
-            files.push(p.clone());
-        } else {
-            walk(p, &mut files, &mut errors);
-        }
-    }
-    (files, errors)
-}
-
-fn walk(p: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
-    let err = |error| InputError::Io { path: p.display().to_string(), error };
-    match std::fs::metadata(p) {
-        Err(e) => errors.push(err(e)),
-        Ok(m) if m.is_dir() => match std::fs::read_dir(p) {
-            Err(e) => errors.push(err(e)),
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                children.sort();
-                for c in children {
-                    walk(&c, files, errors);
-                }
-            }
-        },
-        Ok(_) => files.push(p.to_path_buf()),
-    }
+    let e = expand_filtered(paths, &Filter::default());
+    (e.files, e.warnings)
 }
 
 /// Counts bytes read through it (for a progress bar).
@@ -174,20 +192,59 @@ impl Opened {
 /// The longest EVTX read from stdin (a file is read in place).
 const MAX_EVTX_STDIN: u64 = 4 << 30;
 
-/// Opens one input: detects its format and returns its records. `progress` counts bytes read.
+/// Opens one input: detects its compression (gzip, zstd) and format and returns its records.
+/// `progress` counts bytes read (compressed bytes, for a compressed input).
 pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Result<Opened, InputError> {
-    let default_host = options.default_host.as_str();
     let name = path.display().to_string();
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(File::open(path).map_err(|error| InputError::Io { path: name.clone(), error })?)
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: raw, count: progress });
+    let mut reader = BufReader::with_capacity(BUFFER, Counting { inner: raw, count: progress });
+    let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.clone(), error })?;
+    let Some(compression) = Compression::sniff(head) else {
+        return open_plain(path, reader, options, None);
+    };
+    let (decoded, failure) = compress::decoder(reader, compression);
+    let mut decoded = BufReader::with_capacity(BUFFER, decoded);
+    // A stream that breaks off before its first byte (a gzip header before garbage) gives
+    // nothing to read: the input cannot be opened.
+    if decoded.fill_buf().is_ok_and(|b| b.is_empty()) {
+        if let Some(error) = failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(InputError::Io { path: name, error });
+        }
+    }
+    tracing::debug!(input = %name, compression = compression.name(), "decompressing");
+    let mut opened = open_plain(path, decoded, options, Some(compression))?;
+    let records = std::mem::replace(&mut opened.records, Box::new(std::iter::empty()));
+    opened.records = Box::new(compress::ThenFailure { records, failure, input: name });
+    Ok(opened)
+}
+
+/// Bytes buffered per open input.
+const BUFFER: usize = 256 * 1024;
+
+/// Opens one input whose bytes `reader` gives uncompressed (`compressed` says whether they
+/// were decompressed, so that the file itself cannot be read again as they are).
+fn open_plain<R: Read + Send + 'static>(
+    path: &Path,
+    mut reader: BufReader<R>,
+    options: &InputOptions,
+    compressed: Option<Compression>,
+) -> Result<Opened, InputError> {
+    let default_host = options.default_host.as_str();
+    let name = path.display().to_string();
     let format = match options.format {
-        InputFormat::Auto => detect(&mut reader, &name)?,
+        InputFormat::Auto => detect(&mut reader, &name).map_err(|e| match (e, compressed) {
+            (InputError::UnknownFormat { path, head }, Some(c)) => {
+                InputError::UnknownFormat { path, head: format!("{head}, once {} decompressed", c.name()) }
+            }
+            (e, _) => e,
+        })?,
         f => f,
     };
+    tracing::debug!(input = %name, ?format, "opened");
     let threads = options.parse_threads;
     // Pretty-printed JSON documents span lines: only NDJSON can be cut into blocks of lines.
     let parallel = threads >= 1
@@ -228,7 +285,7 @@ pub fn open(path: &Path, options: &InputOptions, progress: Arc<AtomicU64>) -> Re
         InputFormat::WinJson => WinEventReader::json(name.as_str(), reader),
         InputFormat::Evtx => {
             let threads = options.evtx_parse_threads.unwrap_or(threads);
-            let opened = if path.as_os_str() == "-" {
+            let opened = if path.as_os_str() == "-" || compressed.is_some() {
                 winevent::read_bounded(reader, MAX_EVTX_STDIN)
                     .map(|b| WinEventReader::evtx_parallel(name.as_str(), io::Cursor::new(b), threads))
             } else {
@@ -255,82 +312,4 @@ fn first_line_whole<R: BufRead>(reader: &mut R) -> bool {
     let text = &text[start..];
     let Some(end) = text.iter().position(|&b| b == b'\n') else { return false };
     serde_json::from_slice::<serde::de::IgnoredAny>(&text[..end]).is_ok()
-}
-
-/// Sniffs the first bytes. An empty input is native (it has no records either way).
-///
-/// EVTX by its magic; a Zeek DNS log (a JSON line with `id.orig_h` and `query`, or `#separator`
-/// and `#path\tdns`); JSON: eslogger by its keys, Windows shapes by their keys (`EventID`,
-/// `Event`, `winlog`, an embedded `<Event>`), ECS by `@timestamp` or `_source`, native when the
-/// first line is an object without those keys, else a Windows shape (decided per record); XML by
-/// a leading `<` or an `<Event` on the first line (syslog); auditd by `type=`/`node=`.
-pub fn detect<R: BufRead>(reader: &mut R, name: &str) -> Result<InputFormat, InputError> {
-    let head = reader.fill_buf().map_err(|error| InputError::Io { path: name.to_owned(), error })?;
-    if head.starts_with(b"ElfFile") {
-        return Ok(InputFormat::Evtx);
-    }
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
-    let text = &text[start..];
-    let first_line = &text[..memchr_newline(text)];
-    let windows_keys = || {
-        let head = &text[..text.len().min(8192)];
-        [&b"\"EventID\""[..], b"\"EventId\"", b"\"winlog\"", b"\"EventData\"", b"<Event"]
-            .iter()
-            .any(|k| contains(head, k))
-    };
-    match text.first() {
-        _ if clickchain_adapters::zeek::sniff(text) => Ok(InputFormat::ZeekDns),
-        None => Ok(InputFormat::Native),
-        Some(b'{') if looks_like_eslogger(first_line) => Ok(InputFormat::Eslogger),
-        Some(b'{' | b'[') if !windows_keys() && looks_like_ecs(text) => Ok(InputFormat::Ecs),
-        Some(b'{') if is_native_line(first_line) => Ok(InputFormat::Native),
-        Some(b'{' | b'[') => Ok(InputFormat::WinJson),
-        Some(b'<') => Ok(InputFormat::Xml),
-        Some(_) if contains(first_line, b"<Event") => Ok(InputFormat::Xml),
-        Some(_) if auditd::sniff(text) => Ok(InputFormat::Auditd),
-        Some(_) => Err(InputError::UnknownFormat {
-            path: name.to_owned(),
-            head: String::from_utf8_lossy(&text[..text.len().min(32)]).into_owned(),
-        }),
-    }
-}
-
-/// An Endpoint Security message: top-level `event_type` and `process`, with eslogger's
-/// `schema_version` or `mach_time`.
-fn looks_like_eslogger(line: &[u8]) -> bool {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line) else {
-        return false;
-    };
-    map.contains_key("event_type")
-        && map.contains_key("process")
-        && (map.contains_key("schema_version") || map.contains_key("mach_time"))
-}
-
-/// ECS documents or search hits: `@timestamp` or `_source` near the start (native records have
-/// `time`, never `@timestamp`).
-fn looks_like_ecs(text: &[u8]) -> bool {
-    let head = &text[..text.len().min(8192)];
-    contains(head, b"\"@timestamp\"") || contains(head, b"\"_source\"")
-}
-
-fn memchr_newline(text: &[u8]) -> usize {
-    text.iter().position(|b| *b == b'\n').unwrap_or(text.len())
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// A whole JSON object with none of the Windows shapes' keys (`EventID`, `Event`, `winlog`, an
-/// embedded `<Event>`).
-fn is_native_line(line: &[u8]) -> bool {
-    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) {
-        Ok(obj) => {
-            !["EventID", "EventId", "Event", "winlog"].iter().any(|k| obj.contains_key(*k))
-                && !obj.values().any(|v| v.as_str().is_some_and(|s| s.trim_start().starts_with("<Event")))
-        }
-        // A native file's first line that is not JSON is still native (and rejected as such).
-        Err(e) => !e.is_eof() && !contains(line, b"\"EventID\"") && !contains(line, b"\"Event\""),
-    }
 }
