@@ -7,8 +7,6 @@
 //! joins strangers.
 
 use std::cell::Cell;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use clickchain_adapters::{ProcKey, SourceRef};
@@ -121,14 +119,14 @@ pub(crate) struct ProcTable {
     no_image: Arc<str>,
     /// Carried link roots are current when of this epoch (see [`Link`]).
     epoch: u64,
-    /// Ended processes that may be removable, by when they may leave (their end or last
-    /// mention, whichever is later): see [`Self::sweep`].
-    expiry: BinaryHeap<Reverse<Expiry>>,
+    /// Ended processes that may become removable, with when (their end or last mention,
+    /// whichever is later): see [`Self::sweep`].
+    expiry: Vec<Expiry>,
 }
 
-/// An entry of the expiry queue: a process (its slot and serial, so that an entry for a slot
+/// An entry of the expiry list: a process (its slot and serial, so that an entry for a slot
 /// reused since is ignored) that may leave once the sweep horizon passes `at`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 struct Expiry {
     at: i64,
     slot: Slot,
@@ -568,14 +566,14 @@ impl ProcTable {
         p.pins == 0 && p.children == 0 && p.end.is_some_and(|e| e < horizon) && p.last_seen < horizon
     }
 
-    /// Queues an ended process for the sweep, at the time it may leave. Called whenever that
+    /// Lists an ended process for the sweep, with the time it may leave. Called whenever that
     /// time may have come earlier (its end recorded) or what held it went (its last pin, its
     /// last child), so that every removable process has an entry no later than its own.
     fn may_expire(&mut self, slot: Slot) {
         let p = self.get(slot);
         if let Some(end) = p.end {
             if p.pins == 0 && p.children == 0 {
-                self.expiry.push(Reverse(Expiry { at: end.max(p.last_seen), slot, serial: p.serial }));
+                self.expiry.push(Expiry { at: end.max(p.last_seen), slot, serial: p.serial });
             }
         }
     }
@@ -583,25 +581,29 @@ impl ProcTable {
     /// Removes processes that ended before `horizon` and that nothing refers to any more.
     /// Leaves go first, which may free their parents in the same sweep.
     ///
-    /// Only the queued processes due before `horizon` are looked at, not the whole table; one
-    /// still mentioned since goes back in the queue at its new time. They are removed in slot
-    /// order, as a scan of the table would (which slots are freed first decides which are
+    /// Only the ended processes listed for expiry are looked at, not the whole table; one still
+    /// mentioned since its entry was made stays listed at its new time. They are removed in
+    /// slot order, as a scan of the table would (which slots are freed first decides which are
     /// reused first).
     pub fn sweep(&mut self, horizon: i64) -> usize {
         let mut dead: Vec<Slot> = Vec::new();
-        while let Some(&Reverse(e)) = self.expiry.peek() {
+        let slots = &self.slots;
+        self.expiry.retain_mut(|e| {
             if e.at >= horizon {
-                break;
+                return true;
             }
-            self.expiry.pop();
-            let Some(p) = self.slots.get(e.slot as usize).filter(|p| p.serial == e.serial) else { continue };
+            let Some(p) = slots.get(e.slot as usize).filter(|p| p.serial == e.serial) else { return false };
             if Self::removable(p, horizon) {
                 dead.push(e.slot);
+                false
             } else if p.pins == 0 && p.children == 0 {
-                // Mentioned after its end: due later.
-                self.may_expire(e.slot);
+                // Mentioned after its end: due later. (A pin or child lists it again when it goes.)
+                e.at = p.end.map_or(p.last_seen, |end| end.max(p.last_seen));
+                true
+            } else {
+                false
             }
-        }
+        });
         dead.sort_unstable();
         dead.dedup();
         let mut removed = 0;
@@ -619,8 +621,8 @@ impl ProcTable {
         removed
     }
 
-    /// Entries of processes long gone (evicted, or queued again) are dropped at their time;
-    /// this keeps a queue that grew in a burst from holding its memory.
+    /// Entries of processes gone are dropped when due; this keeps a list that grew in a burst
+    /// from holding its memory.
     fn shrink_expiry(&mut self) {
         if self.expiry.capacity() > 4 * self.expiry.len() + 1024 {
             self.expiry.shrink_to_fit();
