@@ -554,6 +554,17 @@ impl ProcTable {
         self.get_mut(slot).pins += 1;
     }
 
+    /// Keeps `item`, which refers to process `proc`, in `list` if it holds fewer than `cap`,
+    /// pinning `proc` while kept; whether it was kept. (Whoever drops it unpins `proc`.)
+    pub fn keep_pinned<T>(&mut self, list: &mut Vec<T>, item: T, proc: Slot, cap: usize) -> bool {
+        if list.len() >= cap {
+            return false;
+        }
+        self.pin(proc);
+        list.push(item);
+        true
+    }
+
     pub fn unpin(&mut self, slot: Slot) {
         let p = self.get_mut(slot);
         p.pins = p.pins.saturating_sub(1);
