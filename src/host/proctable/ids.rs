@@ -127,12 +127,10 @@ pub(crate) struct IdIndex {
     memo: PackMemo,
 }
 
-/// GUID texts packed lately, by a hash of their last digits, with the slot the index maps them
-/// to when known. A process's events name it by the same text again and again (on a synthetic
-/// stream 71 % of lookups repeat one of the host's last 4): comparing 38 bytes costs a fraction
-/// of decoding them, and a known slot spares the probe of the map. It remembers what `pack`
-/// said, and a slot only while the index maps the key to it (the index updates the memo when
-/// it changes the key), so it cannot change an answer.
+/// GUID texts packed lately, by a hash of their last digits. A process's events name it by
+/// the same text again and again (on a synthetic stream 71 % of lookups repeat one of the host's
+/// last 4), and comparing 38 bytes costs a fraction of decoding them: `pack` was a tenth of the
+/// engine's instructions. It only remembers what `pack` said, so it cannot change an answer.
 #[derive(Default)]
 struct PackMemo([Cell<Packed>; PACK_MEMO]);
 
@@ -146,22 +144,16 @@ struct Packed {
     /// 0: empty.
     len: u8,
     key: GuidKey,
-    /// What the index maps `key` to, or [`UNKNOWN`].
-    slot: Slot,
 }
-
-/// A memo entry's slot when the index has not been asked yet.
-const UNKNOWN: Slot = Slot::MAX;
 
 impl Default for Packed {
     fn default() -> Self {
-        Packed { text: [0; 38], len: 0, key: GuidKey::default(), slot: UNKNOWN }
+        Packed { text: [0; 38], len: 0, key: GuidKey::default() }
     }
 }
 
 impl PackMemo {
-    /// The key of a GUID-shaped `id`, its memo entry, and the slot the entry knows.
-    fn pack(&self, id: &str) -> Option<(GuidKey, &Cell<Packed>, Slot)> {
+    fn pack(&self, id: &str) -> Option<GuidKey> {
         let b = id.as_bytes();
         // `pack` takes only these lengths; the last 8 bytes are a GUID's least shared digits.
         let tail = match b.len() {
@@ -171,55 +163,29 @@ impl PackMemo {
         let cell = &self.0[(tail.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PACK_MEMO.trailing_zeros())) as usize];
         let seen = cell.get();
         if usize::from(seen.len) == b.len() && seen.text[..b.len()] == *b {
-            return Some((seen.key, cell, seen.slot));
+            return Some(seen.key);
         }
         let key = pack(id)?;
         let mut text = [0u8; 38];
         text[..b.len()].copy_from_slice(b);
-        cell.set(Packed { text, len: b.len() as u8, key, slot: UNKNOWN });
-        Some((key, cell, UNKNOWN))
-    }
-
-    /// The index now maps `key` to `slot` ([`UNKNOWN`]: to nothing).
-    fn set_slot(&self, key: GuidKey, slot: Slot) {
-        for cell in &self.0 {
-            let mut p = cell.get();
-            if p.len != 0 && p.key == key {
-                p.slot = slot;
-                cell.set(p);
-            }
-        }
+        cell.set(Packed { text, len: b.len() as u8, key });
+        Some(key)
     }
 }
 
 impl IdIndex {
     pub fn get(&self, id: &str) -> Option<Slot> {
         match self.memo.pack(id) {
-            Some((_, _, slot)) if slot != UNKNOWN => Some(slot),
-            Some((k, cell, _)) => {
-                let slot = self.guids.get(&k).copied();
-                if let Some(s) = slot {
-                    let mut p = cell.get();
-                    p.slot = s;
-                    cell.set(p);
-                }
-                slot
-            }
+            Some(k) => self.guids.get(&k).copied(),
             None => self.text.get(id).copied(),
         }
     }
 
     pub fn insert(&mut self, id: &StoredId, slot: Slot) {
         match *id {
-            StoredId::Guid { hi, lo, form } => {
-                let k = GuidKey { hi, lo, form };
-                self.guids.insert(k, slot);
-                self.memo.set_slot(k, slot);
-            }
-            StoredId::Text(ref t) => {
-                self.text.insert(t.clone(), slot);
-            }
-        }
+            StoredId::Guid { hi, lo, form } => self.guids.insert(GuidKey { hi, lo, form }, slot),
+            StoredId::Text(ref t) => self.text.insert(t.clone(), slot),
+        };
     }
 
     /// Removes `id` if it still names `slot`.
@@ -229,7 +195,6 @@ impl IdIndex {
                 let k = GuidKey { hi, lo, form };
                 if self.guids.get(&k) == Some(&slot) {
                     self.guids.remove(&k);
-                    self.memo.set_slot(k, UNKNOWN);
                 }
             }
             StoredId::Text(ref t) => {
@@ -317,7 +282,7 @@ mod tests {
                 let dashed = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
                 let id = if braces { format!("{{{dashed}}}") } else { dashed };
                 for text in [id.clone(), id.replacen('5', "g", 1), format!("{id}x")] {
-                    prop_assert_eq!(memo.pack(&text).map(|(k, _, _)| k), pack(&text), "{}", text);
+                    prop_assert_eq!(memo.pack(&text), pack(&text), "{}", text);
                 }
             }
         }
