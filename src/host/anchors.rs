@@ -41,12 +41,8 @@ impl Anchors {
 
     /// Adds a write to evaluate (at most `cap` pending), pinning its process.
     pub fn push(&mut self, procs: &mut ProcTable, w: PendingWrite, cap: usize) -> bool {
-        if self.pending.len() >= cap {
-            return false;
-        }
-        procs.pin(w.proc);
-        self.pending.push(w);
-        true
+        let proc = w.proc;
+        procs.keep_pinned(&mut self.pending, w, proc, cap)
     }
 
     /// Takes the writes ready at `until` (all at the end of input). They stay pinned until

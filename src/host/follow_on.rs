@@ -36,12 +36,8 @@ impl FollowOnWatch {
 
     /// Keeps an alerted file (at most `cap`), pinning its link root; whether it was kept.
     pub fn add_alerted(&mut self, procs: &mut ProcTable, file: AlertedFile, cap: usize) -> bool {
-        if self.alerted.len() >= cap {
-            return false;
-        }
-        procs.pin(file.root);
-        self.alerted.push(file);
-        true
+        let proc = file.root;
+        procs.keep_pinned(&mut self.alerted, file, proc, cap)
     }
 
     /// Notes a follow-on of the `alert`-th alerted file reported for process `slot` (with its
@@ -90,22 +86,14 @@ impl FollowOnWatch {
 
     /// Keeps a process start that may be follow-on activity (at most `cap`), pinning it.
     pub fn add_exec(&mut self, procs: &mut ProcTable, exec: ExecCandidate, cap: usize) -> bool {
-        if self.execs.len() >= cap {
-            return false;
-        }
-        procs.pin(exec.proc);
-        self.execs.push(exec);
-        true
+        let proc = exec.proc;
+        procs.keep_pinned(&mut self.execs, exec, proc, cap)
     }
 
     /// Keeps a protection removal on a file of interest (at most `cap`), pinning its process.
     pub fn add_removal(&mut self, procs: &mut ProcTable, removal: RemovalCandidate, cap: usize) -> bool {
-        if self.removals.len() >= cap {
-            return false;
-        }
-        procs.pin(removal.proc);
-        self.removals.push(removal);
-        true
+        let proc = removal.proc;
+        procs.keep_pinned(&mut self.removals, removal, proc, cap)
     }
 
     /// Candidates older than `first` leave (releasing their processes): no write that may

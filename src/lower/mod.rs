@@ -57,8 +57,11 @@ pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
         anchors: &host.anchors,
         follow: &host.follow,
     };
-    let found = view.lower(ctx, ev, t);
-    host.apply(found, ctx.limits, ctx.stats);
+    match view.lower(ctx, ev, t) {
+        // Most events add nothing to carry.
+        Lowered::Nothing => {}
+        found => host.apply(found, ctx.limits, ctx.stats),
+    }
 }
 
 /// A host as lowering sees it: the process table and caches it updates, and the carried state
@@ -182,7 +185,7 @@ impl Lowering<'_> {
         });
         let newly_wanted = ran_watched.as_ref().map(|r| r.norm.as_str());
         let exec = if self.follow.interested() || newly_wanted.is_some() {
-            self.exec_candidate(ctx, slot, t, image_norm.clone(), command_line, newly_wanted)
+            self.exec_candidate(ctx, slot, t, &image_norm, command_line, newly_wanted)
         } else {
             None
         };
@@ -197,7 +200,7 @@ impl Lowering<'_> {
         ctx: &mut Ctx<'_>,
         slot: Slot,
         t: i64,
-        image_norm: String,
+        image_norm: &str,
         cmd: Option<&str>,
         newly_wanted: Option<&str>,
     ) -> Option<Box<ExecCandidate>> {
@@ -218,8 +221,10 @@ impl Lowering<'_> {
             let base = paths.normalize(crate::paths::basename(token));
             mentions.extend(named(&base));
         }
-        let runs_file = newly_wanted == Some(image_norm.as_str()) || self.follow.wants(&image_norm);
-        (runs_file || lolbin).then(|| Box::new(ExecCandidate { proc: slot, time: t, image_norm, mentions, lolbin }))
+        let runs_file = newly_wanted == Some(image_norm) || self.follow.wants(image_norm);
+        (runs_file || lolbin).then(|| {
+            Box::new(ExecCandidate { proc: slot, time: t, image_norm: image_norm.to_owned(), mentions, lolbin })
+        })
     }
 
     /// Whether `slot` already clicked `url`.

@@ -7,8 +7,6 @@
 //! joins strangers.
 
 use std::cell::Cell;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use clickchain_adapters::{ProcKey, SourceRef};
@@ -18,6 +16,7 @@ use ids::{IdIndex, StoredId};
 use slab::Slab;
 
 mod ids;
+mod lifetime;
 mod slab;
 
 /// Index of a process in its host's table.
@@ -121,14 +120,14 @@ pub(crate) struct ProcTable {
     no_image: Arc<str>,
     /// Carried link roots are current when of this epoch (see [`Link`]).
     epoch: u64,
-    /// Ended processes that may be removable, by when they may leave (their end or last
-    /// mention, whichever is later): see [`Self::sweep`].
-    expiry: BinaryHeap<Reverse<Expiry>>,
+    /// Ended processes that may become removable, with when (their end or last mention,
+    /// whichever is later): see [`Self::sweep`].
+    expiry: Vec<Expiry>,
 }
 
-/// An entry of the expiry queue: a process (its slot and serial, so that an entry for a slot
+/// An entry of the expiry list: a process (its slot and serial, so that an entry for a slot
 /// reused since is ignored) that may leave once the sweep horizon passes `at`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 struct Expiry {
     at: i64,
     slot: Slot,
@@ -550,126 +549,6 @@ impl ProcTable {
             link.root.set(above);
             link.epoch.set(self.epoch);
         }
-    }
-
-    pub fn pin(&mut self, slot: Slot) {
-        self.get_mut(slot).pins += 1;
-    }
-
-    pub fn unpin(&mut self, slot: Slot) {
-        let p = self.get_mut(slot);
-        p.pins = p.pins.saturating_sub(1);
-        if p.pins == 0 {
-            self.may_expire(slot);
-        }
-    }
-
-    fn removable(p: &Proc, horizon: i64) -> bool {
-        p.pins == 0 && p.children == 0 && p.end.is_some_and(|e| e < horizon) && p.last_seen < horizon
-    }
-
-    /// Queues an ended process for the sweep, at the time it may leave. Called whenever that
-    /// time may have come earlier (its end recorded) or what held it went (its last pin, its
-    /// last child), so that every removable process has an entry no later than its own.
-    fn may_expire(&mut self, slot: Slot) {
-        let p = self.get(slot);
-        if let Some(end) = p.end {
-            if p.pins == 0 && p.children == 0 {
-                self.expiry.push(Reverse(Expiry { at: end.max(p.last_seen), slot, serial: p.serial }));
-            }
-        }
-    }
-
-    /// Removes processes that ended before `horizon` and that nothing refers to any more.
-    /// Leaves go first, which may free their parents in the same sweep.
-    ///
-    /// Only the queued processes due before `horizon` are looked at, not the whole table; one
-    /// still mentioned since goes back in the queue at its new time. They are removed in slot
-    /// order, as a scan of the table would (which slots are freed first decides which are
-    /// reused first).
-    pub fn sweep(&mut self, horizon: i64) -> usize {
-        let mut dead: Vec<Slot> = Vec::new();
-        while let Some(&Reverse(e)) = self.expiry.peek() {
-            if e.at >= horizon {
-                break;
-            }
-            self.expiry.pop();
-            let Some(p) = self.slots.get(e.slot as usize).filter(|p| p.serial == e.serial) else { continue };
-            if Self::removable(p, horizon) {
-                dead.push(e.slot);
-            } else if p.pins == 0 && p.children == 0 {
-                // Mentioned after its end: due later.
-                self.may_expire(e.slot);
-            }
-        }
-        dead.sort_unstable();
-        dead.dedup();
-        let mut removed = 0;
-        // A parent whose last child leaves is checked right then (it was not removable before,
-        // so it is not listed twice).
-        while let Some(s) = dead.pop() {
-            removed += 1;
-            if let Some(parent) = self.remove_quiet(s) {
-                if Self::removable(self.get(parent), horizon) {
-                    dead.push(parent);
-                }
-            }
-        }
-        self.shrink_expiry();
-        removed
-    }
-
-    /// Entries of processes long gone (evicted, or queued again) are dropped at their time;
-    /// this keeps a queue that grew in a burst from holding its memory.
-    fn shrink_expiry(&mut self) {
-        if self.expiry.capacity() > 4 * self.expiry.len() + 1024 {
-            self.expiry.shrink_to_fit();
-        }
-    }
-
-    /// Makes room when the table is full: first a sweep, then the least recently seen processes
-    /// that nothing refers to (a tenth of the table at once, so that this stays rare).
-    pub fn make_room(&mut self, cap: usize, horizon: i64) -> bool {
-        if self.len < cap {
-            return true;
-        }
-        self.sweep(horizon);
-        if self.len < cap {
-            return true;
-        }
-        let mut idle: Vec<(i64, Slot)> = self
-            .slots
-            .iter()
-            .filter(|(_, p)| p.pins == 0 && p.children == 0)
-            .map(|(s, p)| (p.last_seen, s as Slot))
-            .collect();
-        idle.sort_unstable();
-        let n = (cap / 10).max(1).min(idle.len());
-        for &(_, s) in &idle[..n] {
-            self.remove_quiet(s);
-            self.evicted += 1;
-        }
-        self.len < cap
-    }
-
-    /// Removes a process nothing refers to (no pins, no children); its parent, if any.
-    fn remove_quiet(&mut self, slot: Slot) -> Option<Slot> {
-        let p = self.slots.take(slot as usize).expect("live slot");
-        self.len -= 1;
-        self.free.push(slot);
-        if let Some(id) = &p.id {
-            self.by_id.remove_if(id, slot);
-        }
-        if let Some(pid) = p.pid.filter(|pid| self.by_pid.get(pid) == Some(&slot)) {
-            self.by_pid.remove(&pid);
-        }
-        let ps = self.parent(slot)?;
-        let parent = self.get_mut(ps);
-        parent.children = parent.children.saturating_sub(1);
-        if parent.children == 0 {
-            self.may_expire(ps);
-        }
-        Some(ps)
     }
 }
 

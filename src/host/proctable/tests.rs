@@ -432,10 +432,10 @@ fn removed_by_scan(t: &ProcTable, horizon: i64) -> Vec<Slot> {
 }
 
 proptest::proptest! {
-    /// The sweep from the expiry queue removes what a scan of the whole table would, in the
+    /// The sweep from the expiry list removes what a scan of the whole table would, in the
     /// same order (so the same slots are reused next).
     #[test]
-    fn sweep_from_the_queue_equals_a_scan(ops in proptest::collection::vec((0u8..6, 0u32..24, 0u32..24), 0..300)) {
+    fn sweep_from_the_expiry_list_equals_a_scan(ops in proptest::collection::vec((0u8..6, 0u32..24, 0u32..24), 0..300)) {
         let mut t = ProcTable::default();
         let mut now = 0i64;
         let mut pinned: Vec<Slot> = Vec::new();
