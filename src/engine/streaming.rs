@@ -169,6 +169,11 @@ impl Engine {
         self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
     }
 
+    /// How far behind the newest event an event may come and still be processed.
+    pub fn allowed_lateness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lateness.max(0) as u64)
+    }
+
     /// Benchmark peer only (feature `naive`): re-runs the chain rules over the whole window of
     /// each host every batch instead of anchoring on new writes (see `src/engine/naive.rs`).
     /// The alerts are the same; it is far slower. Set it before the first event.
