@@ -36,6 +36,10 @@ enum Msg {
     /// Events, then the router's watermark after them.
     Events(Vec<Event>, i64),
     SetNow(DateTime<Utc>),
+    /// A configuration already validated by the router.
+    Reload(Box<Config>),
+    /// The shard's counters so far.
+    Stats(Sender<Stats>),
 }
 
 struct Shard {
@@ -143,6 +147,44 @@ impl ShardedEngine {
             flush(s, self.watermark);
             send(s, Msg::SetNow(now));
         }
+    }
+
+    /// As [`Engine::reload`], for every shard (the configuration is validated first; an
+    /// invalid one changes nothing).
+    pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
+        crate::profile::compiled(&config)?;
+        let e = &config.engine;
+        self.max_hosts = e.max_hosts;
+        self.lateness = e.allowed_lateness_ms();
+        let skew = e.max_future_skew_ms();
+        self.not_after = self.not_after.saturating_sub(self.max_future_skew).saturating_add(skew);
+        self.max_future_skew = skew;
+        for s in &mut self.shards {
+            flush(s, self.watermark);
+            send(s, Msg::Reload(Box::new(config.clone())));
+        }
+        Ok(())
+    }
+
+    /// Counters of the router and every shard so far, asked of the running shards (after
+    /// [`finish`](Self::finish), the same as [`stats`](Self::stats)).
+    pub fn current_stats(&mut self) -> Stats {
+        let mut total = self.stats.clone();
+        let (reply, answers) = mpsc::channel();
+        for s in &mut self.shards {
+            flush(s, self.watermark);
+            send(s, Msg::Stats(reply.clone()));
+        }
+        drop(reply);
+        for stats in answers {
+            total.merge(&stats);
+        }
+        total
+    }
+
+    /// As [`Engine::allowed_lateness`].
+    pub fn allowed_lateness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lateness.max(0) as u64)
     }
 
     /// Offers one event, as [`Engine::push`]: it goes to the shard that owns its host.
@@ -285,6 +327,15 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
                     }
                 }
                 Msg::SetNow(now) => engine.set_now(now),
+                Msg::Reload(config) => {
+                    // Validated (and compiled) by the router: this cannot fail differently.
+                    if let Err(e) = engine.reload(*config) {
+                        tracing::error!(shard = index, error = %e, "reload refused");
+                    }
+                }
+                Msg::Stats(reply) => {
+                    let _ = reply.send(engine.stats().clone());
+                }
             }
             let out = engine.drain();
             if !out.is_empty() {
