@@ -17,9 +17,11 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::Event;
 use rustc_hash::FxHashMap;
 
+use super::checkpoint::{self, RouterState};
 use super::latency::BatchLatency;
 use super::streaming::{Engine, PslHandle, NOT_BEFORE_MS};
 use crate::alert::Record;
+use crate::checkpoint::CheckpointError;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
 use crate::lower::nod;
@@ -40,6 +42,8 @@ enum Msg {
     Reload(Box<Config>),
     /// The shard's counters so far.
     Stats(Sender<Stats>),
+    /// The shard's state (see `checkpoint.rs`).
+    Checkpoint(Sender<Result<Vec<u8>, CheckpointError>>),
 }
 
 struct Shard {
@@ -85,6 +89,8 @@ pub struct ShardedEngine {
     latency: BatchLatency,
     /// The newly-observed-domain store the shards share.
     nod: Arc<Mutex<FirstSeen>>,
+    /// Names the configuration in checkpoints.
+    fingerprint: u32,
 }
 
 impl ShardedEngine {
@@ -100,12 +106,17 @@ impl ShardedEngine {
 
     fn build(config: Config, shards: usize, psl: PslHandle) -> Result<ShardedEngine, EngineError> {
         let nod = Arc::new(Mutex::new(nod::new_store(&config)));
-        let (record_tx, records) = mpsc::channel();
         let mut built = Vec::new();
         for _ in 0..shards.max(1) {
             let engine = Engine::build(config.clone(), psl.clone(), Some(Arc::clone(&nod)))?;
             built.push(engine);
         }
+        ShardedEngine::start(&config, built, nod)
+    }
+
+    /// Starts a thread for each of `built` (sharing `nod`).
+    fn start(config: &Config, built: Vec<Engine>, nod: Arc<Mutex<FirstSeen>>) -> Result<ShardedEngine, EngineError> {
+        let (record_tx, records) = mpsc::channel();
         let max_future_skew = config.engine.max_future_skew_ms();
         Ok(ShardedEngine {
             shards: built
@@ -127,7 +138,62 @@ impl ShardedEngine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             nod,
+            fingerprint: checkpoint::fingerprint(config),
         })
+    }
+
+    /// A sharded engine from a checkpointed router state, with as many shards as it had.
+    pub(super) fn from_state(config: Config, state: RouterState) -> Result<ShardedEngine, CheckpointError> {
+        let count = state.shards.len();
+        if count == 0 || state.route.iter().any(|(_, shard)| *shard as usize >= count) {
+            return Err(CheckpointError::Decode("a shard index out of range".into()));
+        }
+        let mut store = nod::new_store(&config);
+        checkpoint::first_seen_in(&mut store, &state.first_seen)?;
+        let nod = Arc::new(Mutex::new(store));
+        let mut built = Vec::new();
+        for shard in &state.shards {
+            let psl = PslHandle::Vendored(Psl::vendored());
+            let mut engine = Engine::build(config.clone(), psl, Some(Arc::clone(&nod)))?;
+            engine.apply_state(postcard::from_bytes(shard)?)?;
+            built.push(engine);
+        }
+        let mut engine = ShardedEngine::start(&config, built, nod)?;
+        engine.route = state.route.into_iter().map(|(host, shard)| (host.into_boxed_str(), shard as usize)).collect();
+        (engine.max_seen, engine.watermark, engine.stats) = (state.max_seen, state.watermark, state.stats);
+        engine.out = checkpoint::records_in(state.out)?;
+        Ok(engine)
+    }
+
+    /// The router's state, and every shard's once it took the events routed to it so far.
+    pub(super) fn router_state(&mut self) -> Result<RouterState, CheckpointError> {
+        let mut answers = Vec::new();
+        for s in &mut self.shards {
+            flush(s, self.watermark);
+            let (reply, answer) = mpsc::channel();
+            send(s, Msg::Checkpoint(reply));
+            answers.push(answer);
+        }
+        let shards = answers
+            .into_iter()
+            .map(|a| a.recv().map_err(|_| CheckpointError::ShardStopped)?)
+            .collect::<Result<Vec<_>, _>>()?;
+        let first_seen = checkpoint::first_seen_out(&self.nod.lock().unwrap_or_else(PoisonError::into_inner))?;
+        // Records the shards sent before their state are not in it: they are the router's.
+        self.collect();
+        Ok(RouterState {
+            route: self.route.iter().map(|(h, &i)| (h.to_string(), i as u32)).collect(),
+            max_seen: self.max_seen,
+            watermark: self.watermark,
+            stats: self.stats.clone(),
+            first_seen,
+            shards,
+            out: checkpoint::records_out(&self.out),
+        })
+    }
+
+    pub(super) fn fingerprint(&self) -> u32 {
+        self.fingerprint
     }
 
     /// As [`Engine::with_first_seen`]: the store all shards share.
@@ -153,6 +219,7 @@ impl ShardedEngine {
     /// invalid one changes nothing).
     pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
         crate::profile::compiled(&config)?;
+        self.fingerprint = checkpoint::fingerprint(&config);
         let e = &config.engine;
         self.max_hosts = e.max_hosts;
         self.lateness = e.allowed_lateness_ms();
@@ -335,6 +402,9 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
                 }
                 Msg::Stats(reply) => {
                     let _ = reply.send(engine.stats().clone());
+                }
+                Msg::Checkpoint(reply) => {
+                    let _ = reply.send(engine.state_bytes(false));
                 }
             }
             let out = engine.drain();

@@ -6,12 +6,14 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashMap;
 
+use super::checkpoint::{self, Progress, StateIn, StateOut};
 use super::evaluate::evaluate_host;
 use super::latency::BatchLatency;
 use super::local::Emitted;
 use super::naive;
 use super::reorder::Reorder;
 use crate::alert::Record;
+use crate::checkpoint::CheckpointError;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
 use crate::host::proctable::ENDED_GRACE_MS;
@@ -88,6 +90,8 @@ pub struct Engine {
     latency: BatchLatency,
     /// Naive evaluation (bench peer, feature `naive`): see `Engine::set_naive_evaluation`.
     naive: Option<naive::NaiveWindows>,
+    /// Names the configuration in checkpoints.
+    fingerprint: u32,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -160,6 +164,7 @@ impl Engine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             naive: None,
+            fingerprint: checkpoint::fingerprint(&config),
         })
     }
 
@@ -177,6 +182,7 @@ impl Engine {
     pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
         let profiles = crate::profile::compiled(&config)?;
         let e = &config.engine;
+        self.fingerprint = checkpoint::fingerprint(&config);
         self.profiles = profiles;
         self.limits = Limits::new(&config);
         self.lateness = e.allowed_lateness_ms();
@@ -316,6 +322,61 @@ impl Engine {
     /// Processes currently held for all hosts (a gauge for memory use).
     pub fn live_processes(&self) -> usize {
         self.hosts.iter().map(|h| h.procs.len()).sum()
+    }
+
+    pub(super) fn fingerprint(&self) -> u32 {
+        self.fingerprint
+    }
+
+    /// The engine's state (see `checkpoint.rs`), with the newly-observed-domain store unless
+    /// it is shared with other shards.
+    pub(super) fn state_bytes(&mut self, with_first_seen: bool) -> Result<Vec<u8>, CheckpointError> {
+        let first_seen = match with_first_seen {
+            true => Some(self.first_seen.with(|s| checkpoint::first_seen_out(s))?),
+            false => None,
+        };
+        let state = StateOut {
+            hosts: &self.hosts,
+            dirty: &self.dirty,
+            reorder: self.reorder.entries().into_iter().map(checkpoint::waiting).collect(),
+            progress: Progress {
+                seq: self.seq,
+                max_seen: self.max_seen,
+                watermark: self.watermark,
+                bucket: self.bucket,
+                last_sweep: self.last_sweep,
+            },
+            out: checkpoint::records_out(&self.out),
+            stats: &self.stats,
+            first_seen,
+        };
+        Ok(postcard::to_stdvec(&state)?)
+    }
+
+    /// Takes over a checkpointed state (into a new engine).
+    pub(super) fn apply_state(&mut self, state: StateIn) -> Result<(), CheckpointError> {
+        let mut reorder = Reorder::default();
+        for waiting in state.reorder {
+            let (time, rank, seq, event) = waiting.into_event()?;
+            reorder.push(time, rank, seq, event);
+        }
+        let out = checkpoint::records_in(state.out)?;
+        if let Some(bytes) = &state.first_seen {
+            self.first_seen.with(|s| checkpoint::first_seen_in(s, bytes))?;
+        }
+        if state.dirty.iter().any(|&id| id as usize >= state.hosts.len()) {
+            return Err(CheckpointError::Decode("a host index out of range".into()));
+        }
+        self.host_ids = state.hosts.iter().enumerate().map(|(i, h)| (Arc::clone(&h.name), i as u32)).collect();
+        self.hosts = state.hosts;
+        self.dirty = state.dirty;
+        self.reorder = reorder;
+        let p = state.progress;
+        (self.seq, self.max_seen, self.watermark, self.bucket, self.last_sweep) =
+            (p.seq, p.max_seen, p.watermark, p.bucket, p.last_sweep);
+        self.out = out;
+        self.stats = state.stats;
+        Ok(())
     }
 
     fn release(&mut self) {

@@ -1,10 +1,11 @@
 //! Commands to a running engine: each is queued on a bounded channel ([`super::COMMANDS`]) and
 //! answered on a one-shot channel once the engine loop takes it (between two events).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::checkpoint::{save_file, CheckpointError, CheckpointFileError};
 use crate::domain::FirstSeenFileError;
 use crate::{AnyEngine, Config, EngineError, Record, Stats};
 
@@ -21,6 +22,12 @@ pub enum LiveError {
     /// The newly-observed-domain store could not be saved.
     #[error(transparent)]
     FirstSeen(#[from] FirstSeenFileError),
+    /// The checkpoint could not be taken.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The checkpoint could not be saved.
+    #[error(transparent)]
+    CheckpointFile(Box<CheckpointFileError>),
 }
 
 /// What a clean shutdown leaves: the final counters, and the records not yet sent on the
@@ -37,6 +44,7 @@ pub(super) enum Command {
     Stats(oneshot::Sender<Stats>),
     Reload(Box<Config>, oneshot::Sender<Result<(), EngineError>>),
     SaveFirstSeen(PathBuf, oneshot::Sender<Result<(), FirstSeenFileError>>),
+    Checkpoint(oneshot::Sender<Result<Vec<u8>, CheckpointError>>),
     /// Answered by the loop itself: it ends the loop.
     Shutdown(oneshot::Sender<Shutdown>),
 }
@@ -53,6 +61,10 @@ pub(super) fn serve(engine: &mut AnyEngine, command: Command) {
         }
         Command::SaveFirstSeen(path, reply) => {
             let _ = reply.send(engine.with_first_seen(|store| store.save(&path)));
+        }
+        Command::Checkpoint(reply) => {
+            let mut bytes = Vec::new();
+            let _ = reply.send(engine.checkpoint(&mut bytes).map(|()| bytes));
         }
         Command::Shutdown(_) => unreachable!("the loop answers shutdowns"),
     }
@@ -83,6 +95,19 @@ impl LiveHandle {
         Ok(self.ask(|reply| Command::SaveFirstSeen(path, reply)).await??)
     }
 
+    /// A checkpoint of the engine (see [`crate::checkpoint`]) after the events queued so far:
+    /// restore it with [`crate::AnyEngine::restore`] (or `Engine`'s, `ShardedEngine`'s) and
+    /// spawn that to go on after a restart. Records already sent are not in it.
+    pub async fn checkpoint(&self) -> Result<Vec<u8>, LiveError> {
+        Ok(self.ask(Command::Checkpoint).await??)
+    }
+
+    /// [`checkpoint`](Self::checkpoint) written to `path` atomically ([`save_file`]).
+    pub async fn save_checkpoint(&self, path: impl AsRef<Path>) -> Result<(), LiveError> {
+        let bytes = self.checkpoint().await?;
+        save_file(path.as_ref(), |w| Ok(w.write_all(&bytes)?)).map_err(|e| LiveError::CheckpointFile(Box::new(e)))
+    }
+
     /// Takes the events already queued, finishes the engine and stops it.
     pub async fn shutdown(&self) -> Result<Shutdown, LiveError> {
         self.ask(Command::Shutdown).await
@@ -102,6 +127,11 @@ impl LiveHandle {
     pub fn blocking_save_first_seen(&self, path: impl Into<PathBuf>) -> Result<(), LiveError> {
         let path = path.into();
         Ok(self.blocking_ask(|reply| Command::SaveFirstSeen(path, reply))??)
+    }
+
+    /// [`checkpoint`](Self::checkpoint), from a thread.
+    pub fn blocking_checkpoint(&self) -> Result<Vec<u8>, LiveError> {
+        Ok(self.blocking_ask(Command::Checkpoint)??)
     }
 
     /// [`shutdown`](Self::shutdown), from a thread.

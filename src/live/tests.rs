@@ -92,7 +92,7 @@ fn quiet_time_keeps_allowed_lateness_behind_the_wall_clock() {
 
 /// Sends the quickstart chain's click and egress, then checks every command, then the writes:
 /// the chain alerts once, across a reload.
-async fn commands_while_running(mut live: LiveEngine) {
+async fn commands_while_running(live: LiveEngine) {
     let start: DateTime<Utc> = "2024-05-14T09:00:00Z".parse().unwrap();
     let mut events = quickstart_at(start);
     let writes = events.split_off(8);
@@ -150,4 +150,31 @@ fn a_live_thread_answers_blocking_commands() {
     let sent = std::iter::from_fn(|| records.blocking_recv()).count();
     assert_eq!(sent + end.records.len(), 1);
     assert_eq!(live.thread.join().unwrap().alerts, 1);
+}
+
+#[tokio::test]
+async fn a_live_engine_restarted_from_its_checkpoint_mid_chain_alerts_once() {
+    let start: DateTime<Utc> = "2024-05-14T09:00:00Z".parse().unwrap();
+    let mut events = quickstart_at(start);
+    let writes = events.split_off(8);
+    let first = spawn(Engine::new(Config::default()).unwrap(), Options::default());
+    for event in events {
+        first.events.send(event).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("engine.ckpt");
+    first.handle.save_checkpoint(&path).await.unwrap();
+    let end = first.handle.shutdown().await.unwrap();
+    let before: Vec<Record> = first.records.collect().await;
+    assert_eq!(before.len() + end.records.len(), 0, "no alert before the writes");
+
+    let restored = crate::checkpoint::load_file(&path, |r| AnyEngine::restore(Config::default(), r)).unwrap();
+    let second = spawn(restored, Options::default());
+    for event in writes {
+        second.events.send(event).await.unwrap();
+    }
+    drop(second.events);
+    let after: Vec<Record> = second.records.collect().await;
+    assert_eq!(after.iter().filter(|r| matches!(r, Record::Alert(_))).count(), 1);
+    assert_eq!(second.task.await.unwrap().events_in, 10);
 }
