@@ -191,9 +191,13 @@ impl Run {
                         return stats;
                     }
                     other => {
-                        // A command is answered after the events queued before it.
+                        // A command is answered after the events queued before it, and after
+                        // their records were sent (so a checkpoint holds none of them).
                         while let Ok(e) = self.incoming.try_recv() {
                             take(engine, &mut newest, e);
+                        }
+                        if !receiver_gone {
+                            receiver_gone = forward(engine, &self.out).await;
                         }
                         serve(engine, other)
                     }
