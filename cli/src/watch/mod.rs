@@ -68,7 +68,7 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
         "text" => Box::new(Text(io::stdout())),
         other => anyhow::bail!("unknown output format `{other}` (expected ndjson or text)"),
     };
-    let mut config_file = args.config.as_deref().map(|p| ConfigFile::load(p)).transpose()?;
+    let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
     let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     let (engine, positions) = restore(&args, config)?;
     let mut follower =
