@@ -6,14 +6,13 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashMap;
 
-use super::checkpoint::{self, Progress, StateIn, StateOut};
+use super::checkpoint;
 use super::evaluate::evaluate_host;
 use super::latency::BatchLatency;
 use super::local::Emitted;
 use super::naive;
 use super::reorder::Reorder;
 use crate::alert::Record;
-use crate::checkpoint::CheckpointError;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
 use crate::host::proctable::ENDED_GRACE_MS;
@@ -24,6 +23,9 @@ use crate::paths::os_hint;
 use crate::profile::{EngineError, Limits, Profile};
 use crate::sink::Sink;
 use crate::stats::Stats;
+
+mod reload;
+mod state;
 
 /// Carried state is swept at most this often (event time).
 const SWEEP_EVERY_MS: i64 = 60_000;
@@ -53,7 +55,7 @@ fn rank(kind: &EventKind) -> u8 {
 /// use clickchain::{Config, Engine};
 /// use clickchain_adapters::native::NativeReader;
 ///
-/// let sample = include_str!("../../data/samples/quickstart.ndjson");
+/// let sample = include_str!("../../../data/samples/quickstart.ndjson");
 /// let mut engine = Engine::new(Config::default()).unwrap();
 /// for event in NativeReader::new("quickstart.ndjson", sample.as_bytes()) {
 ///     engine.push(event.unwrap());
@@ -174,40 +176,6 @@ impl Engine {
         self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
     }
 
-    /// Swaps in `config` without losing state: processes, carried summaries, pending writes,
-    /// buffered events, newly-observed domains and dedup keys stay. An invalid `config` is
-    /// refused and the engine keeps its own. What a change means mid-window is in
-    /// `docs/config.md` ("Reloading"): new windows, allowlists and caps apply from the next
-    /// event or sweep; the newly-observed-domain store keeps its settings.
-    pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
-        let profiles = crate::profile::compiled(&config)?;
-        let e = &config.engine;
-        self.fingerprint = checkpoint::fingerprint(&config);
-        self.profiles = profiles;
-        self.limits = Limits::new(&config);
-        self.lateness = e.allowed_lateness_ms();
-        let batch = e.batch_ms().max(1);
-        if batch != self.batch {
-            // The new current batch ends no earlier than the old one: no batch closes before
-            // an event already processed.
-            if let Some(cur) = self.bucket {
-                let end = cur.saturating_add(1).saturating_mul(self.batch).saturating_sub(1);
-                self.bucket = Some(end.div_euclid(batch));
-            }
-            self.batch = batch;
-        }
-        let skew = e.max_future_skew_ms();
-        self.not_after = self.not_after.saturating_sub(self.max_future_skew).saturating_add(skew);
-        self.max_future_skew = skew;
-        self.default_os = e.default_os;
-        // Classifications depend on the profiles: cached ones are recomputed.
-        self.dests = [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)];
-        for host in &mut self.hosts {
-            host.dir_flags = Default::default();
-        }
-        Ok(())
-    }
-
     /// How far behind the newest event an event may come and still be processed.
     pub fn allowed_lateness(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.lateness.max(0) as u64)
@@ -326,57 +294,6 @@ impl Engine {
 
     pub(super) fn fingerprint(&self) -> u32 {
         self.fingerprint
-    }
-
-    /// The engine's state (see `checkpoint.rs`), with the newly-observed-domain store unless
-    /// it is shared with other shards.
-    pub(super) fn state_bytes(&mut self, with_first_seen: bool) -> Result<Vec<u8>, CheckpointError> {
-        let first_seen = match with_first_seen {
-            true => Some(self.first_seen.with(|s| checkpoint::first_seen_out(s))?),
-            false => None,
-        };
-        let state = StateOut {
-            hosts: &self.hosts,
-            dirty: &self.dirty,
-            reorder: self.reorder.entries().into_iter().map(checkpoint::waiting).collect(),
-            progress: Progress {
-                seq: self.seq,
-                max_seen: self.max_seen,
-                watermark: self.watermark,
-                bucket: self.bucket,
-                last_sweep: self.last_sweep,
-            },
-            out: checkpoint::records_out(&self.out),
-            stats: &self.stats,
-            first_seen,
-        };
-        Ok(postcard::to_stdvec(&state)?)
-    }
-
-    /// Takes over a checkpointed state (into a new engine).
-    pub(super) fn apply_state(&mut self, state: StateIn) -> Result<(), CheckpointError> {
-        let mut reorder = Reorder::default();
-        for waiting in state.reorder {
-            let (time, rank, seq, event) = waiting.into_event()?;
-            reorder.push(time, rank, seq, event);
-        }
-        let out = checkpoint::records_in(state.out)?;
-        if let Some(bytes) = &state.first_seen {
-            self.first_seen.with(|s| checkpoint::first_seen_in(s, bytes))?;
-        }
-        if state.dirty.iter().any(|&id| id as usize >= state.hosts.len()) {
-            return Err(CheckpointError::Decode("a host index out of range".into()));
-        }
-        self.host_ids = state.hosts.iter().enumerate().map(|(i, h)| (Arc::clone(&h.name), i as u32)).collect();
-        self.hosts = state.hosts;
-        self.dirty = state.dirty;
-        self.reorder = reorder;
-        let p = state.progress;
-        (self.seq, self.max_seen, self.watermark, self.bucket, self.last_sweep) =
-            (p.seq, p.max_seen, p.watermark, p.bucket, p.last_sweep);
-        self.out = out;
-        self.stats = state.stats;
-        Ok(())
     }
 
     fn release(&mut self) {
