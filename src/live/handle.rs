@@ -41,32 +41,36 @@ pub struct Shutdown {
 }
 
 pub(super) enum Command {
-    Stats(oneshot::Sender<Stats>),
-    Reload(Box<Config>, oneshot::Sender<Result<(), EngineError>>),
-    SaveFirstSeen(PathBuf, oneshot::Sender<Result<(), FirstSeenFileError>>),
-    Checkpoint(oneshot::Sender<Result<Vec<u8>, CheckpointError>>),
+    /// Answered by [`serve`].
+    Ask(Request),
     /// Answered by the loop itself: it ends the loop.
     Shutdown(oneshot::Sender<Shutdown>),
 }
 
-/// Answers every command but `Shutdown`.
-pub(super) fn serve(engine: &mut AnyEngine, command: Command) {
+/// A command the engine answers and goes on.
+pub(super) enum Request {
+    Stats(oneshot::Sender<Stats>),
+    Reload(Box<Config>, oneshot::Sender<Result<(), EngineError>>),
+    SaveFirstSeen(PathBuf, oneshot::Sender<Result<(), FirstSeenFileError>>),
+    Checkpoint(oneshot::Sender<Result<Vec<u8>, CheckpointError>>),
+}
+
+pub(super) fn serve(engine: &mut AnyEngine, request: Request) {
     // A caller that stopped waiting does not care for the answer.
-    match command {
-        Command::Stats(reply) => {
+    match request {
+        Request::Stats(reply) => {
             let _ = reply.send(engine.current_stats());
         }
-        Command::Reload(config, reply) => {
+        Request::Reload(config, reply) => {
             let _ = reply.send(engine.reload(*config));
         }
-        Command::SaveFirstSeen(path, reply) => {
+        Request::SaveFirstSeen(path, reply) => {
             let _ = reply.send(engine.with_first_seen(|store| store.save(&path)));
         }
-        Command::Checkpoint(reply) => {
+        Request::Checkpoint(reply) => {
             let mut bytes = Vec::new();
             let _ = reply.send(engine.checkpoint(&mut bytes).map(|()| bytes));
         }
-        Command::Shutdown(_) => unreachable!("the loop answers shutdowns"),
     }
 }
 
@@ -81,25 +85,25 @@ pub struct LiveHandle {
 impl LiveHandle {
     /// The engine's counters so far (of every shard, for a sharded engine).
     pub async fn stats(&self) -> Result<Stats, LiveError> {
-        self.ask(Command::Stats).await
+        self.ask(|r| Command::Ask(Request::Stats(r))).await
     }
 
     /// Swaps in a new configuration without losing state (see [`crate::Engine::reload`]).
     pub async fn reload(&self, config: Config) -> Result<(), LiveError> {
-        self.ask(|reply| Command::Reload(Box::new(config), reply)).await?.map_err(LiveError::Reload)
+        self.ask(|reply| Command::Ask(Request::Reload(Box::new(config), reply))).await?.map_err(LiveError::Reload)
     }
 
     /// Saves the newly-observed-domain store to `path` (see [`crate::domain::FirstSeen::save`]).
     pub async fn save_first_seen(&self, path: impl Into<PathBuf>) -> Result<(), LiveError> {
         let path = path.into();
-        Ok(self.ask(|reply| Command::SaveFirstSeen(path, reply)).await??)
+        Ok(self.ask(|reply| Command::Ask(Request::SaveFirstSeen(path, reply))).await??)
     }
 
     /// A checkpoint of the engine (see [`crate::checkpoint`]) after the events queued so far:
     /// restore it with [`crate::AnyEngine::restore`] (or `Engine`'s, `ShardedEngine`'s) and
     /// spawn that to go on after a restart. Records already sent are not in it.
     pub async fn checkpoint(&self) -> Result<Vec<u8>, LiveError> {
-        Ok(self.ask(Command::Checkpoint).await??)
+        Ok(self.ask(|r| Command::Ask(Request::Checkpoint(r))).await??)
     }
 
     /// [`checkpoint`](Self::checkpoint) written to `path` atomically ([`save_file`]).
@@ -115,23 +119,23 @@ impl LiveHandle {
 
     /// [`stats`](Self::stats), from a thread.
     pub fn blocking_stats(&self) -> Result<Stats, LiveError> {
-        self.blocking_ask(Command::Stats)
+        self.blocking_ask(|r| Command::Ask(Request::Stats(r)))
     }
 
     /// [`reload`](Self::reload), from a thread.
     pub fn blocking_reload(&self, config: Config) -> Result<(), LiveError> {
-        self.blocking_ask(|reply| Command::Reload(Box::new(config), reply))?.map_err(LiveError::Reload)
+        self.blocking_ask(|reply| Command::Ask(Request::Reload(Box::new(config), reply)))?.map_err(LiveError::Reload)
     }
 
     /// [`save_first_seen`](Self::save_first_seen), from a thread.
     pub fn blocking_save_first_seen(&self, path: impl Into<PathBuf>) -> Result<(), LiveError> {
         let path = path.into();
-        Ok(self.blocking_ask(|reply| Command::SaveFirstSeen(path, reply))??)
+        Ok(self.blocking_ask(|reply| Command::Ask(Request::SaveFirstSeen(path, reply)))??)
     }
 
     /// [`checkpoint`](Self::checkpoint), from a thread.
     pub fn blocking_checkpoint(&self) -> Result<Vec<u8>, LiveError> {
-        Ok(self.blocking_ask(Command::Checkpoint)??)
+        Ok(self.blocking_ask(|r| Command::Ask(Request::Checkpoint(r)))??)
     }
 
     /// [`shutdown`](Self::shutdown), from a thread.

@@ -190,7 +190,7 @@ impl Run {
                         let _ = reply.send(Shutdown { stats: stats.clone(), records: engine.drain() });
                         return stats;
                     }
-                    other => {
+                    Command::Ask(request) => {
                         // A command is answered after the events queued before it, and after
                         // their records were sent (so a checkpoint holds none of them).
                         while let Ok(e) = self.incoming.try_recv() {
@@ -199,7 +199,7 @@ impl Run {
                         if !receiver_gone {
                             receiver_gone = forward(engine, &self.out).await;
                         }
-                        serve(engine, other)
+                        serve(engine, request)
                     }
                 },
                 _ = ticker.tick() => {
