@@ -25,8 +25,13 @@ fn watch(dir: &Path, run: &str, args: &[&str]) -> Watch {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    // Following starts at the end of existing files: give it time to look at them.
-    std::thread::sleep(Duration::from_millis(800));
+    // Following starts at the end of existing files: what is written before it looked at them
+    // would be skipped.
+    let started = Instant::now();
+    while !std::fs::read_to_string(&err).unwrap().contains("watching") {
+        assert!(started.elapsed() < Duration::from_secs(60), "watch did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     Watch { child, out, err }
 }
 

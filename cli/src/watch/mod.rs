@@ -83,7 +83,7 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     signals::on_stop(Arc::clone(&stop))?;
     let mut live = live::spawn_thread(engine, live::Options::default())?;
     let mut reader = lines::LineReader::new(format, args.host.clone());
-    let mut saved = Instant::now();
+    let (mut saved, mut ready) = (Instant::now(), false);
     while !stop.load(Ordering::Relaxed) {
         follower.wait_and_poll(Duration::from_millis(200), |event| match event {
             FollowEvent::Line(line) => {
@@ -98,6 +98,11 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
             FollowEvent::Error(e) => eprintln!("warning: {e}"),
         });
         write_records(&mut live.records, sink.as_mut())?;
+        if !ready {
+            // Existing files have been looked at: what is written from now on is read.
+            eprintln!("watching {} paths", args.paths.len());
+            ready = true;
+        }
         if let Some(file) = config_file.as_mut() {
             file.reload_if_changed(&live.handle);
         }
