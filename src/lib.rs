@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod alert;
+pub mod checkpoint;
 pub mod config;
 pub mod domain;
 mod engine;

@@ -1,9 +1,9 @@
 //! Counters: every drop, cap and eviction is typed and counted here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Engine counters. Reported in the CLI summary and available to embedders.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Events handed to [`crate::Engine::push`].
     pub events_in: u64,
@@ -28,7 +28,7 @@ pub struct Stats {
 }
 
 /// Events or state dropped, by reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drops {
     /// Arrived further behind the watermark than AllowedLateness.
     pub late: u64,
@@ -60,7 +60,7 @@ pub struct Drops {
 }
 
 /// Input anomalies that were handled.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anomalies {
     /// A process start whose parent was never seen.
     pub orphan_parent: u64,
@@ -78,7 +78,7 @@ pub struct Anomalies {
 }
 
 /// What ingest made of the events.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Classified {
     /// Observed clicks in a link lineage.
     pub clicks: u64,

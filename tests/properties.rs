@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use clickchain::{Config, Engine, Record, ShardedEngine};
+use clickchain::{AnyEngine, Config, Engine, Record, ShardedEngine};
 use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
 use proptest::prelude::*;
 
@@ -187,6 +187,37 @@ fn sharded_records(shards: usize, events: impl IntoIterator<Item = Event>) -> (V
     (out, engine.stats().clone())
 }
 
+/// Pushes the events before `cut` into `before`, checkpoints it (records drained first or
+/// left in the checkpoint), drops it, restores it and pushes the rest: the sorted records of
+/// both runs, and the counters at the end.
+fn across_a_restart(
+    mut before: AnyEngine,
+    events: &[Event],
+    cut: usize,
+    drain_first: bool,
+) -> (Vec<String>, clickchain::Stats) {
+    let now = Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap();
+    let cut = cut % (events.len() + 1);
+    before.set_now(now);
+    for e in events[..cut].iter().cloned() {
+        before.push(e);
+    }
+    let mut got: Vec<String> =
+        if drain_first { before.drain().iter().map(Record::to_json).collect() } else { Vec::new() };
+    let mut bytes = Vec::new();
+    before.checkpoint(&mut bytes).unwrap();
+    drop(before);
+    let mut after = AnyEngine::restore(config(1_000), &bytes[..]).unwrap();
+    after.set_now(now);
+    for e in events[cut..].iter().cloned() {
+        after.push(e);
+    }
+    after.finish();
+    got.extend(after.drain().iter().map(Record::to_json));
+    got.sort();
+    (got, after.stats().clone())
+}
+
 /// The pid a generated id `g-<n>-<i>` stands for: 50,000 + 10n + i, apart from the 1,000 + 10n + i
 /// of pid-keyed episodes.
 fn pid_of(id: &str) -> u32 {
@@ -290,6 +321,37 @@ proptest! {
         let s1 = one.stats();
         prop_assert_eq!((stats.events_in, stats.events_processed, stats.alerts, stats.follow_ons), (s1.events_in, s1.events_processed, s1.alerts, s1.follow_ons));
         prop_assert_eq!(&stats.classified, &s1.classified);
+    }
+
+    /// Checkpointing, dropping the engine and restoring it anywhere in a stream gives the
+    /// records and counters of a run that never stopped.
+    #[test]
+    fn checkpoint_and_restore_anywhere_changes_nothing(eps in prop::collection::vec(episode(), 1..8), delays in prop::collection::vec(0i64..LATENESS_MS, 200), cut in 0usize..2_000, drain_first in any::<bool>()) {
+        let events = arrival_order(stream(&eps), &delays);
+        let mut whole = engine(1_000);
+        for e in events.clone() {
+            whole.push(e);
+        }
+        whole.finish();
+        let mut expected: Vec<String> = whole.drain().iter().map(Record::to_json).collect();
+        expected.sort();
+
+        let (got, s2) = across_a_restart(engine(1_000).into(), &events, cut, drain_first);
+        prop_assert_eq!(got, expected);
+        let s1 = whole.stats();
+        prop_assert_eq!((s2.events_in, s2.events_processed, s2.alerts, s2.follow_ons, s2.duplicates_suppressed), (s1.events_in, s1.events_processed, s1.alerts, s1.follow_ons, s1.duplicates_suppressed));
+        prop_assert_eq!(&s2.dropped, &s1.dropped);
+    }
+
+    /// The same for shards.
+    #[test]
+    fn sharded_checkpoint_and_restore_anywhere_changes_nothing(eps in prop::collection::vec(episode(), 1..8), cut in 0usize..2_000, drain_first in any::<bool>(), shards in 1usize..4) {
+        let events = stream(&eps);
+        let (expected, whole) = sharded_records(shards, events.clone());
+        let before = ShardedEngine::new(config(1_000), shards).unwrap();
+        let (got, after) = across_a_restart(before.into(), &events, cut, drain_first);
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!((after.events_in, after.alerts), (whole.events_in, whole.alerts));
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl std::str::FromStr for Os {
 }
 
 /// The position of a record inside its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Position {
     /// 1-based line number (text formats).
     Line(u64),
@@ -103,7 +103,7 @@ impl fmt::Display for Position {
 }
 
 /// Where an event came from: the input's name and the record's position in it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SourceRef {
     /// The input's name (a path, or `-` for stdin).
     pub input: Arc<str>,

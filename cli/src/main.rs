@@ -5,6 +5,7 @@ mod log;
 mod nod_store;
 mod scan;
 mod synth;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Write a seeded synthetic stream (native, Sysmon JSON, ECS) and its labels into a folder.
     Synth(synth::SynthArgs),
+    /// Follow files and folders live, print alerts as they fire, checkpoint across restarts.
+    Watch(watch::WatchArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

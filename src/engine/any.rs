@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use clickchain_adapters::Event;
 
 use super::latency::BatchLatency;
@@ -46,6 +47,46 @@ impl AnyEngine {
             (n, None) => AnyEngine::Sharded(Box::new(ShardedEngine::new(config, n)?)),
             (n, Some(psl)) => AnyEngine::Sharded(Box::new(ShardedEngine::with_psl(config, n, psl)?)),
         })
+    }
+
+    /// As [`Engine::set_now`].
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        match self {
+            AnyEngine::One(e) => e.set_now(now),
+            AnyEngine::Sharded(e) => e.set_now(now),
+        }
+    }
+
+    /// As [`Engine::advance_to`].
+    pub fn advance_to(&mut self, time: DateTime<Utc>) {
+        match self {
+            AnyEngine::One(e) => e.advance_to(time),
+            AnyEngine::Sharded(e) => e.advance_to(time),
+        }
+    }
+
+    /// As [`Engine::reload`].
+    pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
+        match self {
+            AnyEngine::One(e) => e.reload(config),
+            AnyEngine::Sharded(e) => e.reload(config),
+        }
+    }
+
+    /// As [`Engine::allowed_lateness`].
+    pub fn allowed_lateness(&self) -> std::time::Duration {
+        match self {
+            AnyEngine::One(e) => e.allowed_lateness(),
+            AnyEngine::Sharded(e) => e.allowed_lateness(),
+        }
+    }
+
+    /// Counters so far, of every shard while they run ([`ShardedEngine::current_stats`]).
+    pub fn current_stats(&mut self) -> Stats {
+        match self {
+            AnyEngine::One(e) => e.stats().clone(),
+            AnyEngine::Sharded(e) => e.current_stats(),
+        }
     }
 
     /// As [`Engine::with_first_seen`].
@@ -110,5 +151,17 @@ impl AnyEngine {
             AnyEngine::One(e) => e.live_processes(),
             AnyEngine::Sharded(_) => 0,
         }
+    }
+}
+
+impl From<Engine> for AnyEngine {
+    fn from(engine: Engine) -> AnyEngine {
+        AnyEngine::One(Box::new(engine))
+    }
+}
+
+impl From<ShardedEngine> for AnyEngine {
+    fn from(engine: ShardedEngine) -> AnyEngine {
+        AnyEngine::Sharded(Box::new(engine))
     }
 }

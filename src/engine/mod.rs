@@ -7,6 +7,7 @@
 
 mod any;
 mod chain;
+mod checkpoint;
 mod emit;
 mod evaluate;
 mod follow_on;

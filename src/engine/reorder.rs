@@ -26,6 +26,15 @@ impl Reorder {
         self.0.peek_key().map(|k| k.0)
     }
 
+    /// Every waiting event with its (time, rank, arrival) key, in release order; they stay.
+    pub fn entries(&mut self) -> Vec<(i64, u8, u64, Event)> {
+        let all: Vec<_> = std::iter::from_fn(|| self.0.pop_keyed()).collect();
+        for (key, event) in &all {
+            self.0.push(*key, event.clone());
+        }
+        all.into_iter().map(|((t, rank, seq), e)| (t, rank, seq, e)).collect()
+    }
+
     /// The earliest waiting event and its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(i64, Event)> {

@@ -12,7 +12,7 @@ use super::{Partial, PendingWrite};
 /// Most partial downloads remembered per host.
 const MAX_PARTIALS: usize = 10_000;
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Anchors {
     pending: Vec<PendingWrite>,
     partials: FxHashMap<String, Partial>,

@@ -12,7 +12,7 @@ use super::proctable::Tagged;
 /// Answers kept per IP (the latest win).
 const PER_IP: usize = 4;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DnsEntry {
     pub name: Arc<str>,
     pub time: i64,
@@ -23,7 +23,7 @@ pub(crate) struct DnsEntry {
 }
 
 /// IP -> recent answers, with FIFO expiry and a cap on the total.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DnsCache {
     by_ip: FxHashMap<IpAddr, VecDeque<DnsEntry>>,
     order: VecDeque<(i64, IpAddr)>,

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use super::proctable::{ProcTable, Slot};
 use super::{AlertedFile, ExecCandidate, RemovalCandidate};
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FollowOnWatch {
     alerted: Vec<AlertedFile>,
     execs: Vec<ExecCandidate>,

@@ -33,7 +33,7 @@ pub(crate) mod roots;
 pub(crate) use crate::alert::DomainSource;
 
 /// A classified destination, shared by the egress entries that reach it (and cached by name).
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Dest {
     pub domain: Option<String>,
     /// Registrable domain, else the name, else the IP: what origin URLs are compared with.
@@ -45,7 +45,7 @@ pub(crate) struct Dest {
     pub reasons: Vec<Reason>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EgressEntry {
     pub time: i64,
     pub proc: Slot,
@@ -57,7 +57,7 @@ pub(crate) struct EgressEntry {
     pub evidence: Vec<SourceRef>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ClickEntry {
     pub time: i64,
     pub proc: Slot,
@@ -67,7 +67,7 @@ pub(crate) struct ClickEntry {
 
 /// Carried summaries of one link root.
 /// A download-like write by a lineage, waiting for evaluation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PendingWrite {
     pub time: i64,
     /// Evaluate once the batch reaches this time (later than `time` for quarantine checks).
@@ -80,6 +80,7 @@ pub(crate) struct PendingWrite {
     pub extension: Option<String>,
     pub high_risk_ext: bool,
     pub renamed_from: Option<String>,
+    #[serde(with = "origin_fields")]
     pub origin: Option<Origin>,
     /// Registrable domain (or IP) of the origin URL.
     pub origin_key: Option<Arc<str>>,
@@ -93,15 +94,16 @@ pub(crate) struct PendingWrite {
 }
 
 /// A partial download (`.crdownload`, `.part`, ...) waiting to be renamed to its final name.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Partial {
     pub time: i64,
     pub source: SourceRef,
+    #[serde(with = "origin_fields")]
     pub origin: Option<Origin>,
 }
 
 /// An alerted file, kept for follow-on matching until its window closes.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AlertedFile {
     pub alert_id: Arc<str>,
     pub analytic: Analytic,
@@ -117,7 +119,7 @@ pub(crate) struct AlertedFile {
 }
 
 /// A process start that may be follow-on activity (checked in the next evaluation).
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ExecCandidate {
     /// Pinned while the candidate is kept.
     pub proc: Slot,
@@ -127,7 +129,7 @@ pub(crate) struct ExecCandidate {
     pub lolbin: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RemovalCandidate {
     /// Pinned while the candidate is kept.
     pub proc: Slot,
@@ -137,7 +139,7 @@ pub(crate) struct RemovalCandidate {
 }
 
 /// Alerts already raised, by (link root incarnation, normalised path), with their write time.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AlertDedup(FxHashMap<(String, String), i64>);
 
 impl AlertDedup {
@@ -152,6 +154,26 @@ impl AlertDedup {
     /// Forgets alerts written before `horizon`.
     pub fn expire(&mut self, horizon: i64) {
         self.0.retain(|_, t| *t >= horizon);
+    }
+}
+
+/// [`Origin`] by position (its own serde form leaves out empty fields, which a positional
+/// format such as a checkpoint's cannot tell).
+mod origin_fields {
+    use clickchain_adapters::Origin;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Fields = (Option<u8>, Option<String>, Option<String>, Option<String>, Option<bool>);
+
+    pub fn serialize<S: Serializer>(origin: &Option<Origin>, s: S) -> Result<S::Ok, S::Error> {
+        let fields: Option<Fields> =
+            origin.as_ref().map(|o| (o.zone, o.url.clone(), o.referrer.clone(), o.agent.clone(), o.quarantine));
+        fields.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Origin>, D::Error> {
+        let fields = Option::<Fields>::deserialize(d)?;
+        Ok(fields.map(|(zone, url, referrer, agent, quarantine)| Origin { zone, url, referrer, agent, quarantine }))
     }
 }
 
@@ -181,19 +203,28 @@ impl DirFlagsCache {
 /// slot) pins it in the process table while kept and releases it when dropped; the table
 /// removes a process only when it ended, has no children and no pins: that is where a
 /// process's lifetime is decided.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Host {
     pub name: Arc<str>,
     /// Listed in the engine's hosts to evaluate at the next batch boundary.
     pub dirty: bool,
     pub os: Option<Os>,
     pub procs: ProcTable,
+    /// A cache of image names: a restored host starts it again.
+    #[serde(skip, default = "image_interner")]
     pub images: Interner,
     pub dns: DnsCache,
     pub roots: Roots,
     pub anchors: Anchors,
     pub follow: FollowOnWatch,
     pub emitted: AlertDedup,
+    /// A cache: a restored host starts it again.
+    #[serde(skip)]
     pub dir_flags: DirFlagsCache,
+}
+
+fn image_interner() -> Interner {
+    Interner::new(4096)
 }
 
 impl Host {
@@ -203,7 +234,7 @@ impl Host {
             dirty: false,
             os,
             procs: ProcTable::default(),
-            images: Interner::new(4096),
+            images: image_interner(),
             dns: DnsCache::default(),
             roots: Roots::default(),
             anchors: Anchors::default(),

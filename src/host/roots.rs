@@ -9,7 +9,7 @@ use super::proctable::{ProcTable, Slot};
 use super::{ClickEntry, EgressEntry};
 
 /// Carried summaries of one link root, oldest first.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RootState {
     clicks: VecDeque<ClickEntry>,
     egress: VecDeque<EgressEntry>,
@@ -38,7 +38,7 @@ pub(crate) enum NotCarried {
 const EGRESS_COALESCE_MS: i64 = 1_000;
 
 /// The carried summaries of every link root of a host.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Roots {
     by_root: FxHashMap<Slot, RootState>,
     /// Egress entries over all roots (capped per host).

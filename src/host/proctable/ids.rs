@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use super::slab::Slot;
 
 /// A GUID-shaped identity: its value and how it was spelled.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 struct GuidKey {
     /// The 128 bits as two halves (8-byte alignment keeps index entries small).
     hi: u64,
@@ -25,7 +25,7 @@ struct GuidKey {
 
 /// A process identity as a table stores it: a GUID as numbers, anything else as text. The
 /// GUID's fields sit in the variant itself so that the whole is 24 bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum StoredId {
     Guid { hi: u64, lo: u64, form: u8 },
     Text(Box<str>),
@@ -120,10 +120,11 @@ impl Hex8 {
 }
 
 /// Identity -> slot.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdIndex {
     guids: FxHashMap<GuidKey, Slot>,
     text: FxHashMap<Box<str>, Slot>,
+    #[serde(skip)]
     memo: PackMemo,
 }
 

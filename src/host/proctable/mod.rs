@@ -35,7 +35,7 @@ pub(crate) const ENDED_GRACE_MS: i64 = 120_000;
 /// is counted); link roots are carried, so no depth limits the chain rules.
 pub(crate) const MAX_DEPTH: usize = 64;
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Proc {
     /// The identity it is known by (its [`ProcKey`]: an id, a pid, or both).
     pub id: Option<StoredId>,
@@ -85,7 +85,7 @@ pub(crate) struct StartOutcome {
 /// with children a parent or a link-source image (a placeholder filled in late) may change the
 /// roots below it: it moves the table to a new epoch, and a root carried from an older epoch is
 /// worked out again (from the nearest ancestor with a current one) when next asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Link {
     /// The parent's slot, or [`NO_SLOT`].
     parent: Slot,
@@ -105,7 +105,7 @@ impl Link {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ProcTable {
     slots: Slab<Proc>,
     /// By slot; a free slot's entry is stale until the slot is reused.
@@ -127,7 +127,7 @@ pub(crate) struct ProcTable {
 
 /// An entry of the expiry list: a process (its slot and serial, so that an entry for a slot
 /// reused since is ignored) that may leave once the sweep horizon passes `at`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Expiry {
     at: i64,
     slot: Slot,

@@ -11,6 +11,7 @@ pub(crate) type Slot = u32;
 const CHUNK: usize = 512;
 
 /// Indexed slots, each empty or holding a `T`.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Slab<T> {
     chunks: Vec<Box<[Option<T>]>>,
     len: usize,

@@ -17,15 +17,19 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::Event;
 use rustc_hash::FxHashMap;
 
+use super::checkpoint;
 use super::latency::BatchLatency;
 use super::streaming::{Engine, PslHandle, NOT_BEFORE_MS};
 use crate::alert::Record;
+use crate::checkpoint::CheckpointError;
 use crate::config::Config;
 use crate::domain::{FirstSeen, Psl};
 use crate::lower::nod;
 use crate::profile::EngineError;
 use crate::sink::Sink;
 use crate::stats::Stats;
+
+mod state;
 
 /// Events handed to a shard at once.
 const BATCH: usize = 1024;
@@ -36,6 +40,12 @@ enum Msg {
     /// Events, then the router's watermark after them.
     Events(Vec<Event>, i64),
     SetNow(DateTime<Utc>),
+    /// A configuration already validated by the router.
+    Reload(Box<Config>),
+    /// The shard's counters so far.
+    Stats(Sender<Stats>),
+    /// The shard's state (see `checkpoint.rs`).
+    Checkpoint(Sender<Result<Vec<u8>, CheckpointError>>),
 }
 
 struct Shard {
@@ -55,7 +65,7 @@ struct Shard {
 /// use clickchain::{Config, ShardedEngine};
 /// use clickchain_adapters::native::NativeReader;
 ///
-/// let sample = include_str!("../../data/samples/sample.ndjson");
+/// let sample = include_str!("../../../data/samples/sample.ndjson");
 /// let mut engine = ShardedEngine::new(Config::default(), 2).unwrap();
 /// for event in NativeReader::new("sample.ndjson", sample.as_bytes()) {
 ///     engine.push(event.unwrap());
@@ -81,6 +91,8 @@ pub struct ShardedEngine {
     latency: BatchLatency,
     /// The newly-observed-domain store the shards share.
     nod: Arc<Mutex<FirstSeen>>,
+    /// Names the configuration in checkpoints.
+    fingerprint: u32,
 }
 
 impl ShardedEngine {
@@ -96,12 +108,17 @@ impl ShardedEngine {
 
     fn build(config: Config, shards: usize, psl: PslHandle) -> Result<ShardedEngine, EngineError> {
         let nod = Arc::new(Mutex::new(nod::new_store(&config)));
-        let (record_tx, records) = mpsc::channel();
         let mut built = Vec::new();
         for _ in 0..shards.max(1) {
             let engine = Engine::build(config.clone(), psl.clone(), Some(Arc::clone(&nod)))?;
             built.push(engine);
         }
+        ShardedEngine::start(&config, built, nod)
+    }
+
+    /// Starts a thread for each of `built` (sharing `nod`).
+    fn start(config: &Config, built: Vec<Engine>, nod: Arc<Mutex<FirstSeen>>) -> Result<ShardedEngine, EngineError> {
+        let (record_tx, records) = mpsc::channel();
         let max_future_skew = config.engine.max_future_skew_ms();
         Ok(ShardedEngine {
             shards: built
@@ -123,7 +140,12 @@ impl ShardedEngine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             nod,
+            fingerprint: checkpoint::fingerprint(config),
         })
+    }
+
+    pub(super) fn fingerprint(&self) -> u32 {
+        self.fingerprint
     }
 
     /// As [`Engine::with_first_seen`]: the store all shards share.
@@ -143,6 +165,45 @@ impl ShardedEngine {
             flush(s, self.watermark);
             send(s, Msg::SetNow(now));
         }
+    }
+
+    /// As [`Engine::reload`], for every shard (the configuration is validated first; an
+    /// invalid one changes nothing).
+    pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
+        crate::profile::compiled(&config)?;
+        self.fingerprint = checkpoint::fingerprint(&config);
+        let e = &config.engine;
+        self.max_hosts = e.max_hosts;
+        self.lateness = e.allowed_lateness_ms();
+        let skew = e.max_future_skew_ms();
+        self.not_after = self.not_after.saturating_sub(self.max_future_skew).saturating_add(skew);
+        self.max_future_skew = skew;
+        for s in &mut self.shards {
+            flush(s, self.watermark);
+            send(s, Msg::Reload(Box::new(config.clone())));
+        }
+        Ok(())
+    }
+
+    /// Counters of the router and every shard so far, asked of the running shards (after
+    /// [`finish`](Self::finish), the same as [`stats`](Self::stats)).
+    pub fn current_stats(&mut self) -> Stats {
+        let mut total = self.stats.clone();
+        let (reply, answers) = mpsc::channel();
+        for s in &mut self.shards {
+            flush(s, self.watermark);
+            send(s, Msg::Stats(reply.clone()));
+        }
+        drop(reply);
+        for stats in answers {
+            total.merge(&stats);
+        }
+        total
+    }
+
+    /// As [`Engine::allowed_lateness`].
+    pub fn allowed_lateness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lateness.max(0) as u64)
     }
 
     /// Offers one event, as [`Engine::push`]: it goes to the shard that owns its host.
@@ -285,6 +346,18 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
                     }
                 }
                 Msg::SetNow(now) => engine.set_now(now),
+                Msg::Reload(config) => {
+                    // Validated (and compiled) by the router: this cannot fail differently.
+                    if let Err(e) = engine.reload(*config) {
+                        tracing::error!(shard = index, error = %e, "reload refused");
+                    }
+                }
+                Msg::Stats(reply) => {
+                    let _ = reply.send(engine.stats().clone());
+                }
+                Msg::Checkpoint(reply) => {
+                    let _ = reply.send(engine.state_bytes(false));
+                }
             }
             let out = engine.drain();
             if !out.is_empty() {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::{Event, EventKind, Os};
 use rustc_hash::FxHashMap;
 
+use super::checkpoint;
 use super::evaluate::evaluate_host;
 use super::latency::BatchLatency;
 use super::local::Emitted;
@@ -22,6 +23,9 @@ use crate::paths::os_hint;
 use crate::profile::{EngineError, Limits, Profile};
 use crate::sink::Sink;
 use crate::stats::Stats;
+
+mod reload;
+mod state;
 
 /// Carried state is swept at most this often (event time).
 const SWEEP_EVERY_MS: i64 = 60_000;
@@ -51,7 +55,7 @@ fn rank(kind: &EventKind) -> u8 {
 /// use clickchain::{Config, Engine};
 /// use clickchain_adapters::native::NativeReader;
 ///
-/// let sample = include_str!("../../data/samples/quickstart.ndjson");
+/// let sample = include_str!("../../../data/samples/quickstart.ndjson");
 /// let mut engine = Engine::new(Config::default()).unwrap();
 /// for event in NativeReader::new("quickstart.ndjson", sample.as_bytes()) {
 ///     engine.push(event.unwrap());
@@ -88,6 +92,8 @@ pub struct Engine {
     latency: BatchLatency,
     /// Naive evaluation (bench peer, feature `naive`): see `Engine::set_naive_evaluation`.
     naive: Option<naive::NaiveWindows>,
+    /// Names the configuration in checkpoints.
+    fingerprint: u32,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -160,6 +166,7 @@ impl Engine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             naive: None,
+            fingerprint: checkpoint::fingerprint(&config),
         })
     }
 
@@ -167,6 +174,11 @@ impl Engine {
     /// construction). Replays of recorded data and tests set it explicitly.
     pub fn set_now(&mut self, now: DateTime<Utc>) {
         self.not_after = now.timestamp_millis().saturating_add(self.max_future_skew);
+    }
+
+    /// How far behind the newest event an event may come and still be processed.
+    pub fn allowed_lateness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lateness.max(0) as u64)
     }
 
     /// Benchmark peer only (feature `naive`): re-runs the chain rules over the whole window of
@@ -278,6 +290,10 @@ impl Engine {
     /// Processes currently held for all hosts (a gauge for memory use).
     pub fn live_processes(&self) -> usize {
         self.hosts.iter().map(|h| h.procs.len()).sum()
+    }
+
+    pub(super) fn fingerprint(&self) -> u32 {
+        self.fingerprint
     }
 
     fn release(&mut self) {

@@ -1,0 +1,190 @@
+//! `clickchain watch`: follows files and folders live, writes alerts as their batches close,
+//! checkpoints the engine and the file positions, and reloads its configuration file when it
+//! changes. SIGINT or SIGTERM: a last checkpoint, exit 0.
+
+mod lines;
+mod signals;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context;
+use clap::Args;
+use clickchain::checkpoint::{self, CheckpointError};
+use clickchain::config::Config;
+use clickchain::sink::{JsonLines, Sink, Text};
+use clickchain::{live, AnyEngine, Engine};
+use clickchain_follow::{Checkpoint as Positions, FileFilter, FollowConfig, FollowEvent, Follower};
+
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Files and folders to follow (new files in a folder are picked up).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Read the files that exist from their start (default: from their end).
+    #[arg(long)]
+    from_start: bool,
+    /// Engine state and file positions: restored at start, saved every interval and at exit.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// How often the checkpoint is saved.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    checkpoint_interval: Duration,
+    /// Start with an empty state even if the checkpoint cannot be restored (it is replaced).
+    #[arg(long)]
+    fresh: bool,
+    /// Configuration file (TOML); reloaded when it changes, kept when the new one is invalid.
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// Input format of every line (`auto`: detected per file from its first line).
+    #[arg(long, short = 'f', default_value = "auto")]
+    format: String,
+    /// Output format: `ndjson` (default) or `text`.
+    #[arg(long, short = 'o', default_value = "ndjson")]
+    output: String,
+    /// Host name for records that name none.
+    #[arg(long, default_value = "")]
+    host: String,
+}
+
+pub fn run(args: WatchArgs) -> ExitCode {
+    match watch(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn watch(args: WatchArgs) -> anyhow::Result<()> {
+    let format = lines::parse_format(&args.format)?;
+    let mut sink: Box<dyn Sink> = match args.output.as_str() {
+        "ndjson" => Box::new(JsonLines(io::stdout())),
+        "text" => Box::new(Text(io::stdout())),
+        other => anyhow::bail!("unknown output format `{other}` (expected ndjson or text)"),
+    };
+    let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
+    let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
+    let (engine, positions) = restore(&args, config)?;
+    let mut follower =
+        Follower::new(FollowConfig { from_start: args.from_start, resume: positions, ..Default::default() })?;
+    for path in &args.paths {
+        match path.is_dir() {
+            true => follower.add_folder(path, FileFilter::all()),
+            false => follower.add(path),
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    signals::on_stop(Arc::clone(&stop))?;
+    let mut live = live::spawn_thread(engine, live::Options::default())?;
+    let mut reader = lines::LineReader::new(format, args.host.clone());
+    let (mut saved, mut ready) = (Instant::now(), false);
+    while !stop.load(Ordering::Relaxed) {
+        follower.wait_and_poll(Duration::from_millis(200), |event| match event {
+            FollowEvent::Line(line) => {
+                for event in reader.read(&line) {
+                    match event {
+                        // Fails only if the engine stopped; the loop then ends below.
+                        Ok(event) => drop(live.events.blocking_send(event)),
+                        Err(bad) => eprintln!("skipped {bad}"),
+                    }
+                }
+            }
+            FollowEvent::Error(e) => eprintln!("warning: {e}"),
+        });
+        write_records(&mut live.records, sink.as_mut())?;
+        if !ready {
+            // Existing files have been looked at: what is written from now on is read.
+            eprintln!("watching {} paths", args.paths.len());
+            ready = true;
+        }
+        if let Some(file) = config_file.as_mut() {
+            file.reload_if_changed(&live.handle);
+        }
+        if saved.elapsed() >= args.checkpoint_interval {
+            save(&args, &live.handle, &follower)?;
+            saved = Instant::now();
+        }
+        if live.thread.is_finished() {
+            anyhow::bail!("the engine stopped");
+        }
+    }
+    save(&args, &live.handle, &follower)?;
+    write_records(&mut live.records, sink.as_mut())?;
+    Ok(())
+}
+
+fn write_records(records: &mut tokio::sync::mpsc::Receiver<clickchain::Record>, sink: &mut dyn Sink) -> io::Result<()> {
+    while let Ok(record) = records.try_recv() {
+        sink.emit(record)?;
+    }
+    io::stdout().flush()
+}
+
+/// The engine and file positions of the checkpoint, or fresh ones (none to restore, or
+/// `--fresh`).
+fn restore(args: &WatchArgs, config: Config) -> anyhow::Result<(AnyEngine, Option<Positions>)> {
+    let fresh =
+        || -> anyhow::Result<(AnyEngine, Option<Positions>)> { Ok((Engine::new(config.clone())?.into(), None)) };
+    let Some(path) = args.checkpoint.as_deref().filter(|p| p.exists()) else { return fresh() };
+    if args.fresh {
+        eprintln!("checkpoint {}: not restored (--fresh)", path.display());
+        return fresh();
+    }
+    let restored = checkpoint::load_file(path, |r| {
+        let engine = AnyEngine::restore(config.clone(), &mut *r)?;
+        let positions =
+            serde_json::from_reader(r).map_err(|e| CheckpointError::Decode(format!("file positions: {e}")))?;
+        Ok((engine, Some(positions)))
+    });
+    restored.with_context(|| "start with --fresh to discard it")
+}
+
+/// Saves the engine's state and the file positions, in one file.
+fn save(args: &WatchArgs, handle: &live::LiveHandle, follower: &Follower) -> anyhow::Result<()> {
+    let Some(path) = args.checkpoint.as_deref() else { return Ok(()) };
+    // The positions first: every line before them was sent, so the engine's state has it.
+    let positions = follower.checkpoint();
+    let engine = handle.blocking_checkpoint()?;
+    checkpoint::save_file(path, |w| {
+        w.write_all(&engine)?;
+        serde_json::to_writer(w, &positions).map_err(|e| CheckpointError::Decode(e.to_string()))
+    })?;
+    Ok(())
+}
+
+/// The configuration file, reloaded when its modification time changes.
+struct ConfigFile {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    config: Config,
+}
+
+impl ConfigFile {
+    fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        Ok(ConfigFile { path: path.to_owned(), modified, config: Config::load(path)? })
+    }
+
+    /// A valid new file is swapped in; an invalid one is reported and the old one stays.
+    fn reload_if_changed(&mut self, handle: &live::LiveHandle) {
+        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        if modified == self.modified {
+            return;
+        }
+        self.modified = modified;
+        let loaded = Config::load(&self.path).map_err(anyhow::Error::from);
+        match loaded.and_then(|c| Ok(handle.blocking_reload(c.clone()).map(|()| c)?)) {
+            Ok(config) => {
+                self.config = config;
+                eprintln!("config {}: reloaded", self.path.display());
+            }
+            Err(e) => eprintln!("error: {e} (the previous configuration stays)"),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! `clickchain watch` end to end: lines appended in pieces, a restart in the middle of a chain
+//! with a rotation while stopped, a checkpoint that is not one, a bad configuration reload.
+#![cfg(unix)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const QUICKSTART: &str = include_str!("../../data/samples/quickstart.ndjson");
+
+struct Watch {
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+fn watch(dir: &Path, run: &str, args: &[&str]) -> Watch {
+    let (out, err) = (dir.join(format!("{run}.out")), dir.join(format!("{run}.err")));
+    let child = Command::new(assert_cmd::cargo::cargo_bin("clickchain"))
+        .arg("watch")
+        .args(args)
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Following starts at the end of existing files: what is written before it looked at them
+    // would be skipped.
+    let started = Instant::now();
+    while !std::fs::read_to_string(&err).unwrap().contains("watching") {
+        assert!(started.elapsed() < Duration::from_secs(60), "watch did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Watch { child, out, err }
+}
+
+impl Watch {
+    fn stop(mut self, signal: &str) -> (ExitStatus, String, String) {
+        let kill = Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()).status().unwrap();
+        assert!(kill.success());
+        let status = self.child.wait().unwrap();
+        (status, std::fs::read_to_string(&self.out).unwrap(), std::fs::read_to_string(&self.err).unwrap())
+    }
+
+    /// Waits up to `within` for `n` lines of output.
+    fn lines_within(&self, n: usize, within: Duration) -> usize {
+        let started = Instant::now();
+        loop {
+            let lines = std::fs::read_to_string(&self.out).unwrap().lines().count();
+            if lines >= n || started.elapsed() > within {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn a_chain_cut_by_a_restart_and_a_rotation_alerts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, ck) = (dir.path().join("events.ndjson"), dir.path().join("state.ckpt"));
+    std::fs::write(&log, "").unwrap();
+    let lines: Vec<&str> = QUICKSTART.lines().collect();
+    let (log_s, ck_s) = (log.to_str().unwrap(), ck.to_str().unwrap());
+
+    let first = watch(dir.path(), "first", &["--checkpoint", ck_s, log_s]);
+    for line in &lines[..8] {
+        // In pieces: a line's end comes in a later write.
+        let (head, tail) = line.split_at(line.len() / 2);
+        append(&log, head);
+        std::thread::sleep(Duration::from_millis(20));
+        append(&log, &format!("{tail}\n"));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let (status, out, err) = first.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(out, "", "no alert before the writes");
+    assert!(ck.exists());
+
+    // Rotated while stopped: the old file is renamed, a new one takes its name.
+    std::fs::rename(&log, dir.path().join("events.ndjson.1")).unwrap();
+    std::fs::write(&log, "").unwrap();
+    let second = watch(dir.path(), "second", &["--checkpoint", ck_s, log_s]);
+    append(&log, &format!("{}\n{}\n", lines[8], lines[9]));
+    // The batch closes once the source has been quiet for AllowedLateness (5 s).
+    assert_eq!(second.lines_within(1, Duration::from_secs(30)), 1);
+    let (status, out, err) = second.stop("INT");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(out.lines().filter(|l| l.contains(r#""type":"alert""#)).count(), 1, "{out}");
+}
+
+#[test]
+fn a_checkpoint_that_is_not_one_is_refused_unless_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, ck) = (dir.path().join("events.ndjson"), dir.path().join("state.ckpt"));
+    std::fs::write(&log, "").unwrap();
+    std::fs::write(&ck, "not a checkpoint").unwrap();
+    let output = Command::new(assert_cmd::cargo::cargo_bin("clickchain"))
+        .args(["watch", "--checkpoint", ck.to_str().unwrap(), log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains(&format!("checkpoint {}: not a clickchain checkpoint", ck.display())), "{err}");
+    assert!(err.contains("--fresh"), "{err}");
+
+    let fresh = watch(dir.path(), "fresh", &["--fresh", "--checkpoint", ck.to_str().unwrap(), log.to_str().unwrap()]);
+    let (status, _, err) = fresh.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(&std::fs::read(&ck).unwrap()[..8], b"CLKCHKPT", "replaced by a checkpoint");
+}
+
+#[test]
+fn a_bad_configuration_is_reported_and_the_old_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, config) = (dir.path().join("events.ndjson"), dir.path().join("site.toml"));
+    std::fs::write(&log, "").unwrap();
+    std::fs::write(&config, "[linux]\ntime_window = \"20m\"\n").unwrap();
+    let running = watch(dir.path(), "reload", &["--config", config.to_str().unwrap(), log.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_millis(1100)); // a modification time that differs
+    std::fs::write(&config, "[linux]\ntime_windw = \"20m\"\n").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    append(&log, QUICKSTART);
+    assert_eq!(running.lines_within(1, Duration::from_secs(30)), 1, "the run goes on and alerts");
+    let (status, _, err) = running.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("site.toml:2:1: unknown key `linux.time_windw`"), "{err}");
+    assert!(err.contains("the previous configuration stays"), "{err}");
+}
