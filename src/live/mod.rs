@@ -3,7 +3,7 @@
 //! still evaluated), and a [`LiveHandle`] asks the running engine for its counters, a
 //! checkpoint, a configuration reload, a save of its newly-observed-domain store, or a clean
 //! shutdown. [`spawn`] runs it on a tokio task; [`spawn_thread`] on a thread of its own, for a
-//! program without an async runtime. Either runs an [`Engine`] or a
+//! program without an async runtime. Either runs an [`Engine`](crate::Engine) or a
 //! [`ShardedEngine`](crate::ShardedEngine).
 //!
 //! Back-pressure, never drops: the event, record and command channels are bounded
