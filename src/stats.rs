@@ -97,6 +97,8 @@ pub struct Classified {
     /// Process starts that a second source logged again (Sysmon EID 1 and Security 4688 of
     /// one process), joined to the first.
     pub joined_starts: u64,
+    /// Connections named by a DNS answer logged after them (within `dns_grace`).
+    pub dns_after_connect: u64,
 }
 
 impl Stats {
@@ -191,6 +193,7 @@ impl Classified {
             partial_writes,
             writes_ignored,
             joined_starts,
+            dns_after_connect,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -200,5 +203,6 @@ impl Classified {
         self.partial_writes += partial_writes;
         self.writes_ignored += writes_ignored;
         self.joined_starts += joined_starts;
+        self.dns_after_connect += dns_after_connect;
     }
 }

@@ -209,6 +209,7 @@ impl Default for EngineSettings {
             batch: Duration::from_secs(1),
             max_future_skew: Duration::from_secs(86_400),
             dns_ttl: Duration::from_secs(600),
+            dns_grace: Duration::from_secs(2),
             nod_warmup: Duration::from_secs(3_600),
             nod_window: Duration::from_secs(86_400),
             max_hosts: 100_000,

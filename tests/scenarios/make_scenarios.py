@@ -620,6 +620,32 @@ def _(s):
     dns_ttl(s.host(WIN, "windows"), s, 700.001)
 
 
+def dns_after_connect(w, s, name, ip, late, origin):
+    """Edge's network service connects to `ip`; the answer naming it is logged `late` s later."""
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.connect(300.0, net, ip)
+    w.dns(300.0 + late, edge, name, [ip])
+    w.write(318.0, edge, DL + "Unconfirmed 220417.crdownload")
+    w.rename(321.0, edge, DL + "Unconfirmed 220417.crdownload", DL + "Shipment_Label.exe", strip_none(motw(origin)))
+
+
+@scenario("dns-after-connect-names-trusted")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "www.microsoft.com", "198.51.100.31", 0.035, "about:internet")
+
+
+@scenario("dns-after-connect-beyond-grace")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "www.microsoft.com", "198.51.100.31", 2.001, "about:internet")
+
+
+@scenario("dns-after-connect-grace-edge")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "parcel-notice.top", "203.0.113.61", 2.000,
+                      "https://parcel-notice.top/label/Shipment_Label.exe")
+
+
 @scenario("dns-same-root-preferred")
 def _(s):
     w = s.host(WIN, "windows")
