@@ -99,6 +99,11 @@ pub struct Classified {
     pub joined_starts: u64,
     /// Connections named by a DNS answer logged after them (within `dns_grace`).
     pub dns_after_connect: u64,
+    /// Anchors whose origin names a trusted destination (a link to untrusted egress on another
+    /// domain is weak).
+    pub origin_trusted: u64,
+    /// Anchors whose origin is the MotW ReferrerUrl (HostUrl `about:internet`, `blob:`, `data:`).
+    pub origin_from_referrer: u64,
 }
 
 impl Stats {
@@ -194,6 +199,8 @@ impl Classified {
             writes_ignored,
             joined_starts,
             dns_after_connect,
+            origin_trusted,
+            origin_from_referrer,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -204,5 +211,7 @@ impl Classified {
         self.writes_ignored += writes_ignored;
         self.joined_starts += joined_starts;
         self.dns_after_connect += dns_after_connect;
+        self.origin_trusted += origin_trusted;
+        self.origin_from_referrer += origin_from_referrer;
     }
 }
