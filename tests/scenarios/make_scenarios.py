@@ -304,11 +304,29 @@ def outlook_fetches_attachment(w, s, folder):
     w.write(612.0, g(s, "outlook"), folder + "Q3_Remittance.docm")
 
 
-@scenario("an0178-outlook-attachment-content-outlook")
+INETCACHE = "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\"
+
+
+@scenario("benign-outlook-attachment-content-outlook")
 def _(s):
-    # Outlook's attachment folder is download-like (issue #3 point 4), unlike its caches.
-    w = s.host(WIN, "windows")
-    outlook_fetches_attachment(w, s, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\7K2XQ9ZB\\")
+    # Outlook's attachment cache: an opened attachment is T1204.002, not a link's download.
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.Outlook\\7K2XQ9ZB\\")
+
+
+@scenario("benign-office-cache-content-mso")
+def _(s):
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.MSO\\7K2XQ9ZB\\")
+
+
+@scenario("benign-office-cache-content-word")
+def _(s):
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.Word\\")
+
+
+@scenario("outlook-attachment-saved-to-downloads")
+def _(s):
+    # Near miss: the same file saved into Downloads, which is download-like.
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, DL)
 
 
 @scenario("benign-outlook-write-inetcache-ie")
