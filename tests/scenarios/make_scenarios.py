@@ -180,6 +180,17 @@ def _(s):
     invoice_chain(w, s)
 
 
+@scenario("shipper-lost-exit-pid-in-message", "shipper-lost-exit-pid-entirely")
+def _(s):
+    # The AN0178 chain, then Edge and its network service exit; in the Security forms every
+    # 4689 lost its ProcessId to the shipper (see make_sysmon_scenarios.py).
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = invoice_chain(w, s)
+    w.end(640.0, net)
+    w.end(640.5, edge)
+
+
 @scenario("an0178-edge-tmp-partial")
 def _(s):
     # As an0178-outlook-edge-crdownload-motw, but Edge downloads into `<final name>.tmp` (as it

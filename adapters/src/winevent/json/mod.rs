@@ -59,6 +59,9 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
             data.push_slot(slot, "");
         }
     }
+    if event_id == 4689 {
+        mend_exit_pid(&mut data, borrow(flat.message).as_deref());
+    }
     Ok(Some(WinRecord {
         provider: borrow(flat.source_name).or_else(|| borrow(flat.provider_name)).map(|p| log_name(&p)),
         channel: borrow(flat.channel).map(|c| log_name(&c)),
@@ -72,6 +75,21 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 }
 
 use serde_json::value::RawValue;
+
+/// A Security 4689 whose `ProcessId` a shipper lost (nxlog's own `ProcessID` field collides
+/// with it in some pipelines) gets it back from the rendered `Message` ("Process ID: 0x4e0").
+fn mend_exit_pid(data: &mut Fields, message: Option<&str>) {
+    if data.get("ProcessId").is_some() {
+        return;
+    }
+    let pid = message.and_then(|m| {
+        let (_, after) = m.split_once("Process ID:")?;
+        after.split_whitespace().next().filter(|t| t.starts_with("0x") || t.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if let Some(pid) = pid {
+        data.push("ProcessId", pid);
+    }
+}
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
 fn text(v: &Value) -> Option<String> {
@@ -128,11 +146,15 @@ fn event_id(v: &Value) -> Result<u32, RecordError> {
 /// Shape A: everything at the top level.
 fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordError> {
     let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
-    let (has_data, data) = fields(obj);
+    let (has_data, mut data) = fields(obj);
+    let event_id = event_id(id)?;
+    if event_id == 4689 {
+        mend_exit_pid(&mut data, obj.get("Message").and_then(Value::as_str));
+    }
     Ok(WinRecord {
         provider: get("SourceName").or_else(|| get("ProviderName")).map(LogName::Owned),
         channel: get("Channel").map(LogName::Owned),
-        event_id: event_id(id)?,
+        event_id,
         computer: get("Hostname").or_else(|| get("Computer")),
         // `EventTime` (nxlog) is local time without a zone: never used.
         time_created: time_at(obj.get("TimeCreated")).or_else(|| time_at(obj.get("@timestamp"))),
