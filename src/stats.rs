@@ -104,6 +104,9 @@ pub struct Classified {
     pub origin_trusted: u64,
     /// Anchors whose origin is the MotW ReferrerUrl (HostUrl `about:internet`, `blob:`, `data:`).
     pub origin_from_referrer: u64,
+    /// Process starts a reader built rather than read (a process first seen mid-life, or a
+    /// creator first seen through its child's `ParentImage` / `ParentProcessName`).
+    pub built_starts: u64,
 }
 
 impl Stats {
@@ -201,6 +204,7 @@ impl Classified {
             dns_after_connect,
             origin_trusted,
             origin_from_referrer,
+            built_starts,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -213,5 +217,6 @@ impl Classified {
         self.dns_after_connect += dns_after_connect;
         self.origin_trusted += origin_trusted;
         self.origin_from_referrer += origin_from_referrer;
+        self.built_starts += built_starts;
     }
 }

@@ -81,7 +81,8 @@ impl Lowering<'_> {
     fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked, built } => {
+                ctx.stats.classified.built_starts += u64::from(built);
                 // A forked child only carries lineage: its command line is its parent's and
                 // nothing new ran, so it is neither a click nor an execution.
                 let command_line = if forked { None } else { command_line };

@@ -127,6 +127,7 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
             command_line: r.value("CommandLine").map(str::to_owned),
             user: r.value("User").map(str::to_owned),
             forked: false,
+            built: false,
         }),
         5 => Ok(EventKind::ProcessEnd { proc }),
         3 => return connect(r, proc),
@@ -274,6 +275,7 @@ fn security(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
                 command_line: r.value("CommandLine").map(str::to_owned),
                 user: user.map(str::to_owned),
                 forked: false,
+                built: false,
             }))
         }
         4689 => {
