@@ -38,9 +38,7 @@ pub fn host_of_url(url: &str) -> Option<&str> {
 /// assert_eq!(origin_host(Some("data:application/zip;base64,UEsD"), None), None);
 /// ```
 pub fn origin_host<'a>(url: Option<&'a str>, referrer: Option<&'a str>) -> Option<&'a str> {
-    let Some(url) = url.map(str::trim) else {
-        return None;
-    };
+    let url = url.map(str::trim)?;
     let scheme = |s: &str| url.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s));
     if scheme("blob:") {
         return host_of_url(&url[5..]).or_else(|| referrer.and_then(host_of_url));

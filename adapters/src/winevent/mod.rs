@@ -238,10 +238,10 @@ impl WinEventReader {
 
     fn observe(&mut self, raw: &Raw) {
         if let Raw::Mapped(_, p) = raw {
-            if let Some((utc, created)) = p.clock_sample {
+            if let Some((utc, created)) = p.start_utc.zip(p.time_created) {
                 self.clock.observe(utc, created);
             }
-            if let Some((utc, local)) = p.local_sample {
+            if let Some((utc, local)) = p.start_utc.zip(p.local_time) {
                 self.local_clock.observe(utc, local);
             }
         }

@@ -34,10 +34,9 @@ pub struct Premapped {
     pub(super) image: Option<Box<str>>,
     /// `UtcTime` as written, when the record has no usable time (for the error).
     pub(super) utc_text: Option<Box<str>>,
-    /// A process start's (`UtcTime`, `TimeCreated`), for the clock's estimate.
-    pub(super) clock_sample: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
-    /// A process start's (`UtcTime`, `EventTime`), for the local clock's estimate.
-    pub(super) local_sample: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    /// A Sysmon process start's `UtcTime`: with `TimeCreated` (or `EventTime`), a sample for
+    /// the clock's estimate.
+    pub(super) start_utc: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Maps a record: everything of reading it that does not depend on the records before it.
@@ -51,8 +50,7 @@ pub fn premap(r: WinRecord) -> Premapped {
         _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
         _ => (None, None),
     };
-    let clock_sample = if process_start { utc_time.zip(r.time_created) } else { None };
-    let local_sample = if process_start { utc_time.zip(r.local_time) } else { None };
+    let start_utc = if process_start { utc_time } else { None };
     let utc_text = match &mapped {
         Ok(Mapped::Event { utc_time: None, .. }) if r.time_created.is_none() => r.get("UtcTime").map(Box::from),
         _ => None,
@@ -64,8 +62,7 @@ pub fn premap(r: WinRecord) -> Premapped {
         computer: r.computer,
         image,
         utc_text,
-        clock_sample,
-        local_sample,
+        start_utc,
     }
 }
 
