@@ -97,6 +97,16 @@ pub struct Classified {
     /// Process starts that a second source logged again (Sysmon EID 1 and Security 4688 of
     /// one process), joined to the first.
     pub joined_starts: u64,
+    /// Connections named by a DNS answer logged after them (within `dns_grace`).
+    pub dns_after_connect: u64,
+    /// Anchors whose origin names a trusted destination (a link to untrusted egress on another
+    /// domain is weak).
+    pub origin_trusted: u64,
+    /// Anchors whose origin is the MotW ReferrerUrl (HostUrl `about:internet`, `blob:`, `data:`).
+    pub origin_from_referrer: u64,
+    /// Process starts a reader built rather than read (a process first seen mid-life, or a
+    /// creator first seen through its child's `ParentImage` / `ParentProcessName`).
+    pub built_starts: u64,
 }
 
 impl Stats {
@@ -191,6 +201,10 @@ impl Classified {
             partial_writes,
             writes_ignored,
             joined_starts,
+            dns_after_connect,
+            origin_trusted,
+            origin_from_referrer,
+            built_starts,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -200,5 +214,9 @@ impl Classified {
         self.partial_writes += partial_writes;
         self.writes_ignored += writes_ignored;
         self.joined_starts += joined_starts;
+        self.dns_after_connect += dns_after_connect;
+        self.origin_trusted += origin_trusted;
+        self.origin_from_referrer += origin_from_referrer;
+        self.built_starts += built_starts;
     }
 }

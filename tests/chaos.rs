@@ -79,6 +79,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 command_line,
                 user: None,
                 forked,
+                built: false,
             }),
         key().prop_map(|proc| EventKind::ProcessEnd { proc }),
         (key(), name.clone()).prop_map(|(proc, u)| EventKind::UrlOpen { proc, url: format!("https://{u}/p") }),

@@ -139,3 +139,33 @@ fn a_checkpoint_taken_after_a_reload_names_the_new_configuration() {
     assert!(Engine::restore(other, &bytes[..]).is_ok());
     assert!(matches!(Engine::restore(Config::default(), &bytes[..]), Err(CheckpointError::OtherConfig)));
 }
+
+/// A DNS answer logged just after the connection it names, both still in the reorder buffer at
+/// the checkpoint: after the restore the answer still names the connection (a trusted site, so
+/// no alert), as in a run without a restart.
+#[test]
+fn late_dns_answers_waiting_in_the_reorder_buffer_still_name_their_connection_after_a_restore() {
+    let text = include_str!("scenarios/dns-after-connect-names-trusted.ndjson");
+    let events: Vec<Event> = NativeReader::new("scenario.ndjson", text.as_bytes()).map(|e| e.unwrap()).collect();
+    let answer = events.iter().position(|e| matches!(e.kind, clickchain::EventKind::DnsAnswer { .. })).unwrap();
+
+    let mut straight = Engine::new(Config::default()).unwrap();
+    for e in events.iter().cloned() {
+        straight.push(e);
+    }
+    straight.finish();
+    assert_eq!(alerts(&straight.drain()), 0);
+
+    let mut before = Engine::new(Config::default()).unwrap();
+    for e in events[..=answer].iter().cloned() {
+        before.push(e);
+    }
+    let bytes = checkpoint_of(&mut before);
+    let mut after = Engine::restore(Config::default(), &bytes[..]).unwrap();
+    for e in events[answer + 1..].iter().cloned() {
+        after.push(e);
+    }
+    after.finish();
+    assert_eq!(alerts(&after.drain()), 0, "the answer named the connection after the restore");
+    assert_eq!(after.stats().classified.dns_after_connect, straight.stats().classified.dns_after_connect);
+}

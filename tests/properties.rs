@@ -125,6 +125,7 @@ fn start(proc: ProcKey, parent: Option<ProcKey>, image: &str, cmd: &str) -> Even
         command_line: Some(cmd.to_owned()),
         user: None,
         forked: false,
+        built: false,
     }
 }
 
@@ -274,6 +275,7 @@ fn with_twins(events: &[Event], lags: &[i64]) -> (Vec<Event>, u64) {
             command_line: command_line.clone(),
             user: None,
             forked: false,
+            built: false,
         };
         let time = e.time + chrono::Duration::milliseconds(lags[i % lags.len()]);
         let source = SourceRef { input: Arc::clone(&e.source.input), pos: Position::Line(1_000_000 + i as u64) };

@@ -187,6 +187,9 @@ pub enum EventKind {
         /// A fork without exec (auditd fork/vfork/clone): the child runs its parent's image with
         /// its parent's command line, so it is lineage only and no new click or execution.
         forked: bool,
+        /// Built by the reader, not logged: a process first seen mid-life or a creator first seen
+        /// through its child (Windows), so that it can be a link root or source.
+        built: bool,
     },
     /// A process ended.
     ProcessEnd {

@@ -97,9 +97,10 @@ impl std::fmt::Display for Strength {
 }
 
 /// The link strength of a write at `tw` to an egress at `te` on registrable domain `domain`,
-/// given the write's origin domain (or [`NONE`]), whether that origin is an allowlisted
-/// destination, and the download gap. An origin on another, allowlisted domain says where the
-/// file really came from, so closeness in time alone does not make the link medium.
+/// given the write's origin domain (or [`NONE`]), whether that origin is a trusted destination
+/// (allowlisted, or without risk of its own), and the download gap. An origin on another,
+/// trusted domain says where the file really came from, so closeness in time alone does not make
+/// the link medium.
 pub fn link_strength(origin_domain: Id, origin_trusted: bool, domain: Id, te: Time, tw: Time, gap: Time) -> Strength {
     if origin_domain != NONE && origin_domain == domain {
         Strength::Strong

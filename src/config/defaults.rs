@@ -107,8 +107,9 @@ pub const USER_PATHS_MACOS: &[&str] = &[
     "~/Library/Containers/com.apple.mail/Data/Library/Mail Downloads",
 ];
 
-/// Windows browser/mail/office profile and cache folders. Outlook's attachment folder
-/// `INetCache\Content.Outlook` is deliberately not excluded: it is download-like.
+/// Windows browser/mail/office profile and cache folders. Outlook's attachment cache
+/// (`INetCache\Content.Outlook`) and Office's (`Content.MSO`, `Content.Word`) are excluded too:
+/// a file opened from a mail attachment is T1204.002, not a link's download.
 #[rustfmt::skip]
 pub const EXCLUDED_PATHS_WINDOWS: &[&str] = &[
     r"%LOCALAPPDATA%\Google\Chrome*\User Data", r"%LOCALAPPDATA%\Microsoft\Edge*\User Data",
@@ -118,6 +119,9 @@ pub const EXCLUDED_PATHS_WINDOWS: &[&str] = &[
     r"%APPDATA%\Thunderbird\Profiles", r"%LOCALAPPDATA%\Thunderbird\Profiles",
     r"%LOCALAPPDATA%\Microsoft\Windows\INetCache\IE", r"%LOCALAPPDATA%\Microsoft\Windows\INetCache\Low",
     r"%LOCALAPPDATA%\Microsoft\Windows\Temporary Internet Files",
+    r"%LOCALAPPDATA%\Microsoft\Windows\INetCache\Content.Outlook",
+    r"%LOCALAPPDATA%\Microsoft\Windows\INetCache\Content.MSO",
+    r"%LOCALAPPDATA%\Microsoft\Windows\INetCache\Content.Word",
     r"%LOCALAPPDATA%\Microsoft\Windows\INetCookies", r"%LOCALAPPDATA%\Microsoft\Windows\WebCache",
     r"%APPDATA%\Microsoft\Teams", r"%LOCALAPPDATA%\Packages\MSTeams_*\LocalCache", r"%APPDATA%\Slack",
     r"%LOCALAPPDATA%\Microsoft\Outlook", r"%LOCALAPPDATA%\Microsoft\Olk", r"%LOCALAPPDATA%\Microsoft\Office",
@@ -209,6 +213,7 @@ impl Default for EngineSettings {
             batch: Duration::from_secs(1),
             max_future_skew: Duration::from_secs(86_400),
             dns_ttl: Duration::from_secs(600),
+            dns_grace: Duration::from_secs(2),
             nod_warmup: Duration::from_secs(3_600),
             nod_window: Duration::from_secs(86_400),
             max_hosts: 100_000,

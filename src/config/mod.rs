@@ -90,6 +90,9 @@ pub struct EngineSettings {
     pub max_future_skew: Duration,
     /// How long a DNS answer attributes a name to an IP.
     pub dns_ttl: Duration,
+    /// How long after a connection a DNS answer may still name it (at most `allowed_lateness`
+    /// is used; may be 0).
+    pub dns_grace: Duration,
     /// Newly-observed-domain warm-up: domains first seen within it are not "new" (may be 0).
     pub nod_warmup: Duration,
     /// How long after its first sighting a domain counts as newly observed.
@@ -236,6 +239,11 @@ impl EngineSettings {
     /// [`EngineSettings::dns_ttl`] in milliseconds.
     pub fn dns_ttl_ms(&self) -> i64 {
         duration_ms(self.dns_ttl)
+    }
+    /// [`EngineSettings::dns_grace`] in milliseconds, bounded by AllowedLateness (an answer
+    /// logged later may not have arrived when its connection is classified).
+    pub fn dns_grace_ms(&self) -> i64 {
+        duration_ms(self.dns_grace).min(self.allowed_lateness_ms())
     }
     /// [`EngineSettings::nod_window`] in milliseconds.
     pub fn nod_window_ms(&self) -> i64 {

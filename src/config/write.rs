@@ -47,6 +47,12 @@ fn engine(out: &mut String, e: &EngineSettings) {
         e.max_future_skew,
     );
     dur(out, "How long a DNS answer attributes its name to an IP.", "dns_ttl", e.dns_ttl);
+    dur(
+        out,
+        "How long after a connection a DNS answer may still name it (at most allowed_lateness).",
+        "dns_grace",
+        e.dns_grace,
+    );
     dur(out, "Newly-observed-domain warm-up: domains first seen this early are not new.", "nod_warmup", e.nod_warmup);
     dur(out, "How long after its first sighting a domain counts as newly observed.", "nod_window", e.nod_window);
     int(out, "Most hosts tracked at once.", "max_hosts", e.max_hosts);

@@ -70,7 +70,7 @@ pub use first_seen::FirstSeen;
 pub use first_seen_file::{FirstSeenFileError, FirstSeenLineError, FirstSeenLoad, FIRST_SEEN_VERSION, MAX_LINE_ERRORS};
 pub use psl::{DomainName, Psl, VENDORED_PSL_COMMIT, VENDORED_PSL_DATE};
 pub use risk::{Destination, Reason, RiskPolicy, RiskSettings, Verdict};
-pub use url::host_of_url;
+pub use url::{host_of_url, origin_host};
 
 /// Errors of the domain module. Every variant carries the offending name, entry or file.
 #[derive(Debug, thiserror::Error)]

@@ -24,9 +24,45 @@ pub fn host_of_url(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
+/// The host a downloaded file came from, given its origin URL (MotW HostUrl, quarantine data
+/// URL, xdg origin) and the page that linked to it (MotW ReferrerUrl, quarantine origin URL).
+///
+/// Browsers write `about:internet` (Edge, Chrome), `blob:` or `data:` as the HostUrl of files
+/// built by a page: then the host is the one inside a `blob:` URL, else the referrer's.
+///
+/// ```
+/// use clickchain::domain::origin_host;
+/// assert_eq!(origin_host(Some("https://dl.example.org/a.exe"), Some("https://x.example/")), Some("dl.example.org"));
+/// assert_eq!(origin_host(Some("about:internet"), Some("https://x.example/p")), Some("x.example"));
+/// assert_eq!(origin_host(Some("blob:https://app.example/5e1c"), None), Some("app.example"));
+/// assert_eq!(origin_host(Some("data:application/zip;base64,UEsD"), None), None);
+/// ```
+pub fn origin_host<'a>(url: Option<&'a str>, referrer: Option<&'a str>) -> Option<&'a str> {
+    let url = url.map(str::trim)?;
+    let scheme = |s: &str| url.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s));
+    if scheme("blob:") {
+        return host_of_url(&url[5..]).or_else(|| referrer.and_then(host_of_url));
+    }
+    if scheme("about:") || scheme("data:") {
+        return referrer.and_then(host_of_url);
+    }
+    host_of_url(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_hosts_fall_back_to_the_referrer_for_page_built_files() {
+        let r = Some("https://portal.example.gov/forms");
+        assert_eq!(origin_host(Some("https://cdn.example.org/f.pdf"), r), Some("cdn.example.org"));
+        assert_eq!(origin_host(Some("About:Internet"), r), Some("portal.example.gov"));
+        assert_eq!(origin_host(Some("data:text/html,x"), r), Some("portal.example.gov"));
+        assert_eq!(origin_host(Some("blob:null/1234"), r), Some("portal.example.gov"));
+        assert_eq!(origin_host(Some("about:internet"), None), None);
+        assert_eq!(origin_host(None, r), None, "no HostUrl: the referrer alone is not the origin");
+    }
 
     #[test]
     fn url_hosts() {

@@ -84,8 +84,8 @@ pub(crate) struct PendingWrite {
     pub origin: Option<Origin>,
     /// Registrable domain (or IP) of the origin URL.
     pub origin_key: Option<Arc<str>>,
-    /// The origin is an allowlisted destination: the file came from there, not from the lineage's
-    /// untrusted egress.
+    /// The origin is a trusted destination (allowlisted, or without risk of its own): the file
+    /// came from there, not from the lineage's untrusted egress.
     pub origin_trusted: bool,
     /// In a QuarantinePolicy folder.
     pub quarantine_path: bool,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clickchain_adapters::{AttrChange, FileOp, Origin, ProcKey, SourceRef};
 
 use super::{Ctx, Lowering};
-use crate::domain::{host_of_url, DomainError};
+use crate::domain::{host_of_url, origin_host, DomainError};
 use crate::host::lowered::Lowered;
 use crate::host::{Partial, PendingWrite, RemovalCandidate};
 
@@ -67,17 +67,24 @@ impl Lowering<'_> {
             origin = origin.or_else(|| p.origin.clone());
         }
         // Where the file says it came from: its registrable domain (or IP), and whether that is
-        // an allowlisted destination.
+        // a trusted destination (allowlisted, or no risk of its own).
         let risk = &ctx.profile.risk;
-        let (origin_key, origin_trusted) =
-            match origin.as_ref().and_then(|o| o.url.as_deref()).and_then(host_of_url).map(|h| ctx.psl.parse(h)) {
-                Some(Ok(d)) => {
-                    let trusted = risk.is_allowed_cdn(&d);
-                    (Some(Arc::from(d.registrable.unwrap_or(d.name))), trusted)
-                }
-                Some(Err(DomainError::IpLiteral { ip })) => (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip)),
-                _ => (None, false),
-            };
+        let origin_host = origin.as_ref().and_then(|o| origin_host(o.url.as_deref(), o.referrer.as_deref()));
+        let from_referrer = origin.as_ref().is_some_and(|o| {
+            o.url.as_deref().and_then(host_of_url).is_none()
+                && origin_host.is_some()
+                && origin_host == o.referrer.as_deref().and_then(host_of_url)
+        });
+        let (origin_key, origin_trusted) = match origin_host.map(|h| ctx.psl.parse(h)) {
+            Some(Ok(d)) => {
+                let trusted = !risk.assess_name(&d).untrusted;
+                (Some(Arc::from(d.registrable.unwrap_or(d.name))), trusted)
+            }
+            Some(Err(DomainError::IpLiteral { ip })) => (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip)),
+            _ => (None, false),
+        };
+        ctx.stats.classified.origin_trusted += u64::from(origin_trusted);
+        ctx.stats.classified.origin_from_referrer += u64::from(from_referrer);
         let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
         let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
         let write = Box::new(PendingWrite {

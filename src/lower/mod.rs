@@ -23,10 +23,12 @@ use crate::intern::Interner;
 mod ctx;
 mod dest;
 mod files;
+mod late_dns;
 pub(crate) mod nod;
 
 pub(crate) use ctx::Ctx;
 pub(crate) use dest::DestCache;
+pub(crate) use late_dns::LateDns;
 
 /// The first standalone `http(s)://` token of a command line (not an `--opt=URL` value). A
 /// headless browser is automation, not a user handling a link (regression:
@@ -49,6 +51,7 @@ pub(crate) fn url_in_command_line(cmd: &str) -> Option<&str> {
 /// milliseconds (which the caller has computed already), and has `host` keep what was found.
 pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
     let mut view = Lowering {
+        host: &host.name,
         procs: &mut host.procs,
         images: &mut host.images,
         dir_flags: &mut host.dir_flags,
@@ -67,6 +70,7 @@ pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
 /// A host as lowering sees it: the process table and caches it updates, and the carried state
 /// it reads.
 struct Lowering<'h> {
+    host: &'h str,
     procs: &'h mut ProcTable,
     images: &'h mut Interner,
     dir_flags: &'h mut DirFlagsCache,
@@ -80,7 +84,8 @@ impl Lowering<'_> {
     fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked, built } => {
+                ctx.stats.classified.built_starts += u64::from(built);
                 // A forked child only carries lineage: its command line is its parent's and
                 // nothing new ran, so it is neither a click nor an execution.
                 let command_line = if forked { None } else { command_line };
@@ -270,14 +275,17 @@ impl Lowering<'_> {
         };
         // Most connects go to trusted destinations: nothing is allocated before the verdict.
         let answer = if domain.is_none() {
-            self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(self.procs.tagged(root)))
+            self.dns
+                .lookup(ip, t, ctx.profile.dns_ttl_ms, Some(self.procs.tagged(root)))
+                .map(|e| (&*e.name, &e.source))
+                .or_else(|| self.late_answer(ctx, ip, t, root))
         } else {
             None
         };
         let click_host = if domain.is_none() && answer.is_none() { self.click_host(root, t) } else { None };
         let (name, how) = match (domain, answer, click_host.as_deref()) {
             (Some(d), _, _) => (Some(d), DomainSource::Event),
-            (None, Some(e), _) => (Some(&*e.name), DomainSource::Dns),
+            (None, Some((n, _)), _) => (Some(n), DomainSource::Dns),
             (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
             (None, None, None) => (None, DomainSource::None),
         };
@@ -287,9 +295,25 @@ impl Lowering<'_> {
             return Lowered::Nothing;
         }
         let mut evidence = vec![source];
-        evidence.extend(answer.map(|e| e.source.clone()));
+        evidence.extend(answer.map(|(_, s)| s.clone()));
         let source = if dest.domain.is_some() { how } else { DomainSource::None };
         Lowered::Egress { root, egress: EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence } }
+    }
+
+    /// An answer for `ip` logged within `dns_grace` after a connection at `t` by `root`'s
+    /// lineage: the same lineage's first, else the first (counted as `dns_after_connect`).
+    fn late_answer<'c>(&self, ctx: &mut Ctx<'c>, ip: IpAddr, t: i64, root: Slot) -> Option<(&'c str, &'c SourceRef)> {
+        let late = ctx.late_dns;
+        if late.grace() == 0 {
+            return None;
+        }
+        let same_root = |a: &&late_dns::EarlyAnswer| {
+            a.proc.as_ref().and_then(|k| self.procs.lookup(k)).and_then(|s| self.procs.root_of(s)) == Some(root)
+        };
+        let answers = late.after(self.host, ip, t);
+        let found = answers.iter().copied().find(same_root).or_else(|| answers.first().copied())?;
+        ctx.stats.classified.dns_after_connect += 1;
+        Some((&*found.name, &found.source))
     }
 
     /// The host part of the latest click URL of `root` at or before `t`.

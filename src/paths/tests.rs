@@ -111,10 +111,12 @@ fn windows_browser_profiles_are_excluded_but_outlook_attachments_are_not() {
     assert!(c.classify(ff).excluded);
     let ie = r"C:\Users\alice\AppData\Local\Microsoft\Windows\INetCache\IE\AB12CD34\x[1].exe";
     assert!(c.classify(ie).excluded);
-    let att = r"C:\Users\alice\AppData\Local\Microsoft\Windows\INetCache\Content.Outlook\AB12CD34\invoice.docm";
-    let class = c.classify(att);
-    assert!(class.user_path && !class.excluded && class.high_risk_ext, "{class:?}");
-    assert!(class.download_like());
+    // Attachments opened from mail (T1204.002) and Office's caches are not downloads.
+    for cache in ["Content.Outlook", "Content.MSO", "Content.Word"] {
+        let att = format!(r"C:\Users\alice\AppData\Local\Microsoft\Windows\INetCache\{cache}\AB12CD34\invoice.docm");
+        let class = c.classify(&att);
+        assert!(class.user_path && class.excluded && class.high_risk_ext && !class.download_like(), "{class:?}");
+    }
     let recent = r"C:\Users\alice\AppData\Roaming\Microsoft\Windows\Recent\invoice.lnk";
     assert!(!c.classify(recent).download_like());
 }

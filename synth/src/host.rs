@@ -219,7 +219,18 @@ impl HostSim {
         let command_line = cmd.map(|c| self.path(&c.replace("{img}", &image)));
         let user = Some(self.user_field(system));
         let parent = Some(parent.clone()).filter(|p| *p != NO_PROC);
-        self.emit(t, EventKind::ProcessStart { proc: proc.clone(), parent, image, command_line, user, forked: false });
+        self.emit(
+            t,
+            EventKind::ProcessStart {
+                proc: proc.clone(),
+                parent,
+                image,
+                command_line,
+                user,
+                forked: false,
+                built: false,
+            },
+        );
         if let Some(e) = end {
             self.emit(e, EventKind::ProcessEnd { proc: proc.clone() });
         }
@@ -266,6 +277,7 @@ impl HostSim {
                 command_line: None,
                 user: Some(self.user_field(true)),
                 forked: false,
+                built: false,
             },
         );
         self.shell = self.spawn(t + 500, None, &services, cat.shell, Some(cat.shell.to_owned()), false);

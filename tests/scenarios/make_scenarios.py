@@ -180,6 +180,17 @@ def _(s):
     invoice_chain(w, s)
 
 
+@scenario("shipper-lost-exit-pid-in-message", "shipper-lost-exit-pid-entirely")
+def _(s):
+    # The AN0178 chain, then Edge and its network service exit; in the Security forms every
+    # 4689 lost its ProcessId to the shipper (see make_sysmon_scenarios.py).
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = invoice_chain(w, s)
+    w.end(640.0, net)
+    w.end(640.5, edge)
+
+
 @scenario("an0178-edge-tmp-partial")
 def _(s):
     # As an0178-outlook-edge-crdownload-motw, but Edge downloads into `<final name>.tmp` (as it
@@ -304,11 +315,29 @@ def outlook_fetches_attachment(w, s, folder):
     w.write(612.0, g(s, "outlook"), folder + "Q3_Remittance.docm")
 
 
-@scenario("an0178-outlook-attachment-content-outlook")
+INETCACHE = "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\"
+
+
+@scenario("benign-outlook-attachment-content-outlook")
 def _(s):
-    # Outlook's attachment folder is download-like (issue #3 point 4), unlike its caches.
-    w = s.host(WIN, "windows")
-    outlook_fetches_attachment(w, s, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\7K2XQ9ZB\\")
+    # Outlook's attachment cache: an opened attachment is T1204.002, not a link's download.
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.Outlook\\7K2XQ9ZB\\")
+
+
+@scenario("benign-office-cache-content-mso")
+def _(s):
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.MSO\\7K2XQ9ZB\\")
+
+
+@scenario("benign-office-cache-content-word")
+def _(s):
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, INETCACHE + "Content.Word\\")
+
+
+@scenario("outlook-attachment-saved-to-downloads")
+def _(s):
+    # Near miss: the same file saved into Downloads, which is download-like.
+    outlook_fetches_attachment(s.host(WIN, "windows"), s, DL)
 
 
 @scenario("benign-outlook-write-inetcache-ie")
@@ -442,10 +471,12 @@ def _(s):
                              "https://www.python.org/downloads/")))
 
 
-@scenario("allowlisted-origin-right-after-risky-visit", "risky-visit-then-unknown-origin-30s-later")
+@scenario("allowlisted-origin-right-after-risky-visit", "risky-visit-then-unknown-origin-weak",
+          "risky-visit-then-risky-origin-medium")
 def _(s):
     """A risky visit, then 30 s later a download whose MotW names another domain: allowlisted
-    (Microsoft's CDN) in the first scenario, an unknown .org site in the second."""
+    (Microsoft's CDN) in the first scenario, an unknown .org site in the second, a .top site
+    whose connection was not logged in the third."""
     w = s.host(WIN, "windows")
     w.start(0.0, g(s, "explorer"), EXPLORER, None, r"C:\Windows\Explorer.EXE", ALICE)
     chrome, net = chrome_from_desktop(w, s, 20.0)
@@ -453,10 +484,13 @@ def _(s):
     w.connect(120.2, net, "198.51.100.99")
     if s.name.startswith("allowlisted"):
         host, url = "statics.teams.cdn.office.net", "https://statics.teams.cdn.office.net/production-windows-x64/TeamsSetup.exe"
-    else:
+    elif "unknown" in s.name:
         host, url = "files.toolbox-downloads.org", "https://files.toolbox-downloads.org/TeamsSetup.exe"
-    w.dns(149.0, chrome, host, ["198.51.100.30"])
-    w.connect(149.2, net, "198.51.100.30")
+    else:
+        host, url = None, "https://files.update-center.top/TeamsSetup.exe"
+    if host:
+        w.dns(149.0, chrome, host, ["198.51.100.30"])
+        w.connect(149.2, net, "198.51.100.30")
     w.write(150.0, chrome, DL + "TeamsSetup.exe", origin=strip_none(motw(url)))
 
 
@@ -620,6 +654,32 @@ def _(s):
     dns_ttl(s.host(WIN, "windows"), s, 700.001)
 
 
+def dns_after_connect(w, s, name, ip, late, origin):
+    """Edge's network service connects to `ip`; the answer naming it is logged `late` s later."""
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.connect(300.0, net, ip)
+    w.dns(300.0 + late, edge, name, [ip])
+    w.write(318.0, edge, DL + "Unconfirmed 220417.crdownload")
+    w.rename(321.0, edge, DL + "Unconfirmed 220417.crdownload", DL + "Shipment_Label.exe", strip_none(motw(origin)))
+
+
+@scenario("dns-after-connect-names-trusted")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "www.microsoft.com", "198.51.100.31", 0.035, "about:internet")
+
+
+@scenario("dns-after-connect-beyond-grace")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "www.microsoft.com", "198.51.100.31", 2.001, "about:internet")
+
+
+@scenario("dns-after-connect-grace-edge")
+def _(s):
+    dns_after_connect(s.host(WIN, "windows"), s, "parcel-notice.top", "203.0.113.61", 2.000,
+                      "https://parcel-notice.top/label/Shipment_Label.exe")
+
+
 @scenario("dns-same-root-preferred")
 def _(s):
     w = s.host(WIN, "windows")
@@ -634,7 +694,7 @@ def _(s):
             origin=strip_none(motw("https://download.example-mirror.com/mirror-tool/mirror-tool-2.1.exe")))
 
 
-@scenario("origin-on-different-domain-medium")
+@scenario("origin-on-different-trusted-domain-weak")
 def _(s):
     w = s.host(WIN, "windows")
     win_desktop(w, s)
@@ -646,6 +706,43 @@ def _(s):
     w.write(631.0, edge, DL + "Contract_77.docm.crdownload")
     w.rename(640.0, edge, DL + "Contract_77.docm.crdownload", DL + "Contract_77.docm",
              strip_none(motw("https://cdn.filehost-mirror.net/f/77/Contract_77.docm", "https://docs-portal.top/share/77")))
+
+
+@scenario("address-only-egress-trusted-origin")
+def _(s):
+    # A browser resolving names over HTTPS: no DNS answers, connects carry no name. The file's
+    # MotW names a government site.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.connect(400.0, net, "203.0.113.90")
+    w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
+    w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
+             strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+
+
+def referrer_origin(w, s, referrer, ad_host, write_at):
+    """Chrome reaches `ad_host` (a risky ad host) at 120.2 s; a page-built download (HostUrl
+    about:internet) whose MotW ReferrerUrl is `referrer` gets its name at `write_at`."""
+    w.start(0.0, g(s, "explorer"), EXPLORER, None, r"C:\Windows\Explorer.EXE", ALICE)
+    chrome, net = chrome_from_desktop(w, s, 20.0)
+    w.dns(120.0, chrome, ad_host, ["203.0.113.95"])
+    w.connect(120.2, net, "203.0.113.95")
+    w.write(write_at - 5.0, chrome, DL + "Unconfirmed 118802.crdownload")
+    w.rename(write_at, chrome, DL + "Unconfirmed 118802.crdownload", DL + "statement_0611.zip",
+             strip_none(motw("about:internet", referrer)))
+
+
+@scenario("referrer-names-trusted-origin")
+def _(s):
+    referrer_origin(s.host(WIN, "windows"), s, "https://online.examplebank.com/statements", "ads.promo-tracker.xyz",
+                    150.0)
+
+
+@scenario("referrer-names-egress-domain")
+def _(s):
+    referrer_origin(s.host(WIN, "windows"), s, "https://portal.promo-tracker.xyz/claim", "ads.promo-tracker.xyz",
+                    420.0)
 
 
 @scenario("two-writes-same-file")

@@ -49,8 +49,12 @@ def base(e, eid, channel=SYSMON):
 
 STARTS = ("sysmon", "sysmon-and-4688", "4688-starts")
 
+# Scenarios whose Security 4689 records lost `ProcessId` to a shipper's field collision (as in
+# OTRF recordings), keeping it in the rendered Message ("message") or not at all (None).
+DAMAGED_EXITS = {"shipper-lost-exit-pid-in-message": "message", "shipper-lost-exit-pid-entirely": None}
 
-def convert(events, starts="sysmon"):
+
+def convert(events, starts="sysmon", damaged=False, message=None):
     out, partials, n = [], set(), 0
     pids, images = {}, {}
 
@@ -111,7 +115,11 @@ def convert(events, starts="sysmon"):
             else:
                 r = sysmon(e, 5, proc)
                 security = base(e, 4689, "Security")
-                security["ProcessId"] = hex(pid_of(proc))
+                if not damaged:
+                    security["ProcessId"] = hex(pid_of(proc))
+                elif message:
+                    security["Message"] = ("A process has exited.\r\n\r\nProcess Information:\r\n"
+                                           f"\tProcess ID:\t{hex(pid_of(proc))}\r\n\tProcess Name:\t{images.get(proc, '-')}")
                 out += {"sysmon": [r], "sysmon-and-4688": [r, security], "4688-starts": [security]}[starts]
                 continue
         elif k == "dns_answer":
@@ -186,7 +194,7 @@ def main():
             continue  # about the engine's lateness rules: the Windows reader puts its input in order
         name = os.path.basename(path)[: -len(".ndjson")]
         for starts in STARTS:
-            records = convert(events, starts)
+            records = convert(events, starts, name in DAMAGED_EXITS, DAMAGED_EXITS.get(name))
             if records is None:
                 break
             with open(os.path.join(here, f"{name}.{starts}.jsonl"), "w", newline="\n") as f:

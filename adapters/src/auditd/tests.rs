@@ -23,7 +23,7 @@ type=EOE msg=audit(10.000:5):
 #[test]
 fn exec_with_split_and_continued_argv_out_of_order() {
     let ev = events(EXEC_SPLIT);
-    let [EventKind::ProcessStart { proc, parent, image, command_line, user, forked: false }] = &ev[..] else {
+    let [EventKind::ProcessStart { proc, parent, image, command_line, user, forked: false, .. }] = &ev[..] else {
         panic!("{ev:?}")
     };
     assert_eq!((proc, parent.as_ref()), (&ProcKey::Pid(11), Some(&ProcKey::Pid(10))));

@@ -62,6 +62,7 @@ fn kind(doc: &impl Fields) -> Result<Option<EventKind>, RecordError> {
                 command_line,
                 user: doc.string(F::UserName),
                 forked: doc.has(F::EventAction, "fork"),
+                built: false,
             }));
         }
         if doc.has(F::EventType, "end") {

@@ -167,6 +167,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 command_line: (!exec.args.is_empty()).then(|| command_line(&exec.args)),
                 user: None,
                 forked: false,
+                built: false,
             }
         }
         "fork" => {
@@ -182,6 +183,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 command_line: None,
                 user: None,
                 forked: true,
+                built: false,
             }
         }
         "exit" => EventKind::ProcessEnd { proc: key(pid) },

@@ -266,6 +266,7 @@ impl Wire<'_> {
                 command_line: owned(self.command_line),
                 user: owned(self.user),
                 forked: self.fork,
+                built: false,
             },
             "process_end" => EventKind::ProcessEnd { proc: required(self.proc, "process_end", "proc")?.into_key() },
             "url_open" => EventKind::UrlOpen {
@@ -329,7 +330,7 @@ impl Wire<'_> {
             ..Wire::default()
         };
         match &e.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user, forked } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, forked, built: _ } => {
                 w.fork = *forked;
                 w.proc = Some(WireProc::from_key(proc));
                 w.parent = parent.as_ref().map(WireProc::from_key);

@@ -261,7 +261,17 @@ pub fn read(chunk: &[u8], offset: usize, size: usize, templates: &mut Templates)
             data.push_slot_with(slot, |out| text_into(v, out))?;
         }
     }
-    Some(WinRecord { provider, channel, event_id, computer, time_created, record_id, has_data: true, data })
+    Some(WinRecord {
+        provider,
+        channel,
+        event_id,
+        computer,
+        time_created,
+        local_time: None,
+        record_id,
+        has_data: true,
+        data,
+    })
 }
 
 #[cfg(test)]

@@ -144,6 +144,8 @@ impl<R: BufRead> Iterator for JsonSource<R> {
 }
 
 /// What one non-blank line holds.
+// Nearly every line is `One`: boxing it would allocate once per record to shrink the rare others.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum LineRecords {
     /// A record, or an error.
     One(Raw),

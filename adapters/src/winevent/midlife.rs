@@ -230,6 +230,7 @@ impl MidLife {
             command_line: None,
             user: None,
             forked: false,
+            built: true,
         };
         Some(Event { kind, ..event.clone() })
     }

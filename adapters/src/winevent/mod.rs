@@ -94,6 +94,10 @@ pub struct WinEventReader {
     source: Box<dyn Iterator<Item = Raw> + Send>,
     default_host: String,
     clock: time::Clock,
+    /// The zone of nxlog's `EventTime` (local time), estimated the same way: records without
+    /// `UtcTime` take their time from it when it is settled, since `@timestamp` trails the event
+    /// by the shipper's lag (minutes at times).
+    local_clock: time::Clock,
     /// Records read ahead while the clock offset is estimated.
     ahead: VecDeque<Raw>,
     primed: bool,
@@ -122,6 +126,7 @@ impl WinEventReader {
             source,
             default_host: String::new(),
             clock: time::Clock::new(None),
+            local_clock: time::Clock::new(None),
             ahead: VecDeque::new(),
             primed: false,
             partials: partial::Partials::default(),
@@ -207,7 +212,7 @@ impl WinEventReader {
     /// Reads ahead until the clock offset is settled (or [`LOOKAHEAD`] records, or the end).
     fn prime(&mut self) {
         self.primed = true;
-        while !self.clock.settled() && self.ahead.len() < LOOKAHEAD {
+        while (!self.clock.settled() || self.local_clock.sampling()) && self.ahead.len() < LOOKAHEAD {
             let Some(raw) = self.source.next() else { break };
             // Mapped now, so that its clock sample is there (and it is mapped once).
             let raw = premapped(raw);
@@ -219,6 +224,7 @@ impl WinEventReader {
             }
         }
         self.clock.settle();
+        self.local_clock.settle();
         if let Some((shift, samples)) = self.clock.estimated_shift() {
             let hours = shift as f64 / 3_600_000.0;
             let warning = format!(
@@ -232,8 +238,11 @@ impl WinEventReader {
 
     fn observe(&mut self, raw: &Raw) {
         if let Raw::Mapped(_, p) = raw {
-            if let Some((utc, created)) = p.clock_sample {
+            if let Some((utc, created)) = p.start_utc.zip(p.time_created) {
                 self.clock.observe(utc, created);
+            }
+            if let Some((utc, local)) = p.start_utc.zip(p.local_time) {
+                self.local_clock.observe(utc, local);
             }
         }
     }
@@ -258,7 +267,15 @@ impl WinEventReader {
         };
         // Both come from ETW sessions whose timestamps go stale after a snapshot restore.
         let etw_time = matches!(kind, EventKind::Connect { .. } | EventKind::DnsAnswer { .. });
-        let Some(time) = self.clock.pick(utc_time, p.time_created, etw_time) else {
+        let picked = self.clock.pick(utc_time, p.time_created, etw_time);
+        // `EventTime` is whole seconds: it wins only where the shipper's time trails it by more
+        // than the join window of two records of one start.
+        let local = p
+            .local_time
+            .filter(|_| utc_time.is_none() && self.local_clock.settled())
+            .map(|l| l + self.local_clock.offset())
+            .filter(|l| picked.is_none_or(|c| (c - *l).num_milliseconds() > time::SHIPPER_LAG_MS));
+        let Some(time) = local.or(picked) else {
             let text = p.utc_text.map_or_else(|| "(no UtcTime or TimeCreated)".to_owned(), String::from);
             return Some(Err(ReadError::Record { at, error: RecordError::BadTimestamp(text) }));
         };

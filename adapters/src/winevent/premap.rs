@@ -29,13 +29,16 @@ pub enum Raw {
 pub struct Premapped {
     pub(super) mapped: Result<Mapped, RecordError>,
     pub(super) time_created: Option<chrono::DateTime<chrono::Utc>>,
+    /// nxlog's `EventTime` (local time read as UTC).
+    pub(super) local_time: Option<chrono::DateTime<chrono::Utc>>,
     pub(super) computer: Option<String>,
     /// The acting image, for an event a mid-life start may be built for.
     pub(super) image: Option<Box<str>>,
     /// `UtcTime` as written, when the record has no usable time (for the error).
     pub(super) utc_text: Option<Box<str>>,
-    /// A process start's (`UtcTime`, `TimeCreated`), for the clock's estimate.
-    pub(super) clock_sample: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    /// A Sysmon process start's `UtcTime`: with `TimeCreated` (or `EventTime`), a sample for
+    /// the clock's estimate.
+    pub(super) start_utc: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Maps a record: everything of reading it that does not depend on the records before it.
@@ -49,12 +52,20 @@ pub fn premap(r: WinRecord) -> Premapped {
         _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
         _ => (None, None),
     };
-    let clock_sample = if process_start { utc_time.zip(r.time_created) } else { None };
+    let start_utc = if process_start { utc_time } else { None };
     let utc_text = match &mapped {
         Ok(Mapped::Event { utc_time: None, .. }) if r.time_created.is_none() => r.get("UtcTime").map(Box::from),
         _ => None,
     };
-    Premapped { mapped, time_created: r.time_created, computer: r.computer, image, utc_text, clock_sample }
+    Premapped {
+        mapped,
+        time_created: r.time_created,
+        local_time: r.local_time,
+        computer: r.computer,
+        image,
+        utc_text,
+        start_utc,
+    }
 }
 
 /// A record mapped where it was read (on a parsing thread); anything else as it is.

@@ -77,6 +77,9 @@ pub struct WinRecord {
     pub computer: Option<String>,
     /// When the record was written (`System/TimeCreated@SystemTime`, `TimeCreated`, `@timestamp`).
     pub time_created: Option<DateTime<Utc>>,
+    /// nxlog's `EventTime`: when the event happened, in the host's local time without a zone
+    /// (read as UTC; the reader corrects it by the zone it estimates).
+    pub local_time: Option<DateTime<Utc>>,
     /// `EventRecordID` when the envelope has one.
     pub record_id: Option<u64>,
     /// Whether the record has an `EventData` with any field (mapped or not).

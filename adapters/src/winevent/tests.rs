@@ -378,3 +378,29 @@ fn records_mapped_on_the_parsing_thread_or_the_reading_one_read_the_same() {
         }
     }
 }
+
+/// nxlog as OTRF ships it: no `TimeCreated`, `@timestamp` when the shipper took the record (here
+/// 95 s late for the 4688) and `EventTime` in the host's local time (4 h behind UTC, whole
+/// seconds). The 4688 takes `EventTime` corrected by the zone the EID 1s give, so it lands within
+/// a second of its EID 1 instead of the shipper's lag after it.
+#[test]
+fn nxlog_event_time_dates_records_without_utc_time() {
+    let line = |t: &str, local: &str, rest: &str| {
+        format!(r#"{{"Hostname":"h","@timestamp":"{t}","EventTime":"{local}",{rest}}}"#)
+    };
+    let sysmon = |utc: &str, guid: &str| {
+        format!(
+            r#""Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"UtcTime":"{utc}","ProcessGuid":"{{{guid}}}","Image":"C:\\a.exe""#
+        )
+    };
+    let text = [
+        line("2020-10-09T22:30:20.100Z", "2020-10-09 18:30:10", &sysmon("2020-10-09 22:30:10.400", "A")),
+        line("2020-10-09T22:31:45.000Z", "2020-10-09 18:30:10", r#""Channel":"Security","EventID":4688,"NewProcessId":"0x1f4","ProcessId":"0x2d4","NewProcessName":"C:\\a.exe""#),
+        line("2020-10-09T22:30:21.000Z", "2020-10-09 18:30:11", &sysmon("2020-10-09 22:30:11.900", "B")),
+        line("2020-10-09T22:30:22.000Z", "2020-10-09 18:30:12", &sysmon("2020-10-09 22:30:12.050", "C")),
+    ]
+    .join("\n");
+    let (results, _) = read(WinEventReader::json("x.jsonl", std::io::Cursor::new(text.into_bytes())));
+    let s = summary(&results);
+    assert!(s.contains(&"line 2 process_start 22:30:10.000".to_owned()), "{s:?}");
+}

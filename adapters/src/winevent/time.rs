@@ -15,6 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 pub const MIN_SAMPLES: usize = 3;
 /// Samples kept for the median.
 const MAX_SAMPLES: usize = 31;
+/// A record without `UtcTime` whose shipper time trails its nxlog `EventTime` by more than this
+/// (the window in which the engine joins a 4688 to its EID 1) is dated by `EventTime`.
+pub const SHIPPER_LAG_MS: i64 = 10_000;
 /// A Sysmon 3 whose `UtcTime` is further than this from its corrected `TimeCreated` is stale.
 pub const SKEW_TOLERANCE_MS: i64 = 60_000;
 /// An offset this large is a wrong clock (local time), not write or ingest latency: warned about.
@@ -46,6 +49,11 @@ impl Clock {
         if self.samples.len() >= MIN_SAMPLES {
             self.settle();
         }
+    }
+
+    /// Whether samples came but the estimate is not settled yet.
+    pub fn sampling(&self) -> bool {
+        !self.settled() && !self.samples.is_empty()
     }
 
     /// Whether the estimate is settled (or an offset was given).

@@ -37,7 +37,7 @@ pub struct Write {
     pub time: Time,
     /// The registrable domain of the file's origin URL, or [`NONE`].
     pub origin_domain: Id,
-    /// The origin is an allowlisted destination (AllowedCDNs).
+    /// The origin is a trusted destination (allowlisted, or without risk of its own).
     pub origin_trusted: bool,
     /// An executable in a quarantine-policy folder (macOS): checked for `com.apple.quarantine`.
     pub quarantine_candidate: bool,

@@ -235,6 +235,17 @@ impl RiskPolicy {
     ///   loopback, link-local, CGNAT, unique-local, unspecified, multicast and broadcast
     ///   addresses even when they are missing from `allowed_cidrs`.
     pub fn assess(&self, dest: Destination<'_>, first_seen: &mut FirstSeen, at_ms: i64) -> Verdict {
+        self.verdict(dest, Some(first_seen), at_ms)
+    }
+
+    /// Classifies a name by itself: as [`RiskPolicy::assess`] without the newly-observed check
+    /// (nothing is recorded). What a downloaded file's origin is judged by: an origin that was
+    /// never reached by name (a browser using DNS over HTTPS) is not new for that.
+    pub fn assess_name(&self, name: &DomainName) -> Verdict {
+        self.verdict(Destination { ip: None, name: Some(name) }, None, 0)
+    }
+
+    fn verdict(&self, dest: Destination<'_>, first_seen: Option<&mut FirstSeen>, at_ms: i64) -> Verdict {
         let mut verdict = Verdict::default();
         if dest.name.is_some_and(|n| self.is_allowed_cdn(n)) {
             verdict.reasons.push(Reason::AllowedCdn);
@@ -258,8 +269,8 @@ impl RiskPolicy {
                     verdict.reasons.push(Reason::DynamicDns);
                 }
                 lexical_reasons(name, &mut verdict.reasons);
-                if let Some(reg) = &name.registrable {
-                    if first_seen.observe(reg, at_ms) {
+                if let (Some(reg), Some(seen)) = (&name.registrable, first_seen) {
+                    if seen.observe(reg, at_ms) {
                         verdict.reasons.push(Reason::NewlyObserved);
                         hard = true;
                     }

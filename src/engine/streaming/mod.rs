@@ -18,7 +18,7 @@ use crate::domain::{FirstSeen, Psl};
 use crate::host::proctable::ENDED_GRACE_MS;
 use crate::host::Host;
 use crate::lower::nod::{self, NodStore};
-use crate::lower::{Ctx, DestCache};
+use crate::lower::{Ctx, DestCache, LateDns};
 use crate::paths::os_hint;
 use crate::profile::{EngineError, Limits, Profile};
 use crate::sink::Sink;
@@ -82,6 +82,8 @@ pub struct Engine {
     /// Hosts touched since the last batch (indices into `hosts`).
     dirty: Vec<u32>,
     reorder: Reorder,
+    /// DNS answers noted on arrival, for connections logged before them.
+    late_dns: LateDns,
     seq: u64,
     max_seen: i64,
     watermark: i64,
@@ -157,6 +159,7 @@ impl Engine {
             host_ids: FxHashMap::default(),
             dirty: Vec::new(),
             reorder: Reorder::default(),
+            late_dns: LateDns::new(config.engine.dns_grace_ms()),
             seq: 0,
             max_seen: i64::MIN,
             watermark: i64::MIN,
@@ -218,6 +221,9 @@ impl Engine {
         if t < self.watermark {
             self.stats.dropped.late += 1;
             return;
+        }
+        if let EventKind::DnsAnswer { proc, query, answers } = &event.kind {
+            self.late_dns.note(&event.host, query, answers, t, proc.as_ref(), &event.source);
         }
         self.seq += 1;
         self.reorder.push(t, rank(&event.kind), self.seq, event);
@@ -300,6 +306,7 @@ impl Engine {
         while self.reorder.peek_time().is_some_and(|t| t < self.watermark) {
             let (time, event) = self.reorder.pop().expect("peeked");
             self.process(event, time);
+            self.late_dns.expire(time);
         }
     }
 
@@ -339,6 +346,7 @@ impl Engine {
             psl: &self.psl,
             first_seen: &mut self.first_seen,
             dests: &mut self.dests[os_index(os)],
+            late_dns: &self.late_dns,
             stats: &mut self.stats,
             limits: &self.limits,
             ended_before: t - ENDED_GRACE_MS,

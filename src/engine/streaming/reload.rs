@@ -33,6 +33,7 @@ impl Engine {
         self.not_after = self.not_after.saturating_sub(self.max_future_skew).saturating_add(skew);
         self.max_future_skew = skew;
         self.default_os = e.default_os;
+        self.late_dns.set_grace(e.dns_grace_ms());
         // Classifications depend on the profiles: cached ones are recomputed.
         self.dests = [DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE), DestCache::new(DEST_CACHE)];
         for host in &mut self.hosts {

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use clickchain_adapters::EventKind;
+
 use super::Engine;
 use crate::checkpoint::CheckpointError;
 use crate::engine::checkpoint::{self, Progress, StateIn, StateOut};
@@ -39,6 +41,10 @@ impl Engine {
         let mut reorder = Reorder::default();
         for waiting in state.reorder {
             let (time, rank, seq, event) = waiting.into_event()?;
+            // The late-DNS notes are those of the answers still waiting: noted again, as at push.
+            if let EventKind::DnsAnswer { proc, query, answers } = &event.kind {
+                self.late_dns.note(&event.host, query, answers, time, proc.as_ref(), &event.source);
+            }
             reorder.push(time, rank, seq, event);
         }
         let out = checkpoint::records_in(state.out)?;

@@ -53,7 +53,7 @@ pub fn to_ecs(e: &Event) -> Result<Value, &'static str> {
     doc.insert("host".into(), host);
     let proc_of = |k: &ProcKey| Value::Object(identity(k));
     let (category, types, action): (&str, &[&str], &str) = match &e.kind {
-        EventKind::ProcessStart { proc, parent, image, command_line, user, forked } => {
+        EventKind::ProcessStart { proc, parent, image, command_line, user, forked, .. } => {
             let mut p = identity(proc);
             p.insert("executable".into(), json!(image));
             if let Some(cmd) = command_line {

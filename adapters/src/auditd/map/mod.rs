@@ -198,6 +198,7 @@ fn exec(g: &Group, call: &Call<'_>) -> Result<EventKind, Fail> {
         command_line: argv.map(|a| command_line(&a)),
         user,
         forked: false,
+        built: false,
     })
 }
 
@@ -224,6 +225,7 @@ fn fork(call: &Call<'_>) -> Result<Result<EventKind, &'static str>, Fail> {
         command_line: None,
         user: call.fields.uid.map(str::to_owned),
         forked: true,
+        built: false,
     }))
 }
 

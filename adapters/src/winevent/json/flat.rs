@@ -48,6 +48,10 @@ pub(super) struct Flat<'a> {
     pub timestamp: Option<Raw<'a>>,
     pub record_id: Option<Raw<'a>>,
     pub record_number: Option<Raw<'a>>,
+    /// The rendered text: read only to mend a Security 4689 whose `ProcessId` a shipper lost.
+    pub message: Option<Raw<'a>>,
+    /// nxlog's `EventTime` (local time, no zone).
+    pub event_time: Option<Raw<'a>>,
     /// The mapped `EventData` fields, by their place in [`SORTED_FIELDS`].
     pub data: [Option<Raw<'a>>; SORTED_FIELDS.len()],
 }
@@ -67,6 +71,8 @@ impl<'a> Flat<'a> {
             "@timestamp" => &mut self.timestamp,
             "EventRecordID" => &mut self.record_id,
             "RecordNumber" => &mut self.record_number,
+            "Message" => &mut self.message,
+            "EventTime" => &mut self.event_time,
             "Event" | "winlog" => {
                 self.other_shape = true;
                 return None;

@@ -59,12 +59,16 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
             data.push_slot(slot, "");
         }
     }
+    if event_id == 4689 {
+        mend_exit_pid(&mut data, borrow(flat.message).as_deref());
+    }
     Ok(Some(WinRecord {
         provider: borrow(flat.source_name).or_else(|| borrow(flat.provider_name)).map(|p| log_name(&p)),
         channel: borrow(flat.channel).map(|c| log_name(&c)),
         event_id,
         computer: get(flat.hostname).or_else(|| get(flat.computer)),
         time_created: time(flat.time_created).or_else(|| time(flat.timestamp)),
+        local_time: borrow(flat.event_time).and_then(|t| crate::native::parse_time(&t)),
         record_id: borrow(flat.record_id).or_else(|| borrow(flat.record_number)).and_then(|t| t.parse().ok()),
         has_data: true,
         data,
@@ -72,6 +76,21 @@ pub fn parse_flat_line(line: &[u8]) -> Result<Option<WinRecord>, serde_json::Err
 }
 
 use serde_json::value::RawValue;
+
+/// A Security 4689 whose `ProcessId` a shipper lost (nxlog's own `ProcessID` field collides
+/// with it in some pipelines) gets it back from the rendered `Message` ("Process ID: 0x4e0").
+fn mend_exit_pid(data: &mut Fields, message: Option<&str>) {
+    if data.get("ProcessId").is_some() {
+        return;
+    }
+    let pid = message.and_then(|m| {
+        let (_, after) = m.split_once("Process ID:")?;
+        after.split_whitespace().next().filter(|t| t.starts_with("0x") || t.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if let Some(pid) = pid {
+        data.push("ProcessId", pid);
+    }
+}
 
 /// A JSON value as the string Windows wrote (numbers and booleans are typed in some shapes).
 fn text(v: &Value) -> Option<String> {
@@ -128,14 +147,19 @@ fn event_id(v: &Value) -> Result<u32, RecordError> {
 /// Shape A: everything at the top level.
 fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordError> {
     let get = |k: &str| obj.get(k).and_then(text).filter(|s| !s.is_empty());
-    let (has_data, data) = fields(obj);
+    let (has_data, mut data) = fields(obj);
+    let event_id = event_id(id)?;
+    if event_id == 4689 {
+        mend_exit_pid(&mut data, obj.get("Message").and_then(Value::as_str));
+    }
     Ok(WinRecord {
         provider: get("SourceName").or_else(|| get("ProviderName")).map(LogName::Owned),
         channel: get("Channel").map(LogName::Owned),
-        event_id: event_id(id)?,
+        event_id,
         computer: get("Hostname").or_else(|| get("Computer")),
-        // `EventTime` (nxlog) is local time without a zone: never used.
         time_created: time_at(obj.get("TimeCreated")).or_else(|| time_at(obj.get("@timestamp"))),
+        // nxlog's `EventTime`: local time without a zone (the reader estimates the zone).
+        local_time: obj.get("EventTime").and_then(text).and_then(|t| crate::native::parse_time(&t)),
         record_id: get("EventRecordID").or_else(|| get("RecordNumber")).and_then(|t| t.parse().ok()),
         has_data,
         data,
@@ -161,6 +185,7 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
         event_id: event_id(&winlog["event_id"])?,
         computer: get(winlog.get("computer_name")).or_else(|| get(str_at(root, &["host", "name"]))),
         time_created: time_at(root.get("@timestamp")),
+        local_time: None,
         record_id: get(winlog.get("record_id")).and_then(|t| t.parse().ok()),
         has_data,
         data,
@@ -209,6 +234,7 @@ fn from_system(system: &Value) -> Result<WinRecord, RecordError> {
         event_id: event_id(id)?,
         computer: get("Computer"),
         time_created: time_at(created),
+        local_time: None,
         record_id: get("EventRecordID").and_then(|t| t.parse().ok()),
         has_data: false,
         data: Fields::default(),

@@ -224,3 +224,17 @@ fn evtx_json_fast_path_keeps_null_and_odd_system_values() {
         assert_eq!(show(parse_evtx_json(t)), show(parse(t)), "{t}");
     }
 }
+
+/// Shipper damage (OTRF): a 4689 without `ProcessId` takes it from its rendered `Message`, on
+/// both paths; one with neither stays without it (the mapping skips it).
+#[test]
+fn exit_pid_lost_by_the_shipper_comes_from_the_message() {
+    let damaged = r#"{"Channel":"Security","EventID":4689,"Hostname":"h","@timestamp":"2020-10-09T22:30:27.156Z","Message":"A process has exited.\r\n\r\nProcess Information:\r\n\tProcess ID:\t0x4e0\r\n\tProcess Name:\tC:\\Windows\\System32\\svchost.exe","ProcessName":"C:\\Windows\\System32\\svchost.exe"}"#;
+    let fast = parse_flat_line(damaged.as_bytes()).unwrap().unwrap();
+    let value = parse_value(&serde_json::from_str(damaged).unwrap()).unwrap();
+    assert_eq!((fast.get("ProcessId"), value.get("ProcessId")), (Some("0x4e0"), Some("0x4e0")));
+    let intact = damaged.replace(r#""Hostname""#, r#""ProcessId":"0x10","Hostname""#);
+    assert_eq!(parse_flat_line(intact.as_bytes()).unwrap().unwrap().get("ProcessId"), Some("0x10"));
+    let bare = r#"{"Channel":"Security","EventID":4689,"Hostname":"h","@timestamp":"2020-10-09T22:30:27.156Z"}"#;
+    assert_eq!(parse_flat_line(bare.as_bytes()).unwrap().unwrap().get("ProcessId"), None);
+}

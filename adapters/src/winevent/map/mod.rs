@@ -3,7 +3,8 @@
 //! What a record cannot contribute to DET0066 (another provider, an event id not listed below,
 //! an inbound connection, a failed DNS query) is a [`Mapped::Skip`] with a reason, counted by
 //! the reader; a record that should map but cannot (a required field missing or malformed) is
-//! an error.
+//! an error, except a process end that names no process: it only lets the engine forget one,
+//! so it is skipped (`end_without_process`).
 //!
 //! | source | event |
 //! |---|---|
@@ -61,6 +62,10 @@ pub fn map(r: &WinRecord) -> Result<Mapped, RecordError> {
 
 type KindOrSkip = Result<EventKind, &'static str>;
 
+/// The skip reason of a process end that names no process (Sysmon 5 without `ProcessGuid`,
+/// Security 4689 without `ProcessId`, not even in its `Message`).
+pub const END_WITHOUT_PROCESS: &str = "end_without_process";
+
 fn need<'a>(r: &'a WinRecord, kind: &'static str, field: &'static str) -> Result<&'a str, RecordError> {
     r.value(field).ok_or(RecordError::MissingField { kind, field })
 }
@@ -105,6 +110,10 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
         _ => return Ok(Err("unmapped_event_id")),
     };
     no_event_data(r, kind)?;
+    if r.event_id == 5 && r.value("ProcessGuid").is_none() {
+        // An end only lets the engine forget the process: without its identity it is skipped.
+        return Ok(Err(END_WITHOUT_PROCESS));
+    }
     let Some(proc) = guid(need(r, kind, "ProcessGuid")?) else {
         // Sysmon writes the all-zero GUID when it could not tell the process (it had ended).
         return Ok(Err("no_process_guid"));
@@ -118,6 +127,7 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
             command_line: r.value("CommandLine").map(str::to_owned),
             user: r.value("User").map(str::to_owned),
             forked: false,
+            built: false,
         }),
         5 => Ok(EventKind::ProcessEnd { proc }),
         3 => return connect(r, proc),
@@ -265,10 +275,16 @@ fn security(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
                 command_line: r.value("CommandLine").map(str::to_owned),
                 user: user.map(str::to_owned),
                 forked: false,
+                built: false,
             }))
         }
         4689 => {
             no_event_data(r, "security 4689")?;
+            // Shippers lose this field (a collision with their own `ProcessID`): an end only
+            // lets the engine forget the process, so the record is skipped, not rejected.
+            if r.value("ProcessId").is_none() {
+                return Ok(Err(END_WITHOUT_PROCESS));
+            }
             Ok(Ok(EventKind::ProcessEnd { proc: pid_field(r, "security 4689", "ProcessId")? }))
         }
         _ => Ok(Err("unmapped_event_id")),

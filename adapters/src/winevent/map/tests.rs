@@ -230,3 +230,20 @@ fn file_create_of_a_stream_is_not_a_write_of_a_file_named_with_the_stream() {
     );
     assert_eq!(skip(&r), "stream_create");
 }
+
+/// Shipper damage: OTRF recordings lose `ProcessId` on Security 4689 (a field collision). An end
+/// is bookkeeping only: skipped with a reason, not an error.
+#[test]
+fn ends_without_a_process_are_skipped_not_rejected() {
+    let r = WinRecord {
+        channel: Some("Security".into()),
+        event_id: 4689,
+        has_data: true,
+        data: [("SubjectUserName", "alice")].into_iter().collect(),
+        ..WinRecord::default()
+    };
+    assert_eq!(skip(&r), END_WITHOUT_PROCESS);
+    assert_eq!(skip(&sysmon(5, &[("Image", r"C:\x.exe")])), END_WITHOUT_PROCESS);
+    let bad = WinRecord { data: [("ProcessId", "pid?")].into_iter().collect(), ..r };
+    assert!(map(&bad).is_err(), "a malformed id is still an error");
+}
