@@ -274,7 +274,7 @@ fn windows_json_is_detected_skips_are_summarised_and_a_shifted_clock_warned_abou
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("TimeCreated is +7.00h off UtcTime in 3 process starts"), "{err}");
     assert!(
-        err.contains("89 events read, 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
+        err.contains("89 events read (7 process starts built from other records), 14 records skipped (dns_no_address=2, file_delete=12), 0 rejected, 0 late"),
         "{err}"
     );
 }
@@ -299,7 +299,7 @@ fn evtx_with_unused_tail_chunks_is_read_and_exits_0() {
         assert_eq!(out.status.code(), Some(0), "chunks never written are skipped, not rejected");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(
-            err.contains("275 events read, 102 records skipped (stream_create=1, unmapped_event_id=93, unused_evtx_chunk=8), 0 rejected, 0 late, 0 alerts"),
+            err.contains("275 events read (11 process starts built from other records), 102 records skipped (stream_create=1, unmapped_event_id=93, unused_evtx_chunk=8), 0 rejected, 0 late, 0 alerts"),
             "-j {j}: {err}"
         );
         assert!(!err.contains("error"), "-j {j}: {err}");

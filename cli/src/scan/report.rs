@@ -100,8 +100,14 @@ impl Counts {
         let rejected = self.rejected.values().sum::<u64>();
         let reasons = if rejected == 0 { String::new() } else { format!(" ({})", list(&self.rejected)) };
         let shown = shown.map_or(String::new(), |n| format!(" ({n} written)"));
+        // A reader builds the start of a process it first meets mid-life (or as a creator named
+        // by its child), so events can outnumber records: say so.
+        let built = match stats.classified.built_starts {
+            0 => String::new(),
+            n => format!(" ({n} process starts built from other records)"),
+        };
         say!(
-            "clickchain: {inputs} inputs{left_out}, {events} events read{skipped}, {rejected} rejected{reasons}, {} late, \
+            "clickchain: {inputs} inputs{left_out}, {events} events read{built}{skipped}, {rejected} rejected{reasons}, {} late, \
              {} alerts{shown}, {} follow-ons, {elapsed:.2?}",
             stats.dropped.late,
             stats.alerts,
