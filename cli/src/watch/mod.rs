@@ -5,7 +5,7 @@
 mod lines;
 mod signals;
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +16,9 @@ use anyhow::Context;
 use clap::Args;
 use clickchain::checkpoint::{self, CheckpointError};
 use clickchain::config::Config;
-use clickchain::sink::{JsonLines, Sink, Text};
+use clickchain::sink::Sink;
+
+use crate::scan::OutputFormat;
 use clickchain::{live, AnyEngine, Engine};
 use clickchain_follow::{Checkpoint as Positions, FileFilter, FollowConfig, FollowEvent, Follower};
 
@@ -43,9 +45,9 @@ pub struct WatchArgs {
     /// Input format of every line (`auto`: detected per file from its first line).
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
-    /// Output format: `ndjson` (default) or `text`.
-    #[arg(long, short = 'o', default_value = "ndjson")]
-    output: String,
+    /// Output format, as `scan --output` (`html` is written when the watch ends).
+    #[arg(long, value_enum, default_value = "ndjson")]
+    output: OutputFormat,
     /// Host name for records that name none.
     #[arg(long, default_value = "")]
     host: String,
@@ -63,11 +65,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
 
 fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
-    let mut sink: Box<dyn Sink> = match args.output.as_str() {
-        "ndjson" => Box::new(JsonLines(io::stdout())),
-        "text" => Box::new(Text(io::stdout())),
-        other => anyhow::bail!("unknown output format `{other}` (expected ndjson or text)"),
-    };
+    let mut sink = clickchain_output::writer(args.output.into(), Box::new(io::stdout()));
     let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
     let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     let (engine, positions) = restore(&args, config)?;
@@ -116,6 +114,7 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     }
     save(&args, &live.handle, &follower)?;
     write_records(&mut live.records, sink.as_mut())?;
+    sink.finish()?;
     Ok(())
 }
 
@@ -123,7 +122,7 @@ fn write_records(records: &mut tokio::sync::mpsc::Receiver<clickchain::Record>, 
     while let Ok(record) = records.try_recv() {
         sink.emit(record)?;
     }
-    io::stdout().flush()
+    sink.flush()
 }
 
 /// The engine and file positions of the checkpoint, or fresh ones (none to restore, or
