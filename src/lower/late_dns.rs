@@ -29,7 +29,8 @@ pub(crate) struct EarlyAnswer {
 #[derive(Default)]
 pub(crate) struct LateDns {
     grace: i64,
-    by_ip: FxHashMap<IpAddr, Vec<EarlyAnswer>>,
+    /// Each address's answers in arrival order (nearly time order).
+    by_ip: FxHashMap<IpAddr, VecDeque<EarlyAnswer>>,
     /// (time, address), in arrival order: what [`LateDns::expire`] walks.
     order: VecDeque<(i64, IpAddr)>,
 }
@@ -66,7 +67,7 @@ impl LateDns {
         let host: Arc<str> = Arc::from(host);
         let name: Arc<str> = Arc::from(query.trim_end_matches('.'));
         for ip in answers {
-            self.by_ip.entry(*ip).or_default().push(EarlyAnswer {
+            self.by_ip.entry(*ip).or_default().push_back(EarlyAnswer {
                 host: Arc::clone(&host),
                 name: Arc::clone(&name),
                 time,
@@ -89,7 +90,13 @@ impl LateDns {
             }
             self.order.pop_front();
             if let Some(list) = self.by_ip.get_mut(&ip) {
-                list.retain(|a| a.time > released);
+                // From the front only: an address answered often keeps a long list, and a scan
+                // of all of it per expired answer was quadratic. An older answer left behind a
+                // younger one names nothing: `after` wants answers younger than a connection
+                // released later.
+                while list.front().is_some_and(|a| a.time <= released) {
+                    list.pop_front();
+                }
                 if list.is_empty() {
                     self.by_ip.remove(&ip);
                 }
