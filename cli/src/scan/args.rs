@@ -6,7 +6,7 @@ use clap::Args;
 use clickchain::input::InputFormat;
 use clickchain::Os;
 
-use super::output::OutputFormat;
+use clickchain_output::OutputFormat;
 
 #[derive(Args)]
 pub struct ScanArgs {
@@ -17,8 +17,8 @@ pub struct ScanArgs {
     /// `eslogger`, `ecs`); the output format is `--output`.
     #[arg(long, short = 'f', default_value = "auto")]
     pub format: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "ndjson", value_name = "FORMAT")]
+    /// Output format: `ndjson`, `text`, `csv`, `ocsf` or `html`.
+    #[arg(long, default_value = "ndjson", value_name = "FORMAT")]
     pub output: OutputFormat,
     /// Write the records to FILE (complete or not at all) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -19,7 +19,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use args::ScanArgs;
 use args::{input_format, offset_for, parse_offsets, Threads};
-pub use output::OutputFormat;
 use output::{AlertFilter, Filtered, Output};
 use report::Counts;
 

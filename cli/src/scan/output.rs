@@ -10,38 +10,11 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clickchain::sink::Sink;
 use clickchain::Record;
-use clickchain_output::FinishSink;
-
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// One JSON record per line.
-    Ndjson,
-    /// For people to read.
-    Text,
-    /// A timeline, one row per alert and follow-on.
-    Csv,
-    /// OCSF Detection Findings.
-    Ocsf,
-    /// One self-contained HTML report.
-    Html,
-}
-
-impl From<OutputFormat> for clickchain_output::OutputFormat {
-    fn from(format: OutputFormat) -> Self {
-        match format {
-            OutputFormat::Ndjson => Self::Ndjson,
-            OutputFormat::Text => Self::Text,
-            OutputFormat::Csv => Self::Csv,
-            OutputFormat::Ocsf => Self::Ocsf,
-            OutputFormat::Html => Self::Html,
-        }
-    }
-}
+use clickchain_output::{FinishSink, OutputFormat};
 
 /// The sink writing `format` to `out`.
 fn sink_for(format: OutputFormat, out: Box<dyn Write + Send>) -> Box<dyn FinishSink> {
-    clickchain_output::writer(format.into(), out)
+    clickchain_output::writer(format, out)
 }
 
 /// Records going out: the sink, and the file it writes, if not stdout.

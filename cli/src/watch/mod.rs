@@ -18,9 +18,9 @@ use clickchain::checkpoint::{self, CheckpointError};
 use clickchain::config::Config;
 use clickchain::sink::Sink;
 
-use crate::scan::OutputFormat;
 use clickchain::{live, AnyEngine, Engine};
 use clickchain_follow::{Checkpoint as Positions, FileFilter, FollowConfig, FollowEvent, Follower};
+use clickchain_output::OutputFormat;
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -46,7 +46,7 @@ pub struct WatchArgs {
     #[arg(long, short = 'f', default_value = "auto")]
     format: String,
     /// Output format, as `scan --output` (`html` is written when the watch ends).
-    #[arg(long, value_enum, default_value = "ndjson")]
+    #[arg(long, default_value = "ndjson")]
     output: OutputFormat,
     /// Host name for records that name none.
     #[arg(long, default_value = "")]
@@ -65,7 +65,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
 
 fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
-    let mut sink = clickchain_output::writer(args.output.into(), Box::new(io::stdout()));
+    let mut sink = clickchain_output::writer(args.output, Box::new(io::stdout()));
     let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
     let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     let (engine, positions) = restore(&args, config)?;
