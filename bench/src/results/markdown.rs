@@ -121,7 +121,8 @@ pub fn render(r: &Results) -> String {
         r.secs,
         first_line_of("date", &["-u", "+%Y-%m-%d"]),
         machine(),
-        first_line_of("rustc", &["-V"])
+        // The release, not the compiler's commit: "rustc 1.95.0 (hash date)" -> "rustc 1.95.0".
+        first_line_of("rustc", &["-V"]).split(" (").next().unwrap_or_default()
     );
     let _ = writeln!(
         o,
