@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
-all=(native winevent_json winevent_xml evtx auditd eslogger zeek ecs detect config engine)
+all=(native winevent_json winevent_xml evtx auditd eslogger zeek ecs detect config engine checkpoint)
 targets=("${@:-${all[@]}}")
 repo=..
 shared=../../shared/data
@@ -46,7 +46,7 @@ seeds_of() {
     ecs) echo "$repo"/bench/peers/testdata/*.ecs.ndjson ;;
     detect) for t in native winevent_json winevent_xml auditd eslogger zeek ecs; do seeds_of $t; done ;;
     config) echo seeds/config/* "$repo"/tests/scenarios/*.toml ;;
-    engine) ;; # structured input: libFuzzer builds its own
+    engine | checkpoint) ;; # structured input: libFuzzer builds its own
     *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }

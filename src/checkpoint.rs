@@ -9,7 +9,8 @@
 //! A checkpoint is a header, [`MAGIC`], the format [`VERSION`] (u32), the state's length
 //! (u64) and its CRC-32 (u32), all little-endian, then the state (postcard). Anything else,
 //! from another version, cut short, or whose checksum differs is refused with a
-//! [`CheckpointError`] saying which; so is one taken with another configuration.
+//! [`CheckpointError`] saying which. The configuration a checkpoint was taken with is in it: a
+//! restore under another one is a reload.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -20,7 +21,7 @@ use crate::EngineError;
 /// The first bytes of every checkpoint.
 pub const MAGIC: &[u8; 8] = b"CLKCHKPT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Why a checkpoint could not be written or restored.
 #[derive(Debug, thiserror::Error)]
@@ -52,10 +53,10 @@ pub enum CheckpointError {
     /// The state could not be decoded (or encoded).
     #[error("undecodable state: {0}")]
     Decode(String),
-    /// Taken with another configuration: its hosts were classified and windowed by other
-    /// profiles.
-    #[error("taken with another configuration (restore it with the one it was taken with, then reload)")]
-    OtherConfig,
+    /// Taken with a configuration this build cannot read (the state was classified and
+    /// windowed by settings it does not know).
+    #[error("taken with a configuration this build cannot read: {0}")]
+    OtherConfig(String),
     /// Taken from another kind of engine (one engine, or another number of shards).
     #[error("taken from {found}, restored into {expected}")]
     OtherEngine {

@@ -21,14 +21,19 @@ fn checkpoint_of(engine: &mut Engine) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn a_chain_whose_click_and_egress_came_before_a_restart_alerts_once_after_it() {
+/// `engine` after the quickstart's clicks and egress, and the writes still to come.
+fn before_the_writes(mut engine: Engine) -> (Engine, Vec<Event>) {
     let mut events = quickstart();
     let writes = events.split_off(8);
-    let mut before = Engine::new(Config::default()).unwrap();
     for e in events {
-        before.push(e);
+        engine.push(e);
     }
+    (engine, writes)
+}
+
+#[test]
+fn a_chain_whose_click_and_egress_came_before_a_restart_alerts_once_after_it() {
+    let (mut before, writes) = before_the_writes(Engine::new(Config::default()).unwrap());
     let bytes = checkpoint_of(&mut before);
     assert_eq!(alerts(&before.drain()), 0);
     drop(before);
@@ -114,12 +119,7 @@ fn what_is_not_a_good_checkpoint_is_refused_with_what_is_wrong() {
     assert!(matches!(restore(b"not a checkpoint at all"), Err(CheckpointError::NotACheckpoint)));
     let mut newer = good.clone();
     newer[8] += 1;
-    assert!(matches!(restore(&newer), Err(CheckpointError::Version { found: 2 })));
-
-    let mut other = Config::default();
-    other.windows.time_window = std::time::Duration::from_secs(60);
-    let foreign = Engine::restore(other, &good[..]).map(drop).unwrap_err();
-    assert!(matches!(foreign, CheckpointError::OtherConfig), "{foreign}");
+    assert!(matches!(restore(&newer), Err(CheckpointError::Version { found: 3 })));
 
     let mut sharded = ShardedEngine::new(Config::default(), 2).unwrap();
     let mut bytes = Vec::new();
@@ -129,15 +129,46 @@ fn what_is_not_a_good_checkpoint_is_refused_with_what_is_wrong() {
     assert_eq!(err.to_string(), "taken from 2 shards, restored into one engine");
 }
 
+/// A restart with an edited configuration keeps the state (as a hot reload would) and the
+/// edit takes effect: the chain begun before the restart alerts under the new settings.
 #[test]
-fn a_checkpoint_taken_after_a_reload_names_the_new_configuration() {
-    let mut engine = Engine::new(Config::default()).unwrap();
-    let mut other = Config::default();
-    other.linux.time_window = std::time::Duration::from_secs(120);
-    engine.reload(other.clone()).unwrap();
+fn a_restart_with_an_edited_configuration_keeps_the_state_and_applies_the_edit() {
+    let (mut before, writes) = before_the_writes(Engine::new(Config::default()).unwrap());
+    let bytes = checkpoint_of(&mut before);
+
+    // The edit excludes the user's Downloads folder, where the quickstart chain writes: no alert.
+    let mut stricter = Config::default();
+    stricter.windows.excluded_paths.push(r"C:\Users\alice\Downloads".into());
+    let mut after = Engine::restore(stricter.clone(), &bytes[..]).unwrap();
+    assert!(after.live_processes() > 0, "the process table came back under the edited config");
+    for e in writes.iter().cloned() {
+        after.push(e);
+    }
+    after.finish();
+    assert_eq!(alerts(&after.drain()), 0, "the edited window applies after the restart");
+
+    // A checkpoint taken after the edit restores under the edited config as it is.
+    let mut edited = Engine::restore(stricter.clone(), &bytes[..]).unwrap();
+    let again = checkpoint_of(&mut edited);
+    let mut restored = Engine::restore(Config::default(), &again[..]).unwrap();
+    for e in writes {
+        restored.push(e);
+    }
+    restored.finish();
+    assert_eq!(alerts(&restored.drain()), 1, "and back under the default config the chain alerts");
+}
+
+/// The configuration inside a checkpoint is read as a config file is: one this build refuses
+/// (here a window below the parser's bound, set through the API) refuses the checkpoint.
+#[test]
+fn a_checkpoint_whose_configuration_cannot_be_read_is_refused_naming_the_setting() {
+    let mut odd = Config::default();
+    odd.windows.time_window = std::time::Duration::from_millis(1);
+    let mut engine = Engine::new(odd).unwrap();
     let bytes = checkpoint_of(&mut engine);
-    assert!(Engine::restore(other, &bytes[..]).is_ok());
-    assert!(matches!(Engine::restore(Config::default(), &bytes[..]), Err(CheckpointError::OtherConfig)));
+    let err = Engine::restore(Config::default(), &bytes[..]).map(drop).unwrap_err();
+    assert!(matches!(err, CheckpointError::OtherConfig(_)), "{err}");
+    assert!(err.to_string().contains("windows.time_window"), "{err}");
 }
 
 /// A DNS answer logged just after the connection it names, both still in the reorder buffer at
@@ -168,4 +199,42 @@ fn late_dns_answers_waiting_in_the_reorder_buffer_still_name_their_connection_af
     after.finish();
     assert_eq!(alerts(&after.drain()), 0, "the answer named the connection after the restore");
     assert_eq!(after.stats().classified.dns_after_connect, straight.stats().classified.dns_after_connect);
+}
+
+/// An agent with its own Public Suffix List restores with it: the alert names the registrable
+/// domain that list gives, not the vendored list's.
+#[test]
+fn a_checkpoint_restored_with_a_public_suffix_list_uses_it() {
+    use std::sync::Arc;
+    // `invoice-portal.top` a public suffix: `dl.invoice-portal.top` becomes registrable.
+    let psl = Arc::new(
+        clickchain::domain::Psl::from_bytes(
+            b"// ===BEGIN ICANN DOMAINS===\ntop\ninvoice-portal.top\n// ===END ICANN DOMAINS===\n",
+        )
+        .unwrap(),
+    );
+    let domains = |records: &[Record]| -> Vec<Option<String>> {
+        records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Alert(a) => Some(a.egress.as_ref().and_then(|e| e.registrable_domain.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let run = |mut engine: Engine, events: Vec<Event>| {
+        for e in events {
+            engine.push(e);
+        }
+        engine.finish();
+        domains(&engine.drain())
+    };
+    let whole = run(Engine::with_psl(Config::default(), Arc::clone(&psl)).unwrap(), quickstart());
+    let vendored = run(Engine::new(Config::default()).unwrap(), quickstart());
+    assert_ne!(whole, vendored, "the list changes the alert");
+
+    let (mut before, writes) = before_the_writes(Engine::with_psl(Config::default(), Arc::clone(&psl)).unwrap());
+    let bytes = checkpoint_of(&mut before);
+    let after = Engine::restore_with_psl(Config::default(), psl, &bytes[..]).unwrap();
+    assert_eq!(run(after, writes), whole);
 }

@@ -131,4 +131,29 @@ fn a_bad_configuration_is_reported_and_the_old_one_stays() {
     assert!(status.success(), "{status}: {err}");
     assert!(err.contains("site.toml:2:1: unknown key `linux.time_windw`"), "{err}");
     assert!(err.contains("the previous configuration stays"), "{err}");
+    assert!(err.contains("config reloads (1 rejected)"), "the rejected reload is counted: {err}");
+}
+
+/// A raw auditd log followed live: its multi-line records are grouped per file, the file's
+/// format is detected from its first line, and the last event, with no later record to close
+/// it, is closed when the file goes quiet.
+#[test]
+fn a_followed_raw_auditd_log_alerts_as_the_scan_of_the_same_file() {
+    let audit = include_str!("../../tests/scenarios/an0179-auditd-thunderbird-xdg-open-firefox-part.audit.log");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, "").unwrap();
+    let running = watch(dir.path(), "auditd", &[log.to_str().unwrap()]);
+    let lines: Vec<&str> = audit.lines().collect();
+    for chunk in lines.chunks(7) {
+        append(&log, &format!("{}\n", chunk.join("\n")));
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // An alert and its two follow-ons, as `scan` gives (tests/scenarios' .expected file).
+    assert_eq!(running.lines_within(3, Duration::from_secs(40)), 3);
+    let (status, out, err) = running.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(out.lines().filter(|l| l.contains(r#""type":"alert""#)).count(), 1, "{out}");
+    assert!(out.contains("/home/alice/Downloads/x.sh"), "{out}");
+    assert!(err.contains("watch: 0 records rejected"), "{err}");
 }

@@ -223,6 +223,7 @@ impl Default for EngineSettings {
             nod_capacity: 1_000_000,
             max_dns_per_host: 100_000,
             max_reorder: 1_000_000,
+            checkpoint_interval: Duration::from_secs(30),
             default_os: None,
         }
     }

@@ -111,6 +111,8 @@ pub struct EngineSettings {
     pub max_dns_per_host: usize,
     /// Most events held in the reorder buffer (beyond it the oldest is forced out).
     pub max_reorder: usize,
+    /// How often a live agent (`clickchain watch --checkpoint`) saves its checkpoint.
+    pub checkpoint_interval: Duration,
     /// OS assumed for hosts whose events do not tell (`--os` on the command line).
     pub default_os: Option<Os>,
 }

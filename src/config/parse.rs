@@ -31,6 +31,7 @@ pub(super) const ENGINE_KEYS: &[&str] = &[
     "nod_capacity",
     "max_dns_per_host",
     "max_reorder",
+    "checkpoint_interval",
     "default_os",
 ];
 /// Keys of an OS section; the last, `quarantine_policy`, exists only in `[macos]`.
@@ -172,6 +173,7 @@ impl Reader<'_> {
                 "nod_capacity" => e.nod_capacity = count()?,
                 "max_dns_per_host" => e.max_dns_per_host = count()?,
                 "max_reorder" => e.max_reorder = count()?,
+                "checkpoint_interval" => e.checkpoint_interval = dur(SECOND, DAY)?,
                 "default_os" => {
                     let s = self.string(&path, at, node)?;
                     e.default_os = Some(s.parse().map_err(|e: String| self.invalid(&path, at, node, e))?);

@@ -62,6 +62,7 @@ fn engine(out: &mut String, e: &EngineSettings) {
     int(out, "Most registrable domains remembered as observed.", "nod_capacity", e.nod_capacity);
     int(out, "Most DNS answers remembered per host.", "max_dns_per_host", e.max_dns_per_host);
     int(out, "Most events held in the reorder buffer.", "max_reorder", e.max_reorder);
+    dur(out, "How often a live agent saves its checkpoint.", "checkpoint_interval", e.checkpoint_interval);
     match e.default_os {
         Some(os) => {
             comment(out, "OS assumed for hosts whose events do not tell.");

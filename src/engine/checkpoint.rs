@@ -6,23 +6,26 @@
 //! are written in the native line form with their source, records not yet drained as JSON.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use clickchain_adapters::{native, SourceRef};
 use serde::{Deserialize, Serialize};
 
 use super::any::AnyEngine;
 use super::sharded::ShardedEngine;
-use super::streaming::Engine;
+use super::streaming::{Engine, PslHandle};
 use crate::alert::Record;
 use crate::checkpoint::{read_framed, write_framed, CheckpointError};
 use crate::config::Config;
+use crate::domain::Psl;
 use crate::host::Host;
 use crate::stats::Stats;
 
-/// What a checkpoint holds: the configuration it was taken with, and an engine's state.
+/// What a checkpoint holds: the configuration it was taken with (its canonical TOML), and an
+/// engine's state.
 #[derive(Serialize, Deserialize)]
 struct Saved {
-    config: u32,
+    config: String,
     engine: EngineKind,
 }
 
@@ -127,22 +130,58 @@ pub(super) fn first_seen_in(store: &mut crate::domain::FirstSeen, bytes: &[u8]) 
         .map_err(|e| CheckpointError::Decode(format!("the newly-observed-domain store: {e}")))
 }
 
-/// Which configuration a checkpoint was taken with: its canonical TOML's checksum.
-pub(super) fn fingerprint(config: &Config) -> u32 {
-    crc32fast::hash(config.to_toml(None).as_bytes())
+/// Which configuration a checkpoint is taken with: its canonical TOML.
+pub(super) fn canonical(config: &Config) -> Arc<str> {
+    config.to_toml(None).into()
 }
 
-fn write(w: &mut (impl std::io::Write + ?Sized), config: u32, engine: EngineKind) -> Result<(), CheckpointError> {
-    let saved = postcard::to_stdvec(&Saved { config, engine })?;
+fn write(w: &mut (impl std::io::Write + ?Sized), config: &str, engine: EngineKind) -> Result<(), CheckpointError> {
+    let saved = postcard::to_stdvec(&Saved { config: config.to_owned(), engine })?;
     write_framed(w, &saved)
 }
 
-fn read(config: &Config, r: impl std::io::Read) -> Result<EngineKind, CheckpointError> {
+/// A checkpoint's state, and the configuration it was taken with when that differs from
+/// `config` (the state is then restored under its own configuration and `config` swapped in
+/// as a reload, so that a restart with an edited config behaves as a hot reload would).
+fn read(config: &Config, r: impl std::io::Read) -> Result<(EngineKind, Option<Config>), CheckpointError> {
     let saved: Saved = postcard::from_bytes(&read_framed(r)?)?;
-    if saved.config != fingerprint(config) {
-        return Err(CheckpointError::OtherConfig);
+    if *saved.config == *canonical(config) {
+        return Ok((saved.engine, None));
     }
-    Ok(saved.engine)
+    let taken_with = Config::from_toml_str(&saved.config, "<checkpoint>")
+        .map_err(|e| CheckpointError::OtherConfig(e.to_string()))?;
+    Ok((saved.engine, Some(taken_with)))
+}
+
+/// Restores one engine's `state` under the configuration it was taken with, then swaps in
+/// `config` when that differs.
+fn one_engine(
+    config: Config,
+    taken_with: Option<Config>,
+    psl: PslHandle,
+    state: &[u8],
+) -> Result<Engine, CheckpointError> {
+    let reload = taken_with.is_some();
+    let mut engine = Engine::build(taken_with.unwrap_or_else(|| config.clone()), psl, None)?;
+    engine.apply_state(postcard::from_bytes(state)?)?;
+    if reload {
+        engine.reload(config)?;
+    }
+    Ok(engine)
+}
+
+fn sharded_engine(
+    config: Config,
+    taken_with: Option<Config>,
+    psl: PslHandle,
+    state: RouterState,
+) -> Result<ShardedEngine, CheckpointError> {
+    let reload = taken_with.is_some();
+    let mut engine = ShardedEngine::from_state(taken_with.unwrap_or_else(|| config.clone()), psl, state)?;
+    if reload {
+        engine.reload(config)?;
+    }
+    Ok(engine)
 }
 
 fn shards_of(engine: &EngineKind) -> String {
@@ -158,20 +197,29 @@ impl Engine {
     /// in it too.
     pub fn checkpoint(&mut self, w: &mut (impl std::io::Write + ?Sized)) -> Result<(), CheckpointError> {
         let state = self.state_bytes(true)?;
-        write(w, self.fingerprint(), EngineKind::One(state))
+        write(w, self.config_text(), EngineKind::One(state))
     }
 
-    /// An engine with `config` and the state checkpointed in `r`, which must have been taken
-    /// with an equal configuration (else [`CheckpointError::OtherConfig`]: restore with the old
-    /// one, then [`Engine::reload`]). The plausibility bound is the wall clock's again.
+    /// An engine with `config` and the state checkpointed in `r`. A checkpoint taken with
+    /// another configuration is restored under that one, then `config` is swapped in as by
+    /// [`Engine::reload`] (`docs/config.md`, "Reloading"); one whose configuration this build
+    /// cannot read is refused ([`CheckpointError::OtherConfig`]). The plausibility bound is the
+    /// wall clock's again.
     pub fn restore(config: Config, r: impl std::io::Read) -> Result<Engine, CheckpointError> {
-        let saved = read(&config, r)?;
+        Engine::restore_psl(config, PslHandle::Vendored(Psl::vendored()), r)
+    }
+
+    /// As [`Engine::restore`], with the given Public Suffix List (as [`Engine::with_psl`]).
+    pub fn restore_with_psl(config: Config, psl: Arc<Psl>, r: impl std::io::Read) -> Result<Engine, CheckpointError> {
+        Engine::restore_psl(config, PslHandle::Shared(psl), r)
+    }
+
+    fn restore_psl(config: Config, psl: PslHandle, r: impl std::io::Read) -> Result<Engine, CheckpointError> {
+        let (saved, taken_with) = read(&config, r)?;
         let EngineKind::One(state) = saved else {
             return Err(CheckpointError::OtherEngine { found: shards_of(&saved), expected: "one engine".into() });
         };
-        let mut engine = Engine::new(config)?;
-        engine.apply_state(postcard::from_bytes(&state)?)?;
-        Ok(engine)
+        one_engine(config, taken_with, psl, &state)
     }
 }
 
@@ -180,14 +228,29 @@ impl ShardedEngine {
     /// own after the events routed to it so far).
     pub fn checkpoint(&mut self, w: &mut (impl std::io::Write + ?Sized)) -> Result<(), CheckpointError> {
         let state = self.router_state()?;
-        write(w, self.fingerprint(), EngineKind::Sharded(Box::new(state)))
+        write(w, self.config_text(), EngineKind::Sharded(Box::new(state)))
     }
 
     /// As [`Engine::restore`], with as many shards as the checkpoint's engine had.
     pub fn restore(config: Config, r: impl std::io::Read) -> Result<ShardedEngine, CheckpointError> {
+        ShardedEngine::restore_psl(config, PslHandle::Vendored(Psl::vendored()), r)
+    }
+
+    /// As [`ShardedEngine::restore`], with the given Public Suffix List.
+    pub fn restore_with_psl(
+        config: Config,
+        psl: Arc<Psl>,
+        r: impl std::io::Read,
+    ) -> Result<ShardedEngine, CheckpointError> {
+        ShardedEngine::restore_psl(config, PslHandle::Shared(psl), r)
+    }
+
+    fn restore_psl(config: Config, psl: PslHandle, r: impl std::io::Read) -> Result<ShardedEngine, CheckpointError> {
         match read(&config, r)? {
-            EngineKind::Sharded(state) => ShardedEngine::from_state(config, *state),
-            one => Err(CheckpointError::OtherEngine { found: shards_of(&one), expected: "a sharded engine".into() }),
+            (EngineKind::Sharded(state), taken_with) => sharded_engine(config, taken_with, psl, *state),
+            (one, _) => {
+                Err(CheckpointError::OtherEngine { found: shards_of(&one), expected: "a sharded engine".into() })
+            }
         }
     }
 }
@@ -203,13 +266,23 @@ impl AnyEngine {
 
     /// As [`Engine::restore`]: one engine or shards, as the checkpoint's was.
     pub fn restore(config: Config, r: impl std::io::Read) -> Result<AnyEngine, CheckpointError> {
+        AnyEngine::restore_with_psl(config, None, r)
+    }
+
+    /// As [`AnyEngine::restore`], with the given Public Suffix List (none: the vendored one).
+    pub fn restore_with_psl(
+        config: Config,
+        psl: Option<Arc<Psl>>,
+        r: impl std::io::Read,
+    ) -> Result<AnyEngine, CheckpointError> {
+        let psl = psl.map_or(PslHandle::Vendored(Psl::vendored()), PslHandle::Shared);
         Ok(match read(&config, r)? {
-            EngineKind::One(state) => {
-                let mut engine = Engine::new(config)?;
-                engine.apply_state(postcard::from_bytes(&state)?)?;
-                AnyEngine::One(Box::new(engine))
+            (EngineKind::One(state), taken_with) => {
+                AnyEngine::One(Box::new(one_engine(config, taken_with, psl, &state)?))
             }
-            EngineKind::Sharded(state) => AnyEngine::Sharded(Box::new(ShardedEngine::from_state(config, *state)?)),
+            (EngineKind::Sharded(state), taken_with) => {
+                AnyEngine::Sharded(Box::new(sharded_engine(config, taken_with, psl, *state)?))
+            }
         })
     }
 }

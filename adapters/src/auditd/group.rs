@@ -161,8 +161,7 @@ impl Grouper {
     }
 
     /// Events held open.
-    #[cfg(test)]
-    pub fn open(&self) -> usize {
+    pub fn open_events(&self) -> usize {
         self.open
     }
 
@@ -284,7 +283,7 @@ mod tests {
         assert_eq!((out[0].serial, out[0].records.len()), (2, 1));
         g.push(rec(None, 1000, 1, 5, true), &mut out);
         assert_eq!((out[1].serial, out[1].records.len()), (1, 2));
-        assert_eq!(g.open(), 0);
+        assert_eq!(g.open_events(), 0);
     }
 
     #[test]
@@ -328,7 +327,7 @@ mod tests {
         for s in 0..100 {
             g.push(rec(None, 1000, s, s, false), &mut out);
         }
-        assert_eq!(g.open(), 8);
+        assert_eq!(g.open_events(), 8);
         assert_eq!(g.forced, 92);
         for l in 0..5 {
             g.push(rec(None, 1000, 1000, 200 + l, false), &mut out);

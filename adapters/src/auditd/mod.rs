@@ -24,6 +24,7 @@ mod argv;
 mod group;
 pub mod line;
 mod map;
+mod push;
 pub mod sockaddr;
 pub mod syscalls;
 pub mod values;
@@ -35,6 +36,7 @@ use std::sync::{Arc, Mutex};
 pub use argv::command_line;
 pub use group::Limits;
 pub use map::join;
+pub use push::AuditdPush;
 
 use crate::error::{ReadError, RecordError};
 use crate::event::{Event, EventKind, Position, ProcKey, SourceRef};
@@ -77,7 +79,8 @@ impl Counters {
 /// Reads raw auditd text, yielding one `Result` per mapped event or bad record.
 pub struct AuditdReader<R> {
     input: Arc<str>,
-    lines: LineReader<R>,
+    /// `None` only while [`fill`](Self::fill) reads from it.
+    lines: Option<LineReader<R>>,
     default_host: String,
     max_line: usize,
     grouper: Grouper,
@@ -96,7 +99,7 @@ impl<R: BufRead> AuditdReader<R> {
     pub fn new(input: impl Into<Arc<str>>, reader: R) -> Self {
         AuditdReader {
             input: input.into(),
-            lines: LineReader::new(reader, DEFAULT_MAX_LINE),
+            lines: Some(LineReader::new(reader, DEFAULT_MAX_LINE)),
             default_host: String::new(),
             max_line: DEFAULT_MAX_LINE,
             grouper: Grouper::new(Limits::default()),
@@ -118,7 +121,9 @@ impl<R: BufRead> AuditdReader<R> {
 
     /// The longest line accepted; longer ones are rejected as `too_long` without being buffered.
     pub fn max_line(mut self, max: usize) -> Self {
-        self.lines.set_max(max);
+        if let Some(lines) = self.lines.as_mut() {
+            lines.set_max(max);
+        }
         self.max_line = max;
         self
     }
@@ -158,69 +163,74 @@ impl<R: BufRead> AuditdReader<R> {
 
     /// Reads lines until an event is complete, an error is due, or the input ends.
     fn fill(&mut self) {
+        // The line borrows the line reader; taking it out lets `take_line` borrow the rest.
+        let Some(mut lines) = self.lines.take() else { return };
         while self.ready.is_empty() && self.errors.is_empty() && !self.done {
-            let (line_no, line) = match self.lines.next_line() {
-                Ok(Some(l)) => l,
+            match lines.next_line() {
+                Ok(Some((line_no, line))) => self.take_line(line_no, line),
                 Ok(None) => {
                     self.done = true;
                     self.grouper.flush_all(&mut self.ready);
-                    return;
                 }
                 Err(error) => {
                     self.done = true;
                     self.errors.push_back(ReadError::Io { input: self.input.to_string(), error });
                     self.grouper.flush_all(&mut self.ready);
-                    return;
                 }
-            };
-            self.local.lines += 1;
-            let text = match line {
-                Line::TooLong(len) => {
-                    let max = self.max_line;
-                    self.reject(line_no, RecordError::TooLong { len, max });
-                    continue;
-                }
-                Line::Text(t) => t,
-            };
-            let text = match std::str::from_utf8(text) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.reject(line_no, RecordError::InvalidUtf8(e.valid_up_to()));
-                    continue;
-                }
-            };
-            let trimmed = text.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
             }
-            let raw = match line::parse(text) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.reject(line_no, e);
-                    continue;
-                }
-            };
-            self.local.records += 1;
-            let kind = RecordKind::of(raw.record_type);
-            let end_of_event = raw.record_type == "EOE";
-            if kind.is_none() && !end_of_event {
-                self.local.skip("record_type_unused", 1);
-            }
-            let before = self.grouper.forced;
-            self.grouper.push(
-                Incoming {
-                    node: raw.node,
-                    time_ms: raw.time_ms,
-                    serial: raw.serial,
-                    line: line_no,
-                    record: kind.map(|k| (k, raw.body, raw.enriched)),
-                    end_of_event,
-                },
-                &mut self.ready,
-            );
-            let forced = self.grouper.forced - before;
-            self.local.skip("group_flushed_buffer_full", forced);
         }
+        self.lines = Some(lines);
+    }
+
+    /// Reads one line into the grouping buffer (`line_no` names it in sources and errors).
+    fn take_line(&mut self, line_no: u64, line: Line<'_>) {
+        self.local.lines += 1;
+        let text = match line {
+            Line::TooLong(len) => {
+                let max = self.max_line;
+                self.reject(line_no, RecordError::TooLong { len, max });
+                return;
+            }
+            Line::Text(t) => t,
+        };
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.reject(line_no, RecordError::InvalidUtf8(e.valid_up_to()));
+                return;
+            }
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return;
+        }
+        let raw = match line::parse(text) {
+            Ok(r) => r,
+            Err(e) => {
+                self.reject(line_no, e);
+                return;
+            }
+        };
+        self.local.records += 1;
+        let kind = RecordKind::of(raw.record_type);
+        let end_of_event = raw.record_type == "EOE";
+        if kind.is_none() && !end_of_event {
+            self.local.skip("record_type_unused", 1);
+        }
+        let before = self.grouper.forced;
+        self.grouper.push(
+            Incoming {
+                node: raw.node,
+                time_ms: raw.time_ms,
+                serial: raw.serial,
+                line: line_no,
+                record: kind.map(|k| (k, raw.body, raw.enriched)),
+                end_of_event,
+            },
+            &mut self.ready,
+        );
+        let forced = self.grouper.forced - before;
+        self.local.skip("group_flushed_buffer_full", forced);
     }
 
     /// Maps one completed event; `Some` when it yields a result.

@@ -18,9 +18,10 @@ use clickchain::checkpoint::{self, CheckpointError};
 use clickchain::config::Config;
 use clickchain::sink::Sink;
 
-use clickchain::{live, AnyEngine, Engine};
+use clickchain::{live, AnyEngine, Event, ReadError};
 use clickchain_follow::{Checkpoint as Positions, FileFilter, FollowConfig, FollowEvent, Follower};
 use clickchain_output::OutputFormat;
+use tokio::sync::mpsc;
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -33,9 +34,9 @@ pub struct WatchArgs {
     /// Engine state and file positions: restored at start, saved every interval and at exit.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
-    /// How often the checkpoint is saved.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
-    checkpoint_interval: Duration,
+    /// How often the checkpoint is saved (default: the config's `checkpoint_interval`, 30 s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    checkpoint_interval: Option<Duration>,
     /// Start with an empty state even if the checkpoint cannot be restored (it is replaced).
     #[arg(long)]
     fresh: bool,
@@ -48,6 +49,9 @@ pub struct WatchArgs {
     /// Output format, as `scan --output` (`html` is written when the watch ends).
     #[arg(long, default_value = "ndjson")]
     output: OutputFormat,
+    /// Public Suffix List file to use instead of the vendored one (as `scan --psl`).
+    #[arg(long, value_name = "FILE")]
+    psl: Option<PathBuf>,
     /// Host name for records that name none.
     #[arg(long, default_value = "")]
     host: String,
@@ -68,6 +72,7 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let mut sink = clickchain_output::writer(args.output, Box::new(io::stdout()));
     let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
     let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
+    let default_interval = config.engine.checkpoint_interval;
     let (engine, positions) = restore(&args, config)?;
     let mut follower =
         Follower::new(FollowConfig { from_start: args.from_start, resume: positions, ..Default::default() })?;
@@ -81,20 +86,17 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     signals::on_stop(Arc::clone(&stop))?;
     let mut live = live::spawn_thread(engine, live::Options::default())?;
     let mut reader = lines::LineReader::new(format, args.host.clone());
+    let mut counts = WatchCounts::default();
     let (mut saved, mut ready) = (Instant::now(), false);
     while !stop.load(Ordering::Relaxed) {
         follower.wait_and_poll(Duration::from_millis(200), |event| match event {
-            FollowEvent::Line(line) => {
-                for event in reader.read(&line) {
-                    match event {
-                        // Fails only if the engine stopped; the loop then ends below.
-                        Ok(event) => drop(live.events.blocking_send(event)),
-                        Err(bad) => eprintln!("skipped {bad}"),
-                    }
-                }
+            FollowEvent::Line(line) => send(reader.read(&line), &live.events, &mut counts),
+            FollowEvent::Error(e) => {
+                counts.follow_errors += 1;
+                eprintln!("warning: {e}");
             }
-            FollowEvent::Error(e) => eprintln!("warning: {e}"),
         });
+        send(reader.idle(), &live.events, &mut counts);
         write_records(&mut live.records, sink.as_mut())?;
         if !ready {
             // Existing files have been looked at: what is written from now on is read.
@@ -102,20 +104,61 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
             ready = true;
         }
         if let Some(file) = config_file.as_mut() {
-            file.reload_if_changed(&live.handle);
+            file.reload_if_changed(&live.handle, &mut counts);
         }
-        if saved.elapsed() >= args.checkpoint_interval {
-            save(&args, &live.handle, &follower)?;
+        let configured = config_file.as_ref().map_or(default_interval, |c| c.config.engine.checkpoint_interval);
+        let interval = args.checkpoint_interval.unwrap_or(configured);
+        if saved.elapsed() >= interval {
+            // Auditd events still open are closed first: their lines are behind the saved
+            // positions, so the state must hold them.
+            send(reader.flush(), &live.events, &mut counts);
+            save(&args, &live.handle, &follower, &mut counts)?;
             saved = Instant::now();
         }
         if live.thread.is_finished() {
             anyhow::bail!("the engine stopped");
         }
     }
-    save(&args, &live.handle, &follower)?;
+    send(reader.flush(), &live.events, &mut counts);
+    save(&args, &live.handle, &follower, &mut counts)?;
     write_records(&mut live.records, sink.as_mut())?;
     sink.finish()?;
+    eprintln!("{counts}");
     Ok(())
+}
+
+/// Sends events to the engine; rejected records are reported and counted.
+fn send(events: Vec<Result<Event, ReadError>>, engine: &mpsc::Sender<Event>, counts: &mut WatchCounts) {
+    for event in events {
+        match event {
+            // Fails only if the engine stopped; the loop then ends.
+            Ok(event) => drop(engine.blocking_send(event)),
+            Err(bad) => {
+                counts.records_rejected += 1;
+                eprintln!("skipped {bad}");
+            }
+        }
+    }
+}
+
+/// What the watch counted besides the engine's own statistics, printed when it ends.
+#[derive(Default)]
+struct WatchCounts {
+    records_rejected: u64,
+    follow_errors: u64,
+    reloads: u64,
+    reloads_rejected: u64,
+    checkpoints: u64,
+}
+
+impl std::fmt::Display for WatchCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "watch: {} records rejected, {} follow errors, {} config reloads ({} rejected), {} checkpoints saved",
+            self.records_rejected, self.follow_errors, self.reloads, self.reloads_rejected, self.checkpoints
+        )
+    }
 }
 
 fn write_records(records: &mut tokio::sync::mpsc::Receiver<clickchain::Record>, sink: &mut dyn Sink) -> io::Result<()> {
@@ -128,15 +171,20 @@ fn write_records(records: &mut tokio::sync::mpsc::Receiver<clickchain::Record>, 
 /// The engine and file positions of the checkpoint, or fresh ones (none to restore, or
 /// `--fresh`).
 fn restore(args: &WatchArgs, config: Config) -> anyhow::Result<(AnyEngine, Option<Positions>)> {
-    let fresh =
-        || -> anyhow::Result<(AnyEngine, Option<Positions>)> { Ok((Engine::new(config.clone())?.into(), None)) };
+    let psl = match &args.psl {
+        Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
+        None => None,
+    };
+    let fresh = || -> anyhow::Result<(AnyEngine, Option<Positions>)> {
+        Ok((AnyEngine::new(config.clone(), psl.clone(), 1)?, None))
+    };
     let Some(path) = args.checkpoint.as_deref().filter(|p| p.exists()) else { return fresh() };
     if args.fresh {
         eprintln!("checkpoint {}: not restored (--fresh)", path.display());
         return fresh();
     }
     let restored = checkpoint::load_file(path, |r| {
-        let engine = AnyEngine::restore(config.clone(), &mut *r)?;
+        let engine = AnyEngine::restore_with_psl(config.clone(), psl.clone(), &mut *r)?;
         let positions =
             serde_json::from_reader(r).map_err(|e| CheckpointError::Decode(format!("file positions: {e}")))?;
         Ok((engine, Some(positions)))
@@ -145,7 +193,12 @@ fn restore(args: &WatchArgs, config: Config) -> anyhow::Result<(AnyEngine, Optio
 }
 
 /// Saves the engine's state and the file positions, in one file.
-fn save(args: &WatchArgs, handle: &live::LiveHandle, follower: &Follower) -> anyhow::Result<()> {
+fn save(
+    args: &WatchArgs,
+    handle: &live::LiveHandle,
+    follower: &Follower,
+    counts: &mut WatchCounts,
+) -> anyhow::Result<()> {
     let Some(path) = args.checkpoint.as_deref() else { return Ok(()) };
     // The positions first: every line before them was sent, so the engine's state has it.
     let positions = follower.checkpoint();
@@ -154,6 +207,7 @@ fn save(args: &WatchArgs, handle: &live::LiveHandle, follower: &Follower) -> any
         w.write_all(&engine)?;
         serde_json::to_writer(w, &positions).map_err(|e| CheckpointError::Decode(e.to_string()))
     })?;
+    counts.checkpoints += 1;
     Ok(())
 }
 
@@ -171,7 +225,7 @@ impl ConfigFile {
     }
 
     /// A valid new file is swapped in; an invalid one is reported and the old one stays.
-    fn reload_if_changed(&mut self, handle: &live::LiveHandle) {
+    fn reload_if_changed(&mut self, handle: &live::LiveHandle, counts: &mut WatchCounts) {
         let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
         if modified == self.modified {
             return;
@@ -181,9 +235,13 @@ impl ConfigFile {
         match loaded.and_then(|c| Ok(handle.blocking_reload(c.clone()).map(|()| c)?)) {
             Ok(config) => {
                 self.config = config;
+                counts.reloads += 1;
                 eprintln!("config {}: reloaded", self.path.display());
             }
-            Err(e) => eprintln!("error: {e} (the previous configuration stays)"),
+            Err(e) => {
+                counts.reloads_rejected += 1;
+                eprintln!("error: {e} (the previous configuration stays)");
+            }
         }
     }
 }

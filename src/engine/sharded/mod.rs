@@ -92,7 +92,8 @@ pub struct ShardedEngine {
     /// The newly-observed-domain store the shards share.
     nod: Arc<Mutex<FirstSeen>>,
     /// Names the configuration in checkpoints.
-    fingerprint: u32,
+    /// The configuration's canonical TOML, written into checkpoints.
+    config_text: std::sync::Arc<str>,
 }
 
 impl ShardedEngine {
@@ -140,12 +141,12 @@ impl ShardedEngine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             nod,
-            fingerprint: checkpoint::fingerprint(config),
+            config_text: checkpoint::canonical(config),
         })
     }
 
-    pub(super) fn fingerprint(&self) -> u32 {
-        self.fingerprint
+    pub(super) fn config_text(&self) -> &str {
+        &self.config_text
     }
 
     /// As [`Engine::with_first_seen`]: the store all shards share.
@@ -171,7 +172,7 @@ impl ShardedEngine {
     /// invalid one changes nothing).
     pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
         crate::profile::compiled(&config)?;
-        self.fingerprint = checkpoint::fingerprint(&config);
+        self.config_text = checkpoint::canonical(&config);
         let e = &config.engine;
         self.max_hosts = e.max_hosts;
         self.lateness = e.allowed_lateness_ms();

@@ -7,14 +7,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::{flush, send, Msg, ShardedEngine};
 use crate::checkpoint::CheckpointError;
 use crate::config::Config;
-use crate::domain::Psl;
 use crate::engine::checkpoint::{self, RouterState};
 use crate::engine::streaming::{Engine, PslHandle};
 use crate::lower::nod;
 
 impl ShardedEngine {
     /// A sharded engine from a checkpointed router state, with as many shards as it had.
-    pub(in crate::engine) fn from_state(config: Config, state: RouterState) -> Result<ShardedEngine, CheckpointError> {
+    pub(in crate::engine) fn from_state(
+        config: Config,
+        psl: PslHandle,
+        state: RouterState,
+    ) -> Result<ShardedEngine, CheckpointError> {
         let count = state.shards.len();
         if count == 0 || state.route.iter().any(|(_, shard)| *shard as usize >= count) {
             return Err(CheckpointError::Decode("a shard index out of range".into()));
@@ -24,8 +27,7 @@ impl ShardedEngine {
         let nod = Arc::new(Mutex::new(store));
         let mut built = Vec::new();
         for shard in &state.shards {
-            let psl = PslHandle::Vendored(Psl::vendored());
-            let mut engine = Engine::build(config.clone(), psl, Some(Arc::clone(&nod)))?;
+            let mut engine = Engine::build(config.clone(), psl.clone(), Some(Arc::clone(&nod)))?;
             engine.apply_state(postcard::from_bytes(shard)?)?;
             built.push(engine);
         }

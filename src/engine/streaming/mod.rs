@@ -95,7 +95,8 @@ pub struct Engine {
     /// Naive evaluation (bench peer, feature `naive`): see `Engine::set_naive_evaluation`.
     naive: Option<naive::NaiveWindows>,
     /// Names the configuration in checkpoints.
-    fingerprint: u32,
+    /// The configuration's canonical TOML, written into checkpoints.
+    config_text: std::sync::Arc<str>,
 }
 
 /// The Public Suffix List an engine uses: the vendored one (static) or one given to it.
@@ -169,7 +170,7 @@ impl Engine {
             stats: Stats::default(),
             latency: BatchLatency::default(),
             naive: None,
-            fingerprint: checkpoint::fingerprint(&config),
+            config_text: checkpoint::canonical(&config),
         })
     }
 
@@ -298,8 +299,8 @@ impl Engine {
         self.hosts.iter().map(|h| h.procs.len()).sum()
     }
 
-    pub(super) fn fingerprint(&self) -> u32 {
-        self.fingerprint
+    pub(super) fn config_text(&self) -> &str {
+        &self.config_text
     }
 
     fn release(&mut self) {

@@ -15,7 +15,7 @@ impl Engine {
     pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
         let profiles = crate::profile::compiled(&config)?;
         let e = &config.engine;
-        self.fingerprint = checkpoint::fingerprint(&config);
+        self.config_text = checkpoint::canonical(&config);
         self.profiles = profiles;
         self.limits = Limits::new(&config);
         self.lateness = e.allowed_lateness_ms();
