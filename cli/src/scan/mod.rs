@@ -17,8 +17,8 @@ use clickchain::input::{self, Filter, InputItem, InputOptions, Inputs};
 use clickchain::AnyEngine;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use args::ScanArgs;
-use args::{input_format, offset_for, parse_offsets, Threads};
+pub use args::{input_format, ScanArgs};
+use args::{offset_for, parse_offsets, Threads};
 use output::{AlertFilter, Filtered, Output};
 use report::Counts;
 
