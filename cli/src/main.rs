@@ -1,6 +1,7 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
 mod alloc;
+mod domain;
 mod log;
 mod nod_store;
 mod scan;
@@ -33,6 +34,8 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Follow files and folders live, print alerts as they fire, checkpoint across restarts.
     Watch(watch::WatchArgs),
+    /// Show how the engine judges destinations: PSL split, risk signals, score, verdict.
+    Domain(domain::DomainArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Domain(args) => domain::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

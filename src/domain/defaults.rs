@@ -255,3 +255,28 @@ mod tests {
         }
     }
 }
+
+/// Brands that punycode lookalikes imitate most (phishing reports name these again and again):
+/// the confusable skeleton of an IDN label is compared with each.
+pub fn default_lookalike_brands() -> Vec<String> {
+    owned(&[
+        "microsoft",
+        "office",
+        "outlook",
+        "google",
+        "apple",
+        "icloud",
+        "paypal",
+        "amazon",
+        "facebook",
+        "instagram",
+        "netflix",
+        "linkedin",
+        "dropbox",
+        "docusign",
+        "adobe",
+        "github",
+        "binance",
+        "coinbase",
+    ])
+}

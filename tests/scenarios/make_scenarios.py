@@ -280,7 +280,7 @@ def toolkit_download(w, s, t, p="", user=ALICE, dl=DL):
                              "https://www.toolkit-portal.com/download")))
 
 
-@scenario("newly-observed-domain")
+@scenario("newly-observed-domain", "newly-observed-domain-no-store")
 def _(s):
     w = s.host(WIN, "windows")
     after_warmup(w, s)
@@ -296,6 +296,64 @@ def _(s):
     b = s.host("WS-043", "windows")
     after_warmup(b, s, "b-", "CORP\\bob")
     toolkit_download(b, s, 5580.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+
+
+@scenario("nod-replay-three-hours-ordinary-browsing", "nod-replay-three-hours-warmed-store")
+def _(s):
+    # Three hours of ordinary browsing, each site first visited after the 1 h warm-up, then an
+    # ordinary download from a site also first visited then.
+    w = s.host(WIN, "windows")
+    after_warmup(w, s)
+    edge, net = edge_from_desktop(w, s, 5400.0, "edge-noon")
+    for i, (site, ip) in enumerate([("www.harbour-times.com", "198.51.100.40"), ("www.recipe-box.org", "198.51.100.41"),
+                                    ("www.alpine-trails.net", "198.51.100.42")]):
+        t = 5400.0 + 1800.0 * i
+        w.dns(t + 60.0, edge, site, [ip])
+        w.connect(t + 60.2, net, ip)
+    w.end(9000.0, net)
+    w.end(9000.5, edge)
+    edge, net = edge_from_outlook(w, s, 9900.0, "https://www.city-library.org/forms", "edge-library")
+    w.dns(9900.5, edge, "www.city-library.org", ["198.51.100.43"])
+    w.connect(9900.7, net, "198.51.100.43")
+    w.write(9910.0, edge, DL + "Library_Card_Form.pdf.crdownload")
+    w.rename(9912.0, edge, DL + "Library_Card_Form.pdf.crdownload", DL + "Library_Card_Form.pdf",
+             strip_none(motw("https://www.city-library.org/files/Library_Card_Form.pdf",
+                             "https://www.city-library.org/forms")))
+
+
+def idn_download(w, s, host, file):
+    """Outlook -> msedge with a link on `host` (punycode), which serves `file`."""
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, f"https://{host}/account/verify")
+    w.dns(600.5, edge, host, ["198.51.100.60"])
+    w.connect(600.7, net, "198.51.100.60")
+    w.write(611.0, edge, DL + file + ".crdownload")
+    w.rename(614.0, edge, DL + file + ".crdownload", DL + file,
+             strip_none(motw(f"https://{host}/dl/{file}", f"https://{host}/account/verify")))
+
+
+@scenario("lookalike-mixed-script-idn")
+def _(s):
+    # "pаypal" with a Cyrillic а among Latin letters.
+    idn_download(s.host(WIN, "windows"), s, "www.xn--pypal-4ve.com", "Statement_0514.exe")
+
+
+@scenario("lookalike-cyrillic-brand")
+def _(s):
+    # "аррӏе" written wholly in Cyrillic: one script, but it reads "apple".
+    idn_download(s.host(WIN, "windows"), s, "www.xn--80ak6aa92e.com", "iCloud_Restore.exe")
+
+
+@scenario("idn-legitimate-german-name")
+def _(s):
+    # bücher.de: a real single-script German name.
+    idn_download(s.host(WIN, "windows"), s, "www.xn--bcher-kva.de", "Leseprobe_Setup.exe")
+
+
+@scenario("idn-legitimate-japanese-name")
+def _(s):
+    # ソニー銀行.jp: Katakana and Han, as Japanese names are written.
+    idn_download(s.host(WIN, "windows"), s, "www.xn--3ck2a1k7986aexk.jp", "BankApp_Setup.exe")
 
 
 def chain_with_write(w, s, write):
@@ -844,7 +902,8 @@ def _(s):
     w.write(330.0, chrome, DL + "document_viewer.msi", origin={"zone": 3, "url": "about:internet"})
 
 
-@scenario("egress-intranet-private-ip")
+@scenario("egress-intranet-private-ip", "egress-intranet-private-ip-untrusted-cidr",
+          "egress-intranet-private-ip-untrusted-cidr-other-range")
 def _(s):
     w = s.host(WIN, "windows")
     win_desktop(w, s)
@@ -1140,9 +1199,31 @@ TOML = {
     "gap-edge-weak-min-weak": '[windows]\nmin_strength = "weak"\n',
     "benign-risky-visit-then-trusted-download-min-weak": '[windows]\nmin_strength = "weak"\n',
     "dyndns-plain-risk-score-30": "[windows]\ndomain_risk_score = 30\n",
+    "egress-intranet-private-ip-untrusted-cidr": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
+    "egress-intranet-private-ip-untrusted-cidr-other-range": '[windows]\nuntrusted_cidrs = ["10.99.0.0/16"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }
+
+
+# Scenarios run with a newly-observed-domain store: a week of history up to a minute before the
+# scenario, knowing these domains (the file `scan --nod-store` writes).
+FIRST_SEEN = {
+    "allowlisted-cdn-microsoft-after-warmup": ["bbc.co.uk", "wikipedia.org"],
+    "newly-observed-domain": ["bbc.co.uk", "wikipedia.org"],
+    "newly-observed-domain-second-host": ["bbc.co.uk", "wikipedia.org"],
+    "nod-replay-three-hours-warmed-store": ["alpine-trails.net", "bbc.co.uk", "harbour-times.com", "recipe-box.org",
+                                            "wikipedia.org"],
+}
+
+
+def first_seen_store(base, domains):
+    start = int((base - timedelta(days=7)).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    last = int((base - timedelta(minutes=1)).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    lines = [json.dumps({"clickchain_first_seen": 1, "start_ms": start, "last_ms": last}, separators=(",", ":"))]
+    lines += [json.dumps({"domain": d, "first_ms": start + 1000 * i}, separators=(",", ":"))
+              for i, d in enumerate(sorted(domains))]
+    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -1151,12 +1232,17 @@ def main():
         # A day of 2024 per scenario (stable: from its name), at 09:00 UTC (08:00 where the
         # newly-observed-domain warm-up matters).
         offset = int(hashlib.md5(name.encode()).hexdigest(), 16) % 200
-        warmup = name in ("allowlisted-cdn-microsoft-after-warmup", "newly-observed-domain")
+        warmup = name in ("allowlisted-cdn-microsoft-after-warmup", "newly-observed-domain",
+                          "newly-observed-domain-no-store", "nod-replay-three-hours-ordinary-browsing",
+                          "nod-replay-three-hours-warmed-store")
         base = day + timedelta(days=offset, hours=-1 if warmup else 0)
         s = Scenario(name, base.isoformat())
         fn(s)
         with open(f"{name}.ndjson", "w") as f:
             f.write("\n".join(s.lines()) + "\n")
+        if name in FIRST_SEEN:
+            with open(f"{name}.first-seen", "w") as f:
+                f.write(first_seen_store(base, FIRST_SEEN[name]))
         if name in TOML:
             with open(f"{name}.toml", "w") as f:
                 f.write(f"# Variant: the events of the scenario it names in README.md, with this change.\n{TOML[name]}")
