@@ -39,37 +39,23 @@ impl DestCache {
         t: i64,
         stats: &mut Classified,
     ) -> Arc<Dest> {
-        let dest = self.judge(profile, psl, first_seen, ip, name, t);
-        count(&dest.reasons, dest.untrusted, stats);
-        dest
-    }
-
-    fn judge(
-        &mut self,
-        profile: &Profile,
-        psl: &Psl,
-        first_seen: &mut NodStore,
-        ip: IpAddr,
-        name: Option<&str>,
-        t: i64,
-    ) -> Arc<Dest> {
-        // The cache key holds whether the address decides the verdict by itself.
-        let ip_allowed = if profile.risk.is_untrusted_ip(ip) { None } else { Some(profile.risk.is_allowed_ip(ip)) };
-        let Some(ip_allowed) = ip_allowed else {
-            return Arc::new(dest_of(profile, psl, first_seen, ip, name, t).0);
-        };
-        if let Some(n) = name {
-            if let Some(d) = self.get(n, ip_allowed) {
-                return d;
+        let dest = 'judged: {
+            // An address in `untrusted_cidrs` decides the verdict by itself: not cached by name.
+            if profile.risk.is_untrusted_ip(ip) {
+                break 'judged Arc::new(dest_of(profile, psl, first_seen, ip, name, t).0);
             }
-        }
-        let (dest, lapses) = dest_of(profile, psl, first_seen, ip, name, t);
-        let dest = Arc::new(dest);
-        if let Some(n) = name {
-            if !lapses {
+            let ip_allowed = profile.risk.is_allowed_ip(ip);
+            if let Some(d) = name.and_then(|n| self.get(n, ip_allowed)) {
+                break 'judged d;
+            }
+            let (dest, lapses) = dest_of(profile, psl, first_seen, ip, name, t);
+            let dest = Arc::new(dest);
+            if let Some(n) = name.filter(|_| !lapses) {
                 self.put(n, ip_allowed, Arc::clone(&dest));
             }
-        }
+            dest
+        };
+        count(&dest.reasons, dest.untrusted, stats);
         dest
     }
 

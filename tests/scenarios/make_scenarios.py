@@ -332,28 +332,19 @@ def idn_download(w, s, host, file):
              strip_none(motw(f"https://{host}/dl/{file}", f"https://{host}/account/verify")))
 
 
-@scenario("lookalike-mixed-script-idn")
-def _(s):
+# Links on internationalised names: (host, file served).
+IDN_SCENARIOS = {
     # "pаypal" with a Cyrillic а among Latin letters.
-    idn_download(s.host(WIN, "windows"), s, "www.xn--pypal-4ve.com", "Statement_0514.exe")
-
-
-@scenario("lookalike-cyrillic-brand")
-def _(s):
+    "lookalike-mixed-script-idn": ("www.xn--pypal-4ve.com", "Statement_0514.exe"),
     # "аррӏе" written wholly in Cyrillic: one script, but it reads "apple".
-    idn_download(s.host(WIN, "windows"), s, "www.xn--80ak6aa92e.com", "iCloud_Restore.exe")
-
-
-@scenario("idn-legitimate-german-name")
-def _(s):
+    "lookalike-cyrillic-brand": ("www.xn--80ak6aa92e.com", "iCloud_Restore.exe"),
     # bücher.de: a real single-script German name.
-    idn_download(s.host(WIN, "windows"), s, "www.xn--bcher-kva.de", "Leseprobe_Setup.exe")
-
-
-@scenario("idn-legitimate-japanese-name")
-def _(s):
+    "idn-legitimate-german-name": ("www.xn--bcher-kva.de", "Leseprobe_Setup.exe"),
     # ソニー銀行.jp: Katakana and Han, as Japanese names are written.
-    idn_download(s.host(WIN, "windows"), s, "www.xn--3ck2a1k7986aexk.jp", "BankApp_Setup.exe")
+    "idn-legitimate-japanese-name": ("www.xn--3ck2a1k7986aexk.jp", "BankApp_Setup.exe"),
+}
+for _name, (_idn_host, _idn_file) in IDN_SCENARIOS.items():
+    scenario(_name)(lambda s, h=_idn_host, f=_idn_file: idn_download(s.host(WIN, "windows"), s, h, f))
 
 
 def chain_with_write(w, s, write):
