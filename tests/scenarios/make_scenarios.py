@@ -904,6 +904,17 @@ def _(s):
             origin=strip_none({"zone": 1, "url": "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe"}))
 
 
+@scenario("untrusted-cidr-origin-on-another-lab-address")
+def _(s):
+    # A phishing-test lab: the page on one lab address, the file served from another.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, "http://10.20.30.40/benefits/enroll")
+    w.connect(600.4, net, "10.20.30.40", 80)
+    w.write(640.0, edge, DL + "Benefits_Enrollment.exe",
+            origin=strip_none({"zone": 1, "url": "http://10.20.30.41/files/Benefits_Enrollment.exe"}))
+
+
 def out_of_order_events(w, s):
     """The AN0178 invoice chain as (time, emitter) pairs, keyed for reordering."""
     edge, net, ol, ex = g(s, "edge"), g(s, "edge-net"), g(s, "outlook"), g(s, "explorer")
@@ -1192,6 +1203,7 @@ TOML = {
     "dyndns-plain-risk-score-30": "[windows]\ndomain_risk_score = 30\n",
     "egress-intranet-private-ip-untrusted-cidr": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
     "egress-intranet-private-ip-untrusted-cidr-other-range": '[windows]\nuntrusted_cidrs = ["10.99.0.0/16"]\n',
+    "untrusted-cidr-origin-on-another-lab-address": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }
