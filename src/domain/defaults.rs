@@ -231,6 +231,31 @@ pub fn default_dynamic_dns_suffixes() -> Vec<String> {
     ])
 }
 
+/// Well-known brands that punycode lookalikes imitate (a short list: names, not TLDs or domains);
+/// the confusable skeleton of an IDN label is compared with each.
+pub fn default_lookalike_brands() -> Vec<String> {
+    owned(&[
+        "microsoft",
+        "office",
+        "outlook",
+        "google",
+        "apple",
+        "icloud",
+        "paypal",
+        "amazon",
+        "facebook",
+        "instagram",
+        "netflix",
+        "linkedin",
+        "dropbox",
+        "docusign",
+        "adobe",
+        "github",
+        "binance",
+        "coinbase",
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,29 +279,4 @@ mod tests {
             assert!(!cidrs.iter().any(|c| c == doc));
         }
     }
-}
-
-/// Brands that punycode lookalikes imitate most (phishing reports name these again and again):
-/// the confusable skeleton of an IDN label is compared with each.
-pub fn default_lookalike_brands() -> Vec<String> {
-    owned(&[
-        "microsoft",
-        "office",
-        "outlook",
-        "google",
-        "apple",
-        "icloud",
-        "paypal",
-        "amazon",
-        "facebook",
-        "instagram",
-        "netflix",
-        "linkedin",
-        "dropbox",
-        "docusign",
-        "adobe",
-        "github",
-        "binance",
-        "coinbase",
-    ])
 }
