@@ -112,7 +112,11 @@ fn text(v: &DomainVerdict) -> String {
     field("score", format!("{} (threshold {})", v.score, v.threshold));
     let matches: Vec<String> = v.matches.iter().map(|m| format!("{} {}", m.list, m.entry)).collect();
     field("matches", if matches.is_empty() { "none".into() } else { matches.join(", ") });
-    field("verdict", v.verdict.to_owned());
+    let by: Vec<&str> = v.untrusted_by.iter().map(|r| r.as_str()).collect();
+    field(
+        "verdict",
+        if by.is_empty() { v.verdict.to_owned() } else { format!("{} (by {})", v.verdict, by.join(", ")) },
+    );
     field("note", v.note.to_owned());
     lines.join("\n")
 }

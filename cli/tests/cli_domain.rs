@@ -29,7 +29,7 @@ fn text_shows_the_split_signals_score_and_verdict() {
         .stdout(predicate::str::contains("  suffix        top (icann)"))
         .stdout(predicate::str::contains("suspicious_tld +30, many_hyphens +20"))
         .stdout(predicate::str::contains("  score         50 (threshold 60)"))
-        .stdout(predicate::str::contains("  verdict       untrusted"));
+        .stdout(predicate::str::contains("  verdict       untrusted (by suspicious_tld)"));
 }
 
 #[test]

@@ -111,14 +111,14 @@ pub struct DomainVerdict {
     pub untrusted: bool,
     /// `untrusted`, `allowlisted` or `trusted`.
     pub verdict: &'static str,
+    /// The reasons that make it untrusted by themselves ([`Reason::untrusts`]).
+    pub untrusted_by: Vec<Reason>,
     /// What this view cannot say: newly observed needs the store of a run.
     pub note: &'static str,
 }
 
 /// What [`DomainVerdict::note`] says.
-const NOTE: &str = "newly observed is not judged here: it needs the store of a run \
-                    (scan --nod-store); a newly observed domain adds newly_observed or \
-                    newly_observed_no_history";
+const NOTE: &str = "newly observed is not judged here (it needs the store of a run)";
 
 /// Explains `input` (a host name, a URL or an IP address) under the `os` profile of `config`,
 /// with the vendored Public Suffix List.
@@ -206,6 +206,7 @@ fn verdict_of(
         allowlisted: verdict.allowlisted,
         untrusted: verdict.untrusted,
         verdict: word,
+        untrusted_by: verdict.reasons.iter().copied().filter(|r| r.untrusts()).collect(),
         note: NOTE,
     }
 }

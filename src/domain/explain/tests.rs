@@ -20,6 +20,7 @@ fn a_risky_name_shows_its_signals_score_and_verdict() {
     assert_eq!(v.threshold, 60);
     assert!(v.untrusted && !v.allowlisted);
     assert_eq!(v.verdict, "untrusted");
+    assert_eq!(v.untrusted_by, [Reason::SuspiciousTld]);
     assert_eq!(v.matches, [ListMatch { list: "suspicious_tlds", entry: "top".into() }]);
 }
 

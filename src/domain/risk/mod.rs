@@ -171,6 +171,20 @@ impl Reason {
         }
     }
 
+    /// Whether this reason alone makes a destination untrusted (a hard signal): a suspicious
+    /// TLD, newly observed with history, a public address without a name, an `untrusted_cidrs`
+    /// address, or the score at the threshold. The others only add to the score.
+    pub const fn untrusts(self) -> bool {
+        matches!(
+            self,
+            Reason::SuspiciousTld
+                | Reason::NewlyObserved
+                | Reason::IpNoName
+                | Reason::UntrustedCidr
+                | Reason::RiskAtThreshold
+        )
+    }
+
     /// The score weight (see the table on [`Reason`]); 0 for reasons that are not scored.
     pub const fn weight(self) -> u8 {
         match self {
@@ -338,12 +352,10 @@ impl RiskPolicy {
             return verdict;
         }
 
-        let mut hard = false;
         match dest.name {
             Some(name) => {
                 if self.is_suspicious_tld(name) {
                     verdict.reasons.push(Reason::SuspiciousTld);
-                    hard = true;
                 }
                 if matches_set(&self.dynamic_dns, name) {
                     verdict.reasons.push(Reason::DynamicDns);
@@ -360,7 +372,6 @@ impl RiskPolicy {
                     if seen.observe(reg, at_ms) {
                         if seen.has_history() {
                             verdict.reasons.push(Reason::NewlyObserved);
-                            hard = true;
                         } else {
                             verdict.reasons.push(Reason::NewlyObservedNoHistory);
                         }
@@ -370,7 +381,6 @@ impl RiskPolicy {
             None => {
                 if dest.ip.is_some_and(is_public) {
                     verdict.reasons.push(Reason::IpNoName);
-                    hard = true;
                 }
             }
         }
@@ -378,9 +388,8 @@ impl RiskPolicy {
         verdict.score = sum.min(100) as u8;
         if verdict.score >= self.threshold {
             verdict.reasons.push(Reason::RiskAtThreshold);
-            hard = true;
         }
-        verdict.untrusted = hard;
+        verdict.untrusted = verdict.reasons.iter().any(|r| r.untrusts());
         verdict
     }
 
