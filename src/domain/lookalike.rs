@@ -253,6 +253,18 @@ mod tests {
     }
 
     #[test]
+    fn unicode_names_are_checked_as_their_punycode() {
+        // A DNS answer or URL may carry the Unicode form; parsing converts it to punycode.
+        let l = check("login.раураl.com");
+        assert_eq!(l.brand.as_deref(), Some("paypal"));
+        let l = check("www.micrоsоft-support.net");
+        assert!(l.mixed_script);
+        assert_eq!(l.brand.as_deref(), Some("microsoft"));
+        // Greek omicron among Latin letters.
+        assert!(check("gοogle.com").mixed_script);
+    }
+
+    #[test]
     fn legitimate_single_script_names_are_not_lookalikes() {
         for name in ["münchen.de", "bücher.de", "日本語.jp", "ソニー銀行.jp", "пример.рф", "яндекс.рф", "παράδειγμα.gr"]
         {
