@@ -1078,6 +1078,30 @@ def _(s):
     mac_trailer(m, chrome, helper)
 
 
+def mac_idn_download(m, host, file):
+    """Chrome on macOS opens a link on `host` (as the DNS answer and URLs write it: Unicode) and
+    downloads `file`, quarantined."""
+    chrome, helper = mac_chrome(m)
+    mac_click(m, chrome, helper, f"https://{host}/account", host, "203.0.113.95")
+    m.write(606.0, chrome, MDL + file + ".crdownload")
+    m.attr(606.1, chrome, MDL + file + ".crdownload", "quarantine_set")
+    m.rename(609.0, chrome, MDL + file + ".crdownload", MDL + file,
+             {"url": f"https://{host}/dl/{file}", "agent": "Google Chrome"})
+    mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-lookalike-apple-id-unicode")
+def _(s):
+    # "аррӏе" in Cyrillic, then "-id" in Latin.
+    mac_idn_download(s.host("mbp-7", "macos"), "аррӏе-id.com", "AppleID_Unlock.dmg")
+
+
+@scenario("an0180-idn-cyrillic-single-script")
+def _(s):
+    # яндекс.рф: a real single-script Cyrillic name under a Cyrillic TLD.
+    mac_idn_download(s.host("mbp-7", "macos"), "яндекс.рф", "Browser.dmg")
+
+
 @scenario("an0180-quarantine-missing-with-chain")
 def _(s):
     m = s.host("mbp-7", "macos")
