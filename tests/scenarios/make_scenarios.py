@@ -893,26 +893,27 @@ def _(s):
     w.write(330.0, chrome, DL + "document_viewer.msi", origin={"zone": 3, "url": "about:internet"})
 
 
+def intranet_download(w, s, link, t, file, origin):
+    """Outlook -> msedge with a link on the intranet address 10.20.30.40, which it connects to;
+    `file` is written at `t` with its MotW HostUrl `origin` (intranet zone)."""
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, link)
+    w.connect(600.4, net, "10.20.30.40", 80)
+    w.write(t, edge, DL + file, origin=strip_none({"zone": 1, "url": origin}))
+
+
 @scenario("egress-intranet-private-ip", "egress-intranet-private-ip-untrusted-cidr",
           "egress-intranet-private-ip-untrusted-cidr-other-range")
 def _(s):
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe")
-    w.connect(600.4, net, "10.20.30.40", 80)
-    w.write(604.0, edge, DL + "PortableGit-2.45.1-64-bit.7z.exe",
-            origin=strip_none({"zone": 1, "url": "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe"}))
+    url = "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe"
+    intranet_download(s.host(WIN, "windows"), s, url, 604.0, "PortableGit-2.45.1-64-bit.7z.exe", url)
 
 
 @scenario("untrusted-cidr-origin-on-another-lab-address")
 def _(s):
     # A phishing-test lab: the page on one lab address, the file served from another.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "http://10.20.30.40/benefits/enroll")
-    w.connect(600.4, net, "10.20.30.40", 80)
-    w.write(640.0, edge, DL + "Benefits_Enrollment.exe",
-            origin=strip_none({"zone": 1, "url": "http://10.20.30.41/files/Benefits_Enrollment.exe"}))
+    intranet_download(s.host(WIN, "windows"), s, "http://10.20.30.40/benefits/enroll", 640.0,
+                      "Benefits_Enrollment.exe", "http://10.20.30.41/files/Benefits_Enrollment.exe")
 
 
 def out_of_order_events(w, s):
