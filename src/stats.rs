@@ -86,6 +86,17 @@ pub struct Classified {
     pub egress_untrusted: u64,
     /// Egress from a link lineage to an allowlisted or low-risk destination.
     pub egress_trusted: u64,
+    /// Of `egress_trusted`: destinations allowlisted (`allowed_cdns`, `allowed_cidrs`).
+    pub egress_allowlisted: u64,
+    /// Of `egress_trusted`: destinations scored below `domain_risk_score` with no hard signal.
+    pub egress_trusted_by_score: u64,
+    /// Lineage egress to an address in `untrusted_cidrs` (untrusted before any allowlist).
+    pub egress_untrusted_cidr: u64,
+    /// Lineage egress to a punycode lookalike name (mixed scripts or a brand's skeleton).
+    pub egress_lookalike: u64,
+    /// Lineage egress to a newly observed domain that stayed a score signal because the
+    /// newly-observed store held less than `nod_warmup` of history.
+    pub nod_without_history: u64,
     /// Egress from processes outside any link lineage.
     pub egress_outside_lineage: u64,
     /// Download-like writes by a link lineage (anchors).
@@ -196,6 +207,11 @@ impl Classified {
             clicks,
             egress_untrusted,
             egress_trusted,
+            egress_allowlisted,
+            egress_trusted_by_score,
+            egress_untrusted_cidr,
+            egress_lookalike,
+            nod_without_history,
             egress_outside_lineage,
             anchor_writes,
             partial_writes,
@@ -209,6 +225,11 @@ impl Classified {
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
         self.egress_trusted += egress_trusted;
+        self.egress_allowlisted += egress_allowlisted;
+        self.egress_trusted_by_score += egress_trusted_by_score;
+        self.egress_untrusted_cidr += egress_untrusted_cidr;
+        self.egress_lookalike += egress_lookalike;
+        self.nod_without_history += nod_without_history;
         self.egress_outside_lineage += egress_outside_lineage;
         self.anchor_writes += anchor_writes;
         self.partial_writes += partial_writes;

@@ -18,6 +18,8 @@
 //!   semantics (`docs/design.md` "Detection semantics"), never copied from engine output;
 //! - `<name>.toml` (optional): a configuration file loaded with `Config::load` instead of the
 //!   defaults. This is how variants run: the same events with e.g. `min_strength = "weak"`.
+//! - `<name>.first-seen` (optional): a newly-observed-domain store (the file `scan --nod-store`
+//!   writes) loaded before the run: the history a warmed deployment would have.
 //!
 //! `README.md` there has one table row per scenario: what it tests and why the expected result
 //! follows from the semantics. [`scenario_files_are_complete`] keeps the three in step.
@@ -94,6 +96,8 @@ struct Scenario {
     events: Vec<PathBuf>,
     expected: PathBuf,
     config: Option<PathBuf>,
+    /// A newly-observed-domain store loaded before the run (as `scan --nod-store`).
+    first_seen: Option<PathBuf>,
 }
 
 /// The scenarios (sorted by name) and the problems found with the files (orphans, missing files).
@@ -109,14 +113,14 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
         }
         let split = EVENT_EXTENSIONS
             .iter()
-            .chain(&["expected", "toml"])
+            .chain(&["expected", "toml", "first-seen"])
             .find_map(|ext| file.strip_suffix(&format!(".{ext}")).map(|stem| (stem, *ext)));
         match split {
             Some((stem, ext)) => {
                 by_ext.entry(ext.to_owned()).or_default().insert(stem.to_owned());
             }
             _ => problems.push(format!(
-                "{file}: not part of a scenario (expected .{} or .expected or .toml)",
+                "{file}: not part of a scenario (expected .{} or .expected or .toml or .first-seen)",
                 EVENT_EXTENSIONS.join(", .")
             )),
         }
@@ -136,6 +140,10 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
     }
     let expected = by_ext.remove("expected").unwrap_or_default();
     let configs = by_ext.remove("toml").unwrap_or_default();
+    let stores = by_ext.remove("first-seen").unwrap_or_default();
+    for name in stores.difference(&events) {
+        problems.push(format!("{name}.first-seen: no events file to run"));
+    }
     for name in &events {
         if !expected.contains(name) {
             problems.push(format!("{name}: has no {name}.expected (an empty file means \"no records\")"));
@@ -166,6 +174,7 @@ fn discover() -> (Vec<Scenario>, Vec<String>) {
             .collect(),
             expected: dir.join(format!("{name}.expected")),
             config: configs.contains(name).then(|| dir.join(format!("{name}.toml"))),
+            first_seen: stores.contains(name).then(|| dir.join(format!("{name}.first-seen"))),
         })
         .collect();
     (scenarios, problems)
@@ -188,6 +197,9 @@ fn run(s: &Scenario, events: &Path) -> Result<Run, String> {
     };
     let mut engine = Engine::new(config).map_err(|e| format!("engine: {e}"))?;
     engine.set_now(NOW.parse::<DateTime<Utc>>().expect("valid time"));
+    if let Some(store) = &s.first_seen {
+        engine.with_first_seen(|seen| seen.load(store)).map_err(|e| format!("first-seen store: {e}"))?;
+    }
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let opened = input::open(events, &InputOptions::default(), progress).map_err(|e| e.to_string())?;
     let mut rejected = Vec::new();

@@ -1,6 +1,7 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
 mod alloc;
+mod domain;
 mod eval;
 mod log;
 mod nod_store;
@@ -36,6 +37,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Score rule sets against a labelled stream: precision, recall and F1, misses, false alerts.
     Eval(eval::EvalArgs),
+    /// Show how the engine judges destinations: PSL split, risk signals, score, verdict.
+    Domain(domain::DomainArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => synth::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Domain(args) => domain::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

@@ -41,9 +41,9 @@ fn split(dir: &Path) -> (String, String) {
     (a.display().to_string(), b.display().to_string())
 }
 
-fn alerts(args: &[&str]) -> (usize, String) {
+fn alerts(args: &[impl AsRef<std::ffi::OsStr>]) -> (usize, String) {
     let out = clickchain().args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     (stdout.lines().filter(|l| l.contains("\"type\":\"alert\"")).count(), String::from_utf8(out.stderr).unwrap())
 }
@@ -54,22 +54,32 @@ fn a_store_saved_by_one_run_makes_the_next_run_know_its_domains() {
     let (browsing, download) = split(dir.path());
     let store = dir.path().join("nod.ndjson");
     let store_arg = store.display().to_string();
+    // A warm-up of 2 min: the browsing run's store (4 min of egress) is history enough for it.
+    let config = dir.path().join("warmup.toml");
+    std::fs::write(&config, "[engine]\nnod_warmup = \"2m\"\n").unwrap();
+    let config = config.display().to_string();
+    let scan = |args: &[&str]| -> Vec<String> {
+        ["scan", "--config", &config].iter().chain(args).map(|s| s.to_string()).collect()
+    };
     // Alone, the download run is still in its warm-up: nothing is newly observed, no alert.
-    assert_eq!(alerts(&["scan", &download]).0, 0);
-    let (n, stderr) = alerts(&["scan", &browsing, "--nod-store", &store_arg]);
+    assert_eq!(alerts(&scan(&[&download])).0, 0);
+    let (n, stderr) = alerts(&scan(&[&browsing, "--nod-store", &store_arg]));
     assert_eq!(n, 0);
     assert!(stderr.contains("not there yet, starting empty"), "{stderr}");
     let saved = std::fs::read_to_string(&store).unwrap();
-    // The store starts at its first sighting (08:01:00.200), its warm-up ends an hour later.
-    assert!(saved.starts_with("{\"clickchain_first_seen\":1,\"start_ms\":1719475260200}\n"), "{saved}");
+    // The store starts at its first sighting (08:01:00.200) and saw its last at 08:05:00.200.
+    assert!(
+        saved.starts_with("{\"clickchain_first_seen\":1,\"start_ms\":1719475260200,\"last_ms\":1719475500200}\n"),
+        "{saved}"
+    );
     assert!(saved.contains("\"domain\":\"wikipedia.org\"") && saved.contains("\"domain\":\"bbc.co.uk\""), "{saved}");
     // With the store, the warm-up is over: the new domain is newly observed, as in one run.
     // Shards share one store: the same with two engine threads.
     let sharded = dir.path().join("sharded.ndjson");
     std::fs::copy(&store, &sharded).unwrap();
-    assert_eq!(alerts(&["scan", &download, "-j", "2", "--nod-store", &sharded.display().to_string()]).0, 1);
+    assert_eq!(alerts(&scan(&[&download, "-j", "2", "--nod-store", &sharded.display().to_string()])).0, 1);
     assert!(std::fs::read_to_string(&sharded).unwrap().contains("\"domain\":\"toolkit-portal.com\""));
-    let (n, stderr) = alerts(&["scan", &download, "--nod-store", &store_arg]);
+    let (n, stderr) = alerts(&scan(&[&download, "--nod-store", &store_arg]));
     assert_eq!(n, 1);
     assert!(stderr.contains("2 domains read"), "{stderr}");
     assert!(std::fs::read_to_string(&store).unwrap().contains("\"domain\":\"toolkit-portal.com\""));
@@ -95,7 +105,9 @@ fn bad_store_lines_are_reported_counted_and_dropped_from_the_saved_store() {
     let store = dir.path().join("nod.ndjson");
     std::fs::write(
         &store,
-        "{\"clickchain_first_seen\":1,\"start_ms\":1719475200000}\n{\"domain\":\"kept.example\",\"first_ms\":1}\n{oops\n",
+        // An hour of history (08:00 to 09:00): a newly observed domain is untrusted.
+        "{\"clickchain_first_seen\":1,\"start_ms\":1719475200000,\"last_ms\":1719478800000}\n\
+         {\"domain\":\"kept.example\",\"first_ms\":1}\n{oops\n",
     )
     .unwrap();
     clickchain()

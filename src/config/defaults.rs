@@ -260,7 +260,9 @@ impl OsProfile {
             suspicious_tlds: domain::default_suspicious_tlds(),
             allowed_cdns: with_extras(domain::default_allowed_cdns(), cdns),
             allowed_cidrs: domain::default_allowed_cidrs(),
+            untrusted_cidrs: Vec::new(),
             dynamic_dns_suffixes: domain::default_dynamic_dns_suffixes(),
+            lookalike_brands: domain::default_lookalike_brands(),
             high_risk_extensions: owned(HIGH_RISK_EXTENSIONS),
             archive_extensions: owned(ARCHIVE_EXTENSIONS),
             partial_suffixes: if os == Os::Windows {

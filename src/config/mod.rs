@@ -142,6 +142,10 @@ pub struct OsProfile {
     pub allowed_cdns: Vec<String>,
     /// Allowlisted destination ranges in CIDR form (`10.0.0.0/8`).
     pub allowed_cidrs: Vec<String>,
+    /// Destination ranges always untrusted, checked before `allowed_cidrs` (CIDR form).
+    pub untrusted_cidrs: Vec<String>,
+    /// Brands that punycode lookalike names imitate (lowercase ASCII names).
+    pub lookalike_brands: Vec<String>,
     /// Dynamic-DNS (and tunnel) suffixes, lowercase without leading dot.
     pub dynamic_dns_suffixes: Vec<String>,
     /// High-risk file extensions, lowercase without dot.
@@ -273,7 +277,9 @@ impl OsProfile {
             suspicious_tlds: self.suspicious_tlds.clone(),
             allowed_cdns: self.allowed_cdns.clone(),
             allowed_cidrs: self.allowed_cidrs.clone(),
+            untrusted_cidrs: self.untrusted_cidrs.clone(),
             dynamic_dns_suffixes: self.dynamic_dns_suffixes.clone(),
+            lookalike_brands: self.lookalike_brands.clone(),
             risk_threshold: self.domain_risk_score,
         }
     }

@@ -47,7 +47,9 @@ pub(super) const OS_KEYS: &[&str] = &[
     "suspicious_tlds",
     "allowed_cdns",
     "allowed_cidrs",
+    "untrusted_cidrs",
     "dynamic_dns_suffixes",
+    "lookalike_brands",
     "high_risk_extensions",
     "archive_extensions",
     "partial_suffixes",
@@ -227,6 +229,8 @@ impl Reader<'_> {
                     }
                 }
                 "allowed_cidrs" => p.allowed_cidrs = list(check::cidr)?,
+                "untrusted_cidrs" => p.untrusted_cidrs = list(check::cidr)?,
+                "lookalike_brands" => p.lookalike_brands = list(check::domain_suffix)?,
                 "high_risk_extensions" => p.high_risk_extensions = list(check::extension)?,
                 "archive_extensions" => p.archive_extensions = list(check::extension)?,
                 "partial_suffixes" => p.partial_suffixes = list(check::partial_suffix)?,

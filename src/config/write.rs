@@ -130,7 +130,14 @@ fn profile(out: &mut String, os: Os, p: &OsProfile) {
         &p.allowed_cdns,
     );
     list(out, "Destination ranges that are never untrusted (CIDR).", "allowed_cidrs", &p.allowed_cidrs);
+    list(
+        out,
+        "Destination ranges always untrusted, checked before allowed_cidrs (a lab, a phishing test).",
+        "untrusted_cidrs",
+        &p.untrusted_cidrs,
+    );
     list(out, "Dynamic-DNS and tunnel suffixes (a risk signal).", "dynamic_dns_suffixes", &p.dynamic_dns_suffixes);
+    list(out, "Brands that punycode lookalike names imitate.", "lookalike_brands", &p.lookalike_brands);
     list(
         out,
         "HighRiskExtensions: extensions that make a written file download-like.",

@@ -231,6 +231,31 @@ pub fn default_dynamic_dns_suffixes() -> Vec<String> {
     ])
 }
 
+/// Well-known brands that punycode lookalikes imitate (a short list: names, not TLDs or domains);
+/// the confusable skeleton of an IDN label is compared with each.
+pub fn default_lookalike_brands() -> Vec<String> {
+    owned(&[
+        "microsoft",
+        "office",
+        "outlook",
+        "google",
+        "apple",
+        "icloud",
+        "paypal",
+        "amazon",
+        "facebook",
+        "instagram",
+        "netflix",
+        "linkedin",
+        "dropbox",
+        "docusign",
+        "adobe",
+        "github",
+        "binance",
+        "coinbase",
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

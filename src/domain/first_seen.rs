@@ -17,6 +17,10 @@ pub const DEFAULT_WINDOW_MS: i64 = 86_400_000;
 ///   or another host's first, is as suspicious as the first; the first sighting records it.
 /// * At most `cap` domains are stored. When the store is full, a domain not yet stored is
 ///   neither recorded nor reported new, and [`FirstSeen::dropped_full`] counts it.
+/// * [`FirstSeen::has_history`] says whether the store holds at least the warm-up of history
+///   from before this run (a store file that covered that long, see [`FirstSeen::history_ms`]):
+///   only then is "newly observed" reason enough to distrust a destination (`docs/design.md`
+///   "Domain risk"). A warm-up of 0 needs no history.
 ///
 /// ```
 /// use clickchain::domain::FirstSeen;
@@ -33,6 +37,10 @@ pub struct FirstSeen {
     window_ms: i64,
     cap: usize,
     start_ms: Option<i64>,
+    /// The latest event time given to `observe` or read from a store.
+    last_ms: Option<i64>,
+    /// Event time covered by a loaded store before this run (its last time minus its start).
+    history_ms: i64,
     seen: HashMap<String, i64>,
     dropped_full: u64,
 }
@@ -45,6 +53,8 @@ impl FirstSeen {
             window_ms: DEFAULT_WINDOW_MS,
             cap,
             start_ms: None,
+            last_ms: None,
+            history_ms: 0,
             seen: HashMap::new(),
             dropped_full: 0,
         }
@@ -59,6 +69,7 @@ impl FirstSeen {
     /// Records `registrable` at event time `at_ms`; returns whether it is newly observed.
     pub fn observe(&mut self, registrable: &str, at_ms: i64) -> bool {
         let start = *self.start_ms.get_or_insert(at_ms);
+        self.last_ms = Some(self.last_ms.map_or(at_ms, |l| l.max(at_ms)));
         if let Some(&first) = self.seen.get(registrable) {
             return !self.warming_up(start, first)
                 && i128::from(at_ms) - i128::from(first) <= i128::from(self.window_ms);
@@ -84,6 +95,24 @@ impl FirstSeen {
     /// The stream start fixed by the first call, if any.
     pub fn start_ms(&self) -> Option<i64> {
         self.start_ms
+    }
+
+    /// The latest event time the store has seen (observed or read from a store file).
+    pub fn last_ms(&self) -> Option<i64> {
+        self.last_ms
+    }
+
+    /// Event time covered by stores loaded before this run (0 without one): from a store
+    /// file's start to the latest time it had seen. Time this run covers does not count, so a
+    /// replay without a store never has history, however long it is.
+    pub fn history_ms(&self) -> i64 {
+        self.history_ms
+    }
+
+    /// Whether the store holds at least the warm-up of history from before this run (always
+    /// true with a warm-up of 0): then a newly observed domain is untrusted by itself.
+    pub fn has_history(&self) -> bool {
+        self.history_ms >= self.warmup_ms
     }
 
     /// Whether `at_ms` falls in the warm-up (always true before the first call).
@@ -129,6 +158,24 @@ impl FirstSeen {
         self.start_ms = Some(self.start_ms.map_or(start_ms, |s| s.min(start_ms)));
     }
 
+    /// Takes the latest time of a saved store: the later one wins.
+    pub(super) fn merge_last(&mut self, last_ms: i64) {
+        self.last_ms = Some(self.last_ms.map_or(last_ms, |l| l.max(last_ms)));
+    }
+
+    /// Takes history from a saved store: the longer wins.
+    pub(super) fn merge_history(&mut self, history_ms: i64) {
+        self.history_ms = self.history_ms.max(history_ms.max(0));
+    }
+
+    /// History a saved store file covered: its start to its latest time.
+    pub(super) fn covered_ms(&self) -> i64 {
+        match (self.start_ms, self.last_ms) {
+            (Some(start), Some(last)) => i64::try_from(i128::from(last) - i128::from(start)).unwrap_or(i64::MAX).max(0),
+            _ => 0,
+        }
+    }
+
     /// Takes a domain from a saved store: the earlier first sighting wins. `false` (and
     /// counted as dropped) when it is new and the store is full.
     pub(super) fn merge(&mut self, registrable: &str, first_ms: i64) -> bool {
@@ -142,6 +189,28 @@ impl FirstSeen {
         }
         self.seen.insert(registrable.to_owned(), first_ms);
         true
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_a_store_never_has_history() {
+        let mut s = FirstSeen::new(3_600_000, 100);
+        assert!(!s.has_history());
+        for hour in 0..5 {
+            s.observe(&format!("site{hour}.example"), hour * 3_600_000);
+        }
+        assert_eq!(s.last_ms(), Some(4 * 3_600_000));
+        assert_eq!(s.history_ms(), 0);
+        assert!(!s.has_history(), "time covered by this run is not history");
+    }
+
+    #[test]
+    fn zero_warmup_needs_no_history() {
+        assert!(FirstSeen::new(0, 10).has_history());
     }
 }
 

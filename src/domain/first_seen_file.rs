@@ -5,9 +5,13 @@
 //! always writes the same bytes):
 //!
 //! ```text
-//! {"clickchain_first_seen":1,"start_ms":1717401600000}
+//! {"clickchain_first_seen":1,"start_ms":1717401600000,"last_ms":1717412400000}
 //! {"domain":"example.org","first_ms":1717401601234}
 //! ```
+//!
+//! `last_ms` (the latest event time the store saw) is optional: without it the latest first
+//! sighting stands in. A store file gives the run that loads it its history (`last_ms` minus
+//! `start_ms`, see [`FirstSeen::has_history`]); `history_ms` is what a checkpoint restores.
 //!
 //! A bad domain line is reported with its line number and skipped; a file whose header is not
 //! this one is refused whole. Loading merges: the earlier of two first sightings wins.
@@ -84,6 +88,19 @@ pub const MAX_LINE_ERRORS: usize = 100;
 struct Header {
     clickchain_first_seen: u64,
     start_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history_ms: Option<i64>,
+}
+
+/// What a loaded store's history means to this run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HistoryFrom {
+    /// A store file from earlier runs: all the time it covered is history.
+    StoreFile,
+    /// A checkpoint of this same run: the history it had, exactly.
+    Checkpoint,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -124,7 +141,13 @@ fn create_private(path: &Path) -> io::Result<std::fs::File> {
 impl FirstSeen {
     /// Writes the store (start and domains, sorted by name) to `w`.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
-        let header = Header { clickchain_first_seen: FIRST_SEEN_VERSION, start_ms: self.start_ms() };
+        let history_ms = Some(self.history_ms()).filter(|&h| h > 0);
+        let header = Header {
+            clickchain_first_seen: FIRST_SEEN_VERSION,
+            start_ms: self.start_ms(),
+            last_ms: self.last_ms(),
+            history_ms,
+        };
         serde_json::to_writer(&mut *w, &header)?;
         w.write_all(b"\n")?;
         let sorted: BTreeMap<&str, i64> = self.entries().collect();
@@ -139,6 +162,16 @@ impl FirstSeen {
     /// errors). The earlier start and the earlier first sighting of each domain win; the warm-up,
     /// window and capacity stay this store's.
     pub fn read_from(&mut self, r: impl BufRead, origin: &Path) -> Result<FirstSeenLoad, FirstSeenFileError> {
+        self.read_history_from(r, origin, HistoryFrom::StoreFile)
+    }
+
+    /// As [`FirstSeen::read_from`], with the history taken as `from` says.
+    pub(crate) fn read_history_from(
+        &mut self,
+        r: impl BufRead,
+        origin: &Path,
+        from: HistoryFrom,
+    ) -> Result<FirstSeenLoad, FirstSeenFileError> {
         let io_error = |source| FirstSeenFileError::Io { path: origin.to_owned(), source };
         let header_error = |message: String| FirstSeenFileError::Header { path: origin.to_owned(), message };
         let mut lines = LineReader::new(r, MAX_LINE);
@@ -162,6 +195,7 @@ impl FirstSeen {
             self.merge_start(start);
         }
         let mut load = FirstSeenLoad::default();
+        let mut latest_first: Option<i64> = None;
         while let Some((n, line)) = lines.next_line().map_err(io_error)? {
             let parsed = match line {
                 TooLong(len) => Err(format!("{len} bytes, longer than {MAX_LINE}")),
@@ -169,8 +203,14 @@ impl FirstSeen {
                 Text(text) => domain_line(text),
             };
             match parsed {
-                Ok(l) if self.merge(&l.domain, l.first_ms) => load.domains += 1,
-                Ok(_) => load.over_cap += 1,
+                Ok(l) => {
+                    latest_first = Some(latest_first.map_or(l.first_ms, |t| t.max(l.first_ms)));
+                    if self.merge(&l.domain, l.first_ms) {
+                        load.domains += 1;
+                    } else {
+                        load.over_cap += 1;
+                    }
+                }
                 Err(message) => {
                     load.bad_lines += 1;
                     if load.errors.len() < MAX_LINE_ERRORS {
@@ -178,6 +218,13 @@ impl FirstSeen {
                     }
                 }
             }
+        }
+        if let Some(last) = header.last_ms.or(latest_first) {
+            self.merge_last(last);
+        }
+        match from {
+            HistoryFrom::StoreFile => self.merge_history(self.covered_ms().max(header.history_ms.unwrap_or(0))),
+            HistoryFrom::Checkpoint => self.merge_history(header.history_ms.unwrap_or(0)),
         }
         Ok(load)
     }
@@ -252,7 +299,7 @@ mod tests {
         s.write_to(&mut bytes).unwrap();
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            "{\"clickchain_first_seen\":1,\"start_ms\":0}\n{\"domain\":\"a.example\",\"first_ms\":500}\n\
+            "{\"clickchain_first_seen\":1,\"start_ms\":0,\"last_ms\":2000}\n{\"domain\":\"a.example\",\"first_ms\":500}\n\
              {\"domain\":\"b.example\",\"first_ms\":0}\n{\"domain\":\"c.example\",\"first_ms\":2000}\n"
         );
         let mut again = store();
@@ -267,6 +314,44 @@ mod tests {
         let mut third = store();
         third.read_from(&twice[..], Path::new("x")).unwrap();
         assert_eq!(third.entries().count(), 4);
+    }
+
+    #[test]
+    fn a_store_file_gives_the_next_run_the_time_it_covered_as_history() {
+        // The warm-up is 1 000 ms; a store that covered 2 000 ms is enough history.
+        let mut first = store();
+        first.observe("a.example", 0);
+        first.observe("a.example", 2_000);
+        assert!(!first.has_history());
+        let mut bytes = Vec::new();
+        first.write_to(&mut bytes).unwrap();
+        let mut next = store();
+        next.read_from(&bytes[..], Path::new("x")).unwrap();
+        assert_eq!(next.history_ms(), 2_000);
+        assert!(next.has_history());
+
+        // A store that covered less than the warm-up is not.
+        let mut short = store();
+        read("{\"clickchain_first_seen\":1,\"start_ms\":0,\"last_ms\":999}\n", &mut short).unwrap();
+        assert!(!short.has_history());
+        // Without `last_ms` (older files) the latest first sighting stands in.
+        let mut old = store();
+        read("{\"clickchain_first_seen\":1,\"start_ms\":0}\n{\"domain\":\"b.example\",\"first_ms\":1500}\n", &mut old)
+            .unwrap();
+        assert_eq!(old.history_ms(), 1_500);
+    }
+
+    #[test]
+    fn a_checkpoint_restores_the_history_it_had_not_the_time_it_covered() {
+        let mut running = store();
+        running.observe("a.example", 0);
+        running.observe("b.example", 5_000);
+        let mut bytes = Vec::new();
+        running.write_to(&mut bytes).unwrap();
+        let mut restored = store();
+        restored.read_history_from(&bytes[..], Path::new("<checkpoint>"), HistoryFrom::Checkpoint).unwrap();
+        assert_eq!((restored.history_ms(), restored.has_history()), (0, false));
+        assert_eq!(restored.last_ms(), Some(5_000));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! 2. [`RiskPolicy`] (built from plain [`RiskSettings`] data) decides whether a [`Destination`]
 //!    (IP and/or name) is allowlisted, scores it with a documented additive heuristic and says
 //!    whether it is *untrusted* in the sense of DET0066 step 2, with stable [`Reason`] names.
-//! 3. [`FirstSeen`] is the bounded, deterministic newly-observed-domain store with a warm-up;
+//! 3. [`explain`] shows how the engine sees one destination (`clickchain domain`), with the
+//!    same verdict as the engine's classification.
+//! 4. [`FirstSeen`] is the bounded, deterministic newly-observed-domain store with a warm-up;
 //!    [`FirstSeen::save`] and [`FirstSeen::load`] keep it in a file across runs.
 //!
 //! [`host_of_url`] extracts the host from a URL without pulling in a URL parser, and
@@ -51,9 +53,11 @@
 #![deny(missing_docs)]
 
 mod defaults;
+mod explain;
 mod first_seen;
 mod first_seen_file;
 mod lexical;
+mod lookalike;
 mod net;
 mod psl;
 mod risk;
@@ -63,10 +67,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use defaults::{
-    default_allowed_cdns, default_allowed_cidrs, default_dynamic_dns_suffixes, default_suspicious_tlds,
-    DEFAULT_RISK_THRESHOLD,
+    default_allowed_cdns, default_allowed_cidrs, default_dynamic_dns_suffixes, default_lookalike_brands,
+    default_suspicious_tlds, DEFAULT_RISK_THRESHOLD,
 };
+pub use explain::{explain, explain_with, DomainVerdict, ExplainError, ListMatch, Signal, SuffixSection};
 pub use first_seen::FirstSeen;
+pub(crate) use first_seen_file::HistoryFrom;
 pub use first_seen_file::{FirstSeenFileError, FirstSeenLineError, FirstSeenLoad, FIRST_SEEN_VERSION, MAX_LINE_ERRORS};
 pub use psl::{DomainName, Psl, VENDORED_PSL_COMMIT, VENDORED_PSL_DATE};
 pub use risk::{Destination, Reason, RiskPolicy, RiskSettings, Verdict};
@@ -124,9 +130,12 @@ pub enum DomainError {
         /// The parser's message.
         message: String,
     },
-    /// An entry of `allowed_cidrs` is neither a CIDR (`10.0.0.0/8`) nor an IP address.
-    #[error("invalid CIDR {entry:?} in allowed_cidrs: {source}")]
+    /// An entry of `allowed_cidrs` or `untrusted_cidrs` is neither a CIDR (`10.0.0.0/8`) nor an
+    /// IP address.
+    #[error("invalid CIDR {entry:?} in {list}: {source}")]
     BadCidr {
+        /// The list: `allowed_cidrs` or `untrusted_cidrs`.
+        list: &'static str,
         /// The entry as given.
         entry: String,
         /// The parser's error.

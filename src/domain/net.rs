@@ -6,14 +6,15 @@ use ipnet::IpNet;
 
 use super::DomainError;
 
-/// Parses an `allowed_cidrs` entry: a CIDR (host bits cleared) or a single address.
-pub(crate) fn parse_cidr(entry: &str) -> Result<IpNet, DomainError> {
+/// Parses an entry of `list` (`allowed_cidrs`, `untrusted_cidrs`): a CIDR (host bits cleared)
+/// or a single address.
+pub(crate) fn parse_cidr(list: &'static str, entry: &str) -> Result<IpNet, DomainError> {
     let s = entry.trim();
     match s.parse::<IpNet>() {
         Ok(net) => Ok(net.trunc()),
         Err(source) => match s.parse::<IpAddr>() {
             Ok(ip) => Ok(IpNet::from(ip)),
-            Err(_) => Err(DomainError::BadCidr { entry: entry.to_owned(), source }),
+            Err(_) => Err(DomainError::BadCidr { list, entry: entry.to_owned(), source }),
         },
     }
 }
@@ -129,13 +130,15 @@ mod tests {
 
     #[test]
     fn cidr_entries() {
-        let net = parse_cidr(" 10.1.2.3/8 ").unwrap();
+        let net = parse_cidr("allowed_cidrs", " 10.1.2.3/8 ").unwrap();
         assert_eq!(net.to_string(), "10.0.0.0/8");
-        assert_eq!(parse_cidr("203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
-        assert_eq!(parse_cidr("2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
+        assert_eq!(parse_cidr("allowed_cidrs", "203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
+        assert_eq!(parse_cidr("allowed_cidrs", "2001:db8::1").unwrap().to_string(), "2001:db8::1/128");
         for bad in ["", "bogus", "10.0.0.0/33", "::/129", "10.0.0/8"] {
-            match parse_cidr(bad) {
-                Err(e @ DomainError::BadCidr { .. }) => assert!(e.to_string().contains(bad)),
+            match parse_cidr("untrusted_cidrs", bad) {
+                Err(e @ DomainError::BadCidr { .. }) => {
+                    assert!(e.to_string().contains(bad) && e.to_string().contains("untrusted_cidrs"))
+                }
                 other => panic!("{bad:?}: {other:?}"),
             }
         }

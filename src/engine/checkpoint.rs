@@ -125,7 +125,7 @@ pub(super) fn first_seen_out(store: &crate::domain::FirstSeen) -> Result<Vec<u8>
 
 pub(super) fn first_seen_in(store: &mut crate::domain::FirstSeen, bytes: &[u8]) -> Result<(), CheckpointError> {
     store
-        .read_from(bytes, Path::new("<checkpoint>"))
+        .read_history_from(bytes, Path::new("<checkpoint>"), crate::domain::HistoryFrom::Checkpoint)
         .map(drop)
         .map_err(|e| CheckpointError::Decode(format!("the newly-observed-domain store: {e}")))
 }

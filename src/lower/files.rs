@@ -80,7 +80,9 @@ impl Lowering<'_> {
                 let trusted = !risk.assess_name(&d).untrusted;
                 (Some(Arc::from(d.registrable.unwrap_or(d.name))), trusted)
             }
-            Some(Err(DomainError::IpLiteral { ip })) => (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip)),
+            Some(Err(DomainError::IpLiteral { ip })) => {
+                (Some(Arc::from(ip.to_string())), risk.is_allowed_ip(ip) && !risk.is_untrusted_ip(ip))
+            }
             _ => (None, false),
         };
         ctx.stats.classified.origin_trusted += u64::from(origin_trusted);

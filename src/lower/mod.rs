@@ -289,7 +289,7 @@ impl Lowering<'_> {
             (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
             (None, None, None) => (None, DomainSource::None),
         };
-        let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t);
+        let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t, &mut ctx.stats.classified);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
             return Lowered::Nothing;

@@ -280,7 +280,7 @@ def toolkit_download(w, s, t, p="", user=ALICE, dl=DL):
                              "https://www.toolkit-portal.com/download")))
 
 
-@scenario("newly-observed-domain")
+@scenario("newly-observed-domain", "newly-observed-domain-no-store")
 def _(s):
     w = s.host(WIN, "windows")
     after_warmup(w, s)
@@ -296,6 +296,55 @@ def _(s):
     b = s.host("WS-043", "windows")
     after_warmup(b, s, "b-", "CORP\\bob")
     toolkit_download(b, s, 5580.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+
+
+@scenario("nod-replay-three-hours-ordinary-browsing", "nod-replay-three-hours-warmed-store")
+def _(s):
+    # Three hours of ordinary browsing, each site first visited after the 1 h warm-up, then an
+    # ordinary download from a site also first visited then.
+    w = s.host(WIN, "windows")
+    after_warmup(w, s)
+    edge, net = edge_from_desktop(w, s, 5400.0, "edge-noon")
+    for i, (site, ip) in enumerate([("www.harbour-times.com", "198.51.100.40"), ("www.recipe-box.org", "198.51.100.41"),
+                                    ("www.alpine-trails.net", "198.51.100.42")]):
+        t = 5400.0 + 1800.0 * i
+        w.dns(t + 60.0, edge, site, [ip])
+        w.connect(t + 60.2, net, ip)
+    w.end(9000.0, net)
+    w.end(9000.5, edge)
+    edge, net = edge_from_outlook(w, s, 9900.0, "https://www.city-library.org/forms", "edge-library")
+    w.dns(9900.5, edge, "www.city-library.org", ["198.51.100.43"])
+    w.connect(9900.7, net, "198.51.100.43")
+    w.write(9910.0, edge, DL + "Library_Card_Form.pdf.crdownload")
+    w.rename(9912.0, edge, DL + "Library_Card_Form.pdf.crdownload", DL + "Library_Card_Form.pdf",
+             strip_none(motw("https://www.city-library.org/files/Library_Card_Form.pdf",
+                             "https://www.city-library.org/forms")))
+
+
+def idn_download(w, s, host, file):
+    """Outlook -> msedge with a link on `host` (punycode), which serves `file`."""
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, f"https://{host}/account/verify")
+    w.dns(600.5, edge, host, ["198.51.100.60"])
+    w.connect(600.7, net, "198.51.100.60")
+    w.write(611.0, edge, DL + file + ".crdownload")
+    w.rename(614.0, edge, DL + file + ".crdownload", DL + file,
+             strip_none(motw(f"https://{host}/dl/{file}", f"https://{host}/account/verify")))
+
+
+# Links on internationalised names: (host, file served).
+IDN_SCENARIOS = {
+    # "pаypal" with a Cyrillic а among Latin letters.
+    "lookalike-mixed-script-idn": ("www.xn--pypal-4ve.com", "Statement_0514.exe"),
+    # "аррӏе" written wholly in Cyrillic: one script, but it reads "apple".
+    "lookalike-cyrillic-brand": ("www.xn--80ak6aa92e.com", "iCloud_Restore.exe"),
+    # bücher.de: a real single-script German name.
+    "idn-legitimate-german-name": ("www.xn--bcher-kva.de", "Leseprobe_Setup.exe"),
+    # ソニー銀行.jp: Katakana and Han, as Japanese names are written.
+    "idn-legitimate-japanese-name": ("www.xn--3ck2a1k7986aexk.jp", "BankApp_Setup.exe"),
+}
+for _name, (_idn_host, _idn_file) in IDN_SCENARIOS.items():
+    scenario(_name)(lambda s, h=_idn_host, f=_idn_file: idn_download(s.host(WIN, "windows"), s, h, f))
 
 
 def chain_with_write(w, s, write):
@@ -844,14 +893,27 @@ def _(s):
     w.write(330.0, chrome, DL + "document_viewer.msi", origin={"zone": 3, "url": "about:internet"})
 
 
-@scenario("egress-intranet-private-ip")
-def _(s):
-    w = s.host(WIN, "windows")
+def intranet_download(w, s, link, t, file, origin):
+    """Outlook -> msedge with a link on the intranet address 10.20.30.40, which it connects to;
+    `file` is written at `t` with its MotW HostUrl `origin` (intranet zone)."""
     win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe")
+    edge, net = edge_from_outlook(w, s, 600.0, link)
     w.connect(600.4, net, "10.20.30.40", 80)
-    w.write(604.0, edge, DL + "PortableGit-2.45.1-64-bit.7z.exe",
-            origin=strip_none({"zone": 1, "url": "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe"}))
+    w.write(t, edge, DL + file, origin=strip_none({"zone": 1, "url": origin}))
+
+
+@scenario("egress-intranet-private-ip", "egress-intranet-private-ip-untrusted-cidr",
+          "egress-intranet-private-ip-untrusted-cidr-other-range")
+def _(s):
+    url = "http://10.20.30.40/tools/PortableGit-2.45.1-64-bit.7z.exe"
+    intranet_download(s.host(WIN, "windows"), s, url, 604.0, "PortableGit-2.45.1-64-bit.7z.exe", url)
+
+
+@scenario("untrusted-cidr-origin-on-another-lab-address")
+def _(s):
+    # A phishing-test lab: the page on one lab address, the file served from another.
+    intranet_download(s.host(WIN, "windows"), s, "http://10.20.30.40/benefits/enroll", 640.0,
+                      "Benefits_Enrollment.exe", "http://10.20.30.41/files/Benefits_Enrollment.exe")
 
 
 def out_of_order_events(w, s):
@@ -1017,6 +1079,30 @@ def _(s):
     mac_trailer(m, chrome, helper)
 
 
+def mac_idn_download(m, host, file):
+    """Chrome on macOS opens a link on `host` (as the DNS answer and URLs write it: Unicode) and
+    downloads `file`, quarantined."""
+    chrome, helper = mac_chrome(m)
+    mac_click(m, chrome, helper, f"https://{host}/account", host, "203.0.113.95")
+    m.write(606.0, chrome, MDL + file + ".crdownload")
+    m.attr(606.1, chrome, MDL + file + ".crdownload", "quarantine_set")
+    m.rename(609.0, chrome, MDL + file + ".crdownload", MDL + file,
+             {"url": f"https://{host}/dl/{file}", "agent": "Google Chrome"})
+    mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-lookalike-apple-id-unicode")
+def _(s):
+    # "аррӏе" in Cyrillic, then "-id" in Latin.
+    mac_idn_download(s.host("mbp-7", "macos"), "аррӏе-id.com", "AppleID_Unlock.dmg")
+
+
+@scenario("an0180-idn-cyrillic-single-script")
+def _(s):
+    # яндекс.рф: a real single-script Cyrillic name under a Cyrillic TLD.
+    mac_idn_download(s.host("mbp-7", "macos"), "яндекс.рф", "Browser.dmg")
+
+
 @scenario("an0180-quarantine-missing-with-chain")
 def _(s):
     m = s.host("mbp-7", "macos")
@@ -1140,9 +1226,32 @@ TOML = {
     "gap-edge-weak-min-weak": '[windows]\nmin_strength = "weak"\n',
     "benign-risky-visit-then-trusted-download-min-weak": '[windows]\nmin_strength = "weak"\n',
     "dyndns-plain-risk-score-30": "[windows]\ndomain_risk_score = 30\n",
+    "egress-intranet-private-ip-untrusted-cidr": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
+    "egress-intranet-private-ip-untrusted-cidr-other-range": '[windows]\nuntrusted_cidrs = ["10.99.0.0/16"]\n',
+    "untrusted-cidr-origin-on-another-lab-address": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }
+
+
+# Scenarios run with a newly-observed-domain store: a week of history up to a minute before the
+# scenario, knowing these domains (the file `scan --nod-store` writes).
+FIRST_SEEN = {
+    "allowlisted-cdn-microsoft-after-warmup": ["bbc.co.uk", "wikipedia.org"],
+    "newly-observed-domain": ["bbc.co.uk", "wikipedia.org"],
+    "newly-observed-domain-second-host": ["bbc.co.uk", "wikipedia.org"],
+    "nod-replay-three-hours-warmed-store": ["alpine-trails.net", "bbc.co.uk", "harbour-times.com", "recipe-box.org",
+                                            "wikipedia.org"],
+}
+
+
+def first_seen_store(base, domains):
+    start = int((base - timedelta(days=7)).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    last = int((base - timedelta(minutes=1)).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    lines = [json.dumps({"clickchain_first_seen": 1, "start_ms": start, "last_ms": last}, separators=(",", ":"))]
+    lines += [json.dumps({"domain": d, "first_ms": start + 1000 * i}, separators=(",", ":"))
+              for i, d in enumerate(sorted(domains))]
+    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -1151,12 +1260,17 @@ def main():
         # A day of 2024 per scenario (stable: from its name), at 09:00 UTC (08:00 where the
         # newly-observed-domain warm-up matters).
         offset = int(hashlib.md5(name.encode()).hexdigest(), 16) % 200
-        warmup = name in ("allowlisted-cdn-microsoft-after-warmup", "newly-observed-domain")
+        warmup = name in ("allowlisted-cdn-microsoft-after-warmup", "newly-observed-domain",
+                          "newly-observed-domain-no-store", "nod-replay-three-hours-ordinary-browsing",
+                          "nod-replay-three-hours-warmed-store")
         base = day + timedelta(days=offset, hours=-1 if warmup else 0)
         s = Scenario(name, base.isoformat())
         fn(s)
         with open(f"{name}.ndjson", "w") as f:
             f.write("\n".join(s.lines()) + "\n")
+        if name in FIRST_SEEN:
+            with open(f"{name}.first-seen", "w") as f:
+                f.write(first_seen_store(base, FIRST_SEEN[name]))
         if name in TOML:
             with open(f"{name}.toml", "w") as f:
                 f.write(f"# Variant: the events of the scenario it names in README.md, with this change.\n{TOML[name]}")

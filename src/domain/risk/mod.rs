@@ -8,6 +8,7 @@ use ipnet::IpNet;
 
 use super::first_seen::FirstSeen;
 use super::lexical::LabelStats;
+use super::lookalike::Brands;
 use super::net::{is_public, parse_cidr, RangeSet};
 use super::psl::{normalize, DomainName};
 use super::{defaults, DomainError};
@@ -30,8 +31,13 @@ pub struct RiskSettings {
     pub allowed_cdns: Vec<String>,
     /// Trusted address ranges (private and reserved ranges belong here).
     pub allowed_cidrs: Vec<String>,
+    /// Address ranges that are always untrusted: checked before every allowlist and before
+    /// the built-in trust of private and loopback addresses (an internal phishing test, a lab).
+    pub untrusted_cidrs: Vec<String>,
     /// Dynamic-DNS domains: matched like `allowed_cdns` (suffix, registrable domain, or parent).
     pub dynamic_dns_suffixes: Vec<String>,
+    /// Well-known brands (ASCII names such as `paypal`) that punycode lookalikes imitate.
+    pub lookalike_brands: Vec<String>,
     /// Score (0-100) at or above which a destination is untrusted.
     pub risk_threshold: u8,
 }
@@ -42,7 +48,9 @@ impl Default for RiskSettings {
             suspicious_tlds: defaults::default_suspicious_tlds(),
             allowed_cdns: defaults::default_allowed_cdns(),
             allowed_cidrs: defaults::default_allowed_cidrs(),
+            untrusted_cidrs: Vec::new(),
             dynamic_dns_suffixes: defaults::default_dynamic_dns_suffixes(),
+            lookalike_brands: defaults::default_lookalike_brands(),
             risk_threshold: defaults::DEFAULT_RISK_THRESHOLD,
         }
     }
@@ -83,14 +91,18 @@ impl Verdict {
 /// |---|---|---|---|
 /// | `AllowedCdn` | `allowed_cdn` | - | name matches `allowed_cdns` |
 /// | `AllowedCidr` | `allowed_cidr` | - | address in `allowed_cidrs` (private/reserved ranges) |
+/// | `UntrustedCidr` | `untrusted_cidr` | 100 | address in `untrusted_cidrs` (checked first) |
 /// | `SuspiciousTld` | `suspicious_tld` | 30 | suffix (or a parent of it) in `suspicious_tlds` |
 /// | `DynamicDns` | `dynamic_dns` | 30 | name is or is under a `dynamic_dns_suffixes` entry |
 /// | `Punycode` | `punycode` | 20 | a label starts with `xn--` (IDN, possible homograph) |
+/// | `MixedScript` | `mixed_script` | 100 | a punycode label decodes to letters of several scripts |
+/// | `BrandLookalike` | `brand_lookalike` | 100 | a punycode label's confusable skeleton spells a `lookalike_brands` entry |
 /// | `HighEntropy` | `high_entropy` | 40 | label >= 8 chars, entropy >= 3.0 bits/char and vowels <= 20 % |
 /// | `ManyDigits` | `many_digits` | 25 | label has >= 3 digits making >= 30 % of it |
 /// | `ManyHyphens` | `many_hyphens` | 20 | label has >= 2 hyphens |
 /// | `LongName` | `long_name` | 15 | label longer than 20 chars |
-/// | `NewlyObserved` | `newly_observed` | 25 | registrable domain first seen after the warm-up |
+/// | `NewlyObserved` | `newly_observed` | 25 | registrable domain first seen after the warm-up, and the store has history |
+/// | `NewlyObservedNoHistory` | `newly_observed_no_history` | 25 | the same, with a store of less than `nod_warmup` of history (a score signal only) |
 /// | `IpNoName` | `ip_no_name` | 40 | public address reached without any name |
 /// | `RiskAtThreshold` | `risk_at_threshold` | - | score >= `risk_threshold` |
 ///
@@ -125,6 +137,15 @@ pub enum Reason {
     IpNoName,
     /// The score reached the configured threshold.
     RiskAtThreshold,
+    /// The registrable domain was not seen before, but the store holds too little history for
+    /// that alone to distrust it: a score signal only.
+    NewlyObservedNoHistory,
+    /// The address is in `untrusted_cidrs`.
+    UntrustedCidr,
+    /// A punycode label mixes scripts (Latin with Cyrillic, Greek with Latin, ...).
+    MixedScript,
+    /// A punycode label's confusable skeleton spells a well-known brand.
+    BrandLookalike,
 }
 
 impl Reason {
@@ -143,7 +164,25 @@ impl Reason {
             Reason::LongName => "long_name",
             Reason::IpNoName => "ip_no_name",
             Reason::RiskAtThreshold => "risk_at_threshold",
+            Reason::NewlyObservedNoHistory => "newly_observed_no_history",
+            Reason::UntrustedCidr => "untrusted_cidr",
+            Reason::MixedScript => "mixed_script",
+            Reason::BrandLookalike => "brand_lookalike",
         }
+    }
+
+    /// Whether this reason alone makes a destination untrusted (a hard signal): a suspicious
+    /// TLD, newly observed with history, a public address without a name, an `untrusted_cidrs`
+    /// address, or the score at the threshold. The others only add to the score.
+    pub const fn untrusts(self) -> bool {
+        matches!(
+            self,
+            Reason::SuspiciousTld
+                | Reason::NewlyObserved
+                | Reason::IpNoName
+                | Reason::UntrustedCidr
+                | Reason::RiskAtThreshold
+        )
     }
 
     /// The score weight (see the table on [`Reason`]); 0 for reasons that are not scored.
@@ -152,7 +191,8 @@ impl Reason {
             Reason::SuspiciousTld | Reason::DynamicDns => 30,
             Reason::Punycode | Reason::ManyHyphens => 20,
             Reason::HighEntropy | Reason::IpNoName => 40,
-            Reason::ManyDigits | Reason::NewlyObserved => 25,
+            Reason::ManyDigits | Reason::NewlyObserved | Reason::NewlyObservedNoHistory => 25,
+            Reason::UntrustedCidr | Reason::MixedScript | Reason::BrandLookalike => 100,
             Reason::LongName => 15,
             Reason::AllowedCdn | Reason::AllowedCidr | Reason::RiskAtThreshold => 0,
         }
@@ -185,7 +225,9 @@ pub struct RiskPolicy {
     suspicious_tlds: HashSet<String>,
     allowed_cdns: HashSet<String>,
     allowed_cidrs: RangeSet,
+    untrusted_cidrs: RangeSet,
     dynamic_dns: HashSet<String>,
+    brands: Brands,
     threshold: u8,
 }
 
@@ -196,12 +238,22 @@ impl RiskPolicy {
             return Err(DomainError::BadThreshold { value: settings.risk_threshold });
         }
         let allowed_cidrs: Vec<IpNet> =
-            settings.allowed_cidrs.iter().map(|entry| parse_cidr(entry)).collect::<Result<_, _>>()?;
+            settings.allowed_cidrs.iter().map(|entry| parse_cidr("allowed_cidrs", entry)).collect::<Result<_, _>>()?;
+        let untrusted_cidrs: Vec<IpNet> = settings
+            .untrusted_cidrs
+            .iter()
+            .map(|entry| parse_cidr("untrusted_cidrs", entry))
+            .collect::<Result<_, _>>()?;
+        // Sorted: of two brands a label imitates, the first in name order is reported.
+        let mut brands: Vec<String> = domain_set("lookalike_brands", &settings.lookalike_brands)?.into_iter().collect();
+        brands.sort_unstable();
         Ok(RiskPolicy {
             suspicious_tlds: domain_set("suspicious_tlds", &settings.suspicious_tlds)?,
             allowed_cdns: domain_set("allowed_cdns", &settings.allowed_cdns)?,
             allowed_cidrs: RangeSet::new(&allowed_cidrs),
+            untrusted_cidrs: RangeSet::new(&untrusted_cidrs),
             dynamic_dns: domain_set("dynamic_dns_suffixes", &settings.dynamic_dns_suffixes)?,
+            brands: Brands::new(&brands),
             threshold: settings.risk_threshold,
         })
     }
@@ -223,15 +275,25 @@ impl RiskPolicy {
         self.allowed_cidrs.contains(ip)
     }
 
+    /// Whether `ip` (IPv4-mapped IPv6 addresses also as IPv4) is within `untrusted_cidrs`.
+    pub fn is_untrusted_ip(&self, ip: IpAddr) -> bool {
+        self.untrusted_cidrs.contains(ip)
+    }
+
     /// Classifies an egress destination at event time `at_ms` (milliseconds, any epoch).
     ///
+    /// * An address in `untrusted_cidrs` is untrusted before anything else is looked at
+    ///   (reason [`Reason::UntrustedCidr`], score 100): no allowlist and no built-in trust of
+    ///   private or loopback addresses applies to it.
     /// * `allowlisted` = the name matches `allowed_cdns` OR the address is in `allowed_cidrs`.
     ///   An allowlisted destination is not scored, not recorded in `first_seen`, and never
     ///   untrusted; its reasons are [`Reason::AllowedCdn`] / [`Reason::AllowedCidr`].
     /// * Otherwise the score is the capped sum of the weights in the table on [`Reason`];
     ///   `first_seen` is consulted (and updated) with the registrable domain, if there is one.
-    /// * `untrusted` = !allowlisted AND (suspicious TLD OR newly observed OR
-    ///   score >= threshold OR (no name AND a public address)). "Public" excludes private,
+    /// * `untrusted` = !allowlisted AND (suspicious TLD OR newly observed with a store that has
+    ///   history ([`FirstSeen::has_history`]) OR score >= threshold OR (no name AND a public
+    ///   address)). Newly observed without history is [`Reason::NewlyObservedNoHistory`], a
+    ///   score signal only. "Public" excludes private,
     ///   loopback, link-local, CGNAT, unique-local, unspecified, multicast and broadcast
     ///   addresses even when they are missing from `allowed_cidrs`.
     pub fn assess(&self, dest: Destination<'_>, first_seen: &mut FirstSeen, at_ms: i64) -> Verdict {
@@ -245,8 +307,40 @@ impl RiskPolicy {
         self.verdict(Destination { ip: None, name: Some(name) }, None, 0)
     }
 
+    /// Classifies a destination without the newly-observed check (nothing is recorded): what
+    /// the engine decides for it when the name is not newly observed.
+    pub fn assess_stateless(&self, dest: Destination<'_>) -> Verdict {
+        self.verdict(dest, None, 0)
+    }
+
+    /// The entries of each list that `name` matches, as (list, entry).
+    pub fn list_matches(&self, name: &DomainName) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let lists = [
+            ("allowed_cdns", &self.allowed_cdns),
+            ("suspicious_tlds", &self.suspicious_tlds),
+            ("dynamic_dns_suffixes", &self.dynamic_dns),
+        ];
+        for (list, set) in lists {
+            let within = if list == "suspicious_tlds" { &name.suffix } else { &name.name };
+            if let Some(entry) = dot_suffixes(within).find(|s| set.contains(*s)) {
+                out.push((list, entry.to_owned()));
+            }
+        }
+        if let Some(brand) = self.imitated_brand(name) {
+            out.push(("lookalike_brands", brand));
+        }
+        out
+    }
+
     fn verdict(&self, dest: Destination<'_>, first_seen: Option<&mut FirstSeen>, at_ms: i64) -> Verdict {
         let mut verdict = Verdict::default();
+        if dest.ip.is_some_and(|ip| self.is_untrusted_ip(ip)) {
+            verdict.reasons.push(Reason::UntrustedCidr);
+            verdict.score = Reason::UntrustedCidr.weight();
+            verdict.untrusted = true;
+            return verdict;
+        }
         if dest.name.is_some_and(|n| self.is_allowed_cdn(n)) {
             verdict.reasons.push(Reason::AllowedCdn);
         }
@@ -258,28 +352,35 @@ impl RiskPolicy {
             return verdict;
         }
 
-        let mut hard = false;
         match dest.name {
             Some(name) => {
                 if self.is_suspicious_tld(name) {
                     verdict.reasons.push(Reason::SuspiciousTld);
-                    hard = true;
                 }
                 if matches_set(&self.dynamic_dns, name) {
                     verdict.reasons.push(Reason::DynamicDns);
                 }
                 lexical_reasons(name, &mut verdict.reasons);
+                let lookalike = self.brands.check(name);
+                if lookalike.mixed_script {
+                    verdict.reasons.push(Reason::MixedScript);
+                }
+                if lookalike.brand.is_some() {
+                    verdict.reasons.push(Reason::BrandLookalike);
+                }
                 if let (Some(reg), Some(seen)) = (&name.registrable, first_seen) {
                     if seen.observe(reg, at_ms) {
-                        verdict.reasons.push(Reason::NewlyObserved);
-                        hard = true;
+                        if seen.has_history() {
+                            verdict.reasons.push(Reason::NewlyObserved);
+                        } else {
+                            verdict.reasons.push(Reason::NewlyObservedNoHistory);
+                        }
                     }
                 }
             }
             None => {
                 if dest.ip.is_some_and(is_public) {
                     verdict.reasons.push(Reason::IpNoName);
-                    hard = true;
                 }
             }
         }
@@ -287,10 +388,14 @@ impl RiskPolicy {
         verdict.score = sum.min(100) as u8;
         if verdict.score >= self.threshold {
             verdict.reasons.push(Reason::RiskAtThreshold);
-            hard = true;
         }
-        verdict.untrusted = hard;
+        verdict.untrusted = verdict.reasons.iter().any(|r| r.untrusts());
         verdict
+    }
+
+    /// The `lookalike_brands` entry a punycode label of `name` imitates, if any.
+    pub fn imitated_brand(&self, name: &DomainName) -> Option<String> {
+        self.brands.check(name).brand
     }
 
     fn is_suspicious_tld(&self, name: &DomainName) -> bool {

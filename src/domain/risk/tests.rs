@@ -62,10 +62,15 @@ fn individual_signals() {
     assert!(assess_warm(&p, "x.freedns.afraid.org").has(Reason::DynamicDns));
     assert!(!assess_warm(&p, "afraid.org").has(Reason::DynamicDns));
 
-    let v = assess_warm(&p, "xn--pple-43d.com"); // Cyrillic "а" + "pple"
+    // A Cyrillic "а" among Latin letters spelling apple: a lookalike on both counts.
+    let v = assess_warm(&p, "xn--pple-43d.com");
+    let lookalike = [Reason::Punycode, Reason::MixedScript, Reason::BrandLookalike, Reason::RiskAtThreshold];
+    assert_eq!((v.score, v.reasons.as_slice()), (100, &lookalike[..]));
+    assert!(v.untrusted);
+    assert!(assess_warm(&p, "xn--80ak6aa92e.com").has(Reason::BrandLookalike));
+    // A single-script IDN that spells no brand is only punycode.
+    let v = assess_warm(&p, "www.xn--mnchen-3ya.de");
     assert_eq!((v.score, v.reasons.as_slice()), (20, &[Reason::Punycode][..]));
-    assert!(assess_warm(&p, "xn--80ak6aa92e.com").has(Reason::Punycode));
-    assert!(assess_warm(&p, "www.xn--mnchen-3ya.de").has(Reason::Punycode));
 
     assert_eq!(assess_warm(&p, "a-b-c.net").reasons, [Reason::ManyHyphens]);
     assert!(assess_warm(&p, "a-b.net").reasons.is_empty());
@@ -166,8 +171,21 @@ fn untrusted_rules() {
     // Public IP WITH a name is not `ip_no_name`.
     assert!(!v.has(Reason::IpNoName));
 
-    // After the warm-up a new registrable domain is untrusted.
+    // After the warm-up a new registrable domain is newly observed, but this run's store has no
+    // history from before it: a score signal only.
     let fresh = name("cdn.fresh-site.org");
+    let v = p.assess(Destination { ip, name: Some(&fresh) }, &mut fs, HOUR);
+    assert!(!v.untrusted && v.has(Reason::NewlyObservedNoHistory), "{v:?}");
+    assert_eq!(v.score, 25);
+
+    // With a store that covered the warm-up before this run, a new domain is untrusted.
+    let mut fs = FirstSeen::new(HOUR, 1000);
+    let store = format!(
+        "{{\"clickchain_first_seen\":1,\"start_ms\":{},\"last_ms\":0}}\n{{\"domain\":\"example.org\",\"first_ms\":{}}}\n",
+        -HOUR, -HOUR
+    );
+    fs.read_from(store.as_bytes(), std::path::Path::new("nod.ndjson")).unwrap();
+    assert!(fs.has_history());
     let v = p.assess(Destination { ip, name: Some(&fresh) }, &mut fs, HOUR);
     assert!(v.untrusted && v.has(Reason::NewlyObserved), "{v:?}");
     assert_eq!(v.score, 25);
