@@ -15,24 +15,35 @@ use std::sync::Arc;
 use clickchain_adapters::{ProcKey, SourceRef};
 use rustc_hash::FxHashMap;
 
-/// An answer noted on arrival.
+/// An answer noted on arrival, for one of its addresses.
 #[derive(Debug)]
 pub(crate) struct EarlyAnswer {
-    pub host: Arc<str>,
+    /// The host, as an index into [`LateDns::hosts`].
+    host: u32,
     pub name: Arc<str>,
     pub time: i64,
     pub proc: Option<ProcKey>,
     pub source: SourceRef,
+    ip: IpAddr,
+    /// The sequence number of the previous answer noted for the same address, if any.
+    prev: Option<u64>,
 }
 
-/// Answers that arrived but may not be released yet, by address; only kept when a grace is set.
+/// Answers that arrived but may not be released yet; only kept when a grace is set.
+///
+/// One ring in arrival order (nearly time order), each answer linked to the previous one for
+/// its address, and each address to its latest answer: noting and expiring allocate nothing
+/// per address, which a map of per-address lists did for nearly every answer.
 #[derive(Default)]
 pub(crate) struct LateDns {
     grace: i64,
-    /// Each address's answers in arrival order (nearly time order).
-    by_ip: FxHashMap<IpAddr, VecDeque<EarlyAnswer>>,
-    /// (time, address), in arrival order: what [`LateDns::expire`] walks.
-    order: VecDeque<(i64, IpAddr)>,
+    ring: VecDeque<EarlyAnswer>,
+    /// The sequence number of the ring's front.
+    front: u64,
+    /// Each address's latest answer (a sequence number).
+    latest: FxHashMap<IpAddr, u64>,
+    /// Host names of the answers in the ring, interned (cleared when the ring empties).
+    hosts: FxHashMap<Box<str>, u32>,
 }
 
 impl LateDns {
@@ -51,6 +62,15 @@ impl LateDns {
         self.grace
     }
 
+    fn host_id(&mut self, host: &str) -> u32 {
+        if let Some(&id) = self.hosts.get(host) {
+            return id;
+        }
+        let id = self.hosts.len() as u32;
+        self.hosts.insert(host.into(), id);
+        id
+    }
+
     /// Notes an answer that arrived (whether or not it will be released).
     pub fn note(
         &mut self,
@@ -64,17 +84,20 @@ impl LateDns {
         if self.grace == 0 || answers.is_empty() {
             return;
         }
-        let host: Arc<str> = Arc::from(host);
+        let host = self.host_id(host);
         let name: Arc<str> = Arc::from(query.trim_end_matches('.'));
-        for ip in answers {
-            self.by_ip.entry(*ip).or_default().push_back(EarlyAnswer {
-                host: Arc::clone(&host),
+        for &ip in answers {
+            let seq = self.front + self.ring.len() as u64;
+            let prev = self.latest.insert(ip, seq);
+            self.ring.push_back(EarlyAnswer {
+                host,
                 name: Arc::clone(&name),
                 time,
                 proc: proc.cloned(),
                 source: source.clone(),
+                ip,
+                prev,
             });
-            self.order.push_back((time, *ip));
         }
     }
 
@@ -84,35 +107,32 @@ impl LateDns {
     pub fn expire(&mut self, released: i64) {
         // Arrival order is nearly time order; an answer that arrived out of order may wait
         // behind a younger one a little longer, which costs memory only.
-        while let Some(&(t, ip)) = self.order.front() {
-            if t > released {
-                break;
+        while self.ring.front().is_some_and(|a| a.time <= released) {
+            let gone = self.ring.pop_front().expect("a front");
+            if self.latest.get(&gone.ip) == Some(&self.front) {
+                self.latest.remove(&gone.ip);
             }
-            self.order.pop_front();
-            if let Some(list) = self.by_ip.get_mut(&ip) {
-                // From the front only: an address answered often keeps a long list, and a scan
-                // of all of it per expired answer was quadratic. An older answer left behind a
-                // younger one names nothing: `after` wants answers younger than a connection
-                // released later.
-                while list.front().is_some_and(|a| a.time <= released) {
-                    list.pop_front();
-                }
-                if list.is_empty() {
-                    self.by_ip.remove(&ip);
-                }
-            }
+            self.front += 1;
+        }
+        if self.ring.is_empty() {
+            self.hosts.clear();
         }
     }
 
     /// Answers for `ip` on `host` logged within the grace after `time`, earliest first.
     pub fn after(&self, host: &str, ip: IpAddr, time: i64) -> Vec<&EarlyAnswer> {
-        let mut found: Vec<&EarlyAnswer> = self
-            .by_ip
-            .get(&ip)
-            .into_iter()
-            .flatten()
-            .filter(|a| &*a.host == host && a.time > time && a.time - time <= self.grace)
-            .collect();
+        let Some(&host) = self.hosts.get(host) else { return Vec::new() };
+        let mut found = Vec::new();
+        let mut next = self.latest.get(&ip).copied();
+        // Links older than the front lead to answers already expired.
+        while let Some(a) = next.and_then(|seq| seq.checked_sub(self.front)).and_then(|i| self.ring.get(i as usize)) {
+            if a.host == host && a.time > time && a.time - time <= self.grace {
+                found.push(a);
+            }
+            next = a.prev;
+        }
+        // Earliest first; answers of one time in arrival order, as they were noted.
+        found.reverse();
         found.sort_by_key(|a| a.time);
         found
     }
@@ -143,13 +163,57 @@ mod tests {
         l.expire(10_049);
         assert_eq!(names(&l, "WS-1", 10_000).len(), 1, "not released yet");
         l.expire(10_050);
-        assert!(l.by_ip.is_empty() && l.order.is_empty());
+        assert!(l.latest.is_empty() && l.ring.is_empty() && l.hosts.is_empty());
+    }
+
+    /// Against a plain list of every noted answer: the same answers, in the same order, for
+    /// every host, address and connection time, as answers are noted and expired.
+    #[test]
+    fn answers_equal_those_of_a_plain_list() {
+        let ips: Vec<IpAddr> = (1..=4).map(|i| IpAddr::from([198, 51, 100, i])).collect();
+        let mut l = LateDns::new(3);
+        let mut all: Vec<(&str, String, i64, IpAddr)> = Vec::new();
+        let mut x = 0x2545_f491_u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let (mut time, mut released) = (0i64, i64::MIN);
+        for step in 0..400 {
+            // Answers arrive after what was released (anything older is late and dropped).
+            time = (time + next(3) as i64).max(released + 1);
+            let host = ["WS-1", "WS-2"][next(2) as usize];
+            let answers: Vec<IpAddr> = (0..1 + next(2)).map(|_| ips[next(4) as usize]).collect();
+            let name = format!("n{step}.example");
+            l.note(host, &name, &answers, time, None, &src());
+            all.extend(answers.iter().map(|&ip| (host, name.clone(), time, ip)));
+            if next(4) == 0 {
+                released = released.max(time - next(4) as i64);
+                l.expire(released);
+            }
+            for host in ["WS-1", "WS-2", "WS-3"] {
+                for &ip in &ips {
+                    for at in [released.max(time - 5), time - 2, time] {
+                        let got: Vec<&str> = l.after(host, ip, at).into_iter().map(|a| &*a.name).collect();
+                        let mut want: Vec<&(&str, String, i64, IpAddr)> = all
+                            .iter()
+                            .filter(|(h, _, t, i)| *h == host && *i == ip && *t > released && *t > at && *t - at <= 3)
+                            .collect();
+                        want.sort_by_key(|a| a.2);
+                        let want: Vec<&str> = want.into_iter().map(|a| a.1.as_str()).collect();
+                        assert_eq!(got, want, "step {step}, {host} {ip} at {at}, time {time}, released {released}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
     fn no_grace_keeps_nothing() {
         let mut l = LateDns::new(0);
         l.note("WS-1", "a.example", &["198.51.100.7".parse().unwrap()], 1, None, &src());
-        assert!(l.by_ip.is_empty());
+        assert!(l.ring.is_empty());
     }
 }
