@@ -98,6 +98,24 @@ impl DnsCache {
         }
     }
 
+    /// The latest answer (and its address) to `root`'s lineage logged within `since..=until`
+    /// whose name `wanted` accepts. A scan of the cache: it runs only for downloads whose
+    /// origin names an untrusted domain that no carried connection reached.
+    pub fn latest_of_root(
+        &self,
+        root: Tagged,
+        since: i64,
+        until: i64,
+        mut wanted: impl FnMut(&str) -> bool,
+    ) -> Option<(IpAddr, &DnsEntry)> {
+        let fits = |e: &&DnsEntry| e.root == Some(root) && e.time >= since && e.time <= until;
+        self.by_ip
+            .iter()
+            .flat_map(|(ip, q)| q.iter().filter(fits).map(move |e| (*ip, e)))
+            .filter(|(_, e)| wanted(&e.name))
+            .max_by_key(|(ip, e)| (e.time, *ip))
+    }
+
     /// The name `ip` was last resolved from at or before `time` (not older than `ttl`),
     /// preferring answers to the same link root.
     pub fn lookup(&self, ip: IpAddr, time: i64, ttl: i64, root: Option<Tagged>) -> Option<&DnsEntry> {

@@ -229,6 +229,42 @@ def _(s):
              strip_none(motw("https://invoice-portal.top/files/Invoice_0611.exe")))
 
 
+@scenario("dns-only-egress-other-domain")
+def _(s):
+    # No connection logged; the lineage resolved a risky name, but the file came from another.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
+    w.dns(600.7, edge, "docs-cdn.top", ["203.0.113.78"])
+    w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
+    w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe",
+             strip_none(motw("https://invoice-portal.top/files/Invoice_0611.exe")))
+
+
+@scenario("dns-only-egress-no-origin")
+def _(s):
+    # No connection logged and no Mark of the Web: a DNS answer alone is no egress.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
+    w.dns(600.7, edge, "invoice-portal.top", ["203.0.113.77"])
+    w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
+    w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe")
+
+
+@scenario("dns-only-egress-subdomain-no-click")
+def _(s):
+    # Edge started from the taskbar; its network service resolved a host under the origin's
+    # registrable domain; no connection logged.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.dns(300.0, net, "cdn.docs-viewer.top", ["203.0.113.79"])
+    w.write(309.0, edge, DL + "Unconfirmed 330021.crdownload")
+    w.rename(312.0, edge, DL + "Unconfirmed 330021.crdownload", DL + "Statement_May.iso",
+             strip_none(motw("https://dl.docs-viewer.top/f/Statement_May.iso")))
+
+
 @scenario("step-egress-trusted-only")
 def _(s):
     w = s.host(WIN, "windows")
@@ -721,6 +757,31 @@ def _(s):
              strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
 
 
+@scenario("address-only-egress-trusted-origin-min-weak")
+def _(s):
+    # The same, at min_strength = weak.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.connect(400.0, net, "203.0.113.90")
+    w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
+    w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
+             strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+
+
+@scenario("address-only-egress-before-gap-trusted-origin-min-weak")
+def _(s):
+    # The address-only connection came 5 min before the download from the trusted host: not
+    # the one that fetched it.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.connect(100.0, net, "203.0.113.90")
+    w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
+    w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
+             strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+
+
 def referrer_origin(w, s, referrer, ad_host, write_at):
     """Chrome reaches `ad_host` (a risky ad host) at 120.2 s; a page-built download (HostUrl
     about:internet) whose MotW ReferrerUrl is `referrer` gets its name at `write_at`."""
@@ -893,7 +954,8 @@ def _(s):
     s.keep_order = True
     w = s.host(WIN, "windows")
     e = out_of_order_events(w, s)
-    for k in ["explorer", "outlook", "edge", "net", "dns1", "dns2", "partial", "rename"]:
+    # No DNS answers: with one on the file's origin domain, it would stand for the egress.
+    for k in ["explorer", "outlook", "edge", "net", "partial", "rename"]:
         e[k]()
     w.dns(613.301, g(s, "edge"), "www.bing.com", ["198.51.100.3"])
     e["conn2"]()  # 608.300 s: 5.001 s behind the newest event: dropped as late (the only egress)
@@ -999,6 +1061,12 @@ def mac_click(m, chrome, helper, url, name, ip, t=600.0):
     m.connect(t + 0.4, helper, ip)
 
 
+def quarantine_visible(m, chrome):
+    """An earlier download got its quarantine flag: this host's log shows quarantine flags, so a
+    missing one is a finding (hosts whose inputs never show one are `quarantine_unknown`)."""
+    m.attr(300.0, chrome, MDL + "earlier-download.dmg", "quarantine_set")
+
+
 def mac_trailer(m, chrome, helper, t=700.0):
     """Later, unrelated trusted browsing (so every quarantine grace period has passed)."""
     m.dns(t, chrome, "www.apple.com", ["198.51.100.81"])
@@ -1021,6 +1089,7 @@ def _(s):
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
     m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
             origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"})
@@ -1031,10 +1100,34 @@ def _(s):
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://zoom.us/download", "zoom.us", "198.51.100.85")
     m.dns(605.0, chrome, "cdn.zoom.us", ["198.51.100.86"])
     m.connect(605.2, helper, "198.51.100.86")
     m.write(609.0, chrome, MDL + "Zoom.pkg", origin={"url": "https://cdn.zoom.us/prod/6.0.11.35001/Zoom.pkg"})
+    mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-quarantine-invisible-no-finding")
+def _(s):
+    # The with-chain download, on a host whose inputs never show a quarantine flag (ECS, say).
+    m = s.host("mbp-7", "macos")
+    chrome, helper = mac_chrome(m)
+    mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
+    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
+            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"})
+    mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-quarantine-field-says-missing")
+def _(s):
+    # A native source that states the flag with the write: it can report quarantine.
+    m = s.host("mbp-7", "macos")
+    chrome, helper = mac_chrome(m)
+    mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
+    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
+            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome",
+                    "quarantine": False})
     mac_trailer(m, chrome, helper)
 
 
@@ -1061,6 +1154,7 @@ def _(s):
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://zoom-meeting.click/j/88120044", "zoom-meeting.click", "203.0.113.97")
     m.write(630.0, chrome, "/private/var/folders/7h/k3lz5x9n1qd2b0w8m4v6c0hr0000gn/T/TemporaryItems/"
                            "NSIRD_Google Chrome_r2A9sL/zoom-join.command")
@@ -1139,6 +1233,8 @@ TOML = {
     "window-observed-inside-5m-window": '[windows]\ntime_window = "5m"\n',
     "gap-edge-weak-min-weak": '[windows]\nmin_strength = "weak"\n',
     "benign-risky-visit-then-trusted-download-min-weak": '[windows]\nmin_strength = "weak"\n',
+    "address-only-egress-trusted-origin-min-weak": '[windows]\nmin_strength = "weak"\n',
+    "address-only-egress-before-gap-trusted-origin-min-weak": '[windows]\nmin_strength = "weak"\n',
     "dyndns-plain-risk-score-30": "[windows]\ndomain_risk_score = 30\n",
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',

@@ -27,6 +27,9 @@ fn start_as(
         exec_in_place: true,
         time,
         source,
+        user: None,
+        built: false,
+        adopt: None,
     })
 }
 
@@ -199,6 +202,9 @@ fn start_image(
         exec_in_place: true,
         time,
         source,
+        user: None,
+        built: false,
+        adopt: None,
     };
     t.start(new)
 }
@@ -368,6 +374,9 @@ fn windows_start_under_a_running_pid_is_never_an_exec() {
             exec_in_place: false,
             time,
             source: source.clone(),
+            user: None,
+            built: false,
+            adopt: None,
         };
         t.start(new).0
     };
