@@ -97,3 +97,28 @@ fn ecs_connection_of_a_helper_under_another_parent_is_no_egress_of_the_browser()
     let (alerts, _) = run(&["mac-browser.eslogger.jsonl", "mac-helper-of-terminal.ecs.ndjson"]);
     assert!(alerts.is_empty(), "{alerts:?}");
 }
+
+#[test]
+fn winlogbeat_sysmon_moved_to_ecs_is_read_as_sysmon() {
+    let (alerts, stats) = run(&["winlog-ecs-chain.jsonl"]);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = &alerts[0];
+    let egress = a.egress.as_ref().unwrap();
+    assert_eq!(
+        egress.domain.as_deref(),
+        Some("dl.invoice-portal.top"),
+        "the DNS answer names it, not the reverse lookup"
+    );
+    assert_eq!(a.strength, Some(clickchain::alert::Strength::Strong));
+    assert_eq!(a.write.path, r"C:\Users\alice\Downloads\Invoice_0612.exe");
+    assert_eq!(a.write.renamed_from.as_deref(), Some(r"C:\Users\alice\Downloads\Unconfirmed 55120.crdownload"));
+    assert_eq!(a.lineage.len(), 1, "{:?}", a.lineage);
+    assert_eq!(stats.classified.inferred_links, 0);
+}
+
+#[test]
+fn winlogbeat_reverse_lookup_does_not_name_a_connection_a_dns_answer_names() {
+    let (alerts, stats) = run(&["winlog-ecs-reverse-lookup-risky.jsonl"]);
+    assert!(alerts.is_empty(), "{alerts:?}");
+    assert_eq!(stats.classified.egress_trusted, 1, "named officecdn.microsoft.com by its DNS answer");
+}

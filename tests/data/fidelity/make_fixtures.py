@@ -148,3 +148,64 @@ with open("mac-browser.eslogger.jsonl", "w") as f:
 for name, parent in (("helper-of-chrome", 1790), ("helper-of-terminal", 600)):
     with open(f"mac-{name}.ecs.ndjson", "w") as f:
         f.write("".join(json.dumps(ecs_connect(sec, parent), separators=(",", ":")) + "\n" for sec in (300, 300.5)))
+
+# Winlogbeat / Elastic Agent: Sysmon records whose fields an ingest pipeline moved from
+# `winlog.event_data` to ECS (only `RuleName` and, for EID 15, `Contents` stay).
+ECS_IDS = {"explorer": ("5c1d7a10-1111-6650-0000-0000000000e1", 4100), "chrome": ("5c1d7a10-2222-6650-0000-0000000000e2", 5200),
+           "util": ("5c1d7a10-4444-6650-0000-0000000000e4", 5404)}
+
+
+def wl(sec, eid, who, ecs, event_data=None):
+    m, s = divmod(sec, 60)
+    guid, pid = ECS_IDS[who]
+    doc = {"@timestamp": f"{DAY}T09:{int(m):02d}:{s:06.3f}Z",
+           "host": {"name": "WS-042", "os": {"type": "windows"}},
+           "winlog": {"event_id": str(eid), "channel": "Microsoft-Windows-Sysmon/Operational",
+                      "provider_name": "Microsoft-Windows-Sysmon", "computer_name": "WS-042",
+                      "event_data": dict({"RuleName": "-"}, **(event_data or {}))},
+           "user": {"domain": "CORP", "name": "alice"},
+           "process": {"entity_id": guid, "pid": pid, "executable": CHROME if who != "explorer" else EXPLORER}}
+    for k, v in ecs.items():
+        doc.setdefault(k, {}).update(v) if isinstance(v, dict) else doc.__setitem__(k, v)
+    return doc
+
+
+def wl_start(sec, who, parent, cmd):
+    pg, pp = ECS_IDS[parent]
+    return wl(sec, 1, who, {"event": {"category": ["process"], "type": ["start"], "action": "Process Create (rule: ProcessCreate)"},
+                            "process": {"command_line": cmd, "parent": {"entity_id": pg, "pid": pp,
+                                                                        "executable": EXPLORER if parent == "explorer" else CHROME}}})
+
+
+def winlog_ecs(dns_name, reverse_name, motw):
+    final = DL + "Invoice_0612.exe"
+    rows = [
+        wl(0, 1, "explorer", {"event": {"category": ["process"], "type": ["start"]}}),
+        wl_start(20, "chrome", "explorer", f'"{CHROME}"'),
+        wl_start(20.4, "util", "chrome", f'"{CHROME}" --type=utility --utility-sub-type=network.mojom.NetworkService'),
+        wl(300, 22, "chrome", {"event": {"category": ["network"], "type": ["protocol", "info"], "action": "DNSEvent (DNS query)"},
+                               "dns": {"question": {"name": dns_name}, "resolved_ip": ["203.0.113.77"]}}),
+        wl(300.3, 3, "util", {"event": {"category": ["network"], "type": ["connection", "start"]},
+                              "network": {"direction": "egress", "transport": "tcp"},
+                              "destination": {"ip": "203.0.113.77", "port": 443, "domain": reverse_name}}),
+        wl(309, 11, "chrome", {"event": {"category": ["file"], "type": ["creation"], "action": "File created (rule: FileCreate)"},
+                               "file": {"path": DL + "Unconfirmed 55120.crdownload"}}),
+    ]
+    if motw:
+        rows.append(wl(312, 15, "chrome", {"event": {"category": ["file"], "type": ["change"], "action": "File stream created"},
+                                           "file": {"path": final + ":Zone.Identifier", "origin_url": motw,
+                                                    "Ext": {"windows": {"zone_identifier": 3}}}}))
+    else:
+        rows.append(wl(312, 11, "chrome", {"event": {"category": ["file"], "type": ["creation"]}, "file": {"path": final}}))
+    return rows
+
+
+for name, rows in {
+    # The DNS answer names the connection; Sysmon's reverse lookup (an allowlisted CDN) does not.
+    "winlog-ecs-chain": winlog_ecs("dl.invoice-portal.top", "a203-0-113-77.akamaiedge.net",
+                                   "https://dl.invoice-portal.top/f/Invoice_0612.exe"),
+    # The DNS answer names a trusted host; the reverse lookup a risky one: no egress.
+    "winlog-ecs-reverse-lookup-risky": winlog_ecs("officecdn.microsoft.com", "x7k2q9.top", None),
+}.items():
+    with open(f"{name}.jsonl", "w") as f:
+        f.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
