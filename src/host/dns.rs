@@ -214,4 +214,20 @@ mod tests {
         c.expire(950);
         assert_eq!(c.len, 50);
     }
+
+    #[test]
+    fn latest_of_root_takes_the_newest_wanted_answer_of_that_root_in_the_span() {
+        let mut c = DnsCache::default();
+        let ip = |n: u8| IpAddr::from([203, 0, 113, n]);
+        c.insert(ip(1), entry("a.evil.top", 100, Some(1)), 100);
+        c.insert(ip(2), entry("b.evil.top", 200, Some(1)), 100);
+        c.insert(ip(3), entry("c.evil.top", 300, Some(2)), 100);
+        c.insert(ip(4), entry("other.example", 250, Some(1)), 100);
+        let evil = |n: &str| n.ends_with("evil.top");
+        let found = c.latest_of_root((1, 1), 0, 1_000, evil).map(|(ip, e)| (ip, e.time));
+        assert_eq!(found, Some((ip(2), 200)), "the newest of root 1 (root 2's is not its)");
+        assert_eq!(c.latest_of_root((1, 1), 0, 150, evil).map(|(_, e)| e.time), Some(100), "none after the span");
+        assert!(c.latest_of_root((1, 1), 201, 1_000, evil).is_none(), "none before it");
+        assert!(c.latest_of_root((1, 9), 0, 1_000, evil).is_none(), "slot 1 reused");
+    }
 }
