@@ -217,39 +217,33 @@ def _(s):
              strip_none(motw("https://docs-viewer.top/files/Statement_May.iso")))
 
 
-@scenario("step-no-egress")
-def _(s):
+def dns_without_connect(s, name, ip, motw_url):
+    """Outlook -> Edge with the link; Edge resolves `name`, but no connection was recorded (no
+    network telemetry for it); the download's MotW HostUrl is `motw_url` (none when None)."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
-    # The name was resolved, but no connection was recorded (no network telemetry for it).
-    w.dns(600.7, edge, "invoice-portal.top", ["203.0.113.77"])
+    w.dns(600.7, edge, name, [ip])
     w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
     w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe",
-             strip_none(motw("https://invoice-portal.top/files/Invoice_0611.exe")))
+             strip_none(motw(motw_url)) if motw_url else None)
+
+
+@scenario("step-no-egress")
+def _(s):
+    dns_without_connect(s, "invoice-portal.top", "203.0.113.77", "https://invoice-portal.top/files/Invoice_0611.exe")
 
 
 @scenario("dns-only-egress-other-domain")
 def _(s):
-    # No connection logged; the lineage resolved a risky name, but the file came from another.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
-    w.dns(600.7, edge, "docs-cdn.top", ["203.0.113.78"])
-    w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
-    w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe",
-             strip_none(motw("https://invoice-portal.top/files/Invoice_0611.exe")))
+    # The lineage resolved a risky name, but the file came from another.
+    dns_without_connect(s, "docs-cdn.top", "203.0.113.78", "https://invoice-portal.top/files/Invoice_0611.exe")
 
 
 @scenario("dns-only-egress-no-origin")
 def _(s):
-    # No connection logged and no Mark of the Web: a DNS answer alone is no egress.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
-    w.dns(600.7, edge, "invoice-portal.top", ["203.0.113.77"])
-    w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
-    w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe")
+    # No Mark of the Web: a DNS answer alone is no egress.
+    dns_without_connect(s, "invoice-portal.top", "203.0.113.77", None)
 
 
 @scenario("dns-only-egress-subdomain-no-click")
@@ -744,42 +738,27 @@ def _(s):
              strip_none(motw("https://cdn.filehost-mirror.net/f/77/Contract_77.docm", "https://docs-portal.top/share/77")))
 
 
-@scenario("address-only-egress-trusted-origin")
-def _(s):
-    # A browser resolving names over HTTPS: no DNS answers, connects carry no name. The file's
-    # MotW names a government site.
+def address_only_then_trusted_download(s, connect_at):
+    """A browser resolving names over HTTPS: no DNS answers, connects carry no name. It reaches
+    an address at `connect_at`; the file saved at 409 s has a MotW naming a government site."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_desktop(w, s, 20.0)
-    w.connect(400.0, net, "203.0.113.90")
+    w.connect(connect_at, net, "203.0.113.90")
     w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
     w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
              strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
 
 
-@scenario("address-only-egress-trusted-origin-min-weak")
+@scenario("address-only-egress-trusted-origin", "address-only-egress-trusted-origin-min-weak")
 def _(s):
-    # The same, at min_strength = weak.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_desktop(w, s, 20.0)
-    w.connect(400.0, net, "203.0.113.90")
-    w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
-    w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
-             strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+    address_only_then_trusted_download(s, 400.0)
 
 
 @scenario("address-only-egress-before-gap-trusted-origin-min-weak")
 def _(s):
-    # The address-only connection came 5 min before the download from the trusted host: not
-    # the one that fetched it.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_desktop(w, s, 20.0)
-    w.connect(100.0, net, "203.0.113.90")
-    w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
-    w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
-             strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+    # 5 min before the download from the trusted host: not the connection that fetched it.
+    address_only_then_trusted_download(s, 100.0)
 
 
 def referrer_origin(w, s, referrer, ad_host, write_at):
@@ -1085,15 +1064,25 @@ def _(s):
     mac_trailer(m, chrome, helper)
 
 
-@scenario("an0180-quarantine-missing-with-chain")
-def _(s):
+def payroll_pkg(s, visible, stated=None):
+    """Chrome writes `PayrollHelper.pkg` from `payroll-update.monster` and no `quarantine_set`
+    follows; `visible`: an earlier flag shows the host's log reports them; `stated`: the write's
+    own `quarantine` field (None: not stated)."""
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
-    quarantine_visible(m, chrome)
+    if visible:
+        quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
-    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
-            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"})
+    origin = {"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"}
+    if stated is not None:
+        origin["quarantine"] = stated
+    m.write(609.0, chrome, MDL + "PayrollHelper.pkg", origin=origin)
     mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-quarantine-missing-with-chain")
+def _(s):
+    payroll_pkg(s, visible=True)
 
 
 @scenario("an0180-quarantine-missing-no-chain")
@@ -1110,25 +1099,14 @@ def _(s):
 
 @scenario("an0180-quarantine-invisible-no-finding")
 def _(s):
-    # The with-chain download, on a host whose inputs never show a quarantine flag (ECS, say).
-    m = s.host("mbp-7", "macos")
-    chrome, helper = mac_chrome(m)
-    mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
-    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
-            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"})
-    mac_trailer(m, chrome, helper)
+    # On a host whose inputs never show a quarantine flag (ECS, say).
+    payroll_pkg(s, visible=False)
 
 
 @scenario("an0180-quarantine-field-says-missing")
 def _(s):
     # A native source that states the flag with the write: it can report quarantine.
-    m = s.host("mbp-7", "macos")
-    chrome, helper = mac_chrome(m)
-    mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
-    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
-            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome",
-                    "quarantine": False})
-    mac_trailer(m, chrome, helper)
+    payroll_pkg(s, visible=False, stated=False)
 
 
 def grace(m, set_at):

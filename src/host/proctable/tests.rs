@@ -488,8 +488,16 @@ proptest::proptest! {
     }
 }
 
-/// A browser started by `user` (logged, no parent in the table).
-fn browser(t: &mut ProcTable, id: &str, user: Option<&str>, time: i64) -> Slot {
+/// A start of `C:\chrome.exe` (a link source) with no parent: logged (`built` false) or
+/// built, with the root lowering chose for it (`adopt`).
+fn chrome(
+    t: &mut ProcTable,
+    id: &str,
+    user: Option<&str>,
+    built: bool,
+    adopt: Option<Slot>,
+    time: i64,
+) -> (Slot, StartOutcome) {
     let key = ProcKey::Id(id.into());
     let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
     t.start(NewProc {
@@ -503,30 +511,14 @@ fn browser(t: &mut ProcTable, id: &str, user: Option<&str>, time: i64) -> Slot {
         time,
         source,
         user: user.map(Arc::from),
-        built: false,
-        adopt: None,
-    })
-    .0
-}
-
-/// A built start of a browser child under `adopt`.
-fn built_child(t: &mut ProcTable, id: &str, adopt: Option<Slot>, time: i64) -> (Slot, StartOutcome) {
-    let key = ProcKey::Id(id.into());
-    let source = SourceRef { input: Arc::from("t"), pos: Position::Line(2) };
-    t.start(NewProc {
-        key: &key,
-        parent: None,
-        image: Arc::from("C:\\chrome.exe"),
-        is_link_source: true,
-        lolbin: false,
-        forked: false,
-        exec_in_place: false,
-        time,
-        source,
-        user: None,
-        built: true,
+        built,
         adopt,
     })
+}
+
+/// A browser started by `user` (logged).
+fn browser(t: &mut ProcTable, id: &str, user: Option<&str>, time: i64) -> Slot {
+    chrome(t, id, user, false, None, time).0
 }
 
 #[test]
@@ -555,29 +547,13 @@ fn live_root_like_skips_ended_browsers() {
 fn built_start_adopted_by_a_root_is_inferred_and_inherits_it() {
     let mut t = ProcTable::default();
     let root = browser(&mut t, "a", Some("CORP\\alice"), 0);
-    let (child, outcome) = built_child(&mut t, "c", Some(root), 10);
+    let (child, outcome) = chrome(&mut t, "c", None, true, Some(root), 10);
     assert!(outcome.inferred && t.get(child).inferred);
     assert_eq!((t.parent(child), t.root_of(child)), (Some(root), Some(root)));
     assert!(t.inferred_below(root, child));
     assert!(!t.inferred_below(root, root));
     // A logged start is never inferred, even when lowering passed a root.
-    let key = ProcKey::Id("d".into());
-    let source = SourceRef { input: Arc::from("t"), pos: Position::Line(3) };
-    let new = NewProc {
-        key: &key,
-        parent: None,
-        image: Arc::from("C:\\chrome.exe"),
-        is_link_source: true,
-        lolbin: false,
-        forked: false,
-        exec_in_place: false,
-        time: 11,
-        source,
-        user: None,
-        built: false,
-        adopt: Some(root),
-    };
-    let (d, outcome) = t.start(new);
+    let (d, outcome) = chrome(&mut t, "d", None, false, Some(root), 11);
     assert!(!outcome.inferred);
     assert_eq!(t.root_of(d), Some(root), "adopted all the same");
 }
