@@ -19,8 +19,10 @@ use crate::EngineError;
 
 /// The first bytes of every checkpoint.
 pub const MAGIC: &[u8; 8] = b"CLKCHKPT";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes and reads (2: processes carry their user and whether
+/// their parent was inferred, egress whether a DNS answer stood for it, hosts whether their
+/// inputs report quarantine flags).
+pub const VERSION: u32 = 2;
 
 /// Why a checkpoint could not be written or restored.
 #[derive(Debug, thiserror::Error)]

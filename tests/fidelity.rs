@@ -122,3 +122,23 @@ fn winlogbeat_reverse_lookup_does_not_name_a_connection_a_dns_answer_names() {
     assert!(alerts.is_empty(), "{alerts:?}");
     assert_eq!(stats.classified.egress_trusted, 1, "named officecdn.microsoft.com by its DNS answer");
 }
+
+#[test]
+fn ecs_without_connections_dns_on_the_origin_domain_stands_for_the_egress() {
+    let (alerts, stats) = run(&["ecs-dns-only-origin-domain.ndjson"]);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let egress = alerts[0].egress.as_ref().unwrap();
+    assert_eq!(egress.source, Some(clickchain::alert::EgressSource::Dns));
+    assert_eq!(egress.domain.as_deref(), Some("cdn.invoice-portal.top"));
+    assert_eq!(alerts[0].strength, Some(clickchain::alert::Strength::Strong));
+    assert_eq!(stats.classified.egress_from_dns, 1);
+    let json = Record::Alert(Box::new(alerts[0].clone())).to_json();
+    assert!(json.contains(r#""source":"dns""#), "{json}");
+}
+
+#[test]
+fn ecs_without_connections_dns_on_another_domain_is_no_egress() {
+    let (alerts, stats) = run(&["ecs-dns-only-other-domain.ndjson"]);
+    assert!(alerts.is_empty(), "{alerts:?}");
+    assert_eq!(stats.classified.egress_from_dns, 0);
+}

@@ -209,3 +209,33 @@ for name, rows in {
 }.items():
     with open(f"{name}.jsonl", "w") as f:
         f.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
+
+# ECS (Elastic Defend on Windows) without network events: the browser's DNS answer and the
+# file's Mark of the Web on the same registrable domain stand for the connection.
+def ecs_doc(sec, category, etype, who, extra):
+    m, s = divmod(sec, 60)
+    guid, pid = ECS_IDS[who]
+    doc = {"@timestamp": f"{DAY}T09:{int(m):02d}:{s:06.3f}Z", "event": {"category": [category], "type": etype},
+           "host": {"name": "WS-042", "os": {"type": "windows"}}, "user": {"name": "alice"},
+           "process": {"entity_id": guid, "pid": pid, "executable": CHROME if who != "explorer" else EXPLORER}}
+    for k, v in extra.items():
+        doc.setdefault(k, {}).update(v)
+    return doc
+
+
+def ecs_dns_only(dns_name):
+    eg, ep = ECS_IDS["explorer"]
+    return [
+        ecs_doc(0, "process", ["start"], "explorer", {}),
+        ecs_doc(20, "process", ["start"], "chrome", {"process": {"parent": {"entity_id": eg, "pid": ep}}}),
+        ecs_doc(300, "network", ["protocol", "info"], "chrome",
+                {"dns": {"question": {"name": dns_name}, "resolved_ip": ["203.0.113.77"]}}),
+        ecs_doc(312, "file", ["creation"], "chrome",
+                {"file": {"path": DL + "Invoice_0612.exe", "origin_url": "https://dl.invoice-portal.top/f/Invoice_0612.exe",
+                          "Ext": {"windows": {"zone_identifier": 3}}}}),
+    ]
+
+
+for name, dns_name in (("ecs-dns-only-origin-domain", "cdn.invoice-portal.top"), ("ecs-dns-only-other-domain", "cdn.docs-cdn.top")):
+    with open(f"{name}.ndjson", "w") as f:
+        f.write("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in ecs_dns_only(dns_name)))
