@@ -118,6 +118,19 @@ pub struct Classified {
     /// Process starts a reader built rather than read (a process first seen mid-life, or a
     /// creator first seen through its child's `ParentImage` / `ParentProcessName`).
     pub built_starts: u64,
+    /// Built starts attached to a parent their source never logged starting them under: the
+    /// parent a record named, or the live link root of the same image and user (alerts through
+    /// them say `lineage_inferred`).
+    pub inferred_links: u64,
+    /// QuarantinePolicy candidates on hosts whose inputs cannot report the quarantine flag
+    /// (no flag set or removed, no write saying whether it has one): not findings.
+    pub quarantine_unknown: u64,
+    /// Egress no connection record showed: the lineage's DNS answer for a name on a
+    /// download's origin domain (a Sysmon configuration without browser connections).
+    pub egress_from_dns: u64,
+    /// Address-only egress named after the trusted host a download just after it came from
+    /// (so no untrusted egress any more).
+    pub egress_named_by_origin: u64,
 }
 
 impl Stats {
@@ -221,6 +234,10 @@ impl Classified {
             origin_trusted,
             origin_from_referrer,
             built_starts,
+            inferred_links,
+            quarantine_unknown,
+            egress_from_dns,
+            egress_named_by_origin,
         } = other;
         self.clicks += clicks;
         self.egress_untrusted += egress_untrusted;
@@ -239,5 +256,9 @@ impl Classified {
         self.origin_trusted += origin_trusted;
         self.origin_from_referrer += origin_from_referrer;
         self.built_starts += built_starts;
+        self.inferred_links += inferred_links;
+        self.quarantine_unknown += quarantine_unknown;
+        self.egress_from_dns += egress_from_dns;
+        self.egress_named_by_origin += egress_named_by_origin;
     }
 }

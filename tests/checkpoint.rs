@@ -119,7 +119,8 @@ fn what_is_not_a_good_checkpoint_is_refused_with_what_is_wrong() {
     assert!(matches!(restore(b"not a checkpoint at all"), Err(CheckpointError::NotACheckpoint)));
     let mut newer = good.clone();
     newer[8] += 1;
-    assert!(matches!(restore(&newer), Err(CheckpointError::Version { found: 3 })));
+    let next = clickchain::checkpoint::VERSION + 1;
+    assert!(matches!(restore(&newer), Err(CheckpointError::Version { found }) if found == next));
 
     let mut sharded = ShardedEngine::new(Config::default(), 2).unwrap();
     let mut bytes = Vec::new();

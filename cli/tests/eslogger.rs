@@ -148,6 +148,8 @@ fn the_same_download_from_an_allowlisted_domain_does_not() {
 fn an_unquarantined_package_from_the_lineage_is_quarantine_missing() {
     let mut es = Es::new();
     browser_download(&mut es, "PayrollHelper.pkg", false);
+    // An earlier download got its flag: this host's log shows quarantine flags.
+    es.xattr(30.0, 1834, HELPER, "/Users/alice/Downloads/earlier.dmg", true);
     // Events continue past the 30 s grace period.
     es.exec(90.0, 3000, 1, 3000, "/usr/bin/true", &["true"]);
     let (records, _) = scan(&es, &net("payroll-update.monster", "203.0.113.90", 20));
@@ -208,12 +210,24 @@ fn an_unquarantined_mach_o_is_recognised_by_its_mode_bits() {
         let mut es = Es::new();
         es.exec(1.0, 1790, 1, 1790, CHROME, &[CHROME]);
         es.exec(2.0, 1834, 1, 1790, HELPER, &[HELPER, "--type=utility"]);
+        es.xattr(3.0, 1834, HELPER, "/Users/alice/Downloads/earlier.dmg", true);
         es.create_mode(25.0, 1834, HELPER, "/Users/alice/Downloads", "PayrollUpdate", mode);
         es.exec(90.0, 3000, 1, 3000, "/usr/bin/true", &["true"]);
         let (records, _) = scan(&es, &net("payroll-update.monster", "203.0.113.90", 20));
         assert_eq!(records.len(), 1, "{records:#?}");
         assert_eq!(records[0]["finding"], expected, "mode {mode:o}");
     }
+}
+
+#[test]
+fn quarantine_missing_only_where_the_log_shows_quarantine_flags() {
+    // The same unquarantined package, on a host whose log never shows a flag: no finding.
+    let mut es = Es::new();
+    browser_download(&mut es, "PayrollHelper.pkg", false);
+    es.exec(90.0, 3000, 1, 3000, "/usr/bin/true", &["true"]);
+    let (records, _) = scan(&es, &net("payroll-update.monster", "203.0.113.90", 20));
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["finding"], "chain");
 }
 
 #[test]
@@ -224,6 +238,7 @@ fn a_download_without_quarantine_that_later_runs_is_quarantine_missing() {
         let mut es = Es::new();
         es.exec(1.0, 1790, 1, 1790, CHROME, &[CHROME]);
         es.exec(2.0, 1834, 1, 1790, HELPER, &[HELPER, "--type=utility"]);
+        es.xattr(3.0, 1834, HELPER, "/Users/alice/Downloads/earlier.dmg", true);
         es.create(25.0, 1834, HELPER, "/Users/alice/Downloads", "SetupTool");
         if quarantined {
             es.xattr(25.5, 1834, HELPER, "/Users/alice/Downloads/SetupTool", true);

@@ -92,6 +92,10 @@ pub struct Alert {
     pub write: WriteInfo,
     /// Images from the link root down to the writing process.
     pub lineage: Vec<String>,
+    /// A process of the lineage (to the writer or to the egress) was attached to its parent by
+    /// inference: its start was never logged (`docs/alerts.md`). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lineage_inferred: bool,
     /// Every record a fact of this alert came from.
     #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
@@ -133,6 +137,19 @@ pub struct EgressInfo {
     pub risk: u8,
     /// Why the destination is untrusted.
     pub reasons: Vec<Reason>,
+    /// `dns` when no connection was logged and the lineage's DNS answer on the download's
+    /// origin domain stands for it; absent for a logged connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<EgressSource>,
+}
+
+/// What showed an egress that no connection record showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EgressSource {
+    /// A DNS answer to the lineage for a name on the download's origin domain.
+    Dns,
 }
 
 /// Step 3 of a chain.
@@ -212,7 +229,8 @@ impl Alert {
         }
         let w = &self.write;
         let _ = writeln!(t, "  write   {} {} -> {}", fmt_time(&w.time), w.process, w.path);
-        let _ = writeln!(t, "  lineage {}", self.lineage.join(" > "));
+        let inferred = if self.lineage_inferred { " (inferred)" } else { "" };
+        let _ = writeln!(t, "  lineage {}{inferred}", self.lineage.join(" > "));
         let ev: Vec<String> = self.evidence.iter().map(|s| s.to_string()).collect();
         let _ = writeln!(t, "  evidence {}", ev.join(", "));
         t

@@ -99,6 +99,7 @@ pub(super) fn emit_alert(
             suffix: e.dest.suffix.clone(),
             risk: e.dest.risk,
             reasons: e.dest.reasons.clone(),
+            source: e.from_dns.then_some(crate::alert::EgressSource::Dns),
         }),
         write: WriteInfo {
             time: ms(w.time),
@@ -110,6 +111,8 @@ pub(super) fn emit_alert(
             quarantine,
         },
         lineage,
+        lineage_inferred: host.procs.inferred_below(c.root, w.proc)
+            || egress.is_some_and(|e| host.procs.inferred_below(c.root, e.proc)),
         evidence,
     };
     emit.stats.alerts += 1;

@@ -14,6 +14,7 @@ use crate::profile::Profile;
 /// are evaluated with the lineage and carried summaries they reach, then follow-ons.
 pub(crate) fn evaluate_host(host: &mut Host, profile: &Profile, until: i64, at_end: bool, emit: &mut Emitted<'_>) {
     let ready = take_ready(host, until, at_end);
+    emit.stats.classified.quarantine_unknown += host.anchors.take_quarantine_unknown();
     if !ready.is_empty() {
         evaluate_chains(host, profile, &ready, emit);
     }

@@ -60,6 +60,7 @@ impl NaiveWindows {
             self.0.resize_with(id + 1, Vec::new);
         }
         let ready = take_ready(host, until, at_end);
+        emit.stats.classified.quarantine_unknown += host.anchors.take_quarantine_unknown();
         evaluate_window(host, &mut self.0[id], profile, &ready, until, emit);
         after_chains(host, profile, ready, emit);
     }

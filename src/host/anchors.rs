@@ -22,6 +22,13 @@ pub(crate) struct Anchors {
     /// their process pinned) until the window closes: if one is executed, it is re-evaluated as
     /// a QuarantinePolicy candidate ("executable by a later exec").
     exec_watch: FxHashMap<String, PendingWrite>,
+    /// The host's inputs can report the quarantine flag: one was set or removed, or a write
+    /// said whether its file carries one. Only then is a missing flag a finding
+    /// (`docs/design.md` "Detection semantics", QuarantinePolicy).
+    reports_quarantine: bool,
+    /// QuarantinePolicy candidates given up since last taken, because the host cannot report
+    /// the flag (see [`Self::take_quarantine_unknown`]).
+    quarantine_unknown: u64,
 }
 
 impl Anchors {
@@ -47,11 +54,30 @@ impl Anchors {
 
     /// Takes the writes ready at `until` (all at the end of input). They stay pinned until
     /// handed back to [`Self::settle`].
+    /// QuarantinePolicy candidates of a host that cannot report the flag are no candidates
+    /// (counted, see [`Self::take_quarantine_unknown`]).
     pub fn take_ready(&mut self, until: i64, at_end: bool) -> Vec<PendingWrite> {
-        let (ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
+        let (mut ready, waiting): (Vec<PendingWrite>, Vec<PendingWrite>) =
             std::mem::take(&mut self.pending).into_iter().partition(|p| at_end || p.ready <= until);
         self.pending = waiting;
+        if !self.reports_quarantine {
+            for w in ready.iter_mut().filter(|w| w.quarantine_candidate) {
+                w.quarantine_candidate = false;
+                self.quarantine_unknown += 1;
+            }
+        }
         ready
+    }
+
+    /// How many QuarantinePolicy candidates were given up since the last call, because their
+    /// host's inputs cannot report the quarantine flag (`classified.quarantine_unknown`).
+    pub fn take_quarantine_unknown(&mut self) -> u64 {
+        std::mem::take(&mut self.quarantine_unknown)
+    }
+
+    /// The host's inputs report the quarantine flag (see [`Anchors`]).
+    pub fn quarantine_visible(&mut self) {
+        self.reports_quarantine = true;
     }
 
     /// Evaluated writes leave, releasing their processes; a quarantine-folder write that was no
@@ -144,6 +170,7 @@ impl Anchors {
 
     /// Records a quarantine flag (at most `cap` files); whether it was kept.
     pub fn set_quarantined(&mut self, norm: String, t: i64, cap: usize) -> bool {
+        self.reports_quarantine = true;
         if self.quarantined.len() >= cap {
             return false;
         }

@@ -98,6 +98,24 @@ impl DnsCache {
         }
     }
 
+    /// The latest answer (and its address) to `root`'s lineage logged within `since..=until`
+    /// whose name `wanted` accepts. A scan of the cache: it runs only for downloads whose
+    /// origin names an untrusted domain that no carried connection reached.
+    pub fn latest_of_root(
+        &self,
+        root: Tagged,
+        since: i64,
+        until: i64,
+        mut wanted: impl FnMut(&str) -> bool,
+    ) -> Option<(IpAddr, &DnsEntry)> {
+        let fits = |e: &&DnsEntry| e.root == Some(root) && e.time >= since && e.time <= until;
+        self.by_ip
+            .iter()
+            .flat_map(|(ip, q)| q.iter().filter(fits).map(move |e| (*ip, e)))
+            .filter(|(_, e)| wanted(&e.name))
+            .max_by_key(|(ip, e)| (e.time, *ip))
+    }
+
     /// The name `ip` was last resolved from at or before `time` (not older than `ttl`),
     /// preferring answers to the same link root.
     pub fn lookup(&self, ip: IpAddr, time: i64, ttl: i64, root: Option<Tagged>) -> Option<&DnsEntry> {
@@ -195,5 +213,21 @@ mod tests {
         assert!(c.order.len() <= 2 * 100 + 64);
         c.expire(950);
         assert_eq!(c.len, 50);
+    }
+
+    #[test]
+    fn latest_of_root_takes_the_newest_wanted_answer_of_that_root_in_the_span() {
+        let mut c = DnsCache::default();
+        let ip = |n: u8| IpAddr::from([203, 0, 113, n]);
+        c.insert(ip(1), entry("a.evil.top", 100, Some(1)), 100);
+        c.insert(ip(2), entry("b.evil.top", 200, Some(1)), 100);
+        c.insert(ip(3), entry("c.evil.top", 300, Some(2)), 100);
+        c.insert(ip(4), entry("other.example", 250, Some(1)), 100);
+        let evil = |n: &str| n.ends_with("evil.top");
+        let found = c.latest_of_root((1, 1), 0, 1_000, evil).map(|(ip, e)| (ip, e.time));
+        assert_eq!(found, Some((ip(2), 200)), "the newest of root 1 (root 2's is not its)");
+        assert_eq!(c.latest_of_root((1, 1), 0, 150, evil).map(|(_, e)| e.time), Some(100), "none after the span");
+        assert!(c.latest_of_root((1, 1), 201, 1_000, evil).is_none(), "none before it");
+        assert!(c.latest_of_root((1, 9), 0, 1_000, evil).is_none(), "slot 1 reused");
     }
 }

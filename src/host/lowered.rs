@@ -36,6 +36,18 @@ pub(crate) struct RanWatched {
     pub source: SourceRef,
 }
 
+/// A change to a link root's carried egress that a download's origin implies
+/// (`docs/design.md` "Detection semantics").
+#[derive(Debug)]
+pub(crate) enum EgressFix {
+    /// No connection was logged, but the lineage resolved a name on the origin's registrable
+    /// domain: that answer is the egress.
+    FromDns { root: Slot, egress: EgressEntry },
+    /// Address-only egress of `root` within `since..=until` reached the trusted host the file
+    /// came from: named after it, it is no untrusted egress.
+    NamedByOrigin { root: Slot, since: i64, until: i64 },
+}
+
 /// What one event adds to its host's carried state (the rare large findings boxed, so that
 /// what most events return stays small) (beyond the process table, which lowering
 /// updates itself: which process an event is about is part of classifying it).
@@ -73,6 +85,7 @@ pub(crate) enum Lowered {
     Anchor {
         write: Box<PendingWrite>,
         renamed_from: Option<String>,
+        egress_fix: Option<Box<EgressFix>>,
     },
     /// The quarantine flag was set on a file.
     Quarantined {
@@ -85,6 +98,8 @@ pub(crate) enum Lowered {
         norm: String,
         grace: i64,
     },
+    /// The host's inputs report the quarantine flag (it was removed from a file of no interest).
+    QuarantineVisible,
     /// A protection removal on a file of interest.
     Removal(RemovalCandidate),
 }
@@ -127,7 +142,13 @@ impl Host {
                 stats.dropped.partial_evicted += self.anchors.add_partial(norm, *partial) as u64;
                 stats.classified.partial_writes += 1;
             }
-            Lowered::Anchor { write, renamed_from } => {
+            Lowered::Anchor { write, renamed_from, egress_fix } => {
+                if let Some(fix) = egress_fix {
+                    self.fix_egress(*fix, limits, stats);
+                }
+                if write.origin.as_ref().is_some_and(|o| o.quarantine.is_some()) {
+                    self.anchors.quarantine_visible();
+                }
                 if let Some(from) = renamed_from {
                     self.anchors.renamed(&from, &write.norm);
                 }
@@ -145,10 +166,27 @@ impl Host {
                 }
             }
             Lowered::MadeExecutable { norm, grace } => self.anchors.made_executable(&norm, grace),
+            Lowered::QuarantineVisible => self.anchors.quarantine_visible(),
             Lowered::Removal(removal) => {
                 if !self.follow.add_removal(&mut self.procs, removal, limits.max_pending_per_host) {
                     stats.dropped.follow_on_cap += 1;
                 }
+            }
+        }
+    }
+
+    fn fix_egress(&mut self, fix: EgressFix, limits: &Limits, stats: &mut Stats) {
+        match fix {
+            EgressFix::FromDns { root, egress } => {
+                match self.roots.add_egress(&mut self.procs, root, egress, limits.max_egress_per_host) {
+                    Ok(()) => stats.classified.egress_from_dns += 1,
+                    Err(super::roots::NotCarried::Full) => stats.dropped.egress_cap += 1,
+                    Err(super::roots::NotCarried::Coalesced) => {}
+                }
+            }
+            EgressFix::NamedByOrigin { root, since, until } => {
+                stats.classified.egress_named_by_origin +=
+                    self.roots.drop_nameless(&mut self.procs, root, since, until);
             }
         }
     }

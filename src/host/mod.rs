@@ -55,6 +55,8 @@ pub(crate) struct EgressEntry {
     /// Where the destination's name came from.
     pub source: DomainSource,
     pub evidence: Vec<SourceRef>,
+    /// No connection was logged: a DNS answer and the download's origin stand for it.
+    pub from_dns: bool,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]

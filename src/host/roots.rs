@@ -115,9 +115,28 @@ impl Roots {
             return Err(NotCarried::Full);
         }
         procs.pin(egress.proc);
-        state.egress.push_back(egress);
+        // In time order (an answer standing for an unlogged connection comes with the download).
+        let at = state.egress.partition_point(|e| e.time <= egress.time);
+        state.egress.insert(at, egress);
         self.egress_len += 1;
         Ok(())
+    }
+
+    /// Drops `root`'s address-only egress within `since..=until`, releasing their processes;
+    /// how many.
+    pub fn drop_nameless(&mut self, procs: &mut ProcTable, root: Slot, since: i64, until: i64) -> u64 {
+        let Some(state) = self.by_root.get_mut(&root) else { return 0 };
+        let before = state.egress.len();
+        state.egress.retain(|e| {
+            let nameless = e.dest.domain.is_none() && e.time >= since && e.time <= until;
+            if nameless {
+                procs.unpin(e.proc);
+            }
+            !nameless
+        });
+        let dropped = before - state.egress.len();
+        self.egress_len -= dropped;
+        dropped as u64
     }
 
     /// Drops entries older than `horizon`, releasing their processes.

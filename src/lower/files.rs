@@ -86,7 +86,9 @@ impl Lowering<'_> {
             _ => (None, false),
         };
         ctx.stats.classified.origin_trusted += u64::from(origin_trusted);
+        let write_origin_key = origin_key.clone();
         ctx.stats.classified.origin_from_referrer += u64::from(from_referrer);
+        let egress_fix = write_origin_key.as_deref().and_then(|k| self.egress_fix(ctx, t, root, k, origin_trusted));
         let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
         let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
         let write = Box::new(PendingWrite {
@@ -106,7 +108,7 @@ impl Lowering<'_> {
             quarantine_candidate,
             evidence,
         });
-        Lowered::Anchor { write, renamed_from: from_norm }
+        Lowered::Anchor { write, renamed_from: from_norm, egress_fix }
     }
 
     pub(super) fn on_attr(
@@ -132,7 +134,11 @@ impl Lowering<'_> {
             AttrChange::Executable => Lowered::Nothing,
             AttrChange::QuarantineRemoved | AttrChange::MotwRemoved => {
                 if !self.follow.wants(&norm) {
-                    Lowered::Nothing
+                    if attr == AttrChange::QuarantineRemoved {
+                        Lowered::QuarantineVisible
+                    } else {
+                        Lowered::Nothing
+                    }
                 } else if self.follow.removals().len() >= ctx.limits.max_pending_per_host {
                     // Full: the process is not even looked up.
                     ctx.stats.dropped.follow_on_cap += 1;

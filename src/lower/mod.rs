@@ -22,6 +22,7 @@ use crate::intern::Interner;
 
 mod ctx;
 mod dest;
+mod egress_evidence;
 mod files;
 mod late_dns;
 pub(crate) mod nod;
@@ -67,6 +68,15 @@ pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
     }
 }
 
+/// How a start came to be: whether it ran a new image (not a fork's copy), whether a reader
+/// built it, and the user it names.
+#[derive(Clone, Copy)]
+struct StartHow<'a> {
+    executed: bool,
+    built: bool,
+    user: Option<&'a str>,
+}
+
 /// A host as lowering sees it: the process table and caches it updates, and the carried state
 /// it reads.
 struct Lowering<'h> {
@@ -84,12 +94,20 @@ impl Lowering<'_> {
     fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked, built } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, forked, built } => {
+                // A reader that cannot tell whether it built a start before (ECS) builds one
+                // with each record naming a parent: only the first adds anything. (The Windows
+                // reader's built starts name no parent, and join a 4688 of their pid.)
+                let known = |procs: &ProcTable| procs.lookup(&proc).is_some_and(|s| procs.get(s).start.is_some());
+                if built && parent.is_some() && known(self.procs) {
+                    return Lowered::Nothing;
+                }
                 ctx.stats.classified.built_starts += u64::from(built);
                 // A forked child only carries lineage: its command line is its parent's and
                 // nothing new ran, so it is neither a click nor an execution.
                 let command_line = if forked { None } else { command_line };
-                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), !forked)
+                let how = StartHow { executed: !forked, built, user: user.as_deref() };
+                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), how)
             }
             EventKind::ProcessEnd { proc } => {
                 self.procs.end(&proc, t);
@@ -137,14 +155,21 @@ impl Lowering<'_> {
         parent: Option<&ProcKey>,
         image: &str,
         command_line: Option<&str>,
-        executed: bool,
+        how: StartHow<'_>,
     ) -> Lowered {
+        let StartHow { executed, built, user } = how;
         if !self.make_room(ctx) {
             ctx.stats.dropped.process_cap += 1;
             return Lowered::Nothing;
         }
         let paths = &ctx.profile.paths;
         let (_, is_link_source, lolbin) = paths.image_flags(image);
+        // A browser process whose start was not logged (a Chromium child a Sysmon configuration
+        // leaves out, or one started before the log) belongs to the live root of its image and
+        // user, if there is exactly one (`docs/design.md` "Detection semantics").
+        let adopt = (built && parent.is_none() && is_link_source)
+            .then(|| self.procs.live_root_like(image, user, self.procs.lookup(proc), t))
+            .flatten();
         let new = NewProc {
             key: proc,
             parent,
@@ -155,8 +180,12 @@ impl Lowering<'_> {
             exec_in_place: ctx.profile.exec_in_place,
             time: t,
             source: source.clone(),
+            user: user.map(|u| self.images.intern(u)),
+            built,
+            adopt,
         };
         let (slot, outcome) = self.procs.start(new);
+        ctx.stats.classified.inferred_links += u64::from(outcome.inferred);
         ctx.stats.anomalies.orphan_parent += u64::from(outcome.orphan);
         ctx.stats.anomalies.parent_cycle += u64::from(outcome.cycle);
         ctx.stats.anomalies.duplicate_start += u64::from(outcome.duplicate);
@@ -297,7 +326,8 @@ impl Lowering<'_> {
         let mut evidence = vec![source];
         evidence.extend(answer.map(|(_, s)| s.clone()));
         let source = if dest.domain.is_some() { how } else { DomainSource::None };
-        Lowered::Egress { root, egress: EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence } }
+        let egress = EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence, from_dns: false };
+        Lowered::Egress { root, egress }
     }
 
     /// An answer for `ip` logged within `dns_grace` after a connection at `t` by `root`'s

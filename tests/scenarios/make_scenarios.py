@@ -217,16 +217,46 @@ def _(s):
              strip_none(motw("https://docs-viewer.top/files/Statement_May.iso")))
 
 
-@scenario("step-no-egress")
-def _(s):
+def dns_without_connect(s, name, ip, motw_url):
+    """Outlook -> Edge with the link; Edge resolves `name`, but no connection was recorded (no
+    network telemetry for it); the download's MotW HostUrl is `motw_url` (none when None)."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_outlook(w, s, 600.0, "https://invoice-portal.top/view?id=0611")
-    # The name was resolved, but no connection was recorded (no network telemetry for it).
-    w.dns(600.7, edge, "invoice-portal.top", ["203.0.113.77"])
+    w.dns(600.7, edge, name, [ip])
     w.write(609.0, edge, DL + "Unconfirmed 611020.crdownload")
     w.rename(612.0, edge, DL + "Unconfirmed 611020.crdownload", DL + "Invoice_0611.exe",
-             strip_none(motw("https://invoice-portal.top/files/Invoice_0611.exe")))
+             strip_none(motw(motw_url)) if motw_url else None)
+
+
+@scenario("step-no-egress")
+def _(s):
+    dns_without_connect(s, "invoice-portal.top", "203.0.113.77", "https://invoice-portal.top/files/Invoice_0611.exe")
+
+
+@scenario("dns-only-egress-other-domain")
+def _(s):
+    # The lineage resolved a risky name, but the file came from another.
+    dns_without_connect(s, "docs-cdn.top", "203.0.113.78", "https://invoice-portal.top/files/Invoice_0611.exe")
+
+
+@scenario("dns-only-egress-no-origin")
+def _(s):
+    # No Mark of the Web: a DNS answer alone is no egress.
+    dns_without_connect(s, "invoice-portal.top", "203.0.113.77", None)
+
+
+@scenario("dns-only-egress-subdomain-no-click")
+def _(s):
+    # Edge started from the taskbar; its network service resolved a host under the origin's
+    # registrable domain; no connection logged.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 20.0)
+    w.dns(300.0, net, "cdn.docs-viewer.top", ["203.0.113.79"])
+    w.write(309.0, edge, DL + "Unconfirmed 330021.crdownload")
+    w.rename(312.0, edge, DL + "Unconfirmed 330021.crdownload", DL + "Statement_May.iso",
+             strip_none(motw("https://dl.docs-viewer.top/f/Statement_May.iso")))
 
 
 @scenario("step-egress-trusted-only")
@@ -757,17 +787,27 @@ def _(s):
              strip_none(motw("https://cdn.filehost-mirror.net/f/77/Contract_77.docm", "https://docs-portal.top/share/77")))
 
 
-@scenario("address-only-egress-trusted-origin")
-def _(s):
-    # A browser resolving names over HTTPS: no DNS answers, connects carry no name. The file's
-    # MotW names a government site.
+def address_only_then_trusted_download(s, connect_at):
+    """A browser resolving names over HTTPS: no DNS answers, connects carry no name. It reaches
+    an address at `connect_at`; the file saved at 409 s has a MotW naming a government site."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_desktop(w, s, 20.0)
-    w.connect(400.0, net, "203.0.113.90")
+    w.connect(connect_at, net, "203.0.113.90")
     w.write(404.0, edge, DL + "Unconfirmed 771203.crdownload")
     w.rename(409.0, edge, DL + "Unconfirmed 771203.crdownload", DL + "fw4_2024.pdf",
              strip_none(motw("https://www.irs.gov/pub/irs-pdf/fw4.pdf", "https://www.irs.gov/forms-pubs")))
+
+
+@scenario("address-only-egress-trusted-origin", "address-only-egress-trusted-origin-min-weak")
+def _(s):
+    address_only_then_trusted_download(s, 400.0)
+
+
+@scenario("address-only-egress-before-gap-trusted-origin-min-weak")
+def _(s):
+    # 5 min before the download from the trusted host: not the connection that fetched it.
+    address_only_then_trusted_download(s, 100.0)
 
 
 def referrer_origin(w, s, referrer, ad_host, write_at):
@@ -955,7 +995,8 @@ def _(s):
     s.keep_order = True
     w = s.host(WIN, "windows")
     e = out_of_order_events(w, s)
-    for k in ["explorer", "outlook", "edge", "net", "dns1", "dns2", "partial", "rename"]:
+    # No DNS answers: with one on the file's origin domain, it would stand for the egress.
+    for k in ["explorer", "outlook", "edge", "net", "partial", "rename"]:
         e[k]()
     w.dns(613.301, g(s, "edge"), "www.bing.com", ["198.51.100.3"])
     e["conn2"]()  # 608.300 s: 5.001 s behind the newest event: dropped as late (the only egress)
@@ -1061,6 +1102,12 @@ def mac_click(m, chrome, helper, url, name, ip, t=600.0):
     m.connect(t + 0.4, helper, ip)
 
 
+def quarantine_visible(m, chrome):
+    """An earlier download got its quarantine flag: this host's log shows quarantine flags, so a
+    missing one is a finding (hosts whose inputs never show one are `quarantine_unknown`)."""
+    m.attr(300.0, chrome, MDL + "earlier-download.dmg", "quarantine_set")
+
+
 def mac_trailer(m, chrome, helper, t=700.0):
     """Later, unrelated trusted browsing (so every quarantine grace period has passed)."""
     m.dns(t, chrome, "www.apple.com", ["198.51.100.81"])
@@ -1103,25 +1150,49 @@ def _(s):
     mac_idn_download(s.host("mbp-7", "macos"), "яндекс.рф", "Browser.dmg")
 
 
-@scenario("an0180-quarantine-missing-with-chain")
-def _(s):
+def payroll_pkg(s, visible, stated=None):
+    """Chrome writes `PayrollHelper.pkg` from `payroll-update.monster` and no `quarantine_set`
+    follows; `visible`: an earlier flag shows the host's log reports them; `stated`: the write's
+    own `quarantine` field (None: not stated)."""
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    if visible:
+        quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
-    m.write(609.0, chrome, MDL + "PayrollHelper.pkg",
-            origin={"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"})
+    origin = {"url": "https://payroll-update.monster/dl/PayrollHelper.pkg", "agent": "Google Chrome"}
+    if stated is not None:
+        origin["quarantine"] = stated
+    m.write(609.0, chrome, MDL + "PayrollHelper.pkg", origin=origin)
     mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-quarantine-missing-with-chain")
+def _(s):
+    payroll_pkg(s, visible=True)
 
 
 @scenario("an0180-quarantine-missing-no-chain")
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://zoom.us/download", "zoom.us", "198.51.100.85")
     m.dns(605.0, chrome, "cdn.zoom.us", ["198.51.100.86"])
     m.connect(605.2, helper, "198.51.100.86")
     m.write(609.0, chrome, MDL + "Zoom.pkg", origin={"url": "https://cdn.zoom.us/prod/6.0.11.35001/Zoom.pkg"})
     mac_trailer(m, chrome, helper)
+
+
+@scenario("an0180-quarantine-invisible-no-finding")
+def _(s):
+    # On a host whose inputs never show a quarantine flag (ECS, say).
+    payroll_pkg(s, visible=False)
+
+
+@scenario("an0180-quarantine-field-says-missing")
+def _(s):
+    # A native source that states the flag with the write: it can report quarantine.
+    payroll_pkg(s, visible=False, stated=False)
 
 
 def grace(m, set_at):
@@ -1147,6 +1218,7 @@ def _(s):
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
+    quarantine_visible(m, chrome)
     mac_click(m, chrome, helper, "https://zoom-meeting.click/j/88120044", "zoom-meeting.click", "203.0.113.97")
     m.write(630.0, chrome, "/private/var/folders/7h/k3lz5x9n1qd2b0w8m4v6c0hr0000gn/T/TemporaryItems/"
                            "NSIRD_Google Chrome_r2A9sL/zoom-join.command")
@@ -1225,6 +1297,8 @@ TOML = {
     "window-observed-inside-5m-window": '[windows]\ntime_window = "5m"\n',
     "gap-edge-weak-min-weak": '[windows]\nmin_strength = "weak"\n',
     "benign-risky-visit-then-trusted-download-min-weak": '[windows]\nmin_strength = "weak"\n',
+    "address-only-egress-trusted-origin-min-weak": '[windows]\nmin_strength = "weak"\n',
+    "address-only-egress-before-gap-trusted-origin-min-weak": '[windows]\nmin_strength = "weak"\n',
     "dyndns-plain-risk-score-30": "[windows]\ndomain_risk_score = 30\n",
     "egress-intranet-private-ip-untrusted-cidr": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
     "egress-intranet-private-ip-untrusted-cidr-other-range": '[windows]\nuntrusted_cidrs = ["10.99.0.0/16"]\n',

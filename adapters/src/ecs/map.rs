@@ -44,6 +44,31 @@ pub(super) fn to_event(doc: &impl Fields, host: &str, source: SourceRef) -> Resu
     Ok(Some(Event { time, host, os: os_of(doc), source, kind }))
 }
 
+/// For a document about a process (not its start) that names the process's parent: a start
+/// built from it (`built`), put before its event. A second source may never have logged that
+/// start (an ECS network file beside an eslogger file that did not see the process begin); the
+/// engine attaches it to the parent named and ignores it when the process is known already.
+/// Only documents naming a parent get one, so most records cost nothing more.
+pub(super) fn built_start(doc: &impl Fields, event: &Event) -> Option<Event> {
+    let proc = match &event.kind {
+        EventKind::Connect { proc, .. } | EventKind::FileWrite { proc, .. } => proc,
+        EventKind::DnsAnswer { proc: Some(proc), .. } => proc,
+        _ => return None,
+    };
+    let parent = proc_key(doc, PARENT)?;
+    let image = doc.string(F::ProcessExecutable).or_else(|| doc.string(F::ProcessName))?;
+    let kind = EventKind::ProcessStart {
+        proc: proc.clone(),
+        parent: Some(parent),
+        image,
+        command_line: None,
+        user: doc.string(F::UserName),
+        forked: false,
+        built: true,
+    };
+    Some(Event { kind, ..event.clone() })
+}
+
 fn kind(doc: &impl Fields) -> Result<Option<EventKind>, RecordError> {
     let proc = || proc_key(doc, PROCESS).ok_or(missing("process.entity_id or process.pid"));
     if doc.has(F::EventCategory, "process") {

@@ -109,7 +109,12 @@ fn value(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, va
 fn emit(input: &Arc<str>, default_host: &str, out: &mut impl Out, line: u64, doc: &impl fields::Fields) {
     let at = SourceRef { input: Arc::clone(input), pos: Position::Line(line) };
     match map::to_event(doc, default_host, at.clone()) {
-        Ok(Some(e)) => out.put(Ok(e)),
+        Ok(Some(e)) => {
+            if let Some(start) = map::built_start(doc, &e) {
+                out.put(Ok(start));
+            }
+            out.put(Ok(e))
+        }
         Ok(None) => {}
         Err(error) => out.put(Err(ReadError::Record { at, error })),
     }

@@ -16,10 +16,25 @@ fn read(text: &str) -> Vec<Result<Event, ReadError>> {
 #[test]
 fn maps_the_formats_examples() {
     let events: Vec<Event> = read(FORMATS_EXAMPLES).into_iter().map(Result::unwrap).collect();
+    // The connection names its process's parent: a start is built for it, before it.
     assert_eq!(
         events.iter().map(|e| e.kind.tag()).collect::<Vec<_>>(),
-        ["process_start", "connect", "file_write", "dns_answer"]
+        ["process_start", "process_start", "connect", "file_write", "dns_answer"]
     );
+    match &events[1].kind {
+        EventKind::ProcessStart {
+            proc: ProcKey::IdAndPid(_, 8120),
+            parent: Some(ProcKey::Id(p)),
+            built: true,
+            image,
+            ..
+        } => {
+            assert_eq!(p, "3f1c2b7a-2e11-6643-9a01-000000001a00");
+            assert!(image.ends_with("chrome.exe"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let events = [&events[..1], &events[2..]].concat();
     assert!(events.iter().all(|e| e.host == "WS-042" && e.os == Some(Os::Windows)));
     match &events[0].kind {
         EventKind::ProcessStart {
@@ -386,7 +401,7 @@ fn ndjson_lines_and_split_documents_give_the_same_events() {
         .into_iter()
         .map(|r| format!("{} {}", r.as_ref().unwrap().kind.tag(), r.unwrap().source.pos))
         .collect();
-    assert_eq!(got, ["process_start line 1", "connect line 1", "process_end line 2"]);
+    assert_eq!(got, ["process_start line 1", "process_start line 1", "connect line 1", "process_end line 2"]);
 }
 
 #[test]
@@ -422,4 +437,12 @@ proptest::proptest! {
         let text = format!("{{{}}}", parts.concat());
         assert_same(&text);
     }
+}
+
+#[test]
+fn built_start_only_for_documents_naming_a_parent() {
+    let docs = r#"{"@timestamp":"2024-05-14T09:00:00Z","event":{"category":"network"},"process":{"pid":9,"executable":"/a/chrome"},"destination":{"ip":"203.0.113.7"}}
+{"@timestamp":"2024-05-14T09:00:01Z","event":{"category":"network"},"process":{"pid":9,"executable":"/a/chrome","parent":{"pid":4}},"destination":{"ip":"203.0.113.7"}}"#;
+    let kinds: Vec<&str> = read(docs).into_iter().map(|r| r.unwrap().kind.tag()).collect();
+    assert_eq!(kinds, ["connect", "process_start", "connect"]);
 }

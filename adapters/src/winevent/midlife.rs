@@ -113,6 +113,31 @@ pub fn image_field(kind: &EventKind) -> Option<&'static str> {
     creator_pid(kind).map(|_| "ParentProcessName")
 }
 
+/// The text kept for a start that may be built before `kind`: the image `image`, and for the
+/// actor of a non-start event the `User` its record names, after a NUL (one allocation for
+/// both: this runs for every record). A built start carries its user so that the engine can
+/// attach a browser child whose start was not logged to the root of the same image and user.
+pub fn actor_text(kind: &EventKind, image: &str, r: &super::record::WinRecord) -> Box<str> {
+    match actor(kind).and(r.value("User")) {
+        Some(user) => {
+            let mut text = String::with_capacity(image.len() + 1 + user.len());
+            text.push_str(image);
+            text.push('\0');
+            text.push_str(user);
+            text.into_boxed_str()
+        }
+        None => Box::from(image),
+    }
+}
+
+/// The image and user of an [`actor_text`].
+fn split_actor_text(text: &str) -> (&str, Option<&str>) {
+    match text.split_once('\0') {
+        Some((image, user)) => (image, Some(user)),
+        None => (text, None),
+    }
+}
+
 /// The creator a start names by pid alone (a 4688's), unless it names the start itself.
 fn creator_pid(kind: &EventKind) -> Option<u32> {
     match kind {
@@ -198,10 +223,11 @@ impl MidLife {
         self.pids.get(&key).is_some_and(|first| first <= time)
     }
 
-    /// The start to put before `event` (as it leaves the buffer), from the image its record named
-    /// (see [`image_field`]).
-    pub fn start_for(&mut self, event: &Event, image: Option<&str>) -> Option<Event> {
-        let image = known_image(image)?;
+    /// The start to put before `event` (as it leaves the buffer), from the image (and user) its
+    /// record named (see [`image_field`] and [`actor_text`]).
+    pub fn start_for(&mut self, event: &Event, actor_text: Option<&str>) -> Option<Event> {
+        let (image, user) = split_actor_text(actor_text?);
+        let image = known_image(Some(image))?;
         let key = match actor(&event.kind).or_else(|| parent_of_start(&event.kind)) {
             Some((key, guid)) => {
                 let guid = self.guid_key(guid);
@@ -228,7 +254,7 @@ impl MidLife {
             parent: None,
             image: image.to_owned(),
             command_line: None,
-            user: None,
+            user: user.map(str::to_owned),
             forked: false,
             built: true,
         };

@@ -32,7 +32,8 @@ pub struct Premapped {
     /// nxlog's `EventTime` (local time read as UTC).
     pub(super) local_time: Option<chrono::DateTime<chrono::Utc>>,
     pub(super) computer: Option<String>,
-    /// The acting image, for an event a mid-life start may be built for.
+    /// The acting image (and user), for an event a mid-life start may be built for
+    /// ([`midlife::actor_text`]).
     pub(super) image: Option<Box<str>>,
     /// `UtcTime` as written, when the record has no usable time (for the error).
     pub(super) utc_text: Option<Box<str>>,
@@ -47,7 +48,7 @@ pub fn premap(r: WinRecord) -> Premapped {
     let process_start = r.event_id == 1 && matches!(r.provider_kind(), Provider::Sysmon | Provider::LinuxSysmon);
     let (utc_time, image) = match &mapped {
         Ok(Mapped::Event { kind, utc_time, .. }) => {
-            (*utc_time, midlife::image_field(kind).and_then(|f| r.value(f)).map(Box::from))
+            (*utc_time, midlife::image_field(kind).and_then(|f| r.value(f)).map(|i| midlife::actor_text(kind, i, &r)))
         }
         _ if process_start => (r.value("UtcTime").and_then(crate::native::parse_time), None),
         _ => (None, None),

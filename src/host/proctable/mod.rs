@@ -59,6 +59,12 @@ pub(crate) struct Proc {
     /// Its start was logged by both kinds of source (an id and a pid-only one): a third start
     /// under its pid is another process.
     joined: bool,
+    /// The user it runs as, when a record said (interned).
+    pub user: Option<Arc<str>>,
+    /// Its link to its parent was inferred, not logged: its start was built by a reader and its
+    /// parent is the one a record named or the live link root of its image and user
+    /// (`docs/design.md` "Detection semantics").
+    pub inferred: bool,
 }
 
 /// Two starts of one process logged by two sources (Sysmon EID 1 with a GUID and pid, Security
@@ -75,6 +81,8 @@ pub(crate) struct StartOutcome {
     /// The start was another source's record of a process already started (see
     /// [`JOIN_START_MS`]); nothing changed but, for a pid-only process, its id.
     pub joined: bool,
+    /// A built start attached to a parent it did not log (see [`Proc::inferred`]).
+    pub inferred: bool,
 }
 
 /// A process's place in its lineage, kept apart from the rest of its [`Proc`] (walks up a
@@ -146,6 +154,13 @@ pub(crate) struct NewProc<'a> {
     pub exec_in_place: bool,
     pub time: i64,
     pub source: SourceRef,
+    /// The user it runs as, when the start says.
+    pub user: Option<Arc<str>>,
+    /// Built by a reader (a process first seen mid-life), not logged.
+    pub built: bool,
+    /// For a built start without a parent: the live link root lowering chose to attach it to
+    /// (see [`ProcTable::live_root_like`]).
+    pub adopt: Option<Slot>,
 }
 
 impl Proc {
@@ -288,6 +303,8 @@ impl ProcTable {
             children: 0,
             pins: 0,
             joined: false,
+            user: None,
+            inferred: false,
         });
         // Fields, not `self.get`: the indices are written while the process is read.
         let p = self.slots.get(slot as usize).expect("just stored");
@@ -330,13 +347,14 @@ impl ProcTable {
         };
         let slot = *self.by_pid.get(&pid)?;
         let p = self.get(slot);
-        let close = p.start.is_some_and(|s| {
-            (s - new.time).abs() <= JOIN_START_MS || (new.parent.is_none() && s <= new.time && p.end.is_none())
-        });
-        // A parentless start says nothing new of a running process of its image: it joins one
-        // joined already, and a pid-only one too when it has no id either (a 4688's creator
-        // built again after the reader forgot it; two live processes never share a pid).
-        let parentless = new.parent.is_none();
+        // A built start (parentless, or with the parent a record named) says nothing new of a
+        // running process of its image: it joins one joined already, and a pid-only one too
+        // when it has no id either (a 4688's creator built again after the reader forgot it;
+        // two live processes never share a pid).
+        let parentless = new.parent.is_none() || new.built;
+        let close = p
+            .start
+            .is_some_and(|s| (s - new.time).abs() <= JOIN_START_MS || (parentless && s <= new.time && p.end.is_none()));
         let sources_differ = p.id.is_some() != new_has_id || (parentless && !new_has_id);
         let same = (!p.joined || parentless) && sources_differ && close && p.image.eq_ignore_ascii_case(&new.image);
         let parent_agrees = match (self.parent(slot), new.parent.and_then(|k| self.lookup(k))) {
@@ -431,6 +449,14 @@ impl ProcTable {
             }
             None => None,
         };
+        // A built start's parent is inferred: the one its record named, or the live link root
+        // lowering found for it (never itself or one of its descendants).
+        let adopted = match (parent, new.adopt) {
+            (None, Some(a)) if !outcome.cycle && a != slot && !self.is_ancestor(slot, a) => Some(a),
+            _ => None,
+        };
+        let inferred = new.built && (parent.is_some() || adopted.is_some());
+        let parent = parent.or(adopted);
         // An exec: the pid's previous incarnation was still running under the same (known) parent, so
         // the new image replaced it in place. It stays in the lineage as the parent, so that a
         // wrapper's click (a `firefox` script exec'ing the binary) keeps its root. A fork's copy
@@ -478,6 +504,9 @@ impl ProcTable {
         p.forked = new.forked;
         p.source = Some(new.source);
         p.last_seen = new.time;
+        p.user = new.user;
+        p.inferred = inferred;
+        outcome.inferred = inferred;
         (slot, outcome)
     }
 
@@ -520,6 +549,51 @@ impl ProcTable {
         }
         let root = link.root.get();
         (root != NO_SLOT).then_some(root)
+    }
+
+    /// The live link root of image `image` (any case) whose user agrees with `user` (equal in
+    /// any case when both are known), other than `except`, when exactly one fits at `time`:
+    /// where a browser child whose start was not logged belongs. Two that fit (the user's two
+    /// logon sessions, or two users when the child names none) leave it on its own. A scan of
+    /// the table: it runs only for built starts of link-source images.
+    pub fn live_root_like(&self, image: &str, user: Option<&str>, except: Option<Slot>, time: i64) -> Option<Slot> {
+        let users_agree = |u: Option<&Arc<str>>| match (u, user) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            // A side that names no user does not tell them apart.
+            _ => true,
+        };
+        let mut found = None;
+        for (s, p) in self.slots.iter() {
+            let s = s as Slot;
+            let live = p.start.is_some_and(|t| t <= time) && p.end.is_none();
+            if Some(s) == except || !live || !self.links[s as usize].link_source || self.root_of(s) != Some(s) {
+                continue;
+            }
+            if p.image.eq_ignore_ascii_case(image) && users_agree(p.user.as_ref()) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(s);
+            }
+        }
+        found
+    }
+
+    /// Whether `slot` or one of its ancestors up to `root` was attached to its parent by
+    /// inference (the alert says so).
+    pub fn inferred_below(&self, root: Slot, slot: Slot) -> bool {
+        let mut cur = Some(slot);
+        for _ in 0..MAX_DEPTH {
+            let Some(s) = cur else { break };
+            if s == root {
+                break;
+            }
+            if self.get(s).inferred {
+                return true;
+            }
+            cur = self.parent(s);
+        }
+        false
     }
 
     /// Works out again the roots of `slot` and of its ancestors up to the nearest one whose

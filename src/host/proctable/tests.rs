@@ -27,6 +27,9 @@ fn start_as(
         exec_in_place: true,
         time,
         source,
+        user: None,
+        built: false,
+        adopt: None,
     })
 }
 
@@ -199,6 +202,9 @@ fn start_image(
         exec_in_place: true,
         time,
         source,
+        user: None,
+        built: false,
+        adopt: None,
     };
     t.start(new)
 }
@@ -368,6 +374,9 @@ fn windows_start_under_a_running_pid_is_never_an_exec() {
             exec_in_place: false,
             time,
             source: source.clone(),
+            user: None,
+            built: false,
+            adopt: None,
         };
         t.start(new).0
     };
@@ -477,4 +486,74 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// A start of `C:\chrome.exe` (a link source) with no parent: logged (`built` false) or
+/// built, with the root lowering chose for it (`adopt`).
+fn chrome(
+    t: &mut ProcTable,
+    id: &str,
+    user: Option<&str>,
+    built: bool,
+    adopt: Option<Slot>,
+    time: i64,
+) -> (Slot, StartOutcome) {
+    let key = ProcKey::Id(id.into());
+    let source = SourceRef { input: Arc::from("t"), pos: Position::Line(1) };
+    t.start(NewProc {
+        key: &key,
+        parent: None,
+        image: Arc::from("C:\\chrome.exe"),
+        is_link_source: true,
+        lolbin: false,
+        forked: false,
+        exec_in_place: false,
+        time,
+        source,
+        user: user.map(Arc::from),
+        built,
+        adopt,
+    })
+}
+
+/// A browser started by `user` (logged).
+fn browser(t: &mut ProcTable, id: &str, user: Option<&str>, time: i64) -> Slot {
+    chrome(t, id, user, false, None, time).0
+}
+
+#[test]
+fn live_root_like_finds_the_only_running_browser_of_the_image_and_user() {
+    let mut t = ProcTable::default();
+    let alice = browser(&mut t, "a", Some("CORP\\alice"), 0);
+    assert_eq!(t.live_root_like("c:\\CHROME.exe", Some("corp\\ALICE"), None, 10), Some(alice), "any case");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", None, None, 10), Some(alice), "a child naming no user");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\bob"), None, 10), None, "another user");
+    assert_eq!(t.live_root_like("C:\\msedge.exe", Some("CORP\\alice"), None, 10), None, "another image");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), Some(alice), 10), None, "not itself");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, -1), None, "not before its start");
+    browser(&mut t, "a2", Some("CORP\\alice"), 5);
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, 10), None, "two fit: none is chosen");
+}
+
+#[test]
+fn live_root_like_skips_ended_browsers() {
+    let mut t = ProcTable::default();
+    browser(&mut t, "a", Some("CORP\\alice"), 0);
+    t.end(&ProcKey::Id("a".into()), 5);
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, 10), None);
+}
+
+#[test]
+fn built_start_adopted_by_a_root_is_inferred_and_inherits_it() {
+    let mut t = ProcTable::default();
+    let root = browser(&mut t, "a", Some("CORP\\alice"), 0);
+    let (child, outcome) = chrome(&mut t, "c", None, true, Some(root), 10);
+    assert!(outcome.inferred && t.get(child).inferred);
+    assert_eq!((t.parent(child), t.root_of(child)), (Some(root), Some(root)));
+    assert!(t.inferred_below(root, child));
+    assert!(!t.inferred_below(root, root));
+    // A logged start is never inferred, even when lowering passed a root.
+    let (d, outcome) = chrome(&mut t, "d", None, false, Some(root), 11);
+    assert!(!outcome.inferred);
+    assert_eq!(t.root_of(d), Some(root), "adopted all the same");
 }

@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 
 use super::record::{log_name, mapped_name, mapped_slot, parse_event_id, Fields, LogName, WinRecord, SORTED_FIELDS};
 use super::xml;
+
+mod ecs_moved;
 use crate::error::RecordError;
 use crate::json_scan::{unescape, unescape_into};
 
@@ -169,7 +171,7 @@ fn from_flat(obj: &Map<String, Value>, id: &Value) -> Result<WinRecord, RecordEr
 /// Shape B: Winlogbeat's `winlog` object; the raw XML in `event.original` when there is no
 /// `event_data`.
 fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
-    let (has_data, data) = match winlog.get("event_data").and_then(Value::as_object) {
+    let (mut has_data, mut data) = match winlog.get("event_data").and_then(Value::as_object) {
         Some(d) => fields(d),
         None => {
             if let Some(xml) = str_at(root, &["event", "original"]).and_then(Value::as_str) {
@@ -178,6 +180,10 @@ fn from_winlog(root: &Value, winlog: &Value) -> Result<WinRecord, RecordError> {
             (false, Fields::default())
         }
     };
+    if ecs_moved::moved_to_ecs(root, &data) {
+        ecs_moved::read_back(root, &mut data);
+        has_data = true;
+    }
     let get = |v: Option<&Value>| v.and_then(text).filter(|s| !s.is_empty());
     Ok(WinRecord {
         provider: get(winlog.get("provider_name")).map(LogName::Owned),
