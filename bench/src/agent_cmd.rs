@@ -1,0 +1,132 @@
+//! The `agent` subcommand: alert latency at steady live rates, checkpoint size and time, and
+//! RSS over a simulated day, each part in a child process of its own; markdown on stdout.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use clickchain::Config;
+use clickchain_bench::agent;
+
+#[derive(Args)]
+pub struct AgentArgs {
+    /// Live rates (events/s) for the latency part.
+    #[arg(long, value_delimiter = ',', default_value = "1000,50000")]
+    rates: Vec<u64>,
+    /// Seconds of sending at each rate (then AllowedLateness + 3 s more so the last batches close).
+    #[arg(long, default_value_t = 30.0)]
+    secs: f64,
+    /// A chain every this many milliseconds while sending.
+    #[arg(long, default_value_t = 250)]
+    chain_every_ms: u64,
+    /// Live processes in the checkpoint part.
+    #[arg(long, default_value_t = 100_000)]
+    processes: u32,
+    /// Hosts they run on.
+    #[arg(long, default_value_t = 10)]
+    hosts: u32,
+    /// Events per second of event time in the simulated day.
+    #[arg(long, default_value_t = 200)]
+    day_rate: u64,
+    /// Hours of event time in the simulated day.
+    #[arg(long, default_value_t = 24)]
+    hours: u32,
+    /// Run only this part in this process and print it as JSON (what the children do).
+    #[arg(long, value_enum)]
+    part: Option<Part>,
+    /// With `--part latency`: the rate.
+    #[arg(long, default_value_t = 1_000)]
+    rate: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Latency,
+    Checkpoint,
+    Day,
+}
+
+fn part(a: &AgentArgs, p: Part) -> anyhow::Result<serde_json::Value> {
+    Ok(match p {
+        Part::Latency => serde_json::to_value(agent::latency(
+            a.rate,
+            a.secs,
+            Duration::from_millis(a.chain_every_ms.max(1)),
+            Config::default(),
+        )?)?,
+        Part::Checkpoint => serde_json::to_value(agent::checkpoint(a.processes, a.hosts)?)?,
+        Part::Day => serde_json::to_value(agent::day(a.day_rate, a.hours)?)?,
+    })
+}
+
+fn child(a: &AgentArgs, p: &str, rate: u64) -> anyhow::Result<serde_json::Value> {
+    let out = Command::new(std::env::current_exe()?)
+        .args(["agent", "--part", p, "--rate", &rate.to_string(), "--secs", &a.secs.to_string()])
+        .args(["--chain-every-ms", &a.chain_every_ms.to_string(), "--processes", &a.processes.to_string()])
+        .args(["--hosts", &a.hosts.to_string(), "--day-rate", &a.day_rate.to_string()])
+        .args(["--hours", &a.hours.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("starting the agent part")?;
+    if !out.status.success() {
+        bail!("agent part {p} failed: {}", out.status);
+    }
+    let text = String::from_utf8(out.stdout)?;
+    Ok(serde_json::from_str(text.lines().last().context("the part printed nothing")?)?)
+}
+
+/// Runs the parts and prints their tables.
+pub fn run(a: &AgentArgs) -> anyhow::Result<()> {
+    if let Some(p) = a.part {
+        println!("{}", part(a, p)?);
+        return Ok(());
+    }
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    println!("| live rate (events/s) | reached | chains | alerts | latency p50 (ms) | p99 (ms) | max (ms) |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for &rate in &a.rates {
+        eprintln!("latency at {rate} events/s ...");
+        let v = child(a, "latency", rate)?;
+        println!(
+            "| {rate} | {:.0} | {} | {} | {:.0} | {:.0} | {:.0} |",
+            f(&v, "achieved"),
+            v["chains"],
+            v["alerts"],
+            f(&v, "p50_ms"),
+            f(&v, "p99_ms"),
+            f(&v, "max_ms")
+        );
+    }
+    eprintln!("checkpoint with {} processes ...", a.processes);
+    let c = child(a, "checkpoint", 0)?;
+    println!(
+        "\n| live processes | hosts | checkpoint (bytes) | save to memory (ms) | save to file (ms) | restore (ms) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+        c["processes"],
+        c["hosts"],
+        c["bytes"],
+        f(&c, "save_ms"),
+        f(&c, "save_file_ms"),
+        f(&c, "restore_ms")
+    );
+    eprintln!("a simulated day ...");
+    let d = child(a, "day", 0)?;
+    let samples: Vec<(u64, u64)> = serde_json::from_value(d["samples"].clone())?;
+    println!(
+        "\n{} hours of event time at {} events/s: {} events, {} alerts, {:.1} s.\n",
+        d["hours"],
+        d["rate"],
+        d["events"],
+        d["alerts"],
+        f(&d, "secs")
+    );
+    println!("| simulated hour | RSS (MiB) | processes held |\n|---:|---:|---:|");
+    for (h, (kib, procs)) in samples.iter().enumerate() {
+        println!("| {} | {:.1} | {procs} |", h + 1, *kib as f64 / 1024.0);
+    }
+    Ok(())
+}
