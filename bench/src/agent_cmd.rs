@@ -35,6 +35,9 @@ pub struct AgentArgs {
     /// Run only this part in this process and print it as JSON (what the children do).
     #[arg(long, value_enum)]
     part: Option<Part>,
+    /// AllowedLateness of the latency part's engine, in ms [default: the configuration's, 5 s].
+    #[arg(long)]
+    lateness_ms: Option<u64>,
     /// With `--part latency`: the rate.
     #[arg(long, default_value_t = 1_000)]
     rate: u64,
@@ -49,12 +52,16 @@ enum Part {
 
 fn part(a: &AgentArgs, p: Part) -> anyhow::Result<serde_json::Value> {
     Ok(match p {
-        Part::Latency => serde_json::to_value(agent::latency(
-            a.rate,
-            a.secs,
-            Duration::from_millis(a.chain_every_ms.max(1)),
-            Config::default(),
-        )?)?,
+        Part::Latency => {
+            let config = match a.lateness_ms {
+                Some(ms) => {
+                    Config::from_toml_str(&format!("[engine]\nallowed_lateness = \"{ms}ms\"\n"), "--lateness-ms")?
+                }
+                None => Config::default(),
+            };
+            let every = Duration::from_millis(a.chain_every_ms.max(1));
+            serde_json::to_value(agent::latency(a.rate, a.secs, every, config)?)?
+        }
         Part::Checkpoint => serde_json::to_value(agent::checkpoint(a.processes, a.hosts)?)?,
         Part::Day => serde_json::to_value(agent::day(a.day_rate, a.hours)?)?,
     })
@@ -66,6 +73,7 @@ fn child(a: &AgentArgs, p: &str, rate: u64) -> anyhow::Result<serde_json::Value>
         .args(["--chain-every-ms", &a.chain_every_ms.to_string(), "--processes", &a.processes.to_string()])
         .args(["--hosts", &a.hosts.to_string(), "--day-rate", &a.day_rate.to_string()])
         .args(["--hours", &a.hours.to_string()])
+        .args(a.lateness_ms.map(|ms| format!("--lateness-ms={ms}")))
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("starting the agent part")?;
@@ -83,6 +91,8 @@ pub fn run(a: &AgentArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let lateness = a.lateness_ms.map_or("5000 (default)".into(), |ms| ms.to_string());
+    println!("AllowedLateness {lateness} ms; a chain every {} ms.\n", a.chain_every_ms);
     println!("| live rate (events/s) | reached | chains | alerts | latency p50 (ms) | p99 (ms) | max (ms) |");
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &rate in &a.rates {

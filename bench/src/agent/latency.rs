@@ -65,7 +65,8 @@ pub fn latency(rate: u64, secs: f64, chain_every: Duration, config: Config) -> a
         let now = Utc::now().timestamp_millis();
         if elapsed >= next_chain && elapsed < secs {
             next_chain += chain_every.as_secs_f64();
-            let chain = traffic.chain(now);
+            // Stamped so that the completing write's time is its sending time.
+            let chain = traffic.chain(now - 600);
             let last = chain.events.len() - 1;
             for (i, e) in chain.events.into_iter().enumerate() {
                 if i == last {
