@@ -7,7 +7,7 @@
 mod lines;
 
 use clickchain::Config;
-use lines::{egress_and_write, linux_browser, linux_chain, run, run_at, Lines, DAY, T0};
+use lines::{connect, create, egress_and_write, firefox, linux_browser, linux_chain, run, run_at, Lines, DAY, T0};
 use proptest::prelude::*;
 
 const HOUR: i64 = 3_600_000;
@@ -120,15 +120,10 @@ fn pid_reused_within_a_second_does_not_join_the_lineage() {
         let mut l = Lines::default();
         l.at(0, "h", "linux", r#""kind":"process_start","proc":1610,"image":"/usr/bin/bash""#);
         linux_browser(&mut l, 100, "h", "https://docs-share.top/q3");
-        l.at(
-            1_000,
-            "h",
-            "linux",
-            r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443,"domain":"docs-share.top""#,
-        );
+        connect(&mut l, 1_000, "h", 210, "203.0.113.77", Some("docs-share.top"));
         l.at(2_000, "h", "linux", r#""kind":"process_end","proc":210"#);
         l.at(2_000 + gap, "h", "linux", r#""kind":"process_start","proc":210,"parent":1610,"image":"/usr/bin/cp""#);
-        l.at(2_100 + gap, "h", "linux", &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create""#));
+        create(&mut l, 2_100 + gap, "h", 210, FILE, None);
         let r = run(&l);
         assert!(r.alerted().is_empty(), "gap {gap} ms: {:?}", r.records);
         assert_eq!(r.stats.anomalies.duplicate_start, 0, "gap {gap} ms");
@@ -143,12 +138,7 @@ fn pid_reused_within_a_second_by_the_browser_alerts_as_the_browser() {
     l.at(0, "h", "linux", r#""kind":"process_start","proc":100,"image":"/usr/bin/gnome-shell""#);
     l.at(10, "h", "linux", r#""kind":"process_start","proc":210,"parent":100,"image":"/usr/bin/cp""#);
     l.at(500, "h", "linux", r#""kind":"process_end","proc":210"#);
-    l.at(
-        600,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":210,"parent":100,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 600, "h", 210, 100);
     egress_and_write(&mut l, 1_000, "h", 210, "docs-share.top", FILE, 2_000);
     let r = run(&l);
     assert_eq!(r.records.len(), 1, "{:?}", r.records);
@@ -164,12 +154,7 @@ fn a_parent_started_after_its_children_still_roots_the_lineage() {
     // The network child and a helper first, then Firefox itself 2 s later (beyond any reorder).
     l.at(1_000, "h", "linux", r#""kind":"process_start","proc":220,"parent":210,"image":"/usr/lib/firefox/netchild""#);
     l.at(1_100, "h", "linux", r#""kind":"process_start","proc":230,"parent":220,"image":"/usr/lib/firefox/helper""#);
-    l.at(
-        3_000,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":210,"parent":100,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 3_000, "h", 210, 100);
     egress_and_write(&mut l, 4_000, "h", 230, "docs-share.top", FILE, 2_000);
     let r = run(&l);
     assert_eq!(r.alerted(), [FILE], "{:?}", r.records);
@@ -183,12 +168,7 @@ fn a_parent_start_delivered_after_its_children_within_the_lateness_alerts() {
     let mut l = Lines::default();
     l.at(0, "h", "linux", r#""kind":"process_start","proc":100,"image":"/usr/bin/gnome-shell""#);
     l.at(1_000, "h", "linux", r#""kind":"process_start","proc":220,"parent":210,"image":"/usr/lib/firefox/netchild""#);
-    l.at(
-        500,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":210,"parent":100,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 500, "h", 210, 100);
     egress_and_write(&mut l, 2_000, "h", 220, "docs-share.top", FILE, 2_000);
     let r = run(&l);
     assert_eq!(r.alerted(), [FILE], "{:?}", r.records);
@@ -206,12 +186,7 @@ fn a_parent_start_delivered_beyond_the_lateness_is_counted_and_the_chain_lost() 
     egress_and_write(&mut l, 2_000, "h", 220, "docs-share.top", FILE, 2_000);
     l.at(30_000, "h", "linux", r#""kind":"process_start","proc":900,"parent":100,"image":"/usr/bin/ls""#);
     // Firefox's own start, stamped before its child, delivered last.
-    l.at(
-        500,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":210,"parent":100,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 500, "h", 210, 100);
     let r = run(&l);
     assert!(r.alerted().is_empty(), "{:?}", r.records);
     assert_eq!(r.stats.dropped.late, 1);
@@ -224,12 +199,7 @@ fn a_parent_start_delivered_beyond_the_lateness_is_counted_and_the_chain_lost() 
 #[test]
 fn a_process_that_is_its_own_grandparent_is_cut_and_counted() {
     let mut l = Lines::default();
-    l.at(
-        0,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":210,"parent":300,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 0, "h", 210, 300);
     l.at(100, "h", "linux", r#""kind":"process_start","proc":300,"parent":210,"image":"/usr/bin/bash""#);
     l.at(200, "h", "linux", r#""kind":"process_start","proc":400,"parent":400,"image":"/usr/bin/sh""#);
     egress_and_write(&mut l, 1_000, "h", 210, "docs-share.top", FILE, 2_000);

@@ -6,7 +6,7 @@
 mod lines;
 
 use clickchain::Config;
-use lines::{egress_and_write, linux_browser, run, run_at, Lines};
+use lines::{connect, create, egress_and_write, firefox, linux_browser, run, run_at, Lines};
 
 const FILE: &str = "/home/bob/Downloads/q3-report.sh";
 
@@ -22,8 +22,8 @@ fn chain_to(url: &str, domain: &str) -> Lines {
 fn chain_to_ip(ip: &str) -> Lines {
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "");
-    l.at(1_000, "h", "linux", &format!(r#""kind":"connect","proc":210,"dst_ip":"{ip}","dst_port":443"#));
-    l.at(6_000, "h", "linux", &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create""#));
+    connect(&mut l, 1_000, "h", 210, ip, None);
+    create(&mut l, 6_000, "h", 210, FILE, None);
     l
 }
 
@@ -83,8 +83,8 @@ fn url_userinfo_in_the_click_is_caught() {
     // No DNS and no name on the connect: the destination is named by the click URL's host.
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "https://www.microsoft.com@docs-share.top/q3");
-    l.at(1_000, "h", "linux", r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443"#);
-    l.at(6_000, "h", "linux", &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create""#));
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", None);
+    create(&mut l, 6_000, "h", 210, FILE, None);
     let a = alerts(&l);
     assert_eq!(a.len(), 1, "{a:?}");
     assert!(a[0].contains("domain=docs-share.top"), "{a:?}");
@@ -95,21 +95,9 @@ fn url_userinfo_in_the_origin_is_caught() {
     // The file's origin pretends to be Microsoft's (allowlisted) before the `@`.
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "");
-    l.at(
-        1_000,
-        "h",
-        "linux",
-        r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443,"domain":"docs-share.top""#,
-    );
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", Some("docs-share.top"));
     // 3 minutes later (beyond download_gap): only the origin can make the link strong.
-    l.at(
-        181_000,
-        "h",
-        "linux",
-        &format!(
-            r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create","origin":{{"url":"https://download.microsoft.com@dl.docs-share.top/q3.sh"}}"#
-        ),
-    );
+    create(&mut l, 181_000, "h", 210, FILE, Some("https://download.microsoft.com@dl.docs-share.top/q3.sh"));
     let a = alerts(&l);
     assert_eq!(a.len(), 1, "{a:?}");
     assert!(a[0].starts_with("alert strong"), "{a:?}");
@@ -138,12 +126,7 @@ fn rename_chain(final_by: u32) -> Lines {
     let mut l = Lines::default();
     l.at(0, "h", "linux", r#""kind":"process_start","proc":1610,"image":"/usr/bin/bash""#);
     linux_browser(&mut l, 10, "h", "https://docs-share.top/q3");
-    l.at(
-        1_000,
-        "h",
-        "linux",
-        r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443,"domain":"docs-share.top""#,
-    );
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", Some("docs-share.top"));
     l.at(2_000, "h", "linux", r#""kind":"file_write","proc":210,"path":"/home/bob/Downloads/q.part","op":"create""#);
     l.at(
         3_000,
@@ -214,9 +197,9 @@ fn dns_over_https_with_a_clicked_url_is_caught() {
     // No DNS events: the resolver is reached over HTTPS, then the server by address only.
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "https://docs-share.top/q3");
-    l.at(500, "h", "linux", r#""kind":"connect","proc":210,"dst_ip":"1.1.1.1","dst_port":443"#);
-    l.at(1_000, "h", "linux", r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443"#);
-    l.at(6_000, "h", "linux", &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create""#));
+    connect(&mut l, 500, "h", 210, "1.1.1.1", None);
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", None);
+    create(&mut l, 6_000, "h", 210, FILE, None);
     let a = alerts(&l);
     assert_eq!(a.len(), 1, "{a:?}");
 }
@@ -226,13 +209,8 @@ fn dns_over_https_with_a_trusted_origin_is_a_known_limit() {
     // Nameless egress, and a file whose origin names a trusted site: the link is weak by design.
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "");
-    l.at(1_000, "h", "linux", r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443"#);
-    l.at(
-        6_000,
-        "h",
-        "linux",
-        &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create","origin":{{"url":"https://github.com/x/y/q3-report.sh"}}"#),
-    );
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", None);
+    create(&mut l, 6_000, "h", 210, FILE, Some("https://github.com/x/y/q3-report.sh"));
     assert!(alerts(&l).is_empty());
 }
 
@@ -240,18 +218,8 @@ fn dns_over_https_with_a_trusted_origin_is_a_known_limit() {
 fn delayed(delay: i64) -> Lines {
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "https://docs-share.top/q3");
-    l.at(
-        1_000,
-        "h",
-        "linux",
-        r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443,"domain":"docs-share.top""#,
-    );
-    l.at(
-        20 + delay,
-        "h",
-        "linux",
-        &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create","origin":{{"url":"https://docs-share.top/q3.sh"}}"#),
-    );
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", Some("docs-share.top"));
+    create(&mut l, 20 + delay, "h", 210, FILE, Some("https://docs-share.top/q3.sh"));
     l
 }
 
@@ -270,13 +238,8 @@ fn delivered_late(behind: i64) -> (Lines, i64) {
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "https://docs-share.top/q3");
     l.at(1_000 + behind, "h", "linux", r#""kind":"process_start","proc":900,"parent":100,"image":"/usr/bin/ls""#);
-    l.at(
-        1_000,
-        "h",
-        "linux",
-        r#""kind":"connect","proc":210,"dst_ip":"203.0.113.77","dst_port":443,"domain":"docs-share.top""#,
-    );
-    l.at(20_000, "h", "linux", &format!(r#""kind":"file_write","proc":210,"path":"{FILE}","op":"create""#));
+    connect(&mut l, 1_000, "h", 210, "203.0.113.77", Some("docs-share.top"));
+    create(&mut l, 20_000, "h", 210, FILE, None);
     let newest = l.newest();
     (l, newest)
 }
@@ -335,19 +298,9 @@ fn egress_flood_before_the_chain_is_caught() {
     let mut l = Lines::default();
     linux_browser(&mut l, 0, "h", "https://news-digest.top/");
     for i in 0..200 {
-        l.at(
-            1_000 + i * 10,
-            "h",
-            "linux",
-            &format!(r#""kind":"connect","proc":210,"dst_ip":"203.0.113.9","dst_port":443,"domain":"ad{i}.top""#),
-        );
+        connect(&mut l, 1_000 + i * 10, "h", 210, "203.0.113.9", Some(&format!("ad{i}.top")));
     }
-    l.at(
-        10_000,
-        "h",
-        "linux",
-        r#""kind":"process_start","proc":300,"parent":100,"image":"/usr/lib/firefox/firefox","command_line":"/usr/lib/firefox/firefox https://docs-share.top/q3""#,
-    );
+    firefox(&mut l, 10_000, "h", 300, 100);
     egress_and_write(&mut l, 11_000, "h", 300, "docs-share.top", FILE, 5_000);
     let now = l.newest() + 60_000;
     let r = run_at(config, &l, now);

@@ -1,10 +1,8 @@
 //! The `agent` subcommand: alert latency at steady live rates, checkpoint size and time, and
 //! RSS over a simulated day, each part in a child process of its own; markdown on stdout.
 
-use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use clickchain::Config;
 use clickchain_bench::agent;
@@ -68,20 +66,20 @@ fn part(a: &AgentArgs, p: Part) -> anyhow::Result<serde_json::Value> {
 }
 
 fn child(a: &AgentArgs, p: &str, rate: u64) -> anyhow::Result<serde_json::Value> {
-    let out = Command::new(std::env::current_exe()?)
-        .args(["agent", "--part", p, "--rate", &rate.to_string(), "--secs", &a.secs.to_string()])
-        .args(["--chain-every-ms", &a.chain_every_ms.to_string(), "--processes", &a.processes.to_string()])
-        .args(["--hosts", &a.hosts.to_string(), "--day-rate", &a.day_rate.to_string()])
-        .args(["--hours", &a.hours.to_string()])
-        .args(a.lateness_ms.map(|ms| format!("--lateness-ms={ms}")))
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("starting the agent part")?;
-    if !out.status.success() {
-        bail!("agent part {p} failed: {}", out.status);
-    }
-    let text = String::from_utf8(out.stdout)?;
-    Ok(serde_json::from_str(text.lines().last().context("the part printed nothing")?)?)
+    let args = [
+        ("--rate", rate.to_string()),
+        ("--secs", a.secs.to_string()),
+        ("--chain-every-ms", a.chain_every_ms.to_string()),
+        ("--processes", a.processes.to_string()),
+        ("--hosts", a.hosts.to_string()),
+        ("--day-rate", a.day_rate.to_string()),
+        ("--hours", a.hours.to_string()),
+    ];
+    let lateness = a.lateness_ms.map(|ms| format!("--lateness-ms={ms}"));
+    let mut argv = vec!["agent", "--part", p];
+    argv.extend(args.iter().flat_map(|(k, v)| [*k, v.as_str()]));
+    argv.extend(lateness.as_deref());
+    crate::floods::run_self(&argv, &format!("agent part {p}"))
 }
 
 /// Runs the parts and prints their tables.

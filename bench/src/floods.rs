@@ -73,17 +73,22 @@ fn normal(events: usize) -> anyhow::Result<Outcome> {
 }
 
 fn child(shape: &str, a: &FloodArgs) -> anyhow::Result<Outcome> {
+    let (scale, normal) = (a.scale.to_string(), a.normal_events.to_string());
+    run_self(&["flood-one", shape, "--scale", &scale, "--normal-events", &normal], shape)
+}
+
+/// Runs this binary with `args` in a child process and reads the JSON of its last line.
+pub fn run_self<T: serde::de::DeserializeOwned>(args: &[&str], what: &str) -> anyhow::Result<T> {
     let out = Command::new(std::env::current_exe()?)
-        .args(["flood-one", shape, "--scale", &a.scale.to_string()])
-        .args(["--normal-events", &a.normal_events.to_string()])
+        .args(args)
         .stderr(std::process::Stdio::inherit())
         .output()
-        .context("starting the flood process")?;
+        .with_context(|| format!("starting {what}"))?;
     if !out.status.success() {
-        bail!("flood {shape} failed: {}", out.status);
+        bail!("{what} failed: {}", out.status);
     }
     let text = String::from_utf8(out.stdout)?;
-    Ok(serde_json::from_str(text.lines().last().context("flood printed nothing")?)?)
+    Ok(serde_json::from_str(text.lines().last().with_context(|| format!("{what} printed nothing"))?)?)
 }
 
 /// Runs the normal mix, then each shape, each in its own process, and prints the table.

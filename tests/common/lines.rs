@@ -117,20 +117,31 @@ pub fn linux_browser(l: &mut Lines, ms: i64, host: &str, url: &str) {
     );
 }
 
-/// Pid `pid` connects to `ip` named `domain` at `ms`, and creates `path` `write_after` ms later.
+/// Firefox starts as `pid` under `parent` at `ms`, with `https://docs-share.top/q3` on its
+/// command line (a click).
+pub fn firefox(l: &mut Lines, ms: i64, host: &str, pid: u32, parent: u32) {
+    let image = "/usr/lib/firefox/firefox";
+    let start = format!(r#""kind":"process_start","proc":{pid},"parent":{parent},"image":"{image}""#);
+    l.at(ms, host, "linux", &format!(r#"{start},"command_line":"{image} https://docs-share.top/q3""#));
+}
+
+/// Pid `pid` connects to `ip`:443 at `ms`, the connect naming `domain` when given.
+pub fn connect(l: &mut Lines, ms: i64, host: &str, pid: u32, ip: &str, domain: Option<&str>) {
+    let name = domain.map_or(String::new(), |d| format!(r#","domain":"{d}""#));
+    l.at(ms, host, "linux", &format!(r#""kind":"connect","proc":{pid},"dst_ip":"{ip}","dst_port":443{name}"#));
+}
+
+/// Pid `pid` creates `path` at `ms`, with its origin URL when given.
+pub fn create(l: &mut Lines, ms: i64, host: &str, pid: u32, path: &str, origin: Option<&str>) {
+    let origin = origin.map_or(String::new(), |u| format!(r#","origin":{{"url":"{u}"}}"#));
+    l.at(ms, host, "linux", &format!(r#""kind":"file_write","proc":{pid},"path":"{path}","op":"create"{origin}"#));
+}
+
+/// Pid `pid` connects to `domain` (at 203.0.113.77) at `ms`, and creates `path` `write_after`
+/// ms later.
 pub fn egress_and_write(l: &mut Lines, ms: i64, host: &str, pid: u32, domain: &str, path: &str, write_after: i64) {
-    l.at(
-        ms,
-        host,
-        "linux",
-        &format!(r#""kind":"connect","proc":{pid},"dst_ip":"203.0.113.77","dst_port":443,"domain":"{domain}""#),
-    );
-    l.at(
-        ms + write_after,
-        host,
-        "linux",
-        &format!(r#""kind":"file_write","proc":{pid},"path":"{path}","op":"create""#),
-    );
+    connect(l, ms, host, pid, "203.0.113.77", Some(domain));
+    create(l, ms + write_after, host, pid, path, None);
 }
 
 /// The plain Linux chain on `host`: click at `ms`, egress 1 s later, a script written 5 s after.
