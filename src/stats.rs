@@ -40,7 +40,7 @@ pub struct Drops {
     pub process_cap: u64,
     /// Idle processes evicted to make room.
     pub process_evicted: u64,
-    /// Untrusted egress beyond `max_egress_per_host`.
+    /// Untrusted egress evicted (the host's oldest) to keep `max_egress_per_host`.
     pub egress_cap: u64,
     /// Anchor writes beyond `max_pending_per_host`.
     pub pending_cap: u64,

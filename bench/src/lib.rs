@@ -8,11 +8,16 @@
 //! - [`score`]: recall and precision of alerts against that ground truth;
 //! - [`rss`]: the process's resident and peak resident memory, from `/proc/self/status`;
 //! - [`rng`]: the small PRNG the generator uses (no `rand` dependency; from `clickchain-synth`);
-//! - [`peers`]: other implementations of the same detection, measured against the engine.
+//! - [`peers`]: other implementations of the same detection, measured against the engine;
+//! - [`flood`]: hostile volumes of one shape each, and [`mkevent`], the event builders they use;
+//! - [`agent`]: the live agent's figures (alert latency, checkpoints, a simulated day).
 //!
 //! The `clickchain-bench` binary ties them together; see `bench/README.md`.
 #![deny(missing_docs)]
 
+pub mod agent;
+pub mod flood;
+pub mod mkevent;
 pub mod peers;
 pub use clickchain_synth as synth;
 pub use clickchain_synth::rng;

@@ -5,7 +5,9 @@
 //! is that phase's alone, scores the alerts against the injected chains, and prints a markdown
 //! report on stdout.
 
+mod agent_cmd;
 mod auditd;
+mod floods;
 mod paired;
 mod phases;
 mod report;
@@ -42,6 +44,13 @@ enum Cmd {
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
+    /// Hostile volumes (floods) of each shape, each in its own process, beside the normal mix.
+    Flood(floods::FloodArgs),
+    /// One flood in this process; prints one JSON line (internal).
+    #[command(hide = true)]
+    FloodOne(floods::FloodOneArgs),
+    /// The agent: live alert latency, checkpoint size and time, RSS over a simulated day.
+    Agent(agent_cmd::AgentArgs),
     /// Every measurement in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
@@ -250,6 +259,9 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
         Cmd::Results(a) => results::run(a),
+        Cmd::Flood(a) => floods::run(&a),
+        Cmd::FloodOne(a) => floods::one(&a),
+        Cmd::Agent(a) => agent_cmd::run(&a),
         Cmd::Auditd(a) => {
             let keep = a.file.is_some();
             let file = a.file.unwrap_or_else(|| {

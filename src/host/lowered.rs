@@ -133,7 +133,10 @@ impl Host {
             }
             Lowered::Egress { root, egress } => {
                 match self.roots.add_egress(&mut self.procs, root, egress, limits.max_egress_per_host) {
-                    Ok(()) => stats.classified.egress_untrusted += 1,
+                    Ok(evicted) => {
+                        stats.classified.egress_untrusted += 1;
+                        stats.dropped.egress_cap += u64::from(evicted);
+                    }
                     Err(super::roots::NotCarried::Full) => stats.dropped.egress_cap += 1,
                     Err(super::roots::NotCarried::Coalesced) => {}
                 }
@@ -179,7 +182,10 @@ impl Host {
         match fix {
             EgressFix::FromDns { root, egress } => {
                 match self.roots.add_egress(&mut self.procs, root, egress, limits.max_egress_per_host) {
-                    Ok(()) => stats.classified.egress_from_dns += 1,
+                    Ok(evicted) => {
+                        stats.classified.egress_from_dns += 1;
+                        stats.dropped.egress_cap += u64::from(evicted);
+                    }
                     Err(super::roots::NotCarried::Full) => stats.dropped.egress_cap += 1,
                     Err(super::roots::NotCarried::Coalesced) => {}
                 }

@@ -96,14 +96,17 @@ impl Roots {
     }
 
     /// Carries an untrusted egress of `root` (at most `cap` per host), pinning its process; the
-    /// first of a burst of sockets to one destination stands for the burst.
+    /// first of a burst of sockets to one destination stands for the burst. At the cap the
+    /// host's oldest egress makes room (whether one did is returned): a flood of egress must
+    /// not keep a later, real one out (regression: flood_bound's
+    /// unique_domains_are_capped_by_the_egress_cap, whose canary was lost).
     pub fn add_egress(
         &mut self,
         procs: &mut ProcTable,
         root: Slot,
         egress: EgressEntry,
         cap: usize,
-    ) -> Result<(), NotCarried> {
+    ) -> Result<bool, NotCarried> {
         let state = self.by_root.entry(root).or_default();
         let burst = state.egress.iter().rev().take(8).any(|e| {
             e.proc == egress.proc && e.dest.key == egress.dest.key && egress.time - e.time < EGRESS_COALESCE_MS
@@ -111,15 +114,29 @@ impl Roots {
         if burst {
             return Err(NotCarried::Coalesced);
         }
-        if self.egress_len >= cap {
+        let evicted = self.egress_len >= cap;
+        if evicted && !self.evict_oldest_egress(procs) {
             return Err(NotCarried::Full);
         }
         procs.pin(egress.proc);
         // In time order (an answer standing for an unlogged connection comes with the download).
+        let state = self.by_root.entry(root).or_default();
         let at = state.egress.partition_point(|e| e.time <= egress.time);
         state.egress.insert(at, egress);
         self.egress_len += 1;
-        Ok(())
+        Ok(evicted)
+    }
+
+    /// Drops the host's oldest egress (a scan of the roots: a host has few), releasing its
+    /// process; false when there is none.
+    fn evict_oldest_egress(&mut self, procs: &mut ProcTable) -> bool {
+        let oldest = self.by_root.iter().filter_map(|(&r, s)| Some((s.egress.front()?.time, r))).min();
+        let Some(e) = oldest.and_then(|(_, r)| self.by_root.get_mut(&r)?.egress.pop_front()) else {
+            return false;
+        };
+        procs.unpin(e.proc);
+        self.egress_len -= 1;
+        true
     }
 
     /// Drops `root`'s address-only egress within `since..=until`, releasing their processes;

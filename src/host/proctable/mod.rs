@@ -380,6 +380,13 @@ impl ProcTable {
         Some(slot)
     }
 
+    /// A placeholder never seen starting or ending, made for children that named it as their
+    /// parent, and referred to within [`JOIN_START_MS`] before `time`.
+    fn is_unstarted_parent(&self, slot: Slot, time: i64) -> bool {
+        let p = self.get(slot);
+        p.start.is_none() && p.end.is_none() && p.children > 0 && p.last_seen >= time - JOIN_START_MS
+    }
+
     /// Notes that a record referred to `slot` at `time`.
     pub fn touch(&mut self, slot: Slot, time: i64) {
         let p = self.get_mut(slot);
@@ -414,6 +421,10 @@ impl ProcTable {
                 }
                 s
             }
+            // A parent whose start is stamped after its children's: the placeholder they made
+            // for it, referenced within JOIN_START_MS, is this process; the start fills it in
+            // (regression: a_parent_started_after_its_children_still_roots_the_lineage).
+            (ProcKey::Pid(_), Some(old)) if self.is_unstarted_parent(old, new.time) => old,
             // A pid starts a new incarnation; the previous one (if any) ended by now.
             (ProcKey::Pid(_), Some(old)) => {
                 let p = self.get_mut(old);
