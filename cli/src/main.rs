@@ -3,6 +3,7 @@
 mod alloc;
 mod log;
 mod nod_store;
+mod rules;
 mod scan;
 mod synth;
 mod watch;
@@ -33,6 +34,8 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Follow files and folders live, print alerts as they fire, checkpoint across restarts.
     Watch(watch::WatchArgs),
+    /// List the detection rules with their headers (`--rules` and `[rules] enabled` pick them).
+    Rules(rules::RulesArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

@@ -111,9 +111,13 @@ pub fn stable_ids() -> impl Iterator<Item = &'static str> {
     RULES.iter().filter(|r| r.header.status == Status::Stable).map(|r| r.header.id)
 }
 
-/// The registered id closest to `id` (edit distance), for "did you mean" messages.
+/// The registered id closest to `id` (edit distance to the whole id or, one worse, to its
+/// start: a misspelt prefix names the rule it starts), for "did you mean" messages.
 pub fn closest(id: &str) -> Option<&'static str> {
-    RULES.iter().map(|r| r.header.id).min_by_key(|known| edit_distance(id, known))
+    RULES.iter().map(|r| r.header.id).min_by_key(|known| {
+        let start: String = known.chars().take(id.chars().count()).collect();
+        edit_distance(id, known).min(edit_distance(id, &start) + 1)
+    })
 }
 
 /// Levenshtein distance over chars.
@@ -165,6 +169,8 @@ mod tests {
     fn closest_names_the_nearest_id() {
         assert_eq!(closest("chian"), Some("chain"));
         assert_eq!(closest("redirect"), Some("redirect-chain"));
+        assert_eq!(closest("redirct"), Some("redirect-chain"));
+        assert_eq!(closest("mail"), Some("mail-payload"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
