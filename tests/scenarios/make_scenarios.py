@@ -159,17 +159,19 @@ def strip_none(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
-def invoice_chain(w, s, t=600.0):
-    """Outlook -> msedge (URL) -> .top domain -> crdownload -> rename with MotW (as the sample)."""
-    edge, net = edge_from_outlook(w, s, t, "https://invoice-portal.top/view?id=0514")
-    w.dns(t + 0.7, edge, "invoice-portal.top", ["203.0.113.77"])
-    w.connect(t + 0.9, net, "203.0.113.77")
+def invoice_chain(w, s, t=600.0, hop=None):
+    """Outlook -> msedge (URL) -> .top domain -> crdownload -> rename with MotW (as the sample).
+    With `hop` (name, address), the link is on that redirector, which is reached first."""
+    url = f"https://{hop[0]}/r/8812" if hop else "https://invoice-portal.top/view?id=0514"
+    first = hop or ("invoice-portal.top", "203.0.113.77")
+    edge, net = edge_from_outlook(w, s, t, url)
+    w.dns(t + 0.7, edge, first[0], [first[1]])
+    w.connect(t + 0.9, net, first[1])
     w.dns(t + 8.0, edge, "dl.invoice-portal.top", ["203.0.113.78"])
     w.connect(t + 8.3, net, "203.0.113.78")
     w.write(t + 9.0, edge, DL + "Unconfirmed 481516.crdownload")
     w.rename(t + 12.0, edge, DL + "Unconfirmed 481516.crdownload", DL + "Invoice_0514.pdf.exe",
-             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0514.pdf.exe",
-                             "https://invoice-portal.top/view?id=0514")))
+             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0514.pdf.exe", url)))
     return edge, net
 
 
@@ -1142,16 +1144,7 @@ def _(s):
     # A link through a redirector on another untrusted registrable domain, then the payload host.
     w = s.host(WIN, "windows")
     win_desktop(w, s)
-    t = 600.0
-    edge, net = edge_from_outlook(w, s, t, "https://go.link-hop.top/r/8812")
-    w.dns(t + 0.7, edge, "go.link-hop.top", ["203.0.113.61"])
-    w.connect(t + 0.9, net, "203.0.113.61")
-    w.dns(t + 8.0, edge, "dl.invoice-portal.top", ["203.0.113.78"])
-    w.connect(t + 8.3, net, "203.0.113.78")
-    w.write(t + 9.0, edge, DL + "Unconfirmed 481516.crdownload")
-    w.rename(t + 12.0, edge, DL + "Unconfirmed 481516.crdownload", DL + "Invoice_0514.pdf.exe",
-             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0514.pdf.exe",
-                             "https://go.link-hop.top/r/8812")))
+    invoice_chain(w, s, hop=("go.link-hop.top", "203.0.113.61"))
 
 
 @scenario("redirect-chain-one-registrable-domain", "mail-payload-outlook-link-executable")
