@@ -65,6 +65,19 @@ fn unknown_rule_exits_2_naming_the_closest() {
 }
 
 #[test]
+fn watch_rejects_an_unknown_rule_too() {
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["watch", "--rules", "mail-paylod", "data/samples/sample.ndjson"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `mail-payload`"));
+}
+
+#[test]
 fn rules_lists_the_registry() {
     let out = Command::cargo_bin("clickchain").unwrap().args(["rules", "--json"]).output().unwrap();
     assert!(out.status.success());
