@@ -65,6 +65,24 @@ fn unknown_rule_exits_2_naming_the_closest() {
 }
 
 #[test]
+fn unknown_rule_in_config_exits_2_naming_file_key_and_closest() {
+    let path = std::env::temp_dir().join(format!("clickchain-rules-{}.toml", std::process::id()));
+    std::fs::write(&path, "[rules]\nenabled = [\"chain\", \"redirect_chain\"]\n").unwrap();
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["scan", "--config"])
+        .arg(&path)
+        .arg("data/samples/sample.ndjson")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rules.enabled[1]") && err.contains("did you mean `redirect-chain`"), "{err}");
+}
+
+#[test]
 fn watch_rejects_an_unknown_rule_too() {
     let out = Command::cargo_bin("clickchain")
         .unwrap()

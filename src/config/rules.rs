@@ -128,6 +128,14 @@ mod tests {
     }
 
     #[test]
+    fn engine_refuses_an_unregistered_rule_built_in_code() {
+        let mut c = Config::default();
+        c.rules.enabled = vec!["chian".to_owned()];
+        let e = crate::Engine::new(c).err().expect("an unknown rule is an error").to_string();
+        assert!(e.contains("`chian`") && e.contains("did you mean `chain`"), "{e}");
+    }
+
+    #[test]
     fn link_sources_table_and_legacy_browser_parents() {
         let c = Config::from_toml_str(
             "[windows]\nbrowser_parents = [\"chrome.exe\"]\n[windows.link_sources]\nmail = [\"mailbird.exe\"]\n",
