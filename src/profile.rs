@@ -3,10 +3,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clickchain_adapters::Os;
-use clickchain_logic::Params;
+use clickchain_logic::{LinkClass, Params, Rule};
+use rustc_hash::FxHashSet;
 
 use crate::alert::Analytic;
-use crate::config::{duration_ms, Config, ConfigError, OsProfile};
+use crate::config::{duration_ms, Config, ConfigError, LinkSources, OsProfile};
 use crate::domain::{DomainError, RiskPolicy};
 use crate::paths::PathClassifier;
 
@@ -30,6 +31,9 @@ pub enum EngineError {
         /// What is wrong.
         error: DomainError,
     },
+    /// A rule id in `[rules] enabled` is not registered.
+    #[error("rules.enabled: {0}")]
+    Rule(String),
     /// A shard's thread could not be started.
     #[error("starting a shard thread: {0}")]
     Thread(std::io::Error),
@@ -45,6 +49,12 @@ pub(crate) struct Profile {
     /// An exec keeps its pid (Linux, macOS). On Windows none does: a start under the pid of a
     /// process still running means that process's end was not logged.
     pub exec_in_place: bool,
+    /// The enabled rules, in configuration order.
+    pub rules: Vec<&'static Rule>,
+    /// Link-source classes beyond browser: (class, lowercase names).
+    pub link_classes: Vec<(LinkClass, FxHashSet<String>)>,
+    /// Some enabled rule reads the link-source or extension classes (else they are not built).
+    pub wants_classes: bool,
 }
 
 impl Profile {
@@ -64,13 +74,43 @@ impl Profile {
             dns_ttl_ms: config.engine.dns_ttl_ms(),
             quarantine_enabled: quarantine.is_some(),
             exec_in_place: os != Os::Windows,
+            rules: enabled_rules(config)?,
+            link_classes: link_classes(&p.link_sources),
+            wants_classes: enabled_rules(config)?
+                .iter()
+                .any(|r| r.header.data.iter().any(|d| matches!(*d, "link_class" | "write_ext"))),
         })
+    }
+
+    /// The link-source class of a link-source `image` (browser unless a class names it).
+    pub fn link_class(&self, image: &str) -> LinkClass {
+        let name = crate::paths::image_name(image, self.paths.os());
+        let exe = format!("{name}.exe");
+        self.link_classes
+            .iter()
+            .find(|(_, names)| names.contains(&name) || names.contains(&exe))
+            .map_or(LinkClass::Browser, |&(c, _)| c)
     }
 
     /// How long carried state must be kept: the window plus the quarantine grace.
     pub fn retention_ms(&self) -> i64 {
         self.params.window + self.params.quarantine_grace
     }
+}
+
+/// The registered rules `config` enables, in its order.
+fn enabled_rules(config: &Config) -> Result<Vec<&'static Rule>, EngineError> {
+    config
+        .rules
+        .enabled
+        .iter()
+        .map(|id| clickchain_logic::rules::rule(id).ok_or_else(|| EngineError::Rule(crate::config::unknown_rule(id))))
+        .collect()
+}
+
+fn link_classes(l: &LinkSources) -> Vec<(LinkClass, FxHashSet<String>)> {
+    let set = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect();
+    vec![(LinkClass::Mail, set(&l.mail)), (LinkClass::Office, set(&l.office)), (LinkClass::Chat, set(&l.chat))]
 }
 
 /// The last configuration compiled, and its profiles: engines built from an equal

@@ -116,9 +116,11 @@ fn event() -> impl Strategy<Value = (i64, u8, u8, EventKind)> {
     (-20_000i64..120_000, 0u8..3, 0u8..3, kind())
 }
 
-/// Small caps, so that the chaos also reaches the eviction and cap paths.
+/// Small caps, so that the chaos also reaches the eviction and cap paths; every registered rule
+/// runs.
 fn small_config() -> Config {
     let mut config = Config::default();
+    config.rules.enabled = clickchain::logic::rules::RULES.iter().map(|r| r.header.id.to_owned()).collect();
     config.engine.max_processes_per_host = 16;
     config.engine.max_egress_per_host = 8;
     config.engine.max_pending_per_host = 8;

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use clickchain::logic::rules::RULES;
 use clickchain::{AnyEngine, Config, Engine, Record, ShardedEngine};
 use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
 use proptest::prelude::*;
@@ -27,6 +28,9 @@ struct Episode {
     partial: bool,
     run_it: bool,
     pid_keys: bool,
+    /// 0: plain; 1: the lineage first reaches a second domain (redirect-chain); 2: the link
+    /// comes from a mail client and the file is a disk image (mail-payload).
+    variant: u8,
 }
 
 fn episode() -> impl Strategy<Value = Episode> {
@@ -40,17 +44,10 @@ fn episode() -> impl Strategy<Value = Episode> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        0u8..3,
     )
-        .prop_map(|(host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys)| Episode {
-            host,
-            start_s,
-            risky,
-            click,
-            via_dns,
-            write_after_s,
-            partial,
-            run_it,
-            pid_keys,
+        .prop_map(|(host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant)| {
+            Episode { host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant }
         })
 }
 
@@ -86,7 +83,16 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
         let url = format!("https://{domain}/get");
         let ip: IpAddr = format!("203.0.113.{}", n % 250 + 1).parse().unwrap();
         let cmd = if e.click { format!("{browser} {url}") } else { browser.to_owned() };
-        b.push(t(0.0), host, os, start(key(0), None, browser, &cmd));
+        let mail = match os {
+            Os::Windows => r"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE",
+            Os::Linux => "/usr/lib/thunderbird/thunderbird",
+            Os::Macos => "/System/Applications/Mail.app/Contents/MacOS/Mail",
+        };
+        let parent = (e.variant == 2).then(|| key(3));
+        if let Some(p) = &parent {
+            b.push(t(-1.0), host, os, start(p.clone(), None, mail, mail));
+        }
+        b.push(t(0.0), host, os, start(key(0), parent, browser, &cmd));
         b.push(t(0.1), host, os, start(key(1), Some(key(0)), browser, "--type=utility"));
         if e.via_dns {
             b.push(
@@ -96,9 +102,14 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
                 EventKind::DnsAnswer { proc: Some(key(0)), query: domain.clone(), answers: vec![ip] },
             );
         }
+        if e.variant == 1 {
+            let hop = Some(format!("hop-{n}.example.xyz"));
+            let hop_ip: IpAddr = format!("198.51.100.{}", n % 250 + 1).parse().unwrap();
+            b.push(t(0.3), host, os, EventKind::Connect { proc: key(1), dst_ip: hop_ip, dst_port: 443, domain: hop });
+        }
         let named = (!e.via_dns).then(|| domain.clone());
         b.push(t(0.6), host, os, EventKind::Connect { proc: key(1), dst_ip: ip, dst_port: 443, domain: named });
-        let file = format!("{dir}file{n}.zip");
+        let file = format!("{dir}file{n}.{}", if e.variant == 2 { "iso" } else { "zip" });
         let w = f64::from(e.write_after_s);
         if e.partial {
             let part = format!("{file}.crdownload");
@@ -134,8 +145,10 @@ fn write(proc: ProcKey, path: &str, op: FileOp, url: Option<String>) -> EventKin
     EventKind::FileWrite { proc, path: path.to_owned(), op, origin }
 }
 
+/// Every registered rule runs, so that every property holds for each of them.
 fn config(batch_ms: u64) -> Config {
     let mut c = Config::default();
+    c.rules.enabled = RULES.iter().map(|r| r.header.id.to_owned()).collect();
     c.engine.batch = std::time::Duration::from_millis(batch_ms);
     c.engine.allowed_lateness = std::time::Duration::from_millis(LATENESS_MS as u64);
     c
@@ -403,11 +416,41 @@ fn generated_streams_do_alert() {
             partial: true,
             run_it: true,
             pid_keys: i % 2 == 1,
+            variant: 0,
         })
         .collect();
     let out = records(engine(1_000), stream(&eps));
     let alerts = out.iter().filter(|r| r.contains("\"type\":\"alert\"")).count();
     assert_eq!(alerts, 3, "{out:#?}");
     assert!(out.iter().any(|r| r.contains("\"type\":\"follow_on\"")));
+    assert_eq!(records(naive_engine(1_000), stream(&eps)), out, "the naive evaluation differs");
+}
+
+#[test]
+fn generated_streams_fire_every_rule() {
+    // Guards the properties against vacuity for each rule: the variants of the generator make
+    // every registered rule alert, on every OS.
+    let eps: Vec<Episode> = (0..9)
+        .map(|i| Episode {
+            host: (i % 3) as u8,
+            start_s: i * 100,
+            risky: true,
+            click: true,
+            via_dns: false,
+            write_after_s: 30,
+            partial: true,
+            run_it: false,
+            pid_keys: false,
+            variant: (i / 3) as u8,
+        })
+        .collect();
+    let out = records(engine(1_000), stream(&eps));
+    for rule in RULES {
+        let tag = format!("\"rule\":\"{}\"", rule.header.id);
+        for analytic in ["AN0178", "AN0179", "AN0180"] {
+            let hit = out.iter().any(|r| r.contains(&tag) && r.contains(analytic));
+            assert!(hit, "no {analytic} alert of rule {}: {out:#?}", rule.header.id);
+        }
+    }
     assert_eq!(records(naive_engine(1_000), stream(&eps)), out, "the naive evaluation differs");
 }

@@ -27,10 +27,14 @@
 //! # Summary lines
 //!
 //! ```text
-//! alert <analytic> <finding> <strength|-> host=<host> click=<observed|inferred|-> domain=<name|ip|-> via=<source|-> reasons=<r1,r2|-> lineage=<a>b> path=<file>
+//! alert <analytic> <finding> <strength|-> host=<host> click=<observed|inferred|-> domain=<name|ip|-> via=<source|-> reasons=<r1,r2|-> lineage=<a>b> path=<file>[ rule=<id>]
 //! follow_on <kind> <alerted file> by <process image>
 //! ```
 //!
+//! - `rule=<id>` ends the line of an alert from any rule but the base rule `chain`
+//!   (`docs/rules.md`). The rules a scenario exercises are its configuration's
+//!   `[rules] enabled` (the stable rules without a `.toml`); [`every_rule_has_scenarios`] fails
+//!   when a registered rule has no positive scenario or no near-miss negative one.
 //! - `finding` is `chain` or `quarantine_missing`; `strength` is `strong`, `medium`, `weak`, or
 //!   `-` for a quarantine finding without a chain.
 //! - `click` says whether step 1 was observed (a URL on a lineage command line, a `url_open`)
@@ -62,6 +66,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clickchain::alert::{Alert, Strength};
 use clickchain::input::{self, InputOptions};
+use clickchain::logic::rules::{BASE_RULE, RULES};
 use clickchain::{Config, Engine, Record, Stats};
 
 /// Scenarios whose `.expected` is right and the engine wrong: (name, what goes wrong).
@@ -228,8 +233,9 @@ fn alert_line(a: &Alert) -> String {
     let domain = egress.map(|e| e.domain.clone().unwrap_or_else(|| e.ip.clone()));
     let reasons = egress.map(|e| e.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","));
     let lineage: Vec<&str> = a.lineage.iter().map(|i| basename(i)).collect();
+    let rule = if a.rule == BASE_RULE { String::new() } else { format!(" rule={}", a.rule) };
     format!(
-        "alert {} {} {} host={} click={} domain={} via={} reasons={} lineage={} path={}",
+        "alert {} {} {} host={} click={} domain={} via={} reasons={} lineage={} path={}{rule}",
         a.analytic,
         a.finding,
         or_dash(a.strength.map(Strength::as_str)),
@@ -490,6 +496,52 @@ fn scenario_files_are_complete() {
         }
     }
     assert!(problems.is_empty(), "scenario corpus problems:\n  {}", problems.join("\n  "));
+}
+
+/// The rules `s` runs: its configuration's `[rules] enabled`.
+fn enabled_rules(s: &Scenario) -> Vec<String> {
+    match &s.config {
+        Some(path) => Config::load(path).unwrap_or_else(|e| panic!("{e}")).rules.enabled,
+        None => Config::default().rules.enabled,
+    }
+}
+
+/// Whether an expected summary line is an alert of rule `id`.
+fn alert_of(line: &str, id: &str) -> bool {
+    let rule = line.rsplit_once(" rule=").map_or(BASE_RULE, |(_, r)| r);
+    line.starts_with("alert ") && rule == id
+}
+
+#[test]
+fn every_rule_has_scenarios() {
+    let (scenarios, _) = discover();
+    let mut problems = Vec::new();
+    for rule in RULES {
+        let id = rule.header.id;
+        let (mut positive, mut negative) = (0, 0);
+        for s in scenarios.iter().filter(|s| enabled_rules(s).iter().any(|r| r == id)) {
+            if expected_lines(s).iter().any(|l| alert_of(l, id)) {
+                positive += 1;
+            } else {
+                negative += 1;
+            }
+        }
+        if positive == 0 || negative == 0 {
+            problems.push(format!(
+                "rule `{id}`: {positive} positive and {negative} near-miss negative scenarios \
+                 (each rule needs both: a scenario whose .toml enables it, with and without its alert)"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn alert_lines_name_their_rule() {
+    let base = "alert AN0178 chain strong host=h click=- domain=- via=- reasons=- lineage=a path=p";
+    assert!(alert_of(base, "chain") && !alert_of(base, "redirect-chain"));
+    assert!(alert_of(&format!("{base} rule=redirect-chain"), "redirect-chain"));
+    assert!(!alert_of("follow_on executed p by x", "chain"));
 }
 
 #[test]

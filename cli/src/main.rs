@@ -5,6 +5,7 @@ mod domain;
 mod eval;
 mod log;
 mod nod_store;
+mod rules;
 mod scan;
 mod synth;
 mod watch;
@@ -39,6 +40,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Show how the engine judges destinations: PSL split, risk signals, score, verdict.
     Domain(domain::DomainArgs),
+    /// List the detection rules with their headers (`--rules` and `[rules] enabled` pick them).
+    Rules(rules::RulesArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Domain(args) => domain::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! The Datalog half of clickchain: fact types and the [crepe] programs that derive process
 //! lineage and fire DET0066's click → egress → write chains. It has no I/O and no clock: the
-//! engine classifies events at ingest, hands one host's candidate facts for one micro-batch to
-//! [`evaluate_chain`] (then [`evaluate_follow_on`]), and turns the matches into alerts.
+//! engine classifies events at ingest, derives one host's [`Lineage`] for one micro-batch once,
+//! runs every enabled rule of [`RULES`] over those facts (then [`evaluate_follow_on`]), and turns
+//! the matches into alerts. [`evaluate_chain`] is the default rule set as one call.
 //!
 //! Identifiers in the facts are small integers local to one evaluation; the caller maps them back.
 //! Each entry point is a plain, non-generic function, so crepe's generated code is compiled once,
@@ -32,12 +33,18 @@
 #![deny(missing_docs)]
 
 mod chain;
+mod classes;
 mod follow_on;
 mod hash;
+mod lineage;
+pub mod rules;
 
 pub use chain::{evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Egress, Params, Write};
+pub use classes::{ExtClass, LinkClass};
 pub use follow_on::{evaluate_follow_on, Alerted, Exec, FollowOnFacts, FollowOnKind, FollowOnMatch, Removal};
 pub use hash::{FxBuildHasher, FxHasher};
+pub use lineage::{derive_lineage, Lineage};
+pub use rules::{Rule, RuleHeader, RuleInput, RuleOutput, Status, RULES};
 
 /// A local identifier of a process, file, domain or image within one evaluation.
 pub type Id = u32;

@@ -14,7 +14,7 @@ use crate::cell::spreadsheet_safe;
 use crate::FinishSink;
 
 /// The header row, in order.
-pub const COLUMNS: [&str; 27] = [
+pub const COLUMNS: [&str; 28] = [
     "record_type",
     "time",
     "alert_id",
@@ -42,6 +42,7 @@ pub const COLUMNS: [&str; 27] = [
     "origin_url",
     "lineage",
     "evidence",
+    "rule",
 ];
 
 /// Writes the CSV timeline; the header goes out with the first record (or at `finish` when
@@ -129,6 +130,7 @@ fn alert_row(a: &Alert) -> [String; COLUMNS.len()] {
         opt(a.write.origin_url.as_deref()),
         a.lineage.join(" > "),
         evidence_cell(&a.evidence),
+        a.rule.clone(),
     ]
 }
 
@@ -142,6 +144,7 @@ fn follow_on_row(f: &FollowOn) -> [String; COLUMNS.len()] {
     row[6] = f.kind.to_string();
     row[9] = f.process.clone();
     row[10] = f.path.clone();
-    row[COLUMNS.len() - 1] = evidence_cell(&f.evidence);
+    // `evidence`; the last column, `rule`, belongs to alert rows.
+    row[COLUMNS.len() - 2] = evidence_cell(&f.evidence);
     row
 }

@@ -69,6 +69,10 @@ pub struct Alert {
     pub id: String,
     /// AN0178 (Windows), AN0179 (Linux), AN0180 (macOS).
     pub analytic: Analytic,
+    /// The id of the rule that fired (`clickchain rules`); records written before rules had
+    /// ids read back as the base rule, `chain`.
+    #[serde(default = "base_rule")]
+    pub rule: String,
     /// [`TECHNIQUE`] in alerts this engine writes.
     pub technique: String,
     /// [`STRATEGY`] in alerts this engine writes.
@@ -99,6 +103,10 @@ pub struct Alert {
     /// Every record a fact of this alert came from.
     #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
+}
+
+fn base_rule() -> String {
+    clickchain_logic::rules::BASE_RULE.to_owned()
 }
 
 /// Step 1 of a chain.
@@ -200,10 +208,11 @@ impl Alert {
         let mut t = String::new();
         let _ = writeln!(
             t,
-            "ALERT {} {} {} host={} score={} strength={} id={}",
+            "ALERT {} {} {} rule={} host={} score={} strength={} id={}",
             fmt_time(&self.time),
             self.analytic,
             self.finding,
+            self.rule,
             self.host,
             self.score,
             self.strength.map_or("-", Strength::as_str),

@@ -11,6 +11,8 @@ impl PathClassifier {
     /// `windows.user_paths[2]`) on a pattern that does not compile, e.g. an unknown `%VAR%`.
     pub fn new(os: Os, profile: &OsProfile) -> Result<Self, ConfigError> {
         let policy = profile.quarantine_policy.as_ref();
+        // Every link-source class is a link source.
+        let link_sources = profile.link_sources.all_with(&profile.browser_parents);
         let lists = PathLists {
             user_paths: &profile.user_paths,
             excluded_paths: &profile.excluded_paths,
@@ -20,7 +22,7 @@ impl PathClassifier {
             archive_extensions: &profile.archive_extensions,
             executable_extensions: policy.map_or(&[], |q| &q.executable_extensions),
             partial_suffixes: &profile.partial_suffixes,
-            browser_parents: &profile.browser_parents,
+            browser_parents: &link_sources,
             lolbins: &profile.lolbins,
         };
         PathClassifier::from_lists(os, &lists).map_err(|e| ConfigError::InvalidValue {

@@ -254,6 +254,7 @@ impl OsProfile {
             min_strength: Strength::Medium,
             domain_risk_score: 60,
             browser_parents: owned(parents),
+            link_sources: super::LinkSources::default_for(os),
             user_paths: owned(user),
             excluded_paths: owned(excluded),
             download_dirs: owned(DOWNLOAD_DIRS),

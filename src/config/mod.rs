@@ -46,6 +46,7 @@ mod classifier;
 mod defaults;
 mod error;
 mod parse;
+mod rules;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -64,6 +65,7 @@ pub use defaults::{
     PARTIAL_SUFFIXES, PARTIAL_SUFFIXES_WINDOWS,
 };
 pub use error::{ConfigError, Location};
+pub use rules::{unknown_rule, LinkSources, RuleSettings};
 pub use warnings::ConfigWarning;
 
 /// The whole configuration: engine settings and one profile per OS.
@@ -77,6 +79,8 @@ pub struct Config {
     pub linux: OsProfile,
     /// AN0180 (`[macos]`).
     pub macos: OsProfile,
+    /// Which rules run (`[rules]`).
+    pub rules: RuleSettings,
 }
 
 /// Engine-wide settings (`[engine]`).
@@ -128,8 +132,11 @@ pub struct OsProfile {
     pub min_strength: Strength,
     /// Domain risk score (0..=100) at or above which a domain is untrusted.
     pub domain_risk_score: u8,
-    /// Link-source processes: lowercase executable basenames (never empty).
+    /// Link-source processes: lowercase executable basenames (never empty); the `browser`
+    /// class of `[<os>.link_sources]`.
     pub browser_parents: Vec<String>,
+    /// The other link-source classes (`[<os>.link_sources]` mail, office, chat).
+    pub link_sources: LinkSources,
     /// User-writable folder patterns (see [`crate::paths`] for the pattern syntax).
     pub user_paths: Vec<String>,
     /// Folder patterns never considered (the browsers' own profiles and caches).
@@ -185,6 +192,7 @@ impl Default for Config {
             windows: OsProfile::default_for(Os::Windows),
             linux: OsProfile::default_for(Os::Linux),
             macos: OsProfile::default_for(Os::Macos),
+            rules: RuleSettings::default(),
         }
     }
 }

@@ -15,7 +15,7 @@ use super::tree::Node;
 use super::validate as check;
 use super::{Config, EngineSettings, OsProfile, QuarantinePolicy};
 
-const ROOT_KEYS: &[&str] = &["engine", "windows", "linux", "macos"];
+const ROOT_KEYS: &[&str] = &["engine", "windows", "linux", "macos", "rules"];
 pub(super) const ENGINE_KEYS: &[&str] = &[
     "allowed_lateness",
     "batch",
@@ -54,6 +54,7 @@ pub(super) const OS_KEYS: &[&str] = &[
     "archive_extensions",
     "partial_suffixes",
     "lolbins",
+    "link_sources",
     "quarantine_policy",
 ];
 
@@ -87,6 +88,17 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let at = reader.at(key);
         match key.get_ref().as_str() {
             "engine" => reader.engine(&mut config.engine, reader.table("engine", at, node)?)?,
+            "rules" => {
+                for (key, node) in reader.table("rules", at, node)? {
+                    match key.get_ref().as_str() {
+                        "enabled" => {
+                            config.rules.enabled =
+                                reader.list("rules.enabled", reader.at(key), node, super::rules::rule_id)?
+                        }
+                        _ => return Err(reader.unknown("rules", key, &["enabled"])),
+                    }
+                }
+            }
             name => {
                 let os = match name {
                     "windows" => Os::Windows,
@@ -235,6 +247,25 @@ impl Reader<'_> {
                 "archive_extensions" => p.archive_extensions = list(check::extension)?,
                 "partial_suffixes" => p.partial_suffixes = list(check::partial_suffix)?,
                 "lolbins" => p.lolbins = list(check::process_name)?,
+                "link_sources" => {
+                    for (class, node) in self.table(&path, at, node)? {
+                        let (path, at) = (format!("{path}.{}", class.get_ref()), self.at(class));
+                        let names = self.list(&path, at, node, check::process_name)?;
+                        match class.get_ref().as_str() {
+                            "browser" => p.browser_parents = names,
+                            "mail" => p.link_sources.mail = names,
+                            "office" => p.link_sources.office = names,
+                            "chat" => p.link_sources.chat = names,
+                            _ => {
+                                return Err(self.unknown(
+                                    &format!("{os}.link_sources"),
+                                    class,
+                                    super::rules::LINK_SOURCE_KEYS,
+                                ))
+                            }
+                        }
+                    }
+                }
                 "quarantine_policy" if os == Os::Macos => {
                     let entries = self.table(&path, at, node)?;
                     let policy = p.quarantine_policy.get_or_insert_with(QuarantinePolicy::macos_default);

@@ -13,8 +13,9 @@ const WIDTH: usize = 100;
 pub(super) fn to_toml(config: &Config, os: Option<Os>) -> String {
     let oses: Vec<Os> = os.map_or(Os::ALL.to_vec(), |os| vec![os]);
     let default = Config::default();
-    let is_default =
-        config.engine == default.engine && oses.iter().all(|&os| config.profile(os) == default.profile(os));
+    let is_default = config.engine == default.engine
+        && config.rules == default.rules
+        && oses.iter().all(|&os| config.profile(os) == default.profile(os));
     let names: Vec<&str> = oses.iter().map(|os| os.as_str()).collect();
     let mut out = String::new();
     let what = if is_default { "clickchain's default configuration" } else { "clickchain configuration" };
@@ -25,10 +26,31 @@ pub(super) fn to_toml(config: &Config, os: Option<Os>) -> String {
     line(&mut out, "# Durations are humantime strings (\"15m\", \"30s\", \"1h 30m\"). A missing key keeps");
     line(&mut out, "# the default of its OS; a list that is given replaces the default list.");
     engine(&mut out, &config.engine);
+    line(&mut out, "\n[rules]");
+    list(
+        &mut out,
+        "Rules that run, by id (`clickchain rules` lists them; default: the stable ones).",
+        "enabled",
+        &config.rules.enabled,
+    );
     for os in oses {
         profile(&mut out, os, config.profile(os));
     }
     out
+}
+
+/// Link-source classes beyond browser (`browser_parents`), as an inline table.
+fn link_sources(out: &mut String, l: &super::LinkSources) {
+    comment(out, "Link-source classes beyond browser (browser_parents): mail, office and chat clients.");
+    let class =
+        |name: &str, v: &[String]| format!("{name} = [{}]", v.iter().map(|s| string(s)).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        out,
+        "link_sources = {{ {}, {}, {} }}",
+        class("mail", &l.mail),
+        class("office", &l.office),
+        class("chat", &l.chat)
+    );
 }
 
 fn engine(out: &mut String, e: &EngineSettings) {
@@ -157,6 +179,7 @@ fn profile(out: &mut String, os: Os, p: &OsProfile) {
         &p.partial_suffixes,
     );
     list(out, "LOLBins: follow-on executions worth reporting.", "lolbins", &p.lolbins);
+    link_sources(out, &p.link_sources);
     if let Some(q) = &p.quarantine_policy {
         quarantine(out, os, q);
     }

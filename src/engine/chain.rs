@@ -1,11 +1,11 @@
 //! Stage 1 for one host: the writes ready in a batch, their lineage and their link roots'
-//! carried summaries as crepe facts, one run of the chain program, and the reduction of its
-//! matches to one alert per (link root, file).
+//! carried summaries as crepe facts, the lineage derived once, one run of each enabled rule
+//! (`docs/rules.md`), and the reduction of each rule's matches to one alert per (link root, file).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use clickchain_logic::{self as logic, ChainFacts, Id, NONE};
+use clickchain_logic::{self as logic, ChainFacts, ExtClass, Id, Rule, RuleInput, RuleOutput, NONE};
 use rustc_hash::FxHashSet;
 
 use super::emit::{emit_alert, Chosen};
@@ -14,8 +14,21 @@ use crate::host::proctable::Slot;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
 
-/// The facts of one write (`id`): the write, and the quarantine flags seen on its file.
-pub(super) fn write_facts(host: &Host, local: &mut Local, facts: &mut ChainFacts, id: Id, w: &PendingWrite) {
+/// The facts of one write (`id`): the write, its extension class when a rule wants classes, and
+/// the quarantine flags seen on its file.
+pub(super) fn write_facts(
+    host: &Host,
+    profile: &Profile,
+    local: &mut Local,
+    facts: &mut ChainFacts,
+    id: Id,
+    w: &PendingWrite,
+) {
+    if profile.wants_classes {
+        if let Some(class) = w.extension.as_deref().and_then(ExtClass::of) {
+            facts.write_ext.push((id, class));
+        }
+    }
     let proc = local.rooted(host, w.proc);
     let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
     let t = w.time;
@@ -44,7 +57,8 @@ pub(super) struct Refs {
 }
 
 /// Completes `facts` (whose writes are in) with the carried egress and clicks of `roots`, the
-/// lineage edges and images gathered in `local`, and runs the chain program once.
+/// lineage edges and images gathered in `local`, derives the lineage once and runs each
+/// enabled rule over it.
 pub(super) fn run_chain(
     host: &Host,
     profile: &Profile,
@@ -52,7 +66,7 @@ pub(super) fn run_chain(
     mut facts: ChainFacts,
     roots: &[Slot],
     emit: &mut Emitted<'_>,
-) -> (logic::ChainOutput, Refs) {
+) -> (Vec<(&'static Rule, RuleOutput)>, Refs) {
     let mut refs = Refs { egress: Vec::new(), clicks: Vec::new() };
     for &r in roots {
         let Some(state) = host.roots.get(r) else { continue };
@@ -68,13 +82,29 @@ pub(super) fn run_chain(
             refs.clicks.push((r, j));
         }
     }
-    facts.link_source_image =
-        local.images.iter().filter(|(image, _)| profile.paths.is_browser(image)).map(|(_, &id)| id).collect();
+    let mut classes: Vec<(Id, logic::LinkClass)> = Vec::new();
+    for (image, &id) in &local.images {
+        if profile.paths.is_browser(image) {
+            facts.link_source_image.push(id);
+            if profile.wants_classes {
+                classes.push((id, profile.link_class(image)));
+            }
+        }
+    }
     facts.parent = std::mem::take(&mut local.parent);
     facts.image = std::mem::take(&mut local.image);
-    let result = logic::evaluate_chain(&facts);
+    if !classes.is_empty() {
+        facts.link_class = facts
+            .image
+            .iter()
+            .filter_map(|&(p, i)| classes.iter().find(|(c, _)| *c == i).map(|&(_, k)| (p, k)))
+            .collect();
+    }
+    let lineage = logic::derive_lineage(&facts.parent, &facts.image, &facts.link_source_image);
+    let input = RuleInput { facts: &facts, lineage: &lineage };
+    let results = profile.rules.iter().map(|&rule| (rule, (rule.run)(&input))).collect();
     emit.stats.chain_evaluations += 1;
-    (result, refs)
+    (results, refs)
 }
 
 pub(super) fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], emit: &mut Emitted<'_>) {
@@ -82,16 +112,18 @@ pub(super) fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[Pendi
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     let mut roots: Vec<Slot> = Vec::new();
     for (i, w) in ready.iter().enumerate() {
-        write_facts(host, &mut local, &mut facts, i as Id, w);
+        write_facts(host, profile, &mut local, &mut facts, i as Id, w);
         if !roots.contains(&w.root) {
             roots.push(w.root);
         }
     }
-    let (result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
-    choose_and_emit(host, profile, ready, &result, &local.slots, &refs.egress, &refs.clicks, emit);
+    let (results, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
+    for (rule, result) in &results {
+        choose_and_emit(host, profile, ready, rule, result, &local.slots, &refs, emit);
+    }
 }
 
-/// Reduce: one alert per (link root, final file); the earliest write wins, then the strongest
+/// Reduce one rule's matches: one alert per (link root, final file); the earliest write wins, then the strongest
 /// link, an observed click, the egress closest to the write, and a stable tie-break. Write ids
 /// in `result` index `ready`; process, egress and click ids index `slots` and the refs.
 #[allow(clippy::too_many_arguments)]
@@ -99,12 +131,13 @@ pub(super) fn choose_and_emit(
     host: &mut Host,
     profile: &Profile,
     ready: &[PendingWrite],
-    result: &logic::ChainOutput,
+    rule: &'static Rule,
+    result: &RuleOutput,
     slots: &[Slot],
-    egress_refs: &[(Slot, usize)],
-    click_refs: &[(Slot, usize)],
+    refs: &Refs,
     emit: &mut Emitted<'_>,
 ) {
+    let (egress_refs, click_refs) = (&refs.egress, &refs.clicks);
     let missing: FxHashSet<(Id, Id)> = result.quarantine_missing.iter().copied().collect();
     let mut groups: BTreeMap<(Slot, &str), Vec<Chosen>> = BTreeMap::new();
     for m in &result.matches {
@@ -117,6 +150,7 @@ pub(super) fn choose_and_emit(
             click: m.click.map(|c| click_refs[c as usize]),
             strength: Some(m.strength),
             quarantine_missing: missing.contains(&(m.write, m.root)),
+            rule: rule.header.id,
         });
     }
     for &(w, r) in &result.quarantine_missing {
@@ -130,6 +164,7 @@ pub(super) fn choose_and_emit(
                 click: None,
                 strength: None,
                 quarantine_missing: true,
+                rule: rule.header.id,
             });
         }
     }

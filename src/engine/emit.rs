@@ -21,6 +21,8 @@ pub(super) struct Chosen {
     pub(super) click: Option<(Slot, usize)>,
     pub(super) strength: Option<Strength>,
     pub(super) quarantine_missing: bool,
+    /// The id of the rule that matched.
+    pub(super) rule: &'static str,
 }
 
 pub(super) fn emit_alert(
@@ -35,7 +37,11 @@ pub(super) fn emit_alert(
     // dedup_by_incarnation_not_reused_pid).
     let root = host.procs.get(c.root);
     let root_key = format!("{}@{}", root.key_label(), root.start.unwrap_or(i64::MIN));
-    let dedup = (root_key.clone(), w.norm.clone());
+    // Each rule is deduplicated on its own; the base rule keeps the key (and alert id) it had
+    // before rules had ids, so checkpoints and alert ids carry over.
+    let rule_key =
+        if c.rule == clickchain_logic::rules::BASE_RULE { root_key.clone() } else { format!("{root_key}#{}", c.rule) };
+    let dedup = (rule_key.clone(), w.norm.clone());
     if host.emitted.contains(&dedup) {
         emit.stats.duplicates_suppressed += 1;
         return;
@@ -70,12 +76,13 @@ pub(super) fn emit_alert(
     } else {
         w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.anchors.quarantined(&w.norm).map(|_| true))
     };
-    let id = alert_id(&host.name, &root_key, &w.norm, w.time);
+    let id = alert_id(&host.name, &rule_key, &w.norm, w.time);
     let score =
         score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
     let alert = Alert {
         id: id.clone(),
         analytic: profile.analytic,
+        rule: c.rule.to_owned(),
         technique: TECHNIQUE.to_owned(),
         strategy: STRATEGY.to_owned(),
         finding: if c.quarantine_missing { Finding::QuarantineMissing } else { Finding::Chain },

@@ -97,7 +97,7 @@ fn evaluate_window(
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     // New writes first: their ids index `ready`, as the reduction expects.
     for (i, w) in ready.iter().chain(window.iter()).enumerate() {
-        write_facts(host, &mut local, &mut facts, i as Id, w);
+        write_facts(host, profile, &mut local, &mut facts, i as Id, w);
     }
     // The whole process table.
     for slot in host.procs.live_slots() {
@@ -105,14 +105,16 @@ fn evaluate_window(
     }
     // Every link root's egress and clicks (in root order, each root's in time order).
     let roots = host.roots.sorted_roots();
-    let (mut result, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
+    let (mut results, refs) = run_chain(host, profile, &mut local, facts, &roots, emit);
 
     // Dedup against earlier batches: only the new writes' matches are new.
     let new = ready.len() as Id;
-    result.matches.retain(|m| m.write < new);
-    result.quarantine_missing.retain(|&(w, _)| w < new);
-    if !ready.is_empty() {
-        choose_and_emit(host, profile, ready, &result, &local.slots, &refs.egress, &refs.clicks, emit);
+    for (rule, result) in &mut results {
+        result.matches.retain(|m| m.write < new);
+        result.quarantine_missing.retain(|&(w, _)| w < new);
+        if !ready.is_empty() {
+            choose_and_emit(host, profile, ready, rule, result, &local.slots, &refs, emit);
+        }
     }
     for w in ready {
         host.procs.pin(w.proc);

@@ -159,17 +159,19 @@ def strip_none(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
-def invoice_chain(w, s, t=600.0):
-    """Outlook -> msedge (URL) -> .top domain -> crdownload -> rename with MotW (as the sample)."""
-    edge, net = edge_from_outlook(w, s, t, "https://invoice-portal.top/view?id=0514")
-    w.dns(t + 0.7, edge, "invoice-portal.top", ["203.0.113.77"])
-    w.connect(t + 0.9, net, "203.0.113.77")
+def invoice_chain(w, s, t=600.0, hop=None):
+    """Outlook -> msedge (URL) -> .top domain -> crdownload -> rename with MotW (as the sample).
+    With `hop` (name, address), the link is on that redirector, which is reached first."""
+    url = f"https://{hop[0]}/r/8812" if hop else "https://invoice-portal.top/view?id=0514"
+    first = hop or ("invoice-portal.top", "203.0.113.77")
+    edge, net = edge_from_outlook(w, s, t, url)
+    w.dns(t + 0.7, edge, first[0], [first[1]])
+    w.connect(t + 0.9, net, first[1])
     w.dns(t + 8.0, edge, "dl.invoice-portal.top", ["203.0.113.78"])
     w.connect(t + 8.3, net, "203.0.113.78")
     w.write(t + 9.0, edge, DL + "Unconfirmed 481516.crdownload")
     w.rename(t + 12.0, edge, DL + "Unconfirmed 481516.crdownload", DL + "Invoice_0514.pdf.exe",
-             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0514.pdf.exe",
-                             "https://invoice-portal.top/view?id=0514")))
+             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0514.pdf.exe", url)))
     return edge, net
 
 
@@ -1292,6 +1294,53 @@ def _(s):
 
 
 # ----------------------------------------------------------------------------------------------
+# Rule variants (docs/rules.md): each runs with a .toml that enables it.
+
+
+@scenario("redirect-chain-hop-then-payload")
+def _(s):
+    # A link through a redirector on another untrusted registrable domain, then the payload host.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    invoice_chain(w, s, hop=("go.link-hop.top", "203.0.113.61"))
+
+
+@scenario("redirect-chain-one-registrable-domain", "mail-payload-outlook-link-executable")
+def _(s):
+    # The AN0178 chain: two names (invoice-portal.top, dl.invoice-portal.top), one registrable
+    # domain; the download is an executable.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    invoice_chain(w, s)
+
+
+def iso_download(w, s, edge, net, t):
+    w.dns(t + 0.7, edge, "docs-share.top", ["203.0.113.64"])
+    w.connect(t + 0.9, net, "203.0.113.64")
+    w.write(t + 9.0, edge, DL + "Unconfirmed 612201.crdownload")
+    w.rename(t + 12.0, edge, DL + "Unconfirmed 612201.crdownload", DL + "Remittance_0612.iso",
+             strip_none(motw("https://docs-share.top/d/Remittance_0612.iso")))
+
+
+@scenario("mail-payload-outlook-link-iso")
+def _(s):
+    # A link clicked in Outlook downloads a disk image.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Remittance_0612")
+    iso_download(w, s, edge, net, 600.0)
+
+
+@scenario("mail-payload-browser-root-iso")
+def _(s):
+    # The same disk image, but Edge was started from the taskbar: the link root is a browser.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, net = edge_from_desktop(w, s, 600.0)
+    iso_download(w, s, edge, net, 600.0)
+
+
+# ----------------------------------------------------------------------------------------------
 
 TOML = {
     "window-observed-inside-5m-window": '[windows]\ntime_window = "5m"\n',
@@ -1303,6 +1352,11 @@ TOML = {
     "egress-intranet-private-ip-untrusted-cidr": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
     "egress-intranet-private-ip-untrusted-cidr-other-range": '[windows]\nuntrusted_cidrs = ["10.99.0.0/16"]\n',
     "untrusted-cidr-origin-on-another-lab-address": '[windows]\nuntrusted_cidrs = ["10.20.0.0/16"]\n',
+    "redirect-chain-hop-then-payload": '[rules]\nenabled = ["chain", "redirect-chain"]\n',
+    "redirect-chain-one-registrable-domain": '[rules]\nenabled = ["redirect-chain"]\n',
+    "mail-payload-outlook-link-iso": '[rules]\nenabled = ["chain", "mail-payload"]\n',
+    "mail-payload-outlook-link-executable": '[rules]\nenabled = ["mail-payload"]\n',
+    "mail-payload-browser-root-iso": '[rules]\nenabled = ["mail-payload"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }

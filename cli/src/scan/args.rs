@@ -43,6 +43,9 @@ pub struct ScanArgs {
     /// Configuration file (TOML; see `clickchain config --print-default`).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
+    /// Rules to run, by id, instead of `[rules] enabled` (`clickchain rules` lists them).
+    #[arg(long, value_name = "ID,ID")]
+    pub rules: Option<String>,
     /// Host name for inputs whose records name none.
     #[arg(long)]
     pub host: Option<String>,

@@ -63,6 +63,8 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.os.is_some() {
         config.engine.default_os = args.os;
     }
+    let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
+    crate::rules::apply(&mut config, rules.as_deref());
     let psl = match &args.psl {
         Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
         None => None,

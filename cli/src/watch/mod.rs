@@ -55,6 +55,9 @@ pub struct WatchArgs {
     /// Host name for records that name none.
     #[arg(long, default_value = "")]
     host: String,
+    /// Rules to run, by id, instead of `[rules] enabled` (kept across config reloads).
+    #[arg(long, value_name = "ID,ID")]
+    rules: Option<String>,
 }
 
 pub fn run(args: WatchArgs) -> ExitCode {
@@ -70,8 +73,10 @@ pub fn run(args: WatchArgs) -> ExitCode {
 fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
     let mut sink = clickchain_output::writer(args.output, Box::new(io::stdout()));
-    let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
-    let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
+    let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
+    let mut config_file = args.config.as_deref().map(|p| ConfigFile::load(p, rules.clone())).transpose()?;
+    let mut config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
+    crate::rules::apply(&mut config, rules.as_deref());
     let default_interval = config.engine.checkpoint_interval;
     let (engine, positions) = restore(&args, config)?;
     let mut follower =
@@ -216,12 +221,16 @@ struct ConfigFile {
     path: PathBuf,
     modified: Option<SystemTime>,
     config: Config,
+    /// `--rules`, applied over every load.
+    rules: Option<Vec<String>>,
 }
 
 impl ConfigFile {
-    fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+    fn load(path: &Path, rules: Option<Vec<String>>) -> anyhow::Result<ConfigFile> {
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        Ok(ConfigFile { path: path.to_owned(), modified, config: Config::load(path)? })
+        let mut config = Config::load(path)?;
+        crate::rules::apply(&mut config, rules.as_deref());
+        Ok(ConfigFile { path: path.to_owned(), modified, config, rules })
     }
 
     /// A valid new file is swapped in; an invalid one is reported and the old one stays.
@@ -231,7 +240,10 @@ impl ConfigFile {
             return;
         }
         self.modified = modified;
-        let loaded = Config::load(&self.path).map_err(anyhow::Error::from);
+        let loaded = Config::load(&self.path).map_err(anyhow::Error::from).map(|mut c| {
+            crate::rules::apply(&mut c, self.rules.as_deref());
+            c
+        });
         match loaded.and_then(|c| Ok(handle.blocking_reload(c.clone()).map(|()| c)?)) {
             Ok(config) => {
                 self.config = config;

@@ -62,6 +62,7 @@ pub fn alert_finding(a: &Alert) -> Value {
         "evidences": evidences(a),
         "observables": observables(a),
         "unmapped": { "clickchain": {
+            "rule": a.rule,
             "finding": a.finding.as_str(),
             "strength": a.strength.map(|s| s.as_str()),
             "lineage": a.lineage,

@@ -1,0 +1,110 @@
+//! The worked example of `docs/rules.md` runs: each documented `clickchain scan` command, on the
+//! documented scenario, prints the documented alert lines (and nothing else that is an alert).
+
+use assert_cmd::Command;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// `(command, expected lines)`: each `sh` block holding `clickchain scan` and the `text` block
+/// after it.
+fn documented_runs(doc: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in doc.lines().map(str::trim) {
+        match (&mut current, line) {
+            (None, l) if l.starts_with("```") && l.len() > 3 => current = Some((l[3..].to_owned(), Vec::new())),
+            (Some(_), "```") => blocks.push(current.take().expect("open block")),
+            (Some((_, lines)), l) => lines.push(l.to_owned()),
+            (None, "```") => current = Some((String::new(), Vec::new())),
+            _ => {}
+        }
+    }
+    let mut runs = Vec::new();
+    for pair in blocks.windows(2) {
+        let [(lang, cmd), (next, expected)] = pair else { continue };
+        if lang == "sh" && next == "text" && cmd.len() == 1 && cmd[0].starts_with("clickchain scan ") {
+            runs.push((cmd[0].clone(), expected.clone()));
+        }
+    }
+    runs
+}
+
+#[test]
+fn writing_a_variant_example_runs_as_documented() {
+    let doc = std::fs::read_to_string(format!("{REPO}/docs/rules.md")).expect("docs/rules.md");
+    let runs = documented_runs(&doc);
+    assert_eq!(runs.len(), 2, "the example's two scan commands: {runs:?}");
+    for (cmd, expected) in runs {
+        // `scan -q`: no progress or summary on stderr; stdout is unchanged.
+        let args: Vec<&str> = cmd.split_whitespace().skip(2).collect();
+        let out = Command::cargo_bin("clickchain")
+            .unwrap()
+            .current_dir(REPO)
+            .args(["scan", "-q"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let alerts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("ALERT ")).collect();
+        assert_eq!(alerts, expected, "{cmd}");
+    }
+}
+
+#[test]
+fn unknown_rule_exits_2_naming_the_closest() {
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["scan", "--rules", "chain,redirct-chain", "data/samples/sample.ndjson"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("redirct-chain") && err.contains("did you mean `redirect-chain`"), "{err}");
+}
+
+#[test]
+fn unknown_rule_in_config_exits_2_naming_file_key_and_closest() {
+    let path = std::env::temp_dir().join(format!("clickchain-rules-{}.toml", std::process::id()));
+    std::fs::write(&path, "[rules]\nenabled = [\"chain\", \"redirect_chain\"]\n").unwrap();
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["scan", "--config"])
+        .arg(&path)
+        .arg("data/samples/sample.ndjson")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rules.enabled[1]") && err.contains("did you mean `redirect-chain`"), "{err}");
+}
+
+#[test]
+fn watch_rejects_an_unknown_rule_too() {
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["watch", "--rules", "mail-paylod", "data/samples/sample.ndjson"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `mail-payload`"));
+}
+
+#[test]
+fn rules_lists_the_registry() {
+    let out = Command::cargo_bin("clickchain").unwrap().args(["rules", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let rules: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids, ["chain", "redirect-chain", "mail-payload"]);
+    assert_eq!(rules[0]["default"], true);
+    assert_eq!(rules[1]["status"], "experimental");
+    let text = Command::cargo_bin("clickchain").unwrap().arg("rules").output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("mail-payload (experimental)"));
+}

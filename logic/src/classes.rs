@@ -1,0 +1,135 @@
+//! Classes the engine computes at ingest and hands to rules as facts: what kind of program a
+//! link source is, and what kind of file a write is (`docs/rules.md`, "Facts").
+
+/// What kind of program a link source is (config `[link_sources]`, `docs/config.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(u8)]
+pub enum LinkClass {
+    /// A web browser (and every name from the legacy `browser_parents` list).
+    #[default]
+    Browser = 0,
+    /// A mail client.
+    Mail = 1,
+    /// An office suite.
+    Office = 2,
+    /// A chat client.
+    Chat = 3,
+}
+
+impl LinkClass {
+    /// Every class, in order.
+    pub const ALL: [LinkClass; 4] = [LinkClass::Browser, LinkClass::Mail, LinkClass::Office, LinkClass::Chat];
+
+    /// The lowercase name used in config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkClass::Browser => "browser",
+            LinkClass::Mail => "mail",
+            LinkClass::Office => "office",
+            LinkClass::Chat => "chat",
+        }
+    }
+}
+
+/// What kind of file a write is, from its extension (`ExtClass::of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum ExtClass {
+    /// Native executables and installers.
+    Executable = 0,
+    /// Scripts an interpreter runs.
+    Script = 1,
+    /// Archives that are unpacked.
+    Archive = 2,
+    /// Disk images that are mounted.
+    DiskImage = 3,
+    /// Shortcuts that launch something else.
+    Shortcut = 4,
+    /// Office documents that can carry macros.
+    MacroDocument = 5,
+}
+
+/// Extensions per class (lowercase, without the dot).
+const CLASSES: &[(ExtClass, &[&str])] = &[
+    (
+        ExtClass::Executable,
+        &[
+            "exe", "msi", "scr", "com", "pif", "dll", "cpl", "msix", "appx", "pkg", "app", "deb", "rpm", "appimage",
+            "bin", "elf", "jar",
+        ],
+    ),
+    (
+        ExtClass::Script,
+        &[
+            "js",
+            "jse",
+            "vbs",
+            "vbe",
+            "wsf",
+            "wsh",
+            "ps1",
+            "psm1",
+            "bat",
+            "cmd",
+            "hta",
+            "sh",
+            "bash",
+            "zsh",
+            "py",
+            "pl",
+            "command",
+            "scpt",
+            "applescript",
+            "desktop",
+        ],
+    ),
+    (ExtClass::Archive, &["zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz", "cab", "ace", "arj", "z"]),
+    (ExtClass::DiskImage, &["iso", "img", "vhd", "vhdx", "dmg", "udf"]),
+    (
+        ExtClass::Shortcut,
+        &["lnk", "url", "website", "webloc", "inetloc", "fileloc", "library-ms", "searchconnector-ms"],
+    ),
+    (
+        ExtClass::MacroDocument,
+        &["docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppam", "sldm", "doc", "xls", "ppt"],
+    ),
+];
+
+impl ExtClass {
+    /// The class of a lowercase extension (without the dot), if it has one.
+    pub fn of(extension: &str) -> Option<ExtClass> {
+        CLASSES.iter().find(|(_, exts)| exts.contains(&extension)).map(|&(c, _)| c)
+    }
+
+    /// The snake_case name used in docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtClass::Executable => "executable",
+            ExtClass::Script => "script",
+            ExtClass::Archive => "archive",
+            ExtClass::DiskImage => "disk_image",
+            ExtClass::Shortcut => "shortcut",
+            ExtClass::MacroDocument => "macro_document",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_classes() {
+        assert_eq!(ExtClass::of("lnk"), Some(ExtClass::Shortcut));
+        assert_eq!(ExtClass::of("iso"), Some(ExtClass::DiskImage));
+        assert_eq!(ExtClass::of("ps1"), Some(ExtClass::Script));
+        assert_eq!(ExtClass::of("docm"), Some(ExtClass::MacroDocument));
+        assert_eq!(ExtClass::of("pdf"), None);
+        // Every extension is in one class only.
+        let mut all: Vec<&str> = CLASSES.iter().flat_map(|(_, e)| e.iter().copied()).collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
