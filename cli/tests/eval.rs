@@ -102,3 +102,24 @@ fn labels_of_another_stream_and_bad_arguments_are_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected two rule sets"));
 }
+
+#[test]
+fn two_rule_sets_compared_and_an_unknown_rule_named() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path(), "3");
+    let (labels, stream) = (dir.path().join("labels.json"), dir.path().join("stream.ndjson"));
+    let (l, s) = (labels.to_str().unwrap(), stream.to_str().unwrap());
+    let out = clickchain(&["eval", "--json", "--compare", "chain:chain,redirect-chain", "--labels", l, s]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sets"][0]["rules"], serde_json::json!(["chain"]));
+    assert_eq!(v["sets"][1]["rules"], serde_json::json!(["chain", "redirect-chain"]));
+    // The second set holds the first: it finds every chain the first finds.
+    assert_eq!(v["compare"]["only_first"], serde_json::json!([]), "{}", v["compare"]);
+    assert!(v["sets"][1]["by_rule"]["chain"]["alerts"].as_u64().unwrap() > 0);
+
+    let out = clickchain(&["eval", "--rules", "chian", "--labels", l, s]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chian") && err.contains("chain"), "{err}");
+}

@@ -85,7 +85,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         let config = with_rules(&config, &rules)?;
         let (fired, hosts) = run_set(&config, &files, format)?;
         check_hosts(&labels, &hosts)?;
-        scores.push(score::score(rule_names(&config, &rules), &labels, &expected, &fired));
+        scores.push(score::score(rule_names(&config), &labels, &expected, &fired));
     }
     let comparison = (scores.len() == 2).then(|| score::compare(&scores[0], &scores[1]));
     if args.json {

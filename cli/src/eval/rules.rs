@@ -1,26 +1,28 @@
 //! Rule selection for a scored run, and the rule an alert names.
 
-use anyhow::bail;
 use clickchain::alert::Alert;
 use clickchain::config::Config;
 
-/// `config` running `rules` (none: as configured).
+/// `config` running `rules` (none: as configured); an unknown id is an error naming the
+/// closest registered one.
 pub fn with_rules(config: &Config, rules: &[String]) -> anyhow::Result<Config> {
+    let mut config = config.clone();
     if !rules.is_empty() {
-        bail!("rule selection is not available in this build: {}", rules.join(","));
+        let ids = crate::rules::parse_list(&rules.join(","))?;
+        crate::rules::apply(&mut config, Some(&ids));
     }
-    Ok(config.clone())
+    Ok(config)
 }
 
-/// The names of the set, for the report.
-pub fn rule_names(_config: &Config, rules: &[String]) -> Vec<String> {
-    match rules.is_empty() {
-        true => vec!["default".to_owned()],
-        false => rules.to_vec(),
-    }
+/// The rules of the set, for the report.
+pub fn rule_names(config: &Config) -> Vec<String> {
+    config.rules.enabled.clone()
 }
 
-/// The rule that raised `alert`.
+/// The rule that raised `alert`, with its finding when that is not the chain itself.
 pub fn rule_of(alert: &Alert) -> String {
-    alert.finding.as_str().to_owned()
+    match alert.finding.as_str() {
+        "chain" => alert.rule.clone(),
+        finding => format!("{} ({finding})", alert.rule),
+    }
 }
