@@ -53,7 +53,7 @@
 mod defaults;
 mod first_seen;
 mod first_seen_file;
-mod lexical;
+pub(crate) mod lexical;
 mod net;
 mod psl;
 mod risk;

@@ -7,6 +7,7 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
+use super::emit_detail::{enrich, ChainParts};
 use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
 use crate::host::proctable::Slot;
@@ -38,6 +39,7 @@ pub(super) fn emit_alert(
     let dedup = (root_key.clone(), w.norm.clone());
     if host.emitted.contains(&dedup) {
         emit.stats.duplicates_suppressed += 1;
+        crate::decision::chain_not_formed(&host.name, &w.path, "this link root already alerted for this file");
         return;
     }
     let state = host.roots.get(c.root);
@@ -70,10 +72,12 @@ pub(super) fn emit_alert(
     } else {
         w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.anchors.quarantined(&w.norm).map(|_| true))
     };
-    let id = alert_id(&host.name, &root_key, &w.norm, w.time);
+    // What the chain is, not how a source named its processes: the same chain read from two
+    // formats gets one id (regression: alert_id_same_from_sysmon_and_ecs).
+    let id = alert_id(&host.name, root.start.unwrap_or(i64::MIN), &w.norm, w.time);
     let score =
         score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
-    let alert = Alert {
+    let mut alert = Alert {
         id: id.clone(),
         analytic: profile.analytic,
         technique: TECHNIQUE.to_owned(),
@@ -111,7 +115,21 @@ pub(super) fn emit_alert(
         },
         lineage,
         evidence,
+        processes: Vec::new(),
+        evidence_by_role: Vec::new(),
+        reasons: Vec::new(),
+        file_hash: None,
+        replaced_invalid_utf8: false,
     };
+    let parts = ChainParts {
+        root: c.root,
+        write: w,
+        egress,
+        click,
+        strength: c.strength,
+        quarantine_missing: c.quarantine_missing,
+    };
+    enrich(&mut alert, host, profile, &parts);
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
@@ -186,10 +204,10 @@ pub(crate) fn score(strength: Option<Strength>, observed: bool, high_risk: bool,
     total.min(100) as u8
 }
 
-/// A stable alert id: FNV-1a over host, link root, normalised path and write time.
-fn alert_id(host: &str, root: &str, norm: &str, time: i64) -> String {
+/// A stable alert id: FNV-1a over host, the link root's start, normalised path and write time.
+fn alert_id(host: &str, root_start: i64, norm: &str, time: i64) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [host.as_bytes(), root.as_bytes(), norm.as_bytes(), &time.to_le_bytes()] {
+    for part in [host.as_bytes(), &root_start.to_le_bytes(), norm.as_bytes(), &time.to_le_bytes()] {
         for &b in part.iter().chain([0xff_u8].iter()) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -213,11 +231,12 @@ mod tests {
 
     #[test]
     fn alert_ids_are_stable_and_separate_their_inputs() {
-        let a = alert_id("h", "root@1", "c:\\x", 5);
-        assert_eq!(a, alert_id("h", "root@1", "c:\\x", 5));
+        let a = alert_id("h", 1, "c:\\x", 5);
+        assert_eq!(a, alert_id("h", 1, "c:\\x", 5));
         assert_eq!(a.len(), 16);
-        assert_ne!(a, alert_id("h", "root@1", "c:\\x", 6));
+        assert_ne!(a, alert_id("h", 1, "c:\\x", 6));
+        assert_ne!(a, alert_id("h", 2, "c:\\x", 5), "another link root");
         // Field boundaries count: ("ab", "c") is not ("a", "bc").
-        assert_ne!(alert_id("ab", "c", "p", 0), alert_id("a", "bc", "p", 0));
+        assert_ne!(alert_id("ab", 0, "cp", 0), alert_id("a", 0, "bcp", 0));
     }
 }

@@ -84,12 +84,13 @@ impl Lowering<'_> {
     fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user: _, forked, built } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, forked, built } => {
                 ctx.stats.classified.built_starts += u64::from(built);
                 // A forked child only carries lineage: its command line is its parent's and
                 // nothing new ran, so it is neither a click nor an execution.
                 let command_line = if forked { None } else { command_line };
-                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), !forked)
+                let texts = (command_line.as_deref(), user.as_deref());
+                self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, texts, !forked)
             }
             EventKind::ProcessEnd { proc } => {
                 self.procs.end(&proc, t);
@@ -136,7 +137,7 @@ impl Lowering<'_> {
         proc: &ProcKey,
         parent: Option<&ProcKey>,
         image: &str,
-        command_line: Option<&str>,
+        (command_line, user): (Option<&str>, Option<&str>),
         executed: bool,
     ) -> Lowered {
         if !self.make_room(ctx) {
@@ -164,6 +165,9 @@ impl Lowering<'_> {
         if outcome.duplicate {
             return Lowered::Nothing;
         }
+        // Kept for alerts (which show each lineage process's command line and user).
+        let user = user.map(|u| self.images.intern(u));
+        ctx.stats.dropped.command_line_truncated += u64::from(self.procs.keep_details(slot, command_line, user));
         let mut click = None;
         if let Some(url) = command_line.and_then(url_in_command_line) {
             // The first record of a joined start may have had no command line (4688 without
@@ -292,6 +296,7 @@ impl Lowering<'_> {
         let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
+            crate::decision::egress_trusted(self.host, ip, port, dest.domain.as_deref(), dest.risk, &dest.reasons);
             return Lowered::Nothing;
         }
         let mut evidence = vec![source];

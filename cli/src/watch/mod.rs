@@ -65,7 +65,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
 
 fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
-    let mut sink = clickchain_output::writer(args.output, Box::new(io::stdout()));
+    let mut sink = clickchain_output::live_writer(args.output, Box::new(io::stdout()));
     let mut config_file = args.config.as_deref().map(ConfigFile::load).transpose()?;
     let config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     let (engine, positions) = restore(&args, config)?;
