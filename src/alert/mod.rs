@@ -198,9 +198,10 @@ pub struct FollowOn {
     /// The records it came from.
     #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
-    /// The process that did it, with what its source logged of it.
+    /// The process that did it, with what its source logged of it (boxed: records stay small
+    /// while they queue).
     #[serde(default)]
-    pub process_info: ProcessInfo,
+    pub process_info: Box<ProcessInfo>,
     /// A string of the record holds U+FFFD (see [`Alert::replaced_invalid_utf8`]).
     #[serde(default)]
     pub replaced_invalid_utf8: bool,

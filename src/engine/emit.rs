@@ -7,7 +7,7 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
-use super::emit_detail::{enrich, ChainParts};
+use super::emit_detail::{enrich, lineage_slots, ChainParts};
 use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
 use crate::host::proctable::Slot;
@@ -152,17 +152,7 @@ pub(super) fn emit_alert(
 
 /// Images from `root` down to `proc` (root first); adds their start records to `evidence`.
 pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec<SourceRef>) -> Vec<String> {
-    let mut chain = vec![proc];
-    if proc != root {
-        for a in host.procs.ancestors(proc) {
-            chain.push(a);
-            if a == root {
-                break;
-            }
-        }
-    }
-    chain.reverse();
-    chain
+    lineage_slots(host, root, proc)
         .into_iter()
         .map(|s| {
             if let Some(src) = &host.procs.get(s).source {

@@ -67,7 +67,7 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
             process: image_label(host, slot),
             path: a.path.clone(),
             evidence,
-            process_info: process_info(host, slot),
+            process_info: Box::new(process_info(host, slot)),
             replaced_invalid_utf8: false,
         };
         let record = FollowOn { replaced_invalid_utf8: holds_replacement(&record), ..record };

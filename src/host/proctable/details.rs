@@ -67,4 +67,24 @@ mod tests {
         // 'é' is two bytes: a cut inside it steps back before it.
         assert_eq!(cut("aé", 2), ("a", true));
     }
+
+    #[test]
+    fn details_are_kept_bounded_and_only_filled_in() {
+        use clickchain_adapters::ProcKey;
+        let mut t = ProcTable::default();
+        let slot = t.resolve(&ProcKey::Pid(7), 0);
+        // A first record without a command line (4688 without the audit policy) ...
+        assert!(!t.keep_details(slot, None, Some(Arc::from("alice"))));
+        // ... then another source's record of the same start with one: it fills it in, cut.
+        let long = "x".repeat(MAX_COMMAND_LINE + 10);
+        assert!(t.keep_details(slot, Some(&long), Some(Arc::from("bob"))));
+        let d = t.get(slot).details.as_deref().expect("details kept");
+        assert_eq!(d.command_line.as_deref().map(str::len), Some(MAX_COMMAND_LINE));
+        assert!(d.command_line_truncated);
+        assert_eq!(d.user.as_deref(), Some("alice"), "what was known stays");
+        // A process whose start logged nothing costs no allocation.
+        let bare = t.resolve(&ProcKey::Pid(8), 0);
+        assert!(!t.keep_details(bare, None, None));
+        assert!(t.get(bare).details.is_none());
+    }
 }
