@@ -2,6 +2,8 @@
 //! ignored, a chain that did not form. Each is a `tracing` event at debug level under the
 //! target `clickchain::decision`, with its facts as fields; when debug is not enabled the macro's
 //! level check skips it before any field is computed, so they cost nothing in a normal run.
+//! Strings from the logs are fields, which the log writes quoted and escaped (`Debug`), so a
+//! hostile path cannot drive the terminal.
 
 use std::net::IpAddr;
 
@@ -28,12 +30,13 @@ pub(crate) fn egress_trusted(host: &str, ip: IpAddr, port: u16, domain: Option<&
 
 /// A file write that cannot be step 3, and why.
 pub(crate) fn write_ignored(host: &str, path: &str, why: &'static str) {
-    tracing::debug!(target: "clickchain::decision", host, path, why, "write ignored: {why}");
+    tracing::debug!(target: "clickchain::decision", host, path, "write ignored: {why}");
 }
 
 /// A download-like write evaluated without forming a chain, and why.
 pub(crate) fn chain_not_formed(host: &str, path: &str, why: &str) {
-    tracing::debug!(target: "clickchain::decision", host, path, why, "no chain for write: {why}");
+    // `why` may quote a domain from the logs: a field, escaped, not the message.
+    tracing::debug!(target: "clickchain::decision", host, path, why, "no chain for write");
 }
 
 /// Whether decision events are wanted (to skip working out a reason nobody reads).

@@ -106,9 +106,7 @@ pub(super) fn choose_and_emit(
     emit: &mut Emitted<'_>,
 ) {
     let missing: FxHashSet<(Id, Id)> = result.quarantine_missing.iter().copied().collect();
-    let matched: FxHashSet<usize> =
-        result.matches.iter().map(|m| m.write as usize).chain(missing.iter().map(|m| m.0 as usize)).collect();
-    super::unmatched::explain(host, profile, ready, &matched);
+    super::unmatched::explain(host, profile, ready, result);
     let mut groups: BTreeMap<(Slot, &str), Vec<Chosen>> = BTreeMap::new();
     for m in &result.matches {
         let w = m.write as usize;

@@ -1,17 +1,24 @@
 //! Why a download-like write formed no chain, for the debug log (`crate::decision`): worked out
 //! only when decision events are enabled.
 
+use clickchain_logic::ChainOutput;
 use rustc_hash::FxHashSet;
 
 use crate::decision;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
 
-/// Logs, for each write of `ready` not in `matched` (indices), why no chain formed.
-pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], matched: &FxHashSet<usize>) {
+/// Logs, for each write of `ready` that `result` formed nothing with, why no chain formed.
+pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], result: &ChainOutput) {
     if !decision::enabled() {
         return;
     }
+    let matched: FxHashSet<usize> = result
+        .matches
+        .iter()
+        .map(|m| m.write as usize)
+        .chain(result.quarantine_missing.iter().map(|&(w, _)| w as usize))
+        .collect();
     for (_, w) in ready.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
         decision::chain_not_formed(&host.name, &w.path, &why(host, profile, w));
     }
