@@ -19,8 +19,9 @@ use crate::EngineError;
 
 /// The first bytes of every checkpoint.
 pub const MAGIC: &[u8; 8] = b"CLKCHKPT";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes and reads (2: processes keep their command line and
+/// user, and the counters count cut command lines).
+pub const VERSION: u32 = 2;
 
 /// Why a checkpoint could not be written or restored.
 #[derive(Debug, thiserror::Error)]
