@@ -219,3 +219,51 @@ fn secs(ms: i64) -> String {
 pub(super) fn holds_replacement<T: serde::Serialize>(record: &T) -> bool {
     serde_json::to_string(record).is_ok_and(|j| j.contains('\u{fffd}'))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn dest(name: &str, registrable: &str, suffix: &str, risk: u8, reasons: Vec<Reason>) -> Dest {
+        Dest {
+            domain: Some(name.to_owned()),
+            key: Arc::from(registrable),
+            registrable: Some(registrable.to_owned()),
+            suffix: Some(suffix.to_owned()),
+            untrusted: true,
+            risk,
+            reasons,
+        }
+    }
+
+    #[test]
+    fn each_signal_names_its_value_and_threshold() {
+        let d = dest(
+            "x.qzxkvbnmw-7-3-9.com",
+            "qzxkvbnmw-7-3-9.com",
+            "com",
+            100,
+            vec![Reason::HighEntropy, Reason::ManyDigits, Reason::ManyHyphens, Reason::RiskAtThreshold],
+        );
+        let words = untrusted_reasons(&d, 60);
+        assert!(words[0].starts_with("high_entropy: label `qzxkvbnmw-7-3-9` has "), "{words:?}");
+        assert!(words[0].contains("(threshold 3.0)") && words[0].contains("(+40)"), "{words:?}");
+        assert!(words[1].contains("has 3 digits, 20 %"), "{words:?}");
+        assert!(words[2].contains("has 3 hyphens (threshold 2)"), "{words:?}");
+        assert_eq!(words[3], "risk_at_threshold: risk 100 is at or above the threshold 60");
+    }
+
+    #[test]
+    fn a_suspicious_tld_says_it_decides_alone_below_the_threshold() {
+        let words =
+            untrusted_reasons(&dest("dl.invoice.top", "invoice.top", "top", 30, vec![Reason::SuspiciousTld]), 60);
+        assert_eq!(
+            words,
+            ["suspicious_tld: suffix `top` is on the suspicious-TLD list (+30; untrusted by itself although risk 30 is below the threshold 60)"]
+        );
+        let at = untrusted_reasons(&dest("a.top", "a.top", "top", 60, vec![Reason::SuspiciousTld]), 60);
+        assert!(!at[0].contains("below"), "{at:?}");
+    }
+}
