@@ -33,6 +33,7 @@
 pub mod alert;
 pub mod checkpoint;
 pub mod config;
+mod decision;
 pub mod domain;
 mod engine;
 mod host;

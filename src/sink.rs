@@ -27,7 +27,8 @@ pub struct JsonLines<W: Write>(pub W);
 
 impl<W: Write> Sink for JsonLines<W> {
     fn emit(&mut self, record: Record) -> io::Result<()> {
-        serde_json::to_writer(&mut self.0, &record)?;
+        // Escapes C1 controls and bidi overrides too (`docs/alerts.md` "Safe output").
+        crate::alert::write_json(&mut self.0, &record)?;
         self.0.write_all(b"\n")
     }
 

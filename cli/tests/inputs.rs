@@ -41,7 +41,7 @@ fn alerts_without_inputs(stdout: &[u8]) -> Vec<String> {
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
             let o = v.as_object_mut().unwrap();
-            for k in ["evidence", "id", "alert_id"] {
+            for k in ["evidence", "evidence_by_role", "id", "alert_id"] {
                 o.remove(k);
             }
             v.to_string()

@@ -1,32 +1,19 @@
 //! Making an attacker-controlled string safe as a spreadsheet cell.
 
+use clickchain::alert::terminal_safe;
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// The cell for `text`: a leading `'` when it starts with a character a spreadsheet reads as a
 /// formula (`=`, `+`, `-`, `@`, tab, carriage return), and control characters written as `\xNN`
-/// (`\u{NNNN}` for C1 controls) so a cell stays on one line and shows what was there.
+/// (`\u{NNNN}` for C1 controls and bidirectional overrides, as [`terminal_safe`]) so a cell
+/// stays on one line and shows what was there.
 pub(crate) fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
     let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if !formula && !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
+    let written = terminal_safe(text);
+    if !formula {
+        return written;
     }
-    let mut cell = String::with_capacity(text.len() + 4);
-    if formula {
-        cell.push('\'');
-    }
-    for c in text.chars() {
-        match c {
-            c if (c as u32) < 0x80 && c.is_control() => {
-                let _ = write!(cell, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(cell, "\\u{{{:04x}}}", c as u32);
-            }
-            c => cell.push(c),
-        }
-    }
-    Cow::Owned(cell)
+    Cow::Owned(format!("'{written}"))
 }
 
 #[cfg(test)]

@@ -41,11 +41,13 @@ mod cell;
 mod format;
 pub mod html;
 pub mod ocsf;
+pub mod text;
 pub mod timeline;
 
 pub use format::{OutputFormat, UnknownOutputFormat};
 pub use html::HtmlReport;
 pub use ocsf::OcsfFindings;
+pub use text::TextReport;
 pub use timeline::CsvTimeline;
 
 /// A [`Sink`] with an end: call [`finish`](FinishSink::finish) once, after the last record.
@@ -75,12 +77,21 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
+/// The writer for a live run (`watch`): as [`writer`], but text is written record by record
+/// (a follow-on line names its alert and host) rather than grouped at the end.
+pub fn live_writer(format: OutputFormat, out: Box<dyn Write + Send>) -> Box<dyn FinishSink> {
+    match format {
+        OutputFormat::Text => Box::new(Text(BufWriter::new(out))),
+        other => writer(other, out),
+    }
+}
+
 /// The writer for `format`, writing to `out` through a buffer.
 pub fn writer(format: OutputFormat, out: Box<dyn Write + Send>) -> Box<dyn FinishSink> {
     let out = BufWriter::new(out);
     match format {
         OutputFormat::Ndjson => Box::new(JsonLines(out)),
-        OutputFormat::Text => Box::new(Text(out)),
+        OutputFormat::Text => Box::new(TextReport::new(out)),
         OutputFormat::Csv => Box::new(CsvTimeline::new(out)),
         OutputFormat::Ocsf => Box::new(OcsfFindings::new(out)),
         OutputFormat::Html => Box::new(HtmlReport::new(out)),

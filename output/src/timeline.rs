@@ -14,7 +14,7 @@ use crate::cell::spreadsheet_safe;
 use crate::FinishSink;
 
 /// The header row, in order.
-pub const COLUMNS: [&str; 28] = [
+pub const COLUMNS: [&str; 36] = [
     "record_type",
     "time",
     "alert_id",
@@ -43,7 +43,18 @@ pub const COLUMNS: [&str; 28] = [
     "lineage",
     "evidence",
     "rule",
+    "process_pid",
+    "process_command_line",
+    "process_user",
+    "lineage_pids",
+    "file_hash",
+    "why",
+    "evidence_by_role",
+    "replaced_invalid_utf8",
 ];
+
+/// Index of the `evidence` column (the last of the first release's columns).
+const EVIDENCE: usize = 26;
 
 /// Writes the CSV timeline; the header goes out with the first record (or at `finish` when
 /// there were none, so an empty run still yields a header).
@@ -102,6 +113,8 @@ fn evidence_cell(evidence: &[clickchain::SourceRef]) -> String {
 fn alert_row(a: &Alert) -> [String; COLUMNS.len()] {
     let click = a.click.as_ref();
     let egress = a.egress.as_ref();
+    // The writing process: the last of the lineage.
+    let writer = a.processes.last();
     [
         "alert".into(),
         fmt_time(&a.time),
@@ -131,11 +144,27 @@ fn alert_row(a: &Alert) -> [String; COLUMNS.len()] {
         a.lineage.join(" > "),
         evidence_cell(&a.evidence),
         a.rule.clone(),
+        opt(writer.and_then(|p| p.pid)),
+        opt(writer.and_then(|p| p.command_line.as_deref())),
+        opt(writer.and_then(|p| p.user.as_deref())),
+        lineage_pids(a),
+        opt(a.file_hash.as_deref()),
+        a.reasons.join(" | "),
+        a.evidence_by_role.iter().map(|e| format!("{} {}", e.role.as_str(), e.source)).collect::<Vec<_>>().join(";"),
+        a.replaced_invalid_utf8.to_string(),
     ]
 }
 
+/// The lineage's pids, root first (`?` for one not logged); empty when none was.
+fn lineage_pids(a: &Alert) -> String {
+    if a.processes.iter().all(|p| p.pid.is_none()) {
+        return String::new();
+    }
+    a.processes.iter().map(|p| p.pid.map_or_else(|| "?".to_owned(), |n| n.to_string())).collect::<Vec<_>>().join(" > ")
+}
+
 fn follow_on_row(f: &FollowOn) -> [String; COLUMNS.len()] {
-    let mut row: [String; COLUMNS.len()] = Default::default();
+    let mut row: [String; COLUMNS.len()] = std::array::from_fn(|_| String::new());
     row[0] = "follow_on".into();
     row[1] = fmt_time(&f.time);
     row[2] = f.alert_id.clone();
@@ -144,7 +173,11 @@ fn follow_on_row(f: &FollowOn) -> [String; COLUMNS.len()] {
     row[6] = f.kind.to_string();
     row[9] = f.process.clone();
     row[10] = f.path.clone();
-    // `evidence`; the last column, `rule`, belongs to alert rows.
-    row[COLUMNS.len() - 2] = evidence_cell(&f.evidence);
+    row[EVIDENCE] = evidence_cell(&f.evidence);
+    // `rule` (EVIDENCE + 1) belongs to alert rows.
+    row[EVIDENCE + 2] = opt(f.process_info.pid);
+    row[EVIDENCE + 3] = opt(f.process_info.command_line.as_deref());
+    row[EVIDENCE + 4] = opt(f.process_info.user.as_deref());
+    row[COLUMNS.len() - 1] = f.replaced_invalid_utf8.to_string();
     row
 }

@@ -1,18 +1,22 @@
 //! Output records: alerts and the follow-on records that reference them. Every field and
 //! value is described in `docs/alerts.md`; records are written and read back with serde.
 
-use std::fmt::Write as _;
-
 use chrono::{DateTime, Utc};
 use clickchain_adapters::SourceRef;
 use serde::{Deserialize, Serialize};
 
+mod detail;
+mod json;
 mod kinds;
 #[cfg(test)]
 mod tests;
+mod text;
 mod wire;
 
+pub use detail::{EvidenceRole, ProcessInfo, RoleEvidence};
+pub use json::{to_json_string, write_json};
 pub use kinds::{Analytic, DomainSource, Finding, FollowOnKind, Reason, Strength};
+pub use text::terminal_safe;
 pub use wire::fmt_time;
 
 /// MITRE ATT&CK technique every alert is about.
@@ -33,7 +37,7 @@ pub enum Record {
 impl Record {
     /// The record as one NDJSON line (without the newline).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("records always serialise")
+        to_json_string(self).expect("records always serialise")
     }
 
     /// Reads back one line written by [`Record::to_json`] (or a JSON sink); a line that is not
@@ -43,7 +47,7 @@ impl Record {
     /// use clickchain::alert::{Analytic, FollowOnKind};
     /// use clickchain::Record;
     ///
-    /// let line = r#"{"type":"follow_on","alert_id":"e3cd44141ae4b9f8","analytic":"AN0178","host":"WS-042","time":"2024-05-14T09:11:40.000Z","kind":"executed","process":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","path":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","evidence":[{"input":"data/samples/sample.ndjson","line":234}]}"#;
+    /// let line = r#"{"type":"follow_on","alert_id":"9faab42e41c7a2cc","analytic":"AN0178","host":"WS-042","time":"2024-05-14T09:11:40.000Z","kind":"executed","process":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","path":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","evidence":[{"input":"data/samples/sample.ndjson","line":234}],"process_info":{"image":"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe","pid":null,"process_id":"{payload}","command_line":"\"C:\\Users\\alice\\Downloads\\Invoice_0514.pdf.exe\"","command_line_truncated":false,"user":"CORP\\alice","start":"2024-05-14T09:11:40.000Z"},"replaced_invalid_utf8":false}"#;
     /// let Ok(Record::FollowOn(f)) = Record::from_json(line) else { panic!("a follow-on record") };
     /// assert_eq!((f.analytic, f.kind), (Analytic::An0178, FollowOnKind::Executed));
     /// assert_eq!(Record::FollowOn(f).to_json(), line);
@@ -100,9 +104,27 @@ pub struct Alert {
     /// inference: its start was never logged (`docs/alerts.md`). Absent when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lineage_inferred: bool,
+    /// The same processes with what their sources logged of them (pid, id, command line,
+    /// user, start), root first.
+    #[serde(default)]
+    pub processes: Vec<ProcessInfo>,
     /// Every record a fact of this alert came from.
     #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
+    /// The same records, each with the role it plays (a record may play two).
+    #[serde(default)]
+    pub evidence_by_role: Vec<RoleEvidence>,
+    /// Why this is an alert, in words: what made the destination untrusted (which signal,
+    /// which value, which threshold) and what set the strength.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// The file's hash, when a source logged one.
+    #[serde(default)]
+    pub file_hash: Option<String>,
+    /// A string of the record holds U+FFFD: a reader replaced bytes that were not valid
+    /// UTF-8 (or UTF-16) there, so the text is not exactly what was on disk.
+    #[serde(default)]
+    pub replaced_invalid_utf8: bool,
 }
 
 fn base_rule() -> String {
@@ -201,60 +223,11 @@ pub struct FollowOn {
     /// The records it came from.
     #[serde(with = "wire::sources")]
     pub evidence: Vec<SourceRef>,
-}
-
-impl Alert {
-    fn to_text(&self) -> String {
-        let mut t = String::new();
-        let _ = writeln!(
-            t,
-            "ALERT {} {} {} rule={} host={} score={} strength={} id={}",
-            fmt_time(&self.time),
-            self.analytic,
-            self.finding,
-            self.rule,
-            self.host,
-            self.score,
-            self.strength.map_or("-", Strength::as_str),
-            self.id
-        );
-        if let Some(c) = &self.click {
-            let how = if c.observed { "observed" } else { "inferred" };
-            let _ = writeln!(t, "  click   {} {how} {}", fmt_time(&c.time), c.url.as_deref().unwrap_or("-"));
-        }
-        if let Some(e) = &self.egress {
-            let _ = writeln!(
-                t,
-                "  egress  {} {} -> {}:{} {} ({}; risk {}; {})",
-                fmt_time(&e.time),
-                e.process,
-                e.ip,
-                e.port,
-                e.domain.as_deref().unwrap_or("-"),
-                e.domain_source,
-                e.risk,
-                e.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
-            );
-        }
-        let w = &self.write;
-        let _ = writeln!(t, "  write   {} {} -> {}", fmt_time(&w.time), w.process, w.path);
-        let inferred = if self.lineage_inferred { " (inferred)" } else { "" };
-        let _ = writeln!(t, "  lineage {}{inferred}", self.lineage.join(" > "));
-        let ev: Vec<String> = self.evidence.iter().map(|s| s.to_string()).collect();
-        let _ = writeln!(t, "  evidence {}", ev.join(", "));
-        t
-    }
-}
-
-impl FollowOn {
-    fn to_text(&self) -> String {
-        format!(
-            "  FOLLOW-ON {} {} {} by {} (alert {})\n",
-            fmt_time(&self.time),
-            self.kind,
-            self.path,
-            self.process,
-            self.alert_id
-        )
-    }
+    /// The process that did it, with what its source logged of it (boxed: records stay small
+    /// while they queue).
+    #[serde(default)]
+    pub process_info: Box<ProcessInfo>,
+    /// A string of the record holds U+FFFD (see [`Alert::replaced_invalid_utf8`]).
+    #[serde(default)]
+    pub replaced_invalid_utf8: bool,
 }

@@ -30,6 +30,61 @@ pub(super) mod time {
     }
 }
 
+/// Optional times: as [`time`], or `null`.
+pub(super) mod opt_time {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&fmt_time(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let Some(text) = Option::<std::borrow::Cow<'de, str>>::deserialize(d)? else { return Ok(None) };
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| D::Error::custom(format!("time `{text}`: {e}")))
+    }
+}
+
+/// A [`super::RoleEvidence`] on the wire: its role and the fields of one evidence entry.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RoleEvidenceWire {
+    role: super::EvidenceRole,
+    input: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+}
+
+impl From<super::RoleEvidence> for RoleEvidenceWire {
+    fn from(e: super::RoleEvidence) -> Self {
+        let (mut line, mut record, mut offset) = (None, None, None);
+        match e.source.pos {
+            Position::Line(n) => line = Some(n),
+            Position::Record(n) => record = Some(n),
+            Position::Offset(n) => offset = Some(n),
+        }
+        RoleEvidenceWire { role: e.role, input: e.source.input.to_string(), line, record, offset }
+    }
+}
+
+impl TryFrom<RoleEvidenceWire> for super::RoleEvidence {
+    type Error = String;
+
+    fn try_from(w: RoleEvidenceWire) -> Result<Self, String> {
+        let source =
+            sources::SourceFields { input: w.input, line: w.line, record: w.record, offset: w.offset }.into_source()?;
+        Ok(super::RoleEvidence { role: w.role, source })
+    }
+}
+
 /// Evidence as `[{"input": "<name>", "line" | "record" | "offset": n}, ...]`.
 pub(super) mod sources {
     use super::*;
@@ -52,15 +107,15 @@ pub(super) mod sources {
     /// One evidence entry as read: exactly one of the positions must be present.
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct SourceFields {
-        input: String,
-        line: Option<u64>,
-        record: Option<u64>,
-        offset: Option<u64>,
+    pub(in super::super) struct SourceFields {
+        pub input: String,
+        pub line: Option<u64>,
+        pub record: Option<u64>,
+        pub offset: Option<u64>,
     }
 
     impl SourceFields {
-        fn into_source(self) -> Result<SourceRef, String> {
+        pub(in super::super) fn into_source(self) -> Result<SourceRef, String> {
             let pos = match (self.line, self.record, self.offset) {
                 (Some(n), None, None) => Position::Line(n),
                 (None, Some(n), None) => Position::Record(n),

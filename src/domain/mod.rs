@@ -56,7 +56,7 @@ mod defaults;
 mod explain;
 mod first_seen;
 mod first_seen_file;
-mod lexical;
+pub(crate) mod lexical;
 mod lookalike;
 mod net;
 mod psl;

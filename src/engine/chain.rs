@@ -139,6 +139,7 @@ pub(super) fn choose_and_emit(
 ) {
     let (egress_refs, click_refs) = (&refs.egress, &refs.clicks);
     let missing: FxHashSet<(Id, Id)> = result.quarantine_missing.iter().copied().collect();
+    super::unmatched::explain(host, profile, ready, rule.header.id, result);
     let mut groups: BTreeMap<(Slot, &str), Vec<Chosen>> = BTreeMap::new();
     for m in &result.matches {
         let w = m.write as usize;

@@ -7,6 +7,7 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
+use super::emit_detail::{enrich, lineage_slots, ChainParts};
 use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
 use crate::host::proctable::Slot;
@@ -44,6 +45,7 @@ pub(super) fn emit_alert(
     let dedup = (rule_key.clone(), w.norm.clone());
     if host.emitted.contains(&dedup) {
         emit.stats.duplicates_suppressed += 1;
+        crate::decision::chain_not_formed(&host.name, &w.path, "this link root already alerted for this file");
         return;
     }
     let state = host.roots.get(c.root);
@@ -76,10 +78,13 @@ pub(super) fn emit_alert(
     } else {
         w.origin.as_ref().and_then(|o| o.quarantine).or_else(|| host.anchors.quarantined(&w.norm).map(|_| true))
     };
-    let id = alert_id(&host.name, &rule_key, &w.norm, w.time);
+    // What the chain is, not how a source named its processes: the same chain read from two
+    // formats gets one id (regression: alert_id_same_from_sysmon_and_ecs). A variant rule's
+    // alert for the same file has an id of its own.
+    let id = alert_id(&host.name, root.start.unwrap_or(i64::MIN), &w.norm, w.time, variant(c.rule));
     let score =
         score(c.strength, click.is_some(), w.high_risk_ext, egress.map_or(0, |e| e.dest.risk), c.quarantine_missing);
-    let alert = Alert {
+    let mut alert = Alert {
         id: id.clone(),
         analytic: profile.analytic,
         rule: c.rule.to_owned(),
@@ -121,7 +126,21 @@ pub(super) fn emit_alert(
         lineage_inferred: host.procs.inferred_below(c.root, w.proc)
             || egress.is_some_and(|e| host.procs.inferred_below(c.root, e.proc)),
         evidence,
+        processes: Vec::new(),
+        evidence_by_role: Vec::new(),
+        reasons: Vec::new(),
+        file_hash: None,
+        replaced_invalid_utf8: false,
     };
+    let parts = ChainParts {
+        root: c.root,
+        write: w,
+        egress,
+        click,
+        strength: c.strength,
+        quarantine_missing: c.quarantine_missing,
+    };
+    enrich(&mut alert, host, profile, &parts);
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
@@ -144,17 +163,7 @@ pub(super) fn emit_alert(
 
 /// Images from `root` down to `proc` (root first); adds their start records to `evidence`.
 pub(super) fn lineage_of(host: &Host, root: Slot, proc: Slot, evidence: &mut Vec<SourceRef>) -> Vec<String> {
-    let mut chain = vec![proc];
-    if proc != root {
-        for a in host.procs.ancestors(proc) {
-            chain.push(a);
-            if a == root {
-                break;
-            }
-        }
-    }
-    chain.reverse();
-    chain
+    lineage_slots(host, root, proc)
         .into_iter()
         .map(|s| {
             if let Some(src) = &host.procs.get(s).source {
@@ -196,10 +205,22 @@ pub(crate) fn score(strength: Option<Strength>, observed: bool, high_risk: bool,
     total.min(100) as u8
 }
 
-/// A stable alert id: FNV-1a over host, link root, normalised path and write time.
-fn alert_id(host: &str, root: &str, norm: &str, time: i64) -> String {
+/// A stable alert id: FNV-1a over host, the link root's start, normalised path and write time.
+/// The rule id hashed into a variant's alert id; none for the base rule (whose ids are those
+/// alerts had before rules had ids).
+fn variant(rule: &str) -> &str {
+    if rule == clickchain_logic::rules::BASE_RULE {
+        ""
+    } else {
+        rule
+    }
+}
+
+fn alert_id(host: &str, root_start: i64, norm: &str, time: i64, rule: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [host.as_bytes(), root.as_bytes(), norm.as_bytes(), &time.to_le_bytes()] {
+    let parts: [&[u8]; 4] = [host.as_bytes(), &root_start.to_le_bytes(), norm.as_bytes(), &time.to_le_bytes()];
+    let rule = (!rule.is_empty()).then_some(rule.as_bytes());
+    for part in parts.into_iter().chain(rule) {
         for &b in part.iter().chain([0xff_u8].iter()) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -223,11 +244,13 @@ mod tests {
 
     #[test]
     fn alert_ids_are_stable_and_separate_their_inputs() {
-        let a = alert_id("h", "root@1", "c:\\x", 5);
-        assert_eq!(a, alert_id("h", "root@1", "c:\\x", 5));
+        let a = alert_id("h", 1, "c:\\x", 5, "");
+        assert_eq!(a, alert_id("h", 1, "c:\\x", 5, ""));
         assert_eq!(a.len(), 16);
-        assert_ne!(a, alert_id("h", "root@1", "c:\\x", 6));
+        assert_ne!(a, alert_id("h", 1, "c:\\x", 6, ""));
+        assert_ne!(a, alert_id("h", 2, "c:\\x", 5, ""), "another link root");
+        assert_ne!(a, alert_id("h", 1, "c:\\x", 5, "redirect-chain"), "another rule");
         // Field boundaries count: ("ab", "c") is not ("a", "bc").
-        assert_ne!(alert_id("ab", "c", "p", 0), alert_id("a", "bc", "p", 0));
+        assert_ne!(alert_id("ab", 0, "cp", 0, ""), alert_id("a", 0, "bcp", 0, ""));
     }
 }

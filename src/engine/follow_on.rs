@@ -5,6 +5,7 @@ use clickchain_logic::{self as logic, FollowOnFacts, Id, NONE};
 use rustc_hash::FxHashMap;
 
 use super::emit::{image_label, ms};
+use super::emit_detail::{holds_replacement, process_info};
 use super::local::{Emitted, Local};
 use crate::alert::{FollowOn, Record};
 use crate::host::Host;
@@ -66,7 +67,10 @@ pub(super) fn evaluate_follow_ons(host: &mut Host, emit: &mut Emitted<'_>) {
             process: image_label(host, slot),
             path: a.path.clone(),
             evidence,
+            process_info: Box::new(process_info(host, slot)),
+            replaced_invalid_utf8: false,
         };
+        let record = FollowOn { replaced_invalid_utf8: holds_replacement(&record), ..record };
         emit.stats.follow_ons += 1;
         emit.out.push(Record::FollowOn(record));
         let payload = matches!(m.kind, logic::FollowOnKind::Executed | logic::FollowOnKind::LolbinWithFile);

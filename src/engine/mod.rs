@@ -9,6 +9,7 @@ mod any;
 mod chain;
 mod checkpoint;
 mod emit;
+mod emit_detail;
 mod evaluate;
 mod follow_on;
 mod latency;
@@ -43,6 +44,7 @@ mod sharded;
 mod streaming;
 #[cfg(test)]
 mod tests;
+mod unmatched;
 
 pub use any::AnyEngine;
 pub use latency::BatchLatency;

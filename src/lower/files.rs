@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clickchain_adapters::{AttrChange, FileOp, Origin, ProcKey, SourceRef};
 
 use super::{Ctx, Lowering};
+use crate::decision;
 use crate::domain::{host_of_url, origin_host, DomainError};
 use crate::host::lowered::Lowered;
 use crate::host::{Partial, PendingWrite, RemovalCandidate};
@@ -26,6 +27,7 @@ impl Lowering<'_> {
         let renamed_from = match op {
             FileOp::Modify => {
                 ctx.stats.classified.writes_ignored += 1;
+                decision::write_ignored(self.host, &path, "a modification, not a new file");
                 return Lowered::Nothing;
             }
             FileOp::Create => None,
@@ -34,6 +36,7 @@ impl Lowering<'_> {
         let slot = self.known(ctx, proc, t);
         let Some(root) = self.procs.root_of(slot) else {
             ctx.stats.classified.writes_ignored += 1;
+            decision::write_ignored(self.host, &path, "the writer has no link source (browser, mail client) above it");
             return Lowered::Nothing;
         };
         // Most writes (caches, logs) are ruled out by their folder (cached per folder) and name.
@@ -41,11 +44,17 @@ impl Lowering<'_> {
             let flags = self.dir_flags.get(dir, |d| paths.dir_flags(d));
             if !paths.write_may_matter(&flags, name) {
                 ctx.stats.classified.writes_ignored += 1;
+                decision::write_ignored(
+                    self.host,
+                    &path,
+                    "not in a user folder, or excluded, or a name that never matters",
+                );
                 return Lowered::Nothing;
             }
         }
         let Some(mut class) = paths.classify_write(&path) else {
             ctx.stats.classified.writes_ignored += 1;
+            decision::write_ignored(self.host, &path, "a path that cannot be classified");
             return Lowered::Nothing;
         };
         let norm = std::mem::take(&mut class.norm);
@@ -57,6 +66,7 @@ impl Lowering<'_> {
         }
         if !class.download_like() {
             ctx.stats.classified.writes_ignored += 1;
+            decision::write_ignored(self.host, &path, "not download-like (outside Downloads, no high-risk extension)");
             return Lowered::Nothing;
         }
         let mut evidence = vec![source];

@@ -193,6 +193,9 @@ impl Lowering<'_> {
         if outcome.duplicate {
             return Lowered::Nothing;
         }
+        // Kept for alerts (which show each lineage process's command line and user).
+        let user = user.map(|u| self.images.intern(u));
+        ctx.stats.dropped.command_line_truncated += u64::from(self.procs.keep_details(slot, command_line, user));
         let mut click = None;
         if let Some(url) = command_line.and_then(url_in_command_line) {
             // The first record of a joined start may have had no command line (4688 without
@@ -321,6 +324,7 @@ impl Lowering<'_> {
         let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t, &mut ctx.stats.classified);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
+            crate::decision::egress_trusted(self.host, ip, port, dest.domain.as_deref(), dest.risk, &dest.reasons);
             return Lowered::Nothing;
         }
         let mut evidence = vec![source];

@@ -72,7 +72,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
 
 fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
-    let mut sink = clickchain_output::writer(args.output, Box::new(io::stdout()));
+    let mut sink = clickchain_output::live_writer(args.output, Box::new(io::stdout()));
     let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
     let mut config_file = args.config.as_deref().map(|p| ConfigFile::load(p, rules.clone())).transpose()?;
     let mut config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());

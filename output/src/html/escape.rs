@@ -2,12 +2,15 @@
 
 use std::fmt;
 
-/// `text` escaped for HTML text and quoted attribute values, in SVG as in HTML.
+/// `text` escaped for HTML text and quoted attribute values, in SVG as in HTML; control
+/// characters and bidirectional overrides are written out first
+/// ([`clickchain::alert::terminal_safe`]), so a name cannot show itself reversed.
 pub(crate) struct Escaped<'a>(pub &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
+        let safe = clickchain::alert::terminal_safe(self.0);
+        let mut rest = &*safe;
         while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
             f.write_str(&rest[..i])?;
             f.write_str(match rest.as_bytes()[i] {

@@ -91,6 +91,33 @@ fn row(p: &mut String, name: &str, value: &str) {
     let _ = write!(p, "<dt>{name}</dt><dd>{}</dd>", Escaped(value));
 }
 
+/// The lineage processes as a table: image, pid, id, user, start, command line.
+fn processes(p: &mut String, a: &Alert) {
+    if a.processes.is_empty() {
+        return;
+    }
+    p.push_str(
+        "<h3>Processes</h3><table class=\"processes\"><thead><tr><th>Image</th><th>pid</th><th>Process id</th>\
+         <th>User</th><th>Started</th><th>Command line</th></tr></thead><tbody>",
+    );
+    for (depth, proc) in a.processes.iter().enumerate() {
+        let cut = if proc.command_line_truncated { " [cut]" } else { "" };
+        let _ = write!(
+            p,
+            "<tr><td class=\"path\">{indent}{image}</td><td class=\"num\">{pid}</td><td>{id}</td><td>{user}</td>\
+             <td class=\"time\">{start}</td><td class=\"path\">{cmd}{cut}</td></tr>",
+            indent = "&nbsp;&nbsp;".repeat(depth),
+            image = Escaped(&proc.image),
+            pid = proc.pid.map(|n| n.to_string()).unwrap_or_default(),
+            id = Escaped(proc.process_id.as_deref().unwrap_or("")),
+            user = Escaped(proc.user.as_deref().unwrap_or("")),
+            start = proc.start.as_ref().map(fmt_time).unwrap_or_default(),
+            cmd = Escaped(proc.command_line.as_deref().unwrap_or("")),
+        );
+    }
+    p.push_str("</tbody></table>");
+}
+
 fn section(p: &mut String, a: &Alert, follow_ons: &[&FollowOn]) {
     let _ = write!(
         p,
@@ -122,9 +149,29 @@ fn section(p: &mut String, a: &Alert, follow_ons: &[&FollowOn]) {
     if let Some(origin) = &w.origin_url {
         row(p, "origin", origin);
     }
+    if let Some(hash) = &a.file_hash {
+        row(p, "file hash", hash);
+    }
+    for why in &a.reasons {
+        row(p, "why", why);
+    }
     row(p, "lineage", &a.lineage.join(" > "));
-    row(p, "evidence", &a.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "));
+    if a.replaced_invalid_utf8 {
+        row(p, "note", "some text held bytes that were not valid UTF-8: replaced by U+FFFD");
+    }
     p.push_str("</dl>");
+    processes(p, a);
+    if a.evidence_by_role.is_empty() {
+        p.push_str("<dl>");
+        row(p, "evidence", &a.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "));
+        p.push_str("</dl>");
+    } else {
+        p.push_str("<h3>Evidence</h3><ul class=\"evidence\">");
+        for e in &a.evidence_by_role {
+            let _ = write!(p, "<li><b>{}</b> {}</li>", e.role.as_str(), Escaped(&e.source.to_string()));
+        }
+        p.push_str("</ul>");
+    }
     p.push_str(&lineage::svg(a, follow_ons));
     if !follow_ons.is_empty() {
         p.push_str("<h3>Follow-ons</h3><ul class=\"follow-ons\">");

@@ -66,7 +66,12 @@ pub fn alert_finding(a: &Alert) -> Value {
             "finding": a.finding.as_str(),
             "strength": a.strength.map(|s| s.as_str()),
             "lineage": a.lineage,
+            "processes": a.processes,
             "evidence": a.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "evidence_by_role": a.evidence_by_role,
+            "reasons": a.reasons,
+            "file_hash": a.file_hash,
+            "replaced_invalid_utf8": a.replaced_invalid_utf8,
         }},
     });
     finding.extend(parts::object(extra));
@@ -115,6 +120,7 @@ fn evidences(a: &Alert) -> Vec<Value> {
             "data": {
                 "time": fmt_time(&e.time),
                 "process": e.process,
+                "process_pid": a.processes.iter().find(|p| p.image == e.process).and_then(|p| p.pid),
                 "domain_source": e.domain_source.as_str(),
                 "registrable_domain": e.registrable_domain,
                 "risk": e.risk,
@@ -133,6 +139,9 @@ fn evidences(a: &Alert) -> Vec<Value> {
         "data": {
             "time": fmt_time(&w.time),
             "process": w.process,
+            "process_pid": a.processes.last().and_then(|p| p.pid),
+            "process_command_line": a.processes.last().and_then(|p| p.command_line.as_deref()),
+            "process_user": a.processes.last().and_then(|p| p.user.as_deref()),
             "renamed_from": w.renamed_from,
             "quarantine": w.quarantine,
         },

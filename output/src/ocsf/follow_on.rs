@@ -28,7 +28,14 @@ pub fn follow_on_finding(f: &FollowOn) -> Value {
         "evidences": [{
             "name": format!("follow_on:{}", f.kind),
             "file": parts::file(&f.path),
-            "data": { "time": fmt_time(&f.time), "kind": f.kind.as_str(), "process": f.process },
+            "data": {
+                "time": fmt_time(&f.time),
+                "kind": f.kind.as_str(),
+                "process": f.process,
+                "process_pid": f.process_info.pid,
+                "process_command_line": f.process_info.command_line,
+                "process_user": f.process_info.user,
+            },
         }],
         "observables": [
             observable("device.hostname", 1, "Hostname", &f.host),
@@ -37,6 +44,8 @@ pub fn follow_on_finding(f: &FollowOn) -> Value {
         ],
         "unmapped": { "clickchain": {
             "evidence": f.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "process": f.process_info,
+            "replaced_invalid_utf8": f.replaced_invalid_utf8,
         }},
     });
     finding.extend(parts::object(extra));

@@ -46,7 +46,7 @@ impl<W: Write> OcsfFindings<W> {
 
 impl<W: Write> Sink for OcsfFindings<W> {
     fn emit(&mut self, record: Record) -> io::Result<()> {
-        serde_json::to_writer(&mut self.0, &finding(&record))?;
+        clickchain::alert::write_json(&mut self.0, &finding(&record))?;
         self.0.write_all(b"\n")
     }
 

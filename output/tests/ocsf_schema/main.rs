@@ -90,7 +90,7 @@ fn every_sample_finding_conforms() {
 fn the_first_sample_alert_as_a_finding() {
     let records = sample::sample_records();
     let f = finding(&records[0]);
-    assert_eq!(f["finding_info"]["uid"], "e3cd44141ae4b9f8");
+    assert_eq!(f["finding_info"]["uid"], "9faab42e41c7a2cc");
     assert_eq!(
         f["evidences"][1]["dst_endpoint"],
         json!({"ip": "203.0.113.78", "port": 443, "hostname": "dl.invoice-portal.top"})

@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use ids::{IdIndex, StoredId};
 use slab::Slab;
 
+mod details;
 mod ids;
 mod lifetime;
 mod slab;
@@ -56,6 +57,9 @@ pub(crate) struct Proc {
     children: u32,
     /// Carried facts that refer to this process.
     pins: u32,
+    /// Command line and user, when its start logged them (shown in alerts).
+    #[serde(default)]
+    pub details: Option<Box<details::Details>>,
     /// Its start was logged by both kinds of source (an id and a pid-only one): a third start
     /// under its pid is another process.
     joined: bool,
@@ -305,6 +309,7 @@ impl ProcTable {
             joined: false,
             user: None,
             inferred: false,
+            details: None,
         });
         // Fields, not `self.get`: the indices are written while the process is read.
         let p = self.slots.get(slot as usize).expect("just stored");

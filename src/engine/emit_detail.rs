@@ -1,0 +1,269 @@
+//! What an alert says beyond its chain, gathered only when an alert is emitted (the hot path
+//! keeps nothing for it but each process's command line and user): the lineage processes as
+//! their sources logged them, evidence by role, the reasons in words, and a lossy-text flag.
+
+use clickchain_adapters::SourceRef;
+use clickchain_logic::Strength;
+
+use super::emit::{image_label, ms};
+use crate::alert::{Alert, EvidenceRole, ProcessInfo, Reason, RoleEvidence};
+use crate::domain::lexical::LabelStats;
+use crate::host::proctable::Slot;
+use crate::host::{ClickEntry, Dest, EgressEntry, Host, PendingWrite};
+use crate::profile::Profile;
+
+/// The chain an alert is built from, as [`enrich`] reads it.
+pub(super) struct ChainParts<'a> {
+    pub root: Slot,
+    pub write: &'a PendingWrite,
+    pub egress: Option<&'a EgressEntry>,
+    pub click: Option<&'a ClickEntry>,
+    pub strength: Option<Strength>,
+    pub quarantine_missing: bool,
+}
+
+/// Fills the alert's `processes`, `evidence_by_role`, `reasons` and `replaced_invalid_utf8`.
+pub(super) fn enrich(alert: &mut Alert, host: &Host, profile: &Profile, parts: &ChainParts<'_>) {
+    alert.processes =
+        lineage_slots(host, parts.root, parts.write.proc).into_iter().map(|s| process_info(host, s)).collect();
+    alert.evidence_by_role = roles(host, parts);
+    alert.reasons = reasons(profile, parts);
+    alert.replaced_invalid_utf8 = holds_replacement(&*alert);
+}
+
+/// Slots from `root` down to `proc` (root first).
+pub(super) fn lineage_slots(host: &Host, root: Slot, proc: Slot) -> Vec<Slot> {
+    let mut chain = vec![proc];
+    if proc != root {
+        for a in host.procs.ancestors(proc) {
+            chain.push(a);
+            if a == root {
+                break;
+            }
+        }
+    }
+    chain.reverse();
+    chain
+}
+
+/// One process as its sources logged it.
+pub(super) fn process_info(host: &Host, slot: Slot) -> ProcessInfo {
+    let p = host.procs.get(slot);
+    let details = p.details.as_deref();
+    ProcessInfo {
+        image: image_label(host, slot),
+        pid: p.pid,
+        process_id: p.id.as_ref().map(ToString::to_string),
+        command_line: details.and_then(|d| d.command_line.as_deref()).map(str::to_owned),
+        command_line_truncated: details.is_some_and(|d| d.command_line_truncated),
+        user: details.and_then(|d| d.user.as_deref()).map(str::to_owned),
+        start: p.start.map(ms),
+    }
+}
+
+/// Each evidence record with its role, in chain order: lineage starts, click, DNS, egress,
+/// write, rename, origin, and the run that made a file a quarantine candidate.
+fn roles(host: &Host, parts: &ChainParts<'_>) -> Vec<RoleEvidence> {
+    let mut out = Vec::new();
+    let mut push = |role, source: &SourceRef| {
+        let e = RoleEvidence { role, source: source.clone() };
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    };
+    let mut starts = lineage_slots(host, parts.root, parts.write.proc);
+    if let Some(e) = parts.egress {
+        starts.extend(lineage_slots(host, parts.root, e.proc));
+    }
+    for s in starts {
+        if let Some(src) = &host.procs.get(s).source {
+            push(EvidenceRole::Process, src);
+        }
+    }
+    if let Some(k) = parts.click {
+        push(EvidenceRole::Click, &k.source);
+    }
+    if let Some(e) = parts.egress {
+        // Lowering records the connection first, then the DNS answer that named it; the answer
+        // came first.
+        for src in e.evidence.iter().skip(1) {
+            push(EvidenceRole::Dns, src);
+        }
+        if let Some(src) = e.evidence.first() {
+            push(EvidenceRole::Egress, src);
+        }
+    }
+    // The write's records: a renamed download's partial file (when seen), then the write or
+    // rename that gave the final name, then a run that made it a quarantine candidate.
+    let w = parts.write;
+    let renamed = w.renamed_from.is_some();
+    let final_at = usize::from(renamed && w.evidence.len() >= 2);
+    for (i, src) in w.evidence.iter().enumerate() {
+        let role = match i.cmp(&final_at) {
+            std::cmp::Ordering::Less => EvidenceRole::Write,
+            std::cmp::Ordering::Equal if renamed => EvidenceRole::Rename,
+            std::cmp::Ordering::Equal => EvidenceRole::Write,
+            std::cmp::Ordering::Greater => EvidenceRole::FollowOn,
+        };
+        push(role, src);
+        if i == final_at && w.origin.is_some() {
+            push(EvidenceRole::Origin, src);
+        }
+    }
+    out
+}
+
+/// Why it alerted, in words: the destination's signals with their values and thresholds, the
+/// click, and what set the strength.
+fn reasons(profile: &Profile, parts: &ChainParts<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = parts.egress {
+        out.extend(untrusted_reasons(&e.dest, profile.risk.threshold()));
+        out.push(match parts.click {
+            Some(k) => format!("click observed: `{}`", k.url),
+            None => "click inferred: no URL was seen, the first untrusted egress stands for it".to_owned(),
+        });
+        out.push(strength_reason(profile, parts, e));
+    }
+    if parts.quarantine_missing {
+        out.push(format!(
+            "quarantine missing: an executable in a quarantine-policy folder got no com.apple.quarantine within {}",
+            secs(profile.params.quarantine_grace)
+        ));
+    }
+    out
+}
+
+/// Each risk signal of `dest`, with the value that set it off and the threshold it passed.
+pub(crate) fn untrusted_reasons(dest: &Dest, threshold: u8) -> Vec<String> {
+    let name = dest.domain.as_deref().unwrap_or("");
+    let label = match (&dest.registrable, &dest.suffix) {
+        (Some(r), Some(s)) => r.strip_suffix(s.as_str()).map_or(r.as_str(), |l| l.trim_end_matches('.')),
+        _ => name.split('.').next().unwrap_or(""),
+    };
+    let stats = LabelStats::of(label);
+    let risk = dest.risk;
+    let below = risk < threshold;
+    dest.reasons
+        .iter()
+        .map(|r| {
+            let w = r.weight();
+            match r {
+                Reason::SuspiciousTld => format!(
+                    "suspicious_tld: suffix `{}` is on the suspicious-TLD list (+{w}; untrusted by itself{})",
+                    dest.suffix.as_deref().unwrap_or(""),
+                    if below { format!(" although risk {risk} is below the threshold {threshold}") } else { String::new() }
+                ),
+                Reason::NewlyObserved => format!(
+                    "newly_observed: `{}` was first seen after the warm-up (+{w}; untrusted by itself)",
+                    dest.registrable.as_deref().unwrap_or(name)
+                ),
+                Reason::IpNoName => {
+                    format!("ip_no_name: a public address was reached without a name (+{w}; untrusted by itself)")
+                }
+                Reason::DynamicDns => format!("dynamic_dns: `{name}` is under a dynamic-DNS provider (+{w})"),
+                Reason::Punycode => format!("punycode: `{name}` has an internationalised (xn--) label (+{w})"),
+                Reason::HighEntropy => format!(
+                    "high_entropy: label `{label}` has {:.2} bits/char (threshold 3.0) and {:.0} % vowels (at most 20 %) (+{w})",
+                    stats.entropy,
+                    stats.ratio(stats.vowels) * 100.0
+                ),
+                Reason::ManyDigits => format!(
+                    "many_digits: label `{label}` has {} digits, {:.0} % of it (thresholds 3 and 30 %) (+{w})",
+                    stats.digits,
+                    stats.ratio(stats.digits) * 100.0
+                ),
+                Reason::ManyHyphens => {
+                    format!("many_hyphens: label `{label}` has {} hyphens (threshold 2) (+{w})", stats.hyphens)
+                }
+                Reason::LongName => {
+                    format!("long_name: label `{label}` is {} characters (more than 20) (+{w})", stats.len)
+                }
+                Reason::RiskAtThreshold => format!("risk_at_threshold: risk {risk} is at or above the threshold {threshold}"),
+                other => other.as_str().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// What set the link's strength (`docs/design.md` "Strength").
+fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
+    let w = parts.write;
+    let gap = w.time - e.time;
+    let limit = profile.params.download_gap;
+    let origin = w.origin.as_ref().and_then(|o| o.url.as_deref().or(o.referrer.as_deref())).unwrap_or("");
+    match (parts.strength, &w.origin_key) {
+        (Some(Strength::Strong), Some(key)) if **key == *e.dest.key => {
+            format!("strong: the file's origin `{origin}` is on the egress's domain `{key}`")
+        }
+        (Some(Strength::Weak), Some(key)) if w.origin_trusted => {
+            format!("weak: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
+        }
+        (Some(s), _) if gap <= limit => {
+            format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
+        }
+        (Some(s), _) => {
+            format!("{s}: the egress came {} before the write, beyond download_gap {}", secs(gap), secs(limit))
+        }
+        (None, _) => "no chain strength: a quarantine finding alone".to_owned(),
+    }
+}
+
+/// Milliseconds as seconds for people (`8.3 s`).
+fn secs(ms: i64) -> String {
+    format!("{} s", ms as f64 / 1000.0)
+}
+
+/// Whether any string of a record holds U+FFFD, the mark a reader leaves for bytes that were
+/// not valid text (serialised to look at every field; only done per emitted record).
+pub(super) fn holds_replacement<T: serde::Serialize>(record: &T) -> bool {
+    serde_json::to_string(record).is_ok_and(|j| j.contains('\u{fffd}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn dest(name: &str, registrable: &str, suffix: &str, risk: u8, reasons: Vec<Reason>) -> Dest {
+        Dest {
+            domain: Some(name.to_owned()),
+            key: Arc::from(registrable),
+            registrable: Some(registrable.to_owned()),
+            suffix: Some(suffix.to_owned()),
+            untrusted: true,
+            risk,
+            reasons,
+        }
+    }
+
+    #[test]
+    fn each_signal_names_its_value_and_threshold() {
+        let d = dest(
+            "x.qzxkvbnmw-7-3-9.com",
+            "qzxkvbnmw-7-3-9.com",
+            "com",
+            100,
+            vec![Reason::HighEntropy, Reason::ManyDigits, Reason::ManyHyphens, Reason::RiskAtThreshold],
+        );
+        let words = untrusted_reasons(&d, 60);
+        assert!(words[0].starts_with("high_entropy: label `qzxkvbnmw-7-3-9` has "), "{words:?}");
+        assert!(words[0].contains("(threshold 3.0)") && words[0].contains("(+40)"), "{words:?}");
+        assert!(words[1].contains("has 3 digits, 20 %"), "{words:?}");
+        assert!(words[2].contains("has 3 hyphens (threshold 2)"), "{words:?}");
+        assert_eq!(words[3], "risk_at_threshold: risk 100 is at or above the threshold 60");
+    }
+
+    #[test]
+    fn a_suspicious_tld_says_it_decides_alone_below_the_threshold() {
+        let words =
+            untrusted_reasons(&dest("dl.invoice.top", "invoice.top", "top", 30, vec![Reason::SuspiciousTld]), 60);
+        assert_eq!(
+            words,
+            ["suspicious_tld: suffix `top` is on the suspicious-TLD list (+30; untrusted by itself although risk 30 is below the threshold 60)"]
+        );
+        let at = untrusted_reasons(&dest("a.top", "a.top", "top", 60, vec![Reason::SuspiciousTld]), 60);
+        assert!(!at[0].contains("below"), "{at:?}");
+    }
+}
