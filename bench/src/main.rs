@@ -6,6 +6,7 @@
 //! report on stdout.
 
 mod auditd;
+mod fleet;
 mod paired;
 mod phases;
 mod report;
@@ -42,6 +43,8 @@ enum Cmd {
     Auditd(AuditdArgs),
     /// The Windows adapter against its floors: EVTX vs the evtx crate, Sysmon JSON vs serde_json.
     Windows(WindowsArgs),
+    /// Events/s through a local nats-server with 1 and 2 fleet workers against `clickchain scan`.
+    Fleet(fleet::FleetArgs),
     /// Every measurement in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
@@ -250,6 +253,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
         Cmd::Results(a) => results::run(a),
+        Cmd::Fleet(a) => fleet::run(a),
         Cmd::Auditd(a) => {
             let keep = a.file.is_some();
             let file = a.file.unwrap_or_else(|| {

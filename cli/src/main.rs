@@ -1,8 +1,12 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
+mod alerts;
 mod alloc;
+mod fleet;
+mod fleet_connect;
 mod log;
 mod nod_store;
+mod publish;
 mod scan;
 mod synth;
 mod watch;
@@ -33,6 +37,12 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Follow files and folders live, print alerts as they fire, checkpoint across restarts.
     Watch(watch::WatchArgs),
+    /// Publish events to a fleet's NATS JetStream stream, partitioned by host.
+    Publish(publish::PublishArgs),
+    /// Run a fleet worker: lease partitions, detect, checkpoint, publish alerts.
+    Fleet(fleet::FleetArgs),
+    /// Print a fleet's alerts (NDJSON) from its NATS JetStream stream.
+    Alerts(alerts::AlertsArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -55,6 +65,9 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Publish(args) => publish::run(args),
+        Command::Fleet(args) => fleet::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }

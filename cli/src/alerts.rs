@@ -1,0 +1,41 @@
+//! `clickchain alerts`: prints the fleet's alerts and follow-on records as NDJSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+use clickchain_fleet::publish::read_alerts;
+
+use crate::fleet_connect::{runtime, NatsArgs};
+use crate::say;
+
+#[derive(Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Go on printing new records as they are published (until interrupted).
+    #[arg(long)]
+    pub follow: bool,
+}
+
+pub fn run(args: AlertsArgs) -> ExitCode {
+    let printed = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let client = args.nats.connect("clickchain-alerts", Some(5)).await?;
+            let js = async_nats::jetstream::new(client);
+            let mut out = std::io::stdout().lock();
+            Ok(read_alerts(&js, args.follow, |line| {
+                // A closed stdout ends nothing here; the count says what was read.
+                let _ = out.write_all(line).and_then(|_| out.write_all(b"\n"));
+            })
+            .await?)
+        })
+    });
+    match printed {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
