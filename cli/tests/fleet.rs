@@ -11,10 +11,13 @@ use clickchain_fleet::testing::NatsServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_clickchain");
 
-/// Short leases and checkpoints every few hundred events: a failover within seconds, with work
-/// done after the last checkpoint that the next owner must redo.
-const FLEET_CONFIG: &str = "[fleet]\npartitions = 8\nlease_ttl = \"2s\"\ncheckpoint_events = 400\n\
-checkpoint_interval = \"1h\"\nstats_interval = \"300ms\"\nfetch_batch = 64\n";
+/// Short leases (a failover within seconds), a checkpoint every `checkpoint_events` events.
+fn fleet_config(checkpoint_events: u64) -> String {
+    format!(
+        "[fleet]\npartitions = 8\nlease_ttl = \"2s\"\ncheckpoint_events = {checkpoint_events}\n\
+         checkpoint_interval = \"1h\"\nstats_interval = \"300ms\"\nfetch_batch = 64\n"
+    )
+}
 
 fn clickchain(args: &[&str]) -> std::process::Output {
     let out = Command::new(BIN).args(args).output().expect("clickchain runs");
@@ -22,21 +25,27 @@ fn clickchain(args: &[&str]) -> std::process::Output {
     out
 }
 
-/// A synthetic stream of many hosts, cut in two (the second part is published mid-run).
-fn stream(dir: &Path, hosts: &str, events: &str) -> (PathBuf, PathBuf, PathBuf) {
+/// A synthetic stream of 40 hosts over 20 minutes with chains all along (so that alerts come out
+/// before the stream ends), cut in two: the second part is published mid-run.
+fn stream(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let out = dir.join("synth");
+    let out_arg = out.to_str().unwrap();
     clickchain(&[
         "synth",
         "--out",
-        out.to_str().unwrap(),
-        "--hosts",
-        hosts,
-        "--events",
-        events,
-        "--format",
-        "native",
+        out_arg,
         "--seed",
         "11",
+        "--hosts",
+        "40",
+        "--duration",
+        "20m",
+        "--rate",
+        "0.5",
+        "--chains-per-million",
+        "1500",
+        "--format",
+        "native",
     ]);
     let whole = out.join("stream.ndjson");
     let text = std::fs::read_to_string(&whole).unwrap();
@@ -73,9 +82,9 @@ struct Worker {
     stats: PathBuf,
 }
 
-fn worker(url: &str, dir: &Path, id: &str) -> Worker {
-    let config = dir.join("fleet.toml");
-    std::fs::write(&config, FLEET_CONFIG).unwrap();
+fn worker(url: &str, dir: &Path, id: &str, checkpoint_events: u64) -> Worker {
+    let config = dir.join(format!("{id}.toml"));
+    std::fs::write(&config, fleet_config(checkpoint_events)).unwrap();
     let stats = dir.join(format!("{id}.stats.json"));
     let child = Command::new(BIN)
         .args([
@@ -102,16 +111,21 @@ impl Worker {
         serde_json::from_slice(&std::fs::read(&self.stats).ok()?).ok()
     }
 
-    /// Waits until the worker holds partitions and took events.
-    fn wait_busy(&self, within: Duration) {
+    /// The worker's `key` counter in its last stats.
+    fn count(&self, key: &str) -> u64 {
+        self.stats().map_or(0, |s| s[key].as_u64().unwrap_or(0))
+    }
+
+    /// Waits until the worker holds partitions and published alerts.
+    fn wait_alerting(&self, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
             if let Some(s) = self.stats() {
-                if s["events"].as_u64().unwrap_or(0) > 0 && !s["partitions"].as_object().is_none_or(|p| p.is_empty()) {
+                if s["alerts"].as_u64().unwrap_or(0) > 0 && !s["partitions"].as_object().is_none_or(|p| p.is_empty()) {
                     return;
                 }
             }
-            assert!(Instant::now() < deadline, "the worker took no events within {within:?}");
+            assert!(Instant::now() < deadline, "the worker published no alert within {within:?}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -164,20 +178,24 @@ fn a_worker_killed_mid_stream_loses_and_repeats_no_alert() {
     let dir = tempfile::tempdir().unwrap();
     let Some(server) = NatsServer::start(&dir.path().join("nats")) else { return };
     let url = server.url();
-    let (whole, first, second) = stream(dir.path(), "40", "16000");
+    let (whole, first, second) = stream(dir.path());
     let expected = alert_ids(&clickchain(&["scan", whole.to_str().unwrap()]).stdout);
-    assert!(expected.len() >= 3, "the stream has alerts to lose: {expected:?}");
+    assert!(expected.len() >= 20, "the stream has alerts to lose: {expected:?}");
 
     publish(&url, &first, false);
-    let a = worker(&url, dir.path(), "a");
-    let b = worker(&url, dir.path(), "b");
-    a.wait_busy(Duration::from_secs(20));
-    b.wait_busy(Duration::from_secs(20));
+    // No checkpoint before the kill: b replays a's partitions from the stream's start, and
+    // publishes a's alerts again.
+    let a = worker(&url, dir.path(), "a", 1_000_000);
+    let b = worker(&url, dir.path(), "b", 1_000_000);
+    a.wait_alerting(Duration::from_secs(20));
+    b.wait_alerting(Duration::from_secs(20));
+    let published_by_a = a.count("alerts");
     a.sigkill();
     publish(&url, &second, true);
     assert_fleet_alerts_equal(&url, &expected, Duration::from_secs(40));
     let s = b.stats().unwrap();
-    assert!(s["partitions"].as_object().unwrap().len() == 8, "b took every partition over: {s}");
+    assert_eq!(s["partitions"].as_object().unwrap().len(), 8, "b took every partition over: {s}");
+    assert!(published_by_a + b.count("alerts") > expected.len() as u64, "a's alerts were published again: {s}");
 }
 
 #[test]
@@ -185,20 +203,51 @@ fn every_worker_restarted_loses_and_repeats_no_alert() {
     let dir = tempfile::tempdir().unwrap();
     let Some(server) = NatsServer::start(&dir.path().join("nats")) else { return };
     let url = server.url();
-    let (whole, first, second) = stream(dir.path(), "30", "12000");
+    let (whole, first, second) = stream(dir.path());
     let expected = alert_ids(&clickchain(&["scan", whole.to_str().unwrap()]).stdout);
-    assert!(!expected.is_empty());
 
     publish(&url, &first, false);
-    let a = worker(&url, dir.path(), "a");
-    let b = worker(&url, dir.path(), "b");
-    a.wait_busy(Duration::from_secs(20));
-    b.wait_busy(Duration::from_secs(20));
+    // Checkpoints every few hundred events: the next owners restore them and redo the rest.
+    let a = worker(&url, dir.path(), "a", 250);
+    let b = worker(&url, dir.path(), "b", 250);
+    a.wait_alerting(Duration::from_secs(20));
+    b.wait_alerting(Duration::from_secs(20));
     // One stops gracefully (checkpoints, releases), the other dies.
     a.sigterm();
     b.sigkill();
-    let _a = worker(&url, dir.path(), "a2");
-    let _b = worker(&url, dir.path(), "b2");
+    let a2 = worker(&url, dir.path(), "a2", 250);
+    let b2 = worker(&url, dir.path(), "b2", 250);
     publish(&url, &second, true);
     assert_fleet_alerts_equal(&url, &expected, Duration::from_secs(40));
+    let restored: u64 = [&a2, &b2]
+        .iter()
+        .filter_map(|w| w.stats())
+        .flat_map(|s| {
+            s["partitions"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|p| p["restored_at"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .filter(|&seq| seq > 0)
+        .count() as u64;
+    assert!(restored > 0, "the new workers restored checkpoints");
+}
+
+#[test]
+fn workers_reconnect_and_resume_after_a_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut server) = NatsServer::start(&dir.path().join("nats")) else { return };
+    let url = server.url();
+    let (whole, first, second) = stream(dir.path());
+    let expected = alert_ids(&clickchain(&["scan", whole.to_str().unwrap()]).stdout);
+
+    publish(&url, &first, false);
+    let a = worker(&url, dir.path(), "a", 250);
+    a.wait_alerting(Duration::from_secs(20));
+    server.restart();
+    publish(&url, &second, true);
+    assert_fleet_alerts_equal(&url, &expected, Duration::from_secs(40));
+    drop(a);
 }

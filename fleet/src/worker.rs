@@ -16,6 +16,9 @@ use crate::{FleetError, FleetSettings};
 
 /// How long a worker with nothing to read waits before asking again.
 const IDLE: Duration = Duration::from_millis(100);
+/// The longest a round of requests to the server may take: a request sent while the connection
+/// was down gets no answer, and the partition is then reopened from its checkpoint.
+const ROUND: Duration = Duration::from_secs(10);
 
 /// A running worker's parts.
 pub struct Worker {
@@ -61,7 +64,9 @@ impl Worker {
         let mut events_at_stats = BTreeMap::<u32, (u64, Instant)>::new();
         while !*stop.borrow() {
             if Instant::now() >= next_tick {
-                self.tick().await;
+                if tokio::time::timeout(ROUND, self.tick()).await.is_err() {
+                    tracing::warn!("no answer from the server within {ROUND:?} renewing leases");
+                }
                 next_tick = Instant::now() + tick;
             }
             let took = self.pump_all().await;
@@ -90,16 +95,23 @@ impl Worker {
         let ids: Vec<u32> = self.parts.keys().copied().collect();
         for id in ids {
             let Some(part) = self.parts.get_mut(&id) else { continue };
-            let result = match part.pump(&self.dep, self.settings.fetch_batch).await {
-                Ok(n) => {
-                    took += n;
-                    if part.checkpoint_due(&self.settings) {
-                        part.checkpoint(&self.dep).await
-                    } else {
-                        Ok(())
-                    }
+            let round = async {
+                let n = part.pump(&self.dep, self.settings.fetch_batch).await?;
+                if part.checkpoint_due(&self.settings) {
+                    part.checkpoint(&self.dep).await?;
                 }
-                Err(e) => Err(e),
+                Ok::<usize, FleetError>(n)
+            };
+            let result = match tokio::time::timeout(ROUND, round).await {
+                Ok(Ok(n)) => {
+                    took += n;
+                    Ok(())
+                }
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(FleetError::js(
+                    format!("partition {id}"),
+                    format!("no answer from the server within {ROUND:?}"),
+                )),
             };
             if let Err(e) = result {
                 tracing::warn!("partition {id}: {e}; closing it, to reopen from its checkpoint");
