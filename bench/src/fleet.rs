@@ -89,6 +89,11 @@ pub fn run(args: FleetArgs) -> anyhow::Result<()> {
         }
         let done = wait_for_events(&children, n as u64, Duration::from_secs(600));
         let seconds = started.elapsed().as_secs_f64();
+        // Give the end-of-replay checkpoints a moment, then read the sizes.
+        std::thread::sleep(Duration::from_millis(500));
+        let checkpoint_bytes: u64 = children.iter().map(|(_, stats)| checkpoint_bytes(stats)).sum();
+        let server_rss = server.pid().and_then(rss_kib).unwrap_or(0);
+        let store_bytes = dir_bytes(&store);
         for (child, _) in &mut children {
             let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
             let _ = child.wait();
@@ -100,6 +105,12 @@ pub fn run(args: FleetArgs) -> anyhow::Result<()> {
             n / seconds
         );
         println!("| (publish into the stream, before it) | {n} | {publish:.2} | {:.0} |", n / publish);
+        eprintln!(
+            "{workers} worker(s): server RSS {server_rss} KiB, store {store_bytes} bytes ({:.0} per event), \
+             checkpoints {checkpoint_bytes} bytes for {} hosts",
+            store_bytes as f64 / n,
+            args.hosts
+        );
         drop(server);
     }
     Ok(())
@@ -115,6 +126,34 @@ fn run_ok(bin: &Path, args: &[&str]) -> anyhow::Result<()> {
         bail!("{} {args:?}: {}", bin.display(), String::from_utf8_lossy(&out.stderr));
     }
     Ok(())
+}
+
+/// The sizes of the last checkpoints in a worker's stats.
+fn checkpoint_bytes(stats: &Path) -> u64 {
+    let Some(s) = std::fs::read(stats).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) else {
+        return 0;
+    };
+    s["partitions"].as_object().map_or(0, |p| p.values().map(|v| v["checkpoint_bytes"].as_u64().unwrap_or(0)).sum())
+}
+
+/// A process's resident set (VmRSS), in KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Bytes of the files below `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// Waits until the workers' stats add up to `events` taken.

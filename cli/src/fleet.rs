@@ -28,9 +28,9 @@ pub struct FleetArgs {
     /// The worker's id (letters, digits, `-`, `_`); default: the host name and process id.
     #[arg(long)]
     pub id: Option<String>,
-    /// Prints a stats line on stderr every stats interval.
-    #[arg(long)]
-    pub progress: bool,
+    /// No stats line on stderr every stats interval (the `--stats` file is still written).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn run(args: FleetArgs) -> ExitCode {
@@ -77,7 +77,7 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<ExitCode> {
     let dep = server::deploy(client, &settings).await?;
     let worker = Worker::new(dep, settings, config, id.clone())?;
     say!("worker {id}: started");
-    let progress = args.progress;
+    let progress = !args.quiet;
     let stats_path = args.stats.clone();
     let stats = worker
         .run(stop_rx, |stats| {

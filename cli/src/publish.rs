@@ -60,8 +60,8 @@ async fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
         None => server::recorded_partitions(client.clone()).await.unwrap_or(FleetSettings::default().partitions),
     };
     let settings = FleetSettings { partitions, ..FleetSettings::default() };
-    let dep = server::deploy(client, &settings).await?;
-    let mut publisher = EventPublisher::new(dep.js.clone(), partitions);
+    let (js, _) = server::open_streams(client, &settings).await?;
+    let mut publisher = EventPublisher::new(js, partitions);
     let (files, unopened) = input::expand(&args.paths);
     let mut rejected = unopened.len() as u64;
     for e in &unopened {

@@ -105,16 +105,47 @@ impl Partition {
     }
 
     /// Takes what is waiting (at most `batch` messages, without waiting for more) and publishes
-    /// the records it produced; returns how many messages came.
-    pub async fn pump(&mut self, dep: &Deployment, batch: usize) -> Result<usize, FleetError> {
+    /// the records it produced; returns how many messages came. A fetch that gets no answer
+    /// within `wait` (its request or reply lost while the connection was down) is given up and
+    /// the consumer recreated to deliver from the next sequence: the engine keeps its state.
+    pub async fn pump(
+        &mut self,
+        dep: &Deployment,
+        settings: &FleetSettings,
+        wait: Duration,
+    ) -> Result<usize, FleetError> {
         let id = self.id;
         let doing = move || format!("fetching partition {id}");
-        let mut messages =
-            self.consumer.fetch().max_messages(batch).messages().await.map_err(|e| FleetError::js(doing(), e))?;
-        let mut n = 0;
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(|e| FleetError::js(doing(), e))?;
-            n += 1;
+        let fetch = async {
+            let mut messages = self
+                .consumer
+                .fetch()
+                .max_messages(settings.fetch_batch)
+                .messages()
+                .await
+                .map_err(|e| FleetError::js(doing(), e))?;
+            let mut batch = Vec::new();
+            while let Some(message) = messages.next().await {
+                batch.push(message.map_err(|e| FleetError::js(doing(), e))?);
+            }
+            Ok::<_, FleetError>(batch)
+        };
+        let batch = match tokio::time::timeout(wait, fetch).await {
+            Ok(batch) => batch?,
+            Err(_) => {
+                tracing::warn!(
+                    "partition {id}: no answer to a fetch within {wait:?}; resuming after sequence {}",
+                    self.seq
+                );
+                self.stats.fetches_resumed += 1;
+                self.consumer = recreate_consumer(dep, id, self.seq, settings).await?;
+                // The old consumer is gone, and with it what its messages' acks would ack.
+                self.unacked = None;
+                return Ok(0);
+            }
+        };
+        let n = batch.len();
+        for message in batch {
             self.take(dep, message).await?;
         }
         self.publish_records(dep).await?;

@@ -115,17 +115,44 @@ pub struct Deployment {
     pub checkpoints: kv::Store,
 }
 
-/// Creates (or opens) the streams and buckets, and checks the recorded partition count.
+/// Creates (or opens) the streams and buckets, and checks the recorded partition count. The lease
+/// bucket's TTL is this worker's `lease_ttl`: a bucket made with another is changed to it.
 pub async fn deploy(client: Client, settings: &FleetSettings) -> Result<Deployment, FleetError> {
+    let (js, checkpoints) = open_streams(client, settings).await?;
+    let leases = ensure_bucket(&js, LEASES_BUCKET, settings.lease_ttl).await?;
+    set_bucket_ttl(&js, LEASES_BUCKET, settings.lease_ttl).await?;
+    Ok(Deployment { js, leases, checkpoints })
+}
+
+/// Creates (or opens) the streams and the checkpoint bucket, and checks the recorded partition
+/// count: all a publisher needs (it leaves the lease bucket to the workers).
+pub async fn open_streams(
+    client: Client,
+    settings: &FleetSettings,
+) -> Result<(jetstream::Context, kv::Store), FleetError> {
     let js = jetstream::new(client);
     ensure_stream(&js, stream_config(EVENTS_STREAM, EVENTS, settings.events_max_age, None)).await?;
     ensure_stream(&js, stream_config(ALERTS_STREAM, ALERTS, Duration::ZERO, Some(settings.alerts_duplicate_window)))
         .await?;
     ensure_stream(&js, stream_config(REJECTS_STREAM, REJECTS, settings.events_max_age, None)).await?;
-    let leases = ensure_bucket(&js, LEASES_BUCKET, settings.lease_ttl).await?;
     let checkpoints = ensure_bucket(&js, CHECKPOINTS_BUCKET, Duration::ZERO).await?;
     check_partitions(&checkpoints, settings.partitions).await?;
-    Ok(Deployment { js, leases, checkpoints })
+    Ok((js, checkpoints))
+}
+
+/// Sets a bucket's entry lifetime (its stream's max_age) when it differs.
+async fn set_bucket_ttl(js: &jetstream::Context, bucket: &str, ttl: Duration) -> Result<(), FleetError> {
+    let doing = || format!("setting the TTL of bucket {bucket}");
+    let mut stream = js.get_stream(format!("KV_{bucket}")).await.map_err(|e| FleetError::js(doing(), e))?;
+    let mut config = stream.info().await.map_err(|e| FleetError::js(doing(), e))?.config.clone();
+    if config.max_age != ttl {
+        tracing::warn!("bucket {bucket}: entry TTL {:?} changed to this worker's lease_ttl {ttl:?}", config.max_age);
+        config.max_age = ttl;
+        // The server wants the de-duplication window within the entries' lifetime.
+        config.duplicate_window = config.duplicate_window.min(ttl);
+        js.update_stream(config).await.map_err(|e| FleetError::js(doing(), e))?;
+    }
+    Ok(())
 }
 
 fn stream_config(name: &str, prefix: &str, max_age: Duration, dedup: Option<Duration>) -> stream::Config {

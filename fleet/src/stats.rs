@@ -21,6 +21,8 @@ pub struct PartitionStats {
     pub follow_ons: u64,
     /// Publishes (dead letters) the server did not take.
     pub publish_errors: u64,
+    /// Fetches that got no answer, after which the consumer was recreated at the next sequence.
+    pub fetches_resumed: u64,
     /// Checkpoints stored.
     pub checkpoints: u64,
     /// Checkpoints found but refused (another version or configuration): replayed from the start.

@@ -63,13 +63,8 @@ impl Worker {
         let mut next_stats = Instant::now() + self.settings.stats_interval;
         let mut events_at_stats = BTreeMap::<u32, (u64, Instant)>::new();
         while !*stop.borrow() {
-            if Instant::now() >= next_tick {
-                if tokio::time::timeout(ROUND, self.tick()).await.is_err() {
-                    tracing::warn!("no answer from the server within {ROUND:?} renewing leases");
-                }
-                next_tick = Instant::now() + tick;
-            }
-            let took = self.pump_all().await;
+            self.tick_when_due(tick, &mut next_tick).await;
+            let took = self.pump_all(tick, &mut next_tick).await;
             if Instant::now() >= next_stats {
                 self.refresh(&mut events_at_stats).await;
                 on_stats(&self.stats);
@@ -88,15 +83,30 @@ impl Worker {
         self.stats
     }
 
+    /// Renews the leases when it is time (also between partitions: a long round must not let
+    /// them expire).
+    async fn tick_when_due(&mut self, tick: Duration, next_tick: &mut Instant) {
+        if Instant::now() >= *next_tick {
+            if tokio::time::timeout(ROUND, self.tick()).await.is_err() {
+                tracing::warn!("no answer from the server within {ROUND:?} renewing leases");
+            }
+            *next_tick = Instant::now() + tick;
+        }
+    }
+
     /// Takes what waits in every partition; a partition that fails is closed (and reopened from
     /// its checkpoint at the next tick while its lease holds).
-    async fn pump_all(&mut self) -> usize {
+    async fn pump_all(&mut self, tick: Duration, next_tick: &mut Instant) -> usize {
         let mut took = 0;
         let ids: Vec<u32> = self.parts.keys().copied().collect();
+        // A fetch answers at once (it does not wait for messages): one that takes longer than
+        // this lost its request or reply.
+        let wait = (self.settings.lease_ttl / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
         for id in ids {
+            self.tick_when_due(tick, next_tick).await;
             let Some(part) = self.parts.get_mut(&id) else { continue };
             let round = async {
-                let n = part.pump(&self.dep, self.settings.fetch_batch).await?;
+                let n = part.pump(&self.dep, &self.settings, wait).await?;
                 if part.checkpoint_due(&self.settings) {
                     part.checkpoint(&self.dep).await?;
                 }

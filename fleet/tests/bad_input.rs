@@ -108,3 +108,21 @@ async fn a_checkpoint_of_another_version_is_refused_and_the_partition_replays() 
     assert_eq!(refused, 2, "{stats:?}");
     assert_eq!(alerts(&dep.js).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lease_ttl_is_the_workers_whoever_made_the_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = NatsServer::start(&dir.path().join("nats")) else { return };
+    let lease_ttl = |dep: server::Deployment| async move {
+        let mut stream = dep.js.get_stream(format!("KV_{}", server::LEASES_BUCKET)).await.unwrap();
+        stream.info().await.unwrap().config.max_age
+    };
+    // A publisher (no lease settings of its own) leaves the lease bucket alone.
+    let connect = ConnectSettings { url: server.url(), ..Default::default() };
+    let client = server::connect(&connect, Some(3), &|_| {}).await.unwrap();
+    server::open_streams(client, &FleetSettings::default()).await.unwrap();
+    let first = FleetSettings { lease_ttl: Duration::from_secs(30), ..settings() };
+    assert_eq!(lease_ttl(deployment(&server.url(), &first).await).await, Duration::from_secs(30));
+    // A worker with another TTL sets its own.
+    assert_eq!(lease_ttl(deployment(&server.url(), &settings()).await).await, Duration::from_secs(1));
+}
