@@ -120,7 +120,7 @@ async fn the_lease_ttl_is_the_workers_whoever_made_the_bucket() {
     // A publisher (no lease settings of its own) leaves the lease bucket alone.
     let connect = ConnectSettings { url: server.url(), ..Default::default() };
     let client = server::connect(&connect, Some(3), &|_| {}).await.unwrap();
-    server::open_streams(client, &FleetSettings::default()).await.unwrap();
+    server::open_streams(client, &settings()).await.unwrap();
     let first = FleetSettings { lease_ttl: Duration::from_secs(30), ..settings() };
     assert_eq!(lease_ttl(deployment(&server.url(), &first).await).await, Duration::from_secs(30));
     // A worker with another TTL sets its own.
