@@ -24,6 +24,9 @@ pub struct FleetArgs {
     /// Partitions.
     #[arg(long, default_value_t = 8)]
     partitions: u32,
+    /// Messages a worker fetches from a partition at a time.
+    #[arg(long, default_value_t = 4096)]
+    fetch_batch: usize,
     /// The `clickchain` binary (default: beside this one).
     #[arg(long)]
     clickchain: Option<PathBuf>,
@@ -62,8 +65,8 @@ pub fn run(args: FleetArgs) -> anyhow::Result<()> {
         let publish = started.elapsed().as_secs_f64();
         let config = dir.join("fleet.toml");
         let toml = format!(
-            "[fleet]\npartitions = {}\nlease_ttl = \"3s\"\ncheckpoint_events = 20000\ncheckpoint_interval = \"5s\"\nstats_interval = \"200ms\"\n",
-            args.partitions
+            "[fleet]\npartitions = {}\nlease_ttl = \"3s\"\ncheckpoint_events = 20000\ncheckpoint_interval = \"5s\"\nstats_interval = \"200ms\"\nfetch_batch = {}\n",
+            args.partitions, args.fetch_batch
         );
         std::fs::write(&config, toml)?;
         let started = Instant::now();

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod checkpoint;
+pub mod chunks;
 mod error;
 pub mod lease;
 pub mod partition;

@@ -19,10 +19,10 @@ use clickchain::adapters::native;
 use clickchain::{Config, Engine, Record, SourceRef};
 use futures::StreamExt;
 
-use crate::checkpoint;
 use crate::server::{Deployment, EVENTS_STREAM};
 use crate::stats::PartitionStats;
 use crate::subject::{alert_subject, host_hash, parse_event_subject, partition_filter, EventSubject, REJECTS};
+use crate::{checkpoint, chunks};
 use crate::{FleetError, FleetSettings};
 
 /// The input name of events read from the stream (their position is the stream sequence).
@@ -39,6 +39,8 @@ pub struct Partition {
     seq: u64,
     /// The checkpoint entry's revision (None: no entry yet), for the compare-and-set.
     revision: Option<u64>,
+    /// The chunks the stored checkpoint's head names (purged once a newer one is stored).
+    head: Option<chunks::Head>,
     /// The last message taken and not yet acked (acking it acks all before it).
     unacked: Option<Message>,
     /// Publishes whose acks must arrive before the next checkpoint.
@@ -64,9 +66,18 @@ impl Partition {
             .entry(key(id))
             .await
             .map_err(|e| FleetError::js(format!("reading checkpoint of partition {id}"), e))?;
+        let mut head = None;
         let (engine, seq, revision) = match entry {
             Some(e) if e.operation == jetstream::kv::Operation::Put => {
-                match checkpoint::decode(&e.value, id, config.clone()) {
+                head = chunks::Head::decode(&e.value);
+                let bytes = match head {
+                    Some(h) => chunks::read(&dep.checkpoints, &key(id), h).await.unwrap_or_else(|why| {
+                        tracing::warn!("partition {id}: {why}");
+                        Vec::new()
+                    }),
+                    None => e.value.to_vec(),
+                };
+                match checkpoint::decode(&bytes, id, config.clone()) {
                     Ok(restored) => {
                         tracing::info!("partition {id}: restored at sequence {}", restored.seq);
                         stats.restored_at = restored.seq;
@@ -91,6 +102,7 @@ impl Partition {
             input: Arc::from(STREAM_INPUT),
             seq,
             revision,
+            head,
             unacked: None,
             publishing: Vec::new(),
             since_checkpoint: 0,
@@ -255,14 +267,22 @@ impl Partition {
         let bytes = checkpoint::encode(&mut self.engine, self.id, self.seq, now_ms)
             .map_err(|e| FleetError::js(format!("partition {}: writing the checkpoint", self.id), e))?;
         let size = bytes.len() as u64;
+        let id = self.id;
+        let failed =
+            move |e: String| FleetError::js(format!("partition {id}: storing the checkpoint ({size} bytes)"), e);
+        let generation = (now_ms as u64).wrapping_mul(1000).wrapping_add(self.seq % 1000);
+        let head = chunks::write(&dep.checkpoints, &key(id), generation, &bytes).await.map_err(failed)?;
+        let value: bytes::Bytes = head.encode().into();
         let stored = match self.revision {
-            Some(revision) => {
-                dep.checkpoints.update(key(self.id), bytes.into(), revision).await.map_err(|e| e.to_string())
-            }
-            None => dep.checkpoints.create(key(self.id), bytes.into()).await.map_err(|e| e.to_string()),
+            Some(revision) => dep.checkpoints.update(key(id), value, revision).await.map_err(|e| e.to_string()),
+            None => dep.checkpoints.create(key(id), value).await.map_err(|e| e.to_string()),
         };
-        let revision = stored.map_err(|e| FleetError::js(format!("partition {}: storing the checkpoint ({size} bytes; taken over by another worker, or over the server's max_payload)", self.id), e))?;
+        // A failed compare-and-set: another worker took the partition over.
+        let revision = stored.map_err(failed)?;
         self.revision = Some(revision);
+        if let Some(old) = self.head.replace(head) {
+            chunks::purge(&dep.checkpoints, &key(id), old).await;
+        }
         if let Some(message) = self.unacked.take() {
             message.ack().await.map_err(|e| FleetError::js(format!("partition {}: acking", self.id), e))?;
         }

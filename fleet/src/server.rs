@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv, stream};
-use async_nats::{Client, ConnectOptions};
+use async_nats::{Client, ConnectOptions, ServerAddr};
 
 use crate::subject::{ALERTS, EVENTS, REJECTS};
 use crate::{FleetError, FleetSettings};
@@ -59,9 +59,13 @@ pub async fn connect(
     attempts: Option<u32>,
     report: &dyn Fn(&str),
 ) -> Result<Client, FleetError> {
+    let addrs: Vec<ServerAddr> =
+        settings.url.split(',').map(|u| u.trim().parse::<ServerAddr>()).collect::<Result<_, _>>().map_err(|e| {
+            FleetError::Unreachable { url: settings.url.clone(), reason: format!("not a server URL: {e}") }
+        })?;
     let mut attempt = 0u32;
     loop {
-        match options(settings).await?.connect(settings.url.as_str()).await {
+        match options(settings).await?.connect(addrs.as_slice()).await {
             Ok(client) => return Ok(client),
             Err(e) => {
                 attempt += 1;

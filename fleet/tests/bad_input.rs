@@ -126,3 +126,18 @@ async fn the_lease_ttl_is_the_workers_whoever_made_the_bucket() {
     // A worker with another TTL sets its own.
     assert_eq!(lease_ttl(deployment(&server.url(), &settings()).await).await, Duration::from_secs(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_larger_than_max_payload_is_stored_in_chunks() {
+    use clickchain_fleet::chunks;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = NatsServer::start(&dir.path().join("nats")) else { return };
+    let dep = deployment(&server.url(), &settings()).await;
+    // Three times the server's default max_payload (1 MiB).
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let head = chunks::write(&dep.checkpoints, "p.0", 1, &bytes).await.unwrap();
+    assert_eq!(head.count as usize, bytes.len().div_ceil(chunks::CHUNK));
+    assert_eq!(chunks::read(&dep.checkpoints, "p.0", head).await.unwrap(), bytes);
+    chunks::purge(&dep.checkpoints, "p.0", head).await;
+    assert!(chunks::read(&dep.checkpoints, "p.0", head).await.unwrap_err().contains("missing"));
+}
