@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use clickchain_fleet::publish::read_alerts;
 
-use crate::fleet_connect::{runtime, NatsArgs};
-use crate::say;
+use crate::fleet_connect::{run_command, NatsArgs};
 
 #[derive(Args)]
 pub struct AlertsArgs {
@@ -19,23 +18,15 @@ pub struct AlertsArgs {
 }
 
 pub fn run(args: AlertsArgs) -> ExitCode {
-    let printed = runtime().and_then(|rt| {
-        rt.block_on(async {
-            let client = args.nats.connect("clickchain-alerts", Some(5)).await?;
-            let js = async_nats::jetstream::new(client);
-            let mut out = std::io::stdout().lock();
-            Ok(read_alerts(&js, args.follow, |line| {
-                // A closed stdout ends nothing here; the count says what was read.
-                let _ = out.write_all(line).and_then(|_| out.write_all(b"\n"));
-            })
-            .await?)
+    run_command(async {
+        let client = args.nats.connect("clickchain-alerts", Some(5)).await?;
+        let js = async_nats::jetstream::new(client);
+        let mut out = std::io::stdout().lock();
+        read_alerts(&js, args.follow, |line| {
+            // A closed stdout ends nothing here; the count says what was read.
+            let _ = out.write_all(line).and_then(|_| out.write_all(b"\n"));
         })
-    });
-    match printed {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            say!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+        .await?;
+        Ok(ExitCode::SUCCESS)
+    })
 }

@@ -11,7 +11,7 @@ use clickchain_fleet::stats::WorkerStats;
 use clickchain_fleet::worker::Worker;
 use clickchain_fleet::FleetSettings;
 
-use crate::fleet_connect::{runtime, NatsArgs};
+use crate::fleet_connect::{run_command, NatsArgs};
 use crate::say;
 
 #[derive(Args)]
@@ -34,13 +34,7 @@ pub struct FleetArgs {
 }
 
 pub fn run(args: FleetArgs) -> ExitCode {
-    match runtime().and_then(|rt| rt.block_on(fleet(args))) {
-        Ok(code) => code,
-        Err(e) => {
-            say!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    run_command(fleet(args))
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,7 @@
 //! The NATS options shared by `publish`, `fleet` and `alerts`, and their runtime.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Args;
 use clickchain_fleet::server::{self, ConnectSettings};
@@ -59,7 +60,15 @@ impl NatsArgs {
     }
 }
 
-/// A single-threaded runtime with timers and sockets (the engines' work is on this thread).
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+/// Runs a command on a single-threaded runtime with timers and sockets (the engines' work is on
+/// this thread); an error is printed and exits 2.
+pub fn run_command(command: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    match runtime.map_err(anyhow::Error::from).and_then(|rt| rt.block_on(command)) {
+        Ok(code) => code,
+        Err(e) => {
+            say!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

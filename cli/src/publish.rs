@@ -13,7 +13,7 @@ use clickchain_fleet::publish::EventPublisher;
 use clickchain_fleet::server;
 use clickchain_fleet::FleetSettings;
 
-use crate::fleet_connect::{runtime, NatsArgs};
+use crate::fleet_connect::{run_command, NatsArgs};
 use crate::say;
 
 /// Connection attempts before `publish` gives up.
@@ -43,13 +43,7 @@ pub struct PublishArgs {
 }
 
 pub fn run(args: PublishArgs) -> ExitCode {
-    match runtime().and_then(|rt| rt.block_on(publish(args))) {
-        Ok(code) => code,
-        Err(e) => {
-            say!("error: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    run_command(publish(args))
 }
 
 async fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {

@@ -31,7 +31,7 @@ impl EventPublisher {
         EventPublisher { js, partitions, in_flight: VecDeque::new(), published: 0 }
     }
 
-    /// Publishes one event (its ack is awaited later, at most [`IN_FLIGHT`] behind).
+    /// Publishes one event (its ack is awaited later, at most 1024 publishes behind).
     pub async fn publish(&mut self, event: &Event) -> Result<(), FleetError> {
         let subject = event_subject(partition_of(&event.host, self.partitions), &event.host);
         self.send(subject, native::to_line(event).into_bytes()).await?;
