@@ -251,3 +251,21 @@ fn workers_reconnect_and_resume_after_a_server_restart() {
     assert_fleet_alerts_equal(&url, &expected, Duration::from_secs(40));
     drop(a);
 }
+
+#[test]
+fn an_unreachable_server_is_retried_with_backoff_then_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("one.ndjson");
+    std::fs::write(&input, "").unwrap();
+    // Nothing listens on a port just freed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let started = Instant::now();
+    let out = Command::new(BIN).args(["publish", "--nats", &url, input.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("cannot reach the NATS server at {url}")), "{stderr}");
+    assert_eq!(stderr.matches("retrying in").count(), 4, "{stderr}");
+    // 250 + 500 + 1000 + 2000 ms between the five attempts: no busy loop.
+    assert!(started.elapsed() >= Duration::from_millis(3700), "{:?}", started.elapsed());
+}
