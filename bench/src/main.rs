@@ -7,6 +7,7 @@
 
 mod agent_cmd;
 mod auditd;
+mod fleet;
 mod floods;
 mod paired;
 mod phases;
@@ -51,6 +52,8 @@ enum Cmd {
     FloodOne(floods::FloodOneArgs),
     /// The agent: live alert latency, checkpoint size and time, RSS over a simulated day.
     Agent(agent_cmd::AgentArgs),
+    /// Events/s through a local nats-server with 1 and 2 fleet workers against `clickchain scan`.
+    Fleet(fleet::FleetArgs),
     /// Every measurement in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
@@ -262,6 +265,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Flood(a) => floods::run(&a),
         Cmd::FloodOne(a) => floods::one(&a),
         Cmd::Agent(a) => agent_cmd::run(&a),
+        Cmd::Fleet(a) => fleet::run(a),
         Cmd::Auditd(a) => {
             let keep = a.file.is_some();
             let file = a.file.unwrap_or_else(|| {

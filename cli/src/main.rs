@@ -1,10 +1,14 @@
 //! `clickchain`: scan event files for DET0066 malicious-link chains (a thin shell over the library).
 
+mod alerts;
 mod alloc;
 mod domain;
 mod eval;
+mod fleet;
+mod fleet_connect;
 mod log;
 mod nod_store;
+mod publish;
 mod rules;
 mod scan;
 mod synth;
@@ -42,6 +46,12 @@ enum Command {
     Domain(domain::DomainArgs),
     /// List the detection rules with their headers (`--rules` and `[rules] enabled` pick them).
     Rules(rules::RulesArgs),
+    /// Publish events to a fleet's NATS JetStream stream, partitioned by host.
+    Publish(publish::PublishArgs),
+    /// Run a fleet worker: lease partitions, detect, checkpoint, publish alerts.
+    Fleet(fleet::FleetArgs),
+    /// Print a fleet's alerts (NDJSON) from its NATS JetStream stream.
+    Alerts(alerts::AlertsArgs),
     /// Print or check configuration.
     Config {
         /// Print the default configuration as TOML.
@@ -67,6 +77,9 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Domain(args) => domain::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Publish(args) => publish::run(args),
+        Command::Fleet(args) => fleet::run(args),
+        Command::Alerts(args) => alerts::run(args),
         Command::Config { print_default, os, check } => config(print_default, os, check),
     }
 }
