@@ -82,21 +82,41 @@ fn child(a: &AgentArgs, p: &str, rate: u64) -> anyhow::Result<serde_json::Value>
     crate::floods::run_self(&argv, &format!("agent part {p}"))
 }
 
+impl AgentArgs {
+    /// The defaults of `clickchain-bench agent`.
+    pub fn defaults() -> AgentArgs {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            agent: AgentArgs,
+        }
+        <Defaults as clap::Parser>::parse_from(["agent"]).agent
+    }
+}
+
 /// Runs the parts and prints their tables.
 pub fn run(a: &AgentArgs) -> anyhow::Result<()> {
-    if let Some(p) = a.part {
-        println!("{}", part(a, p)?);
-        return Ok(());
+    match a.part {
+        Some(p) => println!("{}", part(a, p)?),
+        None => print!("{}", render(a)?),
     }
+    Ok(())
+}
+
+/// Every part, each in a child process, as markdown tables.
+pub fn render(a: &AgentArgs) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let mut o = String::new();
     let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     let lateness = a.lateness_ms.map_or("5000 (default)".into(), |ms| ms.to_string());
-    println!("AllowedLateness {lateness} ms; a chain every {} ms.\n", a.chain_every_ms);
-    println!("| live rate (events/s) | reached | chains | alerts | latency p50 (ms) | p99 (ms) | max (ms) |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    writeln!(o, "AllowedLateness {lateness} ms; a chain every {} ms.\n", a.chain_every_ms)?;
+    writeln!(o, "| live rate (events/s) | reached | chains | alerts | latency p50 (ms) | p99 (ms) | max (ms) |")?;
+    writeln!(o, "|---:|---:|---:|---:|---:|---:|---:|")?;
     for &rate in &a.rates {
         eprintln!("latency at {rate} events/s ...");
         let v = child(a, "latency", rate)?;
-        println!(
+        writeln!(
+            o,
             "| {rate} | {:.0} | {} | {} | {:.0} | {:.0} | {:.0} |",
             f(&v, "achieved"),
             v["chains"],
@@ -104,15 +124,17 @@ pub fn run(a: &AgentArgs) -> anyhow::Result<()> {
             f(&v, "p50_ms"),
             f(&v, "p99_ms"),
             f(&v, "max_ms")
-        );
+        )?;
     }
     eprintln!("checkpoint with {} processes ...", a.processes);
     let c = child(a, "checkpoint", 0)?;
-    println!(
+    writeln!(
+        o,
         "\n| live processes | hosts | checkpoint (bytes) | save to memory (ms) | save to file (ms) | restore (ms) |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    println!(
+    )?;
+    writeln!(o, "|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        o,
         "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
         c["processes"],
         c["hosts"],
@@ -120,21 +142,22 @@ pub fn run(a: &AgentArgs) -> anyhow::Result<()> {
         f(&c, "save_ms"),
         f(&c, "save_file_ms"),
         f(&c, "restore_ms")
-    );
+    )?;
     eprintln!("a simulated day ...");
     let d = child(a, "day", 0)?;
     let samples: Vec<(u64, u64)> = serde_json::from_value(d["samples"].clone())?;
-    println!(
+    writeln!(
+        o,
         "\n{} hours of event time at {} events/s: {} events, {} alerts, {:.1} s.\n",
         d["hours"],
         d["rate"],
         d["events"],
         d["alerts"],
         f(&d, "secs")
-    );
-    println!("| simulated hour | RSS (MiB) | processes held |\n|---:|---:|---:|");
+    )?;
+    writeln!(o, "| simulated hour | RSS (MiB) | processes held |\n|---:|---:|---:|")?;
     for (h, (kib, procs)) in samples.iter().enumerate() {
-        println!("| {} | {:.1} | {procs} |", h + 1, *kib as f64 / 1024.0);
+        writeln!(o, "| {} | {:.1} | {procs} |", h + 1, *kib as f64 / 1024.0)?;
     }
-    Ok(())
+    Ok(o)
 }

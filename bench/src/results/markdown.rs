@@ -287,5 +287,15 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(o, "\n![events/s against the event rate](results-rate.svg)");
     sweep(&mut o, "Host count (same event count)", "hosts", &r.hosts, &|x| format!("{x:.0}"));
     sweep(&mut o, "Stream length", "events", &r.lengths, &|x| thousands(x as u64));
+    if let Some(agent) = &r.agent {
+        let _ = writeln!(
+            o,
+            "\n## The agent, live (`clickchain-bench agent`)\n\nAlert latency from the completing \
+             event's sending to the alert's arrival through the live handle, at a steady rate; a \
+             checkpoint of an engine holding that many processes; resident memory over a simulated \
+             day of event time fed as fast as it goes.\n"
+        );
+        o.push_str(agent);
+    }
     o
 }

@@ -51,6 +51,9 @@ pub struct ResultsArgs {
     /// peer and the long stream run once).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Leave out the agent's live figures (latency, checkpoint, a simulated day; ~2 min).
+    #[arg(long)]
+    pub no_agent: bool,
 }
 
 /// One measured runner on one stream.
@@ -91,6 +94,8 @@ pub struct Results {
     pub rates: Vec<Point>,
     pub hosts: Vec<Point>,
     pub lengths: Vec<Point>,
+    /// The agent's live figures (markdown), unless left out.
+    pub agent: Option<String>,
     pub secs: f64,
 }
 
@@ -407,6 +412,10 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         lengths.push(scan_point(&s, &dir, args.long_events as f64, None, false, 1)?);
     }
 
+    let agent = match args.no_agent {
+        true => None,
+        false => Some(crate::agent_cmd::render(&crate::agent_cmd::AgentArgs::defaults())?),
+    };
     let results = Results {
         stream_bytes,
         span_min: main.span_ms as f64 / 60_000.0,
@@ -417,6 +426,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         rates,
         hosts,
         lengths,
+        agent,
         secs: started.elapsed().as_secs_f64(),
         args: args.clone(),
     };

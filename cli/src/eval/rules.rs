@@ -19,10 +19,7 @@ pub fn rule_names(config: &Config) -> Vec<String> {
     config.rules.enabled.clone()
 }
 
-/// The rule that raised `alert`, with its finding when that is not the chain itself.
+/// The rule that raised `alert` (a quarantine finding is its rule's too).
 pub fn rule_of(alert: &Alert) -> String {
-    match alert.finding.as_str() {
-        "chain" => alert.rule.clone(),
-        finding => format!("{} ({finding})", alert.rule),
-    }
+    alert.rule.clone()
 }
