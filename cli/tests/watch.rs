@@ -23,6 +23,7 @@ fn watch(dir: &Path, run: &str, args: &[&str]) -> Watch {
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::fs::File::create(&err).unwrap())
         .stdin(Stdio::null())
+        .current_dir(dir)
         .spawn()
         .unwrap();
     // Following starts at the end of existing files: what is written before it looked at them
@@ -156,4 +157,31 @@ fn a_followed_raw_auditd_log_alerts_as_the_scan_of_the_same_file() {
     assert_eq!(out.lines().filter(|l| l.contains(r#""type":"alert""#)).count(), 1, "{out}");
     assert!(out.contains("/home/alice/Downloads/x.sh"), "{out}");
     assert!(err.contains("watch: 0 records rejected"), "{err}");
+}
+
+/// Regression: a file named relative to the working folder (`events.ndjson`, whose parent is
+/// the empty path) and rotated while the watch was stopped was reported lost instead of being
+/// found under its new name.
+#[test]
+fn a_relative_path_rotated_while_stopped_is_found_under_its_new_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.ndjson");
+    std::fs::write(&log, "").unwrap();
+    let lines: Vec<&str> = QUICKSTART.lines().collect();
+    let first = watch(dir.path(), "first", &["--checkpoint", "state.ckpt", "events.ndjson"]);
+    append(&log, &(lines[..7].join("\n") + "\n"));
+    std::thread::sleep(Duration::from_millis(800));
+    let (status, _, err) = first.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    // Rotated while stopped, with a line the first run did not read.
+    append(&log, &format!("{}\n", lines[7]));
+    std::fs::rename(&log, dir.path().join("events.ndjson.1")).unwrap();
+    std::fs::write(&log, "").unwrap();
+    let second = watch(dir.path(), "second", &["--checkpoint", "state.ckpt", "events.ndjson"]);
+    append(&log, &format!("{}\n{}\n", lines[8], lines[9]));
+    assert_eq!(second.lines_within(1, Duration::from_secs(30)), 1);
+    let (status, out, err) = second.stop("INT");
+    assert!(status.success(), "{status}: {err}");
+    assert!(!err.contains("gone before it was read"), "{err}");
+    assert_eq!(out.lines().filter(|l| l.contains(r#""type":"alert""#)).count(), 1, "{out}");
 }

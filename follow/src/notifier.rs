@@ -75,8 +75,5 @@ pub(crate) fn folder_to_watch(path: &Path, is_folder: bool) -> PathBuf {
     if is_folder {
         return path.to_path_buf();
     }
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+    crate::tracked::folder_of(path).to_path_buf()
 }

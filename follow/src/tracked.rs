@@ -187,10 +187,31 @@ pub(crate) fn non_file_kind(meta: &Metadata) -> Option<&'static str> {
 }
 
 /// The file with identity `id` in `folder`, if one is there (a rotated file keeps its folder).
+/// The folder holding `path`: `.` for a bare file name (whose `parent()` is the empty path,
+/// which names no folder to read).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    }
+}
+
 pub(crate) fn find_in_folder(folder: &Path, id: FileId) -> Option<PathBuf> {
     std::fs::read_dir(folder)
         .ok()?
         .flatten()
         .map(|entry| entry.path())
         .find(|path| std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && FileId::of(&meta, path) == id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_file_name_is_in_the_working_folder() {
+        assert_eq!(folder_of(Path::new("events.ndjson")), Path::new("."));
+        assert_eq!(folder_of(Path::new("logs/events.ndjson")), Path::new("logs"));
+        assert_eq!(folder_of(Path::new("/events.ndjson")), Path::new("/"));
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::notifier::Notifier;
 use crate::resume::{Resume, Start};
 use crate::scan::{Found, Watch};
-use crate::tracked::{find_in_folder, starts_mid_line, Tracked};
+use crate::tracked::{find_in_folder, folder_of, starts_mid_line, Tracked};
 use crate::{
     Checkpoint, FileFilter, FileId, FollowConfig, FollowError, FollowStats, Line, Position, WatchMode,
     CHECKPOINT_VERSION,
@@ -192,7 +192,7 @@ impl Follower {
                 // It just left its path: its writer may still finish lines in it. Its new name,
                 // if it stayed in its folder, is what its lines and its checkpoint carry.
                 tracked.last_active = now;
-                let folder = tracked.path.parent().unwrap_or(Path::new("."));
+                let folder = folder_of(&tracked.path);
                 if let Some(renamed) = find_in_folder(folder, tracked.id) {
                     tracked.path = Arc::from(renamed.as_path());
                 }
@@ -240,7 +240,7 @@ impl Follower {
     fn settle_resume(&mut self, emit: &mut dyn FnMut(FollowEvent)) {
         let Some(resume) = self.resume.take() else { return };
         for position in resume.unclaimed {
-            let folder = position.path.parent().unwrap_or(Path::new("."));
+            let folder = folder_of(&position.path);
             let found = find_in_folder(folder, position.file)
                 .and_then(|path| std::fs::metadata(&path).ok().map(|meta| (path, meta.len())));
             match found {
@@ -286,7 +286,7 @@ impl Follower {
     fn drain_released(&mut self, id: FileId, emit: &mut dyn FnMut(FollowEvent)) {
         let Some(tracked) = self.files.get_mut(&id) else { return };
         if tracked.handle.is_none() {
-            let folder = tracked.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let folder = folder_of(&tracked.path).to_path_buf();
             let reopened = find_in_folder(&folder, id).map(|path| {
                 tracked.path = Arc::from(path.as_path());
                 tracked.open_at(&path)
