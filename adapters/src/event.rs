@@ -293,6 +293,10 @@ pub struct Origin {
     /// Whether the file carries a quarantine flag (`com.apple.quarantine`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quarantine: Option<bool>,
+    /// The file's hash as the source wrote it (Sysmon EID 15 `Hash`, e.g. `SHA256=…`; ECS
+    /// `file.hash.sha256`), when logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// A change of a file's protection attribute.

@@ -191,3 +191,32 @@ fn verbose_says_why_a_write_was_ignored() {
     let (_, err) = scan(&["-v"], chain);
     assert!(err.contains("write ignored") && err.contains("cache.dat"), "{err}");
 }
+
+/// The hash a source logged for the downloaded file (Sysmon's EID 15 `Hash` with the MotW
+/// stream, ECS `file.hash.sha256`) is the alert's `file_hash`; without one it is null.
+#[test]
+fn the_file_hash_a_source_logged_is_in_the_alert() {
+    const SHA: &str = "6D1C8A0F3E2B9C47A5D8E1F0B3C6A9D2E5F8A1B4C7D0E3F6A9B2C5D8E1F4A7B0";
+    let motw = json!({"EventID": 15, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "WS-042",
+        "UtcTime": "2024-05-14 09:10:09.200", "ProcessGuid": "{00000000-0000-0000-0000-00000000000c}",
+        "ProcessId": 300, "Image": CHROME, "TargetFilename": format!("{FILE}:Zone.Identifier"),
+        "Contents": "[ZoneTransfer]\r\nZoneId=3\r\nHostUrl=https://invoice-portal.top/f/x\r\n",
+        "Hash": format!("SHA256={SHA}")});
+    let (sysmon, _) = scan(&["-q"], format!("{}\n{motw}", sysmon_chain()));
+    assert_eq!(the_alert(&sysmon)["file_hash"], json!(format!("SHA256={SHA}")));
+
+    let with_hash = ecs_chain().replace(
+        &format!("\"file\":{{\"path\":{}}}", serde_json::to_string(FILE).unwrap()),
+        &format!(
+            "\"file\":{{\"path\":{},\"hash\":{{\"sha256\":\"{}\"}}}}",
+            serde_json::to_string(FILE).unwrap(),
+            SHA.to_lowercase()
+        ),
+    );
+    assert_ne!(with_hash, ecs_chain(), "the ECS file document gained a hash");
+    let (ecs, _) = scan(&["-q"], with_hash);
+    assert_eq!(the_alert(&ecs)["file_hash"], json!(format!("SHA256={}", SHA.to_lowercase())));
+
+    let (plain, _) = scan(&["-q"], sysmon_chain());
+    assert_eq!(the_alert(&plain)["file_hash"], Value::Null);
+}

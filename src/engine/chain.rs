@@ -152,6 +152,7 @@ pub(super) fn choose_and_emit(
             strength: Some(m.strength),
             quarantine_missing: missing.contains(&(m.write, m.root)),
             rule: rule.header.id,
+            hash_from: None,
         });
     }
     for &(w, r) in &result.quarantine_missing {
@@ -166,6 +167,7 @@ pub(super) fn choose_and_emit(
                 strength: None,
                 quarantine_missing: true,
                 rule: rule.header.id,
+                hash_from: None,
             });
         }
     }
@@ -184,7 +186,13 @@ pub(super) fn choose_and_emit(
                 c.write,
             )
         });
-        chosen.push(cands.swap_remove(0));
+        // The file's hash may come with a later write of it than the one chosen (Sysmon logs
+        // it with the MotW stream, after the file's creation).
+        let hash_from =
+            cands.iter().map(|c| c.write).find(|&w| ready[w].origin.as_ref().is_some_and(|o| o.hash.is_some()));
+        let mut best = cands.swap_remove(0);
+        best.hash_from = hash_from;
+        chosen.push(best);
     }
     chosen.sort_by_key(|c| (ready[c.write].time, c.write));
     for c in chosen {

@@ -24,6 +24,8 @@ pub(super) struct Chosen {
     pub(super) quarantine_missing: bool,
     /// The id of the rule that matched.
     pub(super) rule: &'static str,
+    /// A write of the same file (in `ready`) whose origin carries the file's hash.
+    pub(super) hash_from: Option<usize>,
 }
 
 pub(super) fn emit_alert(
@@ -129,7 +131,7 @@ pub(super) fn emit_alert(
         processes: Vec::new(),
         evidence_by_role: Vec::new(),
         reasons: Vec::new(),
-        file_hash: None,
+        file_hash: c.hash_from.and_then(|i| ready[i].origin.as_ref()?.hash.clone()),
         replaced_invalid_utf8: false,
     };
     let parts = ChainParts {

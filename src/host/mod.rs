@@ -165,17 +165,25 @@ mod origin_fields {
     use clickchain_adapters::Origin;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    type Fields = (Option<u8>, Option<String>, Option<String>, Option<String>, Option<bool>);
+    type Fields = (Option<u8>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<String>);
 
     pub fn serialize<S: Serializer>(origin: &Option<Origin>, s: S) -> Result<S::Ok, S::Error> {
-        let fields: Option<Fields> =
-            origin.as_ref().map(|o| (o.zone, o.url.clone(), o.referrer.clone(), o.agent.clone(), o.quarantine));
+        let fields: Option<Fields> = origin
+            .as_ref()
+            .map(|o| (o.zone, o.url.clone(), o.referrer.clone(), o.agent.clone(), o.quarantine, o.hash.clone()));
         fields.serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Origin>, D::Error> {
         let fields = Option::<Fields>::deserialize(d)?;
-        Ok(fields.map(|(zone, url, referrer, agent, quarantine)| Origin { zone, url, referrer, agent, quarantine }))
+        Ok(fields.map(|(zone, url, referrer, agent, quarantine, hash)| Origin {
+            zone,
+            url,
+            referrer,
+            agent,
+            quarantine,
+            hash,
+        }))
     }
 }
 

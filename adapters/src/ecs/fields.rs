@@ -57,6 +57,7 @@ fields! {
     FileZone = "file.Ext.windows.zone_identifier",
     FileOriginUrl = "file.origin_url",
     FileOriginReferrer = "file.origin_referrer_url",
+    FileHash = "file.hash.sha256",
 }
 
 /// Read access to a document's fields, with the tolerances of this module: implemented by a

@@ -133,6 +133,7 @@ fn kind(doc: &impl Fields) -> Result<Option<EventKind>, RecordError> {
             zone: doc.number(F::FileZone).and_then(|z| u8::try_from(z).ok()),
             url: doc.string(F::FileOriginUrl),
             referrer: doc.string(F::FileOriginReferrer),
+            hash: doc.string(F::FileHash).map(|h| format!("SHA256={h}")),
             ..Origin::default()
         };
         let origin = (origin != Origin::default()).then_some(origin);

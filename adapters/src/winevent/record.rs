@@ -238,6 +238,7 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "QueryResults",
     "TargetFilename",
     "Contents",
+    "Hash",
     "NewProcessId",
     "NewProcessName",
     "ProcessId",
@@ -267,6 +268,7 @@ pub fn is_mapped_field(name: &str) -> bool {
             | "QueryResults"
             | "TargetFilename"
             | "Contents"
+            | "Hash"
             | "NewProcessId"
             | "NewProcessName"
             | "ProcessId"
@@ -319,11 +321,12 @@ pub fn parse_event_id(text: &str) -> Option<u32> {
 }
 
 /// [`MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(crate) const SORTED_FIELDS: [&str; 21] = [
+pub(crate) const SORTED_FIELDS: [&str; 22] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
     "DestinationPort",
+    "Hash",
     "Image",
     "Initiated",
     "NewProcessId",
@@ -350,23 +353,24 @@ pub(crate) fn mapped_slot(name: &str) -> Option<usize> {
         "Contents" => 1,
         "DestinationIp" => 2,
         "DestinationPort" => 3,
-        "Image" => 4,
-        "Initiated" => 5,
-        "NewProcessId" => 6,
-        "NewProcessName" => 7,
-        "ParentImage" => 8,
-        "ParentProcessGuid" => 9,
-        "ParentProcessId" => 10,
-        "ParentProcessName" => 11,
-        "ProcessGuid" => 12,
-        "ProcessId" => 13,
-        "QueryName" => 14,
-        "QueryResults" => 15,
-        "SubjectUserName" => 16,
-        "TargetFilename" => 17,
-        "TargetUserName" => 18,
-        "User" => 19,
-        "UtcTime" => 20,
+        "Hash" => 4,
+        "Image" => 5,
+        "Initiated" => 6,
+        "NewProcessId" => 7,
+        "NewProcessName" => 8,
+        "ParentImage" => 9,
+        "ParentProcessGuid" => 10,
+        "ParentProcessId" => 11,
+        "ParentProcessName" => 12,
+        "ProcessGuid" => 13,
+        "ProcessId" => 14,
+        "QueryName" => 15,
+        "QueryResults" => 16,
+        "SubjectUserName" => 17,
+        "TargetFilename" => 18,
+        "TargetUserName" => 19,
+        "User" => 20,
+        "UtcTime" => 21,
         _ => return None,
     })
 }

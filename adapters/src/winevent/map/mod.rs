@@ -213,7 +213,10 @@ fn dns(r: &WinRecord, proc: ProcKey) -> Result<KindOrSkip, RecordError> {
 fn stream(r: &WinRecord, proc: ProcKey, target: &str) -> Result<KindOrSkip, RecordError> {
     if ends_with_ignore_case(target, ZONE_STREAM) {
         let path = target[..target.len() - ZONE_STREAM.len()].to_owned();
-        let origin = r.value("Contents").and_then(zone_identifier);
+        let mut origin = r.value("Contents").and_then(zone_identifier);
+        if let Some(o) = origin.as_mut() {
+            o.hash = r.value("Hash").map(str::to_owned);
+        }
         return Ok(Ok(EventKind::FileWrite { proc, path, op: FileOp::Create, origin }));
     }
     if names_stream(target) {

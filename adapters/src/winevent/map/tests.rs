@@ -141,11 +141,14 @@ fn motw_stream_is_a_write_of_its_file_with_origin() {
             ("ProcessGuid", G),
             ("TargetFilename", r"C:\Users\alice\Downloads\Invoice.iso:Zone.Identifier"),
             ("Contents", "[ZoneTransfer]\r\nZoneId=3\r\nHostUrl=https://files.example.org/a.iso\r\n"),
+            ("Hash", "SHA256=6D1C8A0F3E2B9C47A5D8E1F0B3C6A9D2E5F8A1B4C7D0E3F6A9B2C5D8E1F4A7B0"),
         ],
     );
     let EventKind::FileWrite { path, op: FileOp::Create, origin: Some(o), .. } = kind(&r) else { panic!() };
     assert_eq!(path, r"C:\Users\alice\Downloads\Invoice.iso");
     assert_eq!(o.zone, Some(3));
+    // The hash Sysmon logs with the stream is the file's (its unnamed stream's).
+    assert_eq!(o.hash.as_deref(), Some("SHA256=6D1C8A0F3E2B9C47A5D8E1F0B3C6A9D2E5F8A1B4C7D0E3F6A9B2C5D8E1F4A7B0"));
     // Older Sysmon: no Contents, still the final write of the file.
     let old = sysmon(15, &[("ProcessGuid", G), ("TargetFilename", r"C:\D\x.zip:ZONE.IDENTIFIER"), ("Hash", "MD5=1")]);
     assert!(matches!(kind(&old), EventKind::FileWrite { origin: None, ref path, .. } if path == r"C:\D\x.zip"));
