@@ -96,7 +96,8 @@ fn kind() -> impl Strategy<Value = EventKind> {
         }),
         (key(), path(), prop::option::of(path()), any::<bool>()).prop_map(|(proc, path, from, url)| {
             let op = from.map_or(FileOp::Create, |from| FileOp::Rename { from });
-            let origin = url.then(|| Origin { url: Some("https://x.example.top/f".into()), ..Origin::default() });
+            let origin =
+                url.then(|| Box::new(Origin { url: Some("https://x.example.top/f".into()), ..Origin::default() }));
             EventKind::FileWrite { proc, path, op, origin }
         }),
         (key(), path(), 0u8..4).prop_map(|(proc, path, a)| {

@@ -142,7 +142,7 @@ fn start(proc: ProcKey, parent: Option<ProcKey>, image: &str, cmd: &str) -> Even
 
 fn write(proc: ProcKey, path: &str, op: FileOp, url: Option<String>) -> EventKind {
     let origin = url.map(|url| Origin { url: Some(url), ..Origin::default() });
-    EventKind::FileWrite { proc, path: path.to_owned(), op, origin }
+    EventKind::FileWrite { proc, path: path.to_owned(), op, origin: origin.map(Box::new) }
 }
 
 /// Every registered rule runs, so that every property holds for each of them.

@@ -231,8 +231,9 @@ pub enum EventKind {
         path: String,
         /// How it was written.
         op: FileOp,
-        /// Download provenance recorded with the file (MotW, quarantine, xdg origin).
-        origin: Option<Origin>,
+        /// Download provenance recorded with the file (MotW, quarantine, xdg origin); boxed:
+        /// most writes have none, and every event is as large as its largest kind.
+        origin: Option<Box<Origin>>,
     },
     /// A protection attribute of a file changed.
     FileAttr {

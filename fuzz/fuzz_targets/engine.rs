@@ -138,7 +138,7 @@ impl Kind {
                 proc: proc.key(),
                 path: pick(PATHS, *path).to_owned(),
                 op: renamed_from.map_or(FileOp::Create, |f| FileOp::Rename { from: pick(PATHS, f).to_owned() }),
-                origin: u.map(|u| Origin { url: Some(url(u)), ..Origin::default() }),
+                origin: u.map(|u| Box::new(Origin { url: Some(url(u)), ..Origin::default() })),
             },
             Kind::Attr { proc, path, attr } => EventKind::FileAttr {
                 proc: proc.key(),

@@ -121,7 +121,9 @@ impl Lowering<'_> {
             EventKind::Connect { proc, dst_ip, dst_port, domain } => {
                 self.on_connect(ctx, t, source, &proc, dst_ip, dst_port, domain.as_deref())
             }
-            EventKind::FileWrite { proc, path, op, origin } => self.on_write(ctx, t, source, &proc, path, op, origin),
+            EventKind::FileWrite { proc, path, op, origin } => {
+                self.on_write(ctx, t, source, &proc, path, op, origin.map(|o| *o))
+            }
             EventKind::FileAttr { proc, path, attr } => self.on_attr(ctx, t, source, &proc, &path, attr),
         }
     }

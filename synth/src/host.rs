@@ -251,7 +251,7 @@ impl HostSim {
     }
 
     pub fn write(&mut self, t: i64, proc: &ProcKey, path: String, op: FileOp, origin: Option<Origin>) -> u32 {
-        self.emit(t, EventKind::FileWrite { proc: proc.clone(), path, op, origin })
+        self.emit(t, EventKind::FileWrite { proc: proc.clone(), path, op, origin: origin.map(Box::new) })
     }
 
     pub fn attr(&mut self, t: i64, proc: &ProcKey, path: String, attr: AttrChange) -> u32 {

@@ -136,7 +136,7 @@ fn kind(doc: &impl Fields) -> Result<Option<EventKind>, RecordError> {
             hash: doc.string(F::FileHash).map(|h| format!("SHA256={h}")),
             ..Origin::default()
         };
-        let origin = (origin != Origin::default()).then_some(origin);
+        let origin = (origin != Origin::default()).then(|| Box::new(origin));
         return Ok(Some(EventKind::FileWrite { proc: proc()?, path, op, origin }));
     }
     Ok(None)

@@ -303,7 +303,7 @@ impl Wire<'_> {
                     proc: required(self.proc, "file_write", "proc")?.into_key(),
                     path: required(self.path, "file_write", "path")?.into_owned(),
                     op,
-                    origin: self.origin,
+                    origin: self.origin.map(Box::new),
                 }
             }
             "file_attr" => EventKind::FileAttr {
@@ -365,7 +365,7 @@ impl Wire<'_> {
                 if let FileOp::Rename { from } = op {
                     w.from = b(from);
                 }
-                w.origin = origin.clone();
+                w.origin = origin.as_deref().cloned();
             }
             EventKind::FileAttr { proc, path, attr } => {
                 w.proc = Some(WireProc::from_key(proc));

@@ -142,6 +142,6 @@ fn canary(emit: &mut dyn FnMut(i64, &str, EventKind), t: i64) {
     emit(
         t + 900,
         HOST,
-        EventKind::FileWrite { proc: ProcKey::Pid(pid), path: CANARY.to_owned(), op, origin: Some(origin) },
+        EventKind::FileWrite { proc: ProcKey::Pid(pid), path: CANARY.to_owned(), op, origin: Some(Box::new(origin)) },
     );
 }

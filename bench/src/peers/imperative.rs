@@ -324,6 +324,7 @@ impl Correlator {
                 root.egress.push_back(Egress { time: t, key });
             }
             EventKind::FileWrite { proc, path, op, origin } => {
+                let origin = origin.map(|o| *o);
                 let from = match op {
                     FileOp::Modify => return,
                     FileOp::Create => None,

@@ -25,8 +25,8 @@ fn ecs_form(e: &Event) -> (String, String, Option<Os>, EventKind) {
     if let EventKind::FileWrite { origin, .. } = &mut kind {
         *origin = origin
             .take()
-            .map(|o| Origin { url: o.url, referrer: o.referrer, ..Origin::default() })
-            .filter(|o| *o != Origin::default());
+            .map(|o| Box::new(Origin { url: o.url, referrer: o.referrer, ..Origin::default() }))
+            .filter(|o| **o != Origin::default());
     }
     (e.time.to_rfc3339(), e.host.clone(), e.os, kind)
 }

@@ -217,7 +217,7 @@ fn stream(r: &WinRecord, proc: ProcKey, target: &str) -> Result<KindOrSkip, Reco
         if let Some(o) = origin.as_mut() {
             o.hash = r.value("Hash").map(str::to_owned);
         }
-        return Ok(Ok(EventKind::FileWrite { proc, path, op: FileOp::Create, origin }));
+        return Ok(Ok(EventKind::FileWrite { proc, path, op: FileOp::Create, origin: origin.map(Box::new) }));
     }
     if names_stream(target) {
         return Ok(Err("other_stream"));
