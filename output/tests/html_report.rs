@@ -52,6 +52,8 @@ fn every_alert_has_a_row_and_a_section_and_nothing_is_fetched() {
         assert_eq!(html.matches(&format!("<section class=\"alert\" id=\"alert-{id}\"")).count(), 1, "{id}");
     }
     assert_eq!(html.matches("<svg class=\"lineage\"").count(), ids.len());
+    // Each alert names the rule that fired.
+    assert_eq!(html.matches("<dt>rule</dt><dd>chain</dd>").count(), ids.len());
     for fetch in ["src=\"http", "href=\"http", "url(", "@import", "<link"] {
         assert!(!html.contains(fetch), "the page fetches something: {fetch}");
     }

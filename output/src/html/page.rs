@@ -130,6 +130,7 @@ fn section(p: &mut String, a: &Alert, follow_ons: &[&FollowOn]) {
     );
     row(p, "alert id", &a.id);
     row(p, "finding", a.finding.as_str());
+    row(p, "rule", &a.rule);
     if let Some(c) = &a.click {
         let how = if c.observed { "observed" } else { "inferred" };
         row(p, "click", &format!("{} ({how}) {}", fmt_time(&c.time), c.url.as_deref().unwrap_or("")));
