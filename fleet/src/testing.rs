@@ -24,7 +24,7 @@ impl NatsServer {
             if std::env::var("CLICKCHAIN_REQUIRE_NATS").is_ok_and(|v| v == "1") {
                 panic!("CLICKCHAIN_REQUIRE_NATS=1 but nats-server is not on PATH");
             }
-            eprintln!("skipped: nats-server is not on PATH (.ci/install-nats.sh installs it)");
+            eprintln!("skipped: nats-server is not on PATH (.ci/install-test-deps.sh installs it)");
             return None;
         };
         let port =

@@ -100,9 +100,11 @@ fn chromium(profile: &Path) -> Option<Command> {
     if !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("CLICKCHAIN_REQUIRE_CHROMIUM").is_none_or(|v| v != "1"),
-            "{CHROMIUM} not found but CLICKCHAIN_REQUIRE_CHROMIUM=1 (run .ci/install-chromium.sh)"
+            "{CHROMIUM} not found but CLICKCHAIN_REQUIRE_CHROMIUM=1 (run .ci/install-test-deps.sh)"
         );
-        eprintln!("skipped: HTML browser test, chromium not found at {CHROMIUM} (.ci/install-chromium.sh installs it)");
+        eprintln!(
+            "skipped: HTML browser test, chromium not found at {CHROMIUM} (.ci/install-test-deps.sh installs it)"
+        );
         return None;
     }
     let mut c = Command::new(CHROMIUM);
