@@ -4,6 +4,7 @@ mod alerts;
 mod alloc;
 mod domain;
 mod eval;
+mod explain;
 mod fleet;
 mod fleet_connect;
 mod log;
@@ -42,6 +43,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Score rule sets against a labelled stream: precision, recall and F1, misses, false alerts.
     Eval(eval::EvalArgs),
+    /// Why a file did or did not alert: the engine's decisions about it, and its host's trusted egress.
+    Explain(explain::ExplainArgs),
     /// Show how the engine judges destinations: PSL split, risk signals, score, verdict.
     Domain(domain::DomainArgs),
     /// List the detection rules with their headers (`--rules` and `[rules] enabled` pick them).
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => synth::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Domain(args) => domain::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Publish(args) => publish::run(args),

@@ -140,10 +140,20 @@ fn detect(file: &Path) -> Option<InputFormat> {
     input::detect(&mut reader, &file.display().to_string()).ok()
 }
 
-/// Runs one configuration over the files; the alerts, as scoring needs them.
 /// Runs one configuration over the files: the alerts, as scoring needs them, and the hosts
 /// of the events.
 fn run_set(config: &Config, files: &[PathBuf], format: InputFormat) -> anyhow::Result<(Vec<Fired>, HashSet<String>)> {
+    let (records, hosts) = run_engine(config, files, format)?;
+    Ok((records.into_iter().filter_map(fired_of).collect(), hosts))
+}
+
+/// Runs one engine (on this thread) with `config` over the files: its records and the hosts of
+/// the events.
+pub fn run_engine(
+    config: &Config,
+    files: &[PathBuf],
+    format: InputFormat,
+) -> anyhow::Result<(Vec<Record>, HashSet<String>)> {
     let mut engine = AnyEngine::new(config.clone(), None, 1)?;
     let options = InputOptions { format, ..InputOptions::default() };
     let with_offsets = files.iter().map(|f| (f.clone(), None)).collect();
@@ -162,7 +172,7 @@ fn run_set(config: &Config, files: &[PathBuf], format: InputFormat) -> anyhow::R
         }
     }
     engine.finish();
-    Ok((engine.drain().into_iter().filter_map(fired_of).collect(), hosts))
+    Ok((engine.drain(), hosts))
 }
 
 fn fired_of(record: Record) -> Option<Fired> {
