@@ -21,12 +21,16 @@ pub fn parse_list(list: &str) -> anyhow::Result<Vec<String>> {
     if ids.is_empty() {
         anyhow::bail!("--rules: expected rule ids separated by commas (`clickchain rules` lists them)");
     }
-    for id in &ids {
-        if rules::rule(id).is_none() {
-            anyhow::bail!("--rules: {}", unknown_rule(id));
-        }
-    }
+    check(&ids)?;
     Ok(ids)
+}
+
+/// Every id must be registered (the error names the closest one).
+pub fn check(ids: &[String]) -> anyhow::Result<()> {
+    match ids.iter().find(|id| rules::rule(id).is_none()) {
+        Some(id) => anyhow::bail!("--rules: {}", unknown_rule(id)),
+        None => Ok(()),
+    }
 }
 
 /// `--rules` replaces `[rules] enabled`.

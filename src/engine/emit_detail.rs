@@ -56,7 +56,7 @@ pub(super) fn process_info(host: &Host, slot: Slot) -> ProcessInfo {
         process_id: p.id.as_ref().map(ToString::to_string),
         command_line: details.and_then(|d| d.command_line.as_deref()).map(str::to_owned),
         command_line_truncated: details.is_some_and(|d| d.command_line_truncated),
-        user: details.and_then(|d| d.user.as_deref()).map(str::to_owned),
+        user: p.user.as_deref().map(str::to_owned),
         start: p.start.map(ms),
     }
 }

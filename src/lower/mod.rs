@@ -172,6 +172,8 @@ impl Lowering<'_> {
         let adopt = (built && parent.is_none() && is_link_source)
             .then(|| self.procs.live_root_like(image, user, self.procs.lookup(proc), t))
             .flatten();
+        // Interned once: the table keeps it for lineage matching and alerts.
+        let user = user.map(|u| self.images.intern(u));
         let new = NewProc {
             key: proc,
             parent,
@@ -182,7 +184,7 @@ impl Lowering<'_> {
             exec_in_place: ctx.profile.exec_in_place,
             time: t,
             source: source.clone(),
-            user: user.map(|u| self.images.intern(u)),
+            user: user.clone(),
             built,
             adopt,
         };
@@ -196,7 +198,6 @@ impl Lowering<'_> {
             return Lowered::Nothing;
         }
         // Kept for alerts (which show each lineage process's command line and user).
-        let user = user.map(|u| self.images.intern(u));
         ctx.stats.dropped.command_line_truncated += u64::from(self.procs.keep_details(slot, command_line, user));
         let mut click = None;
         if let Some(url) = command_line.and_then(url_in_command_line) {

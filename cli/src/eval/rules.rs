@@ -8,8 +8,8 @@ use clickchain::config::Config;
 pub fn with_rules(config: &Config, rules: &[String]) -> anyhow::Result<Config> {
     let mut config = config.clone();
     if !rules.is_empty() {
-        let ids = crate::rules::parse_list(&rules.join(","))?;
-        crate::rules::apply(&mut config, Some(&ids));
+        crate::rules::check(rules)?;
+        crate::rules::apply(&mut config, Some(rules));
     }
     Ok(config)
 }

@@ -1,4 +1,4 @@
-//! What an alert shows of a process beyond its image: its command line and user, kept from its
+//! What an alert shows of a process beyond its image and user: its command line, kept from its
 //! start record. Bounded: a command line is kept up to [`MAX_COMMAND_LINE`] bytes.
 
 use std::sync::Arc;
@@ -17,8 +17,6 @@ pub(crate) struct Details {
     pub command_line: Option<Box<str>>,
     /// The command line was longer and was cut.
     pub command_line_truncated: bool,
-    /// The user it runs as.
-    pub user: Option<Arc<str>>,
 }
 
 /// `text` cut to at most `max` bytes at a character boundary, and whether it was cut.
@@ -38,19 +36,18 @@ impl ProcTable {
     /// second source's record of the same start may carry what the first lacked). Returns
     /// whether the command line was cut.
     pub fn keep_details(&mut self, slot: Slot, command_line: Option<&str>, user: Option<Arc<str>>) -> bool {
-        if command_line.is_none() && user.is_none() {
-            return false;
+        let p = self.get_mut(slot);
+        if p.user.is_none() {
+            p.user = user;
         }
-        let details = self.get_mut(slot).details.get_or_insert_with(Box::default);
+        let Some(line) = command_line else { return false };
+        let details = p.details.get_or_insert_with(Box::default);
         let mut truncated = false;
-        if let (None, Some(line)) = (&details.command_line, command_line) {
+        if details.command_line.is_none() {
             let (kept, cut_off) = cut(line, MAX_COMMAND_LINE);
             details.command_line = Some(Box::from(kept));
             details.command_line_truncated = cut_off;
             truncated = cut_off;
-        }
-        if details.user.is_none() {
-            details.user = user;
         }
         truncated
     }
@@ -81,7 +78,7 @@ mod tests {
         let d = t.get(slot).details.as_deref().expect("details kept");
         assert_eq!(d.command_line.as_deref().map(str::len), Some(MAX_COMMAND_LINE));
         assert!(d.command_line_truncated);
-        assert_eq!(d.user.as_deref(), Some("alice"), "what was known stays");
+        assert_eq!(t.get(slot).user.as_deref(), Some("alice"), "what was known stays");
         // A process whose start logged nothing costs no allocation.
         let bare = t.resolve(&ProcKey::Pid(8), 0);
         assert!(!t.keep_details(bare, None, None));
