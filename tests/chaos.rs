@@ -78,6 +78,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
                 image,
                 command_line,
                 user: None,
+                session: None,
                 forked,
                 built: false,
             }),

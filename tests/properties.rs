@@ -135,6 +135,7 @@ fn start(proc: ProcKey, parent: Option<ProcKey>, image: &str, cmd: &str) -> Even
         image: image.to_owned(),
         command_line: Some(cmd.to_owned()),
         user: None,
+        session: None,
         forked: false,
         built: false,
     }
@@ -287,6 +288,7 @@ fn with_twins(events: &[Event], lags: &[i64]) -> (Vec<Event>, u64) {
             image: image.to_uppercase(),
             command_line: command_line.clone(),
             user: None,
+            session: None,
             forked: false,
             built: false,
         };

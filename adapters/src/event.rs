@@ -184,6 +184,9 @@ pub enum EventKind {
         command_line: Option<String>,
         /// The user it runs as, when logged.
         user: Option<String>,
+        /// The logon session it runs in, when logged: Windows `LogonId` (a LUID), auditd `ses`,
+        /// macOS `audit_token.asid`. Only compared within one host.
+        session: Option<u64>,
         /// A fork without exec (auditd fork/vfork/clone): the child runs its parent's image with
         /// its parent's command line, so it is lineage only and no new click or execution.
         forked: bool,

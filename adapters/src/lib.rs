@@ -35,6 +35,7 @@ pub mod lines;
 pub mod native;
 pub mod parallel;
 pub mod reorder;
+mod session;
 pub mod winevent;
 pub mod zeek;
 
@@ -45,3 +46,4 @@ mod shared_data;
 
 pub use error::{ReadError, RecordError};
 pub use event::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
+pub use session::{known_session, parse_session};

@@ -48,6 +48,7 @@ pub fn start(pid: u32, parent: Option<u32>, image: &str, command_line: Option<St
         image: image.to_owned(),
         command_line,
         user: None,
+        session: None,
         forked: false,
         built: false,
     }

@@ -1,5 +1,6 @@
-//! `scan --nod-store FILE`: the newly-observed-domain store, read before a run and written
-//! after it, so that the next run knows the domains this one saw.
+//! `scan --nod-store FILE` and `watch --nod-store FILE`: the newly-observed-domain store, read
+//! before a run and written after it (by `watch` also at each checkpoint), so that the next
+//! run knows the domains and the hosts' history this one saw.
 
 use std::io::ErrorKind;
 use std::path::Path;
@@ -26,14 +27,21 @@ pub fn load(engine: &mut AnyEngine, path: &Path, quiet: bool) -> anyhow::Result<
         for e in load.errors.iter().take(super::scan::MAX_ERROR_LINES as usize) {
             crate::say!("warning: nod store {}: {e}", path.display());
         }
-        let over =
-            if load.over_cap > 0 { format!(", {} over the store's capacity", load.over_cap) } else { String::new() };
-        crate::say!("nod store {}: {} domains read{over}", path.display(), load.domains);
+        let over = match (load.over_cap, load.hosts_over_cap) {
+            (0, 0) => String::new(),
+            (domains, hosts) => format!(", {domains} domains and {hosts} hosts over the store's capacity"),
+        };
+        crate::say!(
+            "nod store {}: {} domains read, the history of {} hosts{over}",
+            path.display(),
+            load.domains,
+            load.hosts
+        );
     }
     Ok(load.bad_lines)
 }
 
 /// Writes the engine's store to `path` (replacing it whole).
 pub fn save(engine: &mut AnyEngine, path: &Path) -> anyhow::Result<()> {
-    engine.with_first_seen(|seen| seen.save(path)).map_err(|e| anyhow::anyhow!("nod store {e}"))
+    engine.with_first_seen(|seen| seen.save(path)).map(drop).map_err(|e| anyhow::anyhow!("nod store {e}"))
 }

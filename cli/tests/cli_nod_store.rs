@@ -67,9 +67,13 @@ fn a_store_saved_by_one_run_makes_the_next_run_know_its_domains() {
     assert_eq!(n, 0);
     assert!(stderr.contains("not there yet, starting empty"), "{stderr}");
     let saved = std::fs::read_to_string(&store).unwrap();
-    // The store starts at its first sighting (08:01:00.200) and saw its last at 08:05:00.200.
+    // The store starts at its first sighting (08:01:00.200) and saw its last at 08:05:00.200,
+    // all of it WS-042's egress: that host's history for the next run.
     assert!(
-        saved.starts_with("{\"clickchain_first_seen\":1,\"start_ms\":1719475260200,\"last_ms\":1719475500200}\n"),
+        saved.starts_with(
+            "{\"clickchain_first_seen\":2,\"start_ms\":1719475260200,\"last_ms\":1719475500200}\n\
+             {\"host\":\"WS-042\",\"start_ms\":1719475260200,\"last_ms\":1719475500200}\n"
+        ),
         "{saved}"
     );
     assert!(saved.contains("\"domain\":\"wikipedia.org\"") && saved.contains("\"domain\":\"bbc.co.uk\""), "{saved}");
@@ -81,7 +85,7 @@ fn a_store_saved_by_one_run_makes_the_next_run_know_its_domains() {
     assert!(std::fs::read_to_string(&sharded).unwrap().contains("\"domain\":\"toolkit-portal.com\""));
     let (n, stderr) = alerts(&scan(&[&download, "--nod-store", &store_arg]));
     assert_eq!(n, 1);
-    assert!(stderr.contains("2 domains read"), "{stderr}");
+    assert!(stderr.contains("2 domains read, the history of 1 hosts"), "{stderr}");
     assert!(std::fs::read_to_string(&store).unwrap().contains("\"domain\":\"toolkit-portal.com\""));
 }
 

@@ -185,3 +185,78 @@ fn a_relative_path_rotated_while_stopped_is_found_under_its_new_name() {
     assert!(!err.contains("gone before it was read"), "{err}");
     assert_eq!(out.lines().filter(|l| l.contains(r#""type":"alert""#)).count(), 1, "{out}");
 }
+
+/// The newly-observed-domain scenario in two parts: the first hour's browsing, and the download
+/// 90 minutes later (with the shell and mail client started again just before it).
+fn browsing_then_download() -> (String, String) {
+    let text = include_str!("../../tests/scenarios/newly-observed-domain.ndjson");
+    let (mut browsing, mut download) = (String::new(), String::new());
+    for line in text.lines() {
+        if &line[9..33] < "2024-06-27T09:00:00.000Z" {
+            browsing += &format!("{line}\n");
+            if line.contains("explorer.exe") || line.contains("OUTLOOK.EXE") {
+                download += &format!("{}\n", line.replace("2024-06-27T08:00:0", "2024-06-27T09:29:0"));
+            }
+        } else {
+            download += &format!("{line}\n");
+        }
+    }
+    (browsing, download)
+}
+
+/// `watch --nod-store`: the store is saved at every checkpoint interval and at exit, and loaded
+/// at the next start, so that a restarted agent keeps the domains it saw and each host's history:
+/// a domain first seen after the restart is newly observed with history, as in one long run.
+#[test]
+fn a_restart_keeps_the_newly_observed_history() {
+    let (browsing, download) = browsing_then_download();
+    let dir = tempfile::tempdir().unwrap();
+    // A warm-up of 2 min: the first run's 4 min of egress is history enough.
+    std::fs::write(dir.path().join("warmup.toml"), "[engine]\nnod_warmup = \"2m\"\n").unwrap();
+    let args = |log: &'static str| {
+        ["--config", "warmup.toml", "--nod-store", "nod.ndjson", "--checkpoint-interval", "1s", log]
+    };
+    let (log, store) = (dir.path().join("browsing.ndjson"), dir.path().join("nod.ndjson"));
+    std::fs::write(&log, "").unwrap();
+
+    let first = watch(dir.path(), "first", &args("browsing.ndjson"));
+    append(&log, &browsing);
+    // Saved at the checkpoint interval, while it runs.
+    let started = Instant::now();
+    while !std::fs::read_to_string(&store).is_ok_and(|s| s.contains("\"domain\":\"wikipedia.org\"")) {
+        assert!(started.elapsed() < Duration::from_secs(30), "the store was not saved while running");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, out, err) = first.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(out, "", "browsing alone does not alert");
+    assert!(err.contains("nod store nod.ndjson: not there yet, starting empty"), "{err}");
+    assert!(err.contains("(0 failed)") && err.contains("2 domains and 1 hosts in the last"), "{err}");
+    let saved = std::fs::read_to_string(&store).unwrap();
+    assert!(saved.contains("{\"host\":\"WS-042\",\"start_ms\":1719475260200,\"last_ms\":1719475500200}"), "{saved}");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".tmp")), "no temporary file left: {names:?}");
+
+    // Restarted (no checkpoint: the store alone carries the history), the download alerts.
+    let log = dir.path().join("download.ndjson");
+    std::fs::write(&log, "").unwrap();
+    let second = watch(dir.path(), "second", &args("download.ndjson"));
+    append(&log, &download);
+    assert_eq!(second.lines_within(1, Duration::from_secs(30)), 1);
+    let (status, out, err) = second.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("nod store nod.ndjson: 2 domains read, the history of 1 hosts"), "{err}");
+    let alert = out.lines().find(|l| l.contains(r#""type":"alert""#)).unwrap_or_else(|| panic!("{out}"));
+    assert!(alert.contains("newly_observed") && !alert.contains("newly_observed_no_history"), "{alert}");
+    assert!(std::fs::read_to_string(&store).unwrap().contains("\"domain\":\"toolkit-portal.com\""));
+
+    // Without the store, the same download run is still warming up: no alert.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("warmup.toml"), "[engine]\nnod_warmup = \"2m\"\n").unwrap();
+    std::fs::write(other.path().join("download.ndjson"), "").unwrap();
+    let alone = watch(other.path(), "alone", &args("download.ndjson"));
+    append(&other.path().join("download.ndjson"), &download);
+    assert_eq!(alone.lines_within(1, Duration::from_secs(12)), 0);
+    let (status, _, err) = alone.stop("TERM");
+    assert!(status.success(), "{status}: {err}");
+}

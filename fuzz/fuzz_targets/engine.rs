@@ -119,7 +119,7 @@ impl Kind {
                 let image = pick(IMAGES, *image).to_owned();
                 let command_line = Some(u.map_or_else(|| image.clone(), |u| format!("{image} {}", url(u))));
                 let (proc, parent) = (proc.key(), parent.as_ref().map(Key::key));
-                EventKind::ProcessStart { proc, parent, image, command_line, user: None, forked: *forked, built: false }
+                EventKind::ProcessStart { proc, parent, image, command_line, user: None, session: None, forked: *forked, built: false }
             }
             Kind::End { proc } => EventKind::ProcessEnd { proc: proc.key() },
             Kind::Url { proc, name } => EventKind::UrlOpen { proc: proc.key(), url: url(*name) },

@@ -2,8 +2,13 @@
 
 use std::collections::HashMap;
 
+use super::first_seen_hosts::{HostSpan, HostSpans};
+
 /// How long a domain stays newly observed by default: 24 h.
 pub const DEFAULT_WINDOW_MS: i64 = 86_400_000;
+
+/// Hosts whose history a store keeps by default (the engine's `max_hosts`).
+pub const DEFAULT_HOST_CAP: usize = 100_000;
 
 /// In-memory, bounded store of registrable domains with the event time they were first seen.
 ///
@@ -17,10 +22,13 @@ pub const DEFAULT_WINDOW_MS: i64 = 86_400_000;
 ///   or another host's first, is as suspicious as the first; the first sighting records it.
 /// * At most `cap` domains are stored. When the store is full, a domain not yet stored is
 ///   neither recorded nor reported new, and [`FirstSeen::dropped_full`] counts it.
-/// * [`FirstSeen::has_history`] says whether the store holds at least the warm-up of history
-///   from before this run (a store file that covered that long, see [`FirstSeen::history_ms`]):
-///   only then is "newly observed" reason enough to distrust a destination (`docs/design.md`
-///   "Domain risk"). A warm-up of 0 needs no history.
+/// * [`FirstSeen::has_history_on`] says whether the store holds at least the warm-up of history
+///   from before this run for the host asking (a store file that covered that long of its
+///   egress, see [`FirstSeen::history_ms_on`]): only then is "newly observed" reason enough to
+///   distrust a destination (`docs/design.md` "Domain risk"). A store warmed on one host gives
+///   another none. A warm-up of 0 needs no history.
+/// * At most `host_cap` hosts' spans are kept (default [`DEFAULT_HOST_CAP`]); a host beyond it
+///   has no history of its own ([`FirstSeen::hosts_dropped_full`] counts it).
 ///
 /// ```
 /// use clickchain::domain::FirstSeen;
@@ -39,8 +47,11 @@ pub struct FirstSeen {
     start_ms: Option<i64>,
     /// The latest event time given to `observe` or read from a store.
     last_ms: Option<i64>,
-    /// Event time covered by a loaded store before this run (its last time minus its start).
+    /// History for every host: the time an old store file (version 1, which did not say whose
+    /// egress it held) covered.
     history_ms: i64,
+    /// Per host: the egress time the store saw, and its history from before this run.
+    hosts: HostSpans,
     seen: HashMap<String, i64>,
     dropped_full: u64,
 }
@@ -55,6 +66,7 @@ impl FirstSeen {
             start_ms: None,
             last_ms: None,
             history_ms: 0,
+            hosts: HostSpans::new(DEFAULT_HOST_CAP),
             seen: HashMap::new(),
             dropped_full: 0,
         }
@@ -66,8 +78,22 @@ impl FirstSeen {
         self
     }
 
-    /// Records `registrable` at event time `at_ms`; returns whether it is newly observed.
+    /// At most `host_cap` hosts' spans are kept.
+    pub fn host_cap(mut self, host_cap: usize) -> FirstSeen {
+        self.hosts.set_cap(host_cap);
+        self
+    }
+
+    /// Records `registrable` at event time `at_ms` for records naming no host (host `""`);
+    /// returns whether it is newly observed.
     pub fn observe(&mut self, registrable: &str, at_ms: i64) -> bool {
+        self.observe_on("", registrable, at_ms)
+    }
+
+    /// Records `registrable`, reached by `host` at event time `at_ms`, and the host's span;
+    /// returns whether it is newly observed (to every host: the domains are shared).
+    pub fn observe_on(&mut self, host: &str, registrable: &str, at_ms: i64) -> bool {
+        self.hosts.note(host, at_ms);
         let start = *self.start_ms.get_or_insert(at_ms);
         self.last_ms = Some(self.last_ms.map_or(at_ms, |l| l.max(at_ms)));
         if let Some(&first) = self.seen.get(registrable) {
@@ -102,17 +128,55 @@ impl FirstSeen {
         self.last_ms
     }
 
-    /// Event time covered by stores loaded before this run (0 without one): from a store
-    /// file's start to the latest time it had seen. Time this run covers does not count, so a
-    /// replay without a store never has history, however long it is.
+    /// [`FirstSeen::history_ms_on`] for records naming no host.
     pub fn history_ms(&self) -> i64 {
+        self.history_ms_on("")
+    }
+
+    /// [`FirstSeen::has_history_on`] for records naming no host.
+    pub fn has_history(&self) -> bool {
+        self.has_history_on("")
+    }
+
+    /// Event time of `host`'s egress covered by stores loaded before this run (0 without
+    /// one): from the host's first to its latest egress a store file saw, or the whole time an
+    /// old store file that names no hosts covered. Time this run covers does not count, so a
+    /// replay without a store never has history, however long it is.
+    pub fn history_ms_on(&self, host: &str) -> i64 {
+        self.hosts.get(host).map_or(0, |h| h.history_ms).max(self.history_ms)
+    }
+
+    /// Whether the store holds at least the warm-up of history from before this run for
+    /// `host` (always true with a warm-up of 0): then a newly observed domain is untrusted by
+    /// itself when that host reaches it.
+    pub fn has_history_on(&self, host: &str) -> bool {
+        self.history_ms_on(host) >= self.warmup_ms
+    }
+
+    /// History for every host, from an old store file that names no hosts.
+    pub fn history_ms_all_hosts(&self) -> i64 {
         self.history_ms
     }
 
-    /// Whether the store holds at least the warm-up of history from before this run (always
-    /// true with a warm-up of 0): then a newly observed domain is untrusted by itself.
-    pub fn has_history(&self) -> bool {
-        self.history_ms >= self.warmup_ms
+    /// Every host whose egress the store saw, with its span, in no particular order.
+    pub fn hosts(&self) -> impl Iterator<Item = (&str, &HostSpan)> {
+        self.hosts.iter()
+    }
+
+    /// Notes that `host` made an egress at `at_ms` (its span grows; nothing else changes): the
+    /// engine notes every lineage egress, named or not, cached verdict or not.
+    pub fn note_host(&mut self, host: &str, at_ms: i64) {
+        self.hosts.note(host, at_ms);
+    }
+
+    /// How many sightings of hosts beyond the host cap were not recorded.
+    pub fn hosts_dropped_full(&self) -> u64 {
+        self.hosts.dropped_full()
+    }
+
+    /// Takes a host's span from a saved store (see [`HostSpans::merge`]).
+    pub(super) fn merge_host(&mut self, host: &str, span: HostSpan) -> bool {
+        self.hosts.merge(host, span)
     }
 
     /// Whether `at_ms` falls in the warm-up (always true before the first call).
@@ -163,7 +227,7 @@ impl FirstSeen {
         self.last_ms = Some(self.last_ms.map_or(last_ms, |l| l.max(last_ms)));
     }
 
-    /// Takes history from a saved store: the longer wins.
+    /// Takes history for every host from a saved store: the longer wins.
     pub(super) fn merge_history(&mut self, history_ms: i64) {
         self.history_ms = self.history_ms.max(history_ms.max(0));
     }

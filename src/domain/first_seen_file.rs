@@ -1,20 +1,27 @@
 //! The newly-observed-domain store on disk, so
 //! that a restarted agent, or the next replay, does not call every domain new again.
 //!
-//! The file is NDJSON: a header, then one line per domain, sorted by name (the same store
-//! always writes the same bytes):
+//! The file is NDJSON: a header, one line per host whose egress the store saw, then one line
+//! per domain, each kind sorted by name (the same store always writes the same bytes):
 //!
 //! ```text
-//! {"clickchain_first_seen":1,"start_ms":1717401600000,"last_ms":1717412400000}
+//! {"clickchain_first_seen":2,"start_ms":1717401600000,"last_ms":1717412400000}
+//! {"host":"ws-17","start_ms":1717401600000,"last_ms":1717412400000}
 //! {"domain":"example.org","first_ms":1717401601234}
 //! ```
 //!
-//! `last_ms` (the latest event time the store saw) is optional: without it the latest first
-//! sighting stands in. A store file gives the run that loads it its history (`last_ms` minus
-//! `start_ms`, see [`FirstSeen::has_history`]); `history_ms` is what a checkpoint restores.
+//! A host line gives the run that loads the file that host's history: its `last_ms` minus its
+//! `start_ms` (see [`FirstSeen::history_ms_on`]); a host with no line has none. `history_ms`
+//! (on a host line, or on the header for every host) is the history the store had from files
+//! before it: what a checkpoint restores.
 //!
-//! A bad domain line is reported with its line number and skipped; a file whose header is not
-//! this one is refused whole. Loading merges: the earlier of two first sightings wins.
+//! A version 1 file (no host lines) is read as history for every host: the time it covered,
+//! `last_ms` (or, without it, the latest first sighting) minus `start_ms`. It was written
+//! before stores said whose egress they held.
+//!
+//! A bad domain or host line is reported with its line number and skipped; a file whose
+//! header is not one of these is refused whole. Loading merges: the earlier of two first
+//! sightings wins, and per host the wider span and the longer history.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
@@ -23,10 +30,13 @@ use std::path::{Path, PathBuf};
 use clickchain_adapters::lines::Line::{Text, TooLong};
 use clickchain_adapters::lines::LineReader;
 
-use super::FirstSeen;
+use super::{FirstSeen, HostSpan};
 
-/// The format version this build writes and reads.
-pub const FIRST_SEEN_VERSION: u64 = 1;
+/// The format version this build writes (it reads this one and version 1).
+pub const FIRST_SEEN_VERSION: u64 = 2;
+
+/// The version before stores said whose egress they held: its history is every host's.
+const VERSION_WITHOUT_HOSTS: u64 = 1;
 
 /// Why a first-seen store file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -74,10 +84,28 @@ pub struct FirstSeenLoad {
     /// Domain lines left out because the store was full (counted in
     /// [`FirstSeen::dropped_full`] too).
     pub over_cap: u64,
-    /// Domain lines skipped.
+    /// Host lines taken into the store (each gives that host its history).
+    pub hosts: u64,
+    /// Host lines left out because the store held its most hosts already.
+    pub hosts_over_cap: u64,
+    /// Domain and host lines skipped.
     pub bad_lines: u64,
     /// The first [`MAX_LINE_ERRORS`] of them, each with its line number and what is wrong.
     pub errors: Vec<FirstSeenLineError>,
+}
+
+/// What a save wrote, and what the store had to leave out because it was full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FirstSeenSaved {
+    /// Domain lines written (at most the store's capacity, `nod_capacity`).
+    pub domains: u64,
+    /// Host lines written (at most its host cap, `max_hosts`).
+    pub hosts: u64,
+    /// New domains the store did not record because it was full, since it was made
+    /// ([`FirstSeen::dropped_full`]): they were never reported new.
+    pub domains_not_recorded: u64,
+    /// Sightings of hosts beyond the host cap, not recorded ([`FirstSeen::hosts_dropped_full`]).
+    pub hosts_not_recorded: u64,
 }
 
 /// Bad lines described in a [`FirstSeenLoad`] at most (the rest are counted).
@@ -101,6 +129,44 @@ pub(crate) enum HistoryFrom {
     StoreFile,
     /// A checkpoint of this same run: the history it had, exactly.
     Checkpoint,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostLine {
+    host: String,
+    start_ms: i64,
+    last_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history_ms: Option<i64>,
+}
+
+/// A host line, checked: a name of at most 255 bytes and a span that does not end before it
+/// starts.
+fn host_line(text: &[u8]) -> Result<HostLine, String> {
+    let h: HostLine = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+    if h.host.len() > 255 {
+        return Err(format!("a host name of {} bytes", h.host.len()));
+    }
+    if h.last_ms < h.start_ms {
+        return Err(format!("host `{}` ends ({}) before it starts ({})", h.host, h.last_ms, h.start_ms));
+    }
+    Ok(h)
+}
+
+/// One line after the header.
+enum StoreLine<'a> {
+    Domain(Line<'a>),
+    Host(HostLine),
+}
+
+/// A domain line, or in a file that has them a host line; the domain line's error otherwise.
+fn store_line(text: &[u8], version: u64) -> Result<StoreLine<'_>, String> {
+    match domain_line(text) {
+        Ok(l) => Ok(StoreLine::Domain(l)),
+        Err(e) if version == VERSION_WITHOUT_HOSTS || !text.windows(6).any(|w| w == b"\"host\"") => Err(e),
+        Err(_) => host_line(text).map(StoreLine::Host),
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -141,7 +207,7 @@ fn create_private(path: &Path) -> io::Result<std::fs::File> {
 impl FirstSeen {
     /// Writes the store (start and domains, sorted by name) to `w`.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
-        let history_ms = Some(self.history_ms()).filter(|&h| h > 0);
+        let history_ms = Some(self.history_ms_all_hosts()).filter(|&h| h > 0);
         let header = Header {
             clickchain_first_seen: FIRST_SEEN_VERSION,
             start_ms: self.start_ms(),
@@ -150,6 +216,13 @@ impl FirstSeen {
         };
         serde_json::to_writer(&mut *w, &header)?;
         w.write_all(b"\n")?;
+        let hosts: BTreeMap<&str, &HostSpan> = self.hosts().collect();
+        for (host, span) in hosts {
+            let history_ms = Some(span.history_ms).filter(|&h| h > 0);
+            let line = HostLine { host: host.to_owned(), start_ms: span.start_ms, last_ms: span.last_ms, history_ms };
+            serde_json::to_writer(&mut *w, &line)?;
+            w.write_all(b"\n")?;
+        }
         let sorted: BTreeMap<&str, i64> = self.entries().collect();
         for (domain, first_ms) in sorted {
             serde_json::to_writer(&mut *w, &Line { domain: domain.into(), first_ms })?;
@@ -182,13 +255,13 @@ impl FirstSeen {
         }
         .map_err(|e| {
             header_error(format!(
-                "not a clickchain first-seen store (expected {{\"clickchain_first_seen\":1,...}}): {e}"
+                "not a clickchain first-seen store (expected {{\"clickchain_first_seen\":{FIRST_SEEN_VERSION},...}}): {e}"
             ))
         })?;
-        if header.clickchain_first_seen != FIRST_SEEN_VERSION {
+        let version = header.clickchain_first_seen;
+        if version != FIRST_SEEN_VERSION && version != VERSION_WITHOUT_HOSTS {
             return Err(header_error(format!(
-                "first-seen store version {}, this build reads version {FIRST_SEEN_VERSION}",
-                header.clickchain_first_seen
+                "first-seen store version {version}, this build reads versions {VERSION_WITHOUT_HOSTS} and {FIRST_SEEN_VERSION}"
             )));
         }
         if let Some(start) = header.start_ms {
@@ -200,10 +273,23 @@ impl FirstSeen {
             let parsed = match line {
                 TooLong(len) => Err(format!("{len} bytes, longer than {MAX_LINE}")),
                 Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
-                Text(text) => domain_line(text),
+                Text(text) => store_line(text, version),
             };
             match parsed {
-                Ok(l) => {
+                Ok(StoreLine::Host(h)) => {
+                    let span = HostSpan { start_ms: h.start_ms, last_ms: h.last_ms, history_ms: 0 };
+                    let history_ms = match from {
+                        // Its egress that the file saw is history to the run that loads it.
+                        HistoryFrom::StoreFile => span.covered_ms().max(h.history_ms.unwrap_or(0)),
+                        HistoryFrom::Checkpoint => h.history_ms.unwrap_or(0),
+                    };
+                    if self.merge_host(&h.host, HostSpan { history_ms: history_ms.max(0), ..span }) {
+                        load.hosts += 1;
+                    } else {
+                        load.hosts_over_cap += 1;
+                    }
+                }
+                Ok(StoreLine::Domain(l)) => {
                     latest_first = Some(latest_first.map_or(l.first_ms, |t| t.max(l.first_ms)));
                     if self.merge(&l.domain, l.first_ms) {
                         load.domains += 1;
@@ -222,9 +308,13 @@ impl FirstSeen {
         if let Some(last) = header.last_ms.or(latest_first) {
             self.merge_last(last);
         }
+        let all_hosts = header.history_ms.unwrap_or(0);
         match from {
-            HistoryFrom::StoreFile => self.merge_history(self.covered_ms().max(header.history_ms.unwrap_or(0))),
-            HistoryFrom::Checkpoint => self.merge_history(header.history_ms.unwrap_or(0)),
+            // An old file does not say whose egress it held: the time it covered is every host's.
+            HistoryFrom::StoreFile if version == VERSION_WITHOUT_HOSTS => {
+                self.merge_history(self.covered_ms().max(all_hosts))
+            }
+            HistoryFrom::StoreFile | HistoryFrom::Checkpoint => self.merge_history(all_hosts),
         }
         Ok(load)
     }
@@ -237,7 +327,8 @@ impl FirstSeen {
     }
 
     /// Saves the store to `path`: written to a temporary file beside it, then renamed over it,
-    /// so that a crash leaves the old file or the new one, never half of one.
+    /// so that a crash leaves the old file or the new one, never half of one. Says what it
+    /// wrote and what the store left out for want of room.
     ///
     /// ```
     /// use clickchain::domain::FirstSeen;
@@ -257,7 +348,7 @@ impl FirstSeen {
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn save(&self, path: &Path) -> Result<(), FirstSeenFileError> {
+    pub fn save(&self, path: &Path) -> Result<FirstSeenSaved, FirstSeenFileError> {
         let io_error = |source| FirstSeenFileError::Io { path: path.to_owned(), source };
         let name = path.file_name().ok_or_else(|| io_error(io::Error::other("not a file name")))?;
         let mut tmp_name = std::ffi::OsString::from(".");
@@ -273,7 +364,12 @@ impl FirstSeen {
             let _ = std::fs::remove_file(&tmp);
             return Err(io_error(e));
         }
-        Ok(())
+        Ok(FirstSeenSaved {
+            domains: self.len() as u64,
+            hosts: self.hosts().count() as u64,
+            domains_not_recorded: self.dropped_full(),
+            hosts_not_recorded: self.hosts_dropped_full(),
+        })
     }
 }
 
@@ -299,12 +395,13 @@ mod tests {
         s.write_to(&mut bytes).unwrap();
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            "{\"clickchain_first_seen\":1,\"start_ms\":0,\"last_ms\":2000}\n{\"domain\":\"a.example\",\"first_ms\":500}\n\
+            "{\"clickchain_first_seen\":2,\"start_ms\":0,\"last_ms\":2000}\n\
+             {\"host\":\"\",\"start_ms\":0,\"last_ms\":2000}\n{\"domain\":\"a.example\",\"first_ms\":500}\n\
              {\"domain\":\"b.example\",\"first_ms\":0}\n{\"domain\":\"c.example\",\"first_ms\":2000}\n"
         );
         let mut again = store();
         let load = again.read_from(&bytes[..], Path::new("x")).unwrap();
-        assert_eq!(load, FirstSeenLoad { domains: 3, ..FirstSeenLoad::default() });
+        assert_eq!(load, FirstSeenLoad { domains: 3, hosts: 1, ..FirstSeenLoad::default() });
         // The restarted store knows the warm-up's domains, and is past its warm-up.
         assert!(!again.observe("a.example", 3_000));
         assert!(again.observe("c.example", 3_000), "still within its window");
@@ -355,6 +452,75 @@ mod tests {
     }
 
     #[test]
+    fn a_store_gives_history_only_to_the_hosts_whose_egress_it_saw() {
+        // Host A browsed for 2 000 ms (the warm-up is 1 000); host B only at the very end.
+        let mut first = store();
+        first.observe_on("host-a", "a.example", 0);
+        first.observe_on("host-a", "b.example", 2_000);
+        first.note_host("host-b", 2_000);
+        let mut bytes = Vec::new();
+        first.write_to(&mut bytes).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("{\"host\":\"host-a\",\"start_ms\":0,\"last_ms\":2000}\n"), "{text}");
+        let mut next = store();
+        let load = next.read_from(&bytes[..], Path::new("x")).unwrap();
+        assert_eq!((load.hosts, load.domains), (2, 2));
+        assert_eq!((next.history_ms_on("host-a"), next.has_history_on("host-a")), (2_000, true));
+        assert_eq!((next.history_ms_on("host-b"), next.has_history_on("host-b")), (0, false));
+        assert!(!next.has_history_on("host-c"), "a host the store never saw has none");
+        // The domains are shared: one host's sighting is known to every host.
+        assert!(!next.observe_on("host-c", "a.example", 3_000));
+
+        // Saved again, the history stays (the span is what it covered, the history what it had).
+        let mut again = Vec::new();
+        next.write_to(&mut again).unwrap();
+        let mut third = store();
+        third.read_from(&again[..], Path::new("x")).unwrap();
+        assert_eq!(third.history_ms_on("host-a"), 2_000);
+        // A checkpoint of the second run restores the history it had, host by host.
+        let mut restored = store();
+        restored.read_history_from(&again[..], Path::new("<checkpoint>"), HistoryFrom::Checkpoint).unwrap();
+        assert_eq!((restored.history_ms_on("host-a"), restored.history_ms_on("host-b")), (2_000, 0));
+    }
+
+    #[test]
+    fn a_version_1_store_is_history_for_every_host() {
+        let mut old = store();
+        read("{\"clickchain_first_seen\":1,\"start_ms\":0,\"last_ms\":5000}\n{\"domain\":\"a.example\",\"first_ms\":1}\n", &mut old)
+            .unwrap();
+        assert!(old.has_history_on("any-host") && old.has_history());
+        assert_eq!(old.history_ms_all_hosts(), 5_000);
+        // Written again (version 2), it keeps that history for every host.
+        let mut bytes = Vec::new();
+        old.write_to(&mut bytes).unwrap();
+        let mut next = store();
+        next.read_from(&bytes[..], Path::new("x")).unwrap();
+        assert_eq!(next.history_ms_on("another-host"), 5_000);
+        // A host line in a version 1 file is a bad line.
+        let mut s = store();
+        let load = read(
+            "{\"clickchain_first_seen\":1,\"start_ms\":0}\n{\"host\":\"h\",\"start_ms\":0,\"last_ms\":1}\n",
+            &mut s,
+        )
+        .unwrap();
+        assert_eq!((load.hosts, load.bad_lines), (0, 1));
+    }
+
+    #[test]
+    fn bad_host_lines_are_skipped_with_their_numbers() {
+        let text = "{\"clickchain_first_seen\":2,\"start_ms\":0}\n\
+                    {\"host\":\"ok\",\"start_ms\":0,\"last_ms\":5000}\n\
+                    {\"host\":\"back\",\"start_ms\":10,\"last_ms\":5}\n\
+                    {\"host\":\"x\"}\n";
+        let mut s = store();
+        let load = read(text, &mut s).unwrap();
+        assert_eq!((load.hosts, load.bad_lines), (1, 2));
+        assert!(load.errors[0].to_string().starts_with("line 3: host `back` ends"), "{}", load.errors[0]);
+        assert_eq!(load.errors[1].line, 4);
+        assert!(s.has_history_on("ok") && !s.has_history_on("back"));
+    }
+
+    #[test]
     fn bad_lines_are_skipped_with_their_numbers_and_the_rest_is_read() {
         let text = "{\"clickchain_first_seen\":1,\"start_ms\":10}\n\
                     {\"domain\":\"ok.example\",\"first_ms\":20}\n\
@@ -388,7 +554,7 @@ mod tests {
         for (text, want) in [
             ("", "line 1: not a clickchain first-seen store"),
             ("{\"domain\":\"a.example\",\"first_ms\":1}\n", "line 1: not a clickchain first-seen store"),
-            ("{\"clickchain_first_seen\":2,\"start_ms\":null}\n", "version 2, this build reads version 1"),
+            ("{\"clickchain_first_seen\":3,\"start_ms\":null}\n", "version 3, this build reads versions 1 and 2"),
         ] {
             let err = read(text, &mut store()).unwrap_err().to_string();
             assert!(err.starts_with("nod.ndjson: line 1:") && err.contains(want), "{err}");

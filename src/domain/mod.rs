@@ -56,6 +56,7 @@ mod defaults;
 mod explain;
 mod first_seen;
 mod first_seen_file;
+mod first_seen_hosts;
 pub(crate) mod lexical;
 mod lookalike;
 mod net;
@@ -73,7 +74,10 @@ pub use defaults::{
 pub use explain::{explain, explain_with, DomainVerdict, ExplainError, ListMatch, Signal, SuffixSection};
 pub use first_seen::FirstSeen;
 pub(crate) use first_seen_file::HistoryFrom;
-pub use first_seen_file::{FirstSeenFileError, FirstSeenLineError, FirstSeenLoad, FIRST_SEEN_VERSION, MAX_LINE_ERRORS};
+pub use first_seen_file::{
+    FirstSeenFileError, FirstSeenLineError, FirstSeenLoad, FirstSeenSaved, FIRST_SEEN_VERSION, MAX_LINE_ERRORS,
+};
+pub use first_seen_hosts::HostSpan;
 pub use psl::{DomainName, Psl, VENDORED_PSL_COMMIT, VENDORED_PSL_DATE};
 pub use risk::{Destination, Reason, RiskPolicy, RiskSettings, Verdict};
 pub use url::{host_of_url, origin_host};

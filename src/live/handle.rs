@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpoint::{save_file, CheckpointError, CheckpointFileError};
-use crate::domain::FirstSeenFileError;
+use crate::domain::{FirstSeenFileError, FirstSeenSaved};
 use crate::{AnyEngine, Config, EngineError, Record, Stats};
 
 /// Why a command to a live engine got no answer, or a failed one.
@@ -51,7 +51,7 @@ pub(super) enum Command {
 pub(super) enum Request {
     Stats(oneshot::Sender<Stats>),
     Reload(Box<Config>, oneshot::Sender<Result<(), EngineError>>),
-    SaveFirstSeen(PathBuf, oneshot::Sender<Result<(), FirstSeenFileError>>),
+    SaveFirstSeen(PathBuf, oneshot::Sender<Result<FirstSeenSaved, FirstSeenFileError>>),
     Checkpoint(oneshot::Sender<Result<Vec<u8>, CheckpointError>>),
 }
 
@@ -94,7 +94,7 @@ impl LiveHandle {
     }
 
     /// Saves the newly-observed-domain store to `path` (see [`crate::domain::FirstSeen::save`]).
-    pub async fn save_first_seen(&self, path: impl Into<PathBuf>) -> Result<(), LiveError> {
+    pub async fn save_first_seen(&self, path: impl Into<PathBuf>) -> Result<FirstSeenSaved, LiveError> {
         let path = path.into();
         Ok(self.ask(|reply| Command::Ask(Request::SaveFirstSeen(path, reply))).await??)
     }
@@ -128,7 +128,7 @@ impl LiveHandle {
     }
 
     /// [`save_first_seen`](Self::save_first_seen), from a thread.
-    pub fn blocking_save_first_seen(&self, path: impl Into<PathBuf>) -> Result<(), LiveError> {
+    pub fn blocking_save_first_seen(&self, path: impl Into<PathBuf>) -> Result<FirstSeenSaved, LiveError> {
         let path = path.into();
         Ok(self.blocking_ask(|reply| Command::Ask(Request::SaveFirstSeen(path, reply)))??)
     }

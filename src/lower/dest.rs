@@ -34,21 +34,25 @@ impl DestCache {
         profile: &Profile,
         psl: &Psl,
         first_seen: &mut NodStore,
+        host: &str,
         ip: IpAddr,
         name: Option<&str>,
         t: i64,
         stats: &mut Classified,
     ) -> Arc<Dest> {
+        // Every egress widens its host's span in the store, so that a later run knows how long
+        // the store saw this host (`docs/design.md` "Domain risk").
+        first_seen.with(|seen| seen.note_host(host, t));
         let dest = 'judged: {
             // An address in `untrusted_cidrs` decides the verdict by itself: not cached by name.
             if profile.risk.is_untrusted_ip(ip) {
-                break 'judged Arc::new(dest_of(profile, psl, first_seen, ip, name, t).0);
+                break 'judged Arc::new(dest_of(profile, psl, first_seen, host, ip, name, t).0);
             }
             let ip_allowed = profile.risk.is_allowed_ip(ip);
             if let Some(d) = name.and_then(|n| self.get(n, ip_allowed)) {
                 break 'judged d;
             }
-            let (dest, lapses) = dest_of(profile, psl, first_seen, ip, name, t);
+            let (dest, lapses) = dest_of(profile, psl, first_seen, host, ip, name, t);
             let dest = Arc::new(dest);
             if let Some(n) = name.filter(|_| !lapses) {
                 self.put(n, ip_allowed, Arc::clone(&dest));
@@ -83,13 +87,14 @@ fn dest_of(
     profile: &Profile,
     psl: &Psl,
     first_seen: &mut NodStore,
+    host: &str,
     ip: IpAddr,
     name: Option<&str>,
     t: i64,
 ) -> (Dest, bool) {
     let parsed: Option<DomainName> = name.and_then(|n| psl.parse(n).ok());
     let dest = Destination { ip: Some(ip), name: parsed.as_ref() };
-    let verdict = first_seen.with(|seen| profile.risk.assess(dest, seen, t));
+    let verdict = first_seen.with(|seen| profile.risk.assess_on(dest, seen, host, t));
     let key: Arc<str> = match &parsed {
         Some(d) => Arc::from(d.registrable.as_deref().unwrap_or(&d.name)),
         None => Arc::from(ip.to_string()),

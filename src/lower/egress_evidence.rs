@@ -43,8 +43,16 @@ impl Lowering<'_> {
         let (ip, entry) = self.dns.latest_of_root(tagged, since, t, on_origin)?;
         // Not a logged connection: the destination counters stay those of connections.
         let mut uncounted = crate::stats::Classified::default();
-        let dest =
-            ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, Some(&entry.name), entry.time, &mut uncounted);
+        let dest = ctx.dests.classify(
+            ctx.profile,
+            ctx.psl,
+            ctx.first_seen,
+            self.host,
+            ip,
+            Some(&entry.name),
+            entry.time,
+            &mut uncounted,
+        );
         if !dest.untrusted {
             return None;
         }

@@ -75,6 +75,7 @@ struct StartHow<'a> {
     executed: bool,
     built: bool,
     user: Option<&'a str>,
+    session: Option<u64>,
 }
 
 /// A host as lowering sees it: the process table and caches it updates, and the carried state
@@ -94,7 +95,7 @@ impl Lowering<'_> {
     fn lower(&mut self, ctx: &mut Ctx<'_>, ev: Event, t: i64) -> Lowered {
         let source = ev.source;
         match ev.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user, forked, built } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, session, forked, built } => {
                 // A reader that cannot tell whether it built a start before (ECS) builds one
                 // with each record naming a parent: only the first adds anything. (The Windows
                 // reader's built starts name no parent, and join a 4688 of their pid.)
@@ -106,7 +107,7 @@ impl Lowering<'_> {
                 // A forked child only carries lineage: its command line is its parent's and
                 // nothing new ran, so it is neither a click nor an execution.
                 let command_line = if forked { None } else { command_line };
-                let how = StartHow { executed: !forked, built, user: user.as_deref() };
+                let how = StartHow { executed: !forked, built, user: user.as_deref(), session };
                 self.on_start(ctx, t, source, &proc, parent.as_ref(), &image, command_line.as_deref(), how)
             }
             EventKind::ProcessEnd { proc } => {
@@ -159,7 +160,7 @@ impl Lowering<'_> {
         command_line: Option<&str>,
         how: StartHow<'_>,
     ) -> Lowered {
-        let StartHow { executed, built, user } = how;
+        let StartHow { executed, built, user, session } = how;
         if !self.make_room(ctx) {
             ctx.stats.dropped.process_cap += 1;
             return Lowered::Nothing;
@@ -167,10 +168,10 @@ impl Lowering<'_> {
         let paths = &ctx.profile.paths;
         let (_, is_link_source, lolbin) = paths.image_flags(image);
         // A browser process whose start was not logged (a Chromium child a Sysmon configuration
-        // leaves out, or one started before the log) belongs to the live root of its image and
-        // user, if there is exactly one (`docs/design.md` "Detection semantics").
+        // leaves out, or one started before the log) belongs to the live root of its image,
+        // user and logon session, if there is exactly one (`docs/design.md` "Detection semantics").
         let adopt = (built && parent.is_none() && is_link_source)
-            .then(|| self.procs.live_root_like(image, user, self.procs.lookup(proc), t))
+            .then(|| self.procs.live_root_like(image, user, session, self.procs.lookup(proc), t))
             .flatten();
         // Interned once: the table keeps it for lineage matching and alerts.
         let user = user.map(|u| self.images.intern(u));
@@ -199,6 +200,7 @@ impl Lowering<'_> {
         }
         // Kept for alerts (which show each lineage process's command line and user).
         ctx.stats.dropped.command_line_truncated += u64::from(self.procs.keep_details(slot, command_line, user));
+        self.procs.keep_session(slot, session);
         let mut click = None;
         if let Some(url) = command_line.and_then(url_in_command_line) {
             // The first record of a joined start may have had no command line (4688 without
@@ -324,7 +326,8 @@ impl Lowering<'_> {
             (None, None, Some(h)) => (Some(h), DomainSource::ClickUrl),
             (None, None, None) => (None, DomainSource::None),
         };
-        let dest = ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, ip, name, t, &mut ctx.stats.classified);
+        let dest =
+            ctx.dests.classify(ctx.profile, ctx.psl, ctx.first_seen, self.host, ip, name, t, &mut ctx.stats.classified);
         if !dest.untrusted {
             ctx.stats.classified.egress_trusted += 1;
             crate::decision::egress_trusted(self.host, ip, port, dest.domain.as_deref(), dest.risk, &dest.reasons);

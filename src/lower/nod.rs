@@ -7,7 +7,10 @@ use crate::config::Config;
 use crate::domain::FirstSeen;
 
 pub(crate) fn new_store(config: &Config) -> FirstSeen {
-    FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity).window(config.engine.nod_window_ms())
+    FirstSeen::new(config.engine.nod_warmup_ms(), config.engine.nod_capacity)
+        .window(config.engine.nod_window_ms())
+        // One span per host the engine can hold.
+        .host_cap(config.engine.max_hosts)
 }
 
 pub(crate) enum NodStore {

@@ -59,8 +59,9 @@ class Host:
         row.update({k: v for k, v in fields.items() if v is not None})
         self.s.add(sec, row)
 
-    def start(self, sec, proc, image, parent=None, cmd=None, user=None):
-        self.ev(sec, "process_start", proc=proc, parent=parent, image=image, command_line=cmd, user=user)
+    def start(self, sec, proc, image, parent=None, cmd=None, user=None, session=None):
+        self.ev(sec, "process_start", proc=proc, parent=parent, image=image, command_line=cmd, user=user,
+                session=session)
 
     def end(self, sec, proc):
         self.ev(sec, "process_end", proc=proc)
@@ -328,6 +329,27 @@ def _(s):
     b = s.host("WS-043", "windows")
     after_warmup(b, s, "b-", "CORP\\bob")
     toolkit_download(b, s, 5580.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+
+
+@scenario("nod-store-warmed-on-another-host")
+def _(s):
+    # A store that saw only WS-042's browsing for a week; WS-043, new to it, browses and then
+    # downloads from a domain first seen now.
+    b = s.host("WS-043", "windows")
+    after_warmup(b, s, "b-", "CORP\\bob")
+    toolkit_download(b, s, 5400.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+
+
+@scenario("nod-store-per-host-history")
+def _(s):
+    # The same store; the same download on WS-042 (whose history it holds) and, a minute later,
+    # on WS-043 (whose history it does not).
+    a = s.host(WIN, "windows")
+    after_warmup(a, s, "a-")
+    toolkit_download(a, s, 5400.0, "a-")
+    b = s.host("WS-043", "windows")
+    after_warmup(b, s, "b-", "CORP\\bob")
+    toolkit_download(b, s, 5460.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
 
 
 @scenario("nod-replay-three-hours-ordinary-browsing", "nod-replay-three-hours-warmed-store")
@@ -1340,6 +1362,53 @@ def _(s):
     iso_download(w, s, edge, net, 600.0)
 
 
+# Logon sessions: a terminal server where alice is logged on twice (console and RDP). The
+# Windows forms leave out the starts make_sysmon_scenarios.py's UNLOGGED_STARTS names (Security
+# only, see there): the engine must attach such a process by image, user and logon session.
+RDS = "RDS-01"
+SESSION_A, SESSION_B = 0x1A2B3, 0x3C4D5
+
+
+def rds_session(w, s, p, session, sec):
+    """explorer.exe of one of alice's logon sessions, and Chrome started from it."""
+    w.start(sec, g(s, p + "explorer"), EXPLORER, None, r"C:\Windows\Explorer.EXE", ALICE, session)
+    w.start(sec + 10.0, g(s, p + "chrome"), CHROME, g(s, p + "explorer"), f'"{CHROME}"', ALICE, session)
+    return g(s, p + "chrome")
+
+
+@scenario("inferred-link-other-session-not-attached")
+def _(s):
+    # Session A's Chrome reaches a risky ad host. In session B a Chrome started before the log
+    # (its start is logged natively, left out of the Windows form) opens a renderer, then saves
+    # an ordinary PDF: it belongs to session B, not to session A's browser.
+    w = s.host(RDS, "windows")
+    a = rds_session(w, s, "a-", SESSION_A, 0.0)
+    w.start(10.5, g(s, "a-chrome-net"), CHROME, a, f'"{CHROME}" {NETWORK_SERVICE}', ALICE, SESSION_A)
+    w.dns(60.0, a, "ads.promo-tracker.xyz", ["203.0.113.90"])
+    w.connect(60.2, g(s, "a-chrome-net"), "203.0.113.90")
+    b = rds_session(w, s, "b-", SESSION_B, 20.0)
+    w.start(90.0, g(s, "b-renderer"), CHROME, b, f'"{CHROME}" {RENDERER}', ALICE, SESSION_B)
+    w.write(120.0, b, DL + "Library_Card_Form.pdf")
+
+
+@scenario("inferred-link-same-session-attached")
+def _(s):
+    # Both sessions run Chrome. In session B a Chrome process whose start the Windows form leaves
+    # out (a child the configuration filters) starts a renderer, resolves and reaches
+    # invoice-portal.top; session B's browser then saves a file from there.
+    w = s.host(RDS, "windows")
+    rds_session(w, s, "a-", SESSION_A, 0.0)
+    b = rds_session(w, s, "b-", SESSION_B, 20.0)
+    util = g(s, "b-chrome-util")
+    w.start(31.0, util, CHROME, b, f'"{CHROME}" {NETWORK_SERVICE}', ALICE, SESSION_B)
+    w.start(90.0, g(s, "b-util-child"), CHROME, util, f'"{CHROME}" --type=gpu-process', ALICE, SESSION_B)
+    w.dns(100.0, util, "dl.invoice-portal.top", ["203.0.113.78"])
+    w.connect(100.3, util, "203.0.113.78")
+    w.write(101.0, b, DL + "Unconfirmed 55120.crdownload")
+    w.rename(104.0, b, DL + "Unconfirmed 55120.crdownload", DL + "Invoice_0612.exe",
+             strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0612.exe")))
+
+
 # ----------------------------------------------------------------------------------------------
 
 TOML = {
@@ -1373,10 +1442,22 @@ FIRST_SEEN = {
 }
 
 
-def first_seen_store(base, domains):
+# Stores (format version 2) that name the hosts whose browsing they saw for that week; the
+# others above are version 1 files, which name none: history for every host.
+FIRST_SEEN_HOSTS = {
+    "nod-store-warmed-on-another-host": [WIN],
+    "nod-store-per-host-history": [WIN],
+}
+FIRST_SEEN.update({name: ["bbc.co.uk", "wikipedia.org"] for name in FIRST_SEEN_HOSTS})
+
+
+def first_seen_store(base, domains, hosts=None):
     start = int((base - timedelta(days=7)).replace(tzinfo=timezone.utc).timestamp() * 1000)
     last = int((base - timedelta(minutes=1)).replace(tzinfo=timezone.utc).timestamp() * 1000)
-    lines = [json.dumps({"clickchain_first_seen": 1, "start_ms": start, "last_ms": last}, separators=(",", ":"))]
+    version = 1 if hosts is None else 2
+    lines = [json.dumps({"clickchain_first_seen": version, "start_ms": start, "last_ms": last}, separators=(",", ":"))]
+    lines += [json.dumps({"host": h, "start_ms": start, "last_ms": last}, separators=(",", ":"))
+              for h in sorted(hosts or [])]
     lines += [json.dumps({"domain": d, "first_ms": start + 1000 * i}, separators=(",", ":"))
               for i, d in enumerate(sorted(domains))]
     return "\n".join(lines) + "\n"
@@ -1398,7 +1479,7 @@ def main():
             f.write("\n".join(s.lines()) + "\n")
         if name in FIRST_SEEN:
             with open(f"{name}.first-seen", "w") as f:
-                f.write(first_seen_store(base, FIRST_SEEN[name]))
+                f.write(first_seen_store(base, FIRST_SEEN[name], FIRST_SEEN_HOSTS.get(name)))
         if name in TOML:
             with open(f"{name}.toml", "w") as f:
                 f.write(f"# Variant: the events of the scenario it names in README.md, with this change.\n{TOML[name]}")

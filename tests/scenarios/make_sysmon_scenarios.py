@@ -23,12 +23,21 @@ Each scenario is written three times, differing only in who logs the process sta
 - `<name>.4688-starts.jsonl`: the Security log only (4688 and 4689; Sysmon configured without
   EID 1 and 5), so that the Sysmon events join 4688's processes through their pids.
 A 4688 names its creator's image (`ParentProcessName`, Windows 10 and later) when the scenario
-started the creator.
+started the creator. A native `session` becomes the EID 1's `LogonId` and the 4688's
+`TargetLogonId`; the 4688's `SubjectLogonId` is its creator's session.
+
+A scenario in UNLOGGED_STARTS has starts no Windows form logs (a browser started before the log,
+a child the configuration filters): the engine must infer where those processes belong. Such a
+process's records still name its image, as Sysmon's do. Sysmon names no logon session on the
+records of a process whose start it did not log, so the scenarios about sessions are written
+in the Security form only (SECURITY_ONLY).
 """
 import datetime
 import glob
 import json
 import os
+
+from make_scenarios import guid
 
 PARTIALS = (".crdownload", ".part", ".partial", ".download", ".tmp")
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
@@ -53,10 +62,17 @@ STARTS = ("sysmon", "sysmon-and-4688", "4688-starts")
 # OTRF recordings), keeping it in the rendered Message ("message") or not at all (None).
 DAMAGED_EXITS = {"shipper-lost-exit-pid-in-message": "message", "shipper-lost-exit-pid-entirely": None}
 
+# Per scenario, the process tags (as make_scenarios.py's `g`) whose start no Windows form logs.
+UNLOGGED_STARTS = {
+    "inferred-link-other-session-not-attached": ["b-chrome"],
+    "inferred-link-same-session-attached": ["b-chrome-util"],
+}
+SECURITY_ONLY = set(UNLOGGED_STARTS)
 
-def convert(events, starts="sysmon", damaged=False, message=None):
+
+def convert(events, starts="sysmon", damaged=False, message=None, unlogged=()):
     out, partials, n = [], set(), 0
-    pids, images = {}, {}
+    pids, images, sessions = {}, {}, {}
 
     def pid_of(guid):
         return pids.setdefault(guid, 7000 + 4 * len(pids))
@@ -72,6 +88,10 @@ def convert(events, starts="sysmon", damaged=False, message=None):
         r = base(e, 4688, "Security")
         r.update(NewProcessId=hex(proc if pid_parent else pid_of(proc)), NewProcessName=e["image"],
                  CommandLine=e.get("command_line", ""), SubjectUserName="alice", TargetUserName="-")
+        if "session" in e:
+            r["TargetLogonId"] = hex(e["session"])
+        if parent in sessions:
+            r["SubjectLogonId"] = hex(sessions[parent])
         if isinstance(parent, int):
             r["ProcessId"] = hex(parent)
         elif parent:
@@ -84,6 +104,11 @@ def convert(events, starts="sysmon", damaged=False, message=None):
         k, proc = e["kind"], e.get("proc")
         pid = isinstance(proc, int)
         if k == "process_start":
+            if "session" in e:
+                sessions[proc] = e["session"]
+            if proc in unlogged:
+                images[proc] = e["image"]
+                continue
             if pid:
                 out.append(security_start(e, proc, True, e.get("parent")))
                 images[proc] = e["image"]
@@ -93,6 +118,8 @@ def convert(events, starts="sysmon", damaged=False, message=None):
             parent = e.get("parent")
             r.update(CommandLine=e.get("command_line", ""), User=e.get("user", "-"),
                      ParentProcessGuid=parent or "{00000000-0000-0000-0000-000000000000}")
+            if "session" in e:
+                r["LogonId"] = hex(e["session"])
             if parent:
                 r["ParentProcessId"] = str(pid_of(parent))
                 r["ParentImage"] = images.get(parent, "-")
@@ -193,8 +220,11 @@ def main():
         if os.path.basename(path).startswith("out-of-order"):
             continue  # about the engine's lateness rules: the Windows reader puts its input in order
         name = os.path.basename(path)[: -len(".ndjson")]
+        unlogged = {guid(f"{name}/{tag}") for tag in UNLOGGED_STARTS.get(name, [])}
         for starts in STARTS:
-            records = convert(events, starts, name in DAMAGED_EXITS, DAMAGED_EXITS.get(name))
+            if name in SECURITY_ONLY and starts != "4688-starts":
+                continue
+            records = convert(events, starts, name in DAMAGED_EXITS, DAMAGED_EXITS.get(name), unlogged)
             if records is None:
                 break
             with open(os.path.join(here, f"{name}.{starts}.jsonl"), "w", newline="\n") as f:

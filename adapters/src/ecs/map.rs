@@ -25,6 +25,14 @@ fn proc_key(doc: &impl Fields, (id, pid): (F, F)) -> Option<ProcKey> {
 const PROCESS: (F, F) = (F::ProcessEntityId, F::ProcessPid);
 const PARENT: (F, F) = (F::ParentEntityId, F::ParentPid);
 
+/// The logon session of the process a document is about: Sysmon's `LogonId` as Winlogbeat
+/// ships it, Winlogbeat's `winlog.logon.id`, or Elastic Defend's `process.Ext.authentication_id`.
+fn session_of(doc: &impl Fields) -> Option<u64> {
+    [F::WinlogLogonId, F::WinlogLogon, F::ProcessAuthenticationId]
+        .iter()
+        .find_map(|&f| doc.with_string(f, crate::parse_session).flatten())
+}
+
 fn os_of(doc: &impl Fields) -> Option<Os> {
     [F::HostOsType, F::HostOsPlatform, F::HostOsFamily].iter().find_map(|&f| doc.with_string(f, Os::from_name)?)
 }
@@ -63,6 +71,7 @@ pub(super) fn built_start(doc: &impl Fields, event: &Event) -> Option<Event> {
         image,
         command_line: None,
         user: doc.string(F::UserName),
+        session: session_of(doc),
         forked: false,
         built: true,
     };
@@ -86,6 +95,7 @@ fn kind(doc: &impl Fields) -> Result<Option<EventKind>, RecordError> {
                 image,
                 command_line,
                 user: doc.string(F::UserName),
+                session: session_of(doc),
                 forked: doc.has(F::EventAction, "fork"),
                 built: false,
             }));

@@ -125,6 +125,11 @@ fn pid_of(p: &EsProcess) -> Option<u32> {
     p.audit_token.and_then(|t| t.pid)
 }
 
+/// The process's audit session (`audit_token.asid`), when it names one.
+fn session_of(p: &EsProcess) -> Option<u64> {
+    p.audit_token.and_then(|t| t.asid).and_then(|a| u64::try_from(a).ok()).and_then(crate::known_session)
+}
+
 fn image_of(p: &EsProcess) -> Option<String> {
     p.executable.as_ref().and_then(|e| e.path.clone())
 }
@@ -166,6 +171,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 image,
                 command_line: (!exec.args.is_empty()).then(|| command_line(&exec.args)),
                 user: None,
+                session: session_of(&target),
                 forked: false,
                 built: false,
             }
@@ -182,6 +188,7 @@ pub(super) fn to_events(msg: Message, host: &str, source: SourceRef) -> Result<V
                 image,
                 command_line: None,
                 user: None,
+                session: session_of(&child).or_else(|| session_of(&process)),
                 forked: true,
                 built: false,
             }

@@ -21,6 +21,9 @@ pub(crate) struct Message {
 pub(crate) struct AuditToken {
     pub pid: Option<u32>,
     pub pidversion: Option<u32>,
+    /// The audit session id (the login session; 0 or negative: none).
+    #[serde(default)]
+    pub asid: Option<i64>,
 }
 
 /// An ES process object.

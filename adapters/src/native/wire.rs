@@ -85,6 +85,8 @@ pub(crate) struct Wire<'a> {
     pub(super) command_line: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub(super) user: Option<Str<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) session: Option<u64>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub(super) url: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
@@ -265,6 +267,7 @@ impl Wire<'_> {
                 image: required(self.image, "process_start", "image")?.into_owned(),
                 command_line: owned(self.command_line),
                 user: owned(self.user),
+                session: self.session.and_then(crate::known_session),
                 forked: self.fork,
                 built: false,
             },
@@ -330,7 +333,8 @@ impl Wire<'_> {
             ..Wire::default()
         };
         match &e.kind {
-            EventKind::ProcessStart { proc, parent, image, command_line, user, forked, built: _ } => {
+            EventKind::ProcessStart { proc, parent, image, command_line, user, session, forked, built: _ } => {
+                w.session = *session;
                 w.fork = *forked;
                 w.proc = Some(WireProc::from_key(proc));
                 w.parent = parent.as_ref().map(WireProc::from_key);

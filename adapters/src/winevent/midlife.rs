@@ -114,28 +114,35 @@ pub fn image_field(kind: &EventKind) -> Option<&'static str> {
 }
 
 /// The text kept for a start that may be built before `kind`: the image `image`, and for the
-/// actor of a non-start event the `User` its record names, after a NUL (one allocation for
-/// both: this runs for every record). A built start carries its user so that the engine can
-/// attach a browser child whose start was not logged to the root of the same image and user.
+/// actor of a non-start event the `User` its record names, for a 4688's creator the
+/// `SubjectLogonId` (the creator's logon session), each after a NUL (one allocation for all:
+/// this runs for every record). A built start carries its user and session so that the engine
+/// can attach a browser child whose start was not logged to the root of the same image, user
+/// and session.
 pub fn actor_text(kind: &EventKind, image: &str, r: &super::record::WinRecord) -> Box<str> {
-    match actor(kind).and(r.value("User")) {
-        Some(user) => {
-            let mut text = String::with_capacity(image.len() + 1 + user.len());
-            text.push_str(image);
-            text.push('\0');
-            text.push_str(user);
-            text.into_boxed_str()
-        }
-        None => Box::from(image),
+    let user = actor(kind).and(r.value("User"));
+    let session = creator_pid(kind).and(r.value("SubjectLogonId"));
+    if user.is_none() && session.is_none() {
+        return Box::from(image);
     }
+    let (user, session) = (user.unwrap_or_default(), session.unwrap_or_default());
+    let mut text = String::with_capacity(image.len() + 2 + user.len() + session.len());
+    for (i, part) in [image, user, session].into_iter().enumerate() {
+        if i > 0 {
+            text.push('\0');
+        }
+        text.push_str(part);
+    }
+    text.into_boxed_str()
 }
 
-/// The image and user of an [`actor_text`].
-fn split_actor_text(text: &str) -> (&str, Option<&str>) {
-    match text.split_once('\0') {
-        Some((image, user)) => (image, Some(user)),
-        None => (text, None),
-    }
+/// The image, user and session of an [`actor_text`].
+fn split_actor_text(text: &str) -> (&str, Option<&str>, Option<u64>) {
+    let mut parts = text.split('\0');
+    let image = parts.next().unwrap_or_default();
+    let user = parts.next().filter(|u| !u.is_empty());
+    let session = parts.next().and_then(crate::parse_session);
+    (image, user, session)
 }
 
 /// The creator a start names by pid alone (a 4688's), unless it names the start itself.
@@ -226,7 +233,7 @@ impl MidLife {
     /// The start to put before `event` (as it leaves the buffer), from the image (and user) its
     /// record named (see [`image_field`] and [`actor_text`]).
     pub fn start_for(&mut self, event: &Event, actor_text: Option<&str>) -> Option<Event> {
-        let (image, user) = split_actor_text(actor_text?);
+        let (image, user, session) = split_actor_text(actor_text?);
         let image = known_image(Some(image))?;
         let key = match actor(&event.kind).or_else(|| parent_of_start(&event.kind)) {
             Some((key, guid)) => {
@@ -255,6 +262,7 @@ impl MidLife {
             image: image.to_owned(),
             command_line: None,
             user: user.map(str::to_owned),
+            session,
             forked: false,
             built: true,
         };

@@ -232,6 +232,7 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "CommandLine",
     "User",
     "Initiated",
+    "LogonId",
     "DestinationIp",
     "DestinationPort",
     "QueryName",
@@ -244,6 +245,8 @@ pub const MAPPED_FIELDS: &[&str] = &[
     "ProcessId",
     "TargetUserName",
     "SubjectUserName",
+    "TargetLogonId",
+    "SubjectLogonId",
 ];
 
 /// Whether the mapping reads `EventData` field `name` (one of [`MAPPED_FIELDS`]).
@@ -262,6 +265,7 @@ pub fn is_mapped_field(name: &str) -> bool {
             | "CommandLine"
             | "User"
             | "Initiated"
+            | "LogonId"
             | "DestinationIp"
             | "DestinationPort"
             | "QueryName"
@@ -274,6 +278,8 @@ pub fn is_mapped_field(name: &str) -> bool {
             | "ProcessId"
             | "TargetUserName"
             | "SubjectUserName"
+            | "TargetLogonId"
+            | "SubjectLogonId"
     )
 }
 
@@ -321,7 +327,7 @@ pub fn parse_event_id(text: &str) -> Option<u32> {
 }
 
 /// [`MAPPED_FIELDS`] in byte order (a unit test checks that).
-pub(crate) const SORTED_FIELDS: [&str; 22] = [
+pub(crate) const SORTED_FIELDS: [&str; 25] = [
     "CommandLine",
     "Contents",
     "DestinationIp",
@@ -329,6 +335,7 @@ pub(crate) const SORTED_FIELDS: [&str; 22] = [
     "Hash",
     "Image",
     "Initiated",
+    "LogonId",
     "NewProcessId",
     "NewProcessName",
     "ParentImage",
@@ -339,8 +346,10 @@ pub(crate) const SORTED_FIELDS: [&str; 22] = [
     "ProcessId",
     "QueryName",
     "QueryResults",
+    "SubjectLogonId",
     "SubjectUserName",
     "TargetFilename",
+    "TargetLogonId",
     "TargetUserName",
     "User",
     "UtcTime",
@@ -356,21 +365,24 @@ pub(crate) fn mapped_slot(name: &str) -> Option<usize> {
         "Hash" => 4,
         "Image" => 5,
         "Initiated" => 6,
-        "NewProcessId" => 7,
-        "NewProcessName" => 8,
-        "ParentImage" => 9,
-        "ParentProcessGuid" => 10,
-        "ParentProcessId" => 11,
-        "ParentProcessName" => 12,
-        "ProcessGuid" => 13,
-        "ProcessId" => 14,
-        "QueryName" => 15,
-        "QueryResults" => 16,
-        "SubjectUserName" => 17,
-        "TargetFilename" => 18,
-        "TargetUserName" => 19,
-        "User" => 20,
-        "UtcTime" => 21,
+        "LogonId" => 7,
+        "NewProcessId" => 8,
+        "NewProcessName" => 9,
+        "ParentImage" => 10,
+        "ParentProcessGuid" => 11,
+        "ParentProcessId" => 12,
+        "ParentProcessName" => 13,
+        "ProcessGuid" => 14,
+        "ProcessId" => 15,
+        "QueryName" => 16,
+        "QueryResults" => 17,
+        "SubjectLogonId" => 18,
+        "SubjectUserName" => 19,
+        "TargetFilename" => 20,
+        "TargetLogonId" => 21,
+        "TargetUserName" => 22,
+        "User" => 23,
+        "UtcTime" => 24,
         _ => return None,
     })
 }

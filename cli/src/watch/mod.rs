@@ -58,6 +58,11 @@ pub struct WatchArgs {
     /// Rules to run, by id, instead of `[rules] enabled` (kept across config reloads).
     #[arg(long, value_name = "ID,ID")]
     rules: Option<String>,
+    /// Newly-observed-domain store (as `scan --nod-store`): loaded at start, saved at every
+    /// checkpoint interval and at exit, so that a restart keeps the domains and each host's
+    /// history.
+    #[arg(long, value_name = "FILE")]
+    nod_store: Option<PathBuf>,
 }
 
 pub fn run(args: WatchArgs) -> ExitCode {
@@ -78,7 +83,11 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let mut config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     crate::rules::apply(&mut config, rules.as_deref());
     let default_interval = config.engine.checkpoint_interval;
-    let (engine, positions) = restore(&args, config)?;
+    let (mut engine, positions) = restore(&args, config)?;
+    let mut counts = WatchCounts::default();
+    if let Some(path) = &args.nod_store {
+        counts.nod_bad_lines = crate::nod_store::load(&mut engine, path, false)?;
+    }
     let mut follower =
         Follower::new(FollowConfig { from_start: args.from_start, resume: positions, ..Default::default() })?;
     for path in &args.paths {
@@ -91,7 +100,6 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     signals::on_stop(Arc::clone(&stop))?;
     let mut live = live::spawn_thread(engine, live::Options::default())?;
     let mut reader = lines::LineReader::new(format, args.host.clone());
-    let mut counts = WatchCounts::default();
     let (mut saved, mut ready) = (Instant::now(), false);
     while !stop.load(Ordering::Relaxed) {
         follower.wait_and_poll(Duration::from_millis(200), |event| match event {
@@ -118,6 +126,7 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
             // positions, so the state must hold them.
             send(reader.flush(), &live.events, &mut counts);
             save(&args, &live.handle, &follower, &mut counts)?;
+            save_nod_store(&args, &live.handle, &mut counts);
             saved = Instant::now();
         }
         if live.thread.is_finished() {
@@ -126,9 +135,13 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     }
     send(reader.flush(), &live.events, &mut counts);
     save(&args, &live.handle, &follower, &mut counts)?;
+    save_nod_store(&args, &live.handle, &mut counts);
     write_records(&mut live.records, sink.as_mut())?;
     sink.finish()?;
     eprintln!("{counts}");
+    if let Some(path) = &args.nod_store {
+        eprintln!("{}", counts.nod_summary(path));
+    }
     Ok(())
 }
 
@@ -154,6 +167,46 @@ struct WatchCounts {
     reloads: u64,
     reloads_rejected: u64,
     checkpoints: u64,
+    /// Newly-observed-domain store: bad lines skipped at load, saves, failed saves, and what
+    /// the last save wrote and left out.
+    nod_bad_lines: u64,
+    nod_saves: u64,
+    nod_saves_failed: u64,
+    nod_saved: clickchain::domain::FirstSeenSaved,
+}
+
+impl WatchCounts {
+    fn nod_summary(&self, path: &Path) -> String {
+        let s = &self.nod_saved;
+        format!(
+            "nod store {}: {} saves ({} failed), {} domains and {} hosts in the last, {} domains and {} host \
+             sightings not recorded (store full), {} bad lines skipped at load",
+            path.display(),
+            self.nod_saves,
+            self.nod_saves_failed,
+            s.domains,
+            s.hosts,
+            s.domains_not_recorded,
+            s.hosts_not_recorded,
+            self.nod_bad_lines
+        )
+    }
+}
+
+/// Saves the newly-observed-domain store (replacing the file whole); a failure is reported and
+/// counted, and the watch goes on (the next interval tries again).
+fn save_nod_store(args: &WatchArgs, handle: &live::LiveHandle, counts: &mut WatchCounts) {
+    let Some(path) = args.nod_store.as_deref() else { return };
+    match handle.blocking_save_first_seen(path) {
+        Ok(saved) => {
+            counts.nod_saves += 1;
+            counts.nod_saved = saved;
+        }
+        Err(e) => {
+            counts.nod_saves_failed += 1;
+            eprintln!("warning: nod store not saved: {e}");
+        }
+    }
 }
 
 impl std::fmt::Display for WatchCounts {

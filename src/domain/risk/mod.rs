@@ -291,13 +291,20 @@ impl RiskPolicy {
     /// * Otherwise the score is the capped sum of the weights in the table on [`Reason`];
     ///   `first_seen` is consulted (and updated) with the registrable domain, if there is one.
     /// * `untrusted` = !allowlisted AND (suspicious TLD OR newly observed with a store that has
-    ///   history ([`FirstSeen::has_history`]) OR score >= threshold OR (no name AND a public
+    ///   history for the host asking ([`FirstSeen::has_history_on`]; here host `""`, see
+    ///   [`RiskPolicy::assess_on`]) OR score >= threshold OR (no name AND a public
     ///   address)). Newly observed without history is [`Reason::NewlyObservedNoHistory`], a
     ///   score signal only. "Public" excludes private,
     ///   loopback, link-local, CGNAT, unique-local, unspecified, multicast and broadcast
     ///   addresses even when they are missing from `allowed_cidrs`.
     pub fn assess(&self, dest: Destination<'_>, first_seen: &mut FirstSeen, at_ms: i64) -> Verdict {
-        self.verdict(dest, Some(first_seen), at_ms)
+        self.assess_on(dest, first_seen, "", at_ms)
+    }
+
+    /// As [`RiskPolicy::assess`] for an egress of `host`: a newly observed domain is untrusted
+    /// by itself only when the store holds enough history of that host's egress.
+    pub fn assess_on(&self, dest: Destination<'_>, first_seen: &mut FirstSeen, host: &str, at_ms: i64) -> Verdict {
+        self.verdict(dest, Some((first_seen, host)), at_ms)
     }
 
     /// Classifies a name by itself: as [`RiskPolicy::assess`] without the newly-observed check
@@ -333,7 +340,7 @@ impl RiskPolicy {
         out
     }
 
-    fn verdict(&self, dest: Destination<'_>, first_seen: Option<&mut FirstSeen>, at_ms: i64) -> Verdict {
+    fn verdict(&self, dest: Destination<'_>, first_seen: Option<(&mut FirstSeen, &str)>, at_ms: i64) -> Verdict {
         let mut verdict = Verdict::default();
         if dest.ip.is_some_and(|ip| self.is_untrusted_ip(ip)) {
             verdict.reasons.push(Reason::UntrustedCidr);
@@ -368,9 +375,9 @@ impl RiskPolicy {
                 if lookalike.brand.is_some() {
                     verdict.reasons.push(Reason::BrandLookalike);
                 }
-                if let (Some(reg), Some(seen)) = (&name.registrable, first_seen) {
-                    if seen.observe(reg, at_ms) {
-                        if seen.has_history() {
+                if let (Some(reg), Some((seen, host))) = (&name.registrable, first_seen) {
+                    if seen.observe_on(host, reg, at_ms) {
+                        if seen.has_history_on(host) {
                             verdict.reasons.push(Reason::NewlyObserved);
                         } else {
                             verdict.reasons.push(Reason::NewlyObservedNoHistory);

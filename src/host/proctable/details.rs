@@ -53,6 +53,17 @@ impl ProcTable {
     }
 }
 
+impl ProcTable {
+    /// Keeps a start record's logon session for `slot`, unless one is known already (a second
+    /// source's record of the same start may carry what the first lacked).
+    pub fn keep_session(&mut self, slot: Slot, session: Option<u64>) {
+        let p = self.get_mut(slot);
+        if p.session.is_none() {
+            p.session = session;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

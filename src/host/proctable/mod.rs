@@ -65,6 +65,8 @@ pub(crate) struct Proc {
     joined: bool,
     /// The user it runs as, when a record said (interned).
     pub user: Option<Arc<str>>,
+    /// The logon session it runs in, when a record said (see [`ProcTable::live_root_like`]).
+    pub session: Option<u64>,
     /// Its link to its parent was inferred, not logged: its start was built by a reader and its
     /// parent is the one a record named or the live link root of its image and user
     /// (`docs/design.md` "Detection semantics").
@@ -308,6 +310,7 @@ impl ProcTable {
             pins: 0,
             joined: false,
             user: None,
+            session: None,
             inferred: false,
             details: None,
         });
@@ -568,14 +571,26 @@ impl ProcTable {
     }
 
     /// The live link root of image `image` (any case) whose user agrees with `user` (equal in
-    /// any case when both are known), other than `except`, when exactly one fits at `time`:
-    /// where a browser child whose start was not logged belongs. Two that fit (the user's two
-    /// logon sessions, or two users when the child names none) leave it on its own. A scan of
-    /// the table: it runs only for built starts of link-source images.
-    pub fn live_root_like(&self, image: &str, user: Option<&str>, except: Option<Slot>, time: i64) -> Option<Slot> {
+    /// any case when both are known) and whose logon session agrees with `session` (equal when
+    /// both are known), other than `except`, when exactly one fits at `time`: where a browser
+    /// child whose start was not logged belongs. Two that fit (the user's two logon sessions
+    /// when the child names none, or two users when it names no user) leave it on its own. A
+    /// scan of the table: it runs only for built starts of link-source images.
+    pub fn live_root_like(
+        &self,
+        image: &str,
+        user: Option<&str>,
+        session: Option<u64>,
+        except: Option<Slot>,
+        time: i64,
+    ) -> Option<Slot> {
+        // A side that names no user or session does not tell them apart.
         let users_agree = |u: Option<&Arc<str>>| match (u, user) {
             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            // A side that names no user does not tell them apart.
+            _ => true,
+        };
+        let sessions_agree = |s: Option<u64>| match (s, session) {
+            (Some(a), Some(b)) => a == b,
             _ => true,
         };
         let mut found = None;
@@ -585,7 +600,7 @@ impl ProcTable {
             if Some(s) == except || !live || !self.links[s as usize].link_source || self.root_of(s) != Some(s) {
                 continue;
             }
-            if p.image.eq_ignore_ascii_case(image) && users_agree(p.user.as_ref()) {
+            if p.image.eq_ignore_ascii_case(image) && users_agree(p.user.as_ref()) && sessions_agree(p.session) {
                 if found.is_some() {
                     return None;
                 }

@@ -525,14 +525,18 @@ fn browser(t: &mut ProcTable, id: &str, user: Option<&str>, time: i64) -> Slot {
 fn live_root_like_finds_the_only_running_browser_of_the_image_and_user() {
     let mut t = ProcTable::default();
     let alice = browser(&mut t, "a", Some("CORP\\alice"), 0);
-    assert_eq!(t.live_root_like("c:\\CHROME.exe", Some("corp\\ALICE"), None, 10), Some(alice), "any case");
-    assert_eq!(t.live_root_like("C:\\chrome.exe", None, None, 10), Some(alice), "a child naming no user");
-    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\bob"), None, 10), None, "another user");
-    assert_eq!(t.live_root_like("C:\\msedge.exe", Some("CORP\\alice"), None, 10), None, "another image");
-    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), Some(alice), 10), None, "not itself");
-    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, -1), None, "not before its start");
+    assert_eq!(t.live_root_like("c:\\CHROME.exe", Some("corp\\ALICE"), None, None, 10), Some(alice), "any case");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", None, None, None, 10), Some(alice), "a child naming no user");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\bob"), None, None, 10), None, "another user");
+    assert_eq!(t.live_root_like("C:\\msedge.exe", Some("CORP\\alice"), None, None, 10), None, "another image");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, Some(alice), 10), None, "not itself");
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, None, -1), None, "not before its start");
     browser(&mut t, "a2", Some("CORP\\alice"), 5);
-    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, 10), None, "two fit: none is chosen");
+    assert_eq!(
+        t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, None, 10),
+        None,
+        "two fit: none is chosen"
+    );
 }
 
 #[test]
@@ -540,7 +544,7 @@ fn live_root_like_skips_ended_browsers() {
     let mut t = ProcTable::default();
     browser(&mut t, "a", Some("CORP\\alice"), 0);
     t.end(&ProcKey::Id("a".into()), 5);
-    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, 10), None);
+    assert_eq!(t.live_root_like("C:\\chrome.exe", Some("CORP\\alice"), None, None, 10), None);
 }
 
 #[test]
@@ -556,4 +560,26 @@ fn built_start_adopted_by_a_root_is_inferred_and_inherits_it() {
     let (d, outcome) = chrome(&mut t, "d", None, false, Some(root), 11);
     assert!(!outcome.inferred);
     assert_eq!(t.root_of(d), Some(root), "adopted all the same");
+}
+
+#[test]
+fn live_root_like_compares_logon_sessions_when_both_are_known() {
+    let mut t = ProcTable::default();
+    let a = browser(&mut t, "a", Some("CORP\\alice"), 0);
+    t.keep_session(a, Some(0x1a));
+    let chrome = "C:\\chrome.exe";
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\alice"), Some(0x1a), None, 10), Some(a), "same session");
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\alice"), Some(0x2b), None, 10), None, "another session");
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\alice"), None, None, 10), Some(a), "a child naming none");
+    // A second root of the same user in another session: the session tells them apart.
+    let b = browser(&mut t, "b", Some("CORP\\alice"), 5);
+    t.keep_session(b, Some(0x2b));
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\alice"), Some(0x2b), None, 10), Some(b));
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\alice"), None, None, 10), None, "two fit without one");
+    // A root whose session is unknown fits any session.
+    let c = browser(&mut t, "c", Some("CORP\\carol"), 5);
+    assert_eq!(t.live_root_like(chrome, Some("CORP\\carol"), Some(0x3c), None, 10), Some(c));
+    // What is kept first stays.
+    t.keep_session(a, Some(0x99));
+    assert_eq!(t.get(a).session, Some(0x1a));
 }

@@ -75,9 +75,9 @@ proptest! {
         let mut cache = DestCache::new(64);
         let mut nod = no_nod();
         let mut stats = Classified::default();
-        let mut dest = cache.classify(&profile, psl, &mut nod, ip, Some(name.as_str()), 0, &mut stats);
+        let mut dest = cache.classify(&profile, psl, &mut nod, "", ip, Some(name.as_str()), 0, &mut stats);
         if twice {
-            dest = cache.classify(&profile, psl, &mut nod, ip, Some(name.as_str()), 1, &mut stats);
+            dest = cache.classify(&profile, psl, &mut nod, "", ip, Some(name.as_str()), 1, &mut stats);
         }
         match explain_with(&profile.risk, psl, Os::Windows, &name, Some(ip)) {
             Ok(v) => {
@@ -104,16 +104,25 @@ fn untrusted_cidrs_win_over_the_allowlists_and_are_counted() {
     let mut cache = DestCache::new(8);
     let mut stats = Classified::default();
     let lab: IpAddr = "10.66.3.4".parse().unwrap();
-    let d = cache.classify(&profile, Psl::vendored(), &mut no_nod(), lab, Some("update.microsoft.com"), 0, &mut stats);
+    let d =
+        cache.classify(&profile, Psl::vendored(), &mut no_nod(), "", lab, Some("update.microsoft.com"), 0, &mut stats);
     assert!(d.untrusted);
     assert_eq!(d.reasons, [Reason::UntrustedCidr]);
-    let d = cache.classify(&profile, Psl::vendored(), &mut no_nod(), lab, None, 0, &mut stats);
+    let d = cache.classify(&profile, Psl::vendored(), &mut no_nod(), "", lab, None, 0, &mut stats);
     assert!(d.untrusted, "a private address without a name too");
     assert_eq!(cache.len(), 0, "verdicts decided by the address are not cached by name");
     // The same name at another private address is allowlisted.
     let other: IpAddr = "10.1.2.3".parse().unwrap();
-    let d =
-        cache.classify(&profile, Psl::vendored(), &mut no_nod(), other, Some("update.microsoft.com"), 0, &mut stats);
+    let d = cache.classify(
+        &profile,
+        Psl::vendored(),
+        &mut no_nod(),
+        "",
+        other,
+        Some("update.microsoft.com"),
+        0,
+        &mut stats,
+    );
     assert!(!d.untrusted);
     assert_eq!((stats.egress_untrusted_cidr, stats.egress_allowlisted, stats.egress_trusted_by_score), (2, 1, 0));
 }
@@ -126,7 +135,7 @@ fn allowlisted_and_trusted_by_score_are_counted_apart() {
     let mut stats = Classified::default();
     let public: IpAddr = "203.0.113.5".parse().unwrap();
     for name in ["www.example.org", "www.example.org", "update.microsoft.com", "x-y-z.top"] {
-        cache.classify(&profile, Psl::vendored(), &mut no_nod(), public, Some(name), 0, &mut stats);
+        cache.classify(&profile, Psl::vendored(), &mut no_nod(), "", public, Some(name), 0, &mut stats);
     }
     assert_eq!((stats.egress_allowlisted, stats.egress_trusted_by_score), (1, 2), "cached verdicts count too");
 }
@@ -142,8 +151,9 @@ fn newly_observed_without_history_is_a_score_signal_and_counted() {
     let mut replay = NodStore::Own(crate::lower::nod::new_store(&config));
     let mut cache = DestCache::new(8);
     let mut stats = Classified::default();
-    cache.classify(&profile, Psl::vendored(), &mut replay, ip, Some("first.example.org"), 0, &mut stats);
-    let d = cache.classify(&profile, Psl::vendored(), &mut replay, ip, Some("news.example.net"), 2 * hour, &mut stats);
+    cache.classify(&profile, Psl::vendored(), &mut replay, "", ip, Some("first.example.org"), 0, &mut stats);
+    let d =
+        cache.classify(&profile, Psl::vendored(), &mut replay, "", ip, Some("news.example.net"), 2 * hour, &mut stats);
     assert_eq!(d.reasons, [Reason::NewlyObservedNoHistory]);
     assert!(!d.untrusted);
     assert_eq!(d.risk, 25);
@@ -153,7 +163,8 @@ fn newly_observed_without_history_is_a_score_signal_and_counted() {
     let saved = "{\"clickchain_first_seen\":1,\"start_ms\":0,\"last_ms\":7200000}\n{\"domain\":\"first.example.org\",\"first_ms\":0}\n";
     seen.read_from(saved.as_bytes(), std::path::Path::new("nod.ndjson")).unwrap();
     let mut warmed = NodStore::Own(seen);
-    let d = cache.classify(&profile, Psl::vendored(), &mut warmed, ip, Some("news.example.net"), 3 * hour, &mut stats);
+    let d =
+        cache.classify(&profile, Psl::vendored(), &mut warmed, "", ip, Some("news.example.net"), 3 * hour, &mut stats);
     assert_eq!(d.reasons, [Reason::NewlyObserved]);
     assert!(d.untrusted);
     assert_eq!(stats.nod_without_history, 1);

@@ -39,6 +39,7 @@ struct SysFields<'a> {
     pid: Option<&'a str>,
     ppid: Option<&'a str>,
     uid: Option<&'a str>,
+    ses: Option<&'a str>,
     comm: Option<&'a str>,
     exe: Option<&'a str>,
 }
@@ -59,6 +60,7 @@ impl<'a> SysFields<'a> {
                 "pid" => &mut f.pid,
                 "ppid" => &mut f.ppid,
                 "uid" => &mut f.uid,
+                "ses" => &mut f.ses,
                 "comm" => &mut f.comm,
                 "exe" => &mut f.exe,
                 _ => continue,
@@ -79,6 +81,13 @@ struct Call<'a> {
     ppid: u32,
     record: &'a Record,
     fields: SysFields<'a>,
+}
+
+impl Call<'_> {
+    /// The caller's login session (`ses=`; unset is no session).
+    fn session(&self) -> Option<u64> {
+        self.fields.ses.and_then(crate::parse_session)
+    }
 }
 
 /// Maps one event. `default_host` names hosts of records without `node=`.
@@ -197,6 +206,7 @@ fn exec(g: &Group, call: &Call<'_>) -> Result<EventKind, Fail> {
         image,
         command_line: argv.map(|a| command_line(&a)),
         user,
+        session: call.session(),
         forked: false,
         built: false,
     })
@@ -224,6 +234,8 @@ fn fork(call: &Call<'_>) -> Result<Result<EventKind, &'static str>, Fail> {
         image,
         command_line: None,
         user: call.fields.uid.map(str::to_owned),
+        // The child is in its parent's session (the caller's `ses`).
+        session: call.session(),
         forked: true,
         built: false,
     }))

@@ -103,6 +103,14 @@ pub(super) fn wire(text: &str) -> Option<Wire<'_>> {
                 };
                 20
             }
+            "session" => {
+                w.session = match s.value()? {
+                    Value::Uint(n) => Some(n),
+                    Value::Null => None,
+                    _ => return None,
+                };
+                21
+            }
             // Other fields are skipped, as serde skips them, when they are scalars.
             _ => {
                 s.value()?;

@@ -38,6 +38,7 @@ const KEYS: &[&str] = &[
     "origin",
     "attr",
     "fork",
+    "session",
     "extra",
     "ti\\u006de",
     "",

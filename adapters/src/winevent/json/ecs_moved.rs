@@ -27,6 +27,8 @@ const MOVED: &[(&str, &[&str])] = &[
     ("DestinationPort", &["destination", "port"]),
     ("QueryName", &["dns", "question", "name"]),
     ("TargetFilename", &["file", "path"]),
+    // Winlogbeat's processors move the logon session's id here.
+    ("LogonId", &["winlog", "logon", "id"]),
 ];
 
 /// Whether `root`'s Sysmon fields were moved to ECS: `event_data` (as read into `data`) has no

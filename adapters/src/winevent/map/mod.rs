@@ -126,6 +126,7 @@ fn sysmon(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
             image: need(r, kind, "Image")?.to_owned(),
             command_line: r.value("CommandLine").map(str::to_owned),
             user: r.value("User").map(str::to_owned),
+            session: r.value("LogonId").and_then(crate::parse_session),
             forked: false,
             built: false,
         }),
@@ -277,6 +278,12 @@ fn security(r: &WinRecord) -> Result<KindOrSkip, RecordError> {
                 image: need(r, "security 4688", "NewProcessName")?.to_owned(),
                 command_line: r.value("CommandLine").map(str::to_owned),
                 user: user.map(str::to_owned),
+                // The new process's session; before Windows 10 (no `TargetLogonId`, or
+                // `0x0`) its creator's, which it inherits unless started as another logon.
+                session: r
+                    .value("TargetLogonId")
+                    .and_then(crate::parse_session)
+                    .or_else(|| r.value("SubjectLogonId").and_then(crate::parse_session)),
                 forked: false,
                 built: false,
             }))
