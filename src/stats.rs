@@ -122,7 +122,7 @@ pub struct Classified {
     /// creator first seen through its child's `ParentImage` / `ParentProcessName`).
     pub built_starts: u64,
     /// Built starts attached to a parent their source never logged starting them under: the
-    /// parent a record named, or the live link root of the same image and user (alerts through
+    /// parent a record named, or the live link root of the same image, user and logon session (alerts through
     /// them say `lineage_inferred`).
     pub inferred_links: u64,
     /// QuarantinePolicy candidates on hosts whose inputs cannot report the quarantine flag

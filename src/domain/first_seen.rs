@@ -27,7 +27,7 @@ pub const DEFAULT_HOST_CAP: usize = 100_000;
 ///   egress, see [`FirstSeen::history_ms_on`]): only then is "newly observed" reason enough to
 ///   distrust a destination (`docs/design.md` "Domain risk"). A store warmed on one host gives
 ///   another none. A warm-up of 0 needs no history.
-/// * At most `host_cap` hosts' spans are kept (default [`DEFAULT_HOST_CAP`]); a host beyond it
+/// * At most `host_cap` hosts' spans are kept (default 100 000, as `max_hosts`); a host beyond it
 ///   has no history of its own ([`FirstSeen::hosts_dropped_full`] counts it).
 ///
 /// ```
