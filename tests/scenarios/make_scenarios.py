@@ -320,36 +320,39 @@ def _(s):
     toolkit_download(w, s, 5400.0)
 
 
-@scenario("newly-observed-domain-second-host")
-def _(s):
-    # The same phishing mail reaches two workstations; the second user clicks three minutes later.
+def bob_browses_then_downloads(s, t):
+    """WS-043: bob's morning browsing, then the toolkit download at `t`."""
+    b = s.host("WS-043", "windows")
+    after_warmup(b, s, "b-", "CORP\\bob")
+    toolkit_download(b, s, t, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+
+
+def alice_then_bob_download(s, t_bob):
+    """The same phishing mail on two workstations: alice clicks at 5400 s, bob at `t_bob`."""
     a = s.host(WIN, "windows")
     after_warmup(a, s, "a-")
     toolkit_download(a, s, 5400.0, "a-")
-    b = s.host("WS-043", "windows")
-    after_warmup(b, s, "b-", "CORP\\bob")
-    toolkit_download(b, s, 5580.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+    bob_browses_then_downloads(s, t_bob)
+
+
+@scenario("newly-observed-domain-second-host")
+def _(s):
+    # The second user clicks three minutes later.
+    alice_then_bob_download(s, 5580.0)
 
 
 @scenario("nod-store-warmed-on-another-host")
 def _(s):
     # A store that saw only WS-042's browsing for a week; WS-043, new to it, browses and then
     # downloads from a domain first seen now.
-    b = s.host("WS-043", "windows")
-    after_warmup(b, s, "b-", "CORP\\bob")
-    toolkit_download(b, s, 5400.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+    bob_browses_then_downloads(s, 5400.0)
 
 
 @scenario("nod-store-per-host-history")
 def _(s):
     # The same store; the same download on WS-042 (whose history it holds) and, a minute later,
     # on WS-043 (whose history it does not).
-    a = s.host(WIN, "windows")
-    after_warmup(a, s, "a-")
-    toolkit_download(a, s, 5400.0, "a-")
-    b = s.host("WS-043", "windows")
-    after_warmup(b, s, "b-", "CORP\\bob")
-    toolkit_download(b, s, 5460.0, "b-", "CORP\\bob", "C:\\Users\\bob\\Downloads\\")
+    alice_then_bob_download(s, 5460.0)
 
 
 @scenario("nod-replay-three-hours-ordinary-browsing", "nod-replay-three-hours-warmed-store")
