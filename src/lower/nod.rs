@@ -15,7 +15,8 @@ pub(crate) fn new_store(config: &Config) -> FirstSeen {
 
 pub(crate) enum NodStore {
     Own(FirstSeen),
-    /// Locked only when a destination's verdict is not cached.
+    /// Locked for each lineage egress (to widen its host's span) and when a destination's
+    /// verdict is not cached.
     Shared(Arc<Mutex<FirstSeen>>),
 }
 

@@ -59,7 +59,7 @@ impl ProcTable {
     pub fn keep_session(&mut self, slot: Slot, session: Option<u64>) {
         let p = self.get_mut(slot);
         if p.session.is_none() {
-            p.session = session;
+            p.session = session.and_then(std::num::NonZeroU64::new);
         }
     }
 }

@@ -65,8 +65,9 @@ pub(crate) struct Proc {
     joined: bool,
     /// The user it runs as, when a record said (interned).
     pub user: Option<Arc<str>>,
-    /// The logon session it runs in, when a record said (see [`ProcTable::live_root_like`]).
-    pub session: Option<u64>,
+    /// The logon session it runs in, when a record said (see [`ProcTable::live_root_like`]);
+    /// never 0 (a reader's "no session"), so it costs 8 bytes.
+    pub session: Option<std::num::NonZeroU64>,
     /// Its link to its parent was inferred, not logged: its start was built by a reader and its
     /// parent is the one a record named or the live link root of its image and user
     /// (`docs/design.md` "Detection semantics").
@@ -589,8 +590,8 @@ impl ProcTable {
             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
             _ => true,
         };
-        let sessions_agree = |s: Option<u64>| match (s, session) {
-            (Some(a), Some(b)) => a == b,
+        let sessions_agree = |s: Option<std::num::NonZeroU64>| match (s, session) {
+            (Some(a), Some(b)) => a.get() == b,
             _ => true,
         };
         let mut found = None;
