@@ -169,3 +169,35 @@ fn newly_observed_without_history_is_a_score_signal_and_counted() {
     assert!(d.untrusted);
     assert_eq!(stats.nod_without_history, 1);
 }
+
+#[test]
+fn newly_observed_is_untrusted_only_for_hosts_whose_history_the_store_holds() {
+    let mut config = Config::default();
+    config.engine.nod_warmup = std::time::Duration::from_secs(3_600);
+    let profile = profile(&config);
+    let ip: IpAddr = "203.0.113.5".parse().unwrap();
+    let hour = 3_600_000;
+    // Two hours of ws-a's egress; nothing of ws-b's.
+    let mut seen = crate::lower::nod::new_store(&config);
+    let saved = "{\"clickchain_first_seen\":2,\"start_ms\":0,\"last_ms\":7200000}\n\
+                 {\"host\":\"ws-a\",\"start_ms\":0,\"last_ms\":7200000}\n\
+                 {\"domain\":\"first.example.org\",\"first_ms\":0}\n";
+    seen.read_from(saved.as_bytes(), std::path::Path::new("nod.ndjson")).unwrap();
+    let mut store = NodStore::Own(seen);
+    let mut cache = DestCache::new(8);
+    let mut stats = Classified::default();
+    let classify = |cache: &mut DestCache, store: &mut NodStore, stats: &mut Classified, host: &str, t: i64| {
+        cache.classify(&profile, Psl::vendored(), store, host, ip, Some("news.example.net"), t, stats)
+    };
+    let on_b = classify(&mut cache, &mut store, &mut stats, "ws-b", 3 * hour);
+    assert_eq!((on_b.reasons.as_slice(), on_b.untrusted), ([Reason::NewlyObservedNoHistory].as_slice(), false));
+    assert_eq!(stats.nod_without_history, 1);
+    let on_a = classify(&mut cache, &mut store, &mut stats, "ws-a", 3 * hour + 1);
+    assert_eq!((on_a.reasons.as_slice(), on_a.untrusted), ([Reason::NewlyObserved].as_slice(), true));
+    // Every classification widened its host's span, for the next run.
+    store.with(|s| {
+        let spans: Vec<(String, i64, i64)> = s.hosts().map(|(h, sp)| (h.to_owned(), sp.start_ms, sp.last_ms)).collect();
+        assert!(spans.contains(&("ws-b".to_owned(), 3 * hour, 3 * hour)), "{spans:?}");
+        assert!(spans.contains(&("ws-a".to_owned(), 0, 3 * hour + 1)), "{spans:?}");
+    });
+}
