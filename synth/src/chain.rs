@@ -99,11 +99,8 @@ pub(crate) fn inject_with(h: &mut HostSim, t: i64, p: &Params, ext: Option<&str>
     };
     let has = |e: Evasion| evasions.contains(&e);
     let n = h.next_n();
-    let domain = if has(Evasion::IpOnly) {
-        ip_of(&format!("ip-only {} {n}", h.name)).to_string()
-    } else {
-        h.risky(true)
-    };
+    let domain =
+        if has(Evasion::IpOnly) { ip_of(&format!("ip-only {} {n}", h.name)).to_string() } else { h.risky(true) };
     let lure = h.rng.pick(LURES);
     let ext = match ext {
         Some(ext) => ext,

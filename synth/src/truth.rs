@@ -214,7 +214,8 @@ impl Stream {
             .decoys
             .iter()
             .map(|d| {
-                let mut v = json!({"host": d.host, "path": d.path, "category": d.kind.as_str(), "time": time(d.time_ms)});
+                let mut v =
+                    json!({"host": d.host, "path": d.path, "category": d.kind.as_str(), "time": time(d.time_ms)});
                 if let DecoyKind::NearMiss(variant) = d.kind {
                     v["near_miss_of"] = json!(variant.as_str());
                 }

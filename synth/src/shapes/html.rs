@@ -2,7 +2,7 @@
 //! untrusted domain; (b) an HTML file written from a domain the lineage never reached, then
 //! opened by a browser.
 
-use clickchain_adapters::{AttrChange, EventKind, FileOp, Origin, Os};
+use clickchain_adapters::{AttrChange, EventKind, FileOp, Origin, Os, ProcKey};
 
 use super::{built, near_miss, positive, Built, Case};
 use crate::chain::Injected;
@@ -32,11 +32,18 @@ fn page(h: &mut HostSim, t: i64, domain: &str, n: u64) -> (String, u32, u32) {
     (url, click, connect)
 }
 
-/// The browser root writes `file` into Downloads from `origin_url` (partial, then the rename
+/// The browser `root` writes `file` into Downloads from `origin_url` (partial, then the rename
 /// with the origin, and on macOS the quarantine flag). Returns the path and the rename's
 /// sequence number.
-fn save(h: &mut HostSim, t: i64, file: &str, origin_url: String, referrer: Option<String>) -> (String, u32) {
-    let root = h.root.clone();
+fn save(
+    h: &mut HostSim,
+    root: &ProcKey,
+    t: i64,
+    file: &str,
+    origin_url: String,
+    referrer: Option<String>,
+) -> (String, u32) {
+    let root = root.clone();
     let path = h.downloads(file);
     let partial = format!("{path}{}", h.browser.partial);
     h.write(t, &root, partial.clone(), FileOp::Create, None);
@@ -59,10 +66,12 @@ fn open(h: &mut HostSim, t: i64, path: &str) {
     h.spawn(t, Some(t + 60_000), &shell, image, Some(format!("\"{image}\" {path}")), false);
 }
 
-/// Positive (alternating with the sequence number): (a) a payload from a `blob:`/`data:`
-/// origin within the download gap of an untrusted page (a base chain too), or (b) an
-/// `.html`/`.svg` from a domain the lineage never reached, opened within minutes. Near miss 0:
-/// an `.html` saved from a domain the lineage reached, then opened; near miss 1: a `blob:` PDF.
+/// Positive, half of each: (a) a payload from a `blob:`/`data:` origin within the download gap
+/// of an untrusted page (a base chain too), or (b) an `.html`/`.svg` saved by a browser window
+/// that reached no untrusted domain, from a domain never reached, opened within minutes.
+/// Near miss 0: an `.html` saved from the untrusted page's domain, then opened; near miss 1: a
+/// `blob:` PDF after the page. Both near misses are downloads after an untrusted page: base
+/// chains.
 pub(super) fn html_smuggling(h: &mut HostSim, t: i64, case: Case) -> Option<Injected> {
     let n = h.next_n();
     let lure = *h.rng.pick(crate::catalog::LURES);
@@ -73,21 +82,25 @@ pub(super) fn html_smuggling(h: &mut HostSim, t: i64, case: Case) -> Option<Inje
         let ext = *h.rng.pick(&["html", "htm", "svg", "shtml", "xhtml"]);
         let file = format!("{lure}_{n}.{ext}");
         let origin = format!("https://{unseen}/m/{file}");
+        // A browser window of its own: its lineage reaches no untrusted domain at all.
+        let shell = h.shell.clone();
+        let image = h.browser.image;
         let first = h.out.len() as u32;
-        let (path, write) = save(h, t, &file, origin.clone(), None);
+        let window = h.spawn(t, Some(t + 30_000), &shell, image, Some(format!("\"{image}\"")), false);
+        let (path, write) = save(h, &window, t + 500, &file, origin.clone(), None);
         let at = t + 800 + h.rng.range(5_000, 120_000);
         let opened = h.out.len() as u32;
         open(h, at, &path);
         let chain = Built {
-            root: h.root.clone(),
-            root_image: h.path(h.browser.image),
+            root: window,
+            root_image: h.path(image),
             via: ChainVia::UrlOpen,
             url: origin,
             domain: unseen,
             path,
             click_ms: t,
-            egress_ms: t + 800,
-            write_ms: t + 800,
+            egress_ms: t + 1_300,
+            write_ms: t + 1_300,
             lineage_depth: 0,
             anchor: Anchor::File,
             seqs: vec![first, write, opened],
@@ -97,44 +110,48 @@ pub(super) fn html_smuggling(h: &mut HostSim, t: i64, case: Case) -> Option<Inje
     let domain = h.risky(true);
     let (url, click, connect) = page(h, t, &domain, n);
     let save_ms = t + 1_500 + h.rng.range(0, 20_000);
-    match case {
+    let root = h.root.clone();
+    // Near misses are still downloads after an untrusted page: base chains.
+    let (file, origin, rules): (String, String, &[Variant]) = match case {
         Case::NearMiss(0) => {
             let file = format!("{lure}_{n}.html");
-            let (path, _) = save(h, save_ms, &file, format!("https://{domain}/share/{file}"), Some(url));
-            let at = save_ms + h.rng.range(5_000, 60_000);
-            open(h, at, &path);
-            near_miss(h, Variant::HtmlSmuggling, &path, save_ms + 800);
-            None
+            let origin = format!("https://{domain}/share/{file}");
+            (file, origin, &[])
         }
-        Case::NearMiss(_) => {
-            let file = format!("{lure}_{n}.pdf");
-            let (path, _) = save(h, save_ms, &file, format!("blob:https://{domain}/{n:08x}-4e1f-9c3a"), Some(url));
-            near_miss(h, Variant::HtmlSmuggling, &path, save_ms + 800);
-            None
-        }
+        Case::NearMiss(_) => (format!("{lure}_{n}.pdf"), format!("blob:https://{domain}/{n:08x}-4e1f-9c3a"), &[]),
         Case::Positive => {
             let ext = *h.rng.pick(payload_exts(h.os));
-            let file = format!("{lure}_{n}.{ext}");
             let origin = match h.rng.chance(0.5) {
                 true => format!("blob:https://{domain}/{n:08x}-7d2e-4b6a-a1f0"),
                 false => "data:application/octet-stream;base64,UEsDBBQAAAAIAA".to_owned(),
             };
-            let (path, write) = save(h, save_ms, &file, origin, Some(url.clone()));
-            let chain = Built {
-                root: h.root.clone(),
-                root_image: h.path(h.browser.image),
-                via: ChainVia::UrlOpen,
-                url,
-                domain,
-                path,
-                click_ms: t,
-                egress_ms: t + 300,
-                write_ms: save_ms + 800,
-                lineage_depth: 0,
-                anchor: Anchor::File,
-                seqs: vec![click, connect, write],
-            };
-            Some(positive(built(h, chain), Variant::HtmlSmuggling, true, &[Variant::HtmlSmuggling]))
+            (format!("{lure}_{n}.{ext}"), origin, &[Variant::HtmlSmuggling])
         }
+    };
+    let (path, write) = save(h, &root, save_ms, &file, origin, Some(url.clone()));
+    if case == Case::NearMiss(0) {
+        let at = save_ms + h.rng.range(5_000, 60_000);
+        open(h, at, &path);
     }
+    if case != Case::Positive {
+        near_miss(h, Variant::HtmlSmuggling, &path, save_ms + 800);
+    }
+    let chain = Built {
+        root,
+        root_image: h.path(h.browser.image),
+        via: ChainVia::UrlOpen,
+        url,
+        domain,
+        path,
+        click_ms: t,
+        egress_ms: t + 300,
+        write_ms: save_ms + 800,
+        lineage_depth: 0,
+        anchor: Anchor::File,
+        seqs: vec![click, connect, write],
+    };
+    Some(match case {
+        Case::Positive => positive(built(h, chain), Variant::HtmlSmuggling, true, rules),
+        Case::NearMiss(_) => built(h, chain),
+    })
 }

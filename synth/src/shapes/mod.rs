@@ -135,3 +135,6 @@ fn built(h: &HostSim, b: Built) -> Injected {
     };
     Injected { chain, seqs: b.seqs }
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,14 +31,17 @@ const DROP_DIRS: [&str; 3] = [r"~\AppData\Local\Temp", r"~\AppData\Roaming", r"~
 
 /// Positive: an Office app (or Outlook) → LOLBIN with the URL → untrusted egress → payload in
 /// a user folder. Near miss 0: the same from the browser root (a base chain, not this variant);
-/// near miss 1: an Office LOLBIN fetching from an allowlisted domain (no untrusted egress).
+/// near miss 1: a new Office app's LOLBIN fetching from an allowlisted domain (no untrusted
+/// egress in its lineage).
 pub(super) fn office_lolbin(h: &mut HostSim, t: i64, case: Case) -> Option<Injected> {
     let n = h.next_n();
+    // Outlook runs all along: its lineage has reached untrusted domains, so the near miss
+    // without untrusted egress needs an Office app of its own.
     let (root, root_image) = match (case, h.rng.below(4)) {
         (Case::NearMiss(0), _) => (h.root.clone(), h.path(h.browser.image)),
-        (_, 3) => (h.mail.clone(), h.path(h.cat.mail)),
+        (Case::Positive, 3) => (h.mail.clone(), h.path(h.cat.mail)),
         (_, k) => {
-            let image = OFFICE[k as usize];
+            let image = OFFICE[k as usize % OFFICE.len()];
             let doc = h.path(&format!(r"~\Documents\Order_{n}.docm"));
             let shell = h.shell.clone();
             let office = h.spawn(t, Some(t + 300_000), &shell, image, Some(format!("\"{image}\" \"{doc}\"")), false);
