@@ -24,6 +24,11 @@
 //!   afterwards; on macOS some never get the quarantine flag. Evasions ([`Evasions`]): deep
 //!   lineage, renamed partials, late and out-of-order arrival (bounded by
 //!   [`Evasions::max_lateness_ms`]), pid reuse, IP-only egress.
+//! * **Variants** ([`Params::variants`], [`Variant`]): the shapes of the experimental rules
+//!   (Office → LOLBIN, terminal download cradles, Mark-of-the-Web or quarantine removed then
+//!   run, a process from inside a downloaded container, HTML smuggling), each with its near
+//!   misses ([`DecoyKind::NearMiss`]). Every chain's label names the rules that must alert on
+//!   it ([`Chain::rules`]).
 //! * **Writers**: native NDJSON ([`Stream::write_ndjson`]), flattened Sysmon JSON of the Windows
 //!   events ([`write::sysmon`]), ECS NDJSON of every host ([`write::ecs`]), and the labels
 //!   ([`Stream::labels`], `labels.json`).

@@ -373,4 +373,32 @@ mod tests {
         assert_eq!(s.unmeasured.get("not-built"), Some(&1));
         assert_eq!(s.total.chains, 4, "the unmeasured rule's chain is in no row");
     }
+
+    /// A process-anchored chain (no file) is found by an alert naming its image on its host
+    /// within 2 s of its start; the same image at another time is its near miss.
+    #[test]
+    fn a_process_anchor_matches_by_image_and_time() {
+        let start = DateTime::from_timestamp(1_717_401_600, 0).unwrap();
+        let mut cradle = chain("c1", "AN0179", "/usr/bin/bash");
+        (cradle.rules, cradle.anchor, cradle.write_time) = (vec!["cradle".into()], Some("process".into()), Some(start));
+        let labels = Labels {
+            hosts: vec![Host { name: "h1".into() }],
+            chains: vec![cradle],
+            decoys: vec![Decoy {
+                host: "h1".into(),
+                path: "/usr/bin/bash".into(),
+                category: "near_miss".into(),
+                near_miss_of: Some("cradle".into()),
+            }],
+        };
+        let at = |ms: i64| Fired {
+            rule: "cradle".into(),
+            time: start + chrono::Duration::milliseconds(ms),
+            ..fired("x", "/usr/bin/bash")
+        };
+        let s = scored(&["cradle"], &labels, &[at(1_500), at(60_000)]);
+        let row = &s.by_rule["cradle"];
+        assert_eq!((row.chains_found, row.true_alerts, row.false_alerts), (1, 1, 1));
+        assert_eq!(s.false_alerts[0].category, "near_miss");
+    }
 }

@@ -9,6 +9,8 @@
 mod containers;
 mod cradle;
 mod html;
+#[cfg(test)]
+mod tests;
 mod windows;
 
 use clickchain_adapters::Os;
@@ -135,6 +137,3 @@ fn built(h: &HostSim, b: Built) -> Injected {
     };
     Injected { chain, seqs: b.seqs }
 }
-
-#[cfg(test)]
-mod tests;
