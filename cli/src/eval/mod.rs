@@ -84,7 +84,7 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     for (rule, chains) in labels.rule_counts().into_iter().filter(|(r, _)| !known(r)) {
         eprintln!("warning: labels name rule `{rule}` ({chains} chains), which this build does not have: not measured");
     }
-    let truth = score::Truth { labels: &labels, expected: &expected, forms: &forms };
+    let truth = score::Truth::new(&labels, &expected, &forms);
     let mut scores = Vec::new();
     for rules in sets {
         let config = with_rules(&config, &rules)?;

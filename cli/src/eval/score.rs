@@ -131,14 +131,20 @@ enum Verdict<'a> {
 /// What the alerts of a set are scored against: the labelled chains expected in the input's
 /// forms, and whether their labels name rules.
 pub struct Truth<'a> {
-    pub labels: &'a Labels,
-    pub expected: &'a [&'a LabelChain],
-    pub forms: &'a [&'a str],
+    labels: &'a Labels,
+    expected: &'a [&'a LabelChain],
+    forms: &'a [&'a str],
+    /// The labels name rules ([`Labels::name_rules`]).
+    named: bool,
 }
 
 impl<'a> Truth<'a> {
+    pub fn new(labels: &'a Labels, expected: &'a [&'a LabelChain], forms: &'a [&'a str]) -> Truth<'a> {
+        Truth { labels, expected, forms, named: labels.name_rules() }
+    }
+
     fn measured(&self, rule: &str, c: &LabelChain) -> bool {
-        !self.labels.name_rules() || c.lists(rule, self.forms)
+        !self.named || c.lists(rule, self.forms)
     }
 
     /// The chain an alert names: same host and path, and for a process-anchored chain an alert
@@ -202,7 +208,7 @@ pub fn score(rules: Vec<String>, truth: &Truth<'_>, fired: &[Fired], known: impl
     let misses = measured
         .iter()
         .filter_map(|c| {
-            let missed: Vec<String> = match truth.labels.name_rules() {
+            let missed: Vec<String> = match truth.named {
                 true => by_rule
                     .iter()
                     .filter(|(r, row)| c.lists(r, truth.forms) && !row.found.contains(&c.id))
@@ -210,7 +216,7 @@ pub fn score(rules: Vec<String>, truth: &Truth<'_>, fired: &[Fired], known: impl
                     .collect(),
                 false => Vec::new(),
             };
-            let missed_any = if truth.labels.name_rules() { !missed.is_empty() } else { !total.found.contains(&c.id) };
+            let missed_any = if truth.named { !missed.is_empty() } else { !total.found.contains(&c.id) };
             missed_any.then(|| Miss {
                 id: c.id.clone(),
                 analytic: c.analytic.clone(),
@@ -225,7 +231,7 @@ pub fn score(rules: Vec<String>, truth: &Truth<'_>, fired: &[Fired], known: impl
         truth.labels.rule_counts().into_iter().filter(|(r, _)| !known(r)).map(|(r, n)| (r.to_owned(), n)).collect();
     SetScore {
         rules,
-        recall_over: if truth.labels.name_rules() { "labelled" } else { "all" },
+        recall_over: if truth.named { "labelled" } else { "all" },
         total,
         by_rule,
         by_analytic,
@@ -292,7 +298,7 @@ mod tests {
 
     fn scored(rules: &[&str], labels: &Labels, alerts: &[Fired]) -> SetScore {
         let expected = labels.expected(&[]);
-        let truth = Truth { labels, expected: &expected, forms: &["native"] };
+        let truth = Truth::new(labels, &expected, &["native"]);
         score(rules.iter().map(|r| r.to_string()).collect(), &truth, alerts, |r| r != "not-built")
     }
 
