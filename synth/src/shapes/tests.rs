@@ -187,3 +187,22 @@ fn html_smuggling_payloads_come_from_blob_or_data_or_are_opened_html() {
         }
     }
 }
+
+/// `variant_chains` positives and as many near misses per variant on each host it applies to;
+/// only the selected variants are injected.
+#[test]
+fn variant_chains_per_host_and_only_the_selected_variants() {
+    let p = Params {
+        variants: vec![Variant::OfficeLolbin, Variant::TerminalCradle],
+        variant_chains: 3,
+        ..with_variants(17)
+    };
+    let s = generate(&p);
+    for v in [Variant::OfficeLolbin, Variant::TerminalCradle] {
+        let hosts = s.hosts.iter().filter(|(_, os)| v.applies_to(*os)).count();
+        assert_eq!(positives(&s, v).len(), 3 * hosts, "{v}");
+        assert_eq!(s.decoys.iter().filter(|d| d.kind == DecoyKind::NearMiss(v)).count(), 3 * hosts, "{v}");
+    }
+    assert!(s.chains.iter().all(|c| matches!(c.variant, None | Some(Variant::OfficeLolbin | Variant::TerminalCradle))));
+    assert!(s.decoys.iter().all(|d| !matches!(d.kind, DecoyKind::NearMiss(Variant::ContainerRun))));
+}
