@@ -13,6 +13,7 @@ mod paired;
 mod phases;
 mod report;
 mod results;
+mod rules_cost;
 mod windows;
 
 use std::fs::{self, File};
@@ -56,6 +57,8 @@ enum Cmd {
     Fleet(fleet::FleetArgs),
     /// Every measurement in one run: the main table, the sweeps, bench/RESULTS.md and its plots.
     Results(results::ResultsArgs),
+    /// The cost of every registered rule against the default set on one stream (interleaved).
+    Rules(rules_cost::RulesCostArgs),
     /// One part of `windows` on a file (evtx-floor, json-floor, reader, scan, scan-default,
     /// scan-p1, scan-p2, scan-j2), for profilers.
     #[command(hide = true)]
@@ -262,6 +265,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Engine(a) => bench(a),
         Cmd::Results(a) => results::run(a),
+        Cmd::Rules(a) => rules_cost::run(a),
         Cmd::Flood(a) => floods::run(&a),
         Cmd::FloodOne(a) => floods::one(&a),
         Cmd::Agent(a) => agent_cmd::run(&a),

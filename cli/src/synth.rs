@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use clickchain_synth::write::{self, Format};
-use clickchain_synth::{generate, Evasion, Evasions, Mix, Params};
+use clickchain_synth::{generate, Evasion, Evasions, Mix, Params, Variant};
 
 #[derive(Args)]
 pub struct SynthArgs {
@@ -53,6 +53,14 @@ pub struct SynthArgs {
     /// late_downloads_per_hour) and follow_on (probability).
     #[arg(long, value_name = "KEY=VALUE,...")]
     mix: Option<String>,
+    /// Rule variants to inject beside the base chains, with their near misses: `all` or ids
+    /// (office-lolbin, terminal-cradle, motw-removed-run, container-run, html-smuggling,
+    /// macos-quarantine-stripped). Each label names the rules that must alert on its chain.
+    #[arg(long, value_name = "ID,ID|all", value_parser = Variant::parse_list)]
+    variants: Option<std::vec::Vec<Variant>>,
+    /// Positives (and as many near misses) per variant on each host whose OS it applies to.
+    #[arg(long, default_value_t = 2, requires = "variants")]
+    variant_chains: usize,
 }
 
 fn mix(spec: &str) -> Result<Mix, String> {
@@ -104,6 +112,8 @@ pub fn run(a: SynthArgs) -> ExitCode {
         depth: a.depth.into(),
         chains_per_million: a.chains_per_million,
         evasions,
+        variants: a.variants.unwrap_or_default(),
+        variant_chains: a.variant_chains,
         ..Params::default()
     };
     let total = params.total_events();

@@ -8,6 +8,7 @@ use clickchain_adapters::{AttrChange, EventKind, FileOp, Origin, Os, ProcKey};
 use crate::catalog::{BAD_TLDS, LURES, WORDS};
 use crate::host::{ip_of, HostSim};
 use crate::rng::Rng;
+use crate::variant::{Anchor, BASE_RULE};
 use crate::{Chain, ChainVia, Decoy, DecoyKind, Evasion, Evasions, Params};
 
 /// A risky registrable domain: a suspicious TLD (`invoice-portal42.top`), or a DGA-like label
@@ -85,16 +86,26 @@ fn renamed_partial(h: &mut HostSim) -> String {
 /// the payload is executed afterwards; on macOS one chain in five never gets the quarantine
 /// flag. The evasions of [`Params::evasions`] are drawn per chain.
 pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
-    let evasions = draw_evasions(h, &p.evasions);
+    inject_with(h, t, p, None)
+}
+
+/// A base chain as [`inject`] makes it, or, with `ext`, the chained download a variant builds
+/// on: that payload extension, no evasion, the quarantine flag set on macOS, no follow-on.
+pub(crate) fn inject_with(h: &mut HostSim, t: i64, p: &Params, ext: Option<&str>) -> Injected {
+    let forced = ext.is_some();
+    let evasions = match ext {
+        None => draw_evasions(h, &p.evasions),
+        Some(_) => Vec::new(),
+    };
     let has = |e: Evasion| evasions.contains(&e);
     let n = h.next_n();
-    let domain = if has(Evasion::IpOnly) {
-        ip_of(&format!("ip-only {} {n}", h.name)).to_string()
-    } else {
-        risky_name(&mut h.rng, true)
-    };
+    let domain =
+        if has(Evasion::IpOnly) { ip_of(&format!("ip-only {} {n}", h.name)).to_string() } else { h.risky(true) };
     let lure = h.rng.pick(LURES);
-    let ext = h.rng.pick(h.cat.payload_ext);
+    let ext = match ext {
+        Some(ext) => ext,
+        None => h.rng.pick(h.cat.payload_ext),
+    };
     let file = format!("{lure}_{n}.{ext}");
     let url = match has(Evasion::IpOnly) {
         true => format!("http://{domain}/view?id={n}"),
@@ -141,7 +152,8 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
             let net = h.spawn(t + 500, Some(life), &proc, b.child, Some(b.net_cmd.to_owned()), false);
             (mail, h.cat.mail, proc, net, depth, Some(life))
         }
-        ChainVia::UrlOpen => {
+        // The base chain never clicks by command line; it is a URL open there too.
+        ChainVia::UrlOpen | ChainVia::CommandLine => {
             let root = h.root.clone();
             seqs.push(h.emit(t + 200, EventKind::UrlOpen { proc: root.clone(), url: url.clone() }));
             (root.clone(), b.image, root, h.net.clone(), 0, None)
@@ -198,7 +210,7 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
         referrer: with_url.then(|| url.clone()),
         ..Origin::default()
     };
-    let quarantined = h.os == Os::Macos && h.rng.chance(0.8);
+    let quarantined = h.os == Os::Macos && (forced || h.rng.chance(0.8));
     let mut attr_seq = None;
     match h.os {
         Os::Windows => origin.zone = Some(3),
@@ -225,7 +237,10 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
     if let (Some(pid), Some(life)) = (reused.and(proc.pid()), life) {
         pid_reuse_decoy(h, life, pid);
     }
-    let executed = h.rng.chance(p.mix.follow_on);
+    if crate::shapes::is_container(&final_path) {
+        h.last_container_ms = Some(write_ms);
+    }
+    let executed = !forced && h.rng.chance(p.mix.follow_on);
     if executed {
         let at = write_ms + h.rng.range(20_000, 120_000);
         execute(h, at, &final_path);
@@ -248,6 +263,9 @@ pub(crate) fn inject(h: &mut HostSim, t: i64, p: &Params) -> Injected {
         lineage_depth: depth,
         evasions,
         events: Vec::new(),
+        variant: None,
+        anchor: Anchor::File,
+        rules: vec![BASE_RULE],
     };
     Injected { chain, seqs }
 }

@@ -147,7 +147,7 @@ impl HostSim {
 
     /// A visit to a risky (suspicious-TLD or DGA-like) site that downloads nothing.
     pub fn risky_visit(&mut self, t: i64) {
-        let name = crate::chain::risky_name(&mut self.rng, false);
+        let name = self.risky(false);
         let (root, net) = (self.root.clone(), self.net.clone());
         let ip = self.dns(t, Some(root.clone()), &name);
         self.connect(t + 150, &net, ip, None);

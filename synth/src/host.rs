@@ -4,7 +4,7 @@
 //! Every episode emits all events of the processes it starts, including their ends, so that a
 //! process is never referred to after it ended (pid reuse stays coherent).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -86,6 +86,10 @@ pub(crate) struct HostSim {
     pub net: ProcKey,
     pub mail: ProcKey,
     counter: u64,
+    /// The risky registrable domains drawn on this host (what a default policy finds untrusted).
+    pub risky: HashSet<String>,
+    /// Event time of the latest chained archive or disk-image download on this host.
+    pub last_container_ms: Option<i64>,
 }
 
 /// A stable public-looking IPv4 address for a name (never in a private or reserved range).
@@ -133,6 +137,8 @@ impl HostSim {
             net: NO_PROC,
             mail: NO_PROC,
             counter: 0,
+            risky: HashSet::new(),
+            last_container_ms: None,
         }
     }
 
@@ -150,6 +156,13 @@ impl HostSim {
     pub fn delay(&mut self, seq: u32, ms: i64) {
         let t = &mut self.out[seq as usize];
         t.arrive = t.event.time.timestamp_millis() + ms;
+    }
+
+    /// A risky registrable domain ([`crate::chain::risky_name`]), remembered as untrusted.
+    pub fn risky(&mut self, malicious: bool) -> String {
+        let name = crate::chain::risky_name(&mut self.rng, malicious);
+        self.risky.insert(name.clone());
+        name
     }
 
     /// A fresh number for file names and ids.

@@ -24,6 +24,11 @@
 //!   afterwards; on macOS some never get the quarantine flag. Evasions ([`Evasions`]): deep
 //!   lineage, renamed partials, late and out-of-order arrival (bounded by
 //!   [`Evasions::max_lateness_ms`]), pid reuse, IP-only egress.
+//! * **Variants** ([`Params::variants`], [`Variant`]): the shapes of the experimental rules
+//!   (Office → LOLBIN, terminal download cradles, Mark-of-the-Web or quarantine removed then
+//!   run, a process from inside a downloaded container, HTML smuggling), each with its near
+//!   misses ([`DecoyKind::NearMiss`]). Every chain's label names the rules that must alert on
+//!   it ([`Chain::rules`]).
 //! * **Writers**: native NDJSON ([`Stream::write_ndjson`]), flattened Sysmon JSON of the Windows
 //!   events ([`write::sysmon`]), ECS NDJSON of every host ([`write::ecs`]), and the labels
 //!   ([`Stream::labels`], `labels.json`).
@@ -55,12 +60,15 @@
 mod catalog;
 mod chain;
 mod episodes;
+mod expected;
 mod host;
 mod params;
 pub mod rng;
+mod shapes;
 #[cfg(test)]
 mod tests;
 mod truth;
+pub mod variant;
 pub mod write;
 
 use std::io::{self, Write};
@@ -70,6 +78,7 @@ use clickchain_adapters::{native, Event, Os, Position};
 
 pub use params::{Evasion, Evasions, Mix, Params};
 pub use truth::{analytic, Chain, ChainVia, Decoy, DecoyKind};
+pub use variant::{Anchor, Variant};
 
 use host::HostSim;
 use rng::Rng;
@@ -163,7 +172,8 @@ pub fn generate(p: &Params) -> Stream {
         // Room for the chains and some background between them.
         let n_chains = n_chains.min(budget.saturating_sub(4 * max_episode(p)) / (2 * max_episode(p)));
         let mut h = HostSim::new(i as u32, os, rng, p);
-        let injected = run_host(&mut h, p, budget, n_chains);
+        let mut injected = run_host(&mut h, p, budget, n_chains);
+        expected::add_rules(&h, &mut injected);
         per_host_seqs.push(injected.iter().map(|c| c.seqs.clone()).collect::<Vec<_>>());
         chains.extend(injected.into_iter().map(|c| c.chain));
         hosts.push((h.name.clone(), os));
@@ -192,6 +202,31 @@ pub fn generate(p: &Params) -> Stream {
         }
     }
     Stream { events, chains, decoys, hosts }
+}
+
+/// The variant episodes of a host and where they start (events emitted before), latest
+/// first, as many as the budget leaves room for beside `n_chains` chains. No draw at all
+/// without variants, so that the stream is the one generated before variants existed.
+fn variant_positions(h: &mut HostSim, p: &Params, budget: usize, n_chains: usize) -> Vec<(usize, shapes::Planned)> {
+    let mut planned = shapes::plan(p, h.os);
+    if planned.is_empty() {
+        return Vec::new();
+    }
+    let max_ep = max_episode(p);
+    let room = (budget.saturating_sub(4 * max_ep) / (2 * max_ep)).saturating_sub(n_chains);
+    planned.truncate(room);
+    let mut out: Vec<(usize, shapes::Planned)> = planned
+        .into_iter()
+        .map(|v| {
+            let pos = match v.first {
+                true => h.rng.range(16, 48) as usize,
+                false => h.rng.range(64, (budget - 2 * max_ep) as i64) as usize,
+            };
+            (pos, v)
+        })
+        .collect();
+    out.sort_by_key(|&(pos, _)| std::cmp::Reverse(pos));
+    out
 }
 
 /// Fills one host's budget: setup, then chains at their positions, rare episodes when due,
@@ -225,6 +260,7 @@ fn run_host(h: &mut HostSim, p: &Params, budget: usize, n_chains: usize) -> Vec<
     let mut due: Vec<i64> = rare.iter().map(|&r| clock + gap(&mut h.rng, r)).collect();
     let weights = [m.browse, m.system, m.mail];
     let mut injected = Vec::new();
+    let mut variants = variant_positions(h, p, budget, n_chains);
     while h.out.len() < budget {
         let before = h.out.len();
         let remaining = budget - before;
@@ -234,6 +270,9 @@ fn run_host(h: &mut HostSim, p: &Params, budget: usize, n_chains: usize) -> Vec<
         } else if positions.last().is_some_and(|&pos| pos <= before) {
             positions.pop();
             injected.push(chain::inject(h, clock, p));
+        } else if variants.last().is_some_and(|&(pos, _)| pos <= before) {
+            let planned = variants.pop().expect("checked").1;
+            injected.extend(shapes::inject(h, clock, p, planned));
         } else if let Some(k) = (0..due.len()).filter(|&k| due[k] <= clock).min_by_key(|&k| due[k]) {
             match k {
                 0 => h.cdn_download(clock),

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::variant::Variant;
+
 /// What to generate. The same `Params` always give the same stream.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -36,6 +38,12 @@ pub struct Params {
     pub mix: Mix,
     /// How often each evasion is applied to an injected chain.
     pub evasions: Evasions,
+    /// Rule variants to inject beside the base chains (none: the stream is exactly the one
+    /// generated before variants existed).
+    pub variants: Vec<Variant>,
+    /// Per selected variant and per host whose OS it applies to: this many positives and this
+    /// many near misses (fewer when the host's budget has no room).
+    pub variant_chains: usize,
 }
 
 impl Default for Params {
@@ -52,6 +60,8 @@ impl Default for Params {
             start: DateTime::from_timestamp(1_717_401_600, 0).expect("valid"), // 2024-06-03T08:00:00Z
             mix: Mix::default(),
             evasions: Evasions::default(),
+            variants: Vec::new(),
+            variant_chains: 2,
         }
     }
 }

@@ -301,3 +301,29 @@ fn ndjson_round_trips() {
         assert_eq!((&a.time, &a.host, a.os, &a.kind), (&b.time, &b.host, b.os, &b.kind));
     }
 }
+
+/// FNV-1a of bytes, for golden digests of whole streams.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The native, Sysmon and ECS bytes of a stream without variants are those of the generator
+/// before variants existed (digests taken then).
+#[test]
+fn no_variants_stream_bytes_unchanged() {
+    let mut digests = Vec::new();
+    for p in [small(3), evasive(11)] {
+        let s = generate(&p);
+        let (mut n, mut y, mut e) = (Vec::new(), Vec::new(), Vec::new());
+        s.write_ndjson(&mut n).unwrap();
+        write::sysmon(&s, &mut y).unwrap();
+        write::ecs(&s, &mut e).unwrap();
+        digests.push([fnv(&n), fnv(&y), fnv(&e)]);
+    }
+    assert_eq!(digests, GOLDEN);
+}
+
+const GOLDEN: [[u64; 3]; 2] = [
+    [0x85a6_5945_4924_d1f0, 0x2d07_5ffc_fb1e_6c73, 0xe0c1_ac4d_7239_4f04],
+    [0xba39_b4f4_4acf_4c93, 0x3b0c_800f_2779_5112, 0xdbf0_eb9e_e1aa_7edb],
+];

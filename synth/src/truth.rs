@@ -5,6 +5,7 @@ use clickchain_adapters::{Os, ProcKey};
 use serde_json::{json, Value};
 
 use crate::params::Evasion;
+use crate::variant::{Anchor, Variant};
 use crate::Stream;
 
 /// How an injected chain's link was clicked.
@@ -15,6 +16,8 @@ pub enum ChainVia {
     MailLink,
     /// A URL-open record on the running browser. The link root is the browser.
     UrlOpen,
+    /// A URL on the command line of a process the link root started (an Office app's LOLBIN).
+    CommandLine,
 }
 
 impl ChainVia {
@@ -23,6 +26,7 @@ impl ChainVia {
         match self {
             ChainVia::MailLink => "mail_link",
             ChainVia::UrlOpen => "url_open",
+            ChainVia::CommandLine => "command_line",
         }
     }
 }
@@ -72,8 +76,16 @@ pub struct Chain {
     /// The evasions applied, in the order of [`Evasion::ALL`].
     pub evasions: Vec<Evasion>,
     /// Indices into [`Stream::events`] of the click, DNS answer (none for
-    /// [`Evasion::IpOnly`]), first connect, partial write and rename, in causal order.
+    /// [`Evasion::IpOnly`]), first connect, partial write and rename, in causal order (for a
+    /// variant, the events of its shape).
     pub events: Vec<usize>,
+    /// The variant shape injected, if any (`None`: a base chain, or a variant's near miss that
+    /// is still a base chain).
+    pub variant: Option<Variant>,
+    /// What `final_path` names: the file written, or the anchor process's image.
+    pub anchor: Anchor,
+    /// The rules that must alert on it in native form, sorted ([`Chain::rules_in`] per form).
+    pub rules: Vec<&'static str>,
 }
 
 impl Chain {
@@ -95,7 +107,17 @@ impl Chain {
     /// Whether the click is observed (not inferred) in `form`: URL-open records exist only in
     /// the native form.
     pub fn click_observed_in(&self, form: &str) -> bool {
-        self.via == ChainVia::MailLink || form == "native"
+        self.via != ChainVia::UrlOpen || form == "native"
+    }
+
+    /// The rules that must alert on it from a stream written in `form`: none where the chain is
+    /// not expected; ECS carries no attribute change, so no `motw-removed-run` there.
+    pub fn rules_in(&self, form: &str) -> Vec<&'static str> {
+        if !self.expected_in(form) {
+            return Vec::new();
+        }
+        let lost = |r: &&str| form == "ecs" && *r == Variant::MotwRemovedRun.as_str();
+        self.rules.iter().copied().filter(|r| !lost(r)).collect()
     }
 }
 
@@ -108,6 +130,9 @@ pub enum DecoyKind {
     DownloadAfterRiskyVisit,
     /// A write into Downloads by an unrelated process that reuses the pid of a chain's browser.
     PidReuse,
+    /// A benign look-alike of a variant's shape, which that variant's rule must not alert on
+    /// (it may still be a base chain, labelled as such).
+    NearMiss(Variant),
 }
 
 impl DecoyKind {
@@ -117,6 +142,7 @@ impl DecoyKind {
             DecoyKind::CdnDownload => "cdn_download",
             DecoyKind::DownloadAfterRiskyVisit => "download_after_risky_visit",
             DecoyKind::PidReuse => "pid_reuse",
+            DecoyKind::NearMiss(_) => "near_miss",
         }
     }
 }
@@ -177,13 +203,24 @@ impl Stream {
                     "expected_in": forms,
                     "click_observed_in": observed,
                     "records": c.events.iter().map(|&i| i + 1).collect::<Vec<_>>(),
+                    "variant": c.variant.map(Variant::as_str),
+                    "anchor": c.anchor.as_str(),
+                    "rules": c.rules,
+                    "rules_in": forms.iter().map(|&f| (f.to_owned(), json!(c.rules_in(f)))).collect::<serde_json::Map<_, _>>(),
                 })
             })
             .collect();
         let decoys: Vec<Value> = self
             .decoys
             .iter()
-            .map(|d| json!({"host": d.host, "path": d.path, "category": d.kind.as_str(), "time": time(d.time_ms)}))
+            .map(|d| {
+                let mut v =
+                    json!({"host": d.host, "path": d.path, "category": d.kind.as_str(), "time": time(d.time_ms)});
+                if let DecoyKind::NearMiss(variant) = d.kind {
+                    v["near_miss_of"] = json!(variant.as_str());
+                }
+                v
+            })
             .collect();
         let hosts: Vec<Value> = self.hosts.iter().map(|(h, os)| json!({"name": h, "os": os.as_str()})).collect();
         json!({"events": self.events.len(), "hosts": hosts, "chains": chains, "decoys": decoys})

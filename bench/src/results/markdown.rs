@@ -287,6 +287,7 @@ pub fn render(r: &Results) -> String {
     let _ = writeln!(o, "\n![events/s against the event rate](results-rate.svg)");
     sweep(&mut o, "Host count (same event count)", "hosts", &r.hosts, &|x| format!("{x:.0}"));
     sweep(&mut o, "Stream length", "events", &r.lengths, &|x| thousands(x as u64));
+    o.push_str(&r.rules_cost);
     if let Some(agent) = &r.agent {
         let _ = writeln!(
             o,

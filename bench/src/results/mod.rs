@@ -94,6 +94,8 @@ pub struct Results {
     pub rates: Vec<Point>,
     pub hosts: Vec<Point>,
     pub lengths: Vec<Point>,
+    /// The cost of every registered rule against the default set (markdown).
+    pub rules_cost: String,
     /// The agent's live figures (markdown), unless left out.
     pub agent: Option<String>,
     pub secs: f64,
@@ -150,7 +152,7 @@ pub fn phase(name: &str, file: &Path, alerts: &Path, extra: &[&str]) -> anyhow::
 }
 
 /// The faster of the best run so far and another (this VM's timings vary from run to run).
-fn faster(best: Option<Measured>, m: Measured) -> Option<Measured> {
+pub(crate) fn faster(best: Option<Measured>, m: Measured) -> Option<Measured> {
     match best {
         Some(b) if b.rate() >= m.rate() => Some(b),
         _ => Some(m),
@@ -390,6 +392,11 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         });
     }
 
+    eprintln!("every registered rule against the default set ...");
+    let cost = crate::rules_cost::measure(&main.native, &dir, 2 * args.runs.max(1))?;
+    let stream = format!("The main stream ({} events on {} hosts, seed {})", args.events, args.hosts, args.seed);
+    let rules_cost = crate::rules_cost::render(&cost, &stream);
+
     let mut windows = Vec::new();
     for minutes in [1u32, 15, 60] {
         eprintln!("window {minutes} min ...");
@@ -426,6 +433,7 @@ pub fn run(args: ResultsArgs) -> anyhow::Result<()> {
         rates,
         hosts,
         lengths,
+        rules_cost,
         agent,
         secs: started.elapsed().as_secs_f64(),
         args: args.clone(),

@@ -80,12 +80,17 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         Some(spec) => parse_compare(spec)?,
         None => vec![args.rules.clone()],
     };
+    let known = |id: &str| clickchain::logic::rules::rule(id).is_some();
+    for (rule, chains) in labels.rule_counts().into_iter().filter(|(r, _)| !known(r)) {
+        eprintln!("warning: labels name rule `{rule}` ({chains} chains), which this build does not have: not measured");
+    }
+    let truth = score::Truth::new(&labels, &expected, &forms);
     let mut scores = Vec::new();
     for rules in sets {
         let config = with_rules(&config, &rules)?;
         let (fired, hosts) = run_set(&config, &files, format)?;
         check_hosts(&labels, &hosts)?;
-        scores.push(score::score(rule_names(&config), &labels, &expected, &fired));
+        scores.push(score::score(rule_names(&config), &truth, &fired, known));
     }
     let comparison = (scores.len() == 2).then(|| score::compare(&scores[0], &scores[1]));
     if args.json {
@@ -182,6 +187,7 @@ fn fired_of(record: Record) -> Option<Fired> {
         analytic: alert.analytic.as_str().to_owned(),
         host: alert.host.clone(),
         path: alert.write.path.clone(),
+        time: alert.write.time,
         domain: alert.egress.as_ref().and_then(|e| e.registrable_domain.clone().or_else(|| e.domain.clone())),
     })
 }

@@ -21,9 +21,31 @@ pub fn render(scores: &[SetScore], comparison: Option<&Comparison>) -> String {
             row_line(&mut out, &name, row);
         }
         row_line(&mut out, "all", &s.total);
+        let _ = writeln!(out, "{}", recall_over(s.recall_over));
+        let others: Vec<String> = s
+            .by_rule
+            .iter()
+            .filter(|(_, r)| r.other_chains > 0)
+            .map(|(n, r)| format!("{n} {}", r.other_chains))
+            .collect();
+        if !others.is_empty() {
+            let _ = writeln!(
+                out,
+                "alerts on chains labelled for other rules only (neither true nor false): {}",
+                others.join(", ")
+            );
+        }
+        if !s.unmeasured.is_empty() {
+            let rules: Vec<String> = s.unmeasured.iter().map(|(r, n)| format!("{r} ({n} chains)")).collect();
+            let _ = writeln!(out, "not measured (rules this build does not have): {}", rules.join(", "));
+        }
         let _ = writeln!(out, "misses: {}", s.misses.len());
         for m in s.misses.iter().take(LISTED) {
-            let _ = writeln!(out, "  {} {} {} {} <- {}", m.id, m.analytic, m.host, m.path, m.domain);
+            let rules = match m.rules.is_empty() {
+                true => String::new(),
+                false => format!(" (missed by {})", m.rules.join(", ")),
+            };
+            let _ = writeln!(out, "  {} {} {} {} <- {}{rules}", m.id, m.analytic, m.host, m.path, m.domain);
         }
         more(&mut out, s.misses.len());
         let _ = writeln!(out, "false alerts: {}", s.false_alerts.len());
@@ -47,6 +69,13 @@ pub fn render(scores: &[SetScore], comparison: Option<&Comparison>) -> String {
         }
     }
     out
+}
+
+fn recall_over(over: &str) -> &'static str {
+    match over {
+        "labelled" => "recall per rule: over the chains whose label lists the rule; false: alerts on no labelled chain or on the rule's near misses",
+        _ => "recall per rule: over every chain (the labels name no rules); false: alerts on no labelled chain",
+    }
 }
 
 fn row_line(out: &mut String, name: &str, r: &Row) {

@@ -124,12 +124,21 @@ pub fn to_dir(stream: &Stream, dir: &Path, formats: &[Format]) -> io::Result<Vec
         per.push(format!("{a} {}", stream.chains.iter().filter(|c| c.analytic() == a).count()));
     }
     let evasive = stream.chains.iter().filter(|c| !c.evasions.is_empty()).count();
-    let summary = format!(
+    let mut summary = format!(
         "{} chains ({}; {evasive} with evasions), {} decoys",
         stream.chains.len(),
         per.join(", "),
         stream.decoys.len()
     );
+    let mut rules: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for r in stream.chains.iter().flat_map(|c| &c.rules) {
+        *rules.entry(r).or_default() += 1;
+    }
+    let near_misses = stream.decoys.iter().filter(|d| matches!(d.kind, crate::DecoyKind::NearMiss(_))).count();
+    if near_misses > 0 {
+        let per_rule: Vec<String> = rules.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        summary.push_str(&format!("; chains per rule: {}; {near_misses} near misses", per_rule.join(", ")));
+    }
     out.push(FileWritten { path, summary });
     Ok(out)
 }
