@@ -33,10 +33,11 @@ pub(crate) fn write_ignored(host: &str, path: &str, why: &'static str) {
     tracing::debug!(target: "clickchain::decision", host, path, "write ignored: {why}");
 }
 
-/// A download-like write evaluated without forming a chain, and why.
-pub(crate) fn chain_not_formed(host: &str, path: &str, why: &str) {
+/// A download-like write evaluated without forming an alert of `rule`: the `step` of the rule's
+/// chain that broke (a fact kind of the rule, `window`, `strength`, `order` or `dedup`) and why.
+pub(crate) fn chain_not_formed(host: &str, path: &str, rule: &str, step: &str, why: &str) {
     // `why` may quote a domain from the logs: a field, escaped, not the message.
-    tracing::debug!(target: "clickchain::decision", host, path, why, "no chain for write");
+    tracing::debug!(target: "clickchain::decision", host, path, rule, step, why, "no chain for write");
 }
 
 /// Whether decision events are wanted (to skip working out a reason nobody reads).

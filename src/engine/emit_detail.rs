@@ -6,7 +6,7 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 
 use super::emit::{image_label, ms};
-use crate::alert::{Alert, EvidenceRole, ProcessInfo, Reason, RoleEvidence};
+use crate::alert::{secs, Alert, EvidenceRole, ProcessInfo, Reason, RoleEvidence, StrengthBasis};
 use crate::domain::lexical::LabelStats;
 use crate::host::proctable::Slot;
 use crate::host::{ClickEntry, Dest, EgressEntry, Host, PendingWrite};
@@ -187,31 +187,57 @@ pub(crate) fn untrusted_reasons(dest: &Dest, threshold: u8) -> Vec<String> {
 }
 
 /// What set the link's strength (`docs/design.md` "Strength").
-fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
-    let w = parts.write;
-    let gap = w.time - e.time;
-    let limit = profile.params.download_gap;
-    let origin = w.origin.as_ref().and_then(|o| o.url.as_deref().or(o.referrer.as_deref())).unwrap_or("");
-    match (parts.strength, &w.origin_key) {
-        (Some(Strength::Strong), Some(key)) if **key == *e.dest.key => {
-            format!("strong: the file's origin `{origin}` is on the egress's domain `{key}`")
-        }
-        (Some(Strength::Weak), Some(key)) if w.origin_trusted => {
-            format!("weak: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
-        }
-        (Some(s), _) if gap <= limit => {
-            format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
-        }
-        (Some(s), _) => {
-            format!("{s}: the egress came {} before the write, beyond download_gap {}", secs(gap), secs(limit))
-        }
-        (None, _) => "no chain strength: a quarantine finding alone".to_owned(),
+pub(super) fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
+    match parts.strength {
+        Some(s) => strength_words(profile, parts.write, e, s, strength_basis(profile, parts.write, e)),
+        None => "no chain strength: a quarantine finding alone".to_owned(),
     }
 }
 
-/// Milliseconds as seconds for people (`8.3 s`).
-fn secs(ms: i64) -> String {
-    format!("{} s", ms as f64 / 1000.0)
+/// What sets the strength of the link from egress `e` to write `w`, as
+/// `clickchain_logic::link_strength` decides it.
+pub(super) fn strength_basis(profile: &Profile, w: &PendingWrite, e: &EgressEntry) -> StrengthBasis {
+    match &w.origin_key {
+        Some(key) if **key == *e.dest.key => StrengthBasis::OriginOnEgressDomain,
+        Some(_) if w.origin_trusted => StrengthBasis::OriginTrusted,
+        _ if w.time - e.time <= profile.params.download_gap => StrengthBasis::WithinDownloadGap,
+        _ => StrengthBasis::BeyondDownloadGap,
+    }
+}
+
+/// The strength a basis gives.
+pub(super) fn strength_of(basis: StrengthBasis) -> Strength {
+    match basis {
+        StrengthBasis::OriginOnEgressDomain => Strength::Strong,
+        StrengthBasis::WithinDownloadGap => Strength::Medium,
+        _ => Strength::Weak,
+    }
+}
+
+/// Strength `s` set by `basis`, in words with the numbers.
+pub(super) fn strength_words(
+    profile: &Profile,
+    w: &PendingWrite,
+    e: &EgressEntry,
+    s: Strength,
+    basis: StrengthBasis,
+) -> String {
+    let gap = w.time - e.time;
+    let limit = profile.params.download_gap;
+    let origin = w.origin.as_ref().and_then(|o| o.url.as_deref().or(o.referrer.as_deref())).unwrap_or("");
+    let key = w.origin_key.as_deref().unwrap_or("-");
+    match basis {
+        StrengthBasis::OriginOnEgressDomain => {
+            format!("{s}: the file's origin `{origin}` is on the egress's domain `{key}`")
+        }
+        StrengthBasis::OriginTrusted => {
+            format!("{s}: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
+        }
+        StrengthBasis::WithinDownloadGap => {
+            format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
+        }
+        _ => format!("{s}: the egress came {} before the write, beyond download_gap {}", secs(gap), secs(limit)),
+    }
 }
 
 /// Whether any string of a record holds U+FFFD, the mark a reader leaves for bytes that were
