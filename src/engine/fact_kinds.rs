@@ -151,8 +151,13 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
             };
             FactAtom::new(kind, fact, Some(true))
         }
-        other => FactAtom::new(other, format!("fact kind {other}: no explanation yet"), None),
+        other => unexplained(other),
     }
+}
+
+/// A fact kind without an arm in [`fact`]: said, never guessed.
+fn unexplained(kind: &str) -> FactAtom {
+    FactAtom::new(kind, format!("fact kind {kind}: no explanation yet"), None)
 }
 
 /// The `egress` kind: the chain's egress, or (a chain that did not form) what the lineage
@@ -229,4 +234,23 @@ pub(super) fn final_record(w: &PendingWrite) -> Option<&SourceRef> {
 
 fn ms(t: i64) -> chrono::DateTime<chrono::Utc> {
     super::emit::ms(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_without_an_arm_says_so_and_holds_nothing() {
+        let f = unexplained("cradle");
+        assert_eq!(f.fact, "fact kind cradle: no explanation yet");
+        assert_eq!((f.kind.as_str(), f.holds, f.needs, f.source), ("cradle", None, None, None));
+    }
+
+    #[test]
+    fn alternatives_read_as_a_list() {
+        assert_eq!(one_of(["mail"].into_iter()), "mail");
+        assert_eq!(one_of(["office", "mail"].into_iter()), "office or mail");
+        assert_eq!(one_of(["shortcut", "disk_image", "script"].into_iter()), "shortcut, disk_image or script");
+    }
 }
