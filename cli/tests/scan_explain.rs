@@ -220,3 +220,13 @@ fn redirect_chain_says_which_domains_it_reached() {
     assert!(fact.contains("reached 2 distinct untrusted domain(s)") && fact.contains("`short-link.top`"), "{fact}");
     assert_eq!(egress["needs"], "two or more distinct untrusted registrable domains");
 }
+
+#[test]
+fn the_documented_derivation_is_the_sample_s() {
+    let doc = include_str!("../../docs/alerts.md");
+    let section = doc.split("### Derivation").nth(1).expect("docs/alerts.md has a Derivation section");
+    let json = section.split("```json\n").nth(1).and_then(|s| s.split("\n```").next()).unwrap();
+    let documented: Value = serde_json::from_str(json).unwrap();
+    let out = stdout(clickchain().args(["scan", "-q", "--explain", "data/samples/sample.ndjson"]));
+    assert_eq!(documented, alerts(&out)[0]["derivation"]);
+}
