@@ -113,8 +113,11 @@ fn scenario() -> tempfile::TempDir {
     dir
 }
 
-/// `explain --json` for `file` of the scenario with `rules`: each rule's (alerted, steps).
-fn verdicts(dir: &tempfile::TempDir, file: &str, rules: &str) -> Vec<(String, bool, Vec<(String, String)>)> {
+/// A rule's id, whether it alerted, and its (step, why) list.
+type Verdict = (String, bool, Vec<(String, String)>);
+
+/// `explain --json` for `file` of the scenario with `rules`: each rule's verdict.
+fn verdicts(dir: &tempfile::TempDir, file: &str, rules: &str) -> Vec<Verdict> {
     let out = Command::cargo_bin("clickchain")
         .unwrap()
         .args(["explain", "--json", "--rules", rules, "--path", &format!(r"C:\Users\dan\Downloads\{file}")])
