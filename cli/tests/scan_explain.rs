@@ -34,18 +34,21 @@ fn scan_explain_json_names_every_atom_with_its_record() {
     let d = &first["derivation"];
     assert_eq!(d["rule"], "chain");
     assert_eq!(d["link_source"]["link_class"], "mail");
-    assert_eq!(d["link_source"]["process"]["source"], line(7));
-    let writer: Vec<&Value> = d["writer_path"].as_array().unwrap().iter().map(|p| &p["source"]).collect();
+    assert_eq!(d["link_source"]["process"]["record"], line(7));
+    let writer: Vec<&Value> = d["writer_path"].as_array().unwrap().iter().map(|p| &p["record"]).collect();
     assert_eq!(writer, [&line(7), &line(193)], "root to writer, each with its start");
     assert_eq!(d["egress_path"].as_array().unwrap().len(), 3, "root, browser, its network child");
     assert_eq!(d["click"]["observed"], true);
-    assert_eq!(d["click"]["source"], line(193));
+    assert_eq!(d["click"]["record"], line(193));
+    assert_eq!(d["click"]["url"], "https://invoice-portal.top/view?id=0514", "the alert's click, repeated");
     assert_eq!(d["egress"]["registrable_domain"], "invoice-portal.top");
-    assert_eq!(d["egress"]["source"], line(202));
-    assert_eq!(d["egress"]["dns"], json!([line(201)]), "the answer that named it");
+    assert_eq!(d["egress"]["record"], line(202));
+    assert_eq!(d["egress"]["dns_records"], json!([line(201)]), "the answer that named it");
+    assert_eq!(d["egress"]["domain_source"], "dns");
     assert_eq!(d["egress"]["threshold"], 60);
     assert!(d["egress"]["why"][0].as_str().unwrap().starts_with("suspicious_tld: suffix `top`"));
-    assert_eq!(d["write"]["source"], line(207), "the rename that gave the final name");
+    assert_eq!(d["write"]["record"], line(207), "the rename that gave the final name");
+    assert_eq!(d["write"]["renamed_from"], r"C:\Users\alice\Downloads\Unconfirmed 481516.crdownload");
     assert_eq!(d["write"]["origin_domain"], "invoice-portal.top");
     assert_eq!(
         d["window"],
@@ -154,7 +157,7 @@ fn an_inferred_click_is_measured_from_the_egress_and_a_close_egress_is_medium() 
     let d = &alerts[0]["derivation"];
     assert_eq!(d["click"]["observed"], false);
     assert_eq!(d["click"]["time"], "2024-06-03T09:00:02.000Z", "the first untrusted egress of the window");
-    assert_eq!(d["click"]["source"], Value::Null);
+    assert_eq!(d["click"]["record"], Value::Null);
     assert_eq!(d["window"]["from"], "egress");
     assert_eq!(d["window"]["click_before_egress"], Value::Null);
     assert_eq!(d["window"]["egress_to_write_ms"], d["window"]["elapsed_ms"]);
@@ -164,7 +167,7 @@ fn an_inferred_click_is_measured_from_the_egress_and_a_close_egress_is_medium() 
     assert!(gap <= 120_000, "{d}");
     assert!(d["strength"]["why"].as_str().unwrap().contains("within download_gap 120 s"), "{d}");
     assert_eq!(d["link_source"]["link_class"], "browser");
-    assert_eq!(d["write"]["source"], json!({"input": "-", "line": 5}));
+    assert_eq!(d["write"]["record"], json!({"input": "-", "line": 5}));
 }
 
 #[test]

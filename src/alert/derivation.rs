@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::SourceRef;
 use serde::{Deserialize, Serialize};
 
-use super::{wire, DomainSource, Reason, Strength};
+use super::{wire, ClickInfo, EgressInfo, Strength, WriteInfo};
 
 /// The derivation of one alert.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ pub struct ProcessStep {
     pub start: Option<DateTime<Utc>>,
     /// Its start record, when seen.
     #[serde(with = "wire::opt_source")]
-    pub source: Option<SourceRef>,
+    pub record: Option<SourceRef>,
 }
 
 /// The root of the lineage.
@@ -61,74 +61,50 @@ pub struct LinkSource {
     pub link_class: String,
 }
 
-/// Step 1: the click.
+/// Step 1: the click, as the alert's `click`, with its record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClickAtom {
-    /// Observed (a URL on a command line, a URL-open record) or inferred.
-    pub observed: bool,
-    /// When (for an inferred click, the first untrusted egress of the window).
-    #[serde(with = "wire::time")]
-    pub time: DateTime<Utc>,
-    /// The link, when observed.
-    pub url: Option<String>,
+    /// The alert's click.
+    #[serde(flatten)]
+    pub click: ClickInfo,
     /// The record that showed it, when observed.
     #[serde(with = "wire::opt_source")]
-    pub source: Option<SourceRef>,
+    pub record: Option<SourceRef>,
 }
 
-/// Step 2: the untrusted egress.
+/// Step 2: the untrusted egress, as the alert's `egress`, with the threshold, the reasons in
+/// words and its records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EgressAtom {
-    /// When.
-    #[serde(with = "wire::time")]
-    pub time: DateTime<Utc>,
-    /// Image of the connecting process.
-    pub process: String,
-    /// Destination address and port.
-    pub ip: String,
-    /// Destination port.
-    pub port: u16,
-    /// The destination's name, when known.
-    pub domain: Option<String>,
-    /// Where the name came from.
-    pub domain_source: DomainSource,
-    /// Its registrable domain (eTLD+1), when named.
-    pub registrable_domain: Option<String>,
-    /// Domain risk score (0–100).
-    pub risk: u8,
+    /// The alert's egress.
+    #[serde(flatten)]
+    pub egress: EgressInfo,
     /// The risk threshold it was judged against.
     pub threshold: u8,
-    /// Why the destination is untrusted.
-    pub reasons: Vec<Reason>,
-    /// The same, in words, each with its value and threshold.
+    /// Why the destination is untrusted, in words, each signal with its value and threshold.
     pub why: Vec<String>,
     /// The connection record (for an egress from DNS, the answer).
     #[serde(with = "wire::opt_source")]
-    pub source: Option<SourceRef>,
+    pub record: Option<SourceRef>,
     /// The DNS answers that named the destination.
     #[serde(with = "wire::sources", default)]
-    pub dns: Vec<SourceRef>,
+    pub dns_records: Vec<SourceRef>,
 }
 
-/// Step 3: the write.
+/// Step 3: the write, as the alert's `write`, with its origin's domain and record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WriteAtom {
-    /// When the file got its final name.
-    #[serde(with = "wire::time")]
-    pub time: DateTime<Utc>,
-    /// Image of the writing process.
-    pub process: String,
-    /// Final path.
-    pub path: String,
-    /// The origin URL recorded with the file (its referrer when the URL names no host).
-    pub origin_url: Option<String>,
-    /// The origin's registrable domain (or address).
+    /// The alert's write.
+    #[serde(flatten)]
+    pub write: WriteInfo,
+    /// The origin's registrable domain (or address): the URL's, or the referrer's when the URL
+    /// names no host.
     pub origin_domain: Option<String>,
     /// The origin is a trusted destination, so the file came from there.
     pub origin_trusted: bool,
     /// The record that gave the file its final name.
     #[serde(with = "wire::opt_source")]
-    pub source: Option<SourceRef>,
+    pub record: Option<SourceRef>,
 }
 
 /// The ordering and window test of a chain.
@@ -205,13 +181,13 @@ pub struct FactAtom {
     pub needs: Option<String>,
     /// The record the fact came from, when one did.
     #[serde(with = "wire::opt_source", default)]
-    pub source: Option<SourceRef>,
+    pub record: Option<SourceRef>,
 }
 
 impl FactAtom {
     /// A fact with no record.
     pub fn new(kind: &str, fact: String, holds: Option<bool>) -> FactAtom {
-        FactAtom { kind: kind.to_owned(), fact, holds, needs: None, source: None }
+        FactAtom { kind: kind.to_owned(), fact, holds, needs: None, record: None }
     }
 }
 
@@ -260,7 +236,7 @@ impl Derivation {
         use super::text::terminal_safe as s;
         let src = |r: &Option<SourceRef>| r.as_ref().map_or(String::new(), |r| format!(" [{}]", s(&r.to_string())));
         let path = |steps: &[ProcessStep]| {
-            steps.iter().map(|p| format!("{}{}", s(&p.image), src(&p.source))).collect::<Vec<_>>().join(" > ")
+            steps.iter().map(|p| format!("{}{}", s(&p.image), src(&p.record))).collect::<Vec<_>>().join(" > ")
         };
         let _ = writeln!(t, "  derivation (rule {})", s(&self.rule));
         let root = &self.link_source;
@@ -269,18 +245,20 @@ impl Derivation {
             "    link source  {} ({}){}",
             s(&root.process.image),
             root.link_class,
-            src(&root.process.source)
+            src(&root.process.record)
         );
         let _ = writeln!(t, "    writer path  {}", path(&self.writer_path));
         if !self.egress_path.is_empty() {
             let _ = writeln!(t, "    egress path  {}", path(&self.egress_path));
         }
-        if let Some(c) = &self.click {
+        if let Some(atom) = &self.click {
+            let c = &atom.click;
             let what = if c.observed { "observed" } else { "inferred at the first untrusted egress" };
             let url = c.url.as_deref().map(|u| format!(" {}", s(u))).unwrap_or_default();
-            let _ = writeln!(t, "    click        {what} {}{url}{}", super::fmt_time(&c.time), src(&c.source));
+            let _ = writeln!(t, "    click        {what} {}{url}{}", super::fmt_time(&c.time), src(&atom.record));
         }
-        if let Some(e) = &self.egress {
+        if let Some(atom) = &self.egress {
+            let e = &atom.egress;
             let name = e.domain.as_deref().unwrap_or("-");
             let reg = e.registrable_domain.as_deref().unwrap_or("-");
             let _ = writeln!(
@@ -294,26 +272,26 @@ impl Derivation {
                 s(reg),
                 e.domain_source,
                 e.risk,
-                e.threshold,
-                src(&e.source)
+                atom.threshold,
+                src(&atom.record)
             );
-            for d in &e.dns {
+            for d in &atom.dns_records {
                 let _ = writeln!(t, "                 dns answer [{}]", s(&d.to_string()));
             }
-            for why in &e.why {
+            for why in &atom.why {
                 let _ = writeln!(t, "                 {}", s(why));
             }
         }
-        let w = &self.write;
+        let w = &self.write.write;
         let origin = w.origin_url.as_deref().map(|u| format!(", origin {}", s(u))).unwrap_or_default();
-        let trusted = if w.origin_trusted { " (trusted)" } else { "" };
+        let trusted = if self.write.origin_trusted { " (trusted)" } else { "" };
         let _ = writeln!(
             t,
             "    write        {} {} -> {}{origin}{trusted}{}",
             super::fmt_time(&w.time),
             s(&w.process),
             s(&w.path),
-            src(&w.source)
+            src(&self.write.record)
         );
         if let Some(win) = &self.window {
             let _ = writeln!(t, "    window       {}", win.to_words());
@@ -329,7 +307,7 @@ impl Derivation {
                 None => "not checked",
             };
             let needs = f.needs.as_deref().map(|n| format!("; the rule needs {}", s(n))).unwrap_or_default();
-            let _ = writeln!(t, "    fact {:<12} {}{needs}: {holds}{}", f.kind, s(&f.fact), src(&f.source));
+            let _ = writeln!(t, "    fact {:<12} {}{needs}: {holds}{}", f.kind, s(&f.fact), src(&f.record));
         }
     }
 }

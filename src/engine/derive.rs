@@ -7,43 +7,34 @@ use super::emit::{image_label, ms};
 use super::emit_detail::{lineage_slots, strength_basis, strength_of, strength_words, untrusted_reasons};
 use super::fact_kinds::{fact, final_record, ChainView};
 use crate::alert::{
-    ClickAtom, Derivation, EgressAtom, LinkSource, ParamsUsed, ProcessStep, StrengthAtom, WindowTest, WriteAtom,
+    Alert, ClickAtom, Derivation, EgressAtom, EgressInfo, LinkSource, ParamsUsed, ProcessStep, StrengthAtom,
+    WindowTest, WriteAtom,
 };
 use crate::host::proctable::Slot;
 use crate::host::{EgressEntry, Host};
 
-/// The derivation of the chain `view` shows, which its rule matched.
-pub(super) fn derivation(view: &ChainView<'_>) -> Derivation {
+/// The derivation of the chain `view` shows, which its rule matched, built into `alert` (whose
+/// click, egress and write it repeats with their records).
+pub(super) fn derivation(view: &ChainView<'_>, alert: &Alert) -> Derivation {
     let (host, profile, parts) = (view.host, view.profile, view.parts);
     let w = parts.write;
     let p = &profile.params;
     let data = rules::rule(view.rule).map_or(&[][..], |r| r.header.data);
     let egress = parts.egress;
-    let click = egress.map(|e| match parts.click {
-        Some(c) => {
-            ClickAtom { observed: true, time: ms(c.time), url: Some(c.url.to_string()), source: Some(c.source.clone()) }
-        }
-        // The inferred click stands at the first untrusted egress of the write's window.
-        None => {
-            let first = view.egress_in_window().map(|e| e.time).min().unwrap_or(e.time);
-            ClickAtom { observed: false, time: ms(first), url: None, source: None }
-        }
-    });
+    // The alert's click: observed, or inferred at the first untrusted egress of the window.
+    let click = alert.click.clone().map(|click| ClickAtom { click, record: parts.click.map(|c| c.source.clone()) });
     Derivation {
         rule: view.rule.to_owned(),
         link_source: LinkSource { process: step(host, parts.root), link_class: view.link_class().as_str().to_owned() },
         writer_path: path(host, parts.root, w.proc),
         egress_path: egress.map(|e| path(host, parts.root, e.proc)).unwrap_or_default(),
         click,
-        egress: egress.map(|e| egress_atom(view, e)),
+        egress: egress.zip(alert.egress.clone()).map(|(e, info)| egress_atom(view, e, info)),
         write: WriteAtom {
-            time: ms(w.time),
-            process: image_label(host, w.proc),
-            path: w.path.clone(),
-            origin_url: w.origin.as_ref().and_then(|o| o.url.clone().or_else(|| o.referrer.clone())),
+            write: alert.write.clone(),
             origin_domain: w.origin_key.as_deref().map(str::to_owned),
             origin_trusted: w.origin_trusted,
-            source: final_record(w).cloned(),
+            record: final_record(w).cloned(),
         },
         window: egress.map(|e| window_test(view, e)),
         strength: egress.zip(parts.strength).map(|(e, s)| {
@@ -68,30 +59,22 @@ pub(super) fn derivation(view: &ChainView<'_>) -> Derivation {
 
 fn step(host: &Host, slot: Slot) -> ProcessStep {
     let p = host.procs.get(slot);
-    ProcessStep { image: image_label(host, slot), pid: p.pid, start: p.start.map(ms), source: p.source.clone() }
+    ProcessStep { image: image_label(host, slot), pid: p.pid, start: p.start.map(ms), record: p.source.clone() }
 }
 
 fn path(host: &Host, root: Slot, proc: Slot) -> Vec<ProcessStep> {
     lineage_slots(host, root, proc).into_iter().map(|s| step(host, s)).collect()
 }
 
-fn egress_atom(view: &ChainView<'_>, e: &EgressEntry) -> EgressAtom {
+fn egress_atom(view: &ChainView<'_>, e: &EgressEntry, egress: EgressInfo) -> EgressAtom {
     let threshold = view.profile.risk.threshold();
     EgressAtom {
-        time: ms(e.time),
-        process: image_label(view.host, e.proc),
-        ip: e.ip.to_string(),
-        port: e.port,
-        domain: e.dest.domain.clone(),
-        domain_source: e.source,
-        registrable_domain: e.dest.registrable.clone(),
-        risk: e.dest.risk,
+        egress,
         threshold,
-        reasons: e.dest.reasons.clone(),
         why: untrusted_reasons(&e.dest, threshold),
         // Lowering records the connection first, then the DNS answers that named it.
-        source: e.evidence.first().cloned(),
-        dns: e.evidence.iter().skip(1).cloned().collect(),
+        record: e.evidence.first().cloned(),
+        dns_records: e.evidence.iter().skip(1).cloned().collect(),
     }
 }
 

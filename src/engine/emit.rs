@@ -154,7 +154,7 @@ pub(super) fn emit_alert(
     enrich(&mut alert, host, profile, &parts);
     if profile.explain {
         let view = ChainView { host, profile, rule: c.rule, parts: &parts };
-        alert.derivation = Some(Box::new(derivation(&view)));
+        alert.derivation = Some(Box::new(derivation(&view, &alert)));
     }
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));

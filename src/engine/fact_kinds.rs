@@ -62,7 +62,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 ),
                 Some(true),
             );
-            f.source = view.host.procs.get(root).source.clone();
+            f.record = view.host.procs.get(root).source.clone();
             f
         }
         "link_class" => {
@@ -79,7 +79,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 Some(needs.is_none_or(|n| n.contains(&class))),
             );
             f.needs = needs.map(|n| format!("a {} link source", one_of(n.iter().map(|c| c.as_str()))));
-            f.source = view.host.procs.get(view.parts.root).source.clone();
+            f.record = view.host.procs.get(view.parts.root).source.clone();
             f
         }
         "write_ext" => {
@@ -95,7 +95,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 Some(needs.is_none_or(|n| class.is_some_and(|c| n.contains(&c)))),
             );
             f.needs = needs.map(|n| format!("a {} file", one_of(n.iter().map(|c| c.as_str()))));
-            f.source = final_record(w).cloned();
+            f.record = final_record(w).cloned();
             f
         }
         "click" => {
@@ -121,7 +121,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                     Some(true),
                 ),
             };
-            f.source = latest.map(|c| c.source.clone());
+            f.record = latest.map(|c| c.source.clone());
             f
         }
         "egress" => egress_fact(kind, view),
@@ -138,7 +138,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 ),
                 Some(true),
             );
-            f.source = final_record(w).cloned();
+            f.record = final_record(w).cloned();
             f
         }
         "quarantine" => {
@@ -178,7 +178,7 @@ fn egress_fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
             Some(domains.len() >= 2),
         );
         f.needs = Some("two or more distinct untrusted registrable domains".to_owned());
-        f.source = view.parts.egress.and_then(|e| e.evidence.first().cloned());
+        f.record = view.parts.egress.and_then(|e| e.evidence.first().cloned());
         return f;
     }
     if let Some(e) = view.parts.egress {
@@ -193,7 +193,7 @@ fn egress_fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
             ),
             Some(true),
         );
-        f.source = e.evidence.first().cloned();
+        f.record = e.evidence.first().cloned();
         return f;
     }
     let before = view.root_egress().filter(|e| e.time <= w.time).count();
@@ -244,7 +244,7 @@ mod tests {
     fn a_kind_without_an_arm_says_so_and_holds_nothing() {
         let f = unexplained("cradle");
         assert_eq!(f.fact, "fact kind cradle: no explanation yet");
-        assert_eq!((f.kind.as_str(), f.holds, f.needs, f.source), ("cradle", None, None, None));
+        assert_eq!((f.kind.as_str(), f.holds, f.needs, f.record), ("cradle", None, None, None));
     }
 
     #[test]
