@@ -125,6 +125,26 @@ fn ev(t: &str, kind: &str, body: Value) -> String {
     v.to_string()
 }
 
+/// Browser `{b}` (under Explorer, started with `cmd`) connects to `domain` at each `(time, domain)`
+/// then writes `Downloads\tool.exe` at `write_at`.
+fn one_browser(cmd: Option<String>, egress: &[(&str, &str)], write_at: &str) -> Vec<String> {
+    let mut start = json!({"proc": "{b}", "parent": "{x}", "image": EDGE});
+    if let Some(cmd) = cmd {
+        start["command_line"] = json!(cmd);
+    }
+    let mut lines = vec![
+        ev("09:00:00.000", "process_start", json!({"proc": "{x}", "image": r"C:\Windows\explorer.exe"})),
+        ev("09:00:01.000", "process_start", start),
+    ];
+    for (i, (t, domain)) in egress.iter().enumerate() {
+        let ip = format!("203.0.113.{}", 9 + i);
+        lines.push(ev(t, "connect", json!({"proc": "{b}", "dst_ip": ip, "dst_port": 443, "domain": domain})));
+    }
+    let path = r"C:\Users\dan\Downloads\tool.exe";
+    lines.push(ev(write_at, "file_write", json!({"proc": "{b}", "path": path, "op": "create"})));
+    lines
+}
+
 fn scan_stdin(args: &[&str], lines: &[String]) -> Vec<Value> {
     let out = stdout(clickchain().arg("scan").args(args).arg("-").write_stdin(lines.join("\n") + "\n"));
     alerts(&out)
@@ -133,25 +153,8 @@ fn scan_stdin(args: &[&str], lines: &[String]) -> Vec<Value> {
 #[test]
 fn an_inferred_click_is_measured_from_the_egress_and_a_close_egress_is_medium() {
     // No URL on the browser's command line: the click is inferred at the first egress.
-    let lines = [
-        ev("09:00:00.000", "process_start", json!({"proc": "{x}", "image": r"C:\Windows\explorer.exe"})),
-        ev("09:00:01.000", "process_start", json!({"proc": "{b}", "parent": "{x}", "image": EDGE})),
-        ev(
-            "09:00:02.000",
-            "connect",
-            json!({"proc": "{b}", "dst_ip": "203.0.113.9", "dst_port": 443, "domain": "a.drop-x.top"}),
-        ),
-        ev(
-            "09:00:40.000",
-            "connect",
-            json!({"proc": "{b}", "dst_ip": "203.0.113.10", "dst_port": 443, "domain": "b.drop-x.top"}),
-        ),
-        ev(
-            "09:01:02.000",
-            "file_write",
-            json!({"proc": "{b}", "path": r"C:\Users\dan\Downloads\tool.exe", "op": "create"}),
-        ),
-    ];
+    let lines =
+        one_browser(None, &[("09:00:02.000", "a.drop-x.top"), ("09:00:40.000", "b.drop-x.top")], "09:01:02.000");
     let alerts = scan_stdin(&["-q", "--explain"], &lines);
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let d = &alerts[0]["derivation"];
@@ -190,30 +193,12 @@ fn a_variant_rule_explains_its_own_fact_kinds() {
 
 #[test]
 fn redirect_chain_says_which_domains_it_reached() {
-    let lines = [
-        ev("09:00:00.000", "process_start", json!({"proc": "{x}", "image": r"C:\Windows\explorer.exe"})),
-        ev(
-            "09:00:01.000",
-            "process_start",
-            json!({"proc": "{b}", "parent": "{x}", "image": EDGE,
-            "command_line": format!("\"{EDGE}\" https://short-link.top/a")}),
-        ),
-        ev(
-            "09:00:02.000",
-            "connect",
-            json!({"proc": "{b}", "dst_ip": "203.0.113.9", "dst_port": 443, "domain": "short-link.top"}),
-        ),
-        ev(
-            "09:00:03.000",
-            "connect",
-            json!({"proc": "{b}", "dst_ip": "203.0.113.10", "dst_port": 443, "domain": "files.payload-host.xyz"}),
-        ),
-        ev(
-            "09:00:09.000",
-            "file_write",
-            json!({"proc": "{b}", "path": r"C:\Users\dan\Downloads\tool.exe", "op": "create"}),
-        ),
-    ];
+    let cmd = format!("\"{EDGE}\" https://short-link.top/a");
+    let lines = one_browser(
+        Some(cmd),
+        &[("09:00:02.000", "short-link.top"), ("09:00:03.000", "files.payload-host.xyz")],
+        "09:00:09.000",
+    );
     let alerts = scan_stdin(&["-q", "--explain", "--rules", "redirect-chain"], &lines);
     assert!(!alerts.is_empty());
     let facts = alerts[0]["derivation"]["facts"].as_array().unwrap().clone();
