@@ -109,7 +109,8 @@ struct RuleVerdict {
 #[derive(Serialize)]
 struct Step {
     host: String,
-    /// A fact kind of the rule, `window`, `strength`, `order`, `dedup`, or `write` (ignored).
+    /// A fact kind of the rule, `window`, `strength`, `order`, `dedup`, or (the write was
+    /// ignored before any rule ran) `lineage` or `write`.
     step: String,
     why: String,
 }
@@ -125,7 +126,8 @@ fn verdicts(rules: &[String], alerts: &[serde_json::Value], about_file: &[Decisi
                 .filter_map(|d| {
                     let host = d.field("host").unwrap_or("-").to_owned();
                     if d.message.starts_with("write ignored") {
-                        return Some(Step { host, step: "write".to_owned(), why: d.message.clone() });
+                        let step = d.field("step").unwrap_or("write").to_owned();
+                        return Some(Step { host, step, why: d.message.clone() });
                     }
                     (d.field("rule") == Some(rule)).then(|| Step {
                         host,
@@ -238,7 +240,7 @@ fn text(e: &Explained) -> String {
             let _ = writeln!(o, "    {}", safe(&line));
         }
         for s in &r.why_not {
-            let why = if s.step == "write" { s.why.clone() } else { format!("{}: {}", s.step, s.why) };
+            let why = if s.why.starts_with("write ignored") { s.why.clone() } else { format!("{}: {}", s.step, s.why) };
             let _ = writeln!(o, "    {}: {}", safe(&s.host), safe(&why));
             if s.step == "egress" && !e.trusted_egress.is_empty() {
                 let _ = writeln!(o, "      (each egress of the host judged trusted is listed below, with why)");

@@ -107,6 +107,12 @@ fn scenario() -> tempfile::TempDir {
         browser("10:00:00.000", "{b3}", "https://www.wikipedia.org/"),
         connect("10:00:01.000", "{b3}", "198.51.100.10", "www.wikipedia.org"),
         write("10:00:05.000", "{b3}", "wiki.exe"),
+        ev(
+            "10:10:00.000",
+            "process_start",
+            json!({"proc": "{p}", "parent": "{x}", "image": r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"}),
+        ),
+        write("10:10:05.000", "{p}", "ps.exe"),
     ];
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t1.ndjson"), lines.join("\n") + "\n").unwrap();
@@ -223,5 +229,16 @@ fn an_excluded_write_breaks_every_rule_at_the_write() {
     for r in v["rules"].as_array().unwrap() {
         assert_eq!(r["why_not"][0]["step"], "write", "{r}");
         assert!(r["why_not"][0]["why"].as_str().unwrap().starts_with("write ignored: "), "{r}");
+    }
+}
+
+#[test]
+fn a_writer_outside_any_link_lineage_breaks_every_rule_at_the_lineage() {
+    let v = verdicts(&scenario(), "ps.exe", "chain,mail-payload");
+    for (rule, alerted, steps) in &v {
+        assert!(!alerted, "{rule}");
+        assert_eq!(steps.len(), 1, "{rule}: {steps:?}");
+        assert_eq!(steps[0].0, "lineage", "{rule}");
+        assert_eq!(steps[0].1, "write ignored: the writer has no link source (browser, mail client) above it");
     }
 }
