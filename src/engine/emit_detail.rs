@@ -281,6 +281,76 @@ mod tests {
         assert_eq!(words[3], "risk_at_threshold: risk 100 is at or above the threshold 60");
     }
 
+    fn write_at(time: i64, origin_key: Option<&str>, origin_trusted: bool) -> PendingWrite {
+        PendingWrite {
+            time,
+            ready: time,
+            proc: 1,
+            root: 0,
+            path: "C:\\Users\\a\\Downloads\\x.exe".to_owned(),
+            norm: "c:\\users\\a\\downloads\\x.exe".to_owned(),
+            extension: Some("exe".to_owned()),
+            high_risk_ext: true,
+            renamed_from: None,
+            origin: None,
+            origin_key: origin_key.map(Arc::from),
+            origin_trusted,
+            quarantine_path: false,
+            quarantine_candidate: false,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn egress_at(time: i64, registrable: &str) -> EgressEntry {
+        EgressEntry {
+            time,
+            proc: 1,
+            ip: "203.0.113.7".parse().unwrap(),
+            port: 443,
+            dest: Arc::new(dest(registrable, registrable, "top", 30, vec![Reason::SuspiciousTld])),
+            source: crate::alert::DomainSource::Event,
+            evidence: Vec::new(),
+            from_dns: false,
+        }
+    }
+
+    #[test]
+    fn the_strength_basis_is_the_rules_link_strength() {
+        let config = crate::Config::default();
+        let profile = Profile::new(clickchain_adapters::Os::Windows, &config.windows, &config).unwrap();
+        let e = egress_at(0, "a.top");
+        let cases = [
+            (write_at(300_000, Some("a.top"), false), StrengthBasis::OriginOnEgressDomain),
+            (write_at(10_000, Some("b.com"), true), StrengthBasis::OriginTrusted),
+            (write_at(120_000, None, false), StrengthBasis::WithinDownloadGap),
+            (write_at(120_001, None, false), StrengthBasis::BeyondDownloadGap),
+            (write_at(10_000, Some("b.top"), false), StrengthBasis::WithinDownloadGap),
+        ];
+        for (w, want) in cases {
+            let basis = strength_basis(&profile, &w, &e);
+            assert_eq!(basis, want, "{:?}", w.origin_key);
+            let (od, d) = (
+                if w.origin_key.is_some() {
+                    1 + u32::from(w.origin_key.as_deref() != Some("a.top"))
+                } else {
+                    clickchain_logic::NONE
+                },
+                1,
+            );
+            let rule =
+                clickchain_logic::link_strength(od, w.origin_trusted, d, e.time, w.time, profile.params.download_gap);
+            assert_eq!(strength_of(basis), rule, "{want:?}");
+        }
+        let words = strength_words(
+            &profile,
+            &write_at(120_001, None, false),
+            &e,
+            Strength::Weak,
+            StrengthBasis::BeyondDownloadGap,
+        );
+        assert_eq!(words, "weak: the egress came 120.001 s before the write, beyond download_gap 120 s");
+    }
+
     #[test]
     fn a_suspicious_tld_says_it_decides_alone_below_the_threshold() {
         let words =
