@@ -158,6 +158,8 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
     };
     let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
     crate::rules::apply(&mut config, rules.as_deref());
+    // Each alert of the file says how its rule derived it.
+    config.rules.explain = true;
     let format = crate::scan::input_format(&args.format)?;
     let files = input::expand_filtered(&args.inputs, &Filter::default()).files;
     if files.is_empty() {
@@ -179,7 +181,10 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
             _ => None,
         })
         .filter(|a| args.host.as_deref().is_none_or(|h| a.host == h))
-        .map(|a| serde_json::json!({"rule": a.rule, "id": a.id, "host": a.host, "strength": a.strength, "reasons": a.reasons}))
+        .map(|a| {
+            serde_json::json!({"rule": a.rule, "id": a.id, "host": a.host, "strength": a.strength,
+                               "reasons": a.reasons, "derivation": a.derivation})
+        })
         .collect();
     let about_file: Vec<Decision> = decisions.iter().filter(|d| on_host(d) && names_file(d)).cloned().collect();
     let hosts: Vec<&str> = about_file.iter().filter_map(|d| d.field("host")).collect();
@@ -238,6 +243,12 @@ fn text(e: &Explained) -> String {
             let f = |k: &str| a[k].as_str().unwrap_or("-").to_owned();
             let line = format!("alerted on {} (id {}, {})", f("host"), f("id"), f("strength"));
             let _ = writeln!(o, "    {}", safe(&line));
+            // Already made terminal-safe, indented under its alert.
+            if let Ok(d) = serde_json::from_value::<clickchain::alert::Derivation>(a["derivation"].clone()) {
+                for l in d.to_text().lines() {
+                    let _ = writeln!(o, "    {l}");
+                }
+            }
         }
         for s in &r.why_not {
             let why = if s.why.starts_with("write ignored") { s.why.clone() } else { format!("{}: {}", s.step, s.why) };

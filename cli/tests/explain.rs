@@ -23,6 +23,10 @@ fn explain(args: &[&str]) -> String {
 fn an_alerted_file_names_its_rule() {
     let out = explain(&["--path", FILE]);
     assert!(out.contains("chain: alerted\n    alerted on WS-042"), "{out}");
+    // With how the rule derived it.
+    assert!(out.contains("\n      derivation (rule chain)\n"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&explain(&["--json", "--path", FILE])).unwrap();
+    assert_eq!(json["alerts"][0]["derivation"]["window"]["holds"], true, "{json}");
 }
 
 #[test]

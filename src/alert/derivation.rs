@@ -229,7 +229,15 @@ impl ParamsUsed {
 }
 
 impl Derivation {
-    /// The derivation for people, indented under its alert; every log string made safe.
+    /// The derivation for people, as `--output text` prints it under its alert: a heading and
+    /// one indented line per atom, every log string made safe for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut t = String::new();
+        self.write_text(&mut t);
+        t
+    }
+
+    /// [`Derivation::to_text`] into `t`.
     pub(super) fn write_text(&self, t: &mut String) {
         use std::fmt::Write as _;
 
