@@ -36,11 +36,16 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
 /// The step where `view`'s rule broke on its write, and why.
 pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
     let data = rules::rule(view.rule).map_or(&[][..], |r| r.header.data);
+    let mut unexplained: Vec<&str> = Vec::new();
     for kind in data {
         let f = fact(kind, view);
-        if f.holds == Some(false) {
-            let needs = f.needs.map(|n| format!("; the rule needs {n}")).unwrap_or_default();
-            return ((*kind).to_owned(), format!("{}{needs}", f.fact));
+        match f.holds {
+            Some(false) => {
+                let needs = f.needs.map(|n| format!("; the rule needs {n}")).unwrap_or_default();
+                return ((*kind).to_owned(), format!("{}{needs}", f.fact));
+            }
+            Some(true) => {}
+            None => unexplained.push(kind),
         }
     }
     let p = &view.profile.params;
@@ -78,7 +83,9 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
             ),
         );
     }
-    if let Some(c) = view.host.roots.latest_click(view.parts.root, w.time).filter(|c| w.time - c.time > p.window) {
+    // Only a rule that reads clicks measures its window from them.
+    let clicks = view.host.roots.latest_click(view.parts.root, w.time).filter(|_| data.contains(&"click"));
+    if let Some(c) = clicks.filter(|c| w.time - c.time > p.window) {
         return (
             "order".to_owned(),
             format!(
@@ -89,5 +96,39 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
             ),
         );
     }
+    if let Some(step) = unexplained_step(&unexplained) {
+        return step;
+    }
     ("order".to_owned(), "no click, egress and write of the lineage fit in order within time_window".to_owned())
+}
+
+/// When the base chain held, a rule with fact kinds that have no explanation yet broke on one
+/// of those: said so rather than blamed on the base chain.
+fn unexplained_step(kinds: &[&str]) -> Option<(String, String)> {
+    let (first, _) = kinds.split_first()?;
+    Some((
+        (*first).to_owned(),
+        format!(
+            "the base chain's egress, window and strength held; the rule's condition on fact kind(s) {} \
+             (no explanation yet) did not",
+            kinds.join(", ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_breaking_on_kinds_without_an_explanation_names_them() {
+        assert_eq!(unexplained_step(&[]), None);
+        let (step, why) = unexplained_step(&["cradle", "terminal"]).unwrap();
+        assert_eq!(step, "cradle");
+        assert_eq!(
+            why,
+            "the base chain's egress, window and strength held; the rule's condition on fact kind(s) cradle, \
+             terminal (no explanation yet) did not"
+        );
+    }
 }
