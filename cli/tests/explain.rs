@@ -117,6 +117,13 @@ fn scenario() -> tempfile::TempDir {
             json!({"proc": "{p}", "parent": "{x}", "image": r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"}),
         ),
         write("10:10:05.000", "{p}", "ps.exe"),
+        browser("11:00:00.000", "{b4}", "https://slow-dl.top/a"),
+        connect("11:10:00.000", "{b4}", "203.0.113.30", "slow-dl.top"),
+        ev(
+            "11:15:03.000",
+            "file_write",
+            json!({"proc": "{b4}", "path": r"C:\Users\dan\Downloads\slow.exe", "op": "create", "origin": {"zone": 3, "url": "https://slow-dl.top/f.exe"}}),
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t1.ndjson"), lines.join("\n") + "\n").unwrap();
@@ -245,4 +252,16 @@ fn a_writer_outside_any_link_lineage_breaks_every_rule_at_the_lineage() {
         assert_eq!(steps[0].0, "lineage", "{rule}");
         assert_eq!(steps[0].1, "write ignored: the writer has no link source (browser, mail client) above it");
     }
+}
+
+#[test]
+fn an_egress_that_belongs_to_a_click_beyond_the_window_breaks_the_order() {
+    let v = verdicts(&scenario(), "slow.exe", "chain");
+    assert_eq!(v[0].2.len(), 1, "{v:?}");
+    assert_eq!(v[0].2[0].0, "order");
+    assert_eq!(
+        v[0].2[0].1,
+        "the observed click came 903 s before the write, beyond time_window 900 s, and the egress after it belongs to \
+         that click (no click is inferred there)"
+    );
 }
