@@ -73,12 +73,19 @@ fn ev(t: &str, kind: &str, body: serde_json::Value) -> String {
 
 /// One browser root: a click, an untrusted egress, then downloads that break the base chain at
 /// different steps (a weak link, outside the window); a second root whose file alerts and is
-/// written again (deduplicated); a third that only reaches a trusted site.
+/// written again (deduplicated); a third that only reaches a trusted site; a PowerShell outside
+/// any link lineage; a root whose egress belongs to a click that is beyond the window at the write.
 fn scenario() -> tempfile::TempDir {
     use serde_json::json;
-    let write = |t: &str, proc: &str, file: &str| {
-        ev(t, "file_write", json!({"proc": proc, "path": format!(r"C:\Users\dan\Downloads\{file}"), "op": "create"}))
+    // A download-like write of `file`, with the origin URL `origin` when one is given.
+    let write_from = |t: &str, proc: &str, file: &str, origin: Option<&str>| {
+        let mut body = json!({"proc": proc, "path": format!(r"C:\Users\dan\Downloads\{file}"), "op": "create"});
+        if let Some(url) = origin {
+            body["origin"] = json!({"zone": 3, "url": url});
+        }
+        ev(t, "file_write", body)
     };
+    let write = |t: &str, proc: &str, file: &str| write_from(t, proc, file, None);
     let browser = |t: &str, proc: &str, url: &str| {
         ev(
             t,
@@ -89,7 +96,7 @@ fn scenario() -> tempfile::TempDir {
     let connect = |t: &str, proc: &str, ip: &str, domain: &str| {
         ev(t, "connect", json!({"proc": proc, "dst_ip": ip, "dst_port": 443, "domain": domain}))
     };
-    let origin = json!({"zone": 3, "url": "https://dl.good-dl.top/setup.exe"});
+    let setup = Some("https://dl.good-dl.top/setup.exe");
     let lines = [
         ev("09:00:00.000", "process_start", json!({"proc": "{x}", "image": r"C:\Windows\explorer.exe"})),
         browser("09:00:01.000", "{b}", "https://payload-drop.top/get"),
@@ -98,16 +105,8 @@ fn scenario() -> tempfile::TempDir {
         write("09:15:05.000", "{b}", "late.exe"),
         browser("09:30:00.000", "{b2}", "https://good-dl.top/x"),
         connect("09:30:01.000", "{b2}", "203.0.113.20", "dl.good-dl.top"),
-        ev(
-            "09:30:05.000",
-            "file_write",
-            json!({"proc": "{b2}", "path": r"C:\Users\dan\Downloads\setup.exe", "op": "create", "origin": origin}),
-        ),
-        ev(
-            "09:30:40.000",
-            "file_write",
-            json!({"proc": "{b2}", "path": r"C:\Users\dan\Downloads\setup.exe", "op": "create", "origin": origin}),
-        ),
+        write_from("09:30:05.000", "{b2}", "setup.exe", setup),
+        write_from("09:30:40.000", "{b2}", "setup.exe", setup),
         browser("10:00:00.000", "{b3}", "https://www.wikipedia.org/"),
         connect("10:00:01.000", "{b3}", "198.51.100.10", "www.wikipedia.org"),
         write("10:00:05.000", "{b3}", "wiki.exe"),
@@ -119,11 +118,7 @@ fn scenario() -> tempfile::TempDir {
         write("10:10:05.000", "{p}", "ps.exe"),
         browser("11:00:00.000", "{b4}", "https://slow-dl.top/a"),
         connect("11:10:00.000", "{b4}", "203.0.113.30", "slow-dl.top"),
-        ev(
-            "11:15:03.000",
-            "file_write",
-            json!({"proc": "{b4}", "path": r"C:\Users\dan\Downloads\slow.exe", "op": "create", "origin": {"zone": 3, "url": "https://slow-dl.top/f.exe"}}),
-        ),
+        write_from("11:15:03.000", "{b4}", "slow.exe", Some("https://slow-dl.top/f.exe")),
     ];
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t1.ndjson"), lines.join("\n") + "\n").unwrap();
