@@ -1,7 +1,7 @@
 //! Why a download-like write formed no chain of a rule, for the debug log (`crate::decision`):
 //! worked out only when decision events are enabled. The step named is the first of the rule's
-//! chain that broke: a fact kind the rule reads (`fact_kinds`), then the window, then the
-//! strength.
+//! chain that broke: a fact kind the rule reads (`fact_kinds`), then the egress, the window, the
+//! strength, the order of click and egress, and last a fact kind that has no explanation yet.
 
 use clickchain_logic::{rules, RuleOutput};
 use rustc_hash::FxHashSet;
@@ -29,34 +29,34 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
         let parts =
             ChainParts { root: w.root, write: w, egress: None, click: None, strength: None, quarantine_missing: false };
         let (step, why) = why_not(&ChainView { host, profile, rule, parts: &parts });
-        decision::chain_not_formed(&host.name, &w.path, rule, &step, &why);
+        decision::chain_not_formed(&host.name, &w.path, rule, step, &why);
     }
 }
 
 /// The step where `view`'s rule broke on its write, and why.
-pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
+pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {
     let data = rules::rule(view.rule).map_or(&[][..], |r| r.header.data);
-    let mut unexplained: Vec<&str> = Vec::new();
+    let mut unexplained: Vec<&'static str> = Vec::new();
     for kind in data {
         let f = fact(kind, view);
         match f.holds {
             Some(false) => {
                 let needs = f.needs.map(|n| format!("; the rule needs {n}")).unwrap_or_default();
-                return ((*kind).to_owned(), format!("{}{needs}", f.fact));
+                return (*kind, format!("{}{needs}", f.fact));
             }
             Some(true) => {}
-            None => unexplained.push(kind),
+            None => unexplained.push(*kind),
         }
     }
     let p = &view.profile.params;
     let w = view.parts.write;
     let nearest = view.root_egress().map(|e| e.time).filter(|&t| t <= w.time).map(|t| w.time - t).min();
     let Some(nearest) = nearest else {
-        return ("egress".to_owned(), "the link lineage made no untrusted egress before the write".to_owned());
+        return ("egress", "the link lineage made no untrusted egress before the write".to_owned());
     };
     if nearest > p.window {
         return (
-            "window".to_owned(),
+            "window",
             format!(
                 "the nearest untrusted egress came {} before the write, {} beyond time_window {}",
                 secs(nearest),
@@ -75,7 +75,7 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
         .max_by_key(|(s, _, e)| (*s, e.time));
     if let Some((s, basis, e)) = best.filter(|(s, _, _)| *s < p.min_strength) {
         return (
-            "strength".to_owned(),
+            "strength",
             format!(
                 "the strongest link is {}, below min_strength {}",
                 strength_words(view.profile, w, e, s, basis),
@@ -87,7 +87,7 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
     let clicks = view.host.roots.latest_click(view.parts.root, w.time).filter(|_| data.contains(&"click"));
     if let Some(c) = clicks.filter(|c| w.time - c.time > p.window) {
         return (
-            "order".to_owned(),
+            "order",
             format!(
                 "the observed click came {} before the write, beyond time_window {}, and the egress after it \
                  belongs to that click (no click is inferred there)",
@@ -99,15 +99,15 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (String, String) {
     if let Some(step) = unexplained_step(&unexplained) {
         return step;
     }
-    ("order".to_owned(), "no click, egress and write of the lineage fit in order within time_window".to_owned())
+    ("order", "no click, egress and write of the lineage fit in order within time_window".to_owned())
 }
 
 /// When the base chain held, a rule with fact kinds that have no explanation yet broke on one
 /// of those: said so rather than blamed on the base chain.
-fn unexplained_step(kinds: &[&str]) -> Option<(String, String)> {
+fn unexplained_step(kinds: &[&'static str]) -> Option<(&'static str, String)> {
     let (first, _) = kinds.split_first()?;
     Some((
-        (*first).to_owned(),
+        *first,
         format!(
             "the base chain's egress, window and strength held; the rule's condition on fact kind(s) {} \
              (no explanation yet) did not",
