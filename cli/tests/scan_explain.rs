@@ -218,3 +218,18 @@ fn the_documented_derivation_is_the_sample_s() {
     let out = stdout(clickchain().args(["scan", "-q", "--explain", "data/samples/sample.ndjson"]));
     assert_eq!(documented, alerts(&out)[0]["derivation"]);
 }
+
+#[test]
+fn ocsf_findings_carry_the_derivation_only_when_asked() {
+    let findings = |extra: &[&str]| -> Vec<Value> {
+        let out =
+            stdout(clickchain().args(["scan", "-q", "--output", "ocsf"]).args(extra).arg("data/samples/sample.ndjson"));
+        out.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|f| f["activity_id"] == 1).collect()
+    };
+    let explained = findings(&["--explain"]);
+    assert!(!explained.is_empty());
+    for f in &explained {
+        assert_eq!(f["unmapped"]["clickchain"]["derivation"]["rule"], f["unmapped"]["clickchain"]["rule"], "{f}");
+    }
+    assert!(findings(&[]).iter().all(|f| f["unmapped"]["clickchain"].get("derivation").is_none()));
+}
