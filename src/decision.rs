@@ -28,15 +28,21 @@ pub(crate) fn egress_trusted(host: &str, ip: IpAddr, port: u16, domain: Option<&
     );
 }
 
-/// A file write that cannot be step 3, and why.
+/// Why lowering ignores a write whose writer no link source started.
+pub(crate) const NO_LINK_SOURCE: &str = "the writer has no link source (browser, mail client) above it";
+
+/// A file write that cannot be step 3, and why; `step` says where every rule's chain broke:
+/// `lineage` when no link source started the writer, else `write`.
 pub(crate) fn write_ignored(host: &str, path: &str, why: &'static str) {
-    tracing::debug!(target: "clickchain::decision", host, path, "write ignored: {why}");
+    let step = if why == NO_LINK_SOURCE { "lineage" } else { "write" };
+    tracing::debug!(target: "clickchain::decision", host, path, step, "write ignored: {why}");
 }
 
-/// A download-like write evaluated without forming a chain, and why.
-pub(crate) fn chain_not_formed(host: &str, path: &str, why: &str) {
+/// A download-like write evaluated without forming an alert of `rule`: the `step` of the rule's
+/// chain that broke (a fact kind of the rule, `window`, `strength`, `order` or `dedup`) and why.
+pub(crate) fn chain_not_formed(host: &str, path: &str, rule: &str, step: &str, why: &str) {
     // `why` may quote a domain from the logs: a field, escaped, not the message.
-    tracing::debug!(target: "clickchain::decision", host, path, why, "no chain for write");
+    tracing::debug!(target: "clickchain::decision", host, path, rule, step, why, "no chain for write");
 }
 
 /// Whether decision events are wanted (to skip working out a reason nobody reads).

@@ -55,6 +55,8 @@ pub(crate) struct Profile {
     pub link_classes: Vec<(LinkClass, FxHashSet<String>)>,
     /// Some enabled rule reads the link-source or extension classes (else they are not built).
     pub wants_classes: bool,
+    /// Alerts carry their derivation (`[rules] explain`, `scan --explain`).
+    pub explain: bool,
 }
 
 impl Profile {
@@ -79,6 +81,7 @@ impl Profile {
             wants_classes: enabled_rules(config)?
                 .iter()
                 .any(|r| r.header.data.iter().any(|d| matches!(*d, "link_class" | "write_ext"))),
+            explain: config.rules.explain,
         })
     }
 

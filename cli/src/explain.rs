@@ -89,8 +89,56 @@ impl<S: tracing::Subscriber> Layer<S> for Capture {
 struct Explained {
     path: String,
     alerts: Vec<serde_json::Value>,
+    /// Per enabled rule: its alerts for the file and where its chain broke.
+    rules: Vec<RuleVerdict>,
     decisions: Vec<Decision>,
     trusted_egress: Vec<Decision>,
+}
+
+/// One enabled rule's verdict on the file.
+#[derive(Serialize)]
+struct RuleVerdict {
+    rule: String,
+    alerted: bool,
+    /// The steps where its chain broke, one per write of the file evaluated without an alert
+    /// of this rule (and every write kept out before any rule ran).
+    why_not: Vec<Step>,
+}
+
+/// Where a rule's chain broke on one write.
+#[derive(Serialize)]
+struct Step {
+    host: String,
+    /// A fact kind of the rule, `window`, `strength`, `order`, `dedup`, or (the write was
+    /// ignored before any rule ran) `lineage` or `write`.
+    step: String,
+    why: String,
+}
+
+/// Each rule's verdict: its alerts, its own `no chain for write` decisions, and the writes
+/// ignored before any rule ran (which break every rule at the write).
+fn verdicts(rules: &[String], alerts: &[serde_json::Value], about_file: &[Decision]) -> Vec<RuleVerdict> {
+    rules
+        .iter()
+        .map(|rule| {
+            let why_not = about_file
+                .iter()
+                .filter_map(|d| {
+                    let host = d.field("host").unwrap_or("-").to_owned();
+                    if d.message.starts_with("write ignored") {
+                        let step = d.field("step").unwrap_or("write").to_owned();
+                        return Some(Step { host, step, why: d.message.clone() });
+                    }
+                    (d.field("rule") == Some(rule)).then(|| Step {
+                        host,
+                        step: d.field("step").unwrap_or("-").to_owned(),
+                        why: d.field("why").unwrap_or("-").to_owned(),
+                    })
+                })
+                .collect();
+            RuleVerdict { rule: rule.clone(), alerted: alerts.iter().any(|a| a["rule"] == rule.as_str()), why_not }
+        })
+        .collect()
 }
 
 pub fn run(args: ExplainArgs) -> ExitCode {
@@ -110,6 +158,8 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
     };
     let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
     crate::rules::apply(&mut config, rules.as_deref());
+    // Each alert of the file says how its rule derived it.
+    config.rules.explain = true;
     let format = crate::scan::input_format(&args.format)?;
     let files = input::expand_filtered(&args.inputs, &Filter::default()).files;
     if files.is_empty() {
@@ -131,7 +181,10 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
             _ => None,
         })
         .filter(|a| args.host.as_deref().is_none_or(|h| a.host == h))
-        .map(|a| serde_json::json!({"rule": a.rule, "id": a.id, "host": a.host, "strength": a.strength, "reasons": a.reasons}))
+        .map(|a| {
+            serde_json::json!({"rule": a.rule, "id": a.id, "host": a.host, "strength": a.strength,
+                               "reasons": a.reasons, "derivation": a.derivation})
+        })
         .collect();
     let about_file: Vec<Decision> = decisions.iter().filter(|d| on_host(d) && names_file(d)).cloned().collect();
     let hosts: Vec<&str> = about_file.iter().filter_map(|d| d.field("host")).collect();
@@ -140,7 +193,8 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
         .filter(|d| d.message.starts_with("egress trusted") && d.field("host").is_some_and(|h| hosts.contains(&h)))
         .cloned()
         .collect();
-    let out = Explained { path: args.path.clone(), alerts, decisions: about_file, trusted_egress };
+    let rules = verdicts(&config.rules.enabled, &alerts, &about_file);
+    let out = Explained { path: args.path.clone(), alerts, rules, decisions: about_file, trusted_egress };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -149,33 +203,70 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Egress listed in the text; `--json` lists all.
+/// Each trusted destination once, in first-seen order, with how often it was reached.
+fn trusted_lines(trusted: &[Decision]) -> Vec<(String, usize)> {
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for d in trusted {
+        let f = |k: &str| d.field(k).unwrap_or("-").to_owned();
+        let reasons = d.field("reasons").filter(|r| !r.is_empty()).map(|r| format!(", {r}")).unwrap_or_default();
+        let line = format!(
+            "{} {}:{} {} (risk {}{reasons}): {}",
+            f("host"),
+            f("ip"),
+            f("port"),
+            f("domain"),
+            f("risk"),
+            d.message
+        );
+        match lines.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => lines.push((line, 1)),
+        }
+    }
+    lines
+}
+
+/// Destinations listed in the text; `--json` lists every event.
 const LISTED: usize = 10;
 
 fn text(e: &Explained) -> String {
+    use clickchain::alert::terminal_safe as safe;
     use std::fmt::Write as _;
     let mut o = String::new();
-    let _ = writeln!(o, "{}", clickchain::alert::terminal_safe(&e.path));
+    let _ = writeln!(o, "{}", safe(&e.path));
     if e.alerts.is_empty() && e.decisions.is_empty() {
         let _ = writeln!(o, "  no download-like write of this file was seen (check the path, --host, the inputs)");
     }
-    for a in &e.alerts {
-        let f = |k: &str| a[k].as_str().unwrap_or("-").to_owned();
-        let line = format!("  alerted: rule {} on {} (id {}, {})", f("rule"), f("host"), f("id"), f("strength"));
-        let _ = writeln!(o, "{}", clickchain::alert::terminal_safe(&line));
-    }
-    for d in &e.decisions {
-        let why = d.field("why").map(|w| format!(": {w}")).unwrap_or_default();
-        let host = d.field("host").unwrap_or("-");
-        let _ = writeln!(o, "  {host}: {}{}", d.message, clickchain::alert::terminal_safe(&why));
+    for r in &e.rules {
+        let _ = writeln!(o, "  {}: {}", safe(&r.rule), if r.alerted { "alerted" } else { "no alert" });
+        for a in e.alerts.iter().filter(|a| a["rule"] == r.rule.as_str()) {
+            let f = |k: &str| a[k].as_str().unwrap_or("-").to_owned();
+            let line = format!("alerted on {} (id {}, {})", f("host"), f("id"), f("strength"));
+            let _ = writeln!(o, "    {}", safe(&line));
+            // Already made terminal-safe, indented under its alert.
+            if let Ok(d) = serde_json::from_value::<clickchain::alert::Derivation>(a["derivation"].clone()) {
+                for l in d.to_text().lines() {
+                    let _ = writeln!(o, "    {l}");
+                }
+            }
+        }
+        for s in &r.why_not {
+            let why = if s.why.starts_with("write ignored") { s.why.clone() } else { format!("{}: {}", s.step, s.why) };
+            let _ = writeln!(o, "    {}: {}", safe(&s.host), safe(&why));
+            if s.step == "egress" && !e.trusted_egress.is_empty() {
+                let _ = writeln!(o, "      (each egress of the host judged trusted is listed below, with why)");
+            }
+        }
     }
     if !e.trusted_egress.is_empty() {
         let _ = writeln!(o, "  egress of those hosts judged trusted: {}", e.trusted_egress.len());
-        for d in e.trusted_egress.iter().take(LISTED) {
-            let f = |k: &str| d.field(k).unwrap_or("-").to_owned();
-            let line =
-                format!("{} {}:{} {} (risk {}; {})", f("host"), f("ip"), f("port"), f("domain"), f("risk"), d.message);
-            let _ = writeln!(o, "    {}", clickchain::alert::terminal_safe(&line));
+        let lines = trusted_lines(&e.trusted_egress);
+        for (line, n) in lines.iter().take(LISTED) {
+            let times = if *n > 1 { format!(" ({n} times)") } else { String::new() };
+            let _ = writeln!(o, "    {}{times}", safe(line));
+        }
+        if lines.len() > LISTED {
+            let _ = writeln!(o, "    … {} more destinations (--json lists all)", lines.len() - LISTED);
         }
     }
     o

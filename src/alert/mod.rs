@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use clickchain_adapters::SourceRef;
 use serde::{Deserialize, Serialize};
 
+mod derivation;
 mod detail;
 mod json;
 mod kinds;
@@ -13,6 +14,11 @@ mod tests;
 mod text;
 mod wire;
 
+pub(crate) use derivation::secs;
+pub use derivation::{
+    ClickAtom, Derivation, EgressAtom, FactAtom, LinkSource, ParamsUsed, ProcessStep, StrengthAtom, StrengthBasis,
+    WindowTest, WriteAtom,
+};
 pub use detail::{EvidenceRole, ProcessInfo, RoleEvidence};
 pub use json::{to_json_string, write_json};
 pub use kinds::{Analytic, DomainSource, Finding, FollowOnKind, Reason, Strength};
@@ -125,6 +131,11 @@ pub struct Alert {
     /// UTF-8 (or UTF-16) there, so the text is not exactly what was on disk.
     #[serde(default)]
     pub replaced_invalid_utf8: bool,
+    /// How the rule derived the alert, atom by atom (`docs/alerts.md`, "Derivation"): only
+    /// with `[rules] explain` (`scan --explain`); absent otherwise. Boxed: records stay small
+    /// while they queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<Box<Derivation>>,
 }
 
 fn base_rule() -> String {

@@ -120,3 +120,49 @@ fn malformed_records_are_errors() {
         assert!(Record::from_json(&line).is_err(), "{line}");
     }
 }
+
+#[test]
+fn records_with_a_derivation_read_back_equal() {
+    let sample = include_str!("../../data/samples/sample.ndjson");
+    let mut config = Config::default();
+    config.rules.explain = true;
+    config.rules.enabled = vec!["chain".into(), "mail-payload".into(), "redirect-chain".into()];
+    let mut engine = Engine::new(config).unwrap();
+    for event in NativeReader::new("data/samples/sample.ndjson", sample.as_bytes()) {
+        engine.push(event.unwrap());
+    }
+    engine.finish();
+    let records = engine.drain();
+    let mut derived = 0;
+    for record in &records {
+        if let Record::Alert(a) = record {
+            let d = a.derivation.as_ref().expect("every alert explained");
+            assert_eq!(d.rule, a.rule);
+            // Every fact kind the shipped rules read has its explanation.
+            assert!(d.facts.iter().all(|f| f.holds == Some(true)), "{:?}", d.facts);
+            derived += 1;
+        }
+        let line = record.to_json();
+        let back = Record::from_json(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(&back, record);
+        assert_eq!(back.to_json(), line);
+    }
+    assert!(derived >= 4, "{derived}");
+}
+
+#[test]
+fn a_window_test_reads_as_its_numbers() {
+    let t = WindowTest {
+        from: "egress".into(),
+        click_before_egress: None,
+        egress_before_write: true,
+        egress_to_write_ms: 903_000,
+        elapsed_ms: 903_000,
+        time_window_ms: 900_000,
+        holds: false,
+    };
+    assert_eq!(
+        t.to_words(),
+        "egress ≤ write (click inferred at the egress); write − egress = 903 s > time_window 900 s: fails"
+    );
+}

@@ -89,6 +89,9 @@ impl Alert {
             let _ = writeln!(t, "  {} {}", if i == 0 { "why    " } else { "       " }, s(why));
         }
         self.lineage_text(&mut t);
+        if let Some(d) = &self.derivation {
+            d.write_text(&mut t);
+        }
         let _ = writeln!(t, "  evidence");
         if self.evidence_by_role.is_empty() {
             for e in &self.evidence {

@@ -89,7 +89,7 @@ impl TryFrom<RoleEvidenceWire> for super::RoleEvidence {
 pub(super) mod sources {
     use super::*;
 
-    struct Source<'a>(&'a SourceRef);
+    pub(super) struct Source<'a>(pub(super) &'a SourceRef);
 
     impl Serialize for Source<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -132,5 +132,21 @@ pub(super) mod sources {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SourceRef>, D::Error> {
         Vec::<SourceFields>::deserialize(d)?.into_iter().map(|f| f.into_source().map_err(D::Error::custom)).collect()
+    }
+}
+
+/// One optional evidence entry: `{"input": NAME, "line" | "record" | "offset": N}`, or `null`.
+pub(super) mod opt_source {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Option<SourceRef>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(src) => s.serialize_some(&sources::Source(src)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SourceRef>, D::Error> {
+        Option::<sources::SourceFields>::deserialize(d)?.map(|f| f.into_source().map_err(D::Error::custom)).transpose()
     }
 }

@@ -95,7 +95,18 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
                             config.rules.enabled =
                                 reader.list("rules.enabled", reader.at(key), node, super::rules::rule_id)?
                         }
-                        _ => return Err(reader.unknown("rules", key, &["enabled"])),
+                        "explain" => match node {
+                            Node::Bool(b) => config.rules.explain = *b,
+                            _ => {
+                                return Err(reader.invalid(
+                                    "rules.explain",
+                                    reader.at(key),
+                                    node,
+                                    "expected true or false",
+                                ))
+                            }
+                        },
+                        _ => return Err(reader.unknown("rules", key, &["enabled", "explain"])),
                     }
                 }
             }

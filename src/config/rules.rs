@@ -9,11 +9,13 @@ use clickchain_logic::rules;
 pub struct RuleSettings {
     /// Ids of the enabled rules, in order; default: every stable rule.
     pub enabled: Vec<String>,
+    /// Alerts carry a `derivation` (`docs/alerts.md`); off by default (built only when on).
+    pub explain: bool,
 }
 
 impl Default for RuleSettings {
     fn default() -> Self {
-        RuleSettings { enabled: rules::stable_ids().map(str::to_owned).collect() }
+        RuleSettings { enabled: rules::stable_ids().map(str::to_owned).collect(), explain: false }
     }
 }
 

@@ -81,6 +81,7 @@ fn round_trip_of_a_changed_config() {
     c.linux.user_paths = vec!["/srv/drop's \"box\"".into(), "/tmp".into()];
     c.windows.download_dirs = vec![r"Téléchargements".into()];
     c.macos.quarantine_policy.as_mut().unwrap().enabled = false;
+    c.rules.explain = true;
     let text = c.to_toml(None);
     assert!(text.starts_with("# clickchain configuration for windows, linux, macos"));
     assert!(text.contains("time_window = \"1h 30m\""), "{text}");

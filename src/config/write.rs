@@ -33,6 +33,8 @@ pub(super) fn to_toml(config: &Config, os: Option<Os>) -> String {
         "enabled",
         &config.rules.enabled,
     );
+    comment(&mut out, "Each alert carries its derivation: every fact of its rule with its record (docs/alerts.md).");
+    line(&mut out, &format!("explain = {}", config.rules.explain));
     for os in oses {
         profile(&mut out, os, config.profile(os));
     }

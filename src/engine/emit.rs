@@ -7,7 +7,9 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 use rustc_hash::FxHashSet;
 
+use super::derive::derivation;
 use super::emit_detail::{enrich, lineage_slots, ChainParts};
+use super::fact_kinds::ChainView;
 use super::local::Emitted;
 use crate::alert::{Alert, ClickInfo, EgressInfo, Finding, Record, WriteInfo, STRATEGY, TECHNIQUE};
 use crate::host::proctable::Slot;
@@ -47,7 +49,13 @@ pub(super) fn emit_alert(
     let dedup = (rule_key.clone(), w.norm.clone());
     if host.emitted.contains(&dedup) {
         emit.stats.duplicates_suppressed += 1;
-        crate::decision::chain_not_formed(&host.name, &w.path, "this link root already alerted for this file");
+        crate::decision::chain_not_formed(
+            &host.name,
+            &w.path,
+            c.rule,
+            "dedup",
+            "an alert for this link root and file was already emitted",
+        );
         return;
     }
     let state = host.roots.get(c.root);
@@ -133,6 +141,7 @@ pub(super) fn emit_alert(
         reasons: Vec::new(),
         file_hash: c.hash_from.and_then(|i| ready[i].origin.as_ref()?.hash.clone()),
         replaced_invalid_utf8: false,
+        derivation: None,
     };
     let parts = ChainParts {
         root: c.root,
@@ -143,6 +152,10 @@ pub(super) fn emit_alert(
         quarantine_missing: c.quarantine_missing,
     };
     enrich(&mut alert, host, profile, &parts);
+    if profile.explain {
+        let view = ChainView { host, profile, rule: c.rule, parts: &parts };
+        alert.derivation = Some(Box::new(derivation(&view, &alert)));
+    }
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);

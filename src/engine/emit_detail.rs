@@ -6,7 +6,7 @@ use clickchain_adapters::SourceRef;
 use clickchain_logic::Strength;
 
 use super::emit::{image_label, ms};
-use crate::alert::{Alert, EvidenceRole, ProcessInfo, Reason, RoleEvidence};
+use crate::alert::{secs, Alert, EvidenceRole, ProcessInfo, Reason, RoleEvidence, StrengthBasis};
 use crate::domain::lexical::LabelStats;
 use crate::host::proctable::Slot;
 use crate::host::{ClickEntry, Dest, EgressEntry, Host, PendingWrite};
@@ -187,31 +187,57 @@ pub(crate) fn untrusted_reasons(dest: &Dest, threshold: u8) -> Vec<String> {
 }
 
 /// What set the link's strength (`docs/design.md` "Strength").
-fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
-    let w = parts.write;
-    let gap = w.time - e.time;
-    let limit = profile.params.download_gap;
-    let origin = w.origin.as_ref().and_then(|o| o.url.as_deref().or(o.referrer.as_deref())).unwrap_or("");
-    match (parts.strength, &w.origin_key) {
-        (Some(Strength::Strong), Some(key)) if **key == *e.dest.key => {
-            format!("strong: the file's origin `{origin}` is on the egress's domain `{key}`")
-        }
-        (Some(Strength::Weak), Some(key)) if w.origin_trusted => {
-            format!("weak: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
-        }
-        (Some(s), _) if gap <= limit => {
-            format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
-        }
-        (Some(s), _) => {
-            format!("{s}: the egress came {} before the write, beyond download_gap {}", secs(gap), secs(limit))
-        }
-        (None, _) => "no chain strength: a quarantine finding alone".to_owned(),
+pub(super) fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
+    match parts.strength {
+        Some(s) => strength_words(profile, parts.write, e, s, strength_basis(profile, parts.write, e)),
+        None => "no chain strength: a quarantine finding alone".to_owned(),
     }
 }
 
-/// Milliseconds as seconds for people (`8.3 s`).
-fn secs(ms: i64) -> String {
-    format!("{} s", ms as f64 / 1000.0)
+/// What sets the strength of the link from egress `e` to write `w`, as
+/// `clickchain_logic::link_strength` decides it.
+pub(super) fn strength_basis(profile: &Profile, w: &PendingWrite, e: &EgressEntry) -> StrengthBasis {
+    match &w.origin_key {
+        Some(key) if **key == *e.dest.key => StrengthBasis::OriginOnEgressDomain,
+        Some(_) if w.origin_trusted => StrengthBasis::OriginTrusted,
+        _ if w.time - e.time <= profile.params.download_gap => StrengthBasis::WithinDownloadGap,
+        _ => StrengthBasis::BeyondDownloadGap,
+    }
+}
+
+/// The strength a basis gives.
+pub(super) fn strength_of(basis: StrengthBasis) -> Strength {
+    match basis {
+        StrengthBasis::OriginOnEgressDomain => Strength::Strong,
+        StrengthBasis::WithinDownloadGap => Strength::Medium,
+        _ => Strength::Weak,
+    }
+}
+
+/// Strength `s` set by `basis`, in words with the numbers.
+pub(super) fn strength_words(
+    profile: &Profile,
+    w: &PendingWrite,
+    e: &EgressEntry,
+    s: Strength,
+    basis: StrengthBasis,
+) -> String {
+    let gap = w.time - e.time;
+    let limit = profile.params.download_gap;
+    let origin = w.origin.as_ref().and_then(|o| o.url.as_deref().or(o.referrer.as_deref())).unwrap_or("");
+    let key = w.origin_key.as_deref().unwrap_or("-");
+    match basis {
+        StrengthBasis::OriginOnEgressDomain => {
+            format!("{s}: the file's origin `{origin}` is on the egress's domain `{key}`")
+        }
+        StrengthBasis::OriginTrusted => {
+            format!("{s}: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
+        }
+        StrengthBasis::WithinDownloadGap => {
+            format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
+        }
+        _ => format!("{s}: the egress came {} before the write, beyond download_gap {}", secs(gap), secs(limit)),
+    }
 }
 
 /// Whether any string of a record holds U+FFFD, the mark a reader leaves for bytes that were
@@ -253,6 +279,76 @@ mod tests {
         assert!(words[1].contains("has 3 digits, 20 %"), "{words:?}");
         assert!(words[2].contains("has 3 hyphens (threshold 2)"), "{words:?}");
         assert_eq!(words[3], "risk_at_threshold: risk 100 is at or above the threshold 60");
+    }
+
+    fn write_at(time: i64, origin_key: Option<&str>, origin_trusted: bool) -> PendingWrite {
+        PendingWrite {
+            time,
+            ready: time,
+            proc: 1,
+            root: 0,
+            path: "C:\\Users\\a\\Downloads\\x.exe".to_owned(),
+            norm: "c:\\users\\a\\downloads\\x.exe".to_owned(),
+            extension: Some("exe".to_owned()),
+            high_risk_ext: true,
+            renamed_from: None,
+            origin: None,
+            origin_key: origin_key.map(Arc::from),
+            origin_trusted,
+            quarantine_path: false,
+            quarantine_candidate: false,
+            evidence: Vec::new(),
+        }
+    }
+
+    fn egress_at(time: i64, registrable: &str) -> EgressEntry {
+        EgressEntry {
+            time,
+            proc: 1,
+            ip: "203.0.113.7".parse().unwrap(),
+            port: 443,
+            dest: Arc::new(dest(registrable, registrable, "top", 30, vec![Reason::SuspiciousTld])),
+            source: crate::alert::DomainSource::Event,
+            evidence: Vec::new(),
+            from_dns: false,
+        }
+    }
+
+    #[test]
+    fn the_strength_basis_is_the_rules_link_strength() {
+        let config = crate::Config::default();
+        let profile = Profile::new(clickchain_adapters::Os::Windows, &config.windows, &config).unwrap();
+        let e = egress_at(0, "a.top");
+        let cases = [
+            (write_at(300_000, Some("a.top"), false), StrengthBasis::OriginOnEgressDomain),
+            (write_at(10_000, Some("b.com"), true), StrengthBasis::OriginTrusted),
+            (write_at(120_000, None, false), StrengthBasis::WithinDownloadGap),
+            (write_at(120_001, None, false), StrengthBasis::BeyondDownloadGap),
+            (write_at(10_000, Some("b.top"), false), StrengthBasis::WithinDownloadGap),
+        ];
+        for (w, want) in cases {
+            let basis = strength_basis(&profile, &w, &e);
+            assert_eq!(basis, want, "{:?}", w.origin_key);
+            let (od, d) = (
+                if w.origin_key.is_some() {
+                    1 + u32::from(w.origin_key.as_deref() != Some("a.top"))
+                } else {
+                    clickchain_logic::NONE
+                },
+                1,
+            );
+            let rule =
+                clickchain_logic::link_strength(od, w.origin_trusted, d, e.time, w.time, profile.params.download_gap);
+            assert_eq!(strength_of(basis), rule, "{want:?}");
+        }
+        let words = strength_words(
+            &profile,
+            &write_at(120_001, None, false),
+            &e,
+            Strength::Weak,
+            StrengthBasis::BeyondDownloadGap,
+        );
+        assert_eq!(words, "weak: the egress came 120.001 s before the write, beyond download_gap 120 s");
     }
 
     #[test]

@@ -8,9 +8,11 @@
 mod any;
 mod chain;
 mod checkpoint;
+mod derive;
 mod emit;
 mod emit_detail;
 mod evaluate;
+mod fact_kinds;
 mod follow_on;
 mod latency;
 mod local;

@@ -1,9 +1,14 @@
-//! Why a download-like write formed no chain, for the debug log (`crate::decision`): worked out
-//! only when decision events are enabled.
+//! Why a download-like write formed no chain of a rule, for the debug log (`crate::decision`):
+//! worked out only when decision events are enabled. The step named is the first of the rule's
+//! chain that broke: a fact kind the rule reads (`fact_kinds`), then the egress, the window, the
+//! strength, the order of click and egress, and last a fact kind that has no explanation yet.
 
-use clickchain_logic::RuleOutput;
+use clickchain_logic::{rules, RuleOutput};
 use rustc_hash::FxHashSet;
 
+use super::emit_detail::{strength_basis, strength_of, strength_words, ChainParts};
+use super::fact_kinds::{fact, ChainView};
+use crate::alert::secs;
 use crate::decision;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
@@ -21,35 +26,109 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
         .chain(result.quarantine_missing.iter().map(|&(w, _)| w as usize))
         .collect();
     for (_, w) in ready.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
-        decision::chain_not_formed(&host.name, &w.path, &format!("rule {rule}: {}", why(host, profile, w)));
+        let parts =
+            ChainParts { root: w.root, write: w, egress: None, click: None, strength: None, quarantine_missing: false };
+        let (step, why) = why_not(&ChainView { host, profile, rule, parts: &parts });
+        decision::chain_not_formed(&host.name, &w.path, rule, step, &why);
     }
 }
 
-fn why(host: &Host, profile: &Profile, w: &PendingWrite) -> String {
-    let p = &profile.params;
-    let egress = host.roots.get(w.root).map(|s| s.egress()).into_iter().flatten();
-    let before: Vec<i64> = egress.map(|e| e.time).filter(|&t| t <= w.time).collect();
-    let Some(nearest) = before.iter().map(|&t| w.time - t).min() else {
-        return "the link lineage made no untrusted egress before the write".to_owned();
+/// The step where `view`'s rule broke on its write, and why.
+pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {
+    let data = rules::rule(view.rule).map_or(&[][..], |r| r.header.data);
+    let mut unexplained: Vec<&'static str> = Vec::new();
+    for kind in data {
+        let f = fact(kind, view);
+        match f.holds {
+            Some(false) => {
+                let needs = f.needs.map(|n| format!("; the rule needs {n}")).unwrap_or_default();
+                return (*kind, format!("{}{needs}", f.fact));
+            }
+            Some(true) => {}
+            None => unexplained.push(*kind),
+        }
+    }
+    let p = &view.profile.params;
+    let w = view.parts.write;
+    let nearest = view.root_egress().map(|e| e.time).filter(|&t| t <= w.time).map(|t| w.time - t).min();
+    let Some(nearest) = nearest else {
+        return ("egress", "the link lineage made no untrusted egress before the write".to_owned());
     };
     if nearest > p.window {
-        return format!(
-            "the nearest untrusted egress came {} ms before the write, beyond time_window {} ms",
-            nearest, p.window
+        return (
+            "window",
+            format!(
+                "the nearest untrusted egress came {} before the write, {} beyond time_window {}",
+                secs(nearest),
+                secs(nearest - p.window),
+                secs(p.window)
+            ),
         );
     }
-    if w.origin_trusted {
-        let origin = w.origin_key.as_deref().unwrap_or("-");
-        return format!(
-            "the file's origin `{origin}` is a trusted domain, so it came from there: a weak link, below min_strength {}",
-            p.min_strength
+    // The strongest link any egress of the window gives.
+    let best = view
+        .egress_in_window()
+        .map(|e| {
+            let basis = strength_basis(view.profile, w, e);
+            (strength_of(basis), basis, e)
+        })
+        .max_by_key(|(s, _, e)| (*s, e.time));
+    if let Some((s, basis, e)) = best.filter(|(s, _, _)| *s < p.min_strength) {
+        return (
+            "strength",
+            format!(
+                "the strongest link is {}, below min_strength {}",
+                strength_words(view.profile, w, e, s, basis),
+                p.min_strength
+            ),
         );
     }
-    if nearest > p.download_gap {
-        return format!(
-            "the nearest untrusted egress came {nearest} ms before the write, beyond download_gap {} ms: a weak link, below min_strength {}",
-            p.download_gap, p.min_strength
+    // Only a rule that reads clicks measures its window from them.
+    let clicks = view.host.roots.latest_click(view.parts.root, w.time).filter(|_| data.contains(&"click"));
+    if let Some(c) = clicks.filter(|c| w.time - c.time > p.window) {
+        return (
+            "order",
+            format!(
+                "the observed click came {} before the write, beyond time_window {}, and the egress after it \
+                 belongs to that click (no click is inferred there)",
+                secs(w.time - c.time),
+                secs(p.window)
+            ),
         );
     }
-    "no click, egress and write of the lineage fit in order within time_window".to_owned()
+    if let Some(step) = unexplained_step(&unexplained) {
+        return step;
+    }
+    ("order", "no click, egress and write of the lineage fit in order within time_window".to_owned())
+}
+
+/// When the base chain held, a rule with fact kinds that have no explanation yet broke on one
+/// of those: said so rather than blamed on the base chain.
+fn unexplained_step(kinds: &[&'static str]) -> Option<(&'static str, String)> {
+    let (first, _) = kinds.split_first()?;
+    Some((
+        *first,
+        format!(
+            "the base chain's egress, window and strength held; the rule's condition on fact kind(s) {} \
+             (no explanation yet) did not",
+            kinds.join(", ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_breaking_on_kinds_without_an_explanation_names_them() {
+        assert_eq!(unexplained_step(&[]), None);
+        let (step, why) = unexplained_step(&["cradle", "terminal"]).unwrap();
+        assert_eq!(step, "cradle");
+        assert_eq!(
+            why,
+            "the base chain's egress, window and strength held; the rule's condition on fact kind(s) cradle, \
+             terminal (no explanation yet) did not"
+        );
+    }
 }

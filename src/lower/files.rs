@@ -36,7 +36,7 @@ impl Lowering<'_> {
         let slot = self.known(ctx, proc, t);
         let Some(root) = self.procs.root_of(slot) else {
             ctx.stats.classified.writes_ignored += 1;
-            decision::write_ignored(self.host, &path, "the writer has no link source (browser, mail client) above it");
+            decision::write_ignored(self.host, &path, decision::NO_LINK_SOURCE);
             return Lowered::Nothing;
         };
         // Most writes (caches, logs) are ruled out by their folder (cached per folder) and name.

@@ -46,6 +46,10 @@ pub struct ScanArgs {
     /// Rules to run, by id, instead of `[rules] enabled` (`clickchain rules` lists them).
     #[arg(long, value_name = "ID,ID")]
     pub rules: Option<String>,
+    /// Each alert carries its `derivation`: every fact of its rule that held, with its record
+    /// (as `[rules] explain = true`; `docs/alerts.md`).
+    #[arg(long)]
+    pub explain: bool,
     /// Host name for inputs whose records name none.
     #[arg(long)]
     pub host: Option<String>,

@@ -65,6 +65,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
     crate::rules::apply(&mut config, rules.as_deref());
+    config.rules.explain |= args.explain;
     let psl = match &args.psl {
         Some(path) => Some(Arc::new(clickchain::domain::Psl::from_file(path)?)),
         None => None,

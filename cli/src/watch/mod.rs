@@ -63,6 +63,9 @@ pub struct WatchArgs {
     /// history.
     #[arg(long, value_name = "FILE")]
     nod_store: Option<PathBuf>,
+    /// Each alert carries its `derivation` (as `scan --explain`; kept across config reloads).
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn run(args: WatchArgs) -> ExitCode {
@@ -79,9 +82,11 @@ fn watch(args: WatchArgs) -> anyhow::Result<()> {
     let format = lines::parse_format(&args.format)?;
     let mut sink = clickchain_output::live_writer(args.output, Box::new(io::stdout()));
     let rules = args.rules.as_deref().map(crate::rules::parse_list).transpose()?;
-    let mut config_file = args.config.as_deref().map(|p| ConfigFile::load(p, rules.clone())).transpose()?;
+    let mut config_file =
+        args.config.as_deref().map(|p| ConfigFile::load(p, rules.clone(), args.explain)).transpose()?;
     let mut config = config_file.as_ref().map_or_else(Config::default, |c| c.config.clone());
     crate::rules::apply(&mut config, rules.as_deref());
+    config.rules.explain |= args.explain;
     let default_interval = config.engine.checkpoint_interval;
     let (mut engine, positions) = restore(&args, config)?;
     let mut counts = WatchCounts::default();
@@ -276,14 +281,17 @@ struct ConfigFile {
     config: Config,
     /// `--rules`, applied over every load.
     rules: Option<Vec<String>>,
+    /// `--explain`, applied over every load.
+    explain: bool,
 }
 
 impl ConfigFile {
-    fn load(path: &Path, rules: Option<Vec<String>>) -> anyhow::Result<ConfigFile> {
+    fn load(path: &Path, rules: Option<Vec<String>>, explain: bool) -> anyhow::Result<ConfigFile> {
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
         let mut config = Config::load(path)?;
         crate::rules::apply(&mut config, rules.as_deref());
-        Ok(ConfigFile { path: path.to_owned(), modified, config, rules })
+        config.rules.explain |= explain;
+        Ok(ConfigFile { path: path.to_owned(), modified, config, rules, explain })
     }
 
     /// A valid new file is swapped in; an invalid one is reported and the old one stays.
@@ -295,6 +303,7 @@ impl ConfigFile {
         self.modified = modified;
         let loaded = Config::load(&self.path).map_err(anyhow::Error::from).map(|mut c| {
             crate::rules::apply(&mut c, self.rules.as_deref());
+            c.rules.explain |= self.explain;
             c
         });
         match loaded.and_then(|c| Ok(handle.blocking_reload(c.clone()).map(|()| c)?)) {

@@ -75,6 +75,13 @@ pub fn alert_finding(a: &Alert) -> Value {
         }},
     });
     finding.extend(parts::object(extra));
+    // Only when asked (`scan --explain`): a normal run's findings stay as they were.
+    if let Some(d) = &a.derivation {
+        let ours = finding.get_mut("unmapped").and_then(|u| u.get_mut("clickchain")).and_then(Value::as_object_mut);
+        if let Some(ours) = ours {
+            ours.insert("derivation".to_owned(), serde_json::json!(d));
+        }
+    }
     Value::Object(finding)
 }
 
