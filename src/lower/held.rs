@@ -118,6 +118,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_held_fact_is_small() {
+        // docs/rules.md ("Hold") quotes this size.
+        assert_eq!(std::mem::size_of::<HeldFact>(), 40);
+    }
+
+    #[test]
     fn xattr_and_unblock_file_remove_protection() {
         let rm = |image: &str, cmd: &str| removes_protection(image, &fold(Os::Macos, cmd));
         assert_eq!(rm("/usr/bin/xattr", "xattr -d com.apple.quarantine ~/Downloads/Tool.dmg"), Some(true));
