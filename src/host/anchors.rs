@@ -173,10 +173,11 @@ impl Anchors {
         }
     }
 
-    /// At the end of input: a write still inside its quarantine grace (ready after `last`, the
-    /// latest event) is not reported as `quarantine_missing`, its flag may not be logged yet.
-    pub fn end_of_input(&mut self, last: i64) {
-        for p in self.pending.iter_mut().filter(|p| p.ready > last) {
+    /// At the end of input: a write still inside its quarantine `grace` at `last` (the latest
+    /// event) is not reported as `quarantine_missing`, its flag may not be logged yet. (Its
+    /// readiness may be later still, for a rule's hold: that says nothing about the flag.)
+    pub fn end_of_input(&mut self, last: i64, grace: i64) {
+        for p in self.pending.iter_mut().filter(|p| p.time + grace > last) {
             p.quarantine_candidate = false;
         }
     }

@@ -1168,7 +1168,7 @@ def payroll_pkg(s, visible, stated=None):
     mac_trailer(m, chrome, helper)
 
 
-@scenario("an0180-quarantine-missing-with-chain")
+@scenario("an0180-quarantine-missing-with-chain", "quarantine-missing-at-end-of-input-with-a-held-rule")
 def _(s):
     payroll_pkg(s, visible=True)
 
@@ -1531,6 +1531,7 @@ TOML = {
     "mail-payload-outlook-link-iso": '[rules]\nenabled = ["chain", "mail-payload"]\n',
     "mail-payload-outlook-link-executable": '[rules]\nenabled = ["mail-payload"]\n',
     "mail-payload-browser-root-iso": '[rules]\nenabled = ["mail-payload"]\n',
+    "quarantine-missing-at-end-of-input-with-a-held-rule": '[rules]\nenabled = ["chain", "motw-removed-run"]\n',
     "motw-removed-run-unblock-then-run": '[rules]\nenabled = ["chain", "motw-removed-run"]\n',
     "motw-removed-run-removed-never-run": '[rules]\nenabled = ["motw-removed-run"]\n',
     "motw-removed-run-run-with-motw": '[rules]\nenabled = ["motw-removed-run"]\n',
