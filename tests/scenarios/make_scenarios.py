@@ -1322,13 +1322,19 @@ def iso_download(w, s, edge, net, t):
              strip_none(motw("https://docs-share.top/d/Remittance_0612.iso")))
 
 
-@scenario("mail-payload-outlook-link-iso")
-def _(s):
-    # A link clicked in Outlook downloads a disk image.
+def outlook_iso(s):
+    """A link clicked in Outlook downloads a disk image; returns the host."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Remittance_0612")
     iso_download(w, s, edge, net, 600.0)
+    return w
+
+
+@scenario("mail-payload-outlook-link-iso", "container-run-iso-never-opened")
+def _(s):
+    # A link clicked in Outlook downloads a disk image (never opened).
+    outlook_iso(s)
 
 
 @scenario("mail-payload-browser-root-iso")
@@ -1381,20 +1387,8 @@ def _(s):
 def _(s):
     # A link clicked in Outlook downloads a disk image; Explorer mounts it as E: and the user
     # runs the program on it.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Remittance_0612")
-    iso_download(w, s, edge, net, 600.0)
+    w = outlook_iso(s)
     w.start(680.0, g(s, "payload"), r"E:\Remittance_0612.exe", g(s, "explorer"), r'"E:\Remittance_0612.exe" ', ALICE)
-
-
-@scenario("container-run-iso-never-opened")
-def _(s):
-    # The same disk image, never opened.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Remittance_0612")
-    iso_download(w, s, edge, net, 600.0)
 
 
 @scenario("container-run-zip-explorer-temp")

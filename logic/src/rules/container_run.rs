@@ -24,60 +24,41 @@ mod program {
     use crepe::crepe;
 
     crepe! {
+        // write, time
         @input
-        pub struct Root(pub u32, pub u32);
-        @input
-        pub struct EgressIn(pub u32, pub u32, pub i64, pub u32);
-        // id, proc, time, origin domain, origin trusted
-        @input
-        pub struct WriteIn(pub u32, pub u32, pub i64, pub u32, pub bool);
+        pub struct WriteAt(pub u32, pub i64);
         // write, extension class
         @input
         pub struct WriteExt(pub u32, pub u8);
         // write, time, container kind
         @input
         pub struct ContainerExec(pub u32, pub i64, pub u8);
-        // window, download gap, minimum strength, hold
         @input
-        pub struct Param(pub i64, pub i64, pub u8, pub i64);
+        pub struct Hold(pub i64);
 
         // An archive runs from where it was unpacked, a disk image from where it was mounted.
-        struct Opened(u32);
-        Opened(w) <- WriteIn(w, _, tw, _, _), WriteExt(w, x), ContainerExec(w, tx, k), Param(_, _, _, hold),
+        @output
+        pub struct Opened(pub u32);
+        Opened(w) <- WriteAt(w, tw), WriteExt(w, x), ContainerExec(w, tx, k), Hold(hold),
             (tw <= tx && tx - tw <= hold),
             ((x == crate::ExtClass::Archive as u8 && k != crate::ContainerKind::MountedVolume as u8)
                 || (x == crate::ExtClass::DiskImage as u8 && k == crate::ContainerKind::MountedVolume as u8));
-
-        @output
-        pub struct Fired(pub u32, pub u32, pub u32, pub u8);
-        Fired(w, e, r, s) <-
-            Opened(w),
-            WriteIn(w, p, tw, od, ot),
-            Root(p, r),
-            EgressIn(e, q, te, d),
-            Root(q, r),
-            Param(win, gap, min, _),
-            (te <= tw && tw - te <= win),
-            let s = crate::rules::strength_u8(od, ot, d, te, tw, gap),
-            (s >= min);
     }
 }
 
-/// Runs the rule.
+/// Runs the rule: the containers something ran from, as chained downloads.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     use program::*;
-    let (facts, p) = (input.facts, input.facts.params);
+    let facts = input.facts;
     let mut rt = Crepe::new();
-    rt.extend(input.lineage.root.iter().map(|&(p, r)| Root(p, r)));
-    rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
-    rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.origin_trusted)));
+    rt.extend(facts.write.iter().map(|w| WriteAt(w.id, w.time)));
     rt.extend(facts.write_ext.iter().map(|&(w, x): &(u32, ExtClass)| WriteExt(w, x as u8)));
     rt.extend(
         facts.container_exec.iter().map(|&(w, _, t, k): &(u32, u32, i64, ContainerKind)| ContainerExec(w, t, k as u8)),
     );
-    rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, HEADER.hold)]);
+    rt.extend([Hold(HEADER.hold)]);
     let (found,) = rt.run_with_hasher::<FxBuildHasher>();
-    RuleOutput::of_matches(found.into_iter().map(|Fired(w, e, r, s)| super::inferred(w, e, r, s)).collect())
+    super::chained::chained(input, found.into_iter().map(|Opened(w)| w))
 }
 
 #[cfg(test)]

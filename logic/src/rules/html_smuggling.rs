@@ -37,63 +37,52 @@ mod program {
         // write, origin kind
         @input
         pub struct Origin(pub u32, pub u8);
-        // write, referrer domain
+        // write: it has a referrer
         @input
-        pub struct Referrer(pub u32, pub u32);
+        pub struct Referred(pub u32);
         // write, time: a process named the file on its command line
         @input
         pub struct Opened(pub u32, pub i64);
-        // window, download gap, minimum strength, hold
+        // window, hold
         @input
-        pub struct Param(pub i64, pub i64, pub u8, pub i64);
+        pub struct Param(pub i64, pub i64);
 
         struct Payload(u32);
         Payload(w) <- WriteExt(w, x), (x != crate::ExtClass::MacroDocument as u8 && x != crate::ExtClass::Markup as u8);
 
         // (a) built in the page: a payload whose origin is blob: or data:, or about: with a referrer.
-        struct Smuggled(u32);
+        @output
+        pub struct Smuggled(pub u32);
         Smuggled(w) <- Payload(w), Origin(w, k), (k == crate::OriginKind::Blob as u8 || k == crate::OriginKind::Data as u8);
-        Smuggled(w) <- Payload(w), Origin(w, k), (k == crate::OriginKind::About as u8), Referrer(w, _);
+        Smuggled(w) <- Payload(w), Origin(w, k), (k == crate::OriginKind::About as u8), Referred(w);
 
         // (b) a page file from an untrusted origin the lineage never connected to in the window,
         // opened within the hold.
         struct ReachedOrigin(u32);
-        ReachedOrigin(w) <- WriteIn(w, p, tw, od, _), Root(p, r), EgressIn(_, q, te, od), Root(q, r), Param(win, _, _, _),
+        ReachedOrigin(w) <- WriteIn(w, p, tw, od, _), Root(p, r), EgressIn(_, q, te, od), Root(q, r), Param(win, _),
             (te <= tw && tw - te <= win);
         Smuggled(w) <- WriteIn(w, _, tw, od, ot), WriteExt(w, x), (x == crate::ExtClass::Markup as u8),
             (od != crate::NONE && !ot), !ReachedOrigin(w),
-            Opened(w, to), Param(_, _, _, hold), (tw <= to && to - tw <= hold);
-
-        @output
-        pub struct Fired(pub u32, pub u32, pub u32, pub u8);
-        Fired(w, e, r, s) <-
-            Smuggled(w),
-            WriteIn(w, p, tw, od, ot),
-            Root(p, r),
-            EgressIn(e, q, te, d),
-            Root(q, r),
-            Param(win, gap, min, _),
-            (te <= tw && tw - te <= win),
-            let s = crate::rules::strength_u8(od, ot, d, te, tw, gap),
-            (s >= min);
+            Opened(w, to), Param(_, hold), (tw <= to && to - tw <= hold);
     }
 }
 
-/// Runs the rule.
+/// Runs the rule: the smuggled writes, as chained downloads (the lineage's untrusted egress is
+/// the page that smuggled them).
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     use program::*;
-    let (facts, p) = (input.facts, input.facts.params);
+    let facts = input.facts;
     let mut rt = Crepe::new();
     rt.extend(input.lineage.root.iter().map(|&(p, r)| Root(p, r)));
     rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
     rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.origin_trusted)));
     rt.extend(facts.write_ext.iter().map(|&(w, x): &(u32, ExtClass)| WriteExt(w, x as u8)));
     rt.extend(facts.write_origin.iter().map(|&(w, k): &(u32, OriginKind)| Origin(w, k as u8)));
-    rt.extend(facts.referrer_domain.iter().map(|&(w, d)| Referrer(w, d)));
+    rt.extend(facts.referrer_domain.iter().map(|&(w, _)| Referred(w)));
     rt.extend(facts.opened.iter().map(|&(w, _, t)| Opened(w, t)));
-    rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, HEADER.hold)]);
+    rt.extend([Param(facts.params.window, HEADER.hold)]);
     let (found,) = rt.run_with_hasher::<FxBuildHasher>();
-    RuleOutput::of_matches(found.into_iter().map(|Fired(w, e, r, s)| super::inferred(w, e, r, s)).collect())
+    super::chained::chained(input, found.into_iter().map(|Smuggled(w)| w))
 }
 
 #[cfg(test)]

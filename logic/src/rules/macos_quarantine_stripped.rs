@@ -24,82 +24,47 @@ mod program {
     use crepe::crepe;
 
     crepe! {
+        // write, time
         @input
-        pub struct Root(pub u32, pub u32);
-        @input
-        pub struct EgressIn(pub u32, pub u32, pub i64, pub u32);
-        // id, proc, time, origin domain, origin trusted
-        @input
-        pub struct WriteIn(pub u32, pub u32, pub i64, pub u32, pub bool);
+        pub struct WriteAt(pub u32, pub i64);
         // write: a .dmg, .pkg, .zip or .app
         @input
         pub struct Packaged(pub u32);
         // write, time: com.apple.quarantine removed
         @input
         pub struct Stripped(pub u32, pub i64);
-        // write, time: the file (or a program inside the bundle) ran
+        // write, time: the file (or a program inside the bundle), or a program on its mounted
+        // volume or in its extraction, ran
         @input
-        pub struct Executed(pub u32, pub i64);
-        // write, time, container kind
+        pub struct Ran(pub u32, pub i64);
         @input
-        pub struct ContainerExec(pub u32, pub i64, pub u8);
-        // window, download gap, minimum strength, hold
-        @input
-        pub struct Param(pub i64, pub i64, pub u8, pub i64);
-
-        struct Ran(u32, i64);
-        Ran(w, t) <- Executed(w, t);
-        Ran(w, t) <- ContainerExec(w, t, _);
-
-        struct StrippedThenRun(u32);
-        StrippedThenRun(w) <- Packaged(w), WriteIn(w, _, tw, _, _), Stripped(w, tr), Ran(w, tx), Param(_, _, _, hold),
-            (tw <= tr && tr <= tx && tx - tw <= hold);
+        pub struct Hold(pub i64);
 
         @output
-        pub struct Fired(pub u32, pub u32, pub u32, pub u8);
-        Fired(w, e, r, s) <-
-            StrippedThenRun(w),
-            WriteIn(w, p, tw, od, ot),
-            Root(p, r),
-            EgressIn(e, q, te, d),
-            Root(q, r),
-            Param(win, gap, min, _),
-            (te <= tw && tw - te <= win),
-            let s = crate::rules::strength_u8(od, ot, d, te, tw, gap),
-            (s >= min);
+        pub struct StrippedThenRun(pub u32);
+        StrippedThenRun(w) <- Packaged(w), WriteAt(w, tw), Stripped(w, tr), Ran(w, tx), Hold(hold),
+            (tw <= tr && tr <= tx && tx - tw <= hold);
     }
 }
 
-/// Runs the rule.
+/// Runs the rule: the packages stripped of their quarantine and then run, as chained downloads.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     use program::*;
-    let (facts, p) = (input.facts, input.facts.params);
+    let facts = input.facts;
     let mut rt = Crepe::new();
-    rt.extend(input.lineage.root.iter().map(|&(p, r)| Root(p, r)));
-    rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
-    rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.origin_trusted)));
+    rt.extend(facts.write.iter().map(|w| WriteAt(w.id, w.time)));
     // .dmg (disk image), .pkg and .app (executables), .zip (archive); an .iso or .exe is no
     // macOS package, but it only fires with a quarantine flag, which only macOS sets.
     let packaged = |x: ExtClass| matches!(x, ExtClass::DiskImage | ExtClass::Executable | ExtClass::Archive);
     rt.extend(facts.write_ext.iter().filter(|&&(_, x)| packaged(x)).map(|&(w, _)| Packaged(w)));
-    rt.extend(
-        facts
-            .protection_removed
-            .iter()
-            .filter(|&&(_, _, f)| f == Protection::Quarantine)
-            .map(|&(w, t, _)| Stripped(w, t)),
-    );
-    rt.extend(facts.executed.iter().map(|&(w, _, t)| Executed(w, t)));
-    rt.extend(
-        facts
-            .container_exec
-            .iter()
-            .filter(|&&(_, _, _, k)| k != ContainerKind::ArchiveTemp)
-            .map(|&(w, _, t, k)| ContainerExec(w, t, k as u8)),
-    );
-    rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, HEADER.hold)]);
+    let stripped = facts.protection_removed.iter().filter(|&&(_, _, f)| f == Protection::Quarantine);
+    rt.extend(stripped.map(|&(w, t, _)| Stripped(w, t)));
+    rt.extend(facts.executed.iter().map(|&(w, _, t)| Ran(w, t)));
+    let from_volume = facts.container_exec.iter().filter(|&&(_, _, _, k)| k != ContainerKind::ArchiveTemp);
+    rt.extend(from_volume.map(|&(w, _, t, _)| Ran(w, t)));
+    rt.extend([Hold(HEADER.hold)]);
     let (found,) = rt.run_with_hasher::<FxBuildHasher>();
-    RuleOutput::of_matches(found.into_iter().map(|Fired(w, e, r, s)| super::inferred(w, e, r, s)).collect())
+    super::chained::chained(input, found.into_iter().map(|StrippedThenRun(w)| w))
 }
 
 #[cfg(test)]

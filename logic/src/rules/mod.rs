@@ -9,6 +9,7 @@
 use crate::{ChainFacts, ChainMatch, Id, Lineage};
 
 mod chain;
+mod chained;
 mod container_run;
 mod html_smuggling;
 mod macos_quarantine_stripped;

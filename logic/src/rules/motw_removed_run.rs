@@ -24,56 +24,35 @@ mod program {
     use crepe::crepe;
 
     crepe! {
-        @input
-        pub struct Root(pub u32, pub u32);
-        @input
-        pub struct EgressIn(pub u32, pub u32, pub i64, pub u32);
-        // id, proc, time, origin domain, origin trusted
-        @input
-        pub struct WriteIn(pub u32, pub u32, pub i64, pub u32, pub bool);
         // write, time
+        @input
+        pub struct WriteAt(pub u32, pub i64);
         @input
         pub struct Removed(pub u32, pub i64);
-        // write, time
         @input
         pub struct Executed(pub u32, pub i64);
-        // window, download gap, minimum strength, hold
         @input
-        pub struct Param(pub i64, pub i64, pub u8, pub i64);
+        pub struct Hold(pub i64);
 
         // The flag removed, then the file run, both within the hold after the write.
-        struct RemovedThenRun(u32);
-        RemovedThenRun(w) <- WriteIn(w, _, tw, _, _), Removed(w, tr), Executed(w, tx), Param(_, _, _, hold),
-            (tw <= tr && tr <= tx && tx - tw <= hold);
-
         @output
-        pub struct Fired(pub u32, pub u32, pub u32, pub u8);
-        Fired(w, e, r, s) <-
-            RemovedThenRun(w),
-            WriteIn(w, p, tw, od, ot),
-            Root(p, r),
-            EgressIn(e, q, te, d),
-            Root(q, r),
-            Param(win, gap, min, _),
-            (te <= tw && tw - te <= win),
-            let s = crate::rules::strength_u8(od, ot, d, te, tw, gap),
-            (s >= min);
+        pub struct RemovedThenRun(pub u32);
+        RemovedThenRun(w) <- WriteAt(w, tw), Removed(w, tr), Executed(w, tx), Hold(hold),
+            (tw <= tr && tr <= tx && tx - tw <= hold);
     }
 }
 
-/// Runs the rule.
+/// Runs the rule: the writes whose flag was removed and which then ran, as chained downloads.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     use program::*;
-    let (facts, p) = (input.facts, input.facts.params);
+    let facts = input.facts;
     let mut rt = Crepe::new();
-    rt.extend(input.lineage.root.iter().map(|&(p, r)| Root(p, r)));
-    rt.extend(facts.egress.iter().map(|e| EgressIn(e.id, e.proc, e.time, e.domain)));
-    rt.extend(facts.write.iter().map(|w| WriteIn(w.id, w.proc, w.time, w.origin_domain, w.origin_trusted)));
+    rt.extend(facts.write.iter().map(|w| WriteAt(w.id, w.time)));
     rt.extend(facts.protection_removed.iter().map(|&(w, t, _)| Removed(w, t)));
     rt.extend(facts.executed.iter().map(|&(w, _, t)| Executed(w, t)));
-    rt.extend([Param(p.window, p.download_gap, p.min_strength as u8, HEADER.hold)]);
+    rt.extend([Hold(HEADER.hold)]);
     let (found,) = rt.run_with_hasher::<FxBuildHasher>();
-    RuleOutput::of_matches(found.into_iter().map(|Fired(w, e, r, s)| super::inferred(w, e, r, s)).collect())
+    super::chained::chained(input, found.into_iter().map(|RemovedThenRun(w)| w))
 }
 
 #[cfg(test)]
