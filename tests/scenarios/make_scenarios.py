@@ -1400,7 +1400,7 @@ def _(s):
     edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Statement_0612")
     w.dns(600.7, edge, "docs-share.top", ["203.0.113.64"])
     w.connect(600.9, net, "203.0.113.64")
-    w.write(612.0, edge, DL + "Statement_0612.zip", origin=strip_none(motw("https://docs-share.top/d/Statement_0612.zip")))
+    save_as(w, edge, 612.0, DL + "Statement_0612.zip", motw("https://docs-share.top/d/Statement_0612.zip"))
     inside = r"C:\Users\alice\AppData\Local\Temp\Temp1_Statement_0612.zip\Statement_0612.exe"
     w.start(690.0, g(s, "payload"), inside, g(s, "explorer"), f'"{inside}" ', ALICE)
 
@@ -1413,6 +1413,13 @@ def _(s):
     win_desktop(w, s)
     invoice_chain(w, s)
     w.start(680.0, g(s, "usb"), r"E:\PortableApps\Start.exe", g(s, "explorer"), r'"E:\PortableApps\Start.exe" ', ALICE)
+
+
+def save_as(w, edge, sec, path, origin, tag="0612"):
+    """Edge saves `path` as browsers do: a partial download, renamed with its MotW 3 s later."""
+    part = DL + f"Unconfirmed {tag}.crdownload"
+    w.write(sec - 3.0, edge, part)
+    w.rename(sec, edge, part, path, strip_none(origin))
 
 
 def smuggling_page(w, s):
@@ -1429,9 +1436,8 @@ def _(s):
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, _ = smuggling_page(w, s)
-    w.write(606.0, edge, DL + "Statement_0612.zip",
-            origin=strip_none(motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90",
-                                   "https://docs-share.top/v/0612")))
+    save_as(w, edge, 606.0, DL + "Statement_0612.zip",
+            motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
 
 
 @scenario("html-smuggling-blob-pdf")
@@ -1440,16 +1446,15 @@ def _(s):
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, _ = smuggling_page(w, s)
-    w.write(606.0, edge, DL + "Statement_0612.pdf",
-            origin=strip_none(motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90",
-                                   "https://docs-share.top/v/0612")))
+    save_as(w, edge, 606.0, DL + "Statement_0612.pdf",
+            motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
 
 
 def smuggled_html(w, s, origin_url):
     """The lineage saves an .html (from `origin_url`), which the user then opens in Edge."""
     edge, _ = smuggling_page(w, s)
     page = DL + "Remittance_0612.html"
-    w.write(606.0, edge, page, origin=strip_none(motw(origin_url)))
+    save_as(w, edge, 606.0, page, motw(origin_url))
     w.start(660.0, g(s, "viewer"), EDGE, g(s, "explorer"), f'"{EDGE}" --single-argument {page}', ALICE)
 
 
