@@ -1351,13 +1351,19 @@ def _(s):
 INVOICE_EXE = DL + "Invoice_0514.pdf.exe"
 
 
+def invoice_host(s):
+    """WS-042 with the events of an0178-outlook-edge-crdownload-motw; returns the host."""
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    invoice_chain(w, s)
+    return w
+
+
 @scenario("motw-removed-run-unblock-then-run")
 def _(s):
     # The AN0178 chain; a minute later the user unblocks the file (Properties > Unblock), then
     # runs it from Explorer.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    invoice_chain(w, s)
+    w = invoice_host(s)
     w.attr(660.0, g(s, "explorer"), INVOICE_EXE + ":Zone.Identifier", "motw_removed")
     w.start(700.0, g(s, "payload"), INVOICE_EXE, g(s, "explorer"), f'"{INVOICE_EXE}" ', ALICE)
 
@@ -1365,9 +1371,7 @@ def _(s):
 @scenario("motw-removed-run-removed-never-run")
 def _(s):
     # Unblocked with Unblock-File from a PowerShell the user opened, never run.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    invoice_chain(w, s)
+    w = invoice_host(s)
     w.start(650.0, g(s, "ps"), POWERSHELL, g(s, "explorer"), f'"{POWERSHELL}" -NoLogo', ALICE)
     w.start(660.0, g(s, "unblock"), POWERSHELL, g(s, "ps"),
             f'"{POWERSHELL}" -c Unblock-File -Path "{INVOICE_EXE}"', ALICE)
@@ -1377,9 +1381,7 @@ def _(s):
 @scenario("motw-removed-run-run-with-motw")
 def _(s):
     # Run with its Mark-of-the-Web intact (SmartScreen would have asked).
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    invoice_chain(w, s)
+    w = invoice_host(s)
     w.start(700.0, g(s, "payload"), INVOICE_EXE, g(s, "explorer"), f'"{INVOICE_EXE}" ', ALICE)
 
 
@@ -1397,9 +1399,7 @@ def _(s):
     # it, which Explorer runs from its Temp1_<archive> folder.
     w = s.host(WIN, "windows")
     win_desktop(w, s)
-    edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Statement_0612")
-    w.dns(600.7, edge, "docs-share.top", ["203.0.113.64"])
-    w.connect(600.9, net, "203.0.113.64")
+    edge, _ = docs_share_page(w, s, "https://docs-share.top/d/Statement_0612")
     save_as(w, edge, 612.0, DL + "Statement_0612.zip", motw("https://docs-share.top/d/Statement_0612.zip"))
     inside = r"C:\Users\alice\AppData\Local\Temp\Temp1_Statement_0612.zip\Statement_0612.exe"
     w.start(690.0, g(s, "payload"), inside, g(s, "explorer"), f'"{inside}" ', ALICE)
@@ -1409,9 +1409,7 @@ def _(s):
 def _(s):
     # The AN0178 chain (an executable, no container), and a program run from a drive E: (a USB
     # stick): no container download to have mounted it.
-    w = s.host(WIN, "windows")
-    win_desktop(w, s)
-    invoice_chain(w, s)
+    w = invoice_host(s)
     w.start(680.0, g(s, "usb"), r"E:\PortableApps\Start.exe", g(s, "explorer"), r'"E:\PortableApps\Start.exe" ', ALICE)
 
 
@@ -1422,9 +1420,9 @@ def save_as(w, edge, sec, path, origin, tag="0612"):
     w.rename(sec, edge, part, path, strip_none(origin))
 
 
-def smuggling_page(w, s):
-    """Outlook -> msedge (URL) -> docs-share.top: the page the lure links to."""
-    edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/v/0612")
+def docs_share_page(w, s, url="https://docs-share.top/v/0612"):
+    """Outlook -> msedge (`url`) -> docs-share.top: the page the lure links to."""
+    edge, net = edge_from_outlook(w, s, 600.0, url)
     w.dns(600.7, edge, "docs-share.top", ["203.0.113.64"])
     w.connect(600.9, net, "203.0.113.64")
     return edge, net
@@ -1435,7 +1433,7 @@ def _(s):
     # The page's script builds the archive and saves it through a blob: URL.
     w = s.host(WIN, "windows")
     win_desktop(w, s)
-    edge, _ = smuggling_page(w, s)
+    edge, _ = docs_share_page(w, s)
     save_as(w, edge, 606.0, DL + "Statement_0612.zip",
             motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
 
@@ -1445,14 +1443,14 @@ def _(s):
     # The same page saves a PDF through a blob: URL: no payload class.
     w = s.host(WIN, "windows")
     win_desktop(w, s)
-    edge, _ = smuggling_page(w, s)
+    edge, _ = docs_share_page(w, s)
     save_as(w, edge, 606.0, DL + "Statement_0612.pdf",
             motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
 
 
 def smuggled_html(w, s, origin_url):
     """The lineage saves an .html (from `origin_url`), which the user then opens in Edge."""
-    edge, _ = smuggling_page(w, s)
+    edge, _ = docs_share_page(w, s)
     page = DL + "Remittance_0612.html"
     save_as(w, edge, 606.0, page, motw(origin_url))
     w.start(660.0, g(s, "viewer"), EDGE, g(s, "explorer"), f'"{EDGE}" --single-argument {page}', ALICE)
