@@ -147,3 +147,37 @@ fn held_facts_are_capped_per_write_and_counted() {
     // The removal and 15 runs are held (16 per write); the other 5 runs are counted.
     assert_eq!(e.stats().dropped.held_fact_cap, 5);
 }
+
+#[test]
+fn protection_removal_is_held_when_follow_on_candidates_are_full() {
+    // Regression: a removal arriving when the host's follow-on candidates are at their cap was
+    // lost to the held rule too.
+    let mut c = Config::default();
+    c.rules.enabled = vec!["motw-removed-run".to_owned()];
+    c.engine.max_pending_per_host = 2;
+    let mut e = Engine::new(c).unwrap();
+    e.set_now(at(86_400_000));
+    let other = r"C:\Users\u\Downloads\other.exe";
+    let mut n = 100;
+    let mut events = chained_download_then_runs(0);
+    let write = |n: &mut u64, ms: i64| {
+        let op = FileOp::Create;
+        event(n, ms, EventKind::FileWrite { proc: ProcKey::Id("b".into()), path: other.into(), op, origin: None })
+    };
+    let removed = |n: &mut u64, ms: i64, path: &str| {
+        let (proc, path, attr) = (ProcKey::Id("b".into()), format!("{path}:Zone.Identifier"), AttrChange::MotwRemoved);
+        event(n, ms, EventKind::FileAttr { proc, path, attr })
+    };
+    // `other.exe` is written and loses its MotW twice (two candidates: the cap), before the
+    // removal on FILE at 40 s.
+    events.insert(3, write(&mut n, 31_000));
+    events.insert(4, removed(&mut n, 33_000, other));
+    events.insert(5, removed(&mut n, 34_000, other));
+    events.push(event(&mut n, 50_000, start("run", None, FILE, "setup")));
+    for ev in events {
+        e.push(ev);
+    }
+    e.finish();
+    assert!(e.stats().dropped.follow_on_cap >= 1, "{:?}", e.stats().dropped);
+    assert_eq!(rules_of(&e.drain()), vec!["motw-removed-run"]);
+}

@@ -153,8 +153,9 @@ impl Lowering<'_> {
                     } else {
                         Lowered::Nothing
                     }
-                } else if self.follow.removals().len() >= ctx.limits.max_pending_per_host {
-                    // Full: the process is not even looked up.
+                } else if self.follow.removals().len() >= ctx.limits.max_pending_per_host && !ctx.profile.wants_held {
+                    // Full: the process is not even looked up (unless a held rule reads the
+                    // removal: the host keeps it on the pending write and counts the cap).
                     ctx.stats.dropped.follow_on_cap += 1;
                     Lowered::Nothing
                 } else {
