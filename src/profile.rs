@@ -57,6 +57,13 @@ pub(crate) struct Profile {
     pub wants_classes: bool,
     /// Alerts carry their derivation (`[rules] explain`, `scan --explain`).
     pub explain: bool,
+    /// The longest hold of the enabled rules (ms): a write waits this long before evaluation.
+    pub hold: i64,
+    /// Some enabled rule reads what follows a write (`executed`, `opened`,
+    /// `protection_removed`, `container_exec`): it is held on pending writes.
+    pub wants_held: bool,
+    /// Some enabled rule reads `write_container`, `write_origin` or `referrer_domain`.
+    pub wants_origin: bool,
 }
 
 impl Profile {
@@ -78,10 +85,11 @@ impl Profile {
             exec_in_place: os != Os::Windows,
             rules: enabled_rules(config)?,
             link_classes: link_classes(&p.link_sources),
-            wants_classes: enabled_rules(config)?
-                .iter()
-                .any(|r| r.header.data.iter().any(|d| matches!(*d, "link_class" | "write_ext"))),
             explain: config.rules.explain,
+            wants_classes: reads(config, &["link_class", "write_ext"])?,
+            hold: clickchain_logic::rules::max_hold(enabled_rules(config)?),
+            wants_held: reads(config, &["executed", "opened", "protection_removed", "container_exec"])?,
+            wants_origin: reads(config, &["write_container", "write_origin", "referrer_domain"])?,
         })
     }
 
@@ -95,10 +103,16 @@ impl Profile {
             .map_or(LinkClass::Browser, |&(c, _)| c)
     }
 
-    /// How long carried state must be kept: the window plus the quarantine grace.
+    /// How long carried state must be kept: the window plus the longer of the quarantine grace
+    /// and the rules' hold (a write is evaluated that long after it, with its window's egress).
     pub fn retention_ms(&self) -> i64 {
-        self.params.window + self.params.quarantine_grace
+        self.params.window + self.params.quarantine_grace.max(self.hold)
     }
+}
+
+/// Whether an enabled rule of `config` names one of the fact kinds `data`.
+fn reads(config: &Config, data: &[&str]) -> Result<bool, EngineError> {
+    Ok(enabled_rules(config)?.iter().any(|r| r.header.data.iter().any(|d| data.contains(d))))
 }
 
 /// The registered rules `config` enables, in its order.

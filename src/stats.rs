@@ -57,6 +57,9 @@ pub struct Drops {
     pub follow_on_cap: u64,
     /// Alerts not kept for follow-on matching beyond `max_pending_per_host` (still emitted).
     pub alerted_cap: u64,
+    /// What followed a held write (an exec, an opening, a protection removal) beyond the
+    /// per-write cap (`docs/rules.md`, "Hold").
+    pub held_fact_cap: u64,
     /// Command lines kept cut to 1,024 bytes for alerts (the event itself was used whole).
     #[serde(default)]
     pub command_line_truncated: u64,
@@ -181,6 +184,7 @@ impl Drops {
             click_cap,
             follow_on_cap,
             alerted_cap,
+            held_fact_cap,
             command_line_truncated,
         } = other;
         self.late += late;
@@ -196,6 +200,7 @@ impl Drops {
         self.click_cap += click_cap;
         self.follow_on_cap += follow_on_cap;
         self.alerted_cap += alerted_cap;
+        self.held_fact_cap += held_fact_cap;
         self.command_line_truncated += command_line_truncated;
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use clickchain::logic::rules::RULES;
 use clickchain::{AnyEngine, Config, Engine, Record, ShardedEngine};
-use clickchain_adapters::{Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
+use clickchain_adapters::{AttrChange, Event, EventKind, FileOp, Origin, Os, Position, ProcKey, SourceRef};
 use proptest::prelude::*;
 
 const T0: i64 = 1_715_677_200_000; // 2024-05-14T09:00:00Z
@@ -29,7 +29,11 @@ struct Episode {
     run_it: bool,
     pid_keys: bool,
     /// 0: plain; 1: the lineage first reaches a second domain (redirect-chain); 2: the link
-    /// comes from a mail client and the file is a disk image (mail-payload).
+    /// comes from a mail client and the file is a disk image (mail-payload); 3: the file's
+    /// Mark-of-the-Web is removed, then it runs (motw-removed-run); 4: a disk image, then a
+    /// program on a mounted volume (container-run); 5: the file's origin is a `blob:` URL
+    /// (html-smuggling); 6: a .dmg whose quarantine is removed, then a program on a mounted
+    /// volume (macos-quarantine-stripped).
     variant: u8,
 }
 
@@ -44,7 +48,7 @@ fn episode() -> impl Strategy<Value = Episode> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
-        0u8..3,
+        0u8..7,
     )
         .prop_map(|(host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant)| {
             Episode { host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant }
@@ -109,14 +113,38 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
         }
         let named = (!e.via_dns).then(|| domain.clone());
         b.push(t(0.6), host, os, EventKind::Connect { proc: key(1), dst_ip: ip, dst_port: 443, domain: named });
-        let file = format!("{dir}file{n}.{}", if e.variant == 2 { "iso" } else { "zip" });
+        let ext = match e.variant {
+            2 | 4 => "iso",
+            3 => "exe",
+            6 => "dmg",
+            _ => "zip",
+        };
+        let file = format!("{dir}file{n}.{ext}");
         let w = f64::from(e.write_after_s);
+        let blob = (e.variant == 5).then(|| format!("blob:https://{domain}/5d1c-{n}"));
         if e.partial {
             let part = format!("{file}.crdownload");
             b.push(t(w - 0.5), host, os, write(key(0), &part, FileOp::Create, None));
-            b.push(t(w), host, os, write(key(0), &file, FileOp::Rename { from: part }, Some(url.clone())));
+            b.push(t(w), host, os, write(key(0), &file, FileOp::Rename { from: part }, blob.or(Some(url.clone()))));
         } else {
-            b.push(t(w), host, os, write(key(0), &file, FileOp::Create, None));
+            b.push(t(w), host, os, write(key(0), &file, FileOp::Create, blob));
+        }
+        if e.variant == 3 || e.variant == 6 {
+            let attr = if e.variant == 3 { AttrChange::MotwRemoved } else { AttrChange::QuarantineRemoved };
+            b.push(t(w + 10.0), host, os, EventKind::FileAttr { proc: key(0), path: file.clone(), attr });
+        }
+        let mounted = match os {
+            Os::Windows => format!(r"E:\setup{n}.exe"),
+            Os::Linux => format!("/media/u/vol{n}/setup.sh"),
+            Os::Macos => format!("/Volumes/vol{n}/Setup.app/Contents/MacOS/Setup"),
+        };
+        let ran = match e.variant {
+            3 => Some(file.clone()),
+            4 | 6 => Some(mounted),
+            _ => None,
+        };
+        if let Some(image) = ran {
+            b.push(t(w + 20.0), host, os, start(key(4), None, &image, &image));
         }
         if e.run_it {
             b.push(t(w + 30.0), host, os, start(key(2), None, "/usr/bin/unzip", &format!("unzip {file}")));
@@ -431,8 +459,8 @@ fn generated_streams_do_alert() {
 #[test]
 fn generated_streams_fire_every_rule() {
     // Guards the properties against vacuity for each rule: the variants of the generator make
-    // every registered rule alert, on every OS.
-    let eps: Vec<Episode> = (0..9)
+    // every registered rule alert, on every OS whose analytic it refines.
+    let eps: Vec<Episode> = (0..21)
         .map(|i| Episode {
             host: (i % 3) as u8,
             start_s: i * 100,
@@ -449,7 +477,7 @@ fn generated_streams_fire_every_rule() {
     let out = records(engine(1_000), stream(&eps));
     for rule in RULES {
         let tag = format!("\"rule\":\"{}\"", rule.header.id);
-        for analytic in ["AN0178", "AN0179", "AN0180"] {
+        for analytic in rule.header.refines {
             let hit = out.iter().any(|r| r.contains(&tag) && r.contains(analytic));
             assert!(hit, "no {analytic} alert of rule {}: {out:#?}", rule.header.id);
         }

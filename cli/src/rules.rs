@@ -69,13 +69,14 @@ fn json(h: &RuleHeader, default: bool) -> serde_json::Value {
         "refines": h.refines,
         "data": h.data,
         "false_positives": h.false_positives,
+        "hold_ms": h.hold,
     })
 }
 
 fn describe(h: &RuleHeader, default: bool) -> String {
     let on = if default { ", default" } else { "" };
     format!(
-        "{} ({}{on})\n  {}\n  hypothesis:      {}\n  attack:          {}\n  refines:         {}\n  data:            {}\n  false positives: {}\n\n",
+        "{} ({}{on})\n  {}\n  hypothesis:      {}\n  attack:          {}\n  refines:         {}\n  data:            {}\n  false positives: {}\n  hold:            {} s\n\n",
         h.id,
         h.status.as_str(),
         h.title,
@@ -84,6 +85,7 @@ fn describe(h: &RuleHeader, default: bool) -> String {
         h.refines.join(", "),
         h.data.join(", "),
         h.false_positives,
+        h.hold / 1000,
     )
 }
 

@@ -52,8 +52,8 @@ fn writing_a_variant_example_runs_as_documented() {
     }
 }
 
-/// The `sh` block holding `clickchain eval` and the `text` block after it.
-fn documented_eval(doc: &str) -> Option<(Vec<String>, Vec<String>)> {
+/// Each `sh` block holding `clickchain eval` with the `text` block after it.
+fn documented_evals(doc: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
     let mut current: Option<(String, Vec<String>)> = None;
     for line in doc.lines().map(str::trim) {
@@ -64,30 +64,36 @@ fn documented_eval(doc: &str) -> Option<(Vec<String>, Vec<String>)> {
             _ => {}
         }
     }
-    blocks.windows(2).find_map(|pair| {
-        let [(lang, cmds), (next, rows)] = pair else { return None };
-        let eval = cmds.iter().any(|c| c.starts_with("clickchain eval "));
-        (lang == "sh" && next == "text" && eval).then(|| (cmds.clone(), rows.clone()))
-    })
+    blocks
+        .windows(2)
+        .filter_map(|pair| {
+            let [(lang, cmds), (next, rows)] = pair else { return None };
+            let eval = cmds.iter().any(|c| c.starts_with("clickchain eval "));
+            (lang == "sh" && next == "text" && eval).then(|| (cmds.clone(), rows.clone()))
+        })
+        .collect()
 }
 
 #[test]
 fn the_documented_eval_table_is_what_eval_prints() {
     let doc = std::fs::read_to_string(format!("{REPO}/docs/rules.md")).expect("docs/rules.md");
-    let (cmds, rows) = documented_eval(&doc).expect("an eval example");
-    assert!(!rows.is_empty());
-    let dir = tempfile::tempdir().unwrap();
-    let mut printed = String::new();
-    for cmd in &cmds {
-        let cmd = cmd.replace("/tmp/variant", dir.path().to_str().unwrap());
-        let out = Command::cargo_bin("clickchain").unwrap().args(cmd.split_whitespace().skip(1)).output().unwrap();
-        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
-        printed = String::from_utf8_lossy(&out.stdout).into_owned();
-    }
-    // The rows shown are the second set's.
-    let second = printed.split("rule set 2:").nth(1).expect("two rule sets");
-    for row in &rows {
-        assert!(second.lines().any(|l| l == row), "{row:?} not printed:\n{second}");
+    let examples = documented_evals(&doc);
+    assert!(!examples.is_empty(), "an eval example");
+    for (cmds, rows) in examples {
+        assert!(!rows.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let mut printed = String::new();
+        for cmd in &cmds {
+            let cmd = cmd.replace("/tmp/variant", dir.path().to_str().unwrap());
+            let out = Command::cargo_bin("clickchain").unwrap().args(cmd.split_whitespace().skip(1)).output().unwrap();
+            assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+            printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+        // The rows shown are the second set's.
+        let second = printed.split("rule set 2:").nth(1).expect("two rule sets");
+        for row in &rows {
+            assert!(second.lines().any(|l| l == row), "{row:?} not printed:\n{second}");
+        }
     }
 }
 
@@ -142,9 +148,21 @@ fn rules_lists_the_registry() {
     let rules: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
-    assert_eq!(ids, ["chain", "redirect-chain", "mail-payload"]);
+    assert_eq!(
+        ids,
+        [
+            "chain",
+            "redirect-chain",
+            "mail-payload",
+            "motw-removed-run",
+            "container-run",
+            "html-smuggling",
+            "macos-quarantine-stripped"
+        ]
+    );
     assert_eq!(rules[0]["default"], true);
     assert_eq!(rules[1]["status"], "experimental");
+    assert_eq!((rules[0]["hold_ms"].as_i64(), rules[3]["hold_ms"].as_i64()), (Some(0), Some(600_000)));
     let text = Command::cargo_bin("clickchain").unwrap().arg("rules").output().unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("mail-payload (experimental)"));
 }

@@ -47,6 +47,8 @@ pub enum ExtClass {
     Shortcut = 4,
     /// Office documents that can carry macros.
     MacroDocument = 5,
+    /// Pages a browser or `mshta` renders locally (HTML, SVG).
+    Markup = 6,
 }
 
 /// Extensions per class (lowercase, without the dot).
@@ -93,6 +95,7 @@ const CLASSES: &[(ExtClass, &[&str])] = &[
         ExtClass::MacroDocument,
         &["docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppam", "sldm", "doc", "xls", "ppt"],
     ),
+    (ExtClass::Markup, &["html", "htm", "xhtml", "shtml", "svg", "mht", "mhtml"]),
 ];
 
 impl ExtClass {
@@ -110,8 +113,90 @@ impl ExtClass {
             ExtClass::DiskImage => "disk_image",
             ExtClass::Shortcut => "shortcut",
             ExtClass::MacroDocument => "macro_document",
+            ExtClass::Markup => "markup",
         }
     }
+}
+
+/// Where a file sits relative to an archive or disk image: the container an exec (or a write)
+/// is inside of (`container_exec`, `write_container`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[repr(u8)]
+pub enum ContainerKind {
+    /// A folder an archive tool unpacks into to run a member: Explorer's `Temp1_<archive>`,
+    /// 7-Zip's `7z*`, WinRAR's `Rar$EX*` under the temp folder.
+    ArchiveTemp = 0,
+    /// A folder named after the archive next to it (`<folder>/<archive stem>/`).
+    ExtractedFolder = 1,
+    /// A mounted disk image: a drive letter other than `C:`, `/Volumes/<name>`,
+    /// `/media/<user>/<label>`, `/run/media/...`.
+    MountedVolume = 2,
+}
+
+impl ContainerKind {
+    /// The snake_case name used in docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerKind::ArchiveTemp => "archive_temp",
+            ContainerKind::ExtractedFolder => "extracted_folder",
+            ContainerKind::MountedVolume => "mounted_volume",
+        }
+    }
+}
+
+/// The scheme class of a write's origin URL (`write_origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum OriginKind {
+    /// `http:` or `https:` (or a bare host).
+    Http = 0,
+    /// `blob:`: built by a page's script in the browser.
+    Blob = 1,
+    /// `data:`: the payload is inline in the page.
+    Data = 2,
+    /// `about:` (`about:internet`, `about:blank`): no URL of its own.
+    About = 3,
+    /// `file:`: copied from a local or shared folder.
+    File = 4,
+    /// No origin URL recorded.
+    None = 5,
+}
+
+impl OriginKind {
+    /// The class of an origin URL (`None` when there is none; another scheme counts as `Http`).
+    pub fn of(url: Option<&str>) -> OriginKind {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else { return OriginKind::None };
+        let scheme = url.split_once(':').map_or("", |(s, _)| s).to_ascii_lowercase();
+        match scheme.as_str() {
+            "blob" => OriginKind::Blob,
+            "data" => OriginKind::Data,
+            "about" => OriginKind::About,
+            "file" => OriginKind::File,
+            _ => OriginKind::Http,
+        }
+    }
+
+    /// The lowercase name used in docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginKind::Http => "http",
+            OriginKind::Blob => "blob",
+            OriginKind::Data => "data",
+            OriginKind::About => "about",
+            OriginKind::File => "file",
+            OriginKind::None => "none",
+        }
+    }
+}
+
+/// Which protection flag was removed from a file (`protection_removed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Protection {
+    /// Windows Mark-of-the-Web (the `Zone.Identifier` stream; `Unblock-File`).
+    Motw = 0,
+    /// macOS `com.apple.quarantine` (`xattr -d`, `xattr -c`).
+    Quarantine = 1,
 }
 
 #[cfg(test)]
@@ -125,11 +210,23 @@ mod tests {
         assert_eq!(ExtClass::of("ps1"), Some(ExtClass::Script));
         assert_eq!(ExtClass::of("docm"), Some(ExtClass::MacroDocument));
         assert_eq!(ExtClass::of("pdf"), None);
+        assert_eq!(ExtClass::of("svg"), Some(ExtClass::Markup));
         // Every extension is in one class only.
         let mut all: Vec<&str> = CLASSES.iter().flat_map(|(_, e)| e.iter().copied()).collect();
         let n = all.len();
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn origin_kinds() {
+        assert_eq!(OriginKind::of(Some("blob:https://x.example/5d1c")), OriginKind::Blob);
+        assert_eq!(OriginKind::of(Some("DATA:application/octet-stream;base64,AA")), OriginKind::Data);
+        assert_eq!(OriginKind::of(Some("about:internet")), OriginKind::About);
+        assert_eq!(OriginKind::of(Some("file:///C:/x.exe")), OriginKind::File);
+        assert_eq!(OriginKind::of(Some("https://x.example/a")), OriginKind::Http);
+        assert_eq!(OriginKind::of(Some("  ")), OriginKind::None);
+        assert_eq!(OriginKind::of(None), OriginKind::None);
     }
 }

@@ -40,7 +40,7 @@ mod lineage;
 pub mod rules;
 
 pub use chain::{evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Egress, Params, Write};
-pub use classes::{ExtClass, LinkClass};
+pub use classes::{ContainerKind, ExtClass, LinkClass, OriginKind, Protection};
 pub use follow_on::{evaluate_follow_on, Alerted, Exec, FollowOnFacts, FollowOnKind, FollowOnMatch, Removal};
 pub use hash::{FxBuildHasher, FxHasher};
 pub use lineage::{derive_lineage, Lineage};

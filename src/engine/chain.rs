@@ -29,6 +29,7 @@ pub(super) fn write_facts(
             facts.write_ext.push((id, class));
         }
     }
+    super::facts_b::write_facts_b(host, profile, local, facts, id, w);
     let proc = local.rooted(host, w.proc);
     let origin_domain = w.origin_key.as_ref().map_or(NONE, |k| local.name(k));
     let t = w.time;

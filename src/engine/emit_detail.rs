@@ -298,6 +298,7 @@ mod tests {
             quarantine_path: false,
             quarantine_candidate: false,
             evidence: Vec::new(),
+            held: Default::default(),
         }
     }
 

@@ -1,16 +1,54 @@
 //! Download-like writes waiting for evaluation (the anchors of the chain rules), and what they
 //! draw on: partial downloads waiting for their final name, quarantine flags seen on files,
 //! and quarantine-folder writes watched for a later exec. A pending or watched write pins its
-//! process for as long as it is kept.
+//! process for as long as it is kept, and so do the facts held on it (below).
+
+use std::sync::Arc;
 
 use clickchain_adapters::SourceRef;
 use rustc_hash::FxHashMap;
 
-use super::proctable::ProcTable;
+use super::proctable::{ProcTable, Slot};
 use super::{Partial, PendingWrite};
 
 /// Most partial downloads remembered per host.
 const MAX_PARTIALS: usize = 10_000;
+
+/// Most facts held per pending write (`held_fact_cap` counts the rest).
+pub(crate) const MAX_HELD_PER_WRITE: usize = 16;
+
+/// What a pending write carries for rules that read its origin's referrer or what follows it
+/// (`docs/rules.md`, "Hold"); empty unless an enabled rule names those facts.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Held {
+    /// Registrable domain (or IP) of the origin's referrer URL.
+    pub referrer_key: Option<Arc<str>>,
+    /// What followed the write while it waited: at most [`MAX_HELD_PER_WRITE`], each
+    /// process pinned until the write is settled.
+    pub facts: Vec<HeldFact>,
+}
+
+/// Something that happened to a pending write's file after the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct HeldFact {
+    pub kind: HeldKind,
+    pub time: i64,
+    /// The process (slot and serial: a settled write's copy may outlive the pin), if any.
+    pub proc: Option<(Slot, u64)>,
+}
+
+/// What [`HeldFact`] says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum HeldKind {
+    /// A process started whose image is the file (or inside it, an app bundle).
+    Executed,
+    /// A process started whose command line names the file.
+    Opened,
+    /// Its Mark-of-the-Web (`quarantine` false) or quarantine flag was removed.
+    Removed { quarantine: bool },
+    /// A process started from inside what the file (an archive or disk image) unpacked or mounted.
+    ContainerExec(clickchain_logic::ContainerKind),
+}
 
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Anchors {
@@ -80,11 +118,45 @@ impl Anchors {
         self.reports_quarantine = true;
     }
 
+    /// Holds `fact` on the `index`-th pending write (pinning its process); whether it was kept
+    /// (at most [`MAX_HELD_PER_WRITE`] per write).
+    pub fn hold_fact(&mut self, procs: &mut ProcTable, index: usize, fact: HeldFact) -> bool {
+        let Some(w) = self.pending.get_mut(index) else { return false };
+        if w.held.facts.len() >= MAX_HELD_PER_WRITE {
+            return false;
+        }
+        if let Some((slot, _)) = fact.proc {
+            procs.pin(slot);
+        }
+        w.held.facts.push(fact);
+        true
+    }
+
+    /// A protection flag was removed from `norm` at `t`: held on its pending writes written at
+    /// or before `t` and at most `hold` earlier; how many facts were turned away by the cap.
+    pub fn protection_removed(&mut self, norm: &str, t: i64, quarantine: bool, hold: i64) -> u64 {
+        let mut refused = 0;
+        let fact = HeldFact { kind: HeldKind::Removed { quarantine }, time: t, proc: None };
+        for w in self.pending.iter_mut().filter(|w| w.norm == norm && w.time <= t && t - w.time <= hold) {
+            if w.held.facts.len() < MAX_HELD_PER_WRITE {
+                w.held.facts.push(fact);
+            } else {
+                refused += 1;
+            }
+        }
+        refused
+    }
+
     /// Evaluated writes leave, releasing their processes; a quarantine-folder write that was no
     /// QuarantinePolicy candidate and has no flag is watched instead (at most `cap`), in case
     /// it is executed later.
     pub fn settle(&mut self, procs: &mut ProcTable, ready: Vec<PendingWrite>, quarantine_enabled: bool, cap: usize) {
-        for w in ready {
+        for mut w in ready {
+            // What followed the write was evaluated: its processes go (a re-evaluation after a
+            // watched exec is for the quarantine finding only).
+            for (slot, _) in std::mem::take(&mut w.held.facts).into_iter().filter_map(|f| f.proc) {
+                procs.unpin(slot);
+            }
             let watch = quarantine_enabled
                 && w.quarantine_path
                 && !w.quarantine_candidate
@@ -101,10 +173,11 @@ impl Anchors {
         }
     }
 
-    /// At the end of input: a write still inside its quarantine grace (ready after `last`, the
-    /// latest event) is not reported as `quarantine_missing`, its flag may not be logged yet.
-    pub fn end_of_input(&mut self, last: i64) {
-        for p in self.pending.iter_mut().filter(|p| p.ready > last) {
+    /// At the end of input: a write still inside its quarantine `grace` at `last` (the latest
+    /// event) is not reported as `quarantine_missing`, its flag may not be logged yet. (Its
+    /// readiness may be later still, for a rule's hold: that says nothing about the flag.)
+    pub fn end_of_input(&mut self, last: i64, grace: i64) {
+        for p in self.pending.iter_mut().filter(|p| p.time + grace > last) {
             p.quarantine_candidate = false;
         }
     }
@@ -134,7 +207,8 @@ impl Anchors {
     pub fn made_executable(&mut self, norm: &str, grace: i64) {
         for w in self.pending.iter_mut().filter(|w| w.norm == norm && w.quarantine_path) {
             w.quarantine_candidate = true;
-            w.ready = w.time + grace;
+            // Not earlier than a rule's hold asked for.
+            w.ready = w.ready.max(w.time + grace);
         }
     }
 

@@ -9,7 +9,7 @@ use clickchain_adapters::SourceRef;
 
 use super::dns::DnsEntry;
 use super::proctable::Slot;
-use super::{ClickEntry, EgressEntry, ExecCandidate, Host, Partial, PendingWrite, RemovalCandidate};
+use super::{ClickEntry, EgressEntry, ExecCandidate, HeldFact, Host, Partial, PendingWrite, RemovalCandidate};
 use crate::profile::Limits;
 use crate::stats::Stats;
 
@@ -63,6 +63,8 @@ pub(crate) enum Lowered {
         ran_watched: Option<Box<RanWatched>>,
         /// It may be follow-on activity of an alerted file.
         exec: Option<Box<ExecCandidate>>,
+        /// What it did to pending writes, by their index (`anchors::HeldFact`).
+        held: Vec<(usize, HeldFact)>,
     },
     Click(Click),
     /// Answers of a DNS query.
@@ -100,8 +102,9 @@ pub(crate) enum Lowered {
     },
     /// The host's inputs report the quarantine flag (it was removed from a file of no interest).
     QuarantineVisible,
-    /// A protection removal on a file of interest.
-    Removal(RemovalCandidate),
+    /// A protection removal on a file of interest; held on its pending writes for `hold` after
+    /// them when an enabled rule reads it.
+    Removal(RemovalCandidate, Option<i64>),
 }
 
 impl Host {
@@ -110,7 +113,10 @@ impl Host {
     pub(crate) fn apply(&mut self, found: Lowered, limits: &Limits, stats: &mut Stats) {
         match found {
             Lowered::Nothing => {}
-            Lowered::Start { click, ran_watched, exec } => {
+            Lowered::Start { click, ran_watched, exec, held } => {
+                for (i, fact) in held {
+                    stats.dropped.held_fact_cap += u64::from(!self.anchors.hold_fact(&mut self.procs, i, fact));
+                }
                 if let Some(click) = click {
                     self.keep_click(click, stats);
                 }
@@ -170,7 +176,11 @@ impl Host {
             }
             Lowered::MadeExecutable { norm, grace } => self.anchors.made_executable(&norm, grace),
             Lowered::QuarantineVisible => self.anchors.quarantine_visible(),
-            Lowered::Removal(removal) => {
+            Lowered::Removal(removal, hold) => {
+                if let Some(hold) = hold {
+                    stats.dropped.held_fact_cap +=
+                        self.anchors.protection_removed(&removal.norm, removal.time, removal.quarantine, hold);
+                }
                 if !self.follow.add_removal(&mut self.procs, removal, limits.max_pending_per_host) {
                     stats.dropped.follow_on_cap += 1;
                 }

@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::alert::{Analytic, Reason};
 use crate::intern::Interner;
 use crate::paths::DirFlags;
-pub(crate) use anchors::Anchors;
+pub(crate) use anchors::{Anchors, Held, HeldFact, HeldKind};
 use dns::DnsCache;
 pub(crate) use follow_on::FollowOnWatch;
 use proctable::{ProcTable, Slot};
@@ -93,6 +93,8 @@ pub(crate) struct PendingWrite {
     pub quarantine_path: bool,
     pub quarantine_candidate: bool,
     pub evidence: Vec<SourceRef>,
+    /// The referrer's domain and what followed the write, for rules that read them.
+    pub held: Held,
 }
 
 /// A partial download (`.crdownload`, `.part`, ...) waiting to be renamed to its final name.
@@ -138,6 +140,8 @@ pub(crate) struct RemovalCandidate {
     pub time: i64,
     pub norm: String,
     pub source: SourceRef,
+    /// The flag removed was macOS quarantine (else a Mark-of-the-Web).
+    pub quarantine: bool,
 }
 
 /// Alerts already raised, by (link root incarnation, normalised path), with their write time.

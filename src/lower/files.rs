@@ -9,7 +9,7 @@ use super::{Ctx, Lowering};
 use crate::decision;
 use crate::domain::{host_of_url, origin_host, DomainError};
 use crate::host::lowered::Lowered;
-use crate::host::{Partial, PendingWrite, RemovalCandidate};
+use crate::host::{Held, Partial, PendingWrite, RemovalCandidate};
 
 impl Lowering<'_> {
     #[allow(clippy::too_many_arguments)]
@@ -101,6 +101,9 @@ impl Lowering<'_> {
         let egress_fix = write_origin_key.as_deref().and_then(|k| self.egress_fix(ctx, t, root, k, origin_trusted));
         let quarantine_candidate = ctx.profile.quarantine_enabled && class.quarantine_path && class.executable_ext;
         let ready = if quarantine_candidate { t + ctx.profile.params.quarantine_grace } else { t };
+        // Rules that look at what follows the write wait for it (`docs/rules.md`, "Hold").
+        let ready = ready.max(t + ctx.profile.hold);
+        let held = Held { referrer_key: super::held::referrer_key(ctx, origin.as_ref()), facts: Vec::new() };
         let write = Box::new(PendingWrite {
             time: t,
             ready,
@@ -117,6 +120,7 @@ impl Lowering<'_> {
             quarantine_path: class.quarantine_path,
             quarantine_candidate,
             evidence,
+            held,
         });
         Lowered::Anchor { write, renamed_from: from_norm, egress_fix }
     }
@@ -149,13 +153,16 @@ impl Lowering<'_> {
                     } else {
                         Lowered::Nothing
                     }
-                } else if self.follow.removals().len() >= ctx.limits.max_pending_per_host {
-                    // Full: the process is not even looked up.
+                } else if self.follow.removals().len() >= ctx.limits.max_pending_per_host && !ctx.profile.wants_held {
+                    // Full: the process is not even looked up (unless a held rule reads the
+                    // removal: the host keeps it on the pending write and counts the cap).
                     ctx.stats.dropped.follow_on_cap += 1;
                     Lowered::Nothing
                 } else {
                     let slot = self.known(ctx, proc, t);
-                    Lowered::Removal(RemovalCandidate { proc: slot, time: t, norm, source })
+                    let quarantine = attr == AttrChange::QuarantineRemoved;
+                    let hold = ctx.profile.wants_held.then_some(ctx.profile.hold);
+                    Lowered::Removal(RemovalCandidate { proc: slot, time: t, norm, source, quarantine }, hold)
                 }
             }
         }

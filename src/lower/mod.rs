@@ -20,10 +20,12 @@ use crate::host::roots::Roots;
 use crate::host::{Anchors, DirFlagsCache, DomainSource, EgressEntry, ExecCandidate, FollowOnWatch, Host};
 use crate::intern::Interner;
 
+pub(crate) mod container;
 mod ctx;
 mod dest;
 mod egress_evidence;
 mod files;
+mod held;
 mod late_dns;
 pub(crate) mod nod;
 
@@ -211,9 +213,10 @@ impl Lowering<'_> {
         }
         // Most starts concern no download: the image's path is not even normalised for them.
         if outcome.joined || !executed || !(self.anchors.watching() || self.follow.interested()) {
-            return Lowered::Start { click, ran_watched: None, exec: None };
+            return Lowered::Start { click, ran_watched: None, exec: None, held: Vec::new() };
         }
         let image_norm = ctx.profile.paths.normalize(image);
+        let held = self.held_by_start(ctx, slot, t, &image_norm, command_line);
         // A watched download from a quarantine folder runs: it was an executable after all,
         // so it goes back for evaluation as a QuarantinePolicy candidate (and is of interest
         // to follow-on matching from now on).
@@ -231,7 +234,7 @@ impl Lowering<'_> {
         } else {
             None
         };
-        Lowered::Start { click, ran_watched, exec }
+        Lowered::Start { click, ran_watched, exec, held }
     }
 
     /// A start that may be follow-on activity: it runs a file of interest (or `newly_wanted`,

@@ -1193,7 +1193,7 @@ def payroll_pkg(s, visible, stated=None):
     mac_trailer(m, chrome, helper)
 
 
-@scenario("an0180-quarantine-missing-with-chain")
+@scenario("an0180-quarantine-missing-with-chain", "quarantine-missing-at-end-of-input-with-a-held-rule")
 def _(s):
     payroll_pkg(s, visible=True)
 
@@ -1271,7 +1271,7 @@ def _(s):
     m.connect(400.2, "2215:6020", "198.51.100.81")
 
 
-@scenario("an0180-follow-on-xattr-quarantine-removed")
+@scenario("an0180-follow-on-xattr-quarantine-removed", "macos-quarantine-stripped-never-run")
 def _(s):
     m = s.host("mbp-7", "macos")
     chrome, helper = mac_chrome(m)
@@ -1347,13 +1347,19 @@ def iso_download(w, s, edge, net, t):
              strip_none(motw("https://docs-share.top/d/Remittance_0612.iso")))
 
 
-@scenario("mail-payload-outlook-link-iso")
-def _(s):
-    # A link clicked in Outlook downloads a disk image.
+def outlook_iso(s):
+    """A link clicked in Outlook downloads a disk image; returns the host."""
     w = s.host(WIN, "windows")
     win_desktop(w, s)
     edge, net = edge_from_outlook(w, s, 600.0, "https://docs-share.top/d/Remittance_0612")
     iso_download(w, s, edge, net, 600.0)
+    return w
+
+
+@scenario("mail-payload-outlook-link-iso", "container-run-iso-never-opened")
+def _(s):
+    # A link clicked in Outlook downloads a disk image (never opened).
+    outlook_iso(s)
 
 
 @scenario("mail-payload-browser-root-iso")
@@ -1410,6 +1416,169 @@ def _(s):
     w.write(101.0, b, DL + "Unconfirmed 55120.crdownload")
     w.rename(104.0, b, DL + "Unconfirmed 55120.crdownload", DL + "Invoice_0612.exe",
              strip_none(motw("https://dl.invoice-portal.top/files/Invoice_0612.exe")))
+# Variants that look at what follows the write (held for the rule's hold, docs/rules.md).
+
+INVOICE_EXE = DL + "Invoice_0514.pdf.exe"
+
+
+def invoice_host(s):
+    """WS-042 with the events of an0178-outlook-edge-crdownload-motw; returns the host."""
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    invoice_chain(w, s)
+    return w
+
+
+@scenario("motw-removed-run-unblock-then-run")
+def _(s):
+    # The AN0178 chain; a minute later the user unblocks the file (Properties > Unblock), then
+    # runs it from Explorer.
+    w = invoice_host(s)
+    w.attr(660.0, g(s, "explorer"), INVOICE_EXE + ":Zone.Identifier", "motw_removed")
+    w.start(700.0, g(s, "payload"), INVOICE_EXE, g(s, "explorer"), f'"{INVOICE_EXE}" ', ALICE)
+
+
+@scenario("motw-removed-run-removed-never-run")
+def _(s):
+    # Unblocked with Unblock-File from a PowerShell the user opened, never run.
+    w = invoice_host(s)
+    w.start(650.0, g(s, "ps"), POWERSHELL, g(s, "explorer"), f'"{POWERSHELL}" -NoLogo', ALICE)
+    w.start(660.0, g(s, "unblock"), POWERSHELL, g(s, "ps"),
+            f'"{POWERSHELL}" -c Unblock-File -Path "{INVOICE_EXE}"', ALICE)
+    w.attr(660.3, g(s, "unblock"), INVOICE_EXE + ":Zone.Identifier", "motw_removed")
+
+
+@scenario("motw-removed-run-run-with-motw")
+def _(s):
+    # Run with its Mark-of-the-Web intact (SmartScreen would have asked).
+    w = invoice_host(s)
+    w.start(700.0, g(s, "payload"), INVOICE_EXE, g(s, "explorer"), f'"{INVOICE_EXE}" ', ALICE)
+
+
+@scenario("container-run-iso-mounted-then-run")
+def _(s):
+    # A link clicked in Outlook downloads a disk image; Explorer mounts it as E: and the user
+    # runs the program on it.
+    w = outlook_iso(s)
+    w.start(680.0, g(s, "payload"), r"E:\Remittance_0612.exe", g(s, "explorer"), r'"E:\Remittance_0612.exe" ', ALICE)
+
+
+@scenario("container-run-zip-explorer-temp")
+def _(s):
+    # A chained .zip download; the user opens it in Explorer and double-clicks the program in
+    # it, which Explorer runs from its Temp1_<archive> folder.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, _ = docs_share_page(w, s, "https://docs-share.top/d/Statement_0612")
+    save_as(w, edge, 612.0, DL + "Statement_0612.zip", motw("https://docs-share.top/d/Statement_0612.zip"))
+    inside = r"C:\Users\alice\AppData\Local\Temp\Temp1_Statement_0612.zip\Statement_0612.exe"
+    w.start(690.0, g(s, "payload"), inside, g(s, "explorer"), f'"{inside}" ', ALICE)
+
+
+@scenario("container-run-volume-exec-without-container")
+def _(s):
+    # The AN0178 chain (an executable, no container), and a program run from a drive E: (a USB
+    # stick): no container download to have mounted it.
+    w = invoice_host(s)
+    w.start(680.0, g(s, "usb"), r"E:\PortableApps\Start.exe", g(s, "explorer"), r'"E:\PortableApps\Start.exe" ', ALICE)
+
+
+def save_as(w, edge, sec, path, origin, tag="0612"):
+    """Edge saves `path` as browsers do: a partial download, renamed with its MotW 3 s later."""
+    part = DL + f"Unconfirmed {tag}.crdownload"
+    w.write(sec - 3.0, edge, part)
+    w.rename(sec, edge, part, path, strip_none(origin))
+
+
+def docs_share_page(w, s, url="https://docs-share.top/v/0612"):
+    """Outlook -> msedge (`url`) -> docs-share.top: the page the lure links to."""
+    edge, net = edge_from_outlook(w, s, 600.0, url)
+    w.dns(600.7, edge, "docs-share.top", ["203.0.113.64"])
+    w.connect(600.9, net, "203.0.113.64")
+    return edge, net
+
+
+@scenario("html-smuggling-blob-zip")
+def _(s):
+    # The page's script builds the archive and saves it through a blob: URL.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, _ = docs_share_page(w, s)
+    save_as(w, edge, 606.0, DL + "Statement_0612.zip",
+            motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
+
+
+@scenario("html-smuggling-blob-pdf")
+def _(s):
+    # The same page saves a PDF through a blob: URL: no payload class.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, _ = docs_share_page(w, s)
+    save_as(w, edge, 606.0, DL + "Statement_0612.pdf",
+            motw("blob:https://docs-share.top/6f1c2a8e-7b1d-4d2e-9a55-0c3e1f2b7a90", "https://docs-share.top/v/0612"))
+
+
+def smuggled_html(w, s, origin_url):
+    """The lineage saves an .html (from `origin_url`), which the user then opens in Edge."""
+    edge, _ = docs_share_page(w, s)
+    page = DL + "Remittance_0612.html"
+    save_as(w, edge, 606.0, page, motw(origin_url))
+    w.start(660.0, g(s, "viewer"), EDGE, g(s, "explorer"), f'"{EDGE}" --single-argument {page}', ALICE)
+
+
+@scenario("html-smuggling-page-opened")
+def _(s):
+    # The saved page names a host the lineage never connected to (its content came inline).
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    smuggled_html(w, s, "https://cdn-remit.click/r/Remittance_0612.html")
+
+
+@scenario("html-smuggling-page-from-reached-domain")
+def _(s):
+    # The saved page comes from the domain the lineage did connect to.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    smuggled_html(w, s, "https://docs-share.top/v/Remittance_0612.html")
+
+
+VOLUME_APP = "/Volumes/PayrollUpdate/PayrollUpdate.app/Contents/MacOS/PayrollUpdate"
+
+
+def payroll_dmg(m):
+    chrome, helper = mac_chrome(m)
+    terminal = "/System/Applications/Utilities/Terminal.app/Contents/MacOS/Terminal"
+    m.start(20.0, "700:800", terminal, "1:100", terminal, "carol")
+    m.start(20.5, "710:810", "/bin/zsh", "700:800", "-zsh", "carol")
+    mac_click(m, chrome, helper, "https://payroll-update.monster/q2/statement", "payroll-update.monster", "203.0.113.90")
+    m.write(606.0, chrome, MDL + "PayrollUpdate.dmg.crdownload")
+    m.attr(606.1, chrome, MDL + "PayrollUpdate.dmg.crdownload", "quarantine_set")
+    m.rename(609.0, chrome, MDL + "PayrollUpdate.dmg.crdownload", MDL + "PayrollUpdate.dmg",
+             {"url": "https://payroll-update.monster/dl/PayrollUpdate.dmg", "agent": "Google Chrome"})
+    return chrome, helper
+
+
+@scenario("macos-quarantine-stripped-then-run-from-volume")
+def _(s):
+    # Following the page's instructions: strip the quarantine in Terminal, mount, run the app.
+    m = s.host("mbp-7", "macos")
+    chrome, helper = payroll_dmg(m)
+    m.start(650.0, "720:820", "/usr/bin/xattr", "710:810", "xattr -c ~/Downloads/PayrollUpdate.dmg", "carol")
+    m.attr(650.2, "720:820", MDL + "PayrollUpdate.dmg", "quarantine_removed")
+    m.end(650.3, "720:820")
+    m.start(660.0, "730:830", "/usr/bin/hdiutil", "710:810", "hdiutil attach /Users/carol/Downloads/PayrollUpdate.dmg", "carol")
+    m.start(690.0, "740:840", VOLUME_APP, "1:100", VOLUME_APP, "carol")
+    mac_trailer(m, chrome, helper)
+
+
+@scenario("macos-quarantine-stripped-run-with-quarantine")
+def _(s):
+    # Mounted and run with the quarantine flag still set (Gatekeeper checked it).
+    m = s.host("mbp-7", "macos")
+    chrome, helper = payroll_dmg(m)
+    m.start(660.0, "730:830", "/usr/bin/hdiutil", "710:810", "hdiutil attach /Users/carol/Downloads/PayrollUpdate.dmg", "carol")
+    m.start(690.0, "740:840", VOLUME_APP, "1:100", VOLUME_APP, "carol")
+    mac_trailer(m, chrome, helper)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1429,6 +1598,21 @@ TOML = {
     "mail-payload-outlook-link-iso": '[rules]\nenabled = ["chain", "mail-payload"]\n',
     "mail-payload-outlook-link-executable": '[rules]\nenabled = ["mail-payload"]\n',
     "mail-payload-browser-root-iso": '[rules]\nenabled = ["mail-payload"]\n',
+    "quarantine-missing-at-end-of-input-with-a-held-rule": '[rules]\nenabled = ["chain", "motw-removed-run"]\n',
+    "motw-removed-run-unblock-then-run": '[rules]\nenabled = ["chain", "motw-removed-run"]\n',
+    "motw-removed-run-removed-never-run": '[rules]\nenabled = ["motw-removed-run"]\n',
+    "motw-removed-run-run-with-motw": '[rules]\nenabled = ["motw-removed-run"]\n',
+    "container-run-iso-mounted-then-run": '[rules]\nenabled = ["chain", "container-run"]\n',
+    "container-run-iso-never-opened": '[rules]\nenabled = ["container-run"]\n',
+    "container-run-zip-explorer-temp": '[rules]\nenabled = ["container-run"]\n',
+    "container-run-volume-exec-without-container": '[rules]\nenabled = ["container-run"]\n',
+    "html-smuggling-blob-zip": '[rules]\nenabled = ["html-smuggling"]\n',
+    "html-smuggling-blob-pdf": '[rules]\nenabled = ["html-smuggling"]\n',
+    "html-smuggling-page-opened": '[rules]\nenabled = ["html-smuggling"]\n',
+    "html-smuggling-page-from-reached-domain": '[rules]\nenabled = ["html-smuggling"]\n',
+    "macos-quarantine-stripped-then-run-from-volume": '[rules]\nenabled = ["chain", "macos-quarantine-stripped"]\n',
+    "macos-quarantine-stripped-run-with-quarantine": '[rules]\nenabled = ["macos-quarantine-stripped"]\n',
+    "macos-quarantine-stripped-never-run": '[rules]\nenabled = ["macos-quarantine-stripped"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }

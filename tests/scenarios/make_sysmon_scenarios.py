@@ -58,6 +58,10 @@ def base(e, eid, channel=SYSMON):
 
 STARTS = ("sysmon", "sysmon-and-4688", "4688-starts")
 
+# Rules that read what Sysmon logs after the write (EID 1 runs, EID 23 on the Zone.Identifier,
+# EID 15 origins): their scenarios run through the Windows reader too, with their .toml.
+HELD_RULE_SCENARIOS = ("motw-removed-run-", "container-run-", "html-smuggling-")
+
 # Scenarios whose Security 4689 records lost `ProcessId` to a shipper's field collision (as in
 # OTRF recordings), keeping it in the rendered Message ("message") or not at all (None).
 DAMAGED_EXITS = {"shipper-lost-exit-pid-in-message": "message", "shipper-lost-exit-pid-entirely": None}
@@ -215,7 +219,9 @@ def main():
         os_of = {e["host"]: e["os"] for e in events if "os" in e}
         if not events or set(os_of.values()) != {"windows"}:
             continue
-        if os.path.exists(path[: -len(".ndjson")] + ".toml"):
+        name = os.path.basename(path)[: -len(".ndjson")]
+        held_rule = name.startswith(HELD_RULE_SCENARIOS)
+        if os.path.exists(path[: -len(".ndjson")] + ".toml") and not held_rule:
             continue  # variants run the native file; one format is enough for a config switch
         if os.path.basename(path).startswith("out-of-order"):
             continue  # about the engine's lateness rules: the Windows reader puts its input in order

@@ -1,6 +1,6 @@
 //! Stage 1's facts and matches, shared by every rule (`rules`), and the shipped chain as one call.
 
-use crate::{ExtClass, Id, LinkClass, Strength, Time, NONE};
+use crate::{ContainerKind, ExtClass, Id, LinkClass, OriginKind, Protection, Strength, Time, NONE};
 
 /// An observed click: a lineage process started with a URL, or a `UrlOpen` named one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +79,23 @@ pub struct ChainFacts {
     pub write_ext: Vec<(Id, ExtClass)>,
     /// Rule parameters.
     pub params: Params,
+    /// `(write, process, time)`: a process started whose image is the written file (within the
+    /// hold after the write; `NONE` when the process is no longer known).
+    pub executed: Vec<(Id, Id, Time)>,
+    /// `(write, process, time)`: a process started whose command line names the written file.
+    pub opened: Vec<(Id, Id, Time)>,
+    /// `(write, time, flag)`: the file's Mark-of-the-Web or quarantine flag was removed.
+    pub protection_removed: Vec<(Id, Time, Protection)>,
+    /// `(write, process, time, kind)`: a process started from inside what the written archive or
+    /// disk image unpacked or mounted.
+    pub container_exec: Vec<(Id, Id, Time, ContainerKind)>,
+    /// `(write, kind)`: the written file itself sits in an unpacked archive or a mounted volume.
+    pub write_container: Vec<(Id, ContainerKind)>,
+    /// `(write, kind)`: the scheme class of every write's origin URL.
+    pub write_origin: Vec<(Id, OriginKind)>,
+    /// `(write, domain)`: the registrable domain of the write's referrer URL (same ids as
+    /// egress domains).
+    pub referrer_domain: Vec<(Id, Id)>,
 }
 
 /// One chain the rules found.

@@ -17,6 +17,7 @@ pub(super) const HEADER: RuleHeader = RuleHeader {
     data: &["lineage", "click", "egress", "write", "quarantine"],
     false_positives: "Legitimate downloads from new or odd-looking domains (newly observed, risky TLDs)",
     status: Status::Stable,
+    hold: 0,
 };
 
 mod program {

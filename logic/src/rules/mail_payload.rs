@@ -15,6 +15,7 @@ pub(super) const HEADER: RuleHeader = RuleHeader {
     data: &["lineage", "link_class", "egress", "write", "write_ext"],
     false_positives: "Admins mailing each other scripts or ISO images from new internal-looking domains",
     status: Status::Experimental,
+    hold: 0,
 };
 
 mod program {

@@ -9,7 +9,12 @@
 use crate::{ChainFacts, ChainMatch, Id, Lineage};
 
 mod chain;
+mod chained;
+mod container_run;
+mod html_smuggling;
+mod macos_quarantine_stripped;
 mod mail_payload;
+mod motw_removed_run;
 mod redirect_chain;
 /// Compiled and tested, never registered (`docs/rules.md`).
 #[cfg(test)]
@@ -54,6 +59,9 @@ pub struct RuleHeader {
     pub false_positives: &'static str,
     /// Stable (default on) or experimental.
     pub status: Status,
+    /// How long after a write the rule looks for what follows it (ms): the write is evaluated
+    /// only once the input has passed `write time + hold` (`docs/rules.md`, "Hold").
+    pub hold: crate::Time,
 }
 
 /// The facts one rule evaluation sees.
@@ -96,6 +104,10 @@ pub static RULES: &[Rule] = &[
     Rule { header: &chain::HEADER, run: chain::run },
     Rule { header: &redirect_chain::HEADER, run: redirect_chain::run },
     Rule { header: &mail_payload::HEADER, run: mail_payload::run },
+    Rule { header: &motw_removed_run::HEADER, run: motw_removed_run::run },
+    Rule { header: &container_run::HEADER, run: container_run::run },
+    Rule { header: &html_smuggling::HEADER, run: html_smuggling::run },
+    Rule { header: &macos_quarantine_stripped::HEADER, run: macos_quarantine_stripped::run },
 ];
 
 /// The id of the rule that carries the shipped DET0066 chain and quarantine findings.
@@ -104,6 +116,11 @@ pub const BASE_RULE: &str = chain::HEADER.id;
 /// The registered rule named `id`.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.header.id == id)
+}
+
+/// The longest hold of `rules` (0 for none): how long a write waits before evaluation.
+pub fn max_hold<'a>(rules: impl IntoIterator<Item = &'a Rule>) -> crate::Time {
+    rules.into_iter().map(|r| r.header.hold).max().unwrap_or(0).max(0)
 }
 
 /// The ids of the stable rules: the default set.
@@ -166,11 +183,19 @@ mod tests {
     }
 
     #[test]
+    fn default_set_holds_nothing() {
+        assert_eq!(max_hold(stable_ids().filter_map(rule)), 0);
+        assert_eq!(max_hold(RULES), 600_000);
+        assert_eq!(max_hold([]), 0);
+    }
+
+    #[test]
     fn closest_names_the_nearest_id() {
         assert_eq!(closest("chian"), Some("chain"));
         assert_eq!(closest("redirect"), Some("redirect-chain"));
         assert_eq!(closest("redirct"), Some("redirect-chain"));
         assert_eq!(closest("mail"), Some("mail-payload"));
+        assert_eq!(closest("container"), Some("container-run"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }
@@ -202,5 +227,19 @@ pub(crate) mod tests_support {
 
     pub(crate) fn write(id: Id, proc: Id, time: Time) -> Write {
         Write { id, proc, time, origin_domain: NONE, origin_trusted: false, quarantine_candidate: false }
+    }
+
+    /// The base shape: the child (1) reaches domain 7 at 0 and writes write 0 at 30 s.
+    pub(crate) fn chained_download() -> ChainFacts {
+        let mut f = facts_one_root();
+        f.egress = vec![egress(0, 1, 0, 7)];
+        f.write = vec![write(0, 1, 30_000)];
+        f
+    }
+
+    /// How many matches `run` finds in `f`.
+    pub(crate) fn run_len(run: fn(&crate::RuleInput<'_>) -> crate::RuleOutput, f: &ChainFacts) -> usize {
+        let l = crate::derive_lineage(&f.parent, &f.image, &f.link_source_image);
+        run(&crate::RuleInput { facts: f, lineage: &l }).matches.len()
     }
 }

@@ -15,6 +15,7 @@ pub(super) const HEADER: RuleHeader = RuleHeader {
     data: &["lineage", "egress", "write"],
     false_positives: "Ad-heavy pages that load several odd-looking ad or tracking domains before a benign download",
     status: Status::Experimental,
+    hold: 0,
 };
 
 mod program {

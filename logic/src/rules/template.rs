@@ -18,6 +18,7 @@ pub(super) const HEADER: RuleHeader = RuleHeader {
     data: &["lineage", "egress", "write", "write_ext"],
     false_positives: "What benign activity also fires",
     status: Status::Experimental,
+    hold: 0,
 };
 
 mod program {

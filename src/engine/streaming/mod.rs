@@ -271,7 +271,8 @@ impl Engine {
         self.dirty = (0..self.hosts.len() as u32).collect();
         for h in &mut self.hosts {
             h.dirty = true;
-            h.anchors.end_of_input(self.max_seen);
+            let grace = self.profiles[os_index(h.os.unwrap_or(Os::Linux))].params.quarantine_grace;
+            h.anchors.end_of_input(self.max_seen, grace);
         }
         self.close_batch(until, true);
     }

@@ -205,6 +205,11 @@ impl ProcTable {
         (slot, self.get(slot).serial)
     }
 
+    /// Whether `slot` still holds the process with `serial`.
+    pub fn holds(&self, slot: Slot, serial: u64) -> bool {
+        self.slots.get(slot as usize).is_some_and(|p| p.serial == serial)
+    }
+
     pub fn get(&self, slot: Slot) -> &Proc {
         self.slots.get(slot as usize).expect("live slot")
     }
