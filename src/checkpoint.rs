@@ -21,7 +21,7 @@ use crate::EngineError;
 /// The first bytes of every checkpoint.
 pub const MAGIC: &[u8; 8] = b"CLKCHKPT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Why a checkpoint could not be written or restored.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ mod wire;
 
 pub use detail::{EvidenceRole, ProcessInfo, RoleEvidence};
 pub use json::{to_json_string, write_json};
-pub use kinds::{Analytic, DomainSource, Finding, FollowOnKind, Reason, Strength};
+pub use kinds::{Analytic, Anchor, DomainSource, Finding, FollowOnKind, Reason, Strength};
 pub use text::terminal_safe;
 pub use wire::fmt_time;
 
@@ -125,6 +125,10 @@ pub struct Alert {
     /// UTF-8 (or UTF-16) there, so the text is not exactly what was on disk.
     #[serde(default)]
     pub replaced_invalid_utf8: bool,
+    /// `process` when a process start anchored the alert (a download cradle: `write` names
+    /// its image, `processes` its command line); absent for a write.
+    #[serde(default, skip_serializing_if = "Anchor::is_write")]
+    pub anchor: Anchor,
 }
 
 fn base_rule() -> String {

@@ -11,6 +11,7 @@ mod checkpoint;
 mod emit;
 mod emit_detail;
 mod evaluate;
+mod facts_a;
 mod follow_on;
 mod latency;
 mod local;

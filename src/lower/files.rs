@@ -117,6 +117,7 @@ impl Lowering<'_> {
             quarantine_path: class.quarantine_path,
             quarantine_candidate,
             evidence,
+            anchor: crate::alert::Anchor::Write,
         });
         Lowered::Anchor { write, renamed_from: from_norm, egress_fix }
     }

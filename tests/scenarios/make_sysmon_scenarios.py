@@ -177,6 +177,12 @@ def convert(events, starts="sysmon", damaged=False, message=None):
     return out[:1] + [logon, inbound] + out[1:]
 
 
+def rules_only(toml):
+    """A configuration that only selects rules: a rule's scenario, which every format must pass."""
+    lines = [l.strip() for l in open(toml) if l.strip() and not l.startswith("#")]
+    return all(l == "[rules]" or l.startswith("enabled") for l in lines)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     for starts in STARTS:
@@ -188,7 +194,8 @@ def main():
         os_of = {e["host"]: e["os"] for e in events if "os" in e}
         if not events or set(os_of.values()) != {"windows"}:
             continue
-        if os.path.exists(path[: -len(".ndjson")] + ".toml"):
+        toml = path[: -len(".ndjson")] + ".toml"
+        if os.path.exists(toml) and not rules_only(toml):
             continue  # variants run the native file; one format is enough for a config switch
         if os.path.basename(path).startswith("out-of-order"):
             continue  # about the engine's lateness rules: the Windows reader puts its input in order

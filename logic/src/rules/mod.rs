@@ -10,11 +10,13 @@ use crate::{ChainFacts, ChainMatch, Id, Lineage};
 
 mod chain;
 mod mail_payload;
+mod office_lolbin;
 mod redirect_chain;
 /// Compiled and tested, never registered (`docs/rules.md`).
 #[cfg(test)]
 #[allow(dead_code)]
 mod template;
+mod terminal_cradle;
 
 /// Whether a rule is on by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,6 +98,8 @@ pub static RULES: &[Rule] = &[
     Rule { header: &chain::HEADER, run: chain::run },
     Rule { header: &redirect_chain::HEADER, run: redirect_chain::run },
     Rule { header: &mail_payload::HEADER, run: mail_payload::run },
+    Rule { header: &office_lolbin::HEADER, run: office_lolbin::run },
+    Rule { header: &terminal_cradle::HEADER, run: terminal_cradle::run },
 ];
 
 /// The id of the rule that carries the shipped DET0066 chain and quarantine findings.
