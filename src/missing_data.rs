@@ -6,7 +6,6 @@ use std::fmt;
 use clickchain_adapters::{AttrChange, EventKind};
 use clickchain_logic::Rule;
 
-use crate::config::Config;
 use crate::stats::{Fed, Stats};
 
 /// An enabled rule reads a fact kind that no record of the input fed.
@@ -62,12 +61,11 @@ pub(crate) fn of_rules(rules: &[&'static Rule], stats: &Stats) -> Vec<MissingDat
         .collect()
 }
 
-/// The (rule, fact kind) pairs of the rules `config` enables that a finished run (its
-/// `stats`) never fed: one warning each. Unknown rule ids are left out (the engine refused
-/// them already).
-pub fn missing_data(config: &Config, stats: &Stats) -> Vec<MissingData> {
-    let rules: Vec<&'static Rule> =
-        config.rules.enabled.iter().filter_map(|id| clickchain_logic::rules::rule(id)).collect();
+/// The (rule, fact kind) pairs of the rules `enabled` (ids, as `[rules] enabled`) that a
+/// finished run (its `stats`) never fed: one warning each. Unknown ids are left out (the
+/// engine refused them already).
+pub fn missing_data(enabled: &[String], stats: &Stats) -> Vec<MissingData> {
+    let rules: Vec<&'static Rule> = enabled.iter().filter_map(|id| clickchain_logic::rules::rule(id)).collect();
     of_rules(&rules, stats)
 }
 
