@@ -81,3 +81,24 @@ fn quiet_scans_count_but_do_not_warn() {
     assert!(!stderr.contains("warning: rule"), "{stderr}");
     assert!(stats["rules_missing_data"].as_u64() > Some(0));
 }
+
+#[test]
+fn docs_quote_the_warnings_and_list_every_fact_kind_rules_read() {
+    let doc = std::fs::read_to_string(format!("{REPO}/docs/rules.md")).unwrap();
+    for line in [
+        "warning: rule office-lolbin reads cmd_class, but no process start in the input carried a command line",
+        "warning: rule office-lolbin reads egress, but the input held no connection or DNS answer",
+    ] {
+        assert!(doc.contains(line), "docs/rules.md quotes {line}");
+    }
+    let facts = &doc[doc.find("## Facts").unwrap()..doc.find("## Writing a variant").unwrap()];
+    for rule in clickchain::logic::RULES {
+        for kind in rule.header.data {
+            assert!(
+                facts.contains(&format!("| `{kind}` |")),
+                "{}: `{kind}` has no row in the facts table",
+                rule.header.id
+            );
+        }
+    }
+}

@@ -112,3 +112,90 @@ fn risk_reason(r: Reason) -> RiskReason {
         Reason::BrandLookalike => RiskReason::BrandLookalike,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::host::Dest;
+
+    fn entry(source: DomainSource, from_dns: bool, dns_late: bool, reasons: Vec<Reason>) -> EgressEntry {
+        let dest = Dest {
+            domain: Some("x.top".into()),
+            key: Arc::from("x.top"),
+            registrable: Some("x.top".into()),
+            suffix: Some("top".into()),
+            untrusted: true,
+            risk: 70,
+            reasons,
+        };
+        let ip = "203.0.113.9".parse().expect("an address");
+        EgressEntry {
+            time: 0,
+            proc: 0,
+            ip,
+            port: 443,
+            dest: Arc::new(dest),
+            source,
+            evidence: Vec::new(),
+            from_dns,
+            dns_late,
+        }
+    }
+
+    #[test]
+    fn dns_evidence_tells_every_way_a_name_came() {
+        let of = |s, from_dns, late| dns_evidence(&entry(s, from_dns, late, Vec::new()));
+        assert_eq!(of(DomainSource::Dns, false, false), DnsEvidence::DnsBefore);
+        assert_eq!(of(DomainSource::Dns, false, true), DnsEvidence::DnsLate);
+        assert_eq!(of(DomainSource::Dns, true, false), DnsEvidence::DnsOnly);
+        assert_eq!(of(DomainSource::Event, false, false), DnsEvidence::ConnectName);
+        assert_eq!(of(DomainSource::ClickUrl, false, false), DnsEvidence::ClickUrl);
+        assert_eq!(of(DomainSource::None, false, false), DnsEvidence::None);
+    }
+
+    #[test]
+    fn risk_reasons_keep_their_names() {
+        let all = [
+            Reason::AllowedCdn,
+            Reason::AllowedCidr,
+            Reason::SuspiciousTld,
+            Reason::NewlyObserved,
+            Reason::DynamicDns,
+            Reason::Punycode,
+            Reason::HighEntropy,
+            Reason::ManyDigits,
+            Reason::ManyHyphens,
+            Reason::LongName,
+            Reason::IpNoName,
+            Reason::RiskAtThreshold,
+            Reason::NewlyObservedNoHistory,
+            Reason::UntrustedCidr,
+            Reason::MixedScript,
+            Reason::BrandLookalike,
+        ];
+        for r in all {
+            assert_eq!(format!("{r:?}"), format!("{:?}", risk_reason(r)));
+        }
+        let mut codes: Vec<u8> = all.iter().map(|&r| risk_reason(r) as u8).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn egress_facts_are_built_only_when_wanted_and_once_per_domain_reason() {
+        let config = crate::Config::default();
+        let mut profile =
+            crate::profile::Profile::new(clickchain_adapters::Os::Linux, &config.linux, &config).expect("profile");
+        let e = entry(DomainSource::Dns, false, true, vec![Reason::SuspiciousTld, Reason::RiskAtThreshold]);
+        let mut facts = ChainFacts::default();
+        egress(&profile, &mut facts, 0, 5, &e);
+        assert!(facts.risk.is_empty() && facts.egress_dns.is_empty(), "no enabled rule reads them");
+        profile.wanted = vec!["egress_dns", "risk"];
+        egress(&profile, &mut facts, 0, 5, &e);
+        egress(&profile, &mut facts, 1, 5, &e);
+        assert_eq!(facts.risk, vec![(5, RiskReason::SuspiciousTld), (5, RiskReason::RiskAtThreshold)]);
+        assert_eq!(facts.egress_dns, vec![(0, DnsEvidence::DnsLate), (1, DnsEvidence::DnsLate)]);
+    }
+}
