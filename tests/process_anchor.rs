@@ -69,6 +69,9 @@ fn a_cradle_alert_names_the_process_and_carries_its_command_line() {
     assert_eq!(a.time.timestamp_millis(), T0 + 100);
     let shell = a.processes.iter().find(|p| p.image == "/usr/bin/bash").expect("the cradle's process");
     assert_eq!(shell.command_line.as_deref(), Some(CRADLE.replace(r#"\""#, "\"").as_str()));
+    assert!(a.reasons.iter().any(|r| r.starts_with("medium: the egress came 0.3 s after the download cradle started")));
+    let roles: Vec<&str> = a.evidence_by_role.iter().map(|e| e.role.as_str()).collect();
+    assert!(!roles.contains(&"write") && roles.contains(&"egress"), "{roles:?}");
     let json = records[0].to_json();
     assert!(json.contains(r#""anchor":"process""#), "{json}");
     assert!(records[0].to_text().contains("  start   "), "{}", records[0].to_text());

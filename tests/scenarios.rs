@@ -80,6 +80,7 @@ const EXPECTED_COUNTERS: &[(&str, &str, u64)] = &[
     ("an0179-auditd-thunderbird-xdg-open-firefox-part", "anomalies.orphan_parent", 1),
     ("an0179-auditd-benign-domain-no-alert", "anomalies.orphan_parent", 1),
     ("an0179-auditd-chrome-temp-name", "anomalies.orphan_parent", 1),
+    ("terminal-cradle-auditd-firefox-xterm-curl-sh", "anomalies.orphan_parent", 1),
 ];
 
 /// "Now" for every run: after all the data (2024), so that no event is rejected as future.

@@ -96,6 +96,10 @@ fn roles(host: &Host, parts: &ChainParts<'_>) -> Vec<RoleEvidence> {
     // The write's records: a renamed download's partial file (when seen), then the write or
     // rename that gave the final name, then a run that made it a quarantine candidate.
     let w = parts.write;
+    // A process anchor's record is its start, a lineage process's already.
+    if w.anchor == crate::alert::Anchor::Process {
+        return out;
+    }
     let renamed = w.renamed_from.is_some();
     let final_at = usize::from(renamed && w.evidence.len() >= 2);
     for (i, src) in w.evidence.iter().enumerate() {
@@ -124,6 +128,9 @@ fn reasons(profile: &Profile, parts: &ChainParts<'_>) -> Vec<String> {
             None => "click inferred: no URL was seen, the first untrusted egress stands for it".to_owned(),
         });
         out.push(strength_reason(profile, parts, e));
+    }
+    if parts.write.anchor == crate::alert::Anchor::Process {
+        out.push("anchor: a process start in the link lineage whose command line is a download cradle".to_owned());
     }
     if parts.quarantine_missing {
         out.push(format!(
@@ -198,6 +205,13 @@ fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -
         }
         (Some(Strength::Weak), Some(key)) if w.origin_trusted => {
             format!("weak: the file's origin `{origin}` is on the trusted domain `{key}`, so it came from there")
+        }
+        (Some(s), _) if w.anchor == crate::alert::Anchor::Process => {
+            format!(
+                "{s}: the egress came {} after the download cradle started, within download_gap {}",
+                secs(-gap),
+                secs(limit)
+            )
         }
         (Some(s), _) if gap <= limit => {
             format!("{s}: the egress came {} before the write, within download_gap {}", secs(gap), secs(limit))
