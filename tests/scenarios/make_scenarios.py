@@ -1413,14 +1413,19 @@ def cradle(l, parent, host, ip, t, pid=3110):
     l.connect(t + 0.4, pid + 10, ip)
 
 
-@scenario("terminal-cradle-firefox-xterm-curl-sh")
-def _(s):
-    # The page makes Firefox open xterm running `curl … | sh` on another untrusted domain.
+def xterm_cradle(s, host, ip):
+    """The page makes Firefox open xterm running the cradle on `host`."""
     l = s.host("dev-laptop", "linux")
     linux_desktop(l)
     firefox = firefox_lure(l)
-    l.start(320.0, 3100, XTERM, firefox, f"xterm -e {CRADLE.format(host='cdn-fix.top')}", "bob")
-    cradle(l, 3100, "cdn-fix.top", "198.51.100.90", 320.2)
+    l.start(320.0, 3100, XTERM, firefox, f"xterm -e {CRADLE.format(host=host)}", "bob")
+    cradle(l, 3100, host, ip, 320.2)
+
+
+@scenario("terminal-cradle-firefox-xterm-curl-sh")
+def _(s):
+    # The cradle fetches from another untrusted domain.
+    xterm_cradle(s, "cdn-fix.top", "198.51.100.90")
 
 
 @scenario("terminal-cradle-terminal-not-from-browser")
@@ -1435,12 +1440,8 @@ def _(s):
 
 @scenario("terminal-cradle-allowlisted-domain")
 def _(s):
-    # Firefox opens xterm with a cradle on an allowlisted distribution domain.
-    l = s.host("dev-laptop", "linux")
-    linux_desktop(l)
-    firefox = firefox_lure(l)
-    l.start(320.0, 3100, XTERM, firefox, f"xterm -e {CRADLE.format(host='assets.ubuntu.com')}", "bob")
-    cradle(l, 3100, "assets.ubuntu.com", "198.51.100.91", 320.2)
+    # The cradle fetches from an allowlisted distribution domain.
+    xterm_cradle(s, "assets.ubuntu.com", "198.51.100.91")
 
 
 # ----------------------------------------------------------------------------------------------
