@@ -20,8 +20,17 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
         .map(|m| m.write as usize)
         .chain(result.quarantine_missing.iter().map(|&(w, _)| w as usize))
         .collect();
+    let reads_cradle = clickchain_logic::rules::rule(rule).is_some_and(|r| r.header.data.contains(&"cradle"));
     for (_, w) in ready.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
-        decision::chain_not_formed(&host.name, &w.path, &format!("rule {rule}: {}", why(host, profile, w)));
+        // A process anchor is none of the other rules' business.
+        let why = match w.anchor {
+            crate::alert::Anchor::Process if !reads_cradle => continue,
+            crate::alert::Anchor::Process => {
+                "the download cradle's process made no untrusted egress within download_gap after it started, or the lineage above it is not what the rule asks (a browser-launched terminal for terminal-cradle)".to_owned()
+            }
+            _ => why(host, profile, w),
+        };
+        decision::chain_not_formed(&host.name, &w.path, &format!("rule {rule}: {why}"));
     }
 }
 
