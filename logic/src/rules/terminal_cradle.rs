@@ -1,6 +1,6 @@
 //! On Linux, a terminal a browser launched runs a `curl | sh`-style download cradle that
-//! reaches an untrusted destination: the "paste this into your terminal" lure. Nothing needs to
-//! be written: the cradle's process start is the anchor.
+//! reaches an untrusted destination. Nothing needs to be written: the cradle's process start is
+//! the anchor.
 
 use super::{RuleHeader, RuleInput, RuleOutput, Status};
 use crate::{FxBuildHasher, LinkClass, Strength};
@@ -9,10 +9,11 @@ use crate::{FxBuildHasher, LinkClass, Strength};
 pub(super) const HEADER: RuleHeader = RuleHeader {
     id: "terminal-cradle",
     title: "Browser-launched terminal runs a download cradle to an untrusted destination",
-    hypothesis: "Fake-fix and fake-captcha pages make users paste `curl … | sh` into a terminal; a \
-                 shell under a browser-launched terminal that pipes a download from an untrusted \
-                 destination into an interpreter runs the link's payload without saving a file",
-    attack: &["T1204.001", "T1204.004", "T1059.004"],
+    hypothesis: "A page that makes the browser open a terminal (a URL-scheme handler, a launcher file) \
+                 running `curl … | sh` runs the link's payload without saving it; a shell under a \
+                 browser-launched terminal that pipes a download from an untrusted destination into \
+                 an interpreter is rarely anything else",
+    attack: &["T1204.001", "T1059.004", "T1105"],
     refines: &["AN0179"],
     data: &["lineage", "ancestor", "link_class", "terminal", "cradle", "egress"],
     false_positives: "Install one-liners of new projects (`curl https://get.example | sh`) opened \
