@@ -114,8 +114,9 @@ pub struct Anomalies {
     pub unknown_process: u64,
     /// Released events forced out of a full reorder buffer.
     pub reorder_overflow: u64,
-    /// Lineages handed to the follow-on rules cut 64 generations up (an ancestor further up
-    /// is not matched as the alert's root or payload).
+    /// Lineages handed to the follow-on rules (and to the chain rules, when one reads
+    /// `ancestor`) cut 64 generations up (an ancestor further up is not matched as the alert's
+    /// root or payload).
     pub lineage_truncated: u64,
 }
 

@@ -110,3 +110,35 @@ fn cradle_anchors_share_the_pending_cap() {
     let (_, stats) = run(&["terminal-cradle"], &l, Some(1));
     assert_eq!((stats.classified.anchor_processes, stats.dropped.pending_cap), (1, 1));
 }
+
+#[test]
+fn whole_lineages_are_cut_and_counted() {
+    // 70 shells between the terminal and the cradle: the lineage handed to the rules stops 64
+    // generations up, so the terminal is not seen (counted, and no alert).
+    let mut l = Lines::default();
+    cradle_from_browser(&mut l, 0, 320, "bash");
+    for i in 0..70u32 {
+        let body = format!(
+            r#""kind":"process_start","proc":{},"parent":{},"image":"/usr/bin/bash","command_line":"bash""#,
+            1000 + i,
+            if i == 0 { 320 } else { 999 + i }
+        );
+        l.at(200 + i64::from(i), "dev", "linux", &body);
+    }
+    let body = format!(
+        r#""kind":"process_start","proc":2000,"parent":1069,"image":"/usr/bin/bash","command_line":"{CRADLE}""#
+    );
+    l.at(1_000, "dev", "linux", &body);
+    l.at(
+        1_100,
+        "dev",
+        "linux",
+        r#""kind":"process_start","proc":2010,"parent":2000,"image":"/usr/bin/curl","command_line":"curl""#,
+    );
+    connect(&mut l, 1_300, "dev", 2010, "198.51.100.90", Some("cdn-fix.top"));
+    let (records, stats) = run(&["terminal-cradle"], &l, None);
+    assert!(alerts(&records).is_empty());
+    assert!(stats.anomalies.lineage_truncated >= 1);
+    let (_, stats) = run(&["chain"], &l, None);
+    assert_eq!(stats.anomalies.lineage_truncated, 0, "the base rule needs only the link root");
+}

@@ -109,6 +109,8 @@ pub(super) fn run_chain(
     let input = RuleInput { facts: &facts, lineage: &lineage };
     let results = profile.rules.iter().map(|&rule| (rule, (rule.run)(&input))).collect();
     emit.stats.chain_evaluations += 1;
+    // Only whole lineages (a rule reads `ancestor`) are cut.
+    emit.stats.anomalies.lineage_truncated += std::mem::take(&mut local.truncated);
     (results, refs)
 }
 
