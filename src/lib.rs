@@ -42,6 +42,7 @@ mod intern;
 pub mod live;
 mod lower;
 pub mod merge;
+pub mod missing_data;
 pub mod paths;
 mod profile;
 pub mod sink;
@@ -56,6 +57,7 @@ pub use alert::Record;
 pub use clickchain_adapters::{Event, EventKind, Os, ProcKey, ReadError, RecordError, SourceRef};
 pub use config::Config;
 pub use engine::{analytic, AnyEngine, BatchLatency, Engine, EngineError, ShardedEngine};
+pub use missing_data::{missing_data, MissingData};
 pub use stats::Stats;
 
 /// The README's examples, compiled and run as doctests.

@@ -64,6 +64,10 @@ pub(crate) struct Profile {
     pub wants_held: bool,
     /// Some enabled rule reads `write_container`, `write_origin` or `referrer_domain`.
     pub wants_origin: bool,
+    /// The fact kinds the enabled rules read (the union of their headers' `data`).
+    pub wanted: Vec<&'static str>,
+    /// Some enabled rule reads `cradle`: download-cradle starts become anchors.
+    pub wants_cradle: bool,
 }
 
 impl Profile {
@@ -90,7 +94,15 @@ impl Profile {
             hold: clickchain_logic::rules::max_hold(enabled_rules(config)?),
             wants_held: reads(config, &["executed", "opened", "protection_removed", "container_exec"])?,
             wants_origin: reads(config, &["write_container", "write_origin", "referrer_domain"])?,
+            wanted: wanted(config)?,
+            wants_cradle: wanted(config)?.contains(&"cradle"),
         })
+    }
+
+    /// Whether an enabled rule reads the fact kind `kind` (a header `data` name): facts that
+    /// cost anything are built only then.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.wanted.contains(&kind)
     }
 
     /// The link-source class of a link-source `image` (browser unless a class names it).
@@ -123,6 +135,15 @@ fn enabled_rules(config: &Config) -> Result<Vec<&'static Rule>, EngineError> {
         .iter()
         .map(|id| clickchain_logic::rules::rule(id).ok_or_else(|| EngineError::Rule(crate::config::unknown_rule(id))))
         .collect()
+}
+
+/// The fact kinds the rules `config` enables read, each once.
+fn wanted(config: &Config) -> Result<Vec<&'static str>, EngineError> {
+    let mut kinds: Vec<&'static str> =
+        enabled_rules(config)?.iter().flat_map(|r| r.header.data.iter().copied()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    Ok(kinds)
 }
 
 fn link_classes(l: &LinkSources) -> Vec<(LinkClass, FxHashSet<String>)> {

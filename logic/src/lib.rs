@@ -39,8 +39,8 @@ mod hash;
 mod lineage;
 pub mod rules;
 
-pub use chain::{evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Egress, Params, Write};
-pub use classes::{ContainerKind, ExtClass, LinkClass, OriginKind, Protection};
+pub use chain::{evaluate_chain, ChainFacts, ChainMatch, ChainOutput, Click, Cradle, Egress, Params, Write};
+pub use classes::{CmdClass, ContainerKind, DnsEvidence, ExtClass, LinkClass, OriginKind, Protection, RiskReason};
 pub use follow_on::{evaluate_follow_on, Alerted, Exec, FollowOnFacts, FollowOnKind, FollowOnMatch, Removal};
 pub use hash::{FxBuildHasher, FxHasher};
 pub use lineage::{derive_lineage, Lineage};

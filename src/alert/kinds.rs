@@ -134,3 +134,31 @@ macro_rules! named {
 }
 
 named!(Analytic, Finding, DomainSource);
+
+/// What anchored an alert: a file landing (`write`), or a process start whose command line
+/// is a download cradle (`process`; the alert's `write` then names that process's image).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Anchor {
+    /// A download-like write.
+    #[default]
+    Write,
+    /// A download-cradle process start.
+    Process,
+}
+
+impl Anchor {
+    /// The snake_case name: `write` or `process`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Anchor::Write => "write",
+            Anchor::Process => "process",
+        }
+    }
+
+    /// Whether this is the default, a write (left out of JSON).
+    pub fn is_write(&self) -> bool {
+        *self == Anchor::Write
+    }
+}

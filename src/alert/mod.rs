@@ -21,7 +21,7 @@ pub use derivation::{
 };
 pub use detail::{EvidenceRole, ProcessInfo, RoleEvidence};
 pub use json::{to_json_string, write_json};
-pub use kinds::{Analytic, DomainSource, Finding, FollowOnKind, Reason, Strength};
+pub use kinds::{Analytic, Anchor, DomainSource, Finding, FollowOnKind, Reason, Strength};
 pub use text::terminal_safe;
 pub use wire::fmt_time;
 
@@ -136,6 +136,10 @@ pub struct Alert {
     /// while they queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derivation: Option<Box<Derivation>>,
+    /// `process` when a process start anchored the alert (a download cradle: `write` names
+    /// its image, `processes` its command line); absent for a write.
+    #[serde(default, skip_serializing_if = "Anchor::is_write")]
+    pub anchor: Anchor,
 }
 
 fn base_rule() -> String {

@@ -75,7 +75,11 @@ impl Alert {
             );
         }
         let w = &self.write;
-        let _ = writeln!(t, "  write   {} {} -> {}", fmt_time(&w.time), s(&w.process), s(&w.path));
+        if self.anchor == super::Anchor::Process {
+            let _ = writeln!(t, "  start   {} {} (download cradle)", fmt_time(&w.time), s(&w.path));
+        } else {
+            let _ = writeln!(t, "  write   {} {} -> {}", fmt_time(&w.time), s(&w.process), s(&w.path));
+        }
         if let Some(from) = &w.renamed_from {
             let _ = writeln!(t, "          renamed from {}", s(from));
         }

@@ -24,6 +24,9 @@ pub(super) fn write_facts(
     id: Id,
     w: &PendingWrite,
 ) {
+    if super::facts_a::anchor(host, local, facts, id, w) {
+        return;
+    }
     if profile.wants_classes {
         if let Some(class) = w.extension.as_deref().and_then(ExtClass::of) {
             facts.write_ext.push((id, class));
@@ -74,6 +77,7 @@ pub(super) fn run_chain(
         for (j, e) in state.egress().iter().enumerate() {
             let proc = local.rooted(host, e.proc);
             let domain = local.name(&e.dest.key);
+            super::facts_a::egress(profile, &mut facts, refs.egress.len() as Id, domain, e);
             facts.egress.push(logic::Egress { id: refs.egress.len() as Id, proc, time: e.time, domain });
             refs.egress.push((r, j));
         }
@@ -92,6 +96,7 @@ pub(super) fn run_chain(
             }
         }
     }
+    super::facts_a::processes(host, profile, local, &mut facts);
     facts.parent = std::mem::take(&mut local.parent);
     facts.image = std::mem::take(&mut local.image);
     if !classes.is_empty() {
@@ -105,11 +110,13 @@ pub(super) fn run_chain(
     let input = RuleInput { facts: &facts, lineage: &lineage };
     let results = profile.rules.iter().map(|&rule| (rule, (rule.run)(&input))).collect();
     emit.stats.chain_evaluations += 1;
+    // Only whole lineages (a rule reads `ancestor`) are cut.
+    emit.stats.anomalies.lineage_truncated += std::mem::take(&mut local.truncated);
     (results, refs)
 }
 
 pub(super) fn evaluate_chains(host: &mut Host, profile: &Profile, ready: &[PendingWrite], emit: &mut Emitted<'_>) {
-    let mut local = Local::default();
+    let mut local = Local { full_lineage: profile.wants("ancestor"), ..Local::default() };
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     let mut roots: Vec<Slot> = Vec::new();
     for (i, w) in ready.iter().enumerate() {

@@ -142,6 +142,7 @@ pub(super) fn emit_alert(
         file_hash: c.hash_from.and_then(|i| ready[i].origin.as_ref()?.hash.clone()),
         replaced_invalid_utf8: false,
         derivation: None,
+        anchor: w.anchor,
     };
     let parts = ChainParts {
         root: c.root,
@@ -159,6 +160,10 @@ pub(super) fn emit_alert(
     emit.stats.alerts += 1;
     emit.out.push(Record::Alert(Box::new(alert)));
     host.emitted.insert(dedup, w.time);
+    // A process anchor's image is no download: nothing to match follow-ons of.
+    if w.anchor != crate::alert::Anchor::Write {
+        return;
+    }
     let deadline = click_time.unwrap_or(w.time) + window;
     let file = AlertedFile {
         alert_id: Arc::from(id),

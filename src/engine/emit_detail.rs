@@ -96,6 +96,10 @@ fn roles(host: &Host, parts: &ChainParts<'_>) -> Vec<RoleEvidence> {
     // The write's records: a renamed download's partial file (when seen), then the write or
     // rename that gave the final name, then a run that made it a quarantine candidate.
     let w = parts.write;
+    // A process anchor's record is its start, a lineage process's already.
+    if w.anchor == crate::alert::Anchor::Process {
+        return out;
+    }
     let renamed = w.renamed_from.is_some();
     let final_at = usize::from(renamed && w.evidence.len() >= 2);
     for (i, src) in w.evidence.iter().enumerate() {
@@ -124,6 +128,9 @@ fn reasons(profile: &Profile, parts: &ChainParts<'_>) -> Vec<String> {
             None => "click inferred: no URL was seen, the first untrusted egress stands for it".to_owned(),
         });
         out.push(strength_reason(profile, parts, e));
+    }
+    if parts.write.anchor == crate::alert::Anchor::Process {
+        out.push("anchor: a process start in the link lineage whose command line is a download cradle".to_owned());
     }
     if parts.quarantine_missing {
         out.push(format!(
@@ -188,8 +195,14 @@ pub(crate) fn untrusted_reasons(dest: &Dest, threshold: u8) -> Vec<String> {
 
 /// What set the link's strength (`docs/design.md` "Strength").
 pub(super) fn strength_reason(profile: &Profile, parts: &ChainParts<'_>, e: &EgressEntry) -> String {
+    let w = parts.write;
     match parts.strength {
-        Some(s) => strength_words(profile, parts.write, e, s, strength_basis(profile, parts.write, e)),
+        Some(s) if w.anchor == crate::alert::Anchor::Process => format!(
+            "{s}: the egress came {} after the download cradle started, within download_gap {}",
+            secs(e.time - w.time),
+            secs(profile.params.download_gap)
+        ),
+        Some(s) => strength_words(profile, w, e, s, strength_basis(profile, w, e)),
         None => "no chain strength: a quarantine finding alone".to_owned(),
     }
 }
@@ -299,6 +312,7 @@ mod tests {
             quarantine_candidate: false,
             evidence: Vec::new(),
             held: Default::default(),
+            anchor: crate::alert::Anchor::Write,
         }
     }
 
@@ -312,6 +326,7 @@ mod tests {
             source: crate::alert::DomainSource::Event,
             evidence: Vec::new(),
             from_dns: false,
+            dns_late: false,
         }
     }
 

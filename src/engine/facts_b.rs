@@ -77,6 +77,7 @@ mod tests {
             quarantine_candidate: false,
             evidence: vec![SourceRef { input: Arc::from("t"), pos: Position::Line(1) }],
             held,
+            anchor: crate::alert::Anchor::Write,
         }
     }
 

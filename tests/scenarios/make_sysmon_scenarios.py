@@ -59,8 +59,6 @@ def base(e, eid, channel=SYSMON):
 STARTS = ("sysmon", "sysmon-and-4688", "4688-starts")
 
 # Rules that read what Sysmon logs after the write (EID 1 runs, EID 23 on the Zone.Identifier,
-# EID 15 origins): their scenarios run through the Windows reader too, with their .toml.
-HELD_RULE_SCENARIOS = ("motw-removed-run-", "container-run-", "html-smuggling-")
 
 # Scenarios whose Security 4689 records lost `ProcessId` to a shipper's field collision (as in
 # OTRF recordings), keeping it in the rendered Message ("message") or not at all (None).
@@ -208,6 +206,12 @@ def convert(events, starts="sysmon", damaged=False, message=None, unlogged=()):
     return out[:1] + [logon, inbound] + out[1:]
 
 
+def rules_only(toml):
+    """A configuration that only selects rules: a rule's scenario, which every format must pass."""
+    lines = [l.strip() for l in open(toml) if l.strip() and not l.startswith("#")]
+    return all(l == "[rules]" or l.startswith("enabled") for l in lines)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     for starts in STARTS:
@@ -219,9 +223,8 @@ def main():
         os_of = {e["host"]: e["os"] for e in events if "os" in e}
         if not events or set(os_of.values()) != {"windows"}:
             continue
-        name = os.path.basename(path)[: -len(".ndjson")]
-        held_rule = name.startswith(HELD_RULE_SCENARIOS)
-        if os.path.exists(path[: -len(".ndjson")] + ".toml") and not held_rule:
+        toml = path[: -len(".ndjson")] + ".toml"
+        if os.path.exists(toml) and not rules_only(toml):
             continue  # variants run the native file; one format is enough for a config switch
         if os.path.basename(path).startswith("out-of-order"):
             continue  # about the engine's lateness rules: the Windows reader puts its input in order

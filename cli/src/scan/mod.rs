@@ -75,6 +75,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let mut out = Output::open(args.output, args.output_file.as_deref())?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = Threads::new(args.threads, cores);
+    let enabled = config.rules.enabled.clone();
     let mut engine = AnyEngine::new(config, psl, threads.engines)?;
     let mut counts = Counts::new(args.quiet, args.strict);
     if let Some(path) = &args.nod_store {
@@ -153,6 +154,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     counts.add_reports(&reports);
     let stats = engine.stats();
     if !args.quiet {
+        for missing in clickchain::missing_data(&enabled, stats) {
+            say!("warning: {missing}");
+        }
         counts.print_summary(opened, events, stats, filter.filters().then_some(shown), started.elapsed());
     }
     if args.stats {

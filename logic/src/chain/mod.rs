@@ -1,6 +1,9 @@
 //! Stage 1's facts and matches, shared by every rule (`rules`), and the shipped chain as one call.
 
-use crate::{ContainerKind, ExtClass, Id, LinkClass, OriginKind, Protection, Strength, Time, NONE};
+use crate::{
+    CmdClass, ContainerKind, DnsEvidence, ExtClass, Id, LinkClass, OriginKind, Protection, RiskReason, Strength, Time,
+    NONE,
+};
 
 /// An observed click: a lineage process started with a URL, or a `UrlOpen` named one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +46,18 @@ pub struct Write {
     pub quarantine_candidate: bool,
 }
 
+/// A process start whose command line is a download cradle (`cradle`): an anchor like a
+/// write, in the same id space (a match's `write` names it), but no `write` fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cradle {
+    /// Caller's identifier of this anchor (returned in matches as `write`).
+    pub id: Id,
+    /// The process whose command line is the cradle.
+    pub proc: Id,
+    /// When it started.
+    pub time: Time,
+}
+
 /// The rule parameters that configuration feeds in as facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Params {
@@ -77,6 +92,18 @@ pub struct ChainFacts {
     pub link_class: Vec<(Id, LinkClass)>,
     /// `(write id, class)`: the extension class of every write that has one.
     pub write_ext: Vec<(Id, ExtClass)>,
+    /// Processes whose image is a LOLBIN (config `lolbins`).
+    pub lolbin: Vec<Id>,
+    /// Processes whose image is a terminal emulator.
+    pub terminal: Vec<Id>,
+    /// `(process, class)`: the classified command lines.
+    pub cmd_class: Vec<(Id, CmdClass)>,
+    /// `(domain, reason)`: the risk reasons of each egress's destination.
+    pub risk: Vec<(Id, RiskReason)>,
+    /// `(egress id, evidence)`: how each egress got its destination's name.
+    pub egress_dns: Vec<(Id, DnsEvidence)>,
+    /// Process-start anchors: download cradles.
+    pub cradle: Vec<Cradle>,
     /// Rule parameters.
     pub params: Params,
     /// `(write, process, time)`: a process started whose image is the written file (within the

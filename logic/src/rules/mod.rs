@@ -15,11 +15,13 @@ mod html_smuggling;
 mod macos_quarantine_stripped;
 mod mail_payload;
 mod motw_removed_run;
+mod office_lolbin;
 mod redirect_chain;
 /// Compiled and tested, never registered (`docs/rules.md`).
 #[cfg(test)]
 #[allow(dead_code)]
 mod template;
+mod terminal_cradle;
 
 /// Whether a rule is on by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -108,6 +110,8 @@ pub static RULES: &[Rule] = &[
     Rule { header: &container_run::HEADER, run: container_run::run },
     Rule { header: &html_smuggling::HEADER, run: html_smuggling::run },
     Rule { header: &macos_quarantine_stripped::HEADER, run: macos_quarantine_stripped::run },
+    Rule { header: &office_lolbin::HEADER, run: office_lolbin::run },
+    Rule { header: &terminal_cradle::HEADER, run: terminal_cradle::run },
 ];
 
 /// The id of the rule that carries the shipped DET0066 chain and quarantine findings.

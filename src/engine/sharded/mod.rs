@@ -94,6 +94,8 @@ pub struct ShardedEngine {
     /// Names the configuration in checkpoints.
     /// The configuration's canonical TOML, written into checkpoints.
     config_text: std::sync::Arc<str>,
+    /// The enabled rules (for the missing-data count at the end).
+    rules: Vec<&'static clickchain_logic::Rule>,
 }
 
 impl ShardedEngine {
@@ -142,6 +144,7 @@ impl ShardedEngine {
             latency: BatchLatency::default(),
             nod,
             config_text: checkpoint::canonical(config),
+            rules: enabled(config),
         })
     }
 
@@ -173,6 +176,7 @@ impl ShardedEngine {
     pub fn reload(&mut self, config: Config) -> Result<(), EngineError> {
         crate::profile::compiled(&config)?;
         self.config_text = checkpoint::canonical(&config);
+        self.rules = enabled(&config);
         let e = &config.engine;
         self.max_hosts = e.max_hosts;
         self.lateness = e.allowed_lateness_ms();
@@ -281,6 +285,8 @@ impl ShardedEngine {
         }
         self.watermark = i64::MAX;
         self.collect();
+        // Per shard it was counted on part of the input: again on the whole.
+        self.stats.rules_missing_data = crate::missing_data::of_rules(&self.rules, &self.stats).len() as u64;
     }
 
     /// Takes the records produced so far (per host in order; hosts of different shards
@@ -370,4 +376,9 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
         engine.into_totals()
     })?;
     Ok(Shard { tx: Some(tx), buf: Vec::with_capacity(BATCH), sent: i64::MIN, thread: Some(thread) })
+}
+
+/// The registered rules `config` enables (validated before: unknown ids cannot occur).
+fn enabled(config: &Config) -> Vec<&'static clickchain_logic::Rule> {
+    config.rules.enabled.iter().filter_map(|id| clickchain_logic::rules::rule(id)).collect()
 }

@@ -275,6 +275,8 @@ impl Engine {
             h.anchors.end_of_input(self.max_seen, grace);
         }
         self.close_batch(until, true);
+        self.stats.rules_missing_data =
+            crate::missing_data::of_rules(&self.profiles[0].rules, &self.stats).len() as u64;
     }
 
     /// Its counters and batch latencies, when a shard's engine is done.
