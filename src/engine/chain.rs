@@ -155,7 +155,8 @@ pub(super) fn choose_and_emit(
         groups.entry((root, ready[w].norm.as_str())).or_default().push(Chosen {
             write: w,
             root,
-            egress: Some(egress_refs[m.egress as usize]),
+            // A rule may link a write without an egress (NONE): its own origin stands in.
+            egress: (m.egress != NONE).then(|| egress_refs[m.egress as usize]),
             click: m.click.map(|c| click_refs[c as usize]),
             strength: Some(m.strength),
             quarantine_missing: missing.contains(&(m.write, m.root)),

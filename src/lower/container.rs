@@ -27,6 +27,41 @@ pub(crate) fn exec_inside(os: Os, exec: &str, write: &str, class: ExtClass) -> O
     }
 }
 
+/// Whether the container `exec` runs from names the written file `write` (both normalised),
+/// rather than fitting any download of its class: Explorer's `Temp1_<archive>` folder, a folder
+/// named after the archive, a volume whose name is the disk image's stem (`/Volumes/Tool` for
+/// `Tool.dmg`). A drive letter, 7-Zip's or WinRAR's temp folder name no file.
+pub(crate) fn names_its_file(os: Os, exec: &str, write: &str) -> bool {
+    let Some((_, name)) = split(os, write) else { return false };
+    if let Some(temp) = archive_temp(os, exec) {
+        return temp.is_some();
+    }
+    if !mounted(os, exec) {
+        return true;
+    }
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    volume_name(os, exec).is_some_and(|v| loose(v) == loose(stem))
+}
+
+/// The name of the volume a mounted path is on (macOS `/volumes/<name>/`, Linux
+/// `/media/<user>/<label>/` or `/run/media/<user>/<label>/`); Windows drive letters have none.
+fn volume_name(os: Os, path: &str) -> Option<&str> {
+    let rest = match os {
+        Os::Windows => return None,
+        Os::Macos => path.strip_prefix("/volumes/")?,
+        Os::Linux => {
+            let rest = path.strip_prefix("/media/").or_else(|| path.strip_prefix("/run/media/"))?;
+            rest.split_once('/')?.1
+        }
+    };
+    rest.split('/').next()
+}
+
+/// A name compared loosely: letters and digits only, lowercase (`Tool 1.2` and `tool-1.2`).
+fn loose(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
 /// The container a written file at `path` (normalised) itself sits in, if any.
 pub(crate) fn location(os: Os, path: &str) -> Option<ContainerKind> {
     if archive_temp(os, path).is_some() {
@@ -127,6 +162,21 @@ mod tests {
         assert_eq!(exec_inside(Os::Macos, app, mac, ExtClass::Archive), Some(ContainerKind::ExtractedFolder));
         // The archive itself is no extraction.
         assert_eq!(exec_inside(Os::Windows, ZIP, ZIP, ExtClass::Archive), None);
+    }
+
+    #[test]
+    fn which_containers_name_their_file() {
+        let zip_temp = r"c:\users\alice\appdata\local\temp\temp1_invoice_0612.zip\invoice.exe";
+        assert!(names_its_file(Os::Windows, zip_temp, ZIP));
+        assert!(!names_its_file(Os::Windows, r"c:\users\alice\appdata\local\temp\7zo4c2\a.exe", ZIP));
+        assert!(!names_its_file(Os::Windows, r"e:\setup.exe", ISO));
+        assert!(names_its_file(Os::Windows, r"c:\users\alice\downloads\invoice_0612\invoice.exe", ZIP));
+        let dmg = "/users/bob/downloads/tool-1.2.dmg";
+        assert!(names_its_file(Os::Macos, "/volumes/tool 1.2/tool.app/contents/macos/tool", dmg));
+        assert!(!names_its_file(Os::Macos, "/volumes/installer/tool.app/contents/macos/tool", dmg));
+        let iso = "/home/bob/downloads/setup.iso";
+        assert!(names_its_file(Os::Linux, "/media/bob/SETUP/run.sh", iso));
+        assert!(!names_its_file(Os::Linux, "/run/media/bob/other/run.sh", iso));
     }
 
     #[test]

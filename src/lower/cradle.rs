@@ -26,17 +26,18 @@ impl Lowering<'_> {
             return None;
         }
         let root = self.procs.root_of(slot)?;
-        if !command_line.is_some_and(cmd_class::is_download_cradle) {
-            return None;
-        }
+        let command_line = command_line.filter(|c| cmd_class::is_download_cradle(c))?;
         let paths = &ctx.profile.paths;
+        // Deduplicated per (link root, image and command line): two different cradles run by
+        // one shell image under one root are two detections, the same one repeated is one.
+        let norm = format!("{} {command_line}", paths.normalize(image));
         Some(Box::new(PendingWrite {
             time: t,
             ready: t + ctx.profile.params.download_gap,
             proc: slot,
             root,
             path: image.to_owned(),
-            norm: paths.normalize(image),
+            norm,
             extension: None,
             high_risk_ext: false,
             renamed_from: None,

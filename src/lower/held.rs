@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use clickchain_adapters::{Origin, Os};
-use clickchain_logic::ExtClass;
+use clickchain_logic::{ContainerKind, ExtClass};
 
 use super::{container, Ctx, Lowering};
 use crate::domain::{host_of_url, DomainError};
@@ -34,6 +34,9 @@ impl Lowering<'_> {
         let removes = cmd.as_deref().and_then(|c| removes_protection(image_norm, c));
         let proc = Some((slot, self.procs.get(slot).serial));
         let mut found = Vec::new();
+        // Containers that name no file (a drive letter, a 7-Zip temp folder), by download time.
+        let mut unnamed: Vec<(i64, usize, ContainerKind)> = Vec::new();
+        let mut named = false;
         let held = pending.iter().enumerate().filter(|(_, w)| w.time <= t && t - w.time <= profile.hold);
         for (i, w) in held {
             let bundle = image_norm.strip_prefix(w.norm.as_str()).is_some_and(|rest| rest.starts_with('/'));
@@ -48,8 +51,18 @@ impl Lowering<'_> {
             }
             let class = w.extension.as_deref().and_then(ExtClass::of);
             if let Some(kind) = class.and_then(|c| container::exec_inside(os, image_norm, &w.norm, c)) {
-                found.push((i, HeldFact { kind: HeldKind::ContainerExec(kind), time: t, proc }));
+                if container::names_its_file(os, image_norm, &w.norm) {
+                    named = true;
+                    found.push((i, HeldFact { kind: HeldKind::ContainerExec(kind), time: t, proc }));
+                } else {
+                    unnamed.push((w.time, i, kind));
+                }
             }
+        }
+        // An exec from a container that names no file is the latest such download's, not that
+        // of every download of its class in the hold; and none when one that names it exists.
+        if let Some(&(_, i, kind)) = unnamed.iter().max().filter(|_| !named) {
+            found.push((i, HeldFact { kind: HeldKind::ContainerExec(kind), time: t, proc }));
         }
         found
     }

@@ -130,7 +130,8 @@ pub struct ChainFacts {
 pub struct ChainMatch {
     /// The write.
     pub write: Id,
-    /// The egress it links to.
+    /// The egress it links to, or [`NONE`] when the rule links the write by its own untrusted
+    /// origin (the alert then has no egress).
     pub egress: Id,
     /// The observed click that opens the chain, or `None` when it is inferred at the egress.
     pub click: Option<Id>,

@@ -53,6 +53,13 @@ mod program {
         // (a) built in the page: a payload whose origin is blob: or data:, or about: with a referrer.
         @output
         pub struct Smuggled(pub u32);
+        // A page file whose untrusted origin the lineage never reached, opened: its own origin
+        // is the link (no egress to name), for each link root it was written under.
+        @output
+        pub struct PageOpened(pub u32, pub u32);
+        PageOpened(w, r) <- Page(w), WriteIn(w, p, _, _, _), Root(p, r);
+        struct Page(u32);
+        Smuggled(w) <- Page(w);
         Smuggled(w) <- Payload(w), Origin(w, k), (k == crate::OriginKind::Blob as u8 || k == crate::OriginKind::Data as u8);
         Smuggled(w) <- Payload(w), Origin(w, k), (k == crate::OriginKind::About as u8), Referred(w);
 
@@ -61,7 +68,7 @@ mod program {
         struct ReachedOrigin(u32);
         ReachedOrigin(w) <- WriteIn(w, p, tw, od, _), Root(p, r), EgressIn(_, q, te, od), Root(q, r), Param(win, _),
             (te <= tw && tw - te <= win);
-        Smuggled(w) <- WriteIn(w, _, tw, od, ot), WriteExt(w, x), (x == crate::ExtClass::Markup as u8),
+        Page(w) <- WriteIn(w, _, tw, od, ot), WriteExt(w, x), (x == crate::ExtClass::Markup as u8),
             (od != crate::NONE && !ot), !ReachedOrigin(w),
             Opened(w, to), Param(_, hold), (tw <= to && to - tw <= hold);
     }
@@ -81,8 +88,16 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     rt.extend(facts.referrer_domain.iter().map(|&(w, _)| Referred(w)));
     rt.extend(facts.opened.iter().map(|&(w, _, t)| Opened(w, t)));
     rt.extend([Param(facts.params.window, HEADER.hold)]);
-    let (found,) = rt.run_with_hasher::<FxBuildHasher>();
-    super::chained::chained(input, found.into_iter().map(|Smuggled(w)| w))
+    let (found, pages) = rt.run_with_hasher::<FxBuildHasher>();
+    let mut out = super::chained::chained(input, found.into_iter().map(|Smuggled(w)| w));
+    // The origin is untrusted and never reached: medium, as an egress within the download gap.
+    let medium = crate::Strength::Medium;
+    if medium >= facts.params.min_strength {
+        out.matches.extend(pages.into_iter().map(|PageOpened(w, r)| super::inferred(w, crate::NONE, r, medium as u8)));
+        out.matches.sort_unstable();
+        out.matches.dedup();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -118,7 +133,12 @@ mod tests {
         f.write[0].origin_domain = 8;
         assert_eq!(fires(&f), 0, "saved, never opened");
         f.opened = vec![(0, 9, 60_000)];
-        assert_eq!(fires(&f), 1);
+        assert_eq!(fires(&f), 2, "linked to the lineage's egress, and by its own origin");
+        let alone = crate::ChainFacts { egress: Vec::new(), ..f.clone() };
+        let l = crate::derive_lineage(&alone.parent, &alone.image, &alone.link_source_image);
+        let m = run(&RuleInput { facts: &alone, lineage: &l }).matches;
+        assert_eq!(m.len(), 1, "no egress at all: its own origin links it");
+        assert_eq!((m[0].egress, m[0].strength), (crate::NONE, crate::Strength::Medium));
         f.write[0].origin_domain = 7;
         assert_eq!(fires(&f), 0, "the lineage connected to its origin");
         f.write[0].origin_domain = 8;
