@@ -5,6 +5,8 @@
 //! of the egress kinds are in `egress`, of the process kinds in `process`, of what followed a
 //! write in `held`, and of where a file came from or sits in `origin`.
 
+#[cfg(test)]
+mod arm_tests;
 mod egress;
 mod held;
 mod origin;
