@@ -341,3 +341,11 @@ fn every_registered_rule_s_kinds_have_an_arm() {
         }
     }
 }
+
+#[test]
+fn a_cradle_with_no_egress_at_all_says_so() {
+    let (f, _, _, _, w) = cradle(true);
+    let e = f.fact("terminal-cradle", "egress", &w);
+    assert_eq!(e.holds, Some(false), "{e:?}");
+    assert!(e.fact.ends_with("(none at all)"), "{e:?}");
+}

@@ -120,11 +120,15 @@ fn cradle_egress(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 view.root_egress().filter(|e| under(view.host, w.proc, e.proc)).map(|e| e.time - w.time).collect();
             let (before, after) =
                 (by_cradle.iter().filter(|&&d| d < 0).count(), by_cradle.iter().filter(|&&d| d > gap).count());
+            let others = match by_cradle.len() {
+                0 => "none at all".to_owned(),
+                _ => format!("{before} before it, {after} later"),
+            };
             atom(
                 kind,
                 format!(
                     "`{shell}` and the processes it started made no untrusted egress within download_gap {} after the \
-                     cradle started ({before} before it, {after} later)",
+                     cradle started ({others})",
                     secs(gap)
                 ),
                 false,
