@@ -260,3 +260,139 @@ fn an_egress_that_belongs_to_a_click_beyond_the_window_breaks_the_order() {
          that click (no click is inferred there)"
     );
 }
+
+/// Each variant rule's near-miss scenario, the file (or, a download cradle, the shell) asked
+/// about, and the rule-specific step its why-not names, with words it must say.
+const NEAR_MISSES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "office-lolbin",
+        "office-lolbin-browser-root",
+        r"C:\Users\alice\AppData\Local\Temp\svc.exe",
+        "link_class",
+        "the rule needs a office or mail link source",
+    ),
+    (
+        "office-lolbin",
+        "office-lolbin-trusted-destination",
+        r"C:\Users\alice\AppData\Local\Temp\svc.exe",
+        "egress",
+        "neither the LOLBIN `C:\\Windows\\System32\\certutil.exe` nor a process it started",
+    ),
+    (
+        "terminal-cradle",
+        "terminal-cradle-allowlisted-domain",
+        "/usr/bin/bash",
+        "egress",
+        "made no untrusted egress within download_gap 120 s after the cradle started",
+    ),
+    (
+        "motw-removed-run",
+        "motw-removed-run-removed-never-run",
+        r"C:\Users\alice\Downloads\Invoice_0514.pdf.exe",
+        "executed",
+        "the file did not run within the hold 600 s",
+    ),
+    (
+        "motw-removed-run",
+        "motw-removed-run-run-with-motw",
+        r"C:\Users\alice\Downloads\Invoice_0514.pdf.exe",
+        "protection_removed",
+        "no Mark-of-the-Web or quarantine removal",
+    ),
+    (
+        "container-run",
+        "container-run-iso-never-opened",
+        r"C:\Users\alice\Downloads\Remittance_0612.iso",
+        "container_exec",
+        "no program started from inside the file within the hold 600 s",
+    ),
+    (
+        "html-smuggling",
+        "html-smuggling-blob-pdf",
+        r"C:\Users\alice\Downloads\Statement_0612.pdf",
+        "write_ext",
+        "extension class is none (`.pdf`)",
+    ),
+    (
+        "html-smuggling",
+        "html-smuggling-page-from-reached-domain",
+        r"C:\Users\alice\Downloads\Remittance_0612.html",
+        "write_origin",
+        "which the lineage connected to at",
+    ),
+    (
+        "macos-quarantine-stripped",
+        "macos-quarantine-stripped-never-run",
+        "/Users/carol/Downloads/PayrollUpdate.dmg",
+        "executed",
+        "the file did not run within the hold 600 s",
+    ),
+    (
+        "macos-quarantine-stripped",
+        "macos-quarantine-stripped-run-with-quarantine",
+        "/Users/carol/Downloads/PayrollUpdate.dmg",
+        "protection_removed",
+        "no com.apple.quarantine removal",
+    ),
+];
+
+/// `explain --json --rules rule --path path` on `input` (plus `extra`): the rule's why-not steps.
+fn why_not(rule: &str, input: &str, path: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let out = Command::cargo_bin("clickchain")
+        .unwrap()
+        .current_dir(REPO)
+        .args(["explain", "--json", "--rules", rule, "--path", path])
+        .args(extra)
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = v["rules"].as_array().unwrap().iter().find(|r| r["rule"] == rule).expect("the rule's verdict");
+    assert_eq!(r["alerted"], false, "{r}");
+    r["why_not"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap().to_owned(), s["why"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_variant_near_miss_names_the_rule_s_own_step() {
+    for (rule, scenario, path, step, says) in NEAR_MISSES {
+        let steps = why_not(rule, &format!("tests/scenarios/{scenario}.ndjson"), path, &[]);
+        assert!(!steps.is_empty(), "{scenario}");
+        for (s, why) in &steps {
+            assert_eq!(s, step, "{scenario}: {why}");
+            assert!(why.contains(says), "{scenario}: {why}");
+            assert!(why.contains("the rule needs"), "{scenario}: {why}");
+        }
+    }
+}
+
+#[test]
+fn a_download_cradle_below_min_strength_says_its_link_is_medium() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, "[linux]\nmin_strength = 'strong'\n").unwrap();
+    let input = "tests/scenarios/terminal-cradle-firefox-xterm-curl-sh.ndjson";
+    let steps = why_not("terminal-cradle", input, "/usr/bin/bash", &["--config", config.to_str().unwrap()]);
+    assert_eq!(
+        steps,
+        [(
+            "strength".to_owned(),
+            "a download cradle's link is medium (no file names an origin), below min_strength strong".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_file_write_breaks_a_cradle_rule_at_the_cradle() {
+    let steps = why_not("terminal-cradle", "data/samples/sample.ndjson", FILE, &[]);
+    assert!(!steps.is_empty());
+    for (step, why) in &steps {
+        assert_eq!(step, "cradle", "{why}");
+        assert!(why.starts_with("the anchor is a file write, not a download cradle's start"), "{why}");
+    }
+}

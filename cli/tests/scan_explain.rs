@@ -233,3 +233,82 @@ fn ocsf_findings_carry_the_derivation_only_when_asked() {
     }
     assert!(findings(&[]).iter().all(|f| f["unmapped"]["clickchain"].get("derivation").is_none()));
 }
+
+/// The rules whose scenarios in tests/scenarios start with their id.
+const VARIANTS: &[&str] = &[
+    "office-lolbin",
+    "terminal-cradle",
+    "motw-removed-run",
+    "container-run",
+    "html-smuggling",
+    "macos-quarantine-stripped",
+];
+
+/// `scan --explain --rules rule` on the scenario input file `name` (with its configuration, when
+/// it has one).
+fn scan_scenario(rule: &str, name: &str) -> Vec<Value> {
+    let input = format!("tests/scenarios/{name}");
+    let config = format!("tests/scenarios/{}.toml", name.split('.').next().unwrap());
+    let mut cmd = clickchain();
+    cmd.args(["scan", "-q", "--explain"]);
+    if std::path::Path::new(REPO).join(&config).exists() {
+        cmd.args(["--config", &config]);
+    }
+    alerts(&stdout(cmd.args(["--rules", rule]).arg(input)))
+}
+
+#[test]
+fn each_variant_rule_explains_every_atom_of_its_scenarios() {
+    let dir = std::path::Path::new(REPO).join("tests/scenarios");
+    let mut inputs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| [".ndjson", ".jsonl", ".audit.log"].iter().any(|x| name.ends_with(x)))
+        .collect();
+    inputs.sort();
+    for rule in VARIANTS {
+        let mut explained = 0;
+        for input in inputs.iter().filter(|name| name.starts_with(rule)) {
+            for a in scan_scenario(rule, input).iter().filter(|a| a["rule"] == *rule) {
+                let d = &a["derivation"];
+                let at = format!("{rule} on {input}: {d}");
+                assert!(!d.to_string().contains("no explanation yet"), "{at}");
+                let facts = d["facts"].as_array().unwrap();
+                let kinds: Vec<&str> = facts.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+                let data = clickchain::logic::rules::rule(rule).unwrap().header.data;
+                assert_eq!(kinds, data, "the rule header's data, in order: {at}");
+                assert!(facts.iter().all(|f| f["holds"] == true), "{at}");
+                assert_eq!(d["window"]["holds"], true, "{at}");
+                explained += 1;
+            }
+        }
+        assert!(explained > 0, "{rule}: no scenario alerted");
+    }
+}
+
+#[test]
+fn a_download_cradle_is_measured_from_its_start_within_download_gap() {
+    let input = "tests/scenarios/terminal-cradle-firefox-xterm-curl-sh.ndjson";
+    let all = scan_scenario("terminal-cradle", "terminal-cradle-firefox-xterm-curl-sh.ndjson");
+    let d = &all.iter().find(|a| a["rule"] == "terminal-cradle").expect("the cradle alerts")["derivation"];
+    let line = |n: u64| json!({"input": input, "line": n});
+    assert_eq!(
+        d["window"],
+        json!({"from": "cradle", "click_before_egress": null, "egress_before_write": false,
+               "egress_to_write_ms": -400, "elapsed_ms": 400, "time_window_ms": 120000, "holds": true})
+    );
+    assert_eq!(d["strength"]["basis"], "within_download_gap");
+    assert_eq!(
+        d["strength"]["why"],
+        "medium: the egress came 0.4 s after the download cradle started, within download_gap 120 s"
+    );
+    let fact = |kind: &str| d["facts"].as_array().unwrap().iter().find(|f| f["kind"] == kind).unwrap().clone();
+    assert_eq!(fact("cradle")["record"], line(9), "the shell's start");
+    assert_eq!(fact("terminal")["record"], line(8), "the terminal's start");
+    assert_eq!(fact("egress")["record"], line(13), "the connection");
+    let text = stdout(
+        clickchain().args(["scan", "-q", "--explain", "--output", "text", "--rules", "terminal-cradle"]).arg(input),
+    );
+    let want = "    window       cradle start ≤ egress; egress − start = 0.4 s ≤ download_gap 120 s: holds";
+    assert!(text.lines().any(|l| l == want), "missing {want:?} in\n{text}");
+}

@@ -110,7 +110,8 @@ pub struct WriteAtom {
 /// The ordering and window test of a chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowTest {
-    /// What the window is measured from: `click` (observed) or `egress` (inferred click).
+    /// What the window is measured from: `click` (observed), `egress` (inferred click), or
+    /// `cradle` (a download cradle's start, held to download_gap: see `docs/alerts.md`).
     pub from: String,
     /// Observed click before (or at) the egress; absent for an inferred click.
     pub click_before_egress: Option<bool>,
@@ -200,6 +201,16 @@ impl WindowTest {
     /// The test in words: the order and the elapsed time against `time_window`.
     pub fn to_words(&self) -> String {
         let le = |b: bool| if b { "≤" } else { ">" };
+        if self.from == "cradle" {
+            return format!(
+                "cradle start {} egress; egress − start = {} {} download_gap {}: {}",
+                le(self.elapsed_ms >= 0),
+                secs(self.elapsed_ms),
+                le(self.elapsed_ms <= self.time_window_ms),
+                secs(self.time_window_ms),
+                if self.holds { "holds" } else { "fails" }
+            );
+        }
         let order = match self.click_before_egress {
             Some(c) => format!("click {} egress {} write", le(c), le(self.egress_before_write)),
             None => format!("egress {} write (click inferred at the egress)", le(self.egress_before_write)),

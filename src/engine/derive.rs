@@ -4,11 +4,11 @@
 use clickchain_logic::rules;
 
 use super::emit::{image_label, ms};
-use super::emit_detail::{lineage_slots, strength_basis, strength_of, strength_words, untrusted_reasons};
+use super::emit_detail::{lineage_slots, strength_basis, strength_of, strength_reason, untrusted_reasons};
 use super::fact_kinds::{fact, final_record, ChainView};
 use crate::alert::{
-    Alert, ClickAtom, Derivation, EgressAtom, EgressInfo, LinkSource, ParamsUsed, ProcessStep, StrengthAtom,
-    WindowTest, WriteAtom,
+    Alert, Anchor, ClickAtom, Derivation, EgressAtom, EgressInfo, LinkSource, ParamsUsed, ProcessStep, StrengthAtom,
+    StrengthBasis, WindowTest, WriteAtom,
 };
 use crate::host::proctable::Slot;
 use crate::host::{EgressEntry, Host};
@@ -36,16 +36,19 @@ pub(super) fn derivation(view: &ChainView<'_>, alert: &Alert) -> Derivation {
             origin_trusted: w.origin_trusted,
             record: final_record(w).cloned(),
         },
-        window: egress.map(|e| window_test(view, e)),
+        window: egress.map(|e| match w.anchor {
+            Anchor::Process => cradle_window_test(view, e),
+            _ => window_test(view, e),
+        }),
         strength: egress.zip(parts.strength).map(|(e, s)| {
-            let basis = strength_basis(profile, w, e);
+            // A download cradle names no origin: its egress within download_gap after the start
+            // is what makes it medium.
+            let basis = match w.anchor {
+                Anchor::Process => StrengthBasis::WithinDownloadGap,
+                _ => strength_basis(profile, w, e),
+            };
             debug_assert_eq!(strength_of(basis), s, "the derivation's strength is the rule's");
-            StrengthAtom {
-                strength: s,
-                basis,
-                why: strength_words(profile, w, e, s, basis),
-                min_strength: p.min_strength,
-            }
+            StrengthAtom { strength: s, basis, why: strength_reason(profile, parts, e), min_strength: p.min_strength }
         }),
         params: ParamsUsed {
             time_window_ms: p.window,
@@ -96,5 +99,23 @@ fn window_test(view: &ChainView<'_>, e: &EgressEntry) -> WindowTest {
         elapsed_ms: elapsed,
         time_window_ms: window,
         holds: click_before_egress.unwrap_or(true) && egress_before_write && elapsed <= window,
+    }
+}
+
+/// A download cradle's order and window test: its start ts, then the egress te of its process
+/// (or one it started) with te − ts within download_gap. `from` is `cradle`, `elapsed_ms`
+/// te − ts and `time_window_ms` the download_gap it is held to.
+fn cradle_window_test(view: &ChainView<'_>, e: &EgressEntry) -> WindowTest {
+    let start = view.parts.write.time;
+    let gap = view.profile.params.download_gap;
+    let elapsed = e.time - start;
+    WindowTest {
+        from: "cradle".to_owned(),
+        click_before_egress: None,
+        egress_before_write: e.time <= start,
+        egress_to_write_ms: start - e.time,
+        elapsed_ms: elapsed,
+        time_window_ms: gap,
+        holds: elapsed >= 0 && elapsed <= gap,
     }
 }

@@ -62,25 +62,36 @@ pub(super) fn processes(host: &Host, profile: &Profile, local: &Local, facts: &m
     if !(lolbin || terminal || cmd) {
         return;
     }
-    let os = profile.paths.os();
     for (id, &slot) in local.slots.iter().enumerate() {
-        let (id, p) = (id as Id, host.procs.get(slot));
-        if lolbin && p.lolbin {
+        let id = id as Id;
+        if lolbin && host.procs.get(slot).lolbin {
             facts.lolbin.push(id);
         }
-        if terminal && TERMINALS.contains(&crate::paths::image_name(&p.image, os).as_str()) {
+        if terminal && is_terminal(host, profile, slot) {
             facts.terminal.push(id);
         }
-        if let Some(line) = p.details.as_ref().and_then(|d| d.command_line.as_deref()).filter(|_| cmd) {
-            let user_file = |path: &str| profile.paths.classify(path).user_path;
-            let classes: Vec<CmdClass> = crate::lower::classify_command_line(line, p.lolbin, user_file);
-            facts.cmd_class.extend(classes.into_iter().map(|c| (id, c)));
+        if cmd {
+            facts.cmd_class.extend(cmd_classes(host, profile, slot).into_iter().map(|c| (id, c)));
         }
     }
 }
 
+/// Whether process `slot` is a terminal emulator (`terminal`).
+pub(super) fn is_terminal(host: &Host, profile: &Profile, slot: crate::host::proctable::Slot) -> bool {
+    let image = &host.procs.get(slot).image;
+    TERMINALS.contains(&crate::paths::image_name(image, profile.paths.os()).as_str())
+}
+
+/// The classes of process `slot`'s command line (`cmd_class`); none without one.
+pub(super) fn cmd_classes(host: &Host, profile: &Profile, slot: crate::host::proctable::Slot) -> Vec<CmdClass> {
+    let p = host.procs.get(slot);
+    let Some(line) = p.details.as_ref().and_then(|d| d.command_line.as_deref()) else { return Vec::new() };
+    let user_file = |path: &str| profile.paths.classify(path).user_path;
+    crate::lower::classify_command_line(line, p.lolbin, user_file)
+}
+
 /// How an egress got its destination's name.
-fn dns_evidence(e: &EgressEntry) -> DnsEvidence {
+pub(super) fn dns_evidence(e: &EgressEntry) -> DnsEvidence {
     match e.source {
         _ if e.from_dns => DnsEvidence::DnsOnly,
         DomainSource::Dns if e.dns_late => DnsEvidence::DnsLate,

@@ -2,13 +2,15 @@
 //! worked out only when decision events are enabled. The step named is the first of the rule's
 //! chain that broke: a fact kind the rule reads (`fact_kinds`), then the egress, the window, the
 //! strength, the order of click and egress, and last a fact kind that has no explanation yet.
+//! A download cradle (a process-start anchor) is held to its own order: start, then its
+//! egress within download_gap (the `egress` kind says which came when).
 
-use clickchain_logic::{rules, RuleOutput};
+use clickchain_logic::{rules, RuleOutput, Strength};
 use rustc_hash::FxHashSet;
 
 use super::emit_detail::{strength_basis, strength_of, strength_words, ChainParts};
 use super::fact_kinds::{fact, ChainView};
-use crate::alert::secs;
+use crate::alert::{secs, Anchor};
 use crate::decision;
 use crate::host::{Host, PendingWrite};
 use crate::profile::Profile;
@@ -25,13 +27,10 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
         .map(|m| m.write as usize)
         .chain(result.quarantine_missing.iter().map(|&(w, _)| w as usize))
         .collect();
-    let reads_cradle = clickchain_logic::rules::rule(rule).is_some_and(|r| r.header.data.contains(&"cradle"));
+    let reads_cradle = reads_cradle(rule);
     for (_, w) in ready.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
         // A process anchor is none of the other rules' business.
-        if w.anchor == crate::alert::Anchor::Process {
-            if reads_cradle {
-                decision::chain_not_formed(&host.name, &w.path, rule, "cradle", CRADLE_NOT_FORMED);
-            }
+        if w.anchor == Anchor::Process && !reads_cradle {
             continue;
         }
         let parts =
@@ -41,15 +40,20 @@ pub(super) fn explain(host: &Host, profile: &Profile, ready: &[PendingWrite], ru
     }
 }
 
-/// Why a download cradle formed no chain of a rule that reads `cradle`.
-const CRADLE_NOT_FORMED: &str = "the download cradle's process made no untrusted egress within download_gap after it \
-    started, or the lineage above it is not what the rule asks (a browser-launched terminal for terminal-cradle)";
+/// Whether `rule` reads download-cradle anchors (and only those: a file write is none).
+fn reads_cradle(rule: &str) -> bool {
+    rules::rule(rule).is_some_and(|r| r.header.data.contains(&"cradle"))
+}
 
-/// The step where `view`'s rule broke on its write, and why.
+/// The step where `view`'s rule broke on its anchor (a write, or a download cradle's start),
+/// and why.
 pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {
     let data = rules::rule(view.rule).map_or(&[][..], |r| r.header.data);
+    let process_anchor = view.parts.write.anchor == Anchor::Process;
+    // A rule anchored on download cradles breaks on a file write before anything else.
+    let first: &[&'static str] = if reads_cradle(view.rule) && !process_anchor { &["cradle"] } else { &[] };
     let mut unexplained: Vec<&'static str> = Vec::new();
-    for kind in data {
+    for kind in first.iter().chain(data) {
         let f = fact(kind, view);
         match f.holds {
             Some(false) => {
@@ -59,6 +63,9 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {
             Some(true) => {}
             None => unexplained.push(*kind),
         }
+    }
+    if process_anchor {
+        return cradle_why_not(view, &unexplained);
     }
     let p = &view.profile.params;
     let w = view.parts.write;
@@ -112,6 +119,20 @@ pub(super) fn why_not(view: &ChainView<'_>) -> (&'static str, String) {
         return step;
     }
     ("order", "no click, egress and write of the lineage fit in order within time_window".to_owned())
+}
+
+/// A download cradle whose fact kinds all held (its egress within download_gap among them):
+/// what is left is the strength a cradle gives, then a kind without an explanation.
+fn cradle_why_not(view: &ChainView<'_>, unexplained: &[&'static str]) -> (&'static str, String) {
+    let min = view.profile.params.min_strength;
+    if min > Strength::Medium {
+        let why = format!("a download cradle's link is medium (no file names an origin), below min_strength {min}");
+        return ("strength", why);
+    }
+    if let Some(step) = unexplained_step(unexplained) {
+        return step;
+    }
+    ("order", "the cradle's start and its egress do not fit in order within download_gap".to_owned())
 }
 
 /// When the base chain held, a rule with fact kinds that have no explanation yet broke on one

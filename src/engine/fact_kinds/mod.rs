@@ -1,14 +1,24 @@
 //! The one place that says, for each fact kind a rule reads (`RuleHeader::data`, `docs/rules.md`
 //! "Facts"), what that fact is for one chain and whether it is what the rule needs. Alert
 //! derivations (`derive.rs`) and per-rule reasons for a missing alert (`unmatched.rs`) both
-//! read it. A new fact kind is one arm of [`fact`]; a kind without an arm says so.
+//! read it. A new fact kind is one arm of [`fact`]; a kind without an arm says so. The arms
+//! of the egress kinds are in `egress`, of the process kinds in `process`, of what followed a
+//! write in `held`, and of where a file came from or sits in `origin`.
+
+#[cfg(test)]
+mod arm_tests;
+mod egress;
+mod held;
+mod origin;
+mod process;
 
 use clickchain_adapters::SourceRef;
-use clickchain_logic::{ExtClass, LinkClass};
+use clickchain_logic::{rules, ExtClass, LinkClass};
 
 use super::emit::image_label;
 use super::emit_detail::{lineage_slots, ChainParts};
-use crate::alert::{fmt_time, FactAtom};
+use crate::alert::{fmt_time, Anchor, FactAtom};
+use crate::host::proctable::Slot;
 use crate::host::{EgressEntry, Host, PendingWrite};
 use crate::profile::Profile;
 
@@ -39,6 +49,21 @@ impl ChainView<'_> {
         self.host.roots.get(self.parts.root).map(|s| s.egress()).into_iter().flatten()
     }
 
+    /// The processes from the link root down to the anchor's (root first).
+    fn slots(&self) -> Vec<Slot> {
+        lineage_slots(self.host, self.parts.root, self.write().proc)
+    }
+
+    /// Whether the anchor is a process start (a download cradle), not a file write.
+    fn process_anchor(&self) -> bool {
+        self.write().anchor == Anchor::Process
+    }
+
+    /// The rule's hold (`docs/rules.md` "Hold"): how long after the write what follows it counts.
+    fn hold(&self) -> i64 {
+        rules::rule(self.rule).map_or(0, |r| r.header.hold)
+    }
+
     /// The link-source class of the root.
     pub(super) fn link_class(&self) -> LinkClass {
         self.profile.link_class(&self.host.procs.get(self.parts.root).image)
@@ -51,11 +76,12 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
     match kind {
         "lineage" => {
             let root = view.parts.root;
-            let n = lineage_slots(view.host, root, w.proc).len();
+            let n = view.slots().len();
+            let anchor = if view.process_anchor() { "download cradle" } else { "writer" };
             let mut f = FactAtom::new(
                 kind,
                 format!(
-                    "`{}` is in the lineage of link root `{}` ({}), {n} process(es) from root to writer",
+                    "`{}` is in the lineage of link root `{}` ({}), {n} process(es) from root to {anchor}",
                     image_label(view.host, w.proc),
                     image_label(view.host, root),
                     view.link_class().as_str()
@@ -70,6 +96,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
             let needs: Option<&[LinkClass]> = match view.rule {
                 "mail-payload" => Some(&[LinkClass::Mail]),
                 "office-lolbin" => Some(&[LinkClass::Office, LinkClass::Mail]),
+                "terminal-cradle" => Some(&[LinkClass::Browser]),
                 _ => None,
             };
             let root = image_label(view.host, view.parts.root);
@@ -84,10 +111,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
         }
         "write_ext" => {
             let class = w.extension.as_deref().and_then(ExtClass::of);
-            let needs: Option<&[ExtClass]> = match view.rule {
-                "mail-payload" => Some(&[ExtClass::Shortcut, ExtClass::DiskImage, ExtClass::Script]),
-                _ => None,
-            };
+            let needs = write_ext_needs(view.rule);
             let ext = w.extension.as_deref().map_or("no extension".to_owned(), |e| format!("`.{e}`"));
             let mut f = FactAtom::new(
                 kind,
@@ -124,7 +148,21 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
             f.record = latest.map(|c| c.source.clone());
             f
         }
-        "egress" => egress_fact(kind, view),
+        "egress" => egress::egress(kind, view),
+        "risk" => egress::risk(kind, view),
+        "egress_dns" => egress::egress_dns(kind, view),
+        "ancestor" => process::ancestor(kind, view),
+        "lolbin" => process::lolbin(kind, view),
+        "cmd_class" => process::cmd_class(kind, view),
+        "terminal" => process::terminal(kind, view),
+        "cradle" => process::cradle(kind, view),
+        "protection_removed" => held::protection_removed(kind, view),
+        "executed" => held::executed(kind, view),
+        "container_exec" => held::container_exec(kind, view),
+        "opened" => held::opened(kind, view),
+        "write_container" => origin::write_container(kind, view),
+        "write_origin" => origin::write_origin(kind, view),
+        "referrer_domain" => origin::referrer_domain(kind, view),
         "write" => {
             let origin =
                 w.origin.as_ref().and_then(|o| o.url.as_deref()).map(|u| format!(", origin `{u}`")).unwrap_or_default();
@@ -155,65 +193,38 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
     }
 }
 
+/// The extension classes `rule` needs of its file (its crepe program's `WriteExt` condition);
+/// `None`: any.
+fn write_ext_needs(rule: &str) -> Option<&'static [ExtClass]> {
+    use ExtClass::*;
+    match rule {
+        "mail-payload" => Some(&[Shortcut, DiskImage, Script]),
+        "office-lolbin" => Some(&[Executable, Script, Archive]),
+        "container-run" => Some(&[Archive, DiskImage]),
+        "macos-quarantine-stripped" => Some(&[DiskImage, Executable, Archive]),
+        // A payload (blob:/data:/about: origin) or a markup file (opened): anything but a document.
+        "html-smuggling" => Some(&[Executable, Script, Archive, DiskImage, Shortcut, Markup]),
+        _ => None,
+    }
+}
+
+/// A fact with its record.
+fn atom(kind: &str, fact: String, holds: bool, record: Option<SourceRef>) -> FactAtom {
+    let mut f = FactAtom::new(kind, fact, Some(holds));
+    f.record = record;
+    f
+}
+
+/// What `view`'s rule needs in this kind when the fact does not hold; `holds` true (the rule
+/// does not ask it) without needs.
+fn with_needs(mut f: FactAtom, needs: Option<String>) -> FactAtom {
+    f.needs = needs;
+    f
+}
+
 /// A fact kind without an arm in [`fact`]: said, never guessed.
 fn unexplained(kind: &str) -> FactAtom {
     FactAtom::new(kind, format!("fact kind {kind}: no explanation yet"), None)
-}
-
-/// The `egress` kind: the chain's egress, or (a chain that did not form) what the lineage
-/// carried; a rule that needs several domains says how many were reached.
-fn egress_fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
-    let w = view.write();
-    let mut domains: Vec<&str> = view.egress_in_window().map(|e| &*e.dest.key).collect();
-    domains.sort_unstable();
-    domains.dedup();
-    if view.rule == "redirect-chain" {
-        let mut f = FactAtom::new(
-            kind,
-            format!(
-                "the lineage reached {} distinct untrusted domain(s) within time_window before the write ({})",
-                domains.len(),
-                domains.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
-            ),
-            Some(domains.len() >= 2),
-        );
-        f.needs = Some("two or more distinct untrusted registrable domains".to_owned());
-        f.record = view.parts.egress.and_then(|e| e.evidence.first().cloned());
-        return f;
-    }
-    if let Some(e) = view.parts.egress {
-        let mut f = FactAtom::new(
-            kind,
-            format!(
-                "untrusted egress to `{}` (risk {}) at {} by `{}`",
-                e.dest.domain.as_deref().unwrap_or(&e.dest.key),
-                e.dest.risk,
-                fmt_time(&ms(e.time)),
-                image_label(view.host, e.proc)
-            ),
-            Some(true),
-        );
-        f.record = e.evidence.first().cloned();
-        return f;
-    }
-    let before = view.root_egress().filter(|e| e.time <= w.time).count();
-    if before == 0 {
-        let after = view.root_egress().count();
-        let later = if after > 0 { format!(" ({after} came after it)") } else { String::new() };
-        return FactAtom::new(
-            kind,
-            format!("the link lineage made no untrusted egress before the write{later}"),
-            Some(false),
-        );
-    }
-    FactAtom::new(
-        kind,
-        format!(
-            "the link lineage made {before} untrusted egress before the write, to {} domain(s) within time_window",
-            domains.len()
-        ),
-        Some(true),
-    )
 }
 
 /// `a`, `a or b`, `a, b or c`.
