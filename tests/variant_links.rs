@@ -62,6 +62,7 @@ impl Stream {
 
     fn alerts(self, rules: &[&str]) -> Vec<Alert> {
         let mut c = Config::default();
+        c.rules.explain = true;
         c.rules.enabled = rules.iter().map(|r| (*r).to_owned()).collect();
         let mut e = Engine::new(c).unwrap();
         e.set_now(Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap());
@@ -130,4 +131,8 @@ fn a_page_from_an_origin_never_reached_alerts_when_opened() {
     let alerts = s.alerts(&["html-smuggling"]);
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     assert!(alerts[0].egress.is_none(), "linked by its own origin, no egress: {:#?}", alerts[0]);
+    let derivation = alerts[0].derivation.as_ref().expect("asked for");
+    for f in &derivation.facts {
+        assert_eq!(f.holds, Some(true), "{f:?}");
+    }
 }

@@ -37,6 +37,12 @@ pub(super) fn egress(kind: &str, view: &ChainView<'_>) -> FactAtom {
     if let Some(e) = view.parts.egress {
         return atom(kind, describe(view, e), true, e.evidence.first().cloned());
     }
+    if let Some(origin) = own_origin_link(view) {
+        let why = format!(
+            "no egress needed: the page's own untrusted origin `{origin}` links it, and the lineage never connected there"
+        );
+        return atom(kind, why, true, None);
+    }
     if view.rule == "office-lolbin" {
         if let Some(f) = lolbin_egress(kind, view) {
             return f;
@@ -180,4 +186,17 @@ pub(super) fn egress_dns(kind: &str, view: &ChainView<'_>) -> FactAtom {
     // The connection first, then the DNS answers that named it.
     let record = e.evidence.get(1).or(e.evidence.first()).cloned();
     atom(kind, format!("the destination `{}` was named by {how}", e.dest.key), true, record)
+}
+
+/// `html-smuggling`'s page case links a markup file by its own untrusted origin when the lineage
+/// never reached it (`logic/src/rules/html_smuggling.rs`): that origin, if so.
+fn own_origin_link<'a>(view: &'a ChainView<'_>) -> Option<&'a str> {
+    let w = view.write();
+    let markup =
+        w.extension.as_deref().and_then(clickchain_logic::ExtClass::of) == Some(clickchain_logic::ExtClass::Markup);
+    let origin = w.origin_key.as_deref().filter(|_| view.rule == "html-smuggling" && markup && !w.origin_trusted)?;
+    let reached = view
+        .root_egress()
+        .any(|e| &*e.dest.key == origin && e.time <= w.time && w.time - e.time <= view.profile.params.window);
+    (!reached).then_some(origin)
 }
