@@ -54,7 +54,7 @@ fn a_rule_that_does_not_fire_says_no_chain_formed() {
     assert!(out.contains("mail-payload: no alert"), "{out}");
     // The rule's own condition, not the base chain's (the link root is Outlook, a mail client).
     assert!(
-        out.contains("WS-042: write_ext: the file's extension class is executable (`.exe`); the rule needs a shortcut, disk_image or script file"),
+        out.contains("WS-042: write_ext: the file's extension class is executable (`.exe`); the rule needs a file of class shortcut, disk_image or script"),
         "{out}"
     );
     let out = explain(&["--path", FILE, "--rules", "redirect-chain"]);

@@ -186,7 +186,7 @@ fn a_variant_rule_explains_its_own_fact_kinds() {
     assert!(fact("link_class")["fact"].as_str().unwrap().ends_with("is a mail link source"), "{facts:?}");
     assert_eq!(fact("link_class")["holds"], true);
     assert_eq!(fact("write_ext")["fact"], "the file's extension class is script (`.sh`)");
-    assert_eq!(fact("write_ext")["needs"], "a shortcut, disk_image or script file");
+    assert_eq!(fact("write_ext")["needs"], "a file of class shortcut, disk_image or script");
     assert_eq!(fact("write_ext")["holds"], true);
     assert_eq!(a["derivation"]["rule"], "mail-payload");
 }

@@ -118,7 +118,7 @@ pub(super) fn fact(kind: &str, view: &ChainView<'_>) -> FactAtom {
                 format!("the file's extension class is {} ({ext})", class.map_or("none", ExtClass::as_str)),
                 Some(needs.is_none_or(|n| class.is_some_and(|c| n.contains(&c)))),
             );
-            f.needs = needs.map(|n| format!("a {} file", one_of(n.iter().map(|c| c.as_str()))));
+            f.needs = needs.map(|n| format!("a file of class {}", one_of(n.iter().map(|c| c.as_str()))));
             f.record = final_record(w).cloned();
             f
         }
