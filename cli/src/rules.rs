@@ -27,6 +27,9 @@ pub fn parse_list(list: &str) -> anyhow::Result<Vec<String>> {
 
 /// Every id must be registered (the error names the closest one).
 pub fn check(ids: &[String]) -> anyhow::Result<()> {
+    if let Some(h) = ids.iter().find_map(|id| rules::ALWAYS.iter().find(|h| h.id == id.as_str())) {
+        anyhow::bail!("--rules: `{}` runs for every alert of every enabled rule; it is not selected", h.id);
+    }
     match ids.iter().find(|id| rules::rule(id).is_none()) {
         Some(id) => anyhow::bail!("--rules: {}", unknown_rule(id)),
         None => Ok(()),
@@ -43,14 +46,15 @@ pub fn apply(config: &mut Config, rules: Option<&[String]>) {
 pub fn run(args: RulesArgs) -> ExitCode {
     let default = Config::default().rules.enabled;
     let mut text = String::new();
-    for rule in RULES {
-        let h = rule.header;
-        let on = default.iter().any(|id| id == h.id);
+    let selected = RULES.iter().map(|r| (r.header, default.iter().any(|id| id == r.header.id), false));
+    for (h, on, always) in selected.chain(rules::ALWAYS.iter().map(|&h| (h, true, true))) {
         if args.json {
-            text.push_str(&json(h, on).to_string());
+            let mut v = json(h, on);
+            v["always"] = always.into();
+            text.push_str(&v.to_string());
             text.push('\n');
         } else {
-            text.push_str(&describe(h, on));
+            text.push_str(&describe(h, on, always));
         }
     }
     // A closed stdout ends the output; it is no error.
@@ -73,8 +77,12 @@ fn json(h: &RuleHeader, default: bool) -> serde_json::Value {
     })
 }
 
-fn describe(h: &RuleHeader, default: bool) -> String {
-    let on = if default { ", default" } else { "" };
+fn describe(h: &RuleHeader, default: bool, always: bool) -> String {
+    let on = match (always, default) {
+        (true, _) => ", for every alert",
+        (false, true) => ", default",
+        (false, false) => "",
+    };
     format!(
         "{} ({}{on})\n  {}\n  hypothesis:      {}\n  attack:          {}\n  refines:         {}\n  data:            {}\n  false positives: {}\n  hold:            {} s\n\n",
         h.id,
@@ -99,5 +107,7 @@ mod tests {
         let e = parse_list("chain,mail-paylod").unwrap_err().to_string();
         assert!(e.contains("mail-paylod") && e.contains("did you mean `mail-payload`"), "{e}");
         assert!(parse_list(" , ").is_err());
+        let e = parse_list("chain,follow-on").unwrap_err().to_string();
+        assert!(e.contains("runs for every alert"), "{e}");
     }
 }

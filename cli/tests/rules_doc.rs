@@ -147,8 +147,10 @@ fn rules_lists_the_registry() {
     assert!(out.status.success());
     let rules: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> = rules.iter().filter(|r| r["always"] == false).filter_map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, clickchain::logic::RULES.iter().map(|r| r.header.id).collect::<Vec<_>>());
+    let always: Vec<&str> = rules.iter().filter(|r| r["always"] == true).filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(always, ["follow-on"]);
     assert_eq!(ids[..3], ["chain", "redirect-chain", "mail-payload"]);
     assert_eq!(rules[0]["default"], true);
     assert_eq!(rules[1]["status"], "experimental");

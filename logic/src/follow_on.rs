@@ -3,7 +3,24 @@
 //!
 //! Stage 1's alerts come back in as [`Alerted`] facts; this program never re-derives a chain.
 
+use crate::rules::{RuleHeader, Status};
 use crate::{FxBuildHasher, Id, Time};
+
+/// The follow-on stage as a rule unit: its header, listed by `clickchain rules` after the chain
+/// rules. It is not selected: it runs for every alert of every enabled rule.
+pub const FOLLOW_ON: RuleHeader = RuleHeader {
+    id: "follow-on",
+    title: "What an alerted download did next: it ran, a LOLBIN used it or ran below it, its protection was removed",
+    hypothesis: "A malicious link's payload is meant to run: the file itself starting, a LOLBIN given its path or \
+                 started below the link lineage or the payload, or its Mark-of-the-Web or quarantine flag removed, \
+                 before the chain's window closes, turns a risky download into an executed one",
+    attack: &["T1204.002", "T1218", "T1553.005"],
+    refines: &["AN0178", "AN0179", "AN0180"],
+    data: &["alerted", "lineage", "exec", "mentions", "removal"],
+    false_positives: "A user who opens a benign download right away, or installs it with a system tool",
+    status: Status::Stable,
+    hold: 0,
+};
 
 /// A chain that alerted: the follow-on window is `[write time, deadline]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

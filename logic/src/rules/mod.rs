@@ -114,6 +114,9 @@ pub static RULES: &[Rule] = &[
     Rule { header: &terminal_cradle::HEADER, run: terminal_cradle::run },
 ];
 
+/// Rule units that are not selected but run for every alert (stage 2), in order.
+pub static ALWAYS: &[&RuleHeader] = &[&crate::follow_on::FOLLOW_ON];
+
 /// The id of the rule that carries the shipped DET0066 chain and quarantine findings.
 pub const BASE_RULE: &str = chain::HEADER.id;
 
