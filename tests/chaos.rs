@@ -213,3 +213,54 @@ proptest! {
         for _ in EcsReader::new("c", text.as_bytes()) {}
     }
 }
+
+/// Regression: each shard judged the quarantine grace at the end of input against the last event
+/// of its own hosts, so a download whose grace had passed by the whole input's last event (on
+/// another shard's host) lost its `quarantine_missing` finding when sharded.
+#[test]
+fn sharded_end_of_input_judges_the_quarantine_grace_at_the_whole_inputs_last_event() {
+    let start = |proc, image: &str| EventKind::ProcessStart {
+        proc,
+        parent: None,
+        image: image.into(),
+        command_line: Some("safari https://x.example.top/a".into()),
+        user: None,
+        session: None,
+        forked: false,
+        built: false,
+    };
+    let write = EventKind::FileWrite {
+        proc: ProcKey::Pid(3),
+        path: "/Users/a/Downloads/x.dmg".into(),
+        op: FileOp::Create,
+        origin: Some(Box::new(Origin { url: Some("https://x.example.top/f".into()), ..Origin::default() })),
+    };
+    let flag = EventKind::FileAttr {
+        proc: ProcKey::Pid(3),
+        path: "/Users/a/Downloads/other.dmg".into(),
+        attr: AttrChange::QuarantineSet,
+    };
+    // Host 0 (macOS) downloads at 10 s and logs nothing after 11 s; host 1's log goes on to 120 s.
+    let raw = vec![
+        (0, 0, 2, start(ProcKey::Pid(3), "/Applications/Safari.app/Contents/MacOS/Safari")),
+        (10_000, 0, 2, write),
+        (1_000, 0, 2, flag),
+        (109_000, 1, 1, start(ProcKey::Pid(9), "/usr/bin/ls")),
+    ];
+    let now = Utc.timestamp_millis_opt(T0 + 86_400_000).unwrap();
+    let mut one = Engine::new(small_config()).unwrap();
+    one.set_now(now);
+    let mut sharded = ShardedEngine::new(small_config(), 2).unwrap();
+    sharded.set_now(now);
+    for event in events_of(raw) {
+        one.push(event.clone());
+        sharded.push(event);
+    }
+    one.finish();
+    sharded.finish();
+    let findings = |records: Vec<clickchain::Record>| {
+        records.iter().map(clickchain::Record::to_json).filter(|j| j.contains("quarantine_missing")).count()
+    };
+    assert_eq!(findings(one.drain()), 1);
+    assert_eq!(findings(sharded.drain()), 1);
+}

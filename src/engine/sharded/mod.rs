@@ -46,6 +46,8 @@ enum Msg {
     Stats(Sender<Stats>),
     /// The shard's state (see `checkpoint.rs`).
     Checkpoint(Sender<Result<Vec<u8>, CheckpointError>>),
+    /// The input ends; its last event (of any shard) was at this time.
+    InputEnd(i64),
 }
 
 struct Shard {
@@ -270,6 +272,9 @@ impl ShardedEngine {
     pub fn finish(&mut self) {
         for s in &mut self.shards {
             flush(s, self.watermark);
+            // Each shard ends where the whole input ends, not at its own hosts' last event, as
+            // one engine does (the quarantine grace at the end is judged against it).
+            send(s, Msg::InputEnd(self.max_seen));
             s.tx = None; // the shard finishes when its queue closes
         }
         for s in &mut self.shards {
@@ -365,6 +370,7 @@ fn spawn(index: usize, mut engine: Engine, records: Sender<Vec<Record>>) -> std:
                 Msg::Checkpoint(reply) => {
                     let _ = reply.send(engine.state_bytes(false));
                 }
+                Msg::InputEnd(last) => engine.input_ends_at(last),
             }
             let out = engine.drain();
             if !out.is_empty() {

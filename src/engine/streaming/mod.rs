@@ -261,6 +261,12 @@ impl Engine {
         }
     }
 
+    /// The whole input's last event was at `t` (a shard's own hosts may have ended earlier):
+    /// [`Self::finish`] judges the end against it.
+    pub(super) fn input_ends_at(&mut self, t: i64) {
+        self.max_seen = self.max_seen.max(t);
+    }
+
     /// Ends the input: releases every buffered event and evaluates everything pending.
     /// A file still inside its quarantine grace when the input ends is not reported as
     /// `quarantine_missing`: its flag may simply not have been logged yet.
