@@ -400,7 +400,13 @@ impl Engine {
         if evaluated {
             self.latency.record(started.elapsed());
         }
-        if until.saturating_sub(self.last_sweep) >= SWEEP_EVERY_MS || at_end {
+        // On a fixed grid of event time, not at whichever batch end comes first: so that state
+        // expires at the same points of a host's events however batches fall (one engine or
+        // shards, whose batches close at different times).
+        let grid = until.div_euclid(SWEEP_EVERY_MS) * SWEEP_EVERY_MS;
+        if grid > self.last_sweep {
+            self.sweep(grid);
+        } else if at_end {
             self.sweep(until);
         }
     }
